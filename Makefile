@@ -1,0 +1,48 @@
+# carbontrail: two commands on a fresh machine — `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench install postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+## make run: install, create the SQLite database under var/, load the demo data, serve.
+run: $(STAMP)
+	$(BIN)/carbontrail init
+	$(BIN)/carbontrail demo load
+	$(BIN)/carbontrail serve --host $(HOST) --port $(PORT)
+
+## PostgreSQL is part of this machine kind; start it if it is down (tests run on SQLite and PostgreSQL).
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
+
+## make test: install what tests need and run the whole suite on SQLite and PostgreSQL.
+test: $(TEST_STAMP) postgres
+	CARBONTRAIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q
+
+## make bench: speed and memory figures, each written to var/bench/NAME.json.
+bench: $(TEST_STAMP)
+	mkdir -p var/bench
+	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) var build *.egg-info src/*.egg-info .pytest_cache

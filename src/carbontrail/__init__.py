@@ -1,0 +1,3 @@
+"""carbontrail: industrial carbon data — inventories, product footprints, supply-chain exchange, declarations."""
+
+__version__ = "0.1.0"

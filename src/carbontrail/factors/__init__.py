@@ -1,0 +1,1 @@
+"""Emission factors: the versioned library with provenance, GWPs, and explicit selection with fallbacks."""
