@@ -1,0 +1,78 @@
+"""What every CLI command shares: the database, JSON output, and turning errors into exit codes.
+
+Exit codes scripts can trust: 0 done; 1 bad input or a rule refused it; 2 usage error (Typer);
+3 not found; 4 set-up problem (database, configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from carbontrail.errors import (
+    CarbontrailError,
+    ConfigurationError,
+    ImportRejected,
+    NotFound,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP = 0, 1, 2, 3, 4
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def print_json(data: Any) -> None:
+    """Write `data` as JSON on stdout (UTF-8, Chinese kept readable)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+@contextmanager
+def user_errors(as_json: bool = False) -> Iterator[None]:
+    """Show a `CarbontrailError` as one message (or a JSON error object) and exit with its code."""
+    try:
+        yield
+    except ImportRejected as exc:
+        _fail(exc, EXIT_INPUT, as_json, extra={"problems": [p.message for p in exc.problems]})
+    except NotFound as exc:
+        _fail(exc, EXIT_NOT_FOUND, as_json)
+    except ConfigurationError as exc:
+        _fail(exc, EXIT_SETUP, as_json)
+    except CarbontrailError as exc:
+        _fail(exc, EXIT_INPUT, as_json)
+
+
+def _fail(exc: CarbontrailError, code: int, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        print_json({"error": {"code": exc.code, "message": str(exc), **(extra or {})}})
+    else:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        for problem in (extra or {}).get("problems", [])[:50]:
+            err_console.print(f"  - {problem}", highlight=False)
+    raise typer.Exit(code)
+
