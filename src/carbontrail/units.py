@@ -69,7 +69,7 @@ def parse_unit(unit: str, *, location: Location | None = None) -> pint.Quantity:
     except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError, TokenError):
         raise UnitError(f"unknown unit '{unit}'", location=location,
                         expected="a unit such as kWh, MWh, GJ, TJ, tce, t, kg, Nm3, tkm, 10^4 yuan") from None
-    if not isinstance(parsed, pint.Quantity):  # a bare number such as "1000"
+    if not isinstance(parsed, pint.Quantity) or (parsed.dimensionless and not any(c.isalpha() for c in unit)):
         raise UnitError(f"'{unit}' is a number, not a unit", location=location)
     return parsed
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import typer
 
+from carbontrail.cli.inventory import inventory_command
+from carbontrail.cli.setup import demo_app, init_command, serve_command
+
 app = typer.Typer(
     name="carbontrail",
     help="carbontrail: industrial carbon data — inventories, product footprints, declarations.",
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("init")(init_command)
+app.command("inventory")(inventory_command)
+app.command("serve")(serve_command)
+app.add_typer(demo_app, name="demo")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The HTTP front door: the FastAPI application and its routers."""

@@ -1,0 +1,71 @@
+"""`carbontrail init`, `demo` and `serve`: set up the database, load the demo data set, run the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.config import Settings
+
+demo_app = typer.Typer(help="The Sichuan power-battery demo data set.", no_args_is_help=True)
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "examples" / "sichuan-battery-chain"
+
+
+def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
+    """Create the database (SQLite under var/ unless CARBONTRAIL_DATABASE_URL is set) and migrate it."""
+    from carbontrail.services.database import engine_for
+    from carbontrail.store.migrate import upgrade
+
+    settings = Settings.from_env()
+    with user_errors(as_json):
+        upgrade(engine_for(settings))
+        url = engine_for(settings).url.render_as_string(hide_password=True)
+        if as_json:
+            print_json({"database": url, "status": "migrated"})
+        else:
+            console.print(f"database ready: {url}")
+
+
+@demo_app.command("load")
+def demo_load(
+    path: Annotated[Path, typer.Option(help="Folder of the demo data set.")] = DEMO_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Load the demo data set (organisations, facilities, meters, periods, activity); loading twice changes nothing."""
+    from carbontrail.services.demo import load_demo
+
+    with user_errors(as_json):
+        report = load_demo(path, progress=not as_json)
+        if as_json:
+            print_json(report)
+        else:
+            for name, counts in report.items():
+                console.print(f"{name}: {counts}")
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    tls: Annotated[bool, typer.Option("--tls", help="Serve HTTPS with a self-signed development certificate.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the API and pages (uvicorn)."""
+    import uvicorn
+
+    from carbontrail.services.tls import development_certificate
+
+    settings = Settings.from_env()
+    kwargs: dict[str, object] = {}
+    scheme = "http"
+    if tls:
+        cert, key = development_certificate(settings.home / "tls")
+        kwargs.update(ssl_certfile=str(cert), ssl_keyfile=str(key))
+        scheme = "https"
+        console.print(f"development certificate: {cert}")
+    console.print(f"carbontrail serving on {scheme}://{host}:{port}/  (API docs: {scheme}://{host}:{port}/docs)")
+    uvicorn.run("carbontrail.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Documents made from results: CSV, XLSX (and, with the platform, PDF and HTML)."""
