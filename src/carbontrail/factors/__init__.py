@@ -1,1 +1,17 @@
 """Emission factors: the versioned library with provenance, GWPs, and explicit selection with fallbacks."""
+
+from carbontrail.factors.library import ELECTRICITY_SERIES, FactorLibrary
+from carbontrail.factors.model import Factor, FactorDataset, FactorQuery, FuelData, Selection
+from carbontrail.factors.userdata import FACTOR_COLUMNS, read_factor_csv
+
+__all__ = [
+    "ELECTRICITY_SERIES",
+    "FACTOR_COLUMNS",
+    "Factor",
+    "FactorDataset",
+    "FactorLibrary",
+    "FactorQuery",
+    "FuelData",
+    "Selection",
+    "read_factor_csv",
+]
