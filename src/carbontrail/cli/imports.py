@@ -1,0 +1,51 @@
+"""`carbontrail import FILE…`: import template files (CSV or XLSX) into the database, all rows or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from carbontrail.cli._common import console, err_console, print_json, user_errors
+from carbontrail.errors import InputError, Location
+
+
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV or XLSX files written from `carbontrail template`; "
+                                                     "several files are imported together, in template order.")],
+    template: Annotated[str | None, typer.Option(
+        "--template", "-t", help="Template name; detected from the header when not given.")] = None,
+    organisation: Annotated[str | None, typer.Option(
+        "--organisation", help="Refuse rows of any other organisation.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (no progress bar).")] = False,
+) -> None:
+    """Check every row and import the file only if all are good; importing the same file again adds nothing."""
+    from carbontrail.services.database import open_sessions
+    from carbontrail.services.imports import describe, import_files
+
+    with user_errors(as_json):
+        for path in files:
+            if not path.is_file():
+                raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
+        templates = [template] * len(files)
+        if as_json:
+            reports = import_files(open_sessions(), files, templates=templates, organisation=organisation)
+            print_json(describe(reports))
+            return
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+                   TimeElapsedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("import", total=None)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            reports = import_files(open_sessions(), files, templates=templates, organisation=organisation,
+                                   progress=progress)
+        table = Table("file", "template", "rows", "inserted", "updated", "unchanged")
+        for r in reports:
+            table.add_row(r.file, r.template, f"{r.rows:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}")
+        console.print(table)

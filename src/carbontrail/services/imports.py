@@ -1,0 +1,489 @@
+"""Importing template files into the database: every row checked, all or nothing, the same file twice changes nothing.
+
+One pass per file inside one transaction: rows are checked as they stream in and the good ones are written in
+chunks (activity records upserted by `record_key`); if any row was bad, the transaction is rolled back and
+`ImportRejected` lists every problem, so the database is exactly as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.errors import ImportRejected, InputError, Location
+from carbontrail.inventory.readers import (
+    ActivityRow,
+    FacilityRow,
+    MeterRow,
+    OrganisationRow,
+    ParsedRow,
+    PeriodRow,
+    RowChecker,
+    TableFile,
+)
+from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
+from carbontrail.store.db import transaction
+from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
+from carbontrail.store.models.base import utcnow
+from carbontrail.units import parse_unit
+
+ProgressCallback = Callable[[int, int | None], None]
+
+MAX_PROBLEMS = 1000
+CHUNK_ROWS = 5000
+PROGRESS_EVERY = 2000
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did."""
+
+    file: str
+    template: str
+    sha256: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    blank_rows: int = 0
+    batch_ids: list[int] = field(default_factory=list)
+
+
+def import_file(sessions: sessionmaker[Session], path: Path, *, template: str | None = None,
+                organisation: str | None = None, progress: ProgressCallback | None = None,
+                display_name: str | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
+    """Import one CSV or XLSX file of a template (detected from the header when not named).
+
+    `organisation` limits the import to that organisation's rows (others are refused). Raises `ImportRejected`
+    with every problem (file, row, field, reason) when any row is bad; then nothing is written.
+    """
+    return import_files(sessions, [path], templates=[template], organisation=organisation, progress=progress,
+                        display_names=[display_name], chunk_rows=chunk_rows)[0]
+
+
+def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
+                 templates: Sequence[str | None] | None = None, organisation: str | None = None,
+                 progress: ProgressCallback | None = None, display_names: Sequence[str | None] | None = None,
+                 chunk_rows: int = CHUNK_ROWS) -> list[ImportReport]:
+    """Import several files in one transaction, in template order (organisations, facilities, meters, periods,
+    activity), so a row may name what an earlier file of the same import creates. All files or none."""
+    templates = list(templates) if templates is not None else [None] * len(paths)
+    names = list(display_names) if display_names is not None else [None] * len(paths)
+    jobs: list[tuple[Path, str, Template]] = []
+    for path, wanted, name in zip(paths, templates, names, strict=True):
+        shown = name or Path(path).name
+        jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted)))
+    jobs.sort(key=lambda job: IMPORT_ORDER.index(job[2].name))
+    run = _Run(organisation, progress, chunk_rows)
+    with transaction(sessions) as session:
+        reports = [run.import_one(session, path, shown, tpl) for path, shown, tpl in jobs]
+        if run.problems:
+            session.rollback()
+            problems = run.problems
+            if run.unlisted:
+                problems = [*problems, InputError(f"{run.unlisted} more problem(s) not listed")]
+            raise ImportRejected(", ".join(shown for _, shown, _ in jobs), problems,
+                                 total_rows=sum(r.rows for r in reports))
+    return reports
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_key(facility_id: int, kind: str, item: str, period_start: date, period_end: date, meter_id: int | None,
+               supplier: str, instrument: str, instrument_ref: str, gas: str, category: str) -> str:
+    """The identity of an activity record: the same values give the same key, so a re-import updates, never adds."""
+    text = "\x1f".join((str(facility_id), kind, item, period_start.isoformat(), period_end.isoformat(),
+                        "" if meter_id is None else str(meter_id), supplier, instrument, instrument_ref, gas, category))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - an identity digest, not a security one
+
+
+def _template_of(path: Path, shown: str, wanted: str | None) -> Template:
+    if wanted:
+        return get_template(wanted)
+    with TableFile(path, shown) as table:
+        return detect_template(table.header, shown)
+
+
+_RECORD = ActivityRecord.__table__
+_INSERT_COLUMNS = ("record_key", "organisation_id", "facility_id", "meter_id", "kind", "item", "category", "gas",
+                   "period_start", "period_end", "quantity", "unit", "supplier", "instrument", "instrument_ref",
+                   "contract_factor", "source", "import_id", "created_at")
+_UPDATE = (_RECORD.update().where(_RECORD.c.id == bindparam("_id"))
+           .values(quantity=bindparam("_quantity"), unit=bindparam("_unit"),
+                   contract_factor=bindparam("_contract_factor"), source=bindparam("_source"),
+                   import_id=bindparam("_import_id")))
+
+
+class _Run:
+    """One import: the problems found so far, and what is known to exist (from the database or earlier rows)."""
+
+    def __init__(self, scope: str | None, progress: ProgressCallback | None, chunk_rows: int):
+        self.scope = scope
+        self.progress = progress
+        self.chunk_rows = chunk_rows
+        self.problems: list[InputError] = []
+        self.unlisted = 0
+        self.done = 0
+
+    def problem(self, error: InputError) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(error)
+        else:
+            self.unlisted += 1
+
+    # -- one file ---------------------------------------------------------------------------------------------
+
+    def import_one(self, session: Session, path: Path, shown: str, template: Template) -> ImportReport:
+        report = ImportReport(shown, template.name, file_sha256(path))
+        self.session, self.file, self.report, self.template = session, shown, report, template
+        self.batches: dict[int, ImportBatch] = {}
+        self.started = utcnow()
+        self._load_references()
+        seen: dict[tuple[str, ...], int] = {}
+        self.keys: list[np.ndarray] = []
+        self.key_rows: list[np.ndarray] = []
+        chunk: list[tuple[ActivityRow, int, int, int | None]] = []
+        with TableFile(path, shown) as table:
+            total = table.estimated_rows
+            try:
+                checker = RowChecker(template, table.header, shown)
+            except InputError as exc:
+                self.problem(exc)
+                return report
+            for number, cells in table.rows():
+                if checker.is_blank(cells):
+                    report.blank_rows += 1
+                    continue
+                report.rows += 1
+                parsed, problems = checker.check(number, cells)
+                for p in problems:
+                    self.problem(p)
+                if parsed is not None:
+                    if isinstance(parsed, ActivityRow):
+                        resolved = self._activity_refs(parsed)
+                        if resolved is not None:
+                            chunk.append((parsed, *resolved))
+                            if len(chunk) >= self.chunk_rows:
+                                self._write_activity(chunk)
+                                chunk = []
+                    else:
+                        self._small_row(parsed, seen)
+                if self.progress and report.rows % PROGRESS_EVERY == 0:
+                    self.progress(self.done + report.rows, _total(self.done, total, report.rows))
+        if chunk:
+            self._write_activity(chunk)
+        self._report_duplicate_records()
+        self.done += report.rows
+        if self.progress:
+            self.progress(self.done, self.done)
+        for batch in self.batches.values():
+            batch.rows = self.batch_rows.get(batch.organisation_id, 0)
+        report.batch_ids = sorted(b.id for b in self.batches.values())
+        session.flush()
+        return report
+
+    def _load_references(self) -> None:
+        s = self.session
+        org_stmt = select(Organisation.code, Organisation.id)
+        if self.scope:
+            org_stmt = org_stmt.where(Organisation.code == self.scope)
+        self.orgs: dict[str, int] = {code: oid for code, oid in s.execute(org_stmt)}
+        self.facilities: dict[tuple[str, str], tuple[int, int]] = {
+            (org, code): (fid, oid) for org, code, fid, oid in s.execute(
+                select(Organisation.code, Facility.code, Facility.id, Organisation.id)
+                .join(Organisation, Facility.organisation_id == Organisation.id)
+                .where(Organisation.id.in_(list(self.orgs.values()) or [-1])))}
+        self.meters: dict[tuple[str, str, str], tuple[int, str]] = {
+            (org, fac, code): (mid, unit) for org, fac, code, mid, unit in s.execute(
+                select(Organisation.code, Facility.code, Meter.code, Meter.id, Meter.unit)
+                .join(Facility, Meter.facility_id == Facility.id)
+                .join(Organisation, Facility.organisation_id == Organisation.id)
+                .where(Organisation.id.in_(list(self.orgs.values()) or [-1])))}
+        self.batch_rows: dict[int, int] = {}
+        self.compatible: dict[tuple[str, str], bool] = {}
+
+    def _batch(self, organisation_id: int) -> ImportBatch:
+        batch = self.batches.get(organisation_id)
+        if batch is None:
+            batch = ImportBatch(organisation_id=organisation_id, file_name=self.file, sha256=self.report.sha256,
+                                template=self.template.name, rows=0, inserted=0, updated=0, created_at=self.started)
+            self.session.add(batch)
+            self.session.flush()
+            self.batches[organisation_id] = batch
+        self.batch_rows[organisation_id] = self.batch_rows.get(organisation_id, 0) + 1
+        return batch
+
+    # -- references -------------------------------------------------------------------------------------------
+
+    def _org_id(self, code: str, row: int, field_name: str) -> int | None:
+        if self.scope and code != self.scope:
+            self.problem(InputError(f"the row is for organisation '{code}', but this import is for '{self.scope}'",
+                                    location=Location(self.file, row, field_name),
+                                    expected=f"organisation '{self.scope}'"))
+            return None
+        found = self.orgs.get(code)
+        if found is None:
+            self.problem(InputError(f"there is no organisation '{code}'", location=Location(self.file, row, field_name),
+                                    expected="an organisation in the database or in an organisations file of this "
+                                             "import"))
+        return found
+
+    def _facility_ids(self, org: str, fac: str, row: int) -> tuple[int, int] | None:
+        if self._org_id(org, row, "organisation") is None:
+            return None
+        found = self.facilities.get((org, fac))
+        if found is None:
+            self.problem(InputError(f"organisation '{org}' has no facility '{fac}'",
+                                    location=Location(self.file, row, "facility"),
+                                    expected="a facility in the database or in a facilities file of this import"))
+        return found
+
+    def _activity_refs(self, r: ActivityRow) -> tuple[int, int, int | None] | None:
+        ids = self._facility_ids(r.organisation, r.facility, r.row)
+        if ids is None:
+            return None
+        meter_id = None
+        if r.meter:
+            meter = self.meters.get((r.organisation, r.facility, r.meter))
+            if meter is None:
+                self.problem(InputError(f"facility '{r.organisation}/{r.facility}' has no meter '{r.meter}'",
+                                        location=Location(self.file, r.row, "meter"),
+                                        expected="a meter in the database or in a meters file of this import"))
+                return None
+            meter_id, meter_unit = meter
+            pair = (meter_unit, r.unit)
+            if pair not in self.compatible:
+                self.compatible[pair] = parse_unit(meter_unit).dimensionality == parse_unit(r.unit).dimensionality
+            if not self.compatible[pair]:
+                self.problem(InputError(f"'{r.unit}' does not measure what meter '{r.meter}' reads in '{meter_unit}'",
+                                        location=Location(self.file, r.row, "unit"),
+                                        expected=f"a unit convertible to {meter_unit}"))
+                return None
+        return ids[0], ids[1], meter_id
+
+    # -- organisations, facilities, meters, periods: few rows, one at a time ----------------------------------
+
+    def _small_row(self, r: ParsedRow, seen: dict[tuple[str, ...], int]) -> None:
+        ident: tuple[str, ...]
+        if isinstance(r, OrganisationRow):
+            ident = (r.code,)
+        elif isinstance(r, FacilityRow):
+            ident = (r.organisation, r.code)
+        elif isinstance(r, MeterRow):
+            ident = (r.organisation, r.facility, r.code)
+        else:
+            assert isinstance(r, PeriodRow)
+            ident = (r.organisation, r.name)
+        if ident in seen:
+            self.problem(InputError(f"'{'/'.join(ident)}' is already given in row {seen[ident]}",
+                                    location=Location(self.file, r.row, "code" if not isinstance(r, PeriodRow)
+                                                      else "name"),
+                                    expected="each one once per file"))
+            return
+        seen[ident] = r.row
+        if isinstance(r, OrganisationRow):
+            self._organisation(r)
+        elif isinstance(r, FacilityRow):
+            self._facility(r)
+        elif isinstance(r, MeterRow):
+            self._meter(r)
+        else:
+            self._period(r)
+
+    def _upsert(self, existing: object | None, make: Callable[[], object], values: dict[str, object],
+                organisation_id: Callable[[object], int]) -> object:
+        if existing is None:
+            obj = make()
+            self.session.add(obj)
+            self.session.flush()
+            self.report.inserted += 1
+            self._batch(organisation_id(obj)).inserted += 1
+            return obj
+        changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
+        batch = self._batch(organisation_id(existing))
+        if changed:
+            for k, v in changed.items():
+                setattr(existing, k, v)
+            self.report.updated += 1
+            batch.updated += 1
+        else:
+            self.report.unchanged += 1
+        return existing
+
+    def _organisation(self, r: OrganisationRow) -> None:
+        if self.scope and r.code != self.scope:
+            self.problem(InputError(f"the row is for organisation '{r.code}', but this import is for '{self.scope}'",
+                                    location=Location(self.file, r.row, "code"),
+                                    expected=f"organisation '{self.scope}'"))
+            return
+        values: dict[str, object] = dict(name=r.name, name_en=r.name_en, industry=r.industry, province=r.province,
+                                         city=r.city, park=r.park)
+        existing = self.session.scalars(select(Organisation).where(Organisation.code == r.code)).one_or_none()
+        org = self._upsert(existing, lambda: Organisation(code=r.code, **values), values, lambda o: o.id)
+        self.orgs[r.code] = org.id  # type: ignore[attr-defined]
+
+    def _facility(self, r: FacilityRow) -> None:
+        org_id = self._org_id(r.organisation, r.row, "organisation")
+        if org_id is None:
+            return
+        values: dict[str, object] = dict(name=r.name, province=r.province, city=r.city, park=r.park)
+        existing = self.session.scalars(select(Facility).where(Facility.organisation_id == org_id,
+                                                               Facility.code == r.code)).one_or_none()
+        fac = self._upsert(existing, lambda: Facility(organisation_id=org_id, code=r.code, **values), values,
+                           lambda f: f.organisation_id)
+        self.facilities[(r.organisation, r.code)] = (fac.id, org_id)  # type: ignore[attr-defined]
+
+    def _meter(self, r: MeterRow) -> None:
+        ids = self._facility_ids(r.organisation, r.facility, r.row)
+        if ids is None:
+            return
+        fac_id, org_id = ids
+        values: dict[str, object] = dict(medium=r.medium, unit=r.unit, supplier=r.supplier)
+        existing = self.session.scalars(select(Meter).where(Meter.facility_id == fac_id,
+                                                            Meter.code == r.code)).one_or_none()
+        meter = self._upsert(existing, lambda: Meter(facility_id=fac_id, code=r.code, **values), values,
+                             lambda _m: org_id)
+        self.meters[(r.organisation, r.facility, r.code)] = (meter.id, r.unit)  # type: ignore[attr-defined]
+
+    def _period(self, r: PeriodRow) -> None:
+        org_id = self._org_id(r.organisation, r.row, "organisation")
+        if org_id is None:
+            return
+        values: dict[str, object] = dict(start=r.start, end=r.end, is_base_year=r.is_base_year)
+        existing = self.session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == org_id,
+                                                                      ReportingPeriod.name == r.name)).one_or_none()
+        self._upsert(existing, lambda: ReportingPeriod(organisation_id=org_id, name=r.name, **values), values,
+                     lambda p: p.organisation_id)
+
+    # -- activity records: many rows, written in chunks -------------------------------------------------------
+
+    def _write_activity(self, chunk: list[tuple[ActivityRow, int, int, int | None]]) -> None:
+        rows: dict[str, dict[str, object]] = {}
+        numbers: list[int] = []
+        digests: list[int] = []
+        for r, facility_id, organisation_id, meter_id in chunk:
+            key = record_key(facility_id, r.kind, r.item, r.period_start, r.period_end, meter_id, r.supplier,
+                             r.instrument, r.instrument_ref, r.gas, r.category)
+            numbers.append(r.row)
+            digests.append(int(key[:16], 16))
+            if key in rows:
+                continue  # a repeat inside the file: reported with both row numbers once the file is read
+            rows[key] = dict(
+                record_key=key, organisation_id=organisation_id, facility_id=facility_id, meter_id=meter_id,
+                kind=r.kind, item=r.item, category=r.category, gas=r.gas, period_start=r.period_start,
+                period_end=r.period_end, quantity=r.amount, unit=r.unit, supplier=r.supplier, instrument=r.instrument,
+                instrument_ref=r.instrument_ref,
+                contract_factor=r.contract_factor_kg_per_kwh,
+                source=r.source)
+        self.keys.append(np.array(digests, dtype=np.uint64))
+        self.key_rows.append(np.array(numbers, dtype=np.int64))
+        if self.problems:
+            return  # the import is already lost: keep checking rows, stop writing
+        conn = self.session.connection()
+        existing = conn.execute(
+            select(_RECORD.c.record_key, _RECORD.c.id, _RECORD.c.quantity, _RECORD.c.unit,
+                   _RECORD.c.contract_factor, _RECORD.c.source)
+            .where(_RECORD.c.record_key.in_(list(rows)))).all()
+        stored = {key: (rid, q, u, cf, src) for key, rid, q, u, cf, src in existing}
+        inserts: list[dict[str, object]] = []
+        updates: list[dict[str, object]] = []
+        for key, values in rows.items():
+            batch = self._batch(int(values["organisation_id"]))  # type: ignore[call-overload]
+            old = stored.get(key)
+            if old is None:
+                values["import_id"] = batch.id
+                values["created_at"] = self.started
+                inserts.append(values)
+                batch.inserted += 1
+            elif (old[1], old[2], old[3], old[4]) != (values["quantity"], values["unit"], values["contract_factor"],
+                                                      values["source"]):
+                updates.append({"_id": old[0], "_quantity": values["quantity"], "_unit": values["unit"],
+                                "_contract_factor": values["contract_factor"], "_source": values["source"],
+                                "_import_id": batch.id})
+                batch.updated += 1
+            else:
+                self.report.unchanged += 1
+        if inserts:
+            _insert_records(conn, inserts)
+        if updates:
+            conn.execute(_UPDATE, updates)
+        self.report.inserted += len(inserts)
+        self.report.updated += len(updates)
+
+    def _report_duplicate_records(self) -> None:
+        """Rows of this file that describe the same record (same facility, kind, item, period, meter, supplier,
+        instrument, gas, category): ambiguous, so each is a problem. 12 bytes a row, sorted once at the end."""
+        if not self.keys:
+            return
+        keys = np.concatenate(self.keys)
+        rows = np.concatenate(self.key_rows)
+        self.keys, self.key_rows = [], []
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        repeats = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if repeats.size == 0:
+            return
+        first_of = {}
+        for i in repeats:
+            j = i
+            while j > 0 and keys[j - 1] == keys[i]:
+                j -= 1
+            first_of[int(rows[i])] = int(rows[j])
+        for row in sorted(first_of):
+            self.problem(InputError(
+                f"the row repeats row {first_of[row]} (same facility, kind, item, period, meter, supplier, "
+                "instrument, gas and category)", location=Location(self.file, row),
+                expected="each activity record once per file"))
+
+
+def _insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Insert new activity records fast: COPY on PostgreSQL, a plain DB-API executemany elsewhere.
+
+    SQLAlchemy's executemany costs more per row than reading and checking the row does; both paths below keep the
+    statement inside the import's transaction and convert values with the column types' own bind processors."""
+    columns = [_RECORD.c[name] for name in _INSERT_COLUMNS]
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(_INSERT_COLUMNS)
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {_RECORD.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[name] for name in _INSERT_COLUMNS))
+        return
+    processors = [(i, proc) for i, col in enumerate(columns)
+                  if (proc := col.type.bind_processor(conn.dialect)) is not None]
+    params = []
+    for row in rows:
+        values = [row[name] for name in _INSERT_COLUMNS]
+        for i, proc in processors:
+            values[i] = proc(values[i])
+        params.append(tuple(values))
+    marks = ", ".join("?" if conn.dialect.paramstyle == "qmark" else "%s" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {_RECORD.name} ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks})", params)
+
+
+def _total(done_before: int, estimate: int | None, seen: int) -> int | None:
+    if estimate is None:
+        return None
+    return done_before + max(estimate, seen)
+
+
+def describe(reports: Iterable[ImportReport]) -> list[dict[str, object]]:
+    """The reports as plain dictionaries (for JSON output)."""
+    return [{"file": r.file, "template": r.template, "sha256": r.sha256, "rows": r.rows, "inserted": r.inserted,
+             "updated": r.updated, "unchanged": r.unchanged, "blank_rows": r.blank_rows} for r in reports]
+
+
+__all__ = ["ImportReport", "ProgressCallback", "describe", "file_sha256", "import_file", "import_files", "record_key"]
