@@ -1,0 +1,174 @@
+"""Monte Carlo over the stored distributions, in-process or on Dask, identical for a seed on any worker count.
+
+Iterations are cut into fixed chunks whose random streams are spawned from one `numpy.random.SeedSequence`,
+so chunk k draws the same numbers wherever it runs. Each draw samples every uncertain entry of A and B at
+once and solves with the static structure (see solver.py); several demands share the same draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pint
+import xarray as xr
+
+from carbontrail.errors import ConfigurationError, InputError
+from carbontrail.lca.footprint import FootprintModel, Provenance
+from carbontrail.lca.matrices import Matrix
+from carbontrail.lca.solver import ResampledSolver, Solver
+
+PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
+DEFAULT_CHUNK = 25
+
+
+@dataclass(frozen=True, eq=False)
+class _Job:
+    """What a worker needs: the matrices with their distributions, the factors and the solver."""
+
+    technosphere: Matrix
+    biosphere: Matrix
+    factors: np.ndarray
+    solver: Solver
+    demands: np.ndarray  # activities × demands
+
+
+def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
+    """Scores of `iterations` draws: iterations × indicators × demands."""
+    rng = np.random.default_rng(seed)
+    tech, bio = job.technosphere, job.biosphere
+    # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
+    weights = job.factors[:, bio.rows]
+    out = np.empty((iterations, job.factors.shape[0], job.demands.shape[1]))
+    solver = ResampledSolver(job.solver)
+    # Draw in batches of iterations (bounded memory), always in the same order for a given chunk.
+    batch = max(1, min(iterations, 1_000_000 // max(1, tech.values.size + bio.values.size)))
+    for start in range(0, iterations, batch):
+        n = min(batch, iterations - start)
+        a_idx, a_ratios = tech.distributions.sample_ratios(rng, n)
+        b_idx, b_ratios = bio.distributions.sample_ratios(rng, n)
+        for k in range(n):
+            a_values = tech.values.copy()
+            a_values[a_idx] *= a_ratios[k]
+            b_values = bio.values.copy()
+            b_values[b_idx] *= b_ratios[k]
+            supply = solver.update(tech.csc_data(a_values)).forward(job.demands)
+            out[start + k] = (weights * b_values) @ supply[bio.cols]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarloResult:
+    """Sampled scores (iterations × indicators) of one demand, with the deterministic score alongside."""
+
+    indicators: tuple[str, ...]
+    samples: np.ndarray
+    deterministic: np.ndarray
+    seed: int
+    provenance: Provenance = field(repr=False)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.samples.mean(axis=0)
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.samples, axis=0)
+
+    def percentiles(self, q: Sequence[float] = PERCENTILES) -> np.ndarray:
+        return np.percentile(self.samples, q, axis=0)
+
+    def histogram(self, indicator: str = "GWP100", bins: int = 30) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, bin edges in kg CO2e) of one indicator."""
+        return np.histogram(self.samples[:, self.indicators.index(indicator)], bins=bins)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean, sd, median and percentiles per indicator, in kg CO2e."""
+        pct = self.percentiles()
+        frame = pd.DataFrame({"deterministic": self.deterministic, "mean": self.mean,
+                              "sd": self.samples.std(axis=0, ddof=1), "median": self.median}, index=list(self.indicators))
+        for q, row in zip(PERCENTILES, pct):
+            frame[f"p{q:g}"] = row
+        frame["unit"] = "kg CO2e"
+        frame.index.name = "indicator"
+        return frame
+
+    def to_xarray(self) -> xr.DataArray:
+        return xr.DataArray(self.samples, dims=("iteration", "indicator"),
+                            coords={"indicator": list(self.indicators)}, attrs={"unit": "kg CO2e", "seed": self.seed})
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.samples, columns=list(self.indicators)).rename_axis("iteration")
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two demands scored on the same draws: their samples and the difference a − b."""
+
+    a: MonteCarloResult
+    b: MonteCarloResult
+
+    @property
+    def difference(self) -> np.ndarray:
+        return self.a.samples - self.b.samples
+
+    def probability_a_lower(self, indicator: str = "GWP100") -> float:
+        """Share of draws in which a has the lower score."""
+        k = self.a.indicators.index(indicator)
+        return float(np.mean(self.difference[:, k] < 0))
+
+
+def monte_carlo(model: FootprintModel, demand: Mapping[str, pint.Quantity], iterations: int, *, seed: int,
+                scheduler: object = None, chunk_size: int = DEFAULT_CHUNK) -> MonteCarloResult:
+    """Monte Carlo of one demand. `scheduler`: None (in-process), a Dask scheduler address, or a Client."""
+    return _simulate(model, [demand], iterations, seed, scheduler, chunk_size)[0]
+
+
+def compare(model: FootprintModel, a: Mapping[str, pint.Quantity], b: Mapping[str, pint.Quantity],
+            iterations: int, *, seed: int, scheduler: object = None, chunk_size: int = DEFAULT_CHUNK) -> Comparison:
+    """Monte Carlo of two demands with the same draws, so their difference is not blurred by sampling."""
+    first, second = _simulate(model, [a, b], iterations, seed, scheduler, chunk_size)
+    return Comparison(first, second)
+
+
+def _simulate(model: FootprintModel, demands: list[Mapping[str, pint.Quantity]], iterations: int, seed: int,
+              scheduler: object, chunk_size: int) -> list[MonteCarloResult]:
+    if iterations < 1 or chunk_size < 1:
+        raise InputError("Monte Carlo needs at least one iteration and a chunk size of at least one",
+                         expected="positive integers")
+    system = model.system
+    f = np.column_stack([model.demand_vector(d) for d in demands])
+    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, f)
+    sizes = [min(chunk_size, iterations - start) for start in range(0, iterations, chunk_size)]
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    if scheduler is None:
+        parts = [_run_chunk(job, s, n) for s, n in zip(seeds, sizes)]
+    else:
+        parts = _on_dask(scheduler, job, seeds, sizes)
+    samples = np.concatenate(parts, axis=0)
+    deterministic = model.cB @ model.solver.forward(f)
+    return [MonteCarloResult(model.indicators, samples[:, :, k], deterministic[:, k], seed, model.provenance())
+            for k in range(len(demands))]
+
+
+def _on_dask(scheduler: object, job: _Job, seeds: list[np.random.SeedSequence], sizes: list[int]) -> list[np.ndarray]:
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        client, own = scheduler, False
+    elif isinstance(scheduler, str):
+        try:
+            client, own = Client(scheduler, timeout="10s"), True
+        except OSError as exc:
+            raise ConfigurationError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    else:
+        raise ConfigurationError("the Dask scheduler must be an address such as tcp://host:8786 or a Client")
+    try:
+        [shared] = client.scatter([job], broadcast=True, hash=False)
+        futures = client.map(_run_chunk, [shared] * len(sizes), seeds, sizes, pure=False)
+        return client.gather(futures)
+    finally:
+        if own:
+            client.close()
