@@ -1,0 +1,402 @@
+"""The CBAM installation model: production processes with their boundaries, source streams, PFCs, heat,
+electricity and precursors (Implementing Regulations (EU) 2023/1773 Annex III and 2025/2547)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Annotated, Literal
+
+import pint
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from carbontrail.cbam.defaults import cn_code, normalise_cn, sector_of
+from carbontrail.errors import ImportRejected, InputError, Location, UnitError
+from carbontrail.units import is_compatible, parse_unit, quantity
+
+
+class Amount(BaseModel):
+    """A number with its unit; written '1200 t' or {value: 1200, unit: t} in a model file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: float
+    unit: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: object) -> object:
+        if isinstance(data, str):
+            number, _, unit = data.strip().partition(" ")
+            if not unit.strip():
+                raise ValueError(f"'{data}' has no unit (write it like '1200 t')")
+            return {"value": number.replace(",", ""), "unit": unit.strip()}
+        if isinstance(data, (int, float)):
+            raise ValueError(f"{data} has no unit (write it like '1200 t')")
+        return data
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        try:
+            parse_unit(unit)
+        except UnitError as exc:
+            raise ValueError(exc.message) from None
+        return unit
+
+    @property
+    def q(self) -> pint.Quantity:
+        """The amount as a pint quantity."""
+        return quantity(self.value, self.unit)
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+def _kind(reference: str, what: str) -> Callable[[Amount], Amount]:
+    def check(amount: Amount) -> Amount:
+        if not is_compatible(amount.unit, reference):
+            raise ValueError(f"'{amount.unit}' is not a unit of {what} (e.g. {reference})")
+        return amount
+    return check
+
+
+Mass = Annotated[Amount, AfterValidator(_kind("t", "mass"))]
+Energy = Annotated[Amount, AfterValidator(_kind("MWh", "energy"))]
+PerMass = Annotated[Amount, AfterValidator(_kind("t/t", "mass per mass"))]  # SEE, carbon content
+PerEnergy = Annotated[Amount, AfterValidator(_kind("t/TJ", "mass per energy"))]  # emission factors of fuel, heat, power
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+GWPReport = Literal["AR4", "AR5", "AR6"]
+ElectricityBasis = Literal["grid_default", "direct_technical_link", "ppa"]
+
+
+class Sourced(BaseModel):
+    """Where a factor or a figure comes from (required: a figure without a source is not accepted)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(min_length=1)
+    dataset_version: str = ""
+    year: int | None = None
+    geography: str = ""
+
+    def provenance(self) -> str:
+        """The source in one line, with version, year and geography where known."""
+        extra = ", ".join(p for p in (self.dataset_version, str(self.year) if self.year else "", self.geography) if p)
+        return f"{self.source} ({extra})" if extra else self.source
+
+
+class SourceStream(Sourced):
+    """A fuel or material whose CO2 is calculated (2023/1773 Annex III, calculation-based):
+    combustion = AD × NCV × EF × OxF; process = AD × EF × ConvF; mass balance = ±AD × carbon content × 3.664
+    (outputs count negative)."""
+
+    name: str = Field(min_length=1)
+    method: Literal["combustion", "process", "mass_balance"]
+    amount: Amount
+    ncv: Amount | None = None
+    emission_factor: Amount | None = None
+    oxidation_factor: Fraction = 1.0
+    conversion_factor: Fraction = 1.0
+    carbon_content: PerMass | None = None
+    direction: Literal["input", "output"] = "input"
+    biomass_fraction: Fraction = 0.0  # zero-rated biomass share (sustainability criteria met)
+
+    @model_validator(mode="after")
+    def _complete(self) -> SourceStream:
+        amount = self.amount.q
+        if self.method == "combustion":
+            if self.emission_factor is None:
+                raise ValueError("a combustion stream needs an emission_factor (e.g. '94.6 t/TJ')")
+            energy = amount if amount.check("[energy]") else None
+            if energy is None:
+                if self.ncv is None:
+                    raise ValueError("a fuel given by mass or volume needs its ncv (e.g. '0.0258 TJ/t')")
+                energy = amount * self.ncv.q
+            if not energy.check("[energy]"):
+                raise ValueError(f"amount '{self.amount}' × ncv '{self.ncv}' is not an energy")
+            if not (energy * self.emission_factor.q).check("[mass]"):
+                raise ValueError(f"emission_factor '{self.emission_factor}' is not per unit of energy")
+        elif self.method == "process":
+            if self.emission_factor is None:
+                raise ValueError("a process stream needs an emission_factor (e.g. '0.44 t/t')")
+            if not (amount * self.emission_factor.q).check("[mass]"):
+                raise ValueError(f"amount '{self.amount}' × emission_factor '{self.emission_factor}' is not a mass")
+        else:
+            if self.carbon_content is None:
+                raise ValueError("a mass-balance stream needs its carbon_content (e.g. '0.85 t/t')")
+            if not amount.check("[mass]"):
+                raise ValueError(f"a mass-balance amount must be a mass, not '{self.amount}'")
+        return self
+
+
+class Measurement(Sourced):
+    """Emissions determined by continuous measurement (2023/1773 Annex III, measurement-based): the period's
+    total of one gas."""
+
+    name: str = Field(min_length=1)
+    gas: str = "CO2"
+    emissions: Mass
+
+
+class PFCEmissions(Sourced):
+    """Aluminium electrolysis PFCs (2023/1773 Annex III; slope method as IPCC 2006 Vol.3 Ch.4 Tier 2):
+    CF4 = SEF_CF4 × AEM × Pr_Al, C2F6 = CF4 × F_C2F6/CF4; or measured CF4 / C2F6 masses. Pr_Al is the process's
+    activity level."""
+
+    method: Literal["slope", "measured"]
+    anode_effect_minutes_per_cell_day: float | None = Field(default=None, ge=0.0)
+    slope_cf4: PerMass | None = None  # kg CF4 per t Al per (AE-minute per cell-day), e.g. '0.143 kg/t'
+    c2f6_to_cf4: Fraction | None = None  # mass ratio C2F6 / CF4
+    cf4: Mass | None = None
+    c2f6: Mass | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PFCEmissions:
+        if self.method == "slope" and None in (self.anode_effect_minutes_per_cell_day, self.slope_cf4,
+                                               self.c2f6_to_cf4):
+            raise ValueError("the slope method needs anode_effect_minutes_per_cell_day, slope_cf4 and c2f6_to_cf4")
+        if self.method == "measured" and (self.cf4 is None or self.c2f6 is None):
+            raise ValueError("measured PFCs need both cf4 and c2f6 masses")
+        return self
+
+
+class HeatFlow(Sourced):
+    """Measurable heat imported into or exported from the process, with the emission factor of its production."""
+
+    name: str = "heat"
+    amount: Energy
+    emission_factor: PerEnergy
+
+
+class ElectricityUse(Sourced):
+    """Electricity consumed by the process. The grid's default factor applies unless the installation has a direct
+    technical link to the generator or a PPA meeting the rules (2025/2547), which `evidence` must describe."""
+
+    name: str = "electricity"
+    amount: Energy
+    emission_factor: PerEnergy  # e.g. '0.5306 t/MWh'
+    basis: ElectricityBasis = "grid_default"
+    evidence: str = ""
+
+    @model_validator(mode="after")
+    def _evidence(self) -> ElectricityUse:
+        if self.basis != "grid_default" and not self.evidence.strip():
+            raise ValueError(f"an actual electricity factor ({self.basis}) needs the evidence of the direct "
+                             "technical link or PPA; otherwise use basis grid_default with the grid's factor")
+        return self
+
+
+class Precursor(BaseModel):
+    """A relevant precursor consumed by the process, with where its embedded emissions come from:
+    `own` (another process here), `supplier` (values it communicated) or `default` (CN code and country)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    category: str
+    mass: Mass
+    origin: Literal["own", "supplier", "default"]
+    process: str | None = None
+    supplier: str = ""
+    see_direct: PerMass | None = None
+    see_indirect: PerMass | None = None
+    cn_code: str | None = None
+    country: str | None = None
+    source: str = ""
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        try:
+            sector_of(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Precursor:
+        if self.origin == "own" and not self.process:
+            raise ValueError("an own-produced precursor names the process that makes it")
+        if self.origin == "supplier" and (self.see_direct is None or self.see_indirect is None
+                                          or not self.source.strip() or not self.supplier.strip()):
+            raise ValueError("a supplier's precursor needs supplier, see_direct, see_indirect and the source "
+                             "(the communication it came in)")
+        if self.origin == "default":
+            if not self.cn_code or not self.country:
+                raise ValueError("a precursor on default values needs its cn_code and country of production")
+            try:
+                entry = cn_code(self.cn_code)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+            if entry.category != self.category:
+                raise ValueError(f"CN {self.cn_code} is '{entry.category}', not '{self.category}'")
+        return self
+
+
+class ProductionProcess(BaseModel):
+    """A production process of one aggregated goods category, its system boundary and everything attributed to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    category: str
+    cn_codes: list[str] = Field(min_length=1)
+    route: str = ""
+    system_boundary: str = Field(min_length=1)
+    activity_level: Mass
+    source_streams: list[SourceStream] = []
+    measurements: list[Measurement] = []
+    pfc: PFCEmissions | None = None
+    heat_imported: list[HeatFlow] = []
+    heat_exported: list[HeatFlow] = []
+    electricity: list[ElectricityUse] = []
+    precursors: list[Precursor] = []
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        try:
+            sector_of(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("cn_codes")
+    @classmethod
+    def _codes(cls, codes: list[str]) -> list[str]:
+        try:
+            return [normalise_cn(code) for code in codes]
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+
+    @model_validator(mode="after")
+    def _codes_match(self) -> ProductionProcess:
+        for code in self.cn_codes:
+            try:
+                entry = cn_code(code)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+            if entry.category != self.category:
+                raise ValueError(f"CN {code} is '{entry.category}', not '{self.category}'")
+        if self.activity_level.value <= 0:
+            raise ValueError("the activity level (production in the period) must be more than zero")
+        if self.pfc is not None and sector_of(self.category) != "Aluminium":
+            raise ValueError("PFC emissions belong to aluminium electrolysis only")
+        return self
+
+
+class ReportingPeriod(BaseModel):
+    """The period the values cover (normally a calendar year)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _order(self) -> ReportingPeriod:
+        if self.end <= self.start:
+            raise ValueError("the reporting period ends before it starts")
+        return self
+
+
+class CarbonPricePaid(Sourced):
+    """A carbon price due in the country of origin for a process's emissions (Reg. (EU) 2023/956 Art. 9):
+    the price per tonne and the emissions it was effectively paid on (after free allocation and rebates)."""
+
+    process: str
+    instrument: str = Field(min_length=1)
+    price: Amount  # currency per tonne, e.g. '85 CNY/t'
+    emissions_covered: Mass
+
+    @field_validator("price")
+    @classmethod
+    def _per_tonne(cls, price: Amount) -> Amount:
+        if not price.q.check("[currency_cny] / [mass]") and not price.q.check("[currency_eur] / [mass]") \
+                and not price.q.check("[currency_usd] / [mass]"):
+            raise ValueError(f"'{price.unit}' is not a price per tonne (e.g. CNY/t, EUR/t)")
+        return price
+
+
+class Installation(BaseModel):
+    """An installation outside the EU making CBAM goods, as its operator describes it for one reporting period."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    operator: str = Field(min_length=1)
+    country: str = Field(default="CN", min_length=2, max_length=2)
+    region: str = ""
+    city: str = ""
+    address: str = ""
+    unlocode: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    contact: str = ""
+    reporting_period: ReportingPeriod
+    gwp_assessment: GWPReport = "AR5"
+    processes: list[ProductionProcess] = Field(min_length=1)
+    carbon_prices: list[CarbonPricePaid] = []
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _references(self) -> Installation:
+        ids = [p.id for p in self.processes]
+        doubles = sorted({i for i in ids if ids.count(i) > 1})
+        if doubles:
+            raise ValueError(f"process id(s) {', '.join(doubles)} appear more than once")
+        for p in self.processes:
+            for pre in p.precursors:
+                if pre.origin == "own":
+                    if pre.process not in ids:
+                        raise ValueError(f"process '{p.id}': precursor '{pre.name}' names process '{pre.process}', "
+                                         f"which is not in this installation ({', '.join(ids)})")
+                    made = next(q for q in self.processes if q.id == pre.process)
+                    if made.category != pre.category:
+                        raise ValueError(f"process '{p.id}': precursor '{pre.name}' is '{pre.category}' but "
+                                         f"process '{made.id}' makes '{made.category}'")
+        for cp in self.carbon_prices:
+            if cp.process not in ids:
+                raise ValueError(f"carbon price '{cp.instrument}' names process '{cp.process}', which is not here")
+        return self
+
+    def process(self, process_id: str) -> ProductionProcess:
+        """A process by id (`InputError` naming the ids there are)."""
+        for p in self.processes:
+            if p.id == process_id:
+                return p
+        raise InputError(f"no process '{process_id}' in installation '{self.name}'", location=Location(field="process"),
+                         expected=", ".join(p.id for p in self.processes))
+
+
+def parse_installation(data: Mapping[str, object], *, file: str = "installation") -> Installation:
+    """An `Installation` from parsed YAML/JSON; every problem is reported with its place in the file."""
+    if not isinstance(data, Mapping):
+        raise InputError("the file does not hold an installation", location=Location(file=file),
+                         expected="a mapping with name, operator, reporting_period, processes")
+    try:
+        return Installation.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [InputError(_message(err), location=Location(file=file, field=_path(err["loc"])))
+                    for err in exc.errors()]
+        if len(problems) == 1:
+            raise problems[0] from None
+        raise ImportRejected(file, problems) from None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif not str(item).startswith(("function-after", "function-before")):
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top)"
+
+
+def _message(err: Mapping[str, object]) -> str:
+    text = str(err.get("msg", "invalid value"))
+    return text.removeprefix("Value error, ")
