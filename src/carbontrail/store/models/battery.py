@@ -1,0 +1,67 @@
+"""Traced battery units (GB/T 34014 codes), their pack → module → cell links, life events and deposits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from carbontrail.store.models.base import Base, Timestamped
+
+
+class BatteryUnit(Timestamped, Base):
+    """A pack, module or cell under one code; `original_id` points to the unit a cascade product was re-coded from."""
+
+    __tablename__ = "battery_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    product_type: Mapped[str] = mapped_column(String(8))  # pack | module | cell
+    battery_type: Mapped[str] = mapped_column(String(1))
+    manufacturer_code: Mapped[str] = mapped_column(String(3), index=True)
+    production_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(String(64), index=True)
+    responsible_producer: Mapped[str] = mapped_column(String(64), index=True)
+    vin: Mapped[str | None] = mapped_column(String(17))
+    deposit_cny: Mapped[float | None] = mapped_column(Float)
+    deposit_refunded: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("battery_unit.id"), index=True)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("battery_unit.id"), index=True)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BatteryEvent(Base):
+    """One life event of a unit, numbered in order (`seq`), with the holder and the responsible producer after it."""
+
+    __tablename__ = "battery_event"
+    __table_args__ = (UniqueConstraint("unit_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("battery_unit.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    to_actor: Mapped[str | None] = mapped_column(String(64))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    new_code: Mapped[str | None] = mapped_column(String(24))
+    holder_after: Mapped[str] = mapped_column(String(64))
+    responsible_producer: Mapped[str] = mapped_column(String(64))
+    deposit_cny: Mapped[float | None] = mapped_column(Float)
+    recovered_kg: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class BatteryDeposit(Base):
+    """A movement of a producer's deposit account: + at sale, − when the unit is properly recycled."""
+
+    __tablename__ = "battery_deposit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("battery_unit.id", ondelete="CASCADE"), index=True)
+    producer: Mapped[str] = mapped_column(String(64), index=True)
+    amount_cny: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(8))  # deposit | refund
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
