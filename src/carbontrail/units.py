@@ -66,7 +66,7 @@ def parse_unit(unit: str, *, location: Location | None = None) -> pint.Quantity:
         raise UnitError("the unit is empty", location=location, expected="a unit such as kWh, t, GJ, Nm3")
     try:
         parsed = _parse(unit)
-    except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError, TokenError):
+    except (pint.errors.PintError, SyntaxError, TypeError, ValueError, AttributeError, TokenError, AssertionError):
         raise UnitError(f"unknown unit '{unit}'", location=location,
                         expected="a unit such as kWh, MWh, GJ, TJ, tce, t, kg, Nm3, tkm, 10^4 yuan") from None
     if not isinstance(parsed, pint.Quantity) or (parsed.dimensionless and not any(c.isalpha() for c in unit)):

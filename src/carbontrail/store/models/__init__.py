@@ -4,10 +4,18 @@ from carbontrail.store.models.base import Base
 from carbontrail.store.models.organisations import Facility, Jurisdiction, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
+from carbontrail.store.models.battery import BatteryDeposit, BatteryEvent, BatteryUnit
+from carbontrail.store.models.accounts import ApiClient, RoleGrant, User
+from carbontrail.store.models.audit import AuditEvent
 
 __all__ = [
     "ActivityRecord",
+    "ApiClient",
+    "AuditEvent",
     "Base",
+    "BatteryDeposit",
+    "BatteryEvent",
+    "BatteryUnit",
     "Facility",
     "FactorDatasetRow",
     "FactorRow",
@@ -16,4 +24,6 @@ __all__ = [
     "Meter",
     "Organisation",
     "ReportingPeriod",
+    "RoleGrant",
+    "User",
 ]

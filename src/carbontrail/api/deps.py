@@ -1,0 +1,88 @@
+"""What every route needs: the database, the signing key, and who is asking (bearer token or web session)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.config import Settings
+from carbontrail.errors import PermissionDenied
+from carbontrail.services import tenancy
+from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token
+
+SESSION_COOKIE = "ct_session"
+CSRF_HEADER = "x-csrf-token"
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+oauth2 = OAuth2(flows=OAuthFlows(clientCredentials=OAuthFlowClientCredentials(tokenUrl="/api/token")),
+                auto_error=False, description="OAuth2 client credentials (or a user's password) at /api/token")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The application's database sessions, settings and token key (one per app)."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    key: bytes
+    caches: dict[str, object] = field(default_factory=dict)  # per-app memo of computed results, by name
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def principal_or_none(request: Request, ctx: Context) -> tuple[Principal, dict[str, str | int]] | None:
+    """The principal of the request's bearer token, else of its web session cookie, else None."""
+    token = _bearer(request.headers.get("authorization"))
+    if token:
+        return principal_from_token(ctx.sessions, ctx.key, token, "access")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        try:
+            return principal_from_token(ctx.sessions, ctx.key, cookie, "session")
+        except AuthenticationFailed:
+            return None
+    return None
+
+
+def current_principal(request: Request, ctx: Annotated[Context, Depends(context)],
+                      _token: Annotated[str | None, Depends(oauth2)] = None) -> Principal:
+    """The signed-in principal; a cookie-authenticated change must also carry the session's CSRF token."""
+    found = principal_or_none(request, ctx)
+    if found is None:
+        raise AuthenticationFailed("sign in first: send a bearer token (POST /api/token) or use the web pages")
+    principal, claims = found
+    if claims.get("kind") == "session" and request.method not in _SAFE:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, str(claims.get("csrf", ""))):
+            raise PermissionDenied("the request lacks this session's CSRF token; reload the page and try again")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+AppContext = Annotated[Context, Depends(context)]
+
+
+def organisation_access(permission: str) -> Callable[..., tenancy.Access]:
+    """A dependency giving the organisation named by the path's `code`, if the principal holds `permission`."""
+
+    def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
+        with ctx.sessions() as s:
+            return tenancy.require(s, principal, code, permission)
+
+    return dependency

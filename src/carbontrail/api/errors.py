@@ -1,0 +1,124 @@
+"""One error body for every failure (code, message, field), and the one place errors are mapped to HTTP statuses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carbontrail.errors import (
+    CalculationError,
+    CarbontrailError,
+    ConfigurationError,
+    Conflict,
+    ImportRejected,
+    InputError,
+    NotFound,
+    PermissionDenied,
+)
+from carbontrail.services.accounts import AuthenticationFailed
+
+log = logging.getLogger("carbontrail.api")
+
+
+class Problem(BaseModel):
+    """One bad row of an uploaded file."""
+
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable code, one sentence for a person, the field at fault (if one is)."""
+
+    code: str
+    message: str
+    field: str | None = None
+    problems: list[Problem] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "The request cannot be carried out"),
+        (401, "Not signed in, or the token expired"),
+        (403, "Your role does not allow this"),
+        (404, "Not found, or not visible to you"),
+        (409, "Clashes with what is stored"),
+        (422, "A value in the request is not what was expected"),
+        (503, "carbontrail is not set up for this"),
+    )
+}
+
+
+def status_of(exc: CarbontrailError) -> int:
+    if isinstance(exc, AuthenticationFailed):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, (InputError, ImportRejected, CalculationError)):
+        return 422
+    if isinstance(exc, ConfigurationError):
+        return 503
+    return 400
+
+
+def body_of(exc: CarbontrailError) -> ErrorBody:
+    field = exc.location.field if isinstance(exc, InputError) else None
+    problems = None
+    if isinstance(exc, ImportRejected):
+        problems = [Problem(file=p.location.file, row=p.location.row, field=p.location.field, message=p.message)
+                    for p in exc.problems]
+    return ErrorBody(code=exc.code, message=str(exc), field=field, problems=problems)
+
+
+def _json(status: int, body: ErrorBody) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into an `ErrorBody`."""
+
+    @app.exception_handler(CarbontrailError)
+    async def _carbontrail(_request: Request, exc: CarbontrailError) -> JSONResponse:
+        return _json(status_of(exc), body_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+        field = ".".join(loc) or None
+        message = str(first.get("msg", "the request is not valid"))
+        text = f"field '{field}': {message}" if field else message
+        return _json(422, ErrorBody(code="invalid_input", message=text, field=field))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code,
+                                                                                         "http_error")
+        return _json(exc.status_code, ErrorBody(code=code, message=str(exc.detail)))
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # the database refused a value the request carried (a NUL character, a number out of its range)
+        log.info("database refused a value: %s", exc.orig)
+        return _json(422, ErrorBody(code="invalid_input",
+                                    message="a value in the request cannot be stored: it holds a NUL character "
+                                            "or a number out of range"))
+
+    @app.exception_handler(Exception)
+    async def _bug(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return _json(500, ErrorBody(code="internal_error",
+                                    message="carbontrail failed unexpectedly; the error was logged"))

@@ -1,0 +1,46 @@
+"""Tokens (OAuth2 client credentials, or a user's password) and "who am I"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from carbontrail.api.deps import AppContext, CurrentPrincipal
+from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.api.schemas import GrantOut, Me, Token
+from carbontrail.errors import InputError, Location
+from carbontrail.services.accounts import (
+    TOKEN_TTL_SECONDS,
+    access_token,
+    authenticate_client,
+    authenticate_user,
+)
+
+router = APIRouter(prefix="/api", tags=["auth"], responses=ERROR_RESPONSES)
+
+
+@router.post("/token", response_model=Token)
+def token(ctx: AppContext, grant_type: Annotated[str, Form()],
+          client_id: Annotated[str | None, Form()] = None, client_secret: Annotated[str | None, Form()] = None,
+          username: Annotated[str | None, Form()] = None, password: Annotated[str | None, Form()] = None) -> Token:
+    """Exchange credentials for a bearer token that expires (`grant_type` client_credentials or password)."""
+    if grant_type == "client_credentials":
+        if not client_id or not client_secret:
+            raise InputError("client_credentials needs client_id and client_secret",
+                             location=Location(field="client_id"))
+        principal = authenticate_client(ctx.sessions, client_id, client_secret)
+    elif grant_type == "password":
+        if not username or not password:
+            raise InputError("the password grant needs username and password", location=Location(field="username"))
+        principal = authenticate_user(ctx.sessions, username, password)
+    else:
+        raise InputError(f"unsupported grant_type '{grant_type}'", location=Location(field="grant_type"),
+                         expected="client_credentials or password")
+    return Token(access_token=access_token(ctx.key, principal), expires_in=TOKEN_TTL_SECONDS)
+
+
+@router.get("/me", response_model=Me)
+def me(principal: CurrentPrincipal) -> Me:
+    return Me(email=principal.email, name=principal.name, platform_admin=principal.platform_admin,
+              client_id=principal.client_id, grants=[GrantOut.of(g) for g in principal.grants])

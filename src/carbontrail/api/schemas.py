@@ -1,0 +1,272 @@
+"""The shapes of request and response bodies, as the OpenAPI document publishes them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from carbontrail.services.accounts import Grant
+from carbontrail.services.jurisdictions import JurisdictionAggregate, JurisdictionNode
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+
+
+class Token(BaseModel):
+    """An OAuth2 access token (RFC 6749 §5.1)."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class GrantOut(BaseModel):
+    role: str
+    organisation: str | None = None
+    jurisdiction: str | None = None
+
+    @classmethod
+    def of(cls, g: Grant) -> GrantOut:
+        return cls(role=g.role, organisation=g.organisation, jurisdiction=g.jurisdiction)
+
+
+class Me(BaseModel):
+    email: str
+    name: str
+    platform_admin: bool
+    client_id: str | None = None
+    grants: list[GrantOut]
+
+
+class OrganisationIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    industry: str = Field(default="", max_length=200)
+    province: str = Field(default="", max_length=64)
+    city: str = Field(default="", max_length=64)
+    park: str = Field(default="", max_length=200)
+
+
+class OrganisationOut(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    industry: str
+    province: str
+    city: str
+    park: str
+    permissions: list[str]
+
+
+class FacilityIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    province: str = Field(min_length=1, max_length=64)
+    city: str = Field(default="", max_length=64)
+    park: str = Field(default="", max_length=200)
+
+
+class FacilityOut(BaseModel):
+    code: str
+    name: str
+    province: str
+    city: str
+    park: str
+
+
+class MeterIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    medium: str = Field(min_length=1, max_length=64)
+    unit: str = Field(min_length=1, max_length=32)
+    supplier: str = Field(default="", max_length=200)
+
+
+class MeterOut(BaseModel):
+    facility: str
+    code: str
+    medium: str
+    unit: str
+    supplier: str
+
+
+class PeriodIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    start: date
+    end: date
+    is_base_year: bool = False
+
+
+class PeriodOut(BaseModel):
+    name: str
+    start: date
+    end: date
+    is_base_year: bool
+
+
+class ActivityOut(BaseModel):
+    facility: str
+    kind: str
+    item: str
+    category: str
+    gas: str
+    period_start: date
+    period_end: date
+    quantity: float
+    unit: str
+    supplier: str
+    instrument: str
+    instrument_ref: str
+    contract_factor: float | None
+    source: str
+
+
+class ImportOut(BaseModel):
+    """What an accepted upload did."""
+
+    file: str
+    template: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class MemberIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    role: str
+
+
+class MemberOut(BaseModel):
+    email: str
+    role: str
+
+
+class FactorOut(BaseModel):
+    activity: str
+    value: float
+    unit: str
+    gas: str
+    geography: str
+    year: int | None
+    series: str
+    dataset: str
+    dataset_version: str
+    source: str
+
+
+class DatasetOut(BaseModel):
+    name: str
+    version: str
+    publisher: str
+    licence: str
+    description: str
+    factors: int
+
+
+class ProductionOut(BaseModel):
+    quantity: float
+    unit: str
+
+
+class FactorUseOut(FactorOut):
+    fallback: str
+
+
+class InventoryOut(BaseModel):
+    """An inventory's totals, breakdowns and the factors behind it (t CO2e, tce, 10⁴ yuan)."""
+
+    organisation: str
+    period: dict[str, date]
+    gwp: str
+    scope1_t_co2e: float
+    scope1_by_gas_t_co2e: dict[str, float]
+    scope1_by_category_t_co2e: dict[str, float]
+    scope2_location_t_co2e: float
+    scope2_market_t_co2e: float
+    energy_tce: float
+    value_added_10k_yuan: float
+    energy_intensity_tce_per_10k_yuan: float | None
+    co2_intensity_t_per_10k_yuan: float | None
+    production: dict[str, ProductionOut]
+    by_facility: dict[str, dict[str, float]]
+    monthly: dict[str, dict[str, float]]
+    energy_mix_tce: dict[str, float]
+    factors: list[FactorUseOut]
+
+
+class JurisdictionIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: str
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    parent: str | None = None
+
+
+class JurisdictionOut(BaseModel):
+    code: str
+    kind: str
+    name: str
+    name_en: str
+    parent: str | None
+    children: list[JurisdictionOut] = []
+
+    @classmethod
+    def of(cls, n: JurisdictionNode) -> JurisdictionOut:
+        return cls(code=n.code, kind=n.kind, name=n.name, name_en=n.name_en, parent=n.parent,
+                   children=[cls.of(c) for c in n.children])
+
+
+class EnterpriseAggregateOut(BaseModel):
+    organisation: str
+    name: str
+    facilities: list[str]
+    energy_tce: float
+    scope1_t_co2e: float
+    scope2_location_t_co2e: float
+    scope2_market_t_co2e: float
+    value_added_10k_yuan: float
+    energy_intensity_tce_per_10k_yuan: float | None
+    co2_intensity_t_per_10k_yuan: float | None
+    error: str | None
+
+
+class AggregateOut(BaseModel):
+    """A jurisdiction's totals for a year; enterprises appear only as totals, never as raw records."""
+
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    year: int
+    energy_tce: float
+    scope1_t_co2e: float
+    scope2_location_t_co2e: float
+    scope2_market_t_co2e: float
+    value_added_10k_yuan: float
+    energy_intensity_tce_per_10k_yuan: float | None
+    co2_intensity_t_per_10k_yuan: float | None
+    enterprises: list[EnterpriseAggregateOut]
+
+    @classmethod
+    def of(cls, a: JurisdictionAggregate) -> AggregateOut:
+        return cls(code=a.code, name=a.name, name_en=a.name_en, kind=a.kind, year=a.year,
+                   energy_tce=a.energy_tce, scope1_t_co2e=a.scope1_t_co2e,
+                   scope2_location_t_co2e=a.scope2_location_t_co2e, scope2_market_t_co2e=a.scope2_market_t_co2e,
+                   value_added_10k_yuan=a.value_added_10k_yuan, energy_intensity_tce_per_10k_yuan=a.energy_intensity,
+                   co2_intensity_t_per_10k_yuan=a.co2_intensity,
+                   enterprises=[EnterpriseAggregateOut(**{**e.__dict__, "facilities": list(e.facilities)})
+                                for e in a.enterprises])
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_key: str
+    detail: dict[str, object]

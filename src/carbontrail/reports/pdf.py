@@ -1,0 +1,277 @@
+"""The inventory as a PDF report in Chinese or English: title page, boundary, method, results, charts, factors."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.piecharts import Pie
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from carbontrail import __version__
+from carbontrail.errors import ConfigurationError, InputError, Location
+from carbontrail.inventory.ghg import InventoryResult
+
+# TrueType-outline CJK fonts reportlab can embed (Noto CJK ships CFF outlines, which reportlab cannot).
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+FONT = "CarbontrailCJK"
+PALETTE = [colors.HexColor(c) for c in ("#15803d", "#2563eb", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#65a30d")]
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh_CN": "温室气体排放清单报告", "en": "Greenhouse gas inventory report"},
+    "period": {"zh_CN": "报告期", "en": "Reporting period"},
+    "generated": {"zh_CN": "生成日期", "en": "Generated"},
+    "boundary": {"zh_CN": "1 组织边界", "en": "1 Organisational boundary"},
+    "boundary_text": {
+        "zh_CN": "本报告采用运营控制法，涵盖下列设施的范围一（直接排放）和范围二（外购电力、热力、蒸汽的间接排放）。",
+        "en": "Operational control approach; the report covers scope 1 (direct) and scope 2 (purchased electricity, "
+              "heat and steam) emissions of the facilities below."},
+    "method": {"zh_CN": "2 核算方法", "en": "2 Method"},
+    "method_items": {
+        "zh_CN": "化石燃料燃烧：活动量 × 低位发热量 × IPCC 2006 缺省排放因子，按 {gwp} 全球增温潜势折算为二氧化碳当量。|"
+                 "工业过程排放：企业报告的气体质量 × 全球增温潜势。|"
+                 "外购电力（基于位置）：设施所在省份及年份的电网排放因子；（基于市场）：合同工具自身因子，无工具时采用剩余组合代理值。|"
+                 "综合能耗按 GB/T 2589-2020 折算为吨标准煤；强度以万元工业增加值计。",
+        "en": "Fuel combustion: quantity × net calorific value × IPCC 2006 default factors, CO2e by {gwp} GWP100.|"
+              "Process emissions: the reported mass of each gas × its GWP100.|"
+              "Purchased electricity, location-based: the grid factor of the facility's province and year; "
+              "market-based: the instrument's own factor, else the residual-mix proxy.|"
+              "Energy use in tonnes of coal equivalent per GB/T 2589-2020; intensities per 10⁴ yuan of value added."},
+    "results": {"zh_CN": "3 核算结果", "en": "3 Results"},
+    "charts": {"zh_CN": "4 图表", "en": "4 Charts"},
+    "factors": {"zh_CN": "5 排放因子及来源", "en": "5 Emission factors and sources"},
+    "scope1": {"zh_CN": "范围一", "en": "Scope 1"},
+    "scope2_location": {"zh_CN": "范围二（基于位置）", "en": "Scope 2 (location-based)"},
+    "scope2_market": {"zh_CN": "范围二（基于市场）", "en": "Scope 2 (market-based)"},
+    "energy": {"zh_CN": "综合能耗", "en": "Energy use"},
+    "energy_intensity": {"zh_CN": "能耗强度（吨标准煤/万元）", "en": "Energy intensity (tce per 10⁴ yuan)"},
+    "co2_intensity": {"zh_CN": "碳排放强度（吨CO2e/万元）", "en": "CO2 intensity (t CO2e per 10⁴ yuan)"},
+    "by_gas": {"zh_CN": "范围一按气体（吨CO2e）", "en": "Scope 1 by gas (t CO2e)"},
+    "split": {"zh_CN": "排放构成（吨CO2e）", "en": "Scope split (t CO2e)"},
+    "monthly": {"zh_CN": "月度排放（吨CO2e，基于位置）", "en": "Monthly emissions (t CO2e, location-based)"},
+    "mix": {"zh_CN": "能源结构（吨标准煤）", "en": "Energy mix (tce)"},
+    "item": {"zh_CN": "项目", "en": "Item"},
+    "value": {"zh_CN": "数值", "en": "Value"},
+    "unit": {"zh_CN": "单位", "en": "Unit"},
+    "code": {"zh_CN": "代码", "en": "Code"},
+    "name": {"zh_CN": "名称", "en": "Name"},
+    "place": {"zh_CN": "所在地", "en": "Location"},
+    "activity": {"zh_CN": "活动", "en": "Activity"},
+    "gas": {"zh_CN": "气体", "en": "Gas"},
+    "geography": {"zh_CN": "地区/年份", "en": "Geography / year"},
+    "dataset": {"zh_CN": "数据集", "en": "Dataset"},
+    "source": {"zh_CN": "来源", "en": "Source"},
+    "none": {"zh_CN": "（无）", "en": "(none)"},
+    "electricity": {"zh_CN": "电力", "en": "electricity"},
+    "heat": {"zh_CN": "热力", "en": "heat"},
+    "steam": {"zh_CN": "蒸汽", "en": "steam"},
+}
+LOCALES = ("zh_CN", "en")
+
+
+@dataclass(frozen=True)
+class Site:
+    """A facility as the boundary section lists it."""
+
+    code: str
+    name: str
+    province: str
+    city: str = ""
+    park: str = ""
+
+
+def cjk_font_path() -> Path:
+    """The CJK font to embed: CARBONTRAIL_CJK_FONT, else the first Debian font found."""
+    wanted = os.environ.get("CARBONTRAIL_CJK_FONT")
+    for candidate in ((wanted,) if wanted else CJK_FONTS):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise ConfigurationError("no Chinese font is installed for PDF reports; install Debian's fonts-wqy-zenhei "
+                             "or set CARBONTRAIL_CJK_FONT to a TrueType (.ttf/.ttc) font")
+
+
+@cache
+def _register_font(path: str) -> str:
+    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+    return FONT
+
+
+def inventory_pdf(result: InventoryResult, *, organisation_name: str, facilities: Sequence[Site] = (),
+                  locale: str = "zh_CN", generated: date | None = None) -> bytes:
+    """The report as PDF bytes; every text (Chinese included) in an embedded CJK font."""
+    if locale not in LOCALES:
+        raise InputError(f"'{locale}' is not a report language", location=Location(field="lang"),
+                         expected=" or ".join(LOCALES))
+    font = _register_font(str(cjk_font_path()))
+    return _Report(result, organisation_name, list(facilities), locale, generated or date.today(), font).build()
+
+
+class _Report:
+    def __init__(self, result: InventoryResult, name: str, sites: list[Site], locale: str, generated: date,
+                 font: str):
+        self.r, self.name, self.sites, self.locale, self.generated, self.font = (
+            result, name, sites, locale, generated, font)
+        self.loc = Locale.parse(locale)
+        self.body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK")
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=10)
+        self.h1 = ParagraphStyle("h1", parent=self.body, fontSize=15, leading=22, spaceBefore=10, spaceAfter=6)
+        self.title = ParagraphStyle("title", parent=self.body, fontSize=26, leading=36, alignment=TA_CENTER)
+        self.centre = ParagraphStyle("centre", parent=self.body, fontSize=12, leading=20, alignment=TA_CENTER)
+
+    def t(self, key: str) -> str:
+        return TEXT[key][self.locale]
+
+    def n(self, value: float | None, digits: int = 2) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(value, format="#,##0." + "0" * digits, locale=self.loc)
+
+    def d(self, value: date) -> str:
+        return format_date(value, format="long", locale=self.loc)
+
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(escape(text), style or self.body)
+
+    def table(self, rows: list[list[str]], widths: list[float], style: ParagraphStyle | None = None) -> Table:
+        cells = [[self.p(c, style) for c in row] for row in rows]
+        tbl = Table(cells, colWidths=widths, repeatRows=1)
+        tbl.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dcfce7")),
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#9ca3af")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        return tbl
+
+    def build(self) -> bytes:
+        r = self.r
+        story: list[object] = [
+            Spacer(1, 60 * mm), self.p(self.t("title"), self.title), Spacer(1, 12 * mm),
+            self.p(self.name, self.centre), self.p(r.organisation, self.centre), Spacer(1, 8 * mm),
+            self.p(f"{self.t('period')}: {self.d(r.period_start)} – {self.d(r.period_end)}", self.centre),
+            self.p(f"{self.t('generated')}: {self.d(self.generated)} · carbontrail {__version__}", self.centre),
+            PageBreak(),
+            self.p(self.t("boundary"), self.h1), self.p(self.t("boundary_text")), Spacer(1, 3 * mm),
+            self.table([[self.t("code"), self.t("name"), self.t("place")]] +
+                       [[s.code, s.name, " ".join(x for x in (s.province, s.city, s.park) if x)] for s in self.sites],
+                       [30 * mm, 70 * mm, 70 * mm]),
+            self.p(self.t("method"), self.h1),
+        ]
+        story += [self.p("• " + item.format(gwp=r.options.gwp)) for item in self.t("method_items").split("|")]
+        story += [self.p(self.t("results"), self.h1), self.table([
+            [self.t("item"), self.t("value"), self.t("unit")],
+            [self.t("scope1"), self.n(r.scope1_t), "t CO2e"],
+            [self.t("scope2_location"), self.n(r.scope2_location_t), "t CO2e"],
+            [self.t("scope2_market"), self.n(r.scope2_market_t), "t CO2e"],
+            [self.t("energy"), self.n(r.energy_tce), "tce"],
+            [self.t("energy_intensity"), self.n(r.energy_intensity, 4), ""],
+            [self.t("co2_intensity"), self.n(r.co2_intensity, 4), ""],
+        ], [80 * mm, 50 * mm, 40 * mm])]
+        by_gas = r.scope1_by_gas()
+        if by_gas:
+            story += [Spacer(1, 4 * mm), self.p(self.t("by_gas")),
+                      self.table([[self.t("gas"), "t CO2e"]] + [[g, self.n(v)] for g, v in by_gas.items()],
+                                 [80 * mm, 50 * mm])]
+        story += [PageBreak(), self.p(self.t("charts"), self.h1), self.split_chart(), Spacer(1, 4 * mm),
+                  self.monthly_chart(), Spacer(1, 4 * mm), self.mix_chart(), PageBreak(),
+                  self.p(self.t("factors"), self.h1)]
+        rows = [[self.t("activity"), self.t("gas"), self.t("value"), self.t("geography"), self.t("dataset"),
+                 self.t("source")]]
+        for f in r.factors_used():
+            rows.append([f.activity, f.gas, f"{self.n(f.value, 4)} {f.unit}",
+                         f"{f.geography} {f.year or ''}".strip(), f"{f.dataset} {f.dataset_version}", f.source])
+        if len(rows) == 1:
+            rows.append([self.t("none"), "", "", "", "", ""])
+        story.append(self.table(rows, [32 * mm, 16 * mm, 28 * mm, 22 * mm, 28 * mm, 50 * mm], self.small))
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, title=self.t("title"), author="carbontrail",
+                                subject=f"{self.name} {r.period_start}–{r.period_end}",
+                                leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm)
+        doc.build(story)
+        return buffer.getvalue()
+
+    # -- charts (vector, drawn with reportlab's own graphics) ------------------------------------------
+    def _caption(self, drawing: Drawing, text: str) -> None:
+        drawing.add(String(drawing.width / 2, drawing.height - 14, text, fontName=self.font, fontSize=10,
+                           textAnchor="middle"))
+
+    def _pie(self, title: str, data: dict[str, float]) -> Drawing:
+        drawing = Drawing(170 * mm, 62 * mm)
+        self._caption(drawing, title)
+        items = [(k, v) for k, v in data.items() if v > 0]
+        if not items:
+            drawing.add(String(drawing.width / 2, drawing.height / 2, self.t("none"), fontName=self.font,
+                               fontSize=9, textAnchor="middle"))
+            return drawing
+        pie = Pie()
+        pie.x, pie.y, pie.width, pie.height = 20 * mm, 4 * mm, 48 * mm, 48 * mm
+        pie.data = [v for _, v in items]
+        pie.labels = None
+        for i in range(len(items)):
+            pie.slices[i].fillColor = PALETTE[i % len(PALETTE)]
+            pie.slices[i].strokeColor = colors.white
+        drawing.add(pie)
+        total = sum(v for _, v in items)
+        legend = Legend()
+        legend.x, legend.y = 85 * mm, 44 * mm
+        legend.fontName, legend.fontSize = self.font, 8
+        legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], f"{k}: {self.n(v, 1)} ({v / total:.0%})")
+                                 for i, (k, v) in enumerate(items)]
+        drawing.add(legend)
+        return drawing
+
+    def split_chart(self) -> Drawing:
+        return self._pie(self.t("split"), {self.t("scope1"): self.r.scope1_t,
+                                           self.t("scope2_location"): self.r.scope2_location_t})
+
+    def mix_chart(self) -> Drawing:
+        return self._pie(self.t("mix"), {(TEXT[k][self.locale] if k in ("electricity", "heat", "steam") else k): v
+                                         for k, v in self.r.energy_mix().items()})
+
+    def monthly_chart(self) -> Drawing:
+        monthly = self.r.monthly()
+        months = sorted(monthly)
+        drawing = Drawing(170 * mm, 70 * mm)
+        self._caption(drawing, self.t("monthly"))
+        if not months:
+            return drawing
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 18 * mm, 12 * mm, 140 * mm, 45 * mm
+        chart.data = [[monthly[m].get("scope1", 0.0) for m in months],
+                      [monthly[m].get("scope2_location", 0.0) for m in months]]
+        chart.categoryAxis.style = "stacked"
+        chart.categoryAxis.categoryNames = [m[2:] for m in months]
+        chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = self.font
+        chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 7
+        chart.valueAxis.valueMin = 0
+        chart.bars[0].fillColor, chart.bars[1].fillColor = PALETTE[0], PALETTE[1]
+        drawing.add(chart)
+        legend = Legend()
+        legend.x, legend.y = 20 * mm, 5 * mm
+        legend.alignment, legend.columnMaximum, legend.dx = "right", 1, 6
+        legend.fontName, legend.fontSize = self.font, 8
+        legend.colorNamePairs = [(PALETTE[0], self.t("scope1")), (PALETTE[1], self.t("scope2_location"))]
+        drawing.add(legend)
+        return drawing

@@ -1,0 +1,68 @@
+"""Translations from the gettext catalogues in translations/, and numbers and dates formatted per locale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+CATALOGUES = Path(__file__).parent / "translations"
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid → translation for `locale` (read once; the files ship with the package)."""
+    path = CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=locale)
+    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+
+
+def translator(locale: str) -> Callable[..., str]:
+    """A gettext function for `locale`: untranslated text falls back to the English msgid."""
+    table = catalogue(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+    def gettext(message: str, **values: object) -> str:
+        text = table.get(message, message)
+        return text % values if values else text
+
+    return gettext
+
+
+def pick_locale(cookie: str | None, accept_language: str | None, preferred: str | None = None) -> str:
+    """The language chosen on the page, else the user's, else the browser's, else Chinese."""
+    for candidate in (cookie, preferred):
+        if candidate in LOCALES:
+            return candidate
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def number(value: float | None, locale: str, digits: int = 1) -> str:
+    """A number with the locale's grouping and decimal marks; an em dash when there is none."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=Locale.parse(locale))
+
+
+def percent(value: float, locale: str) -> str:
+    return format_percent(value, format="#,##0.0%", locale=Locale.parse(locale))
+
+
+def day(value: date, locale: str) -> str:
+    """A date in the locale's long form (2023年1月1日 / January 1, 2023)."""
+    return format_date(value, format="long", locale=Locale.parse(locale))

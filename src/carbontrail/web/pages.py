@@ -1,0 +1,302 @@
+"""The pages: sign-in, organisations and facilities, upload with row errors, inventory charts, jurisdiction
+overviews."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from carbontrail import __version__
+from carbontrail.api.deps import SESSION_COOKIE, AppContext, principal_or_none
+from carbontrail.api.errors import status_of
+from carbontrail.api.routers.activity import import_upload
+from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, PermissionDenied
+from carbontrail.services import audit, jurisdictions, organisations, tenancy
+from carbontrail.services.accounts import (
+    SESSION_TTL_SECONDS,
+    AuthenticationFailed,
+    Principal,
+    authenticate_user,
+    sign_token,
+)
+from carbontrail.services.inventory import organisation_inventory
+from carbontrail.web import i18n
+
+router = APIRouter(include_in_schema=False)
+LANG_COOKIE = "ct_lang"
+LOGIN_CSRF_COOKIE = "ct_login_csrf"
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]))
+
+
+class _Page:
+    """What one request's page needs: who is asking, in which language, and the session's CSRF token."""
+
+    def __init__(self, request: Request, ctx: AppContext):
+        self.request, self.ctx = request, ctx
+        found = principal_or_none(request, ctx) if not request.headers.get("authorization") else None
+        self.principal: Principal | None = found[0] if found else None
+        self.csrf = str(found[1].get("csrf", "")) if found else ""
+        self.locale = i18n.pick_locale(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                                       self.principal.locale if self.principal else None)
+        self._ = i18n.translator(self.locale)
+
+    def render(self, template: str, status: int = 200, **values: object) -> HTMLResponse:
+        html = _env.get_template(template).render(
+            _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
+            csrf=self.csrf, version=__version__, path=self.request.url.path,
+            num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
+            **values)
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, exc: CarbontrailError) -> HTMLResponse:
+        return self.render("error.html", status=status_of(exc), message=str(exc))
+
+    def check_csrf(self, sent: str) -> None:
+        if not self.csrf or not hmac.compare_digest(sent, self.csrf):
+            raise PermissionDenied("the form has expired (CSRF check failed); reload the page and try again")
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    # only same-site paths: never redirect a signed-in user to another host
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, ctx: AppContext, next: str | None = None) -> HTMLResponse:
+    page = _Page(request, ctx)
+    token = secrets.token_urlsafe(24)
+    response = page.render("login.html", login_csrf=token, next=_safe_next(next), failed=None)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, ctx: AppContext, email: Annotated[str, Form()], password: Annotated[str, Form()],
+          csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    page = _Page(request, ctx)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return page.error(PermissionDenied("the sign-in form has expired; reload the page and try again"))
+    try:
+        principal = authenticate_user(ctx.sessions, email, password)
+    except AuthenticationFailed:
+        response = page.render("login.html", status=401, login_csrf=expected, next=_safe_next(next),
+                               failed=page._("The e-mail address or the password is wrong."))
+        return response
+    session = sign_token(ctx.key, {"kind": "session", "sub": principal.user_id, "csrf": secrets.token_urlsafe(24)},
+                         ttl=SESSION_TTL_SECONDS)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", max_age=SESSION_TTL_SECONDS,
+                        secure=request.url.scheme == "https")
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()] = "") -> Response:
+    page = _Page(request, ctx)
+    try:
+        page.check_csrf(csrf_token)
+    except PermissionDenied as exc:
+        return page.error(exc)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{locale}")
+def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if locale in i18n.LOCALES:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ctx: AppContext) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    with ctx.sessions() as s:
+        orgs = [(tenancy.profile(s, a), a) for a in tenancy.visible_organisations(s, page.principal)]
+        roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
+        places = jurisdictions.tree(s, roots) if roots else []
+    return page.render("home.html", organisations=orgs, jurisdictions=places)
+
+
+@router.post("/organisations", response_class=HTMLResponse)
+def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, Form()], name: Annotated[str, Form()],
+                        csrf_token: Annotated[str, Form()], name_en: Annotated[str, Form()] = "",
+                        industry: Annotated[str, Form()] = "", province: Annotated[str, Form()] = "",
+                        city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        page.check_csrf(csrf_token)
+        tenancy.require_platform_admin(page.principal)
+        with ctx.sessions.begin() as s:
+            org = organisations.create_organisation(s, code=code.strip(), name=name.strip(), name_en=name_en,
+                                                    industry=industry, province=province, city=city, park=park)
+            audit.record(s, page.principal.actor, "create", "organisation", org.code, organisation_id=org.id)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return RedirectResponse(f"/org/{quote(code.strip())}", status_code=303)
+
+
+def _access(page: _Page, code: str, permission: str) -> tenancy.Access:
+    assert page.principal is not None
+    with page.ctx.sessions() as s:
+        return tenancy.require(s, page.principal, code, permission)
+
+
+@router.get("/org/{code}", response_class=HTMLResponse)
+def organisation(code: str, request: Request, ctx: AppContext) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        access = _access(page, code, tenancy.PROFILE)
+        with ctx.sessions() as s:
+            profile = tenancy.profile(s, access)
+            facs = tenancy.facilities(s, access) if access.allows(tenancy.DATA_READ) else []
+            periods = tenancy.periods(s, access) if access.allows(tenancy.DATA_READ) else []
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return page.render("organisation.html", org=profile, access=access, facilities=facs, periods=periods,
+                       perm=tenancy)
+
+
+@router.post("/org/{code}/facilities", response_class=HTMLResponse)
+def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotated[str, Form()],
+                 name: Annotated[str, Form()], province: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
+                 city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        page.check_csrf(csrf_token)
+        access = _access(page, code, tenancy.DATA_WRITE)
+        with ctx.sessions.begin() as s:
+            organisations.create_facility(s, access.code, code=facility.strip(), name=name.strip(),
+                                          province=province.strip(), city=city.strip(), park=park.strip())
+            audit.record(s, page.principal.actor, "create", "facility", f"{code}/{facility}",
+                         organisation_id=access.organisation_id,
+                         detail={"name": name, "province": province, "city": city, "park": park})
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return RedirectResponse(f"/org/{quote(code)}", status_code=303)
+
+
+@router.get("/org/{code}/upload", response_class=HTMLResponse)
+def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        access = _access(page, code, tenancy.DATA_WRITE)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return page.render("upload.html", code=access.code, report=None, rejected=None)
+
+
+@router.post("/org/{code}/upload", response_class=HTMLResponse)
+async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
+                 csrf_token: Annotated[str, Form()]) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        page.check_csrf(csrf_token)
+        access = _access(page, code, tenancy.DATA_WRITE)
+        data = await file.read()
+        report = import_upload(ctx, access, page.principal.actor, file.filename or "upload.csv", data)
+    except ImportRejected as exc:
+        return page.render("upload.html", status=422, code=code, report=None, rejected=exc)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return page.render("upload.html", code=access.code, report=report, rejected=None)
+
+
+def _chart_data(page: _Page, summary: dict[str, object]) -> str:
+    _ = page._
+    monthly = summary["monthly"]
+    assert isinstance(monthly, dict)
+    months = sorted(monthly)
+    data = {
+        "labels": {"scope1": _("Scope 1"), "scope2_location": _("Scope 2 (location-based)"),
+                   "scope2_market": _("Scope 2 (market-based)"), "energy": _("Energy (tce)"),
+                   "split": _("Scope split (t CO2e)"), "trend": _("Monthly trend (t CO2e)"),
+                   "mix": _("Energy mix (tce)")},
+        "scopes": {"scope1": summary["scope1_t_co2e"], "scope2_location": summary["scope2_location_t_co2e"]},
+        "months": months,
+        "monthly": {k: [monthly[m].get(k, 0.0) for m in months]
+                    for k in ("scope1", "scope2_location", "scope2_market")},
+        "energy_mix": {_(k) if k in ("electricity", "heat", "steam") else k: v
+                       for k, v in dict(summary["energy_mix_tce"]).items()},  # type: ignore[call-overload]
+        "locale": page.locale,
+    }
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@router.get("/org/{code}/inventory", response_class=HTMLResponse)
+def inventory(code: str, request: Request, ctx: AppContext, period: str | None = None,
+              start: date | None = None, end: date | None = None) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    try:
+        access = _access(page, code, tenancy.INVENTORY)
+        with ctx.sessions() as s:
+            profile = tenancy.profile(s, access)
+            periods = tenancy.periods(s, access)
+        if period is None and start is None and periods:
+            period = periods[-1].name
+        if period is None and (start is None or end is None):
+            raise InputError(page._("Add a reporting period first, or give a start and an end date."),
+                             location=Location(field="period"))
+        result = organisation_inventory(ctx.sessions, access.code, period=period, start=start, end=end)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    summary = result.summary()
+    query = f"period={quote(period)}" if period else f"start={start}&end={end}"
+    return page.render("inventory.html", org=profile, result=result, summary=summary, periods=periods,
+                       period=period, query=query, chart_json=_chart_data(page, summary),
+                       factors=result.factors_used())
+
+
+@router.get("/jurisdiction/{code}", response_class=HTMLResponse)
+def jurisdiction(code: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+    page = _Page(request, ctx)
+    if page.principal is None:
+        return _login_redirect(request)
+    year = year or date.today().year - 1
+    try:
+        with ctx.sessions() as s:
+            jid = jurisdictions.require_overseen(s, page.principal.grants, code)
+            children = jurisdictions.tree(s, {jid})
+        agg = jurisdictions.aggregate(ctx.sessions, code, year)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    chart = json.dumps({"enterprises": [e.name for e in agg.enterprises],
+                        "scope1": [e.scope1_t_co2e for e in agg.enterprises],
+                        "scope2": [e.scope2_location_t_co2e for e in agg.enterprises],
+                        "labels": {"scope1": page._("Scope 1"), "scope2_location": page._("Scope 2 (location-based)"),
+                                   "title": page._("Emissions by enterprise (t CO2e)")}},
+                       ensure_ascii=False).replace("</", "<\\/")
+    return page.render("jurisdiction.html", agg=agg, year=year, node=children[0] if children else None,
+                       chart_json=chart)

@@ -1,0 +1,129 @@
+"""The platform tests' world (imported by conftest.py and the tests; a unique module name, since test folders
+are not packages): a small two-tenant world: jurisdictions, two enterprises with a year of data, one user
+per role, and an app on the fixture database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.api.app import create_app
+from carbontrail.config import Settings
+from carbontrail.services import accounts, jurisdictions
+from carbontrail.services.accounts import access_token
+from carbontrail.store.db import transaction
+from carbontrail.store.models import ActivityRecord, Facility, Meter, Organisation, ReportingPeriod, User
+
+PASSWORD = "correct horse battery"
+#: role → (organisation code or None, jurisdiction code or None) held on tenant A's side
+ROLE_SCOPES: dict[str, tuple[str | None, str | None]] = {
+    "org_admin": ("ORG-A", None),
+    "carbon_manager": ("ORG-A", None),
+    "data_entry": ("ORG-A", None),
+    "supplier": ("ORG-A", None),
+    "verifier": ("ORG-A", None),
+    "park_admin": (None, "PARK-A"),
+    "government_viewer": (None, "SC"),
+}
+#: strings that only tenant B's raw data and profile contain: none may reach a principal of tenant A's side
+B_SECRETS = ("ORG-B", "乙铝业", "SECRET-B", "B-SMELTER", "B-METER", "b-only-item")
+
+
+@dataclass
+class World:
+    sessions: sessionmaker[Session]
+    app: FastAPI
+    client: TestClient
+    tokens: dict[str, str]  # role (and "admin_b", "platform_admin") → bearer token
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def _record(org: Organisation, fac: Facility, kind: str, item: str, month: int | None, quantity: float, unit: str,
+            meter: Meter | None = None) -> ActivityRecord:
+    """A record for one month of 2023 (the whole year when `month` is None)."""
+    start = date(2023, month or 1, 1)
+    end = date(2023, month, calendar.monthrange(2023, month)[1]) if month else date(2023, 12, 31)
+    key = hashlib.sha1(f"{fac.code}|{kind}|{item}|{start}".encode()).hexdigest()
+    return ActivityRecord(record_key=key, organisation_id=org.id, facility_id=fac.id,
+                          meter_id=meter.id if meter else None,
+                          kind=kind, item=item, period_start=start, period_end=end, quantity=quantity, unit=unit,
+                          source="platform test fixture")
+
+
+def seed(sessions: sessionmaker[Session]) -> None:
+    """Tenant A (Sichuan, park PARK-A): 1,000,000 kWh of grid electricity a month in 2023 and 10,000 × 10⁴ yuan
+    of value added. Tenant B (Chongqing, park PARK-B): natural gas and electricity, its own names everywhere."""
+    jurisdictions.create(sessions, "SC", "province", "四川省", name_en="Sichuan")
+    jurisdictions.create(sessions, "SC-CD", "city", "成都市", name_en="Chengdu", parent="SC")
+    jurisdictions.create(sessions, "PARK-A", "park", "甲园区", name_en="Park A", parent="SC-CD")
+    jurisdictions.create(sessions, "CQ", "province", "重庆市", name_en="Chongqing")
+    jurisdictions.create(sessions, "CQ-CQ", "city", "重庆市区", name_en="Chongqing city", parent="CQ")
+    jurisdictions.create(sessions, "PARK-B", "park", "乙园区", name_en="Park B", parent="CQ-CQ")
+    with transaction(sessions) as s:
+        a = Organisation(code="ORG-A", name="甲锂电", name_en="A Lithium", industry="battery", province="Sichuan",
+                         city="Chengdu", park="Park A")
+        b = Organisation(code="ORG-B", name="乙铝业 SECRET-B", name_en="B Aluminium SECRET-B", industry="aluminium",
+                         province="Chongqing", city="Chongqing", park="Park B")
+        s.add_all([a, b])
+        s.flush()
+        fa = Facility(organisation_id=a.id, code="A-PLANT", name="甲工厂", province="Sichuan", city="Chengdu")
+        fb = Facility(organisation_id=b.id, code="B-SMELTER", name="乙电解车间 SECRET-B", province="Chongqing")
+        s.add_all([fa, fb])
+        s.flush()
+        mb = Meter(facility_id=fb.id, code="B-METER", medium="electricity", unit="kWh", supplier="SECRET-B grid")
+        s.add(mb)
+        s.flush()
+        for org in (a, b):
+            s.add(ReportingPeriod(organisation_id=org.id, name="2023", start=date(2023, 1, 1), end=date(2023, 12, 31)))
+        for month in range(1, 13):
+            s.add(_record(a, fa, "electricity", "grid electricity", month, 1_000_000, "kWh"))
+            s.add(_record(b, fb, "electricity", "b-only-item", month, 5_000_000, "kWh", mb))
+            s.add(_record(b, fb, "fuel_combustion", "natural gas", month, 100_000, "Nm3"))
+        s.add(_record(a, fa, "value_added", "industrial value added", None, 10_000, "10^4 yuan"))
+    jurisdictions.place(sessions, "PARK-A", organisation="ORG-A")
+    jurisdictions.place(sessions, "PARK-B", organisation="ORG-B")
+
+
+@cache
+def password_hash() -> str:
+    # one Argon2id hash shared by every fixture user: hashing costs ~0.2 s by design
+    return accounts.hash_password(PASSWORD)
+
+
+def make_users(sessions: sessionmaker[Session], key: bytes) -> dict[str, str]:
+    """One user per role on tenant A's side, B's administrator and a platform administrator; their tokens."""
+    people = [(f"{r}@a.example", r, False) for r in ROLE_SCOPES] + [
+        ("admin@b.example", "admin_b", False), ("root@platform.example", "platform_admin", True)]
+    with transaction(sessions) as s:
+        s.add_all(User(email=e, name=who, password_hash=password_hash(), locale="en", platform_admin=admin)
+                  for e, who, admin in people)
+    for role, (org, jur) in ROLE_SCOPES.items():
+        accounts.grant_role(sessions, f"{role}@a.example", role, organisation=org, jurisdiction=jur)
+    accounts.grant_role(sessions, "admin@b.example", "org_admin", organisation="ORG-B")
+    tokens = {}
+    with sessions() as s:
+        for email, who, _admin in people:
+            uid = s.scalar(select(User.id).where(User.email == email))
+            tokens[who] = access_token(key, accounts.principal_of(s, uid))
+    return tokens
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], tmp_path: Path) -> World:
+    settings = Settings(home=tmp_path / "home", database_url="", secret_key="platform-test-key")
+    app = create_app(settings, sessions=sessions)
+    seed(sessions)
+    tokens = make_users(sessions, app.state.context.key)
+    return World(sessions, app, TestClient(app), tokens)
