@@ -8,7 +8,10 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install postgres clean
+.PHONY: run test bench install postgres system-packages clean
+
+# Debian packages: chromium (browser tests), a CJK font (Chinese PDFs), poppler-utils (PDF checks), wrk (API bench).
+DEBIAN_PACKAGES := chromium fonts-wqy-zenhei poppler-utils wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +38,21 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
 
+## Install the Debian packages that are missing (needs root or sudo; a no-op when all are present).
+system-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  missing=$$(echo $$missing); echo "installing Debian packages: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 ## make test: install what tests need and run the whole suite on SQLite and PostgreSQL.
-test: $(TEST_STAMP) postgres
+test: $(TEST_STAMP) system-packages postgres
 	CARBONTRAIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q
 
 ## make bench: speed and memory figures, each written to var/bench/NAME.json.
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) system-packages postgres
 	mkdir -p var/bench
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from carbontrail.cli import cbam, factors, template, users
+from carbontrail.cli.imports import import_command
 from carbontrail.cli.inventory import inventory_command
 from carbontrail.cli.setup import demo_app, init_command, serve_command
 
@@ -14,9 +16,14 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("init")(init_command)
+app.command("import")(import_command)
 app.command("inventory")(inventory_command)
 app.command("serve")(serve_command)
 app.add_typer(demo_app, name="demo")
+app.add_typer(factors.app, name="factors")
+app.add_typer(template.app, name="template")
+app.add_typer(users.app, name="users")
+app.add_typer(cbam.app, name="cbam")
 
 
 def main() -> None:

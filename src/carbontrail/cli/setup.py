@@ -36,15 +36,27 @@ def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Load the demo data set (organisations, facilities, meters, periods, activity); loading twice changes nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carbontrail.cli._common import err_console
+    from carbontrail.services.database import open_sessions
     from carbontrail.services.demo import load_demo
 
     with user_errors(as_json):
-        report = load_demo(path, progress=not as_json)
         if as_json:
-            print_json(report)
-        else:
-            for name, counts in report.items():
-                console.print(f"{name}: {counts}")
+            print_json(load_demo(open_sessions(), path))
+            return
+        with Progress(TextColumn("loading demo"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+                      console=err_console, transient=True) as bar:
+            task = bar.add_task("demo", total=None)
+            report = load_demo(open_sessions(), path,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+        for f in report["files"]:  # type: ignore[union-attr]
+            console.print(f"{f['file']}: {f['rows']} rows, {f['inserted']} inserted, {f['updated']} updated, "
+                          f"{f['unchanged']} unchanged")
+        sign_in = report["sign_in"]
+        console.print(f"sign in as one of {', '.join(sign_in['users'])}")  # type: ignore[index]
+        console.print(f"password: {sign_in['password']}")  # type: ignore[index]
 
 
 def serve_command(

@@ -10,9 +10,14 @@ from fastapi.staticfiles import StaticFiles
 STATIC = Path(__file__).parent / "static"
 
 
+#: One module of pages per area, each with a `router`; a new area adds its module here.
+PAGE_MODULES = ("carbontrail.web.pages",)
+
+
 def mount(app: FastAPI) -> None:
     """Add the pages and the static files to `app`."""
-    from carbontrail.web.pages import router
+    from importlib import import_module
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(router)
+    for name in PAGE_MODULES:
+        app.include_router(import_module(name).router)

@@ -19,11 +19,16 @@ CATALOGUES = Path(__file__).parent / "translations"
 
 @cache
 def catalogue(locale: str) -> dict[str, str]:
-    """msgid → translation for `locale` (read once; the files ship with the package)."""
-    path = CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as fh:
-        cat = read_po(fh, locale=locale)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy}
+    """msgid → translation for `locale` (read once; the files ship with the package).
+
+    Each area keeps its own catalogue (messages.po for the platform, footprints.po, pact.po, battery.po, cbam.po …),
+    all in LC_MESSAGES; they are merged here, so one area's strings never crowd another's file."""
+    table: dict[str, str] = {}
+    for path in sorted((CATALOGUES / locale / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            cat = read_po(fh, locale=locale)
+        table.update({str(m.id): str(m.string) for m in cat if m.id and m.string and not m.fuzzy})
+    return table
 
 
 def translator(locale: str) -> Callable[..., str]:

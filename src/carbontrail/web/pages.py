@@ -7,69 +7,28 @@ import hmac
 import json
 import secrets
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from carbontrail import __version__
-from carbontrail.api.deps import SESSION_COOKIE, AppContext, principal_or_none
-from carbontrail.api.errors import status_of
+from carbontrail.api.deps import SESSION_COOKIE, AppContext
 from carbontrail.api.routers.activity import import_upload
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, PermissionDenied
 from carbontrail.services import audit, jurisdictions, organisations, tenancy
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
     AuthenticationFailed,
-    Principal,
     authenticate_user,
     sign_token,
 )
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.web import i18n
+from carbontrail.web.page import LANG_COOKIE, Page, login_redirect, require_access
 
 router = APIRouter(include_in_schema=False)
-LANG_COOKIE = "ct_lang"
 LOGIN_CSRF_COOKIE = "ct_login_csrf"
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html"]))
-
-
-class _Page:
-    """What one request's page needs: who is asking, in which language, and the session's CSRF token."""
-
-    def __init__(self, request: Request, ctx: AppContext):
-        self.request, self.ctx = request, ctx
-        found = principal_or_none(request, ctx) if not request.headers.get("authorization") else None
-        self.principal: Principal | None = found[0] if found else None
-        self.csrf = str(found[1].get("csrf", "")) if found else ""
-        self.locale = i18n.pick_locale(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
-                                       self.principal.locale if self.principal else None)
-        self._ = i18n.translator(self.locale)
-
-    def render(self, template: str, status: int = 200, **values: object) -> HTMLResponse:
-        html = _env.get_template(template).render(
-            _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
-            csrf=self.csrf, version=__version__, path=self.request.url.path,
-            num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
-            **values)
-        return HTMLResponse(html, status_code=status)
-
-    def error(self, exc: CarbontrailError) -> HTMLResponse:
-        return self.render("error.html", status=status_of(exc), message=str(exc))
-
-    def check_csrf(self, sent: str) -> None:
-        if not self.csrf or not hmac.compare_digest(sent, self.csrf):
-            raise PermissionDenied("the form has expired (CSRF check failed); reload the page and try again")
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
 def _safe_next(target: str | None) -> str:
     # only same-site paths: never redirect a signed-in user to another host
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
@@ -77,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, ctx: AppContext, next: str | None = None) -> HTMLResponse:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     token = secrets.token_urlsafe(24)
     response = page.render("login.html", login_csrf=token, next=_safe_next(next), failed=None)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict")
@@ -87,7 +46,7 @@ def login_form(request: Request, ctx: AppContext, next: str | None = None) -> HT
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, ctx: AppContext, email: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf_token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return page.error(PermissionDenied("the sign-in form has expired; reload the page and try again"))
@@ -108,7 +67,7 @@ def login(request: Request, ctx: AppContext, email: Annotated[str, Form()], pass
 
 @router.post("/logout")
 def logout(request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()] = "") -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     try:
         page.check_csrf(csrf_token)
     except PermissionDenied as exc:
@@ -128,9 +87,9 @@ def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: AppContext) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     with ctx.sessions() as s:
         orgs = [(tenancy.profile(s, a), a) for a in tenancy.visible_organisations(s, page.principal)]
         roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
@@ -143,9 +102,9 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
                         csrf_token: Annotated[str, Form()], name_en: Annotated[str, Form()] = "",
                         industry: Annotated[str, Form()] = "", province: Annotated[str, Form()] = "",
                         city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
         page.check_csrf(csrf_token)
         tenancy.require_platform_admin(page.principal)
@@ -158,19 +117,13 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
     return RedirectResponse(f"/org/{quote(code.strip())}", status_code=303)
 
 
-def _access(page: _Page, code: str, permission: str) -> tenancy.Access:
-    assert page.principal is not None
-    with page.ctx.sessions() as s:
-        return tenancy.require(s, page.principal, code, permission)
-
-
 @router.get("/org/{code}", response_class=HTMLResponse)
 def organisation(code: str, request: Request, ctx: AppContext) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
-        access = _access(page, code, tenancy.PROFILE)
+        access = require_access(page, code, tenancy.PROFILE)
         with ctx.sessions() as s:
             profile = tenancy.profile(s, access)
             facs = tenancy.facilities(s, access) if access.allows(tenancy.DATA_READ) else []
@@ -185,12 +138,12 @@ def organisation(code: str, request: Request, ctx: AppContext) -> Response:
 def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotated[str, Form()],
                  name: Annotated[str, Form()], province: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
         page.check_csrf(csrf_token)
-        access = _access(page, code, tenancy.DATA_WRITE)
+        access = require_access(page, code, tenancy.DATA_WRITE)
         with ctx.sessions.begin() as s:
             organisations.create_facility(s, access.code, code=facility.strip(), name=name.strip(),
                                           province=province.strip(), city=city.strip(), park=park.strip())
@@ -204,11 +157,11 @@ def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotat
 
 @router.get("/org/{code}/upload", response_class=HTMLResponse)
 def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
-        access = _access(page, code, tenancy.DATA_WRITE)
+        access = require_access(page, code, tenancy.DATA_WRITE)
     except CarbontrailError as exc:
         return page.error(exc)
     return page.render("upload.html", code=access.code, report=None, rejected=None)
@@ -217,12 +170,12 @@ def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
 @router.post("/org/{code}/upload", response_class=HTMLResponse)
 async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
                  csrf_token: Annotated[str, Form()]) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
         page.check_csrf(csrf_token)
-        access = _access(page, code, tenancy.DATA_WRITE)
+        access = require_access(page, code, tenancy.DATA_WRITE)
         data = await file.read()
         report = import_upload(ctx, access, page.principal.actor, file.filename or "upload.csv", data)
     except ImportRejected as exc:
@@ -232,7 +185,7 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
     return page.render("upload.html", code=access.code, report=report, rejected=None)
 
 
-def _chart_data(page: _Page, summary: dict[str, object]) -> str:
+def _chart_data(page: Page, summary: dict[str, object]) -> str:
     _ = page._
     monthly = summary["monthly"]
     assert isinstance(monthly, dict)
@@ -256,11 +209,11 @@ def _chart_data(page: _Page, summary: dict[str, object]) -> str:
 @router.get("/org/{code}/inventory", response_class=HTMLResponse)
 def inventory(code: str, request: Request, ctx: AppContext, period: str | None = None,
               start: date | None = None, end: date | None = None) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
-        access = _access(page, code, tenancy.INVENTORY)
+        access = require_access(page, code, tenancy.INVENTORY)
         with ctx.sessions() as s:
             profile = tenancy.profile(s, access)
             periods = tenancy.periods(s, access)
@@ -281,9 +234,9 @@ def inventory(code: str, request: Request, ctx: AppContext, period: str | None =
 
 @router.get("/jurisdiction/{code}", response_class=HTMLResponse)
 def jurisdiction(code: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
-    page = _Page(request, ctx)
+    page = Page(request, ctx)
     if page.principal is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     year = year or date.today().year - 1
     try:
         with ctx.sessions() as s:

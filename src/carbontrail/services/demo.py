@@ -1,0 +1,116 @@
+"""Loading the demo data set: the Sichuan power-battery chain, its parks, and one sign-in per role to try it.
+
+Loading is idempotent: the files import all-or-nothing and unchanged rows stay unchanged, jurisdictions and
+users that already exist are kept as they are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.errors import InputError, Location
+from carbontrail.inventory.templates import IMPORT_ORDER
+from carbontrail.services import accounts, jurisdictions
+from carbontrail.services.imports import describe, import_files
+from carbontrail.store.db import transaction
+from carbontrail.store.models import Jurisdiction, Organisation, User
+
+ProgressCallback = Callable[[int, int | None], None]
+
+#: The password of every demo account unless CARBONTRAIL_DEMO_PASSWORD says otherwise (a demo, not production).
+DEFAULT_DEMO_PASSWORD = "carbontrail-demo"
+
+
+@dataclass(frozen=True)
+class DemoJurisdiction:
+    code: str
+    kind: str
+    name: str
+    name_en: str
+    parent: str | None
+
+
+#: Province → city → park, as in the province's three-level carbon information system.
+JURISDICTIONS = (
+    DemoJurisdiction("SC", "province", "四川省", "Sichuan Province", None),
+    DemoJurisdiction("SC-SN", "city", "遂宁市", "Suining", "SC"),
+    DemoJurisdiction("SC-SN-SHEDZ", "park", "射洪经济开发区", "Shehong Economic Development Zone", "SC-SN"),
+    DemoJurisdiction("SC-CD", "city", "成都市", "Chengdu", "SC"),
+    DemoJurisdiction("SC-CD-CETDZ", "park", "成都经济技术开发区",
+                     "Chengdu Economic and Technological Development Zone", "SC-CD"),
+)
+#: The park an organisation's `park` column names → its jurisdiction code.
+PARKS = {"射洪经济开发区": "SC-SN-SHEDZ", "成都经济技术开发区": "SC-CD-CETDZ"}
+
+#: Demo sign-ins: e-mail → (role, organisation or None, jurisdiction or None).
+DEMO_USERS: dict[str, tuple[str, str | None, str | None]] = {
+    "manager@cd-cell.example": ("carbon_manager", "CD-CELL", None),
+    "admin@cd-cell.example": ("org_admin", "CD-CELL", None),
+    "manager@sh-lfp.example": ("carbon_manager", "SH-LFP", None),
+    "park@cetdz.example": ("park_admin", None, "SC-CD-CETDZ"),
+    "park@shedz.example": ("park_admin", None, "SC-SN-SHEDZ"),
+    "viewer@sc.gov.example": ("government_viewer", None, "SC"),
+}
+ADMIN_EMAIL = "admin@carbontrail.example"
+
+
+def demo_password() -> str:
+    return os.environ.get("CARBONTRAIL_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+
+
+def load_demo(sessions: sessionmaker[Session], folder: Path, *,
+              progress: ProgressCallback | None = None) -> dict[str, object]:
+    """Import the demo files of `folder` in one transaction, place the enterprises in their parks and create the
+    demo sign-ins. Returns what was done: per file rows inserted/updated/unchanged, jurisdictions, users."""
+    folder = Path(folder)
+    files = [folder / f"{name}.csv" for name in IMPORT_ORDER]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise InputError(f"the demo folder lacks {', '.join(missing)}", location=Location(file=str(folder)),
+                         expected=", ".join(f"{n}.csv" for n in IMPORT_ORDER))
+    reports = import_files(sessions, files, progress=progress)
+    created_jurisdictions = _jurisdictions(sessions)
+    created_users = _users(sessions)
+    return {"files": describe(reports), "jurisdictions_created": created_jurisdictions,
+            "users_created": created_users,
+            "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
+                        f"'{DEFAULT_DEMO_PASSWORD}'"}}
+
+
+def _jurisdictions(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as s:
+        existing = set(s.scalars(select(Jurisdiction.code)))
+        parks = {code: park for code, park in s.execute(select(Organisation.code, Organisation.park))}
+    created = []
+    for j in JURISDICTIONS:
+        if j.code not in existing:
+            jurisdictions.create(sessions, j.code, j.kind, j.name, name_en=j.name_en, parent=j.parent, actor="demo")
+            created.append(j.code)
+    for org, park in parks.items():
+        if park in PARKS:
+            jurisdictions.place(sessions, PARKS[park], organisation=org, actor="demo")
+    return created
+
+
+def _users(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as s:
+        existing = set(s.scalars(select(User.email)))
+    created = []
+    password = demo_password()
+    if ADMIN_EMAIL not in existing:
+        accounts.create_user(sessions, ADMIN_EMAIL, password, name="Platform admin", platform_admin=True,
+                             actor="demo")
+        created.append(ADMIN_EMAIL)
+    for email, (role, organisation, jurisdiction) in DEMO_USERS.items():
+        if email not in existing:
+            accounts.create_user(sessions, email, password, name=email.split("@")[0], actor="demo")
+            created.append(email)
+        with transaction(sessions) as s:
+            accounts.grant_in(s, email, role, organisation=organisation, jurisdiction=jurisdiction, actor="demo")
+    return created

@@ -1,0 +1,67 @@
+"""What every page shares: the request's principal, language and CSRF token, template rendering, access checks.
+
+Each area's pages live in their own module of this folder (listed in `carbontrail.web.PAGE_MODULES`) and build
+on `Page`."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from carbontrail import __version__
+from carbontrail.api.deps import AppContext, principal_or_none
+from carbontrail.api.errors import status_of
+from carbontrail.errors import CarbontrailError, PermissionDenied
+from carbontrail.services import tenancy
+from carbontrail.services.accounts import Principal
+from carbontrail.web import i18n
+
+LANG_COOKIE = "ct_lang"
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]))
+
+
+class Page:
+    """What one request's page needs: who is asking, in which language, and the session's CSRF token."""
+
+    def __init__(self, request: Request, ctx: AppContext):
+        self.request, self.ctx = request, ctx
+        found = principal_or_none(request, ctx) if not request.headers.get("authorization") else None
+        self.principal: Principal | None = found[0] if found else None
+        self.csrf = str(found[1].get("csrf", "")) if found else ""
+        self.locale = i18n.pick_locale(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+                                       self.principal.locale if self.principal else None)
+        self._ = i18n.translator(self.locale)
+
+    def render(self, template: str, status: int = 200, **values: object) -> HTMLResponse:
+        html = _env.get_template(template).render(
+            _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
+            csrf=self.csrf, version=__version__, path=self.request.url.path,
+            num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
+            **values)
+        return HTMLResponse(html, status_code=status)
+
+    def error(self, exc: CarbontrailError) -> HTMLResponse:
+        return self.render("error.html", status=status_of(exc), message=str(exc))
+
+    def check_csrf(self, sent: str) -> None:
+        if not self.csrf or not hmac.compare_digest(sent, self.csrf):
+            raise PermissionDenied("the form has expired (CSRF check failed); reload the page and try again")
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def require_access(page: Page, code: str, permission: str) -> tenancy.Access:
+    if page.principal is None:
+        raise PermissionDenied("sign in first")
+    with page.ctx.sessions() as s:
+        return tenancy.require(s, page.principal, code, permission)
+
+
