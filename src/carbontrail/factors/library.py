@@ -120,33 +120,12 @@ class FactorLibrary:
             steps = places.chain(asked)
 
         tried: list[str] = []
-        for geo in steps:
-            here = [f for f in candidates if f.geography == geo]
-            if not here:
-                tried.append(f"{places.label(geo)}: no factor")
-                continue
-            year, chosen = _pick_year(here, query.year)
-            if not chosen:
-                tried.append(f"{places.label(geo)}: only {_listing(str(f.year) for f in here)}, "
-                             f"none on or before {query.year}")
-                continue
-            best = max(rank[f.dataset] for f in chosen)
-            winners = [f for f in chosen if rank[f.dataset] == best]
-            kinds = {(f.series, f.gas) for f in winners}
-            if len(kinds) > 1:
-                raise InputError(
-                    f"activity '{query.activity}' in {places.label(geo)} has several factors; say which",
-                    location=Location(field="series" if len({s for s, _ in kinds}) > 1 else "gas"),
-                    expected=", ".join(f"series '{s}' gas '{g}'" for s, g in sorted(kinds)))
-            factor = winners[0]
-            tried.append(f"{places.label(geo)}: {factor.year if factor.year is not None else 'timeless'} "
-                         f"factor found in {factor.dataset} {factor.dataset_version}")
-            others = sorted({f"{f.dataset} {f.dataset_version}" for f in chosen if f.dataset != factor.dataset})
-            if others:
-                tried.append(f"also offered by {', '.join(others)}; the later-added dataset "
-                             f"{factor.dataset} takes precedence")
-            return Selection(factor, query, tuple(tried), geo, year,
-                             _explain(query, asked, factor, geo, year, others))
+        passes = (False, True) if query.later_years and query.year is not None else (False,)
+        for later in passes:
+            for geo in steps:
+                found = self._at(query, candidates, geo, later, rank, asked, tried)
+                if found is not None:
+                    return found
         raise FactorNotFound(
             f"no factor for '{query.activity}'"
             + (f" series '{query.series}'" if query.series else "")
@@ -154,16 +133,48 @@ class FactorLibrary:
             + (f" in {query.year}" if query.year is not None else "")
             + f"; tried {'; '.join(tried)}")
 
+    def _at(self, query: FactorQuery, candidates: list[Factor], geo: str, later: bool, rank: Mapping[str, int],
+            asked: str, tried: list[str]) -> Selection | None:
+        """The factor at one level of the chain (on or before the year; the earliest later year when `later`)."""
+        here = [f for f in candidates if f.geography == geo]
+        if not here:
+            if not later:
+                tried.append(f"{places.label(geo)}: no factor")
+            return None
+        year, chosen = _pick_later_year(here, query.year) if later else _pick_year(here, query.year)
+        if not chosen:
+            tried.append(f"{places.label(geo)}: only {_listing(str(f.year) for f in here)}, "
+                         f"none {'after' if later else 'on or before'} {query.year}")
+            return None
+        best = max(rank[f.dataset] for f in chosen)
+        winners = [f for f in chosen if rank[f.dataset] == best]
+        kinds = {(f.series, f.gas) for f in winners}
+        if len(kinds) > 1:
+            raise InputError(
+                f"activity '{query.activity}' in {places.label(geo)} has several factors; say which",
+                location=Location(field="series" if len({s for s, _ in kinds}) > 1 else "gas"),
+                expected=", ".join(f"series '{s}' gas '{g}'" for s, g in sorted(kinds)))
+        factor = winners[0]
+        tried.append(f"{places.label(geo)}: {factor.year if factor.year is not None else 'timeless'} "
+                     f"factor found in {factor.dataset} {factor.dataset_version}")
+        others = sorted({f"{f.dataset} {f.dataset_version}" for f in chosen if f.dataset != factor.dataset})
+        if others:
+            tried.append(f"also offered by {', '.join(others)}; the later-added dataset "
+                         f"{factor.dataset} takes precedence")
+        return Selection(factor, query, tuple(tried), geo, year,
+                         _explain(query, asked, factor, geo, year, others))
+
     def _activity_hint(self, active: list[FactorDataset], activity: str) -> str:
         names = sorted({f.activity.lower() for d in active for f in d.factors})
         close = difflib.get_close_matches(activity, names, n=4, cutoff=0.6)
         return f"; did you mean {', '.join(close)}?" if close else ""
 
     def electricity(self, geography: str, year: int, series: str = "average",
-                    pins: Mapping[str, str] | None = None) -> Selection:
+                    pins: Mapping[str, str] | None = None, *, later_years: bool = False) -> Selection:
         """The grid factor (kg/kWh) for a province, grid or the nation in a year, province → grid → national,
-        most recent year ≤ `year`. Series: see `ELECTRICITY_SERIES`."""
-        return self.select(FactorQuery("electricity", geography, year, series), pins)
+        most recent year ≤ `year` (the earliest later year when `later_years` and nothing is older).
+        Series: see `ELECTRICITY_SERIES`."""
+        return self.select(FactorQuery("electricity", geography, year, series, later_years=later_years), pins)
 
     # -- fuels ---------------------------------------------------------------------------------------
     def fuel(self, name: str, sector: str = "manufacturing", pins: Mapping[str, str] | None = None) -> FuelData:
@@ -251,6 +262,15 @@ def _pick_year(factors: list[Factor], year: int | None) -> tuple[int | None, lis
     return None, [f for f in factors if f.year is None]
 
 
+def _pick_later_year(factors: list[Factor], year: int | None) -> tuple[int | None, list[Factor]]:
+    """The earliest dated year after `year` (used only when no level of the chain has an earlier one)."""
+    later = [f for f in factors if f.year is not None and year is not None and f.year > year]
+    if not later:
+        return None, []
+    best = min(f.year for f in later if f.year is not None)
+    return best, [f for f in later if f.year == best]
+
+
 def _listing(values: Iterable[str]) -> str:
     items = sorted({v if v else "''" for v in values})
     return ", ".join(items) if items else "nothing"
@@ -271,7 +291,11 @@ def _explain(query: FactorQuery, asked: str, factor: Factor, used: str, year: in
             level = "the global default"
         parts.append(f"{places.label(asked)} has none, so {level} {places.label(used)} is used")
     if query.year is not None and year is not None and year != query.year:
-        parts.append(f"no {query.year} value, so {year} (the most recent earlier year) is used")
+        if year < query.year:
+            parts.append(f"no {query.year} value, so {year} (the most recent earlier year) is used")
+        else:
+            parts.append(f"no value on or before {query.year} at any level, so {year} (the earliest later year, "
+                         f"where the series starts) is used")
     if others:
         parts.append(f"{factor.dataset} takes precedence over {', '.join(others)}")
     what = query.activity + (f" [{factor.series}]" if factor.series else "")

@@ -59,6 +59,9 @@ class FactorQuery:
     year: int | None = None
     series: str | None = None
     gas: str | None = None
+    #: When no level of the chain has a value on or before `year` (a base year older than the series), take the
+    #: earliest later year instead, walking the chain again; the explanation says so.
+    later_years: bool = False
 
 
 @dataclass(frozen=True)

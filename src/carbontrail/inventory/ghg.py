@@ -27,7 +27,7 @@ from typing import Literal
 
 import pint
 
-from carbontrail.errors import InputError, Location
+from carbontrail.errors import FactorNotFound, InputError, Location
 from carbontrail.factors import Factor, FactorLibrary, FactorQuery
 from carbontrail.factors.gwp import gwp100
 from carbontrail.units import convert, magnitude
@@ -120,6 +120,9 @@ class InventoryOptions:
     residual: Literal["national_excluding_market_nonfossil", "location"] = "national_excluding_market_nonfossil"
     combustion_sector: str = "manufacturing"
     pins: Mapping[str, str] = field(default_factory=dict)
+    #: A period older than every published factor of a series (the 2020 base year: China's MEE/NBS grid series
+    #: start with 2021) takes the series' earliest year, and each such line says so. False makes it an error.
+    later_years: bool = True
 
 
 @dataclass(frozen=True)
@@ -369,7 +372,8 @@ class _Calculator:
     # -- scope 2 -------------------------------------------------------------------------------------
     def _grid(self, province: str, year: int, series: str):  # type: ignore[no-untyped-def]
         return self._cached(("grid", province, year, series),
-                            lambda: self.lib.electricity(province, year, series=series, pins=self.opt.pins))
+                            lambda: self.lib.electricity(province, year, series=series, pins=self.opt.pins,
+                                                         later_years=self.opt.later_years))
 
     def electricity(self, act: Activity) -> list[EmissionLine]:
         kwh = magnitude(act.quantity, "kWh")
@@ -410,8 +414,20 @@ class _Calculator:
     def _heat_gj(self, act: Activity) -> float:
         if act.quantity.check("[energy]"):
             return magnitude(act.quantity, "GJ")
-        sel = self._cached(("steam_enthalpy",), lambda: self.lib.select(
-            FactorQuery(activity="steam_enthalpy"), pins=self.opt.pins))
+        if not act.quantity.check("[mass]"):
+            raise InputError(f"'{act.quantity.units:~}' is neither energy nor steam mass",
+                             location=Location(field="unit"), expected="GJ, MJ, kWh or t of steam")
+        try:
+            sel = self._cached(("steam_enthalpy",), lambda: self.lib.select(
+                FactorQuery(activity="steam_enthalpy"), pins=self.opt.pins))
+        except FactorNotFound:
+            # The heat in a tonne of steam depends on its pressure and temperature, so there is no honest default:
+            # the NDRC guidelines take (enthalpy − 83.74 kJ/kg, water at 20 °C) × mass.
+            raise InputError(
+                f"{act.facility}: {act.quantity:~} of steam in {act.period_start:%Y-%m} cannot be turned into heat "
+                "without the steam's enthalpy", location=Location(field="unit"),
+                expected="the steam's heat in GJ ((enthalpy − 83.74 kJ/kg) × mass, NDRC guidelines), or a "
+                         "'steam_enthalpy' factor in GJ/t in your own factor dataset") from None
         try:
             return float((act.quantity * sel.factor.quantity).to("GJ").magnitude)
         except pint.errors.DimensionalityError:
@@ -421,7 +437,8 @@ class _Calculator:
     def heat(self, act: Activity) -> list[EmissionLine]:
         gj = self._heat_gj(act)
         sel = self._cached(("heat", act.province, act.period_start.year), lambda: self.lib.select(
-            FactorQuery(activity="purchased_heat", geography=act.province, year=act.period_start.year),
+            FactorQuery(activity="purchased_heat", geography=act.province, year=act.period_start.year,
+                        later_years=self.opt.later_years),
             pins=self.opt.pins))
         kg_per_gj = magnitude(sel.factor.quantity, "kg/GJ")
         use = FactorUse.of(sel.factor, sel.explanation)
