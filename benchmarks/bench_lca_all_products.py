@@ -16,56 +16,24 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from scipy.sparse.linalg import splu
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_system import IMPACTS, bw2calc_datapackage, generate  # noqa: E402
+from lca_common import ROOT, peak_mib, systems, timed  # noqa: E402
+from generate_system import IMPACTS, bw2calc_datapackage  # noqa: E402
 
-from carbontrail.formats.olca_jsonld import read  # noqa: E402
 from carbontrail.lca.footprint import all_footprints, prepare  # noqa: E402
-from carbontrail.lca.matrices import ProductSystem, build_system  # noqa: E402
+from carbontrail.lca.matrices import ProductSystem  # noqa: E402
 from carbontrail.lca.solver import Solver  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import bw2calc as bc
     import bw2calc.fast_scores as fast_scores
-
-ROOT = Path(__file__).resolve().parents[1]
-USLCI = ROOT.parent / "shared" / "data" / "uslci" / "uslci_olca1_5_0_json_ld.zip"
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def peak_mib(fn: Callable[[], object]) -> float:
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
-
-
-def systems() -> list[tuple[str, ProductSystem]]:
-    out = []
-    if USLCI.exists():
-        out.append(("USLCI", build_system(read(USLCI), unallocatable="reference")))
-    out.append(("generated 20k", build_system(generate(20_000))))
-    return out
-
 
 def measure(label: str, system: ProductSystem, repeat: int) -> dict[str, object]:
     model = prepare(system)

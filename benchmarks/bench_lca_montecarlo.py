@@ -16,64 +16,24 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import sys
 import time
-import tracemalloc
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from distributed import Client, LocalCluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_system import bw2calc_datapackage, generate  # noqa: E402
+from lca_common import ROOT, peak_mib, readable, systems, timed  # noqa: E402
+from generate_system import bw2calc_datapackage  # noqa: E402
 
-from carbontrail.formats.olca_jsonld import read  # noqa: E402
 from carbontrail.lca.footprint import all_footprints, prepare  # noqa: E402
 from carbontrail.lca.montecarlo import monte_carlo  # noqa: E402
-from carbontrail.errors import CarbontrailError  # noqa: E402
 from carbontrail.units import quantity  # noqa: E402
-from carbontrail.lca.matrices import ProductSystem, build_system  # noqa: E402
+from carbontrail.lca.matrices import ProductSystem  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import bw2calc as bc
-
-ROOT = Path(__file__).resolve().parents[1]
-USLCI = ROOT.parent / "shared" / "data" / "uslci" / "uslci_olca1_5_0_json_ld.zip"
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
-
-def peak_mib(fn: Callable[[], object]) -> float:
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
-
-
-def systems() -> list[tuple[str, ProductSystem]]:
-    out = []
-    if USLCI.exists():
-        out.append(("USLCI", build_system(read(USLCI), unallocatable="reference")))
-    out.append(("generated 20k", build_system(generate(20_000))))
-    return out
-
-
-def _readable(unit: str) -> bool:
-    try:
-        quantity(1.0, unit)
-    except CarbontrailError:
-        return False
-    return True
-
 
 def measure(label: str, system: ProductSystem, ours_n: int, peer_n: int, dask_n: int) -> dict[str, object]:
     model = prepare(system)
@@ -83,7 +43,7 @@ def measure(label: str, system: ProductSystem, ours_n: int, peer_n: int, dask_n:
     for k in np.argsort(-scores)[:400]:
         j = int(k)
         act = system.activities[j]
-        if not _readable(act.unit):
+        if not readable(act.unit):
             continue
         demand = {act.product: quantity(1.0, act.unit)}
         trial = monte_carlo(model, demand, 20, seed=0).samples[:, 0]
