@@ -56,7 +56,8 @@ def test_written_csv_and_xlsx_read_back_with_the_template_columns(name: str, tmp
     assert all(r[4] and r[5] for r in help_rows)  # help in English and Chinese for every column
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in wb[name].data_validations.dataValidation}
     if name == "activity":
-        assert lists == {"E2": '"fuel_combustion,electricity,heat,steam,process,production,value_added"',
+        assert lists == {"E2": '"fuel_combustion,electricity,heat,steam,process,production,value_added,'
+                               'purchased_goods,upstream_transport"',
                          "M2": '"GEC,I-REC,green_power_trade,PPA,direct_line"'}
     else:
         assert lists == {}

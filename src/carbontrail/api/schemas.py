@@ -177,6 +177,24 @@ class FactorUseOut(FactorOut):
     fallback: str
 
 
+class Scope3LineOut(BaseModel):
+    """One scope 3 line (category 1 purchased goods and services, 4 upstream transport), primary or secondary."""
+
+    facility: str
+    category: int
+    month: str
+    item: str
+    supplier: str
+    quantity: float
+    unit: str
+    method: str
+    data: str
+    co2e_t: float
+    factor_value: float
+    factor_unit: str
+    note: str
+
+
 class InventoryOut(BaseModel):
     """An inventory's totals, breakdowns and the factors behind it (t CO2e, tce, 10⁴ yuan)."""
 
@@ -196,6 +214,11 @@ class InventoryOut(BaseModel):
     by_facility: dict[str, dict[str, float]]
     monthly: dict[str, dict[str, float]]
     energy_mix_tce: dict[str, float]
+    scope3_t_co2e: float
+    scope3_by_category_t_co2e: dict[str, float]
+    scope3_by_data_t_co2e: dict[str, float]
+    scope3_primary_share: float | None
+    scope3_lines: list[Scope3LineOut]
     factors: list[FactorUseOut]
 
 

@@ -101,6 +101,10 @@ def _print_table(result: InventoryResult) -> None:
              ("scope 2 market-based", result.scope2_market_t, "t CO2e"),
              ("energy use", result.energy_tce, "tce"),
              ("industrial value added", result.value_added_10k_yuan, "10^4 yuan")]
+    if result.scope3:
+        rows.append(("scope 3", result.scope3_t, "t CO2e"))
+        rows += [(f"  category {cat}", v, "t CO2e") for cat, v in result.scope3_by_category().items()]
+        rows += [(f"  {data} data", v, "t CO2e") for data, v in result.scope3_by_data().items()]
     if result.energy_intensity is not None:
         rows.append(("energy intensity", result.energy_intensity, "tce / 10^4 yuan"))
     if result.co2_intensity is not None:

@@ -13,6 +13,10 @@ from carbontrail.factors.model import Factor, FactorDataset
 IPCC = ("ipcc2006-stationary-combustion", "2006")
 ELECTRICITY = ("china-electricity", "2026.01")
 ENERGY_HEAT = ("china-energy-and-heat", "2020")
+USEEIO_SPEND = ("useeio-spend-ghg", "1.1-2013usd")
+CURRENCY = ("currency-and-prices", "2024.1")
+FREIGHT = ("freight-transport", "2026.1")
+MATERIALS = ("purchased-materials", "2026.1")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -91,6 +95,41 @@ def china_energy_and_heat() -> FactorDataset:
                          description="Energy coefficients (kgce), natural-gas NCV per Nm3, purchased-heat CO2 factor")
 
 
+def _plain(spec: tuple[str, str], file: str, publisher: str, licence: str, description: str) -> FactorDataset:
+    """A dataset whose CSV rows are factors as they are (columns as in china_energy_and_heat.csv)."""
+    b = _Builder(*spec)
+    for row in _rows(file):
+        b.add(row["activity"], float(row["value"]), row["unit"], row["gas"], geography.resolve(row["geography"]),
+              int(row["year"]) if row["year"] else None, row["series"], row["source"], row["confidence"],
+              row["notes"])
+    return FactorDataset(*spec, tuple(b.factors), publisher=publisher, licence=licence, description=description)
+
+
+def useeio_spend() -> FactorDataset:
+    """USEEIO total (cradle-to-producer-gate) GHG intensity per USD of each US sector, 2013 producer prices."""
+    return _plain(USEEIO_SPEND, "useeio_spend_ghg.csv", "US EPA (USEEIO)", "CC0-1.0",
+                  "Spend-based factors: row GCC of U = C·B·(I − A)⁻¹ of USEEIO, kg CO2e per USD (2013, producer price)")
+
+
+def currency_and_prices() -> FactorDataset:
+    """Yuan per US dollar (NBS annual averages) and the US CPI-U (BLS) that carry spend to the factors' price year."""
+    return _plain(CURRENCY, "currency_and_prices.csv", "NBS; US BLS", "official statistics, public facts",
+                  "CNY per USD annual average exchange rates and US CPI-U annual averages")
+
+
+def freight_transport() -> FactorDataset:
+    """Freight factors per tonne-km by mode (road truck classes, rail, inland waterway, sea, air)."""
+    return _plain(FREIGHT, "freight_transport.csv", "UK Defra/DECC; KiM / CE Delft (via ETRR)", "public facts",
+                  "Freight transport factors, kg CO2e (or CO2) per tonne-km, one published value per mode")
+
+
+def purchased_materials() -> FactorDataset:
+    """Mass-based factors for purchased materials where a published value exists (CBAM defaults)."""
+    return _plain(MATERIALS, "purchased_materials.csv", "European Commission (CBAM default values)",
+                  "public facts", "Mass-based factors for purchased materials, t CO2e per t")
+
+
 def shipped() -> list[FactorDataset]:
     """Every dataset in the package."""
-    return [ipcc_stationary_combustion(), china_electricity(), china_energy_and_heat()]
+    return [ipcc_stationary_combustion(), china_electricity(), china_energy_and_heat(), useeio_spend(),
+            currency_and_prices(), freight_transport(), purchased_materials()]

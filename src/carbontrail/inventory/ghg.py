@@ -15,6 +15,8 @@ Method (GHG Protocol Corporate Standard and Scope 2 Guidance; China's enterprise
   electricity at its calorific equivalent 0.1229 kgce/kWh (GB/T 2589-2020); heat and steam by energy content.
 - intensities per 10⁴ yuan of industrial value added: energy (tce) and CO2e (scope 1 + scope 2 location-based,
   the basis of the provincial CO2-intensity indicator, which counts electricity's indirect emissions).
+- scope 3 categories 1 and 4 (purchased goods and services, upstream transport): see inventory/scope3.py; they are
+  reported beside scopes 1 and 2 and never enter the intensities.
 """
 
 from __future__ import annotations
@@ -23,17 +25,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pint
 
 from carbontrail.errors import FactorNotFound, InputError, Location
 from carbontrail.factors import Factor, FactorLibrary, FactorQuery
 from carbontrail.factors.gwp import gwp100
+from carbontrail.inventory.scope3 import SCOPE3_KINDS, Scope3Calculator, Scope3Line
 from carbontrail.units import convert, magnitude
 
-ActivityKind = Literal["fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added"]
-KINDS: tuple[str, ...] = ("fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added")
+if TYPE_CHECKING:
+    from carbontrail.lca.external import ExternalFootprint
+
+ActivityKind = Literal["fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added",
+                       "purchased_goods", "upstream_transport"]
+KINDS: tuple[str, ...] = ("fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added",
+                          *SCOPE3_KINDS)
 RENEWABLE_INSTRUMENTS = frozenset({"GEC", "I-REC", "green_power_trade", "PPA", "direct_line"})
 TCE_GJ = 29.3076
 
@@ -137,6 +145,7 @@ class InventoryResult:
     energy: tuple[EnergyLine, ...]
     value_added_10k_yuan: float
     production: Mapping[str, tuple[float, str]]
+    scope3: tuple[Scope3Line, ...] = ()
 
     # -- totals ------------------------------------------------------------------------------------
     def _sum(self, scope: int, basis: str = "") -> float:
@@ -210,9 +219,34 @@ class InventoryResult:
             out[e.item if e.kind == "fuel_combustion" else e.kind] += e.tce
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
+    @property
+    def scope3_t(self) -> float:
+        """Scope 3 categories 1 and 4, t CO2e."""
+        return sum(line.co2e_t for line in self.scope3)
+
+    def scope3_by_category(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for line in self.scope3:
+            key = f"category_{line.category}"
+            out[key] = out.get(key, 0.0) + line.co2e_t
+        return dict(sorted(out.items()))
+
+    def scope3_by_data(self) -> dict[str, float]:
+        """Scope 3 t CO2e resting on primary (suppliers' own) and on secondary (library) data."""
+        out = {"primary": 0.0, "secondary": 0.0}
+        for line in self.scope3:
+            out[line.data] += line.co2e_t
+        return out
+
+    @property
+    def scope3_primary_share(self) -> float | None:
+        """Share of scope 3 emissions computed from suppliers' own footprints (None without scope 3 lines)."""
+        total = self.scope3_t
+        return self.scope3_by_data()["primary"] / total if total else None
+
     def factors_used(self) -> list[FactorUse]:
         seen: dict[tuple[str, str, str, str, int | None, str], FactorUse] = {}
-        for line in self.lines:
+        for line in (*self.lines, *self.scope3):
             for f in line.factors:
                 seen.setdefault((f.dataset, f.dataset_version, f.activity, f.geography, f.year, f.gas), f)
         return sorted(seen.values(), key=lambda f: (f.dataset, f.activity, f.geography, f.gas))
@@ -235,6 +269,10 @@ class InventoryResult:
             "by_facility": self.by_facility(),
             "monthly": self.monthly(),
             "energy_mix_tce": self.energy_mix(),
+            "scope3_t_co2e": self.scope3_t,
+            "scope3_by_category_t_co2e": self.scope3_by_category(),
+            "scope3_by_data_t_co2e": self.scope3_by_data(),
+            "scope3_primary_share": self.scope3_primary_share,
         }
 
 
@@ -245,10 +283,14 @@ def compute_inventory(
     activities: Iterable[Activity],
     library: FactorLibrary,
     options: InventoryOptions | None = None,
+    supplier_footprints: Mapping[str, ExternalFootprint] | None = None,
 ) -> InventoryResult:
-    """The inventory of the activities that fall inside [period_start, period_end]."""
+    """The inventory of the activities that fall inside [period_start, period_end]. `supplier_footprints` (product
+    key → a supplier's own footprint) replace secondary factors in scope 3 category 1 where they match."""
     options = options or InventoryOptions()
     calc = _Calculator(library, options)
+    scope3_calc = Scope3Calculator(library, supplier_footprints, options.pins, options.gwp)
+    scope3: list[Scope3Line] = []
     lines: list[EmissionLine] = []
     energy: list[EnergyLine] = []
     value_added = 0.0
@@ -276,6 +318,8 @@ def compute_inventory(
                 before = production.get(act.item)
                 production[act.item] = act.quantity if before is None else before + convert(
                     act.quantity, str(before.units))
+            elif act.kind in SCOPE3_KINDS:
+                scope3.append(scope3_calc.line(act))
             else:
                 raise InputError(f"unknown activity kind '{act.kind}'", expected=", ".join(KINDS))
         except InputError as exc:
@@ -289,6 +333,7 @@ def compute_inventory(
         energy=tuple(energy),
         value_added_10k_yuan=value_added,
         production={k: (float(q.magnitude), f"{q.units:~}") for k, q in sorted(production.items())},
+        scope3=tuple(scope3),
     )
 
 
@@ -462,5 +507,6 @@ __all__ = [
     "InventoryOptions",
     "InventoryResult",
     "KINDS",
+    "Scope3Line",
     "compute_inventory",
 ]

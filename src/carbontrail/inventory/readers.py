@@ -390,6 +390,10 @@ class RowChecker:
                 problems.append(InputError(problem, location=self._loc(row, "item"),
                                            expected="a fuel the factor library knows, e.g. natural_gas, 天然气, "
                                                     "diesel, other_bituminous_coal"))
+        if kind in _SCOPE3_KINDS and unit:
+            problem = check_scope3(kind, category, v["unit"])
+            if problem:
+                problems.append(InputError(problem[1], location=self._loc(row, problem[0]), expected=problem[2]))
         if kind == "process":
             if not gas:
                 problems.append(InputError("a process row needs the gas it reports", location=self._loc(row, "gas"),
@@ -448,7 +452,12 @@ _DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "steam": ("a unit of mass or energy (t, GJ)", ("[mass]", "[energy]")),
     "process": ("a unit of mass of the gas (t, kg)", ("[mass]",)),
     "value_added": ("a currency in yuan (yuan, 10^4 yuan, 万元)", ("[currency_cny]",)),
+    # energy: batteries and cells are bought and declared per kWh of capacity
+    "purchased_goods": ("a mass, volume, count or battery capacity (t, kg, m3, pcs, kWh) or a spend in CNY or USD",
+                        ("[mass]", "[length] ** 3", "[count]", "[energy]", "[currency_cny]", "[currency_usd]")),
+    "upstream_transport": ("transport work in tonne-kilometres (t-km, tkm)", ("[mass] * [length]",)),
 }
+_SCOPE3_KINDS = ("purchased_goods", "upstream_transport")
 
 
 def _unit_problem(kind: str, unit: str) -> tuple[str, str] | None:
@@ -473,6 +482,15 @@ def _gas_problem(gas: str) -> str | None:
     except InputError:
         return f"unknown gas '{gas}'"
     return None
+
+
+@lru_cache(maxsize=1024)
+def check_scope3(kind: str, category: str, unit: str) -> tuple[str, str, str] | None:
+    """(field, reason, expected) when a scope 3 row names no known factor or mode, or a unit that does not fit it."""
+    from carbontrail.factors import FactorLibrary
+    from carbontrail.inventory.scope3 import check_activity
+
+    return check_activity(FactorLibrary.default(), kind, category, unit)
 
 
 @lru_cache(maxsize=1024)

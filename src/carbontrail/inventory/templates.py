@@ -15,7 +15,8 @@ from carbontrail.errors import InputError, Location
 
 ColumnType = Literal["text", "number", "date", "bool", "unit", "choice"]
 
-KINDS: tuple[str, ...] = ("fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added")
+KINDS: tuple[str, ...] = ("fuel_combustion", "electricity", "heat", "steam", "process", "production", "value_added",
+                          "purchased_goods", "upstream_transport")
 INSTRUMENTS: tuple[str, ...] = ("GEC", "I-REC", "green_power_trade", "PPA", "direct_line")
 FUEL_CATEGORIES: tuple[str, ...] = ("stationary", "mobile")
 # Excel forbids "/" in sheet names; the full-width solidus reads the same.
@@ -122,10 +123,16 @@ ACTIVITY = Template("activity", "Activity data", "活动数据", (
     _c("kind", "choice", True,
        "fuel_combustion (item = fuel, unit mass/volume/energy); electricity (unit energy); heat (energy); "
        "steam (mass or energy); process (gas required, quantity = mass of that gas); production (item = product, "
-       "any unit); value_added (unit yuan, 10^4 yuan or 万元).",
+       "any unit); value_added (unit yuan, 10^4 yuan or 万元); purchased_goods (scope 3 category 1: item = product "
+       "key, quantity as mass/volume/pieces or spend in CNY/USD of the year of period_start, category = secondary "
+       "factor); upstream_transport "
+       "(scope 3 category 4: quantity in t-km, category = transport mode).",
        "fuel_combustion 化石燃料燃烧（item 为燃料名，单位为质量/体积/能量）；electricity 外购电力（能量单位）；"
        "heat 外购热力（能量）；steam 外购蒸汽（质量或能量）；process 工业过程排放（须填 gas，数量为该气体质量）；"
-       "production 产品产量（任意单位）；value_added 工业增加值（元、万元）。",
+       "production 产品产量（任意单位）；value_added 工业增加值（元、万元）；purchased_goods 外购商品和服务"
+       "（范围三类别1：item 为产品键，数量为质量/体积/件数或 period_start 所在年份的采购金额 CNY/USD，"
+       "category 为次级因子）；"
+       "upstream_transport 上游运输（范围三类别4：数量为吨公里，category 为运输方式）。",
        "electricity", KINDS),
     _c("item", "text", True, "What: the fuel (natural_gas, 天然气, diesel …), the product, or a description.",
        "对象：燃料名称（如 natural_gas、天然气、柴油）、产品名称或说明。", "grid electricity"),
@@ -133,13 +140,20 @@ ACTIVITY = Template("activity", "Activity data", "活动数据", (
        "数量（数字，可含千位分隔符）。", "1443.6"),
     _c("unit", "unit", True, "Unit of the quantity: t, kg, Nm3, GJ, kWh, MWh, tce, 10^4 yuan …",
        "数量单位：t、kg、Nm3、GJ、kWh、MWh、tce、万元等。", "MWh"),
-    _c("category", "text", False, "For fuel_combustion: stationary (default) or mobile; free text for other kinds.",
-       "燃料燃烧：stationary（固定源，默认）或 mobile（移动源）；其他类型可自由填写。", ""),
+    _c("category", "text", False, "For fuel_combustion: stationary (default) or mobile. For purchased_goods: the "
+       "secondary factor used when no supplier footprint matches, spend:useeio:<BEA code> (spend) or material:<key> "
+       "(mass). For upstream_transport: the mode, e.g. road_articulated_over_33t, road_hgv_average, rail, "
+       "inland_waterway, sea_bulk_carrier_large, air_long_haul. Free text for other kinds.",
+       "燃料燃烧：stationary（固定源，默认）或 mobile（移动源）。外购商品：无供应商足迹时使用的次级因子，"
+       "spend:useeio:<BEA代码>（按金额）或 material:<键>（按质量）。上游运输：运输方式，如 road_articulated_over_33t、"
+       "road_hgv_average、rail、inland_waterway、sea_bulk_carrier_large、air_long_haul。其他类型可自由填写。", ""),
     _c("gas", "text", False, "For process rows: the gas reported (CO2, CH4, N2O, SF6, CF4, C2F6 …).",
        "工业过程排放行：所报告的温室气体（CO2、CH4、N2O、SF6、CF4、C2F6 等）。", ""),
     _c("meter", "text", False, "Code of the meter at this site the quantity was read from.",
        "数据来源表计编号（须为本厂区的表计）。", "E-MAIN"),
-    _c("supplier", "text", False, "Supplier of the fuel, electricity, heat or steam.", "燃料、电力、热力或蒸汽供应方。",
+    _c("supplier", "text", False, "Supplier of the fuel, electricity, heat, steam, purchased goods or transport; on "
+       "purchased_goods rows a supplier footprint is used only if it comes from this supplier.",
+       "燃料、电力、热力、蒸汽、外购商品或运输的供应方；外购商品行仅采用该供应方的产品足迹。",
        "国网四川省电力公司"),
     _c("instrument", "choice", False,
        "Electricity only: contractual instrument for the market-based scope 2 (GEC, I-REC, green_power_trade, PPA, "

@@ -1,4 +1,4 @@
-"""An inventory result as line-level CSV and as an XLSX workbook (summary, lines, energy, factors)."""
+"""An inventory result as line-level CSV and as an XLSX workbook (summary, lines, scope 3, energy, factors)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from carbontrail.inventory.ghg import InventoryResult
 
 LINE_COLUMNS = ["facility", "scope", "category", "basis", "gas", "month", "item", "activity_amount",
                 "activity_unit", "gas_t", "gwp", "co2e_t", "factor_value", "factor_unit", "factor_dataset",
-                "factor_version", "factor_geography", "factor_year", "factor_source", "fallback"]
+                "factor_version", "factor_geography", "factor_year", "factor_source", "fallback", "supplier", "data",
+                "method"]
+SCOPE3_COLUMNS = ["facility", "category", "month", "item", "supplier", "quantity", "unit", "data", "method",
+                  "factor_value", "factor_unit", "factor_dataset", "factor_version", "factor_geography", "factor_year",
+                  "factor_source", "kg_co2e", "t_co2e", "biogenic_kg", "note"]
 FACTOR_COLUMNS = ["dataset", "dataset_version", "activity", "gas", "value", "unit", "geography", "year",
                   "series", "source", "fallback"]
 
@@ -28,7 +32,30 @@ def line_rows(result: InventoryResult) -> list[list[object]]:
             line.item, line.activity_amount, line.activity_unit, line.gas_t, line.gwp, line.co2e_t,
             f.value if f else "", f.unit if f else "", f.dataset if f else "", f.dataset_version if f else "",
             f.geography if f else "", f.year if f else "", f.source if f else "", f.fallback if f else "",
+            "", "", "",
         ])
+    # Scope 3 lines share the layout: gas CO2e, GWP 1 (their factors are already CO2e), basis empty.
+    for s3 in result.scope3:
+        f = s3.factors[-1]
+        rows.append([
+            s3.facility, 3, _SCOPE3_CATEGORY[s3.category], "", "CO2e", s3.period_start.strftime("%Y-%m"), s3.item,
+            s3.quantity, s3.unit, s3.co2e_t, 1.0, s3.co2e_t, f.value, f.unit, f.dataset, f.dataset_version,
+            f.geography, f.year, f.source, s3.note or f.fallback, s3.supplier, s3.data, s3.method,
+        ])
+    return rows
+
+
+_SCOPE3_CATEGORY = {1: "purchased_goods_and_services", 4: "upstream_transportation"}
+
+
+def scope3_rows(result: InventoryResult) -> list[list[object]]:
+    """One row per scope 3 line, with the factor behind it (the last one applied) and the conversion notes."""
+    rows: list[list[object]] = []
+    for s3 in result.scope3:
+        f = s3.factors[-1]
+        rows.append([s3.facility, s3.category, s3.period_start.strftime("%Y-%m"), s3.item, s3.supplier, s3.quantity,
+                     s3.unit, s3.data, s3.method, f.value, f.unit, f.dataset, f.dataset_version, f.geography, f.year,
+                     f.source, s3.kg_co2e, s3.co2e_t, s3.biogenic_kg, s3.note])
     return rows
 
 
@@ -60,6 +87,11 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
     ]
     rows += [(f"scope 1 {gas} (t CO2e)", v) for gas, v in result.scope1_by_gas().items()]
     rows += [(f"scope 1 {cat} (t CO2e)", v) for cat, v in result.scope1_by_category().items()]
+    if result.scope3:
+        rows += [("scope 3 categories 1 and 4 (t CO2e)", result.scope3_t)]
+        rows += [(f"scope 3 {cat.replace('_', ' ')} (t CO2e)", v) for cat, v in result.scope3_by_category().items()]
+        rows += [(f"scope 3 on {kind} data (t CO2e)", v) for kind, v in result.scope3_by_data().items()]
+        rows += [("scope 3 primary data share", result.scope3_primary_share)]
     for key, value in rows:
         ws.append([key, value])
         ws.cell(row=ws.max_row, column=1).font = bold
@@ -69,6 +101,10 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
     lines.append(LINE_COLUMNS)
     for row in line_rows(result):
         lines.append(row)
+    scope3 = wb.create_sheet("scope3")
+    scope3.append(SCOPE3_COLUMNS)
+    for row in scope3_rows(result):
+        scope3.append(row)
     energy = wb.create_sheet("energy")
     energy.append(["facility", "kind", "item", "month", "tce", "method"])
     for e in result.energy:
@@ -78,7 +114,7 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
     for f in result.factors_used():
         d = asdict(f)
         factors.append([d[c] for c in FACTOR_COLUMNS])
-    for sheet in (lines, energy, factors):
+    for sheet in (lines, scope3, energy, factors):
         for cell in sheet[1]:
             cell.font = bold
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,17 @@ TEXT: dict[str, dict[str, str]] = {
     "split": {"zh_CN": "排放构成（吨CO2e）", "en": "Scope split (t CO2e)"},
     "monthly": {"zh_CN": "月度排放（吨CO2e，基于位置）", "en": "Monthly emissions (t CO2e, location-based)"},
     "mix": {"zh_CN": "能源结构（吨标准煤）", "en": "Energy mix (tce)"},
+    "scope3": {"zh_CN": "范围三（类别1外购商品和服务、类别4上游运输）", "en": "Scope 3 (category 1 purchased goods and "
+               "services, category 4 upstream transport)"},
+    "scope3_cat": {"zh_CN": "范围三类别{n}", "en": "Scope 3 category {n}"},
+    "scope3_primary": {"zh_CN": "范围三中初级数据占比", "en": "Primary data share of scope 3"},
+    "scope3_method": {
+        "zh_CN": "范围三类别1：采购量 × 供应商提供的产品足迹（初级数据）；无足迹时用质量法因子或按金额的 USEEIO 因子（次级数据，"
+                 "美国经济，按当年汇率和美国 CPI-U 折算为 2013 年美元）。类别4：吨公里 × 运输方式因子。范围三不计入强度指标。",
+        "en": "Scope 3 category 1: purchased quantity × the supplier's own product footprint (primary data); otherwise a "
+              "mass-based factor or a USEEIO spend-based factor (secondary, US economy, spend carried to 2013 USD by the "
+              "year's exchange rate and the US CPI-U). Category 4: tonne-km × the mode's factor. Scope 3 is not part "
+              "of the intensity indicators."},
     "item": {"zh_CN": "项目", "en": "Item"},
     "value": {"zh_CN": "数值", "en": "Value"},
     "unit": {"zh_CN": "单位", "en": "Unit"},
@@ -180,6 +191,8 @@ class _Report:
             self.p(self.t("method"), self.h1),
         ]
         story += [self.p("• " + item.format(gwp=r.options.gwp)) for item in self.t("method_items").split("|")]
+        if r.scope3:
+            story.append(self.p("• " + self.t("scope3_method")))
         story += [self.p(self.t("results"), self.h1), self.table([
             [self.t("item"), self.t("value"), self.t("unit")],
             [self.t("scope1"), self.n(r.scope1_t), "t CO2e"],
@@ -189,6 +202,12 @@ class _Report:
             [self.t("energy_intensity"), self.n(r.energy_intensity, 4), ""],
             [self.t("co2_intensity"), self.n(r.co2_intensity, 4), ""],
         ], [80 * mm, 50 * mm, 40 * mm])]
+        if r.scope3:
+            rows3 = [[self.t("item"), self.t("value"), self.t("unit")], [self.t("scope3"), self.n(r.scope3_t), "t CO2e"]]
+            rows3 += [[self.t("scope3_cat").format(n=k.split("_")[-1]), self.n(v), "t CO2e"]
+                      for k, v in r.scope3_by_category().items()]
+            rows3.append([self.t("scope3_primary"), self.n(100 * (r.scope3_primary_share or 0.0), 1), "%"])
+            story += [Spacer(1, 4 * mm), self.table(rows3, [80 * mm, 50 * mm, 40 * mm])]
         by_gas = r.scope1_by_gas()
         if by_gas:
             story += [Spacer(1, 4 * mm), self.p(self.t("by_gas")),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
+from carbontrail.services.supplier_data import supplier_footprints
 from carbontrail.store.models import ActivityRecord, Facility, Organisation, ReportingPeriod
 from carbontrail.units import quantity
 
@@ -85,5 +86,9 @@ def organisation_inventory(
         p_start, p_end = resolve_period(session, org, period, start, end)
         activities = load_activities(session, org, p_start, p_end, facility)
         library = library_with_user_datasets(session)
+        footprints = supplier_footprints(session, org.id)
     label = org.code if not facility else f"{org.code}/{facility}"
-    return compute_inventory(label, p_start, p_end, activities, library, options)
+    return compute_inventory(label, p_start, p_end, activities, library, options, supplier_footprints=footprints)
+
+
+

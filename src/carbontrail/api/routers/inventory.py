@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Response
 
 from carbontrail.api.deps import AppContext, organisation_access
 from carbontrail.api.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import FactorUseOut, InventoryOut
+from carbontrail.api.schemas import FactorUseOut, InventoryOut, Scope3LineOut
 from carbontrail.inventory.ghg import InventoryResult
 from carbontrail.services import tenancy
 from carbontrail.services.inventory import organisation_inventory
@@ -100,7 +100,11 @@ def inventory_out(result: InventoryResult) -> InventoryOut:
     factors = [FactorUseOut(activity=f.activity, value=f.value, unit=f.unit, gas=f.gas, geography=f.geography,
                             year=f.year, series=f.series, dataset=f.dataset, dataset_version=f.dataset_version,
                             source=f.source, fallback=f.fallback) for f in result.factors_used()]
-    return InventoryOut.model_validate({**data, "factors": factors})
+    scope3 = [Scope3LineOut(facility=line.facility, category=line.category, month=f"{line.period_start:%Y-%m}",
+                            item=line.item, supplier=line.supplier, quantity=line.quantity, unit=line.unit,
+                            method=line.method, data=line.data, co2e_t=line.co2e_t, factor_value=line.factor_value,
+                            factor_unit=line.factor_unit, note=line.note) for line in result.scope3]
+    return InventoryOut.model_validate({**data, "factors": factors, "scope3_lines": scope3})
 
 
 @router.get("/{code}/inventory", response_model=InventoryOut)

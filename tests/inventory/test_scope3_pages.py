@@ -1,0 +1,85 @@
+"""Scope 3 on the inventory page, in the PDF report and the XLSX download (platform test world, both databases)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.api.app import create_app
+from carbontrail.config import Settings
+from carbontrail.store.db import transaction
+from carbontrail.store.models import ActivityRecord, Facility, Organisation
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
+from platform_world import PASSWORD, World, make_users, seed  # noqa: E402
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], tmp_path: Path) -> World:
+    """The platform tests' world (tenant A in Sichuan with a 2023 period and sign-ins per role)."""
+    app = create_app(Settings(home=tmp_path / "home", database_url="", secret_key="scope3-test-key"),
+                     sessions=sessions)
+    seed(sessions)
+    return World(sessions, app, TestClient(app), make_users(sessions, app.state.context.key))
+
+
+def _add_transport(world: World) -> None:
+    """ORG-A ships 1,000 t 200 km by articulated HGV > 33 t in 2023: 200,000 t-km × 0.10273 kg = 20.546 t CO2e."""
+    with transaction(world.sessions) as s:
+        org = s.scalars(select(Organisation).where(Organisation.code == "ORG-A")).one()
+        fac = s.scalars(select(Facility).where(Facility.organisation_id == org.id)).first()
+        s.add(ActivityRecord(record_key=hashlib.sha1(b"scope3-page-test").hexdigest(), organisation_id=org.id,
+                             facility_id=fac.id, kind="upstream_transport", item="lithium carbonate",
+                             category="road_articulated_over_33t", supplier="甲物流", period_start=date(2023, 1, 1),
+                             period_end=date(2023, 12, 31), quantity=200_000, unit="tkm", source="page test"))
+
+
+def _sign_in(world: World, email: str) -> None:
+    world.client.cookies.clear()
+    form = world.client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    r = world.client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
+                          follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_inventory_page_and_xlsx_show_scope3(world: World) -> None:
+    _add_transport(world)
+    _sign_in(world, "carbon_manager@a.example")
+    world.client.cookies.set("ct_lang", "zh_CN")
+    page = world.client.get("/org/ORG-A/inventory?period=2023").text
+    assert "范围三（类别1和类别4）" in page and "4 上游运输和配送" in page and "甲物流" in page
+    assert re.search(r'id="scope3-total".*?20\.5', page, re.S)
+    world.client.cookies.set("ct_lang", "en")
+    page = world.client.get("/org/ORG-A/inventory?period=2023").text
+    assert "Scope 3 (categories 1 and 4)" in page and "secondary" in page
+    r = world.client.get("/api/organisations/ORG-A/inventory.xlsx?period=2023", headers=world.auth("org_admin"))
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.content))["scope3"].iter_rows(values_only=True))
+    assert rows[1][3] == "lithium carbonate" and rows[1][17] == pytest.approx(20.546, rel=1e-12)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_pdf_report_shows_scope3(world: World, tmp_path: Path) -> None:
+    _add_transport(world)
+    r = world.client.get("/api/organisations/ORG-A/inventory.pdf?period=2023&lang=en",
+                         headers=world.auth("org_admin"))
+    assert r.status_code == 200
+    pdf = tmp_path / "inventory.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "Scope 3 category 4" in text and "20.55" in text
