@@ -16,7 +16,7 @@ from carbontrail.lca.montecarlo import compare, monte_carlo
 from carbontrail.lca.uncertainty import pedigree_sigma
 from carbontrail.units import quantity
 
-from conftest import random_database  # noqa: I001  (tests/lca/conftest.py)
+from lca_systems import random_database  # noqa: I001  (tests/lca/lca_systems.py)
 
 FLOWS = {"a": Flow("a", "a", "product", "kg"), "b": Flow("b", "b", "product", "kg"),
          "co2": Flow("co2", "Carbon dioxide, fossil", "elementary", "kg", "air")}

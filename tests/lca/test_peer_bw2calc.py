@@ -13,7 +13,7 @@ from carbontrail.lca.footprint import FootprintModel, all_footprints, footprint,
 from carbontrail.lca.matrices import build_system
 from carbontrail.units import quantity
 
-from conftest import IMPACTS, datapackage, random_database  # noqa: I001  (tests/lca/conftest.py)
+from lca_systems import IMPACTS, datapackage, random_database  # noqa: I001  (tests/lca/lca_systems.py)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # bw2calc warns that pypardiso is missing; SuperLU is what we compare with

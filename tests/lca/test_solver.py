@@ -11,7 +11,7 @@ from carbontrail.errors import SingularSystemError
 from carbontrail.lca.matrices import build_system
 from carbontrail.lca.solver import Solver
 
-from conftest import random_database  # noqa: I001  (tests/lca/conftest.py)
+from lca_systems import random_database  # noqa: I001  (tests/lca/lca_systems.py)
 
 
 @pytest.fixture(scope="module")

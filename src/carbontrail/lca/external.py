@@ -29,6 +29,7 @@ class ExternalFootprint:
     year: int | None = None
     geography: str = ""
     dqr: DQR | None = None
+    stage: str = ""  # life-cycle stage its burden belongs to (e.g. raw material acquisition); "" = the buyer's
 
     def per_unit(self, unit: str) -> tuple[float, float]:
         """(fossil, biogenic) kg CO2e per one `unit` of the flow; a wrong unit is a `UnitError`."""

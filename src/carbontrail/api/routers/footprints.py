@@ -1,0 +1,379 @@
+"""Product footprints over HTTP: an organisation's product models, its products' footprints, contributions,
+supply-chain tree, Monte Carlo, comparisons, PCF report PDFs, and the supplier footprints it holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel, Field
+
+from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.services import audit, footprints as fps, tenancy
+from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
+from carbontrail.services.tenancy import Access
+
+router = APIRouter(prefix="/api/organisations", tags=["footprints"], responses=ERROR_RESPONSES)
+
+Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
+Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
+Results = Annotated[Access, Depends(organisation_access(tenancy.INVENTORY))]
+AllocationQ = Annotated[Literal["physical", "mass", "economic", "substitution"], Query()]
+BoundaryQ = Annotated[Literal["cradle-to-gate", "cradle-to-grave"], Query()]
+GwpQ = Annotated[Literal["AR6", "AR5"], Query()]
+AmountQ = Annotated[float | None, Query(gt=0, le=1e12, description="Amount in the product's unit (default 1).")]
+IterationsQ = Annotated[int, Query(ge=1, le=5000)]
+SeedQ = Annotated[int, Query(ge=0, le=2**31 - 1)]
+
+
+class ModelOut(BaseModel):
+    key: str
+    name: str
+    version: str
+    source_format: str
+    source: str
+    processes: int
+    products: int
+    updated_at: str
+
+
+class ModelIn(BaseModel):
+    """A product model in carbontrail's format (docs/product-models.md) to store under `key`."""
+
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    model: dict[str, object]
+
+
+class ImportOut(BaseModel):
+    model: ModelOut
+    created: bool
+    secondary_factors: int
+
+
+class ProductOut(BaseModel):
+    model: str
+    product: str
+    process: str
+    name: str
+    product_name: str
+    unit: str
+    location: str
+    stage: str
+    supplier: str
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float
+
+
+class DataQualityOut(BaseModel):
+    primary_data_share: float
+    technological: float | None
+    temporal: float | None
+    geographical: float | None
+    coverage: float
+
+
+class ExternalOut(BaseModel):
+    flow: str
+    name: str
+    amount: float
+    unit: str
+    primary: bool
+    supplier: str
+    source: str
+    fossil_kg: float
+
+
+class CutOffOut(BaseModel):
+    flow: str
+    name: str
+    amount: float
+    unit: str
+
+
+class ProvenanceOut(BaseModel):
+    database: str
+    version: str
+    source: str
+    characterisation: str
+    assessment: str
+    allocation: str
+    boundary: str
+    geography: str
+
+
+class FootprintOut(BaseModel):
+    model: str
+    product: str
+    process: str
+    name: str
+    product_name: str
+    amount: float
+    unit: str
+    fossil_kg: float
+    biogenic_kg: float
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float
+    cutoff_kg: float
+    cutoff_share: float
+    cutoff_unestimated: list[str]
+    data_quality: DataQualityOut
+    provenance: ProvenanceOut
+    external: list[ExternalOut]
+    cutoffs: list[CutOffOut]
+    allocation_notes: list[str]
+
+
+class ContributionOut(BaseModel):
+    label: str
+    fossil_kg: float
+    biogenic_kg: float
+    share: float
+
+
+class TreeRowOut(BaseModel):
+    depth: int
+    process: str
+    name: str
+    amount: float
+    unit: str
+    total_kg: float
+    direct_kg: float
+    pruned_kg: float
+
+
+class UncertaintyOut(BaseModel):
+    product: str
+    amount: float
+    unit: str
+    iterations: int
+    seed: int
+    deterministic: float
+    mean: float
+    sd: float
+    median: float
+    p2_5: float
+    p5: float
+    p95: float
+    p97_5: float
+    biogenic_mean: float
+    histogram_counts: list[int]
+    histogram_edges: list[float]
+    uncertain_entries: int
+    on_dask: bool
+
+
+class ComparisonOut(BaseModel):
+    a: str
+    b: str
+    a_deterministic: float
+    b_deterministic: float
+    a_mean: float
+    b_mean: float
+    difference_mean: float
+    difference_p2_5: float
+    difference_p97_5: float
+    probability_a_lower: float
+    iterations: int
+    seed: int
+
+
+class SupplierFootprintIn(BaseModel):
+    """A supplier's own footprint of a product the organisation buys, entered by hand."""
+
+    product_key: str = Field(min_length=1, max_length=200)
+    supplier: str = Field(min_length=1, max_length=200)
+    fossil_kg_per_unit: float = Field(ge=0, le=1e9)
+    biogenic_kg_per_unit: float | None = Field(default=None, ge=-1e9, le=1e9)
+    unit: str = Field(min_length=1, max_length=32)
+    reference: str = Field(min_length=1, max_length=200)
+    dqr: tuple[int, int, int] | None = None
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    geography: str = Field(default="", max_length=64)
+
+
+class SupplierFootprintOut(BaseModel):
+    id: int
+    product_key: str
+    supplier: str
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float | None
+    unit: str
+    source: str
+    reference: str
+    dqr: list[int | None]
+    year: int | None
+    geography: str
+
+
+def _options(allocation: str, boundary: str, gwp: str) -> fps.Options:
+    return fps.Options(allocation, boundary, gwp)  # type: ignore[arg-type]
+
+
+def _load(ctx: AppContext, access: Access, model: str, allocation: str, boundary: str, gwp: str) -> fps.Loaded:
+    with ctx.sessions() as s:
+        return fps.load(s, access.organisation_id, model, _options(allocation, boundary, gwp))
+
+
+@router.get("/{code}/product-models", response_model=list[ModelOut])
+def list_models(access: Reader, ctx: AppContext) -> list[ModelOut]:
+    """The organisation's stored product models (process databases)."""
+    with ctx.sessions() as s:
+        return [ModelOut(**asdict(m)) for m in fps.list_models(s, access.organisation_id)]
+
+
+@router.post("/{code}/product-models", response_model=ImportOut, status_code=status.HTTP_201_CREATED)
+def create_model(body: ModelIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> ImportOut:
+    """Store a product model given in carbontrail's format (409 if the key is taken; PUT replaces)."""
+    with ctx.sessions.begin() as s:
+        fps.ensure_unused(s, access.organisation_id, body.key)
+        summary = fps.import_document(s, access.organisation_id, body.model, key=body.key)
+        audit.record(s, principal.actor, "create", "product_model", f"{access.code}/{body.key}",
+                     organisation_id=access.organisation_id, detail={"processes": summary.model.processes})
+    return ImportOut(model=ModelOut(**asdict(summary.model)), created=True,
+                     secondary_factors=summary.secondary_factors)
+
+
+@router.put("/{code}/product-models/{model}", response_model=ImportOut)
+def replace_model(model: str, body: dict[str, object], access: Writer, ctx: AppContext,
+                  principal: CurrentPrincipal) -> ImportOut:
+    """Store or replace the product model `model` (body: the model in carbontrail's format)."""
+    with ctx.sessions.begin() as s:
+        summary = fps.import_document(s, access.organisation_id, body, key=model)
+        audit.record(s, principal.actor, "replace", "product_model", f"{access.code}/{model}",
+                     organisation_id=access.organisation_id, detail={"processes": summary.model.processes})
+    return ImportOut(model=ModelOut(**asdict(summary.model)), created=summary.created,
+                     secondary_factors=summary.secondary_factors)
+
+
+@router.get("/{code}/product-models/{model}", response_model=dict[str, object])
+def get_model(model: str, access: Reader, ctx: AppContext) -> dict[str, object]:
+    """The stored model in carbontrail's format: flows, processes, exchanges, secondary factors."""
+    with ctx.sessions() as s:
+        return fps.model_document(s, access.organisation_id, model)
+
+
+@router.delete("/{code}/product-models/{model}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_model(model: str, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> Response:
+    with ctx.sessions.begin() as s:
+        fps.delete_model(s, access.organisation_id, model)
+        audit.record(s, principal.actor, "delete", "product_model", f"{access.code}/{model}",
+                     organisation_id=access.organisation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{code}/products", response_model=list[ProductOut])
+def list_products(access: Results, ctx: AppContext, allocation: AllocationQ = "physical",
+                  boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> list[ProductOut]:
+    """Every product of every model with its footprint per unit (kg CO2e; biogenic apart)."""
+    out = []
+    with ctx.sessions() as s:
+        keys = [m.key for m in fps.list_models(s, access.organisation_id)]
+    for key in keys:
+        loaded = _load(ctx, access, key, allocation, boundary, gwp)
+        out += [ProductOut(model=key, **asdict(r)) for r in fps.products(loaded)]
+    return out
+
+
+@router.get("/{code}/products/{model}/{product}", response_model=FootprintOut)
+def product_footprint(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+                      allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
+                      gwp: GwpQ = "AR6") -> FootprintOut:
+    """The footprint of an amount of one product, with data quality, cut-off, purchased inputs and provenance."""
+    report = fps.compute(_load(ctx, access, model, allocation, boundary, gwp), product, amount)
+    return FootprintOut.model_validate(asdict(report))
+
+
+@router.get("/{code}/products/{model}/{product}/contributions", response_model=list[ContributionOut])
+def product_contributions(model: str, product: str, access: Results, ctx: AppContext,
+                          by: Literal["process", "stage", "supplier", "gas"] = "process", amount: AmountQ = None,
+                          allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
+                          gwp: GwpQ = "AR6") -> list[ContributionOut]:
+    """Contributions by process, life-cycle stage, supplier or gas, largest first."""
+    rows = fps.contributions(_load(ctx, access, model, allocation, boundary, gwp), product, amount, by)
+    return [ContributionOut(**asdict(r)) for r in rows]
+
+
+@router.get("/{code}/products/{model}/{product}/tree", response_model=list[TreeRowOut])
+def product_tree(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+                 cutoff: Annotated[float, Query(ge=0, le=1)] = 0.01, depth: Annotated[int, Query(ge=0, le=12)] = 6,
+                 allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
+                 gwp: GwpQ = "AR6") -> list[TreeRowOut]:
+    """The upstream supply-chain tree, depth-first; inputs below `cutoff` of the total are summed as pruned."""
+    rows = fps.tree(_load(ctx, access, model, allocation, boundary, gwp), product, amount, cutoff=cutoff,
+                    max_depth=depth)
+    return [TreeRowOut(**asdict(r)) for r in rows]
+
+
+@router.get("/{code}/products/{model}/{product}/monte-carlo", response_model=UncertaintyOut)
+def product_monte_carlo(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+                        iterations: IterationsQ = 500, seed: SeedQ = 1, allocation: AllocationQ = "physical",
+                        boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> UncertaintyOut:
+    """Monte Carlo from the model's distributions (seeded; on Dask when a scheduler is configured)."""
+    report = fps.uncertainty(_load(ctx, access, model, allocation, boundary, gwp), product, amount,
+                             iterations=iterations, seed=seed)
+    return UncertaintyOut.model_validate(asdict(report))
+
+
+@router.get("/{code}/products/{model}/{product}/compare", response_model=ComparisonOut)
+def product_compare(model: str, product: str, other: Annotated[str, Query(min_length=1, max_length=200)],
+                    access: Results, ctx: AppContext, iterations: IterationsQ = 500, seed: SeedQ = 1,
+                    allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
+                    gwp: GwpQ = "AR6") -> ComparisonOut:
+    """This product against `other` of the same model, one unit each, on the same Monte Carlo draws."""
+    report = fps.compare(_load(ctx, access, model, allocation, boundary, gwp), product, other,
+                         iterations=iterations, seed=seed)
+    return ComparisonOut.model_validate(asdict(report))
+
+
+@router.get("/{code}/products/{model}/{product}/report.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+def product_report(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+                   lang: Literal["zh_CN", "en"] = "zh_CN", iterations: Annotated[int, Query(ge=0, le=2000)] = 500,
+                   seed: SeedQ = 1, allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
+                   gwp: GwpQ = "AR6") -> Response:
+    """The PCF report (ISO 14067 / GB/T 24067 elements) as a PDF in Chinese or English."""
+    from carbontrail.reports.pcf import pcf_report
+
+    loaded = _load(ctx, access, model, allocation, boundary, gwp)
+    with ctx.sessions() as s:
+        who = tenancy.profile(s, access)
+    data = pcf_report(loaded, product, amount, organisation_name=who.name if lang == "zh_CN" else
+                      (who.name_en or who.name), locale=lang, iterations=iterations, seed=seed)
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in product)[:60]
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{access.code}-{safe}-pcf-{lang}.pdf"'})
+
+
+def _supplier_out(r: object) -> SupplierFootprintOut:
+    return SupplierFootprintOut(id=r.id, product_key=r.product_key, supplier=r.supplier,  # type: ignore[attr-defined]
+                                fossil_kg_per_unit=r.fossil_kg_per_unit,  # type: ignore[attr-defined]
+                                biogenic_kg_per_unit=r.biogenic_kg_per_unit,  # type: ignore[attr-defined]
+                                unit=r.unit, source=r.source, reference=r.reference,  # type: ignore[attr-defined]
+                                dqr=[r.dqr_technological, r.dqr_temporal, r.dqr_geographical],  # type: ignore[attr-defined]
+                                year=r.year, geography=r.geography)  # type: ignore[attr-defined]
+
+
+@router.get("/{code}/supplier-footprints", response_model=list[SupplierFootprintOut])
+def list_supplier_footprints(access: Reader, ctx: AppContext) -> list[SupplierFootprintOut]:
+    """Suppliers' footprints the organisation holds (entered by hand or received over PACT), newest first."""
+    with ctx.sessions() as s:
+        return [_supplier_out(r) for r in supplier_footprint_rows(s, access.organisation_id)]
+
+
+@router.post("/{code}/supplier-footprints", response_model=SupplierFootprintOut, status_code=status.HTTP_201_CREATED)
+def add_supplier_footprint(body: SupplierFootprintIn, access: Writer, ctx: AppContext,
+                           principal: CurrentPrincipal) -> SupplierFootprintOut:
+    """Enter a supplier's footprint by hand; it replaces one with the same product, supplier and reference."""
+    with ctx.sessions.begin() as s:
+        row_id = record_supplier_footprint(
+            s, access.organisation_id, product_key=body.product_key, supplier=body.supplier,
+            fossil_kg_per_unit=body.fossil_kg_per_unit, biogenic_kg_per_unit=body.biogenic_kg_per_unit,
+            unit=body.unit, source="manual", reference=body.reference, dqr=body.dqr, year=body.year,
+            geography=body.geography)
+        audit.record(s, principal.actor, "record", "supplier_footprint", f"{access.code}/{body.product_key}",
+                     organisation_id=access.organisation_id, detail=body.model_dump())
+    with ctx.sessions() as s:
+        [row] = [r for r in supplier_footprint_rows(s, access.organisation_id) if r.id == row_id]
+        return _supplier_out(row)

@@ -1,0 +1,654 @@
+"""Product footprints of an organisation: import its process models, compute, explain and bound the results.
+
+Every function takes the organisation's id; front doors check tenancy first (`tenancy.require`). Suppliers'
+own footprints (services/supplier_data.py) replace the model's secondary factors for the flows they name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pint
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.config import Settings
+from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.formats import ecospold1, olca_jsonld, product_model
+from carbontrail.formats.product_model import ProductModelDocument
+from carbontrail.lca.allocation import METHODS, AllocationMethod
+from carbontrail.lca.contributions import Grouping, contributions as core_contributions
+from carbontrail.lca.data_quality import DataQuality, data_quality
+from carbontrail.lca.external import ExternalFootprint
+from carbontrail.lca.footprint import Footprint, FootprintModel, Provenance, all_footprints, footprint, prepare
+from carbontrail.lca.matrices import Boundary, build_system
+from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
+from carbontrail.lca.tree import Node, supply_tree
+from carbontrail.services.supplier_data import supplier_footprints
+from carbontrail.store.models import Organisation, ProductModel
+from carbontrail.units import quantity
+
+SourceFormat = Literal["carbontrail", "olca-jsonld", "ecospold1"]
+BOUNDARIES: tuple[Boundary, ...] = ("cradle-to-gate", "cradle-to-grave")
+GROUPINGS: tuple[Grouping, ...] = ("process", "stage", "supplier", "gas")
+MAX_ITERATIONS = 20_000
+_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Modelling choices of a computation: allocation of co-products, system boundary, GWP assessment report."""
+
+    allocation: AllocationMethod = "physical"
+    boundary: Boundary = "cradle-to-gate"
+    assessment: str = "AR6"
+
+    def checked(self) -> Options:
+        if self.allocation not in METHODS:
+            raise InputError(f"unknown allocation method '{self.allocation}'", location=Location(field="allocation"),
+                             expected=", ".join(METHODS))
+        if self.boundary not in BOUNDARIES:
+            raise InputError(f"unknown system boundary '{self.boundary}'", location=Location(field="boundary"),
+                             expected=", ".join(BOUNDARIES))
+        if self.assessment.upper() not in ("AR6", "AR5", "AR4"):
+            raise InputError(f"unknown GWP assessment report '{self.assessment}'",
+                             location=Location(field="assessment"), expected="AR6, AR5 or AR4")
+        return replace(self, assessment=self.assessment.upper())
+
+
+# -- stored models ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A stored product model, without its processes."""
+
+    key: str
+    name: str
+    version: str
+    source_format: str
+    source: str
+    processes: int
+    products: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import stored, and how linking went."""
+
+    model: ModelInfo
+    created: bool
+    linked: int
+    unlinked: int
+    duplicates: int
+    secondary_factors: int
+    notes: tuple[str, ...] = ()
+
+
+def organisation_id(session: Session, code: str) -> int:
+    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    if org_id is None:
+        raise NotFound(f"no organisation with code '{code}'")
+    return org_id
+
+
+def read_model_file(path: Path) -> tuple[ProductModelDocument, SourceFormat, tuple[int, int, int], tuple[str, ...]]:
+    """A model file in any supported format: ours (.yaml/.yml/.json), openLCA JSON-LD (zip or folder),
+    EcoSpold 1 (.xml or a zip with one). Returns the model, its format, (linked, unlinked, duplicates) and notes."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("the file does not exist", location=Location(file=str(path)))
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml", ".json") and path.is_file():
+        doc = product_model.read(path)
+        return doc, "carbontrail", (0, 0, 0), ()
+    if path.is_dir() or (suffix == ".zip" and _is_olca_zip(path)):
+        result = olca_jsonld.read_with_report(path)
+        fmt: SourceFormat = "olca-jsonld"
+    elif suffix in (".xml", ".zip"):
+        result = ecospold1.read_with_report(path)
+        fmt = "ecospold1"
+    else:
+        raise InputError(f"cannot tell the format of '{path.name}'", location=Location(file=path.name),
+                         expected="a .yaml/.json product model, an openLCA JSON-LD zip or folder, or EcoSpold 1 .xml")
+    report = result.report
+    notes = tuple(f"{o.process}: {o.what} ({o.reason})" for o in report.omissions[:20])
+    return (ProductModelDocument(result.database), fmt,
+            (report.linked, len(report.unlinked), len(report.duplicates)), notes)
+
+
+def _is_olca_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.startswith("processes/") and n.endswith(".json") for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > 64 or not set(key) <= _KEY_CHARS:
+        raise InputError(f"'{key}' is not a usable model key", location=Location(field="key"),
+                         expected="1–64 letters, digits, '-', '_' or '.'")
+    return key
+
+
+def save_model(session: Session, organisation_id: int, doc: ProductModelDocument, *, key: str,
+               source_format: SourceFormat, source: str = "") -> tuple[ProductModel, bool]:
+    """Store (or replace) the organisation's model under `key`; the model is checked by building its matrices."""
+    key = check_key(key)
+    if not doc.database.processes:
+        raise InputError("the model has no processes", location=Location(file=source or None),
+                         expected="at least one process")
+    # Refuse a model the engine cannot compute (unknown flows, singular loops …) before storing it.
+    build_system(doc.database, external=doc.factors, unallocatable="reference")
+    document = product_model.to_document(doc)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    row = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
+                                                     ProductModel.key == key)).one_or_none()
+    created = row is None
+    if row is None:
+        row = ProductModel(organisation_id=organisation_id, key=key)
+        session.add(row)
+    row.name = doc.database.name[:200]
+    row.version = doc.database.version[:64]
+    row.source_format = source_format
+    row.source = (source or doc.database.source)[:500]
+    row.process_count = len(doc.database.processes)
+    row.product_count = len({p.reference.flow for p in doc.database.processes.values()})
+    row.document = document
+    row.digest = digest
+    session.flush()
+    return row, created
+
+
+def import_model(session: Session, organisation_id: int, path: Path, *, key: str | None = None,
+                 name: str | None = None) -> ImportSummary:
+    """Import a model file for the organisation (no commit: the caller's transaction)."""
+    path = Path(path)
+    doc, fmt, (linked, unlinked, duplicates), notes = read_model_file(path)
+    if name:
+        doc.database.name = name
+    row, created = save_model(session, organisation_id, doc, key=key or _key_from(path), source_format=fmt,
+                              source=path.name)
+    return ImportSummary(_info(row), created, linked, unlinked, duplicates, len(doc.factors), notes)
+
+
+def import_document(session: Session, organisation_id: int, data: object, *, key: str) -> ImportSummary:
+    """Import a model given as parsed JSON in our format (the API's upload)."""
+    doc = product_model.parse(data, file="request body")
+    row, created = save_model(session, organisation_id, doc, key=key, source_format="carbontrail",
+                              source=doc.database.source)
+    return ImportSummary(_info(row), created, 0, 0, 0, len(doc.factors))
+
+
+def _key_from(path: Path) -> str:
+    stem = path.name.split(".")[0] if not path.is_dir() else path.name
+    cleaned = "".join(c if c in _KEY_CHARS else "-" for c in stem).strip("-")[:64]
+    return cleaned or "model"
+
+
+def list_models(session: Session, organisation_id: int) -> list[ModelInfo]:
+    rows = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id)
+                           .order_by(ProductModel.key))
+    return [_info(r) for r in rows]
+
+
+def delete_model(session: Session, organisation_id: int, key: str) -> None:
+    session.delete(_row(session, organisation_id, key))
+    session.flush()
+
+
+def model_document(session: Session, organisation_id: int, key: str) -> dict[str, object]:
+    """The stored model in our format (tenant data: members only)."""
+    return dict(_row(session, organisation_id, key).document)
+
+
+def _row(session: Session, organisation_id: int, key: str) -> ProductModel:
+    row = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
+                                                     ProductModel.key == key)).one_or_none()
+    if row is None:
+        raise NotFound(f"no product model '{key}'")
+    return row
+
+
+def _info(row: ProductModel) -> ModelInfo:
+    return ModelInfo(row.key, row.name, row.version, row.source_format, row.source, row.process_count,
+                     row.product_count, row.updated_at.isoformat() if row.updated_at else "")
+
+
+# -- a model ready to compute -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    """A stored model, with the organisation's supplier footprints in place, characterised and factorised."""
+
+    key: str
+    name: str
+    options: Options
+    model: FootprintModel
+    primary_processes: frozenset[str]
+    primary_flows: tuple[str, ...]  # purchased flows whose supplier footprint replaced a secondary factor or cut-off
+
+
+class _Cache:
+    """Prepared models by content (document digest, supplier footprints, options): safe across tenants and
+    databases, since equal keys mean equal inputs. Factorising USLCI takes ~0.5 s; a page asks many times."""
+
+    def __init__(self, size: int = 16):
+        self.size, self.items, self.lock = size, OrderedDict[str, Loaded](), threading.Lock()
+
+    def get(self, key: str) -> Loaded | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value: Loaded) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_CACHE = _Cache()
+
+
+def load(session: Session, organisation_id: int, key: str, options: Options = Options()) -> Loaded:
+    """The organisation's model `key` with its supplier footprints, ready to compute."""
+    options = options.checked()
+    # The digest first: a large model's document (USLCI: 4 MB) is read only when it is not prepared yet.
+    found_row = session.execute(select(ProductModel.id, ProductModel.key, ProductModel.name, ProductModel.digest)
+                                .where(ProductModel.organisation_id == organisation_id,
+                                       ProductModel.key == key)).one_or_none()
+    if found_row is None:
+        raise NotFound(f"no product model '{key}'")
+    primary = supplier_footprints(session, organisation_id)
+    fingerprint = json.dumps([_fp_tuple(primary[k]) for k in sorted(primary)], default=str)
+    cache_key = hashlib.sha256(f"{found_row.digest}|{fingerprint}|{options}".encode()).hexdigest()
+    found = _CACHE.get(cache_key)
+    if found is not None and found.key == found_row.key and found.name == found_row.name:
+        return found
+    row = _row(session, organisation_id, key)
+    doc = product_model.parse(row.document, file=f"model '{key}'")
+    secondary = {fp.flow: fp for fp in doc.factors}
+    external = dict(secondary)
+    used_primary = []
+    for flow_id, fp in primary.items():
+        if flow_id in doc.database.flows and doc.database.flows[flow_id].kind != "elementary":
+            # The supplier's own figure takes the place of the secondary factor, in the same life-cycle stage.
+            stage = secondary[flow_id].stage if flow_id in secondary else ""
+            external[flow_id] = replace(fp, stage=stage)
+            used_primary.append(flow_id)
+    system = build_system(doc.database, allocation=options.allocation, external=external.values(),
+                          boundary=options.boundary, unallocatable="reference")
+    model = prepare(system, options.assessment)
+    used = tuple(sorted(f for f in used_primary if f in system.external))
+    loaded = Loaded(row.key, row.name, options, model, frozenset(doc.primary_processes), used)
+    _CACHE.put(cache_key, loaded)
+    return loaded
+
+
+def _fp_tuple(fp: ExternalFootprint) -> list[object]:
+    return [fp.flow, str(fp.fossil), str(fp.biogenic), fp.supplier, fp.source, fp.version, fp.year, fp.geography,
+            list(fp.dqr) if fp.dqr else None]
+
+
+# -- results ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """One product of a model with its cradle-to-gate (or -grave) footprint per unit."""
+
+    product: str
+    process: str
+    name: str
+    product_name: str
+    unit: str
+    location: str
+    stage: str
+    supplier: str
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float
+
+
+def products(loaded: Loaded) -> list[ProductRow]:
+    """Every product of the model with its footprint per unit (one adjoint solve for all of them)."""
+    scores = all_footprints(loaded.model).scores
+    out = []
+    for j, a in enumerate(loaded.model.system.activities):
+        out.append(ProductRow(a.product, a.process, a.name, a.product_name, a.unit, a.location, a.stage,
+                              a.supplier, float(scores[0, j]), float(scores[1, j])))
+    return out
+
+
+@dataclass(frozen=True)
+class ExternalUse:
+    """A purchased product satisfied by a footprint outside the model, and how much of it the demand pulls."""
+
+    flow: str
+    name: str
+    amount: float
+    unit: str
+    primary: bool
+    supplier: str
+    source: str
+    fossil_kg: float
+
+
+@dataclass(frozen=True)
+class CutOff:
+    flow: str
+    name: str
+    amount: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class FootprintReport:
+    """The footprint of an amount of one product, with its data quality, cut-off and provenance."""
+
+    model: str
+    product: str
+    process: str
+    name: str
+    product_name: str
+    amount: float
+    unit: str
+    fossil_kg: float
+    biogenic_kg: float
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float
+    cutoff_kg: float
+    cutoff_share: float
+    cutoff_unestimated: tuple[str, ...]
+    data_quality: DataQuality
+    provenance: Provenance
+    options: Options
+    external: tuple[ExternalUse, ...] = ()
+    cutoffs: tuple[CutOff, ...] = ()
+    allocation_notes: tuple[str, ...] = field(default=())
+
+
+def _demand(loaded: Loaded, product: str, amount: float | None) -> tuple[int, dict[str, pint.Quantity]]:
+    system = loaded.model.system
+    try:
+        j = system.index(product)
+    except InputError as exc:
+        raise NotFound(f"model '{loaded.key}' has no product '{product}'"
+                       + ("" if "no activity" in exc.reason else f": {exc.reason}")) from None
+    act = system.activities[j]
+    value = 1.0 if amount is None else amount
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError(f"the amount '{amount}' is not a positive number", location=Location(field="amount"),
+                         expected=f"a positive amount of {act.unit}")
+    # A product made by several processes is asked for by its process id.
+    name = act.product if _unique(loaded, act.product) else act.process
+    return j, {name: quantity(float(value), act.unit)}
+
+
+def _unique(loaded: Loaded, product: str) -> bool:
+    return sum(a.product == product for a in loaded.model.system.activities) == 1
+
+
+def _result(loaded: Loaded, product: str, amount: float | None) -> tuple[int, Footprint]:
+    j, demand = _demand(loaded, product, amount)
+    return j, footprint(loaded.model, demand)
+
+
+def compute(loaded: Loaded, product: str, amount: float | None = None) -> FootprintReport:
+    """Footprint of `amount` (default 1) of `product` (flow id or process id) in its unit."""
+    j, result = _result(loaded, product, amount)
+    system = loaded.model.system
+    act = system.activities[j]
+    value = float(result.demand[j])
+    quality = data_quality(result, loaded.primary_processes)
+    B = system.B.tocsr()
+    external = []
+    factors = loaded.model.characterisation.factors
+    for i, flow in enumerate(system.flows):
+        fp = system.external.get(flow.id)
+        if fp is None:
+            continue
+        pulled = float((B[i] @ result.supply).item())
+        if pulled:
+            external.append(ExternalUse(flow.id, flow.name, pulled, flow.unit, fp.primary, fp.supplier, fp.source,
+                                        pulled * float(factors[0, i])))
+    cut = system.cutoff.matrix @ result.supply if system.cutoff_flows else np.zeros(0)
+    cutoffs = tuple(CutOff(f.id, f.name, float(a), f.unit) for f, a in zip(system.cutoff_flows, cut) if a)
+    notes = tuple(f"{link.process}: {link.reason}" for link in system.links if link.reason.startswith("not allocated")
+                  or link.reason.startswith("co-product with no other producer"))
+    return FootprintReport(
+        loaded.key, act.product, act.process, act.name, act.product_name, value, act.unit,
+        float(result.scores[0]), float(result.scores[1]), float(result.scores[0] / value),
+        float(result.scores[1] / value), float(result.cutoff_estimate[0]), result.cutoff_share,
+        result.cutoff_unestimated, quality, result.provenance, loaded.options,
+        tuple(sorted(external, key=lambda e: -abs(e.fossil_kg))), cutoffs, notes)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    label: str
+    fossil_kg: float
+    biogenic_kg: float
+    share: float  # of the fossil (GWP100) result
+
+
+def contributions(loaded: Loaded, product: str, amount: float | None = None,
+                  by: Grouping = "process") -> list[Contribution]:
+    """Where the footprint comes from, by process, life-cycle stage, supplier or gas, largest first."""
+    if by not in GROUPINGS:
+        raise InputError(f"unknown grouping '{by}'", location=Location(field="by"), expected=", ".join(GROUPINGS))
+    _, result = _result(loaded, product, amount)
+    frame = core_contributions(result, by)
+    fossil, biogenic = loaded.model.indicators[:2]
+    return [Contribution(str(label), float(row[fossil]), float(row[biogenic]), float(row["share"]))
+            for label, row in frame.iterrows()]
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One node of the supply-chain tree, flattened depth-first."""
+
+    depth: int
+    process: str
+    name: str
+    amount: float
+    unit: str
+    total_kg: float
+    direct_kg: float
+    pruned_kg: float
+
+
+def tree(loaded: Loaded, product: str, amount: float | None = None, *, cutoff: float = 0.01,
+         max_depth: int = 6, max_nodes: int = 300) -> list[TreeRow]:
+    """The upstream supply chain, nodes below `cutoff` of the total summed into their parent's pruned part."""
+    if not (isinstance(cutoff, (int, float)) and math.isfinite(cutoff) and 0 <= cutoff <= 1):
+        raise InputError(f"the cut-off {cutoff} is not a share", location=Location(field="cutoff"),
+                         expected="a number from 0 to 1")
+    if not 0 <= max_depth <= 30:
+        raise InputError(f"the depth {max_depth} is out of range", location=Location(field="max_depth"),
+                         expected="0 to 30")
+    j, demand = _demand(loaded, product, amount)
+    [(name, qty)] = demand.items()
+    root = supply_tree(loaded.model, name, qty, cutoff=cutoff, max_depth=max_depth, max_nodes=max_nodes)
+    rows: list[TreeRow] = []
+
+    def walk(node: Node, depth: int) -> None:
+        rows.append(TreeRow(depth, node.process, node.name, node.amount, node.unit, node.total, node.direct,
+                            node.pruned))
+        for child in node.children:
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return rows
+
+
+@dataclass(frozen=True)
+class UncertaintyReport:
+    """Monte Carlo of one product's footprint: statistics (kg CO2e) and a histogram of the fossil result."""
+
+    product: str
+    amount: float
+    unit: str
+    iterations: int
+    seed: int
+    deterministic: float
+    mean: float
+    sd: float
+    median: float
+    p2_5: float
+    p5: float
+    p95: float
+    p97_5: float
+    biogenic_mean: float
+    histogram_counts: tuple[int, ...]
+    histogram_edges: tuple[float, ...]
+    uncertain_entries: int
+    on_dask: bool
+
+
+def _check_mc(iterations: int, seed: int) -> None:
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or not 1 <= iterations <= MAX_ITERATIONS:
+        raise InputError(f"{iterations} iterations is out of range", location=Location(field="iterations"),
+                         expected=f"1 to {MAX_ITERATIONS}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise InputError(f"the seed {seed} is out of range", location=Location(field="seed"),
+                         expected="a non-negative integer")
+
+
+def _scheduler(scheduler: str | None) -> str | None:
+    return scheduler if scheduler is not None else Settings.from_env().dask_scheduler
+
+
+def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, iterations: int = 1000,
+                seed: int = 1, bins: int = 30, scheduler: str | None = None) -> UncertaintyReport:
+    """Monte Carlo from the stored distributions, seeded; on Dask when CARBONTRAIL_DASK_SCHEDULER is set
+    (or `scheduler` given), in-process otherwise — the same numbers either way."""
+    _check_mc(iterations, seed)
+    j, demand = _demand(loaded, product, amount)
+    where = _scheduler(scheduler)
+    result = monte_carlo(loaded.model, demand, iterations, seed=seed, scheduler=where)
+    samples = result.samples[:, 0]
+    counts, edges = np.histogram(samples, bins=bins)
+    pct = np.percentile(samples, [2.5, 5, 50, 95, 97.5])
+    system = loaded.model.system
+    n_uncertain = int(system.technosphere.distributions.uncertain.size + system.biosphere.distributions.uncertain.size)
+    act = system.activities[j]
+    return UncertaintyReport(act.product, float(next(iter(demand.values())).magnitude), act.unit, iterations, seed,
+                             float(result.deterministic[0]), float(samples.mean()),
+                             float(samples.std(ddof=1)) if iterations > 1 else 0.0, float(pct[2]), float(pct[0]),
+                             float(pct[1]), float(pct[3]), float(pct[4]), float(result.samples[:, 1].mean()),
+                             tuple(int(c) for c in counts), tuple(float(e) for e in edges), n_uncertain,
+                             where is not None)
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """Two products scored on the same draws."""
+
+    a: str
+    b: str
+    a_deterministic: float
+    b_deterministic: float
+    a_mean: float
+    b_mean: float
+    difference_mean: float
+    difference_p2_5: float
+    difference_p97_5: float
+    probability_a_lower: float
+    iterations: int
+    seed: int
+
+
+def compare(loaded: Loaded, a: str, b: str, *, amount_a: float | None = None, amount_b: float | None = None,
+            iterations: int = 1000, seed: int = 1, scheduler: str | None = None) -> ComparisonReport:
+    """Compare two products of one model with the same Monte Carlo draws (difference not blurred by sampling)."""
+    _check_mc(iterations, seed)
+    _, da = _demand(loaded, a, amount_a)
+    _, db = _demand(loaded, b, amount_b)
+    result = core_compare(loaded.model, da, db, iterations, seed=seed, scheduler=_scheduler(scheduler))
+    diff = result.difference[:, 0]
+    return ComparisonReport(a, b, float(result.a.deterministic[0]), float(result.b.deterministic[0]),
+                            float(result.a.mean[0]), float(result.b.mean[0]), float(diff.mean()),
+                            float(np.percentile(diff, 2.5)), float(np.percentile(diff, 97.5)),
+                            result.probability_a_lower(), iterations, seed)
+
+
+def product_keys(loaded: Loaded) -> list[str]:
+    return [a.product if _unique(loaded, a.product) else a.process for a in loaded.model.system.activities]
+
+
+def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
+    """Refuse to create a model under a key that exists (the API's create; `save_model` replaces)."""
+    if session.scalar(select(ProductModel.id).where(ProductModel.organisation_id == organisation_id,
+                                                    ProductModel.key == key)) is not None:
+        raise Conflict(f"a product model '{key}' exists already")
+
+
+# -- the demo chain ---------------------------------------------------------------------------------------------
+
+#: Demo organisation → (model file in examples/sichuan-battery-chain/products/, its product, the customer that buys it)
+DEMO_CHAIN: tuple[tuple[str, str, str, str | None], ...] = (
+    ("SH-LITHIUM", "lithium-carbonate.yaml", "lithium-carbonate", "SH-LFP"),
+    ("SH-LFP", "lfp-cathode.yaml", "lfp-cathode", "CD-CELL"),
+    ("CD-CELL", "lfp-cell.yaml", "lfp-cell", "CD-PACK"),
+    ("CD-PACK", "battery-pack.yaml", "battery-pack", None),
+)
+
+
+def load_demo_products(sessions: sessionmaker[Session], folder: Path) -> dict[str, object]:
+    """Import each demo enterprise's product model, then hand each product's computed footprint to its customer
+    as supplier primary data (lithium carbonate → cathode → cell → pack), as PACT would. Idempotent."""
+    from carbontrail.store.db import transaction
+
+    folder = Path(folder)
+    out: dict[str, object] = {}
+    for code, file, product, customer in DEMO_CHAIN:
+        path = folder / file
+        with transaction(sessions) as s:
+            org = session_org(s, code)
+            if org is None or not path.is_file():
+                continue
+            summary = import_model(s, org, path, key=Path(file).stem)
+        with sessions() as s:
+            report = compute(load(s, org, summary.model.key), product)
+        out[code] = {"model": summary.model.key, "product": product,
+                     "kg_co2e_per_unit": round(report.fossil_kg_per_unit, 6), "unit": report.unit,
+                     "primary_data_share": round(report.data_quality.primary_data_share, 4)}
+        if customer is None:
+            continue
+        with transaction(sessions) as s:
+            buyer = session_org(s, customer)
+            if buyer is None:
+                continue
+            dq = report.data_quality
+            ratings = None
+            if dq.technological is not None and dq.temporal is not None and dq.geographical is not None:
+                ratings = (round(dq.technological), round(dq.temporal), round(dq.geographical))
+            from carbontrail.services.supplier_data import record_supplier_footprint
+
+            record_supplier_footprint(s, buyer, product_key=product, supplier=code,
+                                      fossil_kg_per_unit=report.fossil_kg_per_unit,
+                                      biogenic_kg_per_unit=report.biogenic_kg_per_unit, unit=report.unit,
+                                      source="demo: supplier's carbontrail product model",
+                                      reference=f"{code}/{summary.model.key}/{product}", dqr=ratings, year=2023,
+                                      geography="CN-SC")
+    return out
+
+
+def session_org(session: Session, code: str) -> int | None:
+    return session.scalar(select(Organisation.id).where(Organisation.code == code))

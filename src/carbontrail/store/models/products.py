@@ -1,0 +1,59 @@
+"""A tenant's product models (its process database) and the supplier footprints it holds as primary data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from carbontrail.store.models.base import Base, Timestamped, utcnow
+
+
+class ProductModel(Timestamped, Base):
+    """One imported process database of an organisation, kept in our own model format (docs/product-models.md).
+
+    Raw process models are tenant data: only the organisation's members see them.
+    """
+
+    __tablename__ = "product_model"
+    __table_args__ = (UniqueConstraint("organisation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64), default="")
+    source_format: Mapped[str] = mapped_column(String(16))  # carbontrail | olca-jsonld | ecospold1
+    source: Mapped[str] = mapped_column(String(500), default="")  # file name or publisher
+    process_count: Mapped[int] = mapped_column(Integer, default=0)
+    product_count: Mapped[int] = mapped_column(Integer, default=0)
+    document: Mapped[dict[str, object]] = mapped_column(JSON)  # the model in our own format
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical document: computed results key on it
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SupplierFootprint(Timestamped, Base):
+    """A supplier's own cradle-to-gate footprint of a product the organisation buys (primary data).
+
+    One row per (organisation, product, supplier, reference): a PACT footprint id or a document number.
+    """
+
+    __tablename__ = "supplier_footprint"
+    __table_args__ = (UniqueConstraint("organisation_id", "product_key", "supplier", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    product_key: Mapped[str] = mapped_column(String(200), index=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    fossil_kg_per_unit: Mapped[float] = mapped_column(Float)
+    biogenic_kg_per_unit: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(200))  # pact | manual | epd …
+    reference: Mapped[str] = mapped_column(String(200))
+    dqr_technological: Mapped[int | None] = mapped_column(Integer)
+    dqr_temporal: Mapped[int | None] = mapped_column(Integer)
+    dqr_geographical: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)
+    geography: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
