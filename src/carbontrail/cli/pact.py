@@ -1,0 +1,216 @@
+"""`carbontrail pact`: a supplier's PACT host from the command line — publish footprints, grant them to customers,
+answer footprint requests (by hand or by rule), and export a footprint as PACT v2.3 / v3.0 or Catena-X."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.table import Table
+
+from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.errors import InputError, Location
+
+app = typer.Typer(help="PACT host: publish and grant footprints, answer footprint requests.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Org = Annotated[str, typer.Argument(help="Code of the publishing (supplier) organisation.")]
+PfId = Annotated[str, typer.Argument(help="Footprint id (a UUID).")]
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    from carbontrail.services.database import open_sessions
+
+    return open_sessions()
+
+
+def _key() -> bytes:
+    from carbontrail.config import Settings
+    from carbontrail.services.accounts import secret_key
+
+    return secret_key(Settings.from_env())
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InputError("not valid YAML/JSON", location=Location(file=str(path))) from None
+
+
+@app.command("publish")
+def publish_command(
+    org: Org,
+    file: Annotated[Path, typer.Argument(help="The footprint: a PACT v2/v3 ProductFootprint (JSON) or carbontrail's "
+                                              "own fields (YAML/JSON, see examples/pact/).")],
+    comment: Annotated[str, typer.Option(help="Why this version (statusComment of the one it replaces).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Publish a footprint; if the organisation has an Active one for the same product, this is its next version."""
+    from carbontrail.formats import pact
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        data = _read(file)
+        if not isinstance(data, dict):
+            raise InputError("the file must hold one footprint (a mapping)", location=Location(file=str(file)))
+        try:
+            values = pact.parse(data)[0] if "specVersion" in data else pact.values_from_json(data)
+        except InputError as exc:
+            raise exc.at(file=str(file)) from None
+        done = pact_host.publish(_sessions(), None, org, values, status_comment=comment)
+        if as_json:
+            print_json(done)
+        else:
+            console.print(f"published {done.pf_id} (version {done.version}) for {escape(', '.join(done.product_ids))}"
+                          f"; shared with: {', '.join(done.grantees) or 'nobody yet'}")
+
+
+@app.command("grant")
+def grant_command(org: Org, pf_id: PfId,
+                  customer: Annotated[str, typer.Argument(help="Code of the customer organisation.")],
+                  revoke: Annotated[bool, typer.Option("--revoke", help="Stop sharing instead.")] = False,
+                  as_json: JsonOption = False) -> None:
+    """Share a footprint with a customer organisation (its PACT clients can then list and fetch it)."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        (pact_host.revoke if revoke else pact_host.grant)(_sessions(), None, org, pf_id, customer)
+        if as_json:
+            print_json({"pf_id": pf_id, "customer": customer, "granted": not revoke})
+        else:
+            console.print(f"{pf_id} {'no longer shared with' if revoke else 'shared with'} {customer}")
+
+
+@app.command("list")
+def list_command(org: Org, as_json: JsonOption = False) -> None:
+    """The organisation's published footprints, every version, and with whom each is shared."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        rows = pact_host.outbox(_sessions(), None, org)
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("pf id", "product", "version", "status", "kg CO2e / unit", "shared with")
+        for r in rows:
+            table.add_row(r.pf_id, escape(r.product_name), str(r.version), r.status,
+                          f"{r.pcf_excluding} / {r.declared_unit}", ", ".join(r.grantees))
+        console.print(table)
+
+
+@app.command("show")
+def show_command(org: Org, pf_id: PfId,
+                 fmt: Annotated[str, typer.Option("--format", help="v3 (PACT 3.0), v2 (PACT 2.3) or catenax.")] = "v3",
+                 ) -> None:
+    """Print one of the organisation's footprints as a PACT or Catena-X document (JSON)."""
+    from carbontrail.services import pact_host
+
+    with user_errors(True):
+        if fmt == "catenax":
+            print_json(pact_host.catenax_document(_sessions(), None, org, pf_id))
+        elif fmt in ("v2", "v3"):
+            print_json(pact_host.document(_sessions(), None, org, pf_id, fmt[1]))
+        else:
+            raise InputError(f"'{fmt}' is not a format", location=Location(field="format"),
+                             expected="v3, v2 or catenax")
+
+
+@app.command("requests")
+def requests_command(org: Org,
+                     status: Annotated[str | None, typer.Option(help="pending, fulfilled or rejected.")] = None,
+                     as_json: JsonOption = False) -> None:
+    """The footprint requests customers sent the organisation (its inbox), newest first."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        rows = pact_host.inbox(_sessions(), None, org, status)
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("id", "from", "products", "status", "reason", "answer delivered")
+        for r in rows:
+            table.add_row(str(r.id), r.requester or "?", escape(", ".join(r.product_ids) or "(other criteria)"),
+                          r.status, escape(r.reason), escape(f"{r.delivery} {r.delivery_note}".strip()))
+        console.print(table)
+
+
+@app.command("decide")
+def decide_command(
+    org: Org,
+    request_id: Annotated[int, typer.Argument(help="The request's id (see `carbontrail pact requests`).")],
+    accept: Annotated[bool, typer.Option("--accept/--reject", help="Fulfil the request, or reject it.")] = True,
+    reason: Annotated[str, typer.Option(help="Why the request is rejected (sent to the customer).")] = "",
+    pf_id: Annotated[list[str] | None, typer.Option("--pf-id", help="Answer with these footprints (default: the "
+                                                                   "Active ones matching the request).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a pending request; the answer is posted to the customer's events endpoint at once."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        done = pact_host.decide(_sessions(), None, org, request_id, accept=accept, reason=reason,
+                                pf_ids=pf_id or (), key=_key())
+        if as_json:
+            print_json(done)
+        else:
+            console.print(f"request {done.id}: {done.status}; answer {done.delivery or 'not sent'}"
+                          f"{': ' + escape(done.delivery_note) if done.delivery_note else ''}")
+
+
+@app.command("rule")
+def rule_command(org: Org, mode: Annotated[str, typer.Argument(help="manual or auto.")],
+                 grant: Annotated[bool, typer.Option("--grant/--granted-only", help="auto: grant matching footprints "
+                                                     "to the requester (default), or answer only with those "
+                                                     "already granted to it.")] = True,
+                 as_json: JsonOption = False) -> None:
+    """How the organisation answers footprint requests: by hand (manual) or automatically (auto)."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        pact_host.set_rule(_sessions(), None, org, mode, grant_on_request=grant)
+        if as_json:
+            print_json({"organisation": org, "mode": mode, "grant_on_request": grant})
+        else:
+            console.print(f"{org} answers footprint requests: {mode}")
+
+
+@app.command("callback-credentials")
+def credentials_command(
+    host: Annotated[str, typer.Option(help="The customer's PACT host, e.g. https://customer.example:8443.")],
+    client_id: Annotated[str, typer.Option(help="The client id the customer's host issued.")],
+    client_secret: Annotated[str, typer.Option(prompt=True, hide_input=True, help="Its secret.")],
+    org: Annotated[str | None, typer.Option(help="The supplier organisation they were issued to (default: this "
+                                                 "host itself, for answers no supplier gives).")] = None,
+    ca: Annotated[Path | None, typer.Option(help="The host's CA or self-signed certificate (PEM).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store credentials for posting answers to a customer's PACT host (the secret is kept encrypted)."""
+    from carbontrail.services import pact_host
+
+    with user_errors(as_json):
+        pem = ca.read_text(encoding="utf-8") if ca else ""
+        origin = pact_host.set_callback_credentials(_sessions(), None, org, _key(), host=host, client_id=client_id,
+                                                    client_secret=client_secret, ca_pem=pem)
+        if as_json:
+            print_json({"host": origin, "organisation": org, "client_id": client_id})
+        else:
+            console.print(f"answers to {origin} will authenticate as {client_id}")
+
+
+@app.command("demo-client")
+def demo_client_command(as_json: JsonOption = False) -> None:
+    """The demo customer's PACT client id and secret (after `carbontrail demo load`)."""
+    from carbontrail.services.demo_pact import CLIENT_ID, CUSTOMER, demo_client_secret
+
+    if as_json:
+        print_json({"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": demo_client_secret()})
+    else:
+        console.print(f"PACT client of {CUSTOMER}: id {CLIENT_ID}  secret {demo_client_secret()}")
