@@ -1,0 +1,274 @@
+"""Supplier engagement: a customer's supplier connections, footprint requests, received footprints and coverage;
+a supplier's PACT outbox (published footprints, grants, versions) and request inbox (accept, reject)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, Field
+
+from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.services import pact_host
+from carbontrail.services import pact_requests as pr
+from carbontrail.services import tenancy
+from carbontrail.services.tenancy import Access
+from carbontrail.store.db import transaction
+
+router = APIRouter(prefix="/api/organisations", tags=["supply chain"], responses=ERROR_RESPONSES)
+
+Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
+Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
+Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class SupplierIn(BaseModel):
+    """A supplier's PACT host and the client credentials it issued to this organisation."""
+
+    supplier: str = Code
+    name: str = Field(default="", max_length=200)
+    host_url: str = Field(min_length=8, max_length=500, description="https://… base URL of the PACT host")
+    client_id: str = Field(min_length=1, max_length=200)
+    client_secret: str = Field(min_length=1, max_length=500)
+    pact_version: str = Field(default="3", pattern="^[23]$", description="2 (v2.3) or 3 (v3.0)")
+    ca_pem: str = Field(default="", max_length=20000, description="the host's CA or self-signed certificate (PEM)")
+
+
+class SupplierOut(BaseModel):
+    supplier: str
+    name: str
+    host_url: str
+    client_id: str
+    pact_version: str
+    custom_ca: bool
+    created_at: datetime
+    footprints_received: int
+    requests: dict[str, int]
+
+
+class RequestIn(BaseModel):
+    product_id: str = Field(min_length=1, max_length=500, description="the product as the supplier names it")
+    product_key: str = Field(default="", max_length=200, description="the input's flow id in our product models")
+    callback_url: str = Field(default="", max_length=500,
+                              description="our public https:// base URL (default: the one this request came to)")
+
+
+class RequestOut(BaseModel):
+    id: int
+    supplier: str
+    product_id: str
+    product_key: str
+    event_id: str
+    status: str
+    reason: str
+    footprints: int
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class PullIn(BaseModel):
+    product_ids: list[str] = Field(default_factory=list, max_length=100)
+    product_keys: dict[str, str] = Field(default_factory=dict, description="product id → our flow id")
+
+
+class PullOut(BaseModel):
+    supplier: str
+    listed: int
+    stored: int
+    recorded: int
+    fulfilled_requests: int
+
+
+class ReceivedOut(BaseModel):
+    supplier: str
+    pf_id: str
+    version: str
+    status: str
+    product_key: str
+    product_name: str
+    unit: str
+    pcf_excluding_biogenic: float
+    pcf_including_biogenic: float | None
+    received_at: datetime
+
+
+class CoverageLineOut(BaseModel):
+    supplier: str
+    basis: str
+    purchased: float
+    with_primary: float
+    share: float | None
+
+
+class CoverageOut(BaseModel):
+    source: str = Field(description="activity (purchased-goods records) or model (product models' inputs)")
+    totals: list[CoverageLineOut]
+    suppliers: list[CoverageLineOut]
+
+
+class PublishedOut(BaseModel):
+    pf_id: str
+    product_ids: list[str]
+    product_name: str
+    version: int
+    status: str
+    preceding_pf_ids: list[str]
+    pcf_excluding: str
+    declared_unit: str
+    created: datetime
+    grantees: list[str]
+
+
+class InboundOut(BaseModel):
+    id: int
+    requester: str | None
+    product_ids: list[str]
+    comment: str
+    status: str
+    reason: str
+    answered_pf_ids: list[str]
+    delivery: str
+    delivery_note: str
+    created: datetime
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AcceptIn(BaseModel):
+    pf_ids: list[str] = Field(default_factory=list, max_length=100)
+
+
+def _line(c: pr.CoverageLine) -> CoverageLineOut:
+    return CoverageLineOut(supplier=c.supplier, basis=c.basis, purchased=c.purchased, with_primary=c.with_primary,
+                           share=c.share)
+
+
+def supplier_rows(ctx: AppContext, access: Access) -> list[SupplierOut]:
+    with ctx.sessions() as s:
+        infos = pr.connections(s, access.organisation_id)
+        received = pr.received(s, access.organisation_id)
+        reqs = pr.requests(s, access.organisation_id)
+    out = []
+    for c in infos:
+        counts = {k: 0 for k in pr.STATUSES}
+        for r in reqs:
+            if r.supplier == c.supplier:
+                counts[r.status] = counts.get(r.status, 0) + 1
+        out.append(SupplierOut(**vars(c), footprints_received=sum(r.supplier == c.supplier for r in received),
+                               requests=counts))
+    return out
+
+
+@router.get("/{code}/suppliers", response_model=list[SupplierOut])
+def list_suppliers(access: Reader, ctx: AppContext) -> list[SupplierOut]:
+    """The suppliers whose PACT hosts this organisation is connected to, with footprints received and requests."""
+    return supplier_rows(ctx, access)
+
+
+@router.post("/{code}/suppliers", response_model=SupplierOut, status_code=status.HTTP_201_CREATED)
+def add_supplier(body: SupplierIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> SupplierOut:
+    """Connect to a supplier's PACT host; the client secret is stored encrypted and never shown again."""
+    with transaction(ctx.sessions) as s:
+        info = pr.add_connection(s, access.organisation_id, ctx.key, actor=principal.actor, **body.model_dump())
+    return SupplierOut(**vars(info), footprints_received=0, requests={k: 0 for k in pr.STATUSES})
+
+
+@router.delete("/{code}/suppliers/{supplier}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_supplier(supplier: str, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> None:
+    with transaction(ctx.sessions) as s:
+        pr.remove_connection(s, access.organisation_id, supplier, actor=principal.actor)
+
+
+@router.get("/{code}/suppliers/{supplier}/requests", response_model=list[RequestOut])
+def list_requests(supplier: str, access: Reader, ctx: AppContext) -> list[RequestOut]:
+    with ctx.sessions() as s:
+        pr.connection(s, access.organisation_id, supplier)
+        return [RequestOut(**vars(r)) for r in pr.requests(s, access.organisation_id, supplier)]
+
+
+@router.post("/{code}/suppliers/{supplier}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED)
+def request_footprint(supplier: str, body: RequestIn, request: Request, access: Writer, ctx: AppContext,
+                      principal: CurrentPrincipal) -> RequestOut:
+    """Ask the supplier for a product's footprint (PACT RequestCreated); its host answers our events endpoint.
+    A host that cannot be reached or refuses leaves the request in status `error` with the reason."""
+    public = body.callback_url or str(request.base_url)
+    info = pr.create_request(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier,
+                             product_id=body.product_id, product_key=body.product_key, public_url=public,
+                             actor=principal.actor)
+    return RequestOut(**vars(info))
+
+
+@router.post("/{code}/suppliers/{supplier}/pull", response_model=PullOut)
+def pull_footprints(supplier: str, body: PullIn, access: Writer, ctx: AppContext,
+                    principal: CurrentPrincipal) -> PullOut:
+    """Fetch every footprint the supplier's host shows us (all pages) and keep them as supplier data."""
+    report = pr.pull(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, product_ids=body.product_ids,
+                     product_keys=body.product_keys, actor=principal.actor)
+    return PullOut(**vars(report))
+
+
+@router.get("/{code}/received-footprints", response_model=list[ReceivedOut])
+def received_footprints(access: Reader, ctx: AppContext) -> list[ReceivedOut]:
+    """PACT footprints received from suppliers, newest first."""
+    with ctx.sessions() as s:
+        return [ReceivedOut(**vars(r)) for r in pr.received(s, access.organisation_id)]
+
+
+@router.get("/{code}/supplier-coverage", response_model=CoverageOut)
+def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
+    """Share of purchased volume with suppliers' primary data, per basis (mass, spend …) and per supplier."""
+    with ctx.sessions() as s:
+        cov = pr.coverage(s, access.organisation_id)
+    return CoverageOut(source=cov.source, totals=[_line(c) for c in cov.totals],
+                       suppliers=[_line(c) for c in cov.lines])
+
+
+# -- the supplier's side (records kept by the PACT host, services/pact_host.py) ----------------------------------
+
+
+def _dec(value: Decimal) -> str:
+    return format(value, "f")
+
+
+@router.get("/{code}/pact/outbox", response_model=list[PublishedOut])
+def outbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[PublishedOut]:
+    """Every footprint version this organisation published, with its grantees (newest version first)."""
+    return [PublishedOut(pf_id=p.pf_id, product_ids=list(p.product_ids), product_name=p.product_name,
+                         version=p.version, status=p.status, preceding_pf_ids=list(p.preceding_pf_ids),
+                         pcf_excluding=_dec(p.pcf_excluding), declared_unit=p.declared_unit, created=p.created,
+                         grantees=list(p.grantees))
+            for p in pact_host.outbox(ctx.sessions, principal, access.code)]
+
+
+def _inbound(i: pact_host.Inbound) -> InboundOut:
+    return InboundOut(id=i.id, requester=i.requester, product_ids=list(i.product_ids), comment=i.comment,
+                      status=i.status, reason=i.reason, answered_pf_ids=list(i.answered_pf_ids), delivery=i.delivery,
+                      delivery_note=i.delivery_note, created=i.created)
+
+
+@router.get("/{code}/pact/inbox", response_model=list[InboundOut])
+def inbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[InboundOut]:
+    """Footprint requests customers sent this organisation, newest first."""
+    return [_inbound(i) for i in pact_host.inbox(ctx.sessions, principal, access.code)]
+
+
+@router.post("/{code}/pact/inbox/{request_id}/accept", response_model=InboundOut)
+def accept_request(request_id: int, body: AcceptIn, access: Writer, ctx: AppContext,
+                   principal: CurrentPrincipal) -> InboundOut:
+    """Fulfil a pending request (with the footprints named, else the Active ones matching it); the answer is
+    sent to the customer's events endpoint at once."""
+    return _inbound(pact_host.decide(ctx.sessions, principal, access.code, request_id, accept=True,
+                                     pf_ids=body.pf_ids, key=ctx.key))
+
+
+@router.post("/{code}/pact/inbox/{request_id}/reject", response_model=InboundOut)
+def reject_request(request_id: int, body: RejectIn, access: Writer, ctx: AppContext,
+                   principal: CurrentPrincipal) -> InboundOut:
+    """Reject a pending request with a reason the customer will see."""
+    return _inbound(pact_host.decide(ctx.sessions, principal, access.code, request_id, accept=False,
+                                     reason=body.reason, key=ctx.key))

@@ -1,0 +1,194 @@
+"""Supplier engagement pages: a customer's suppliers with coverage, requests and received footprints; a supplier's
+PACT outbox (published footprints, grants, versions) and request inbox (accept, reject with a reason)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from carbontrail.api.deps import AppContext
+from carbontrail.api.routers.supply_chain import supplier_rows
+from carbontrail.errors import CarbontrailError
+from carbontrail.services import pact_host, tenancy
+from carbontrail.services import pact_requests as pr
+from carbontrail.store.db import transaction
+from carbontrail.web.page import Page, login_redirect, require_access
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/suppliers", response_class=HTMLResponse)
+def overview(request: Request, ctx: AppContext) -> Response:
+    """The organisations whose supply chain you may see, with their supplier connections and open requests."""
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    rows = []
+    with ctx.sessions() as s:
+        for access in tenancy.visible_organisations(s, page.principal):
+            if access.allows(tenancy.DATA_READ):
+                reqs = pr.requests(s, access.organisation_id)
+                rows.append((tenancy.profile(s, access), len(pr.connections(s, access.organisation_id)),
+                             sum(r.status == "pending" for r in reqs)))
+    return page.render("supply_chain_overview.html", rows=rows)
+
+
+def _suppliers_page(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
+    access = require_access(page, code, tenancy.DATA_READ)
+    with page.ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        coverage = pr.coverage(s, access.organisation_id)
+        requests = pr.requests(s, access.organisation_id)
+        received = pr.received(s, access.organisation_id)
+    return page.render("supply_chain_suppliers.html", status=status, org=profile, access=access, perm=tenancy,
+                       suppliers=supplier_rows(page.ctx, access), coverage=coverage, requests=requests,
+                       received=received, failed=failed, coverage_json=_chart(page, coverage))
+
+
+def _chart(page: Page, coverage: pr.Coverage) -> str:
+    """The chart's data: per supplier, purchases with and without primary data on the largest basis."""
+    _ = page._
+    main = max(coverage.totals, key=lambda c: c.purchased, default=None)
+    lines = [c for c in coverage.lines if main is not None and c.basis == main.basis]
+    data = {"title": _("Purchases with the supplier's own footprint"), "basis": main.basis if main else "",
+            "labels": {"primary": _("With supplier footprint"), "secondary": _("Secondary factors")},
+            "suppliers": [c.supplier for c in lines] or [_("All suppliers")],
+            "primary": [c.with_primary for c in lines] or [main.with_primary if main else 0],
+            "secondary": [c.purchased - c.with_primary for c in lines] or
+                         [main.purchased - main.with_primary if main else 0]}
+    # "</" would end the embedding <script> element early
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@router.get("/org/{code}/suppliers", response_class=HTMLResponse)
+def suppliers(code: str, request: Request, ctx: AppContext) -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        return _suppliers_page(page, code)
+    except CarbontrailError as exc:
+        return page.error(exc)
+
+
+def _back(code: str) -> RedirectResponse:
+    return RedirectResponse(f"/org/{quote(code)}/suppliers", status_code=303)
+
+
+def _change(page: Page, code: str, csrf_token: str, action: object) -> Response:
+    """Run a form's change; a mistake in the input shows on the page itself, anything else on the error page."""
+    try:
+        page.check_csrf(csrf_token)
+        access = require_access(page, code, tenancy.DATA_WRITE)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    try:
+        action(access)  # type: ignore[operator]
+    except CarbontrailError as exc:
+        try:
+            return _suppliers_page(page, code, status=422, failed=str(exc))
+        except CarbontrailError as again:
+            return page.error(again)
+    return _back(code)
+
+
+@router.post("/org/{code}/suppliers", response_class=HTMLResponse)
+def add_supplier(code: str, request: Request, ctx: AppContext, supplier: Annotated[str, Form()],
+                 host_url: Annotated[str, Form()], client_id: Annotated[str, Form()],
+                 client_secret: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
+                 name: Annotated[str, Form()] = "", pact_version: Annotated[str, Form()] = "3",
+                 ca_pem: Annotated[str, Form()] = "") -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    actor = page.principal.actor
+
+    def action(access: tenancy.Access) -> None:
+        with transaction(ctx.sessions) as s:
+            pr.add_connection(s, access.organisation_id, ctx.key, supplier=supplier, name=name, host_url=host_url,
+                              client_id=client_id, client_secret=client_secret, pact_version=pact_version,
+                              ca_pem=ca_pem, actor=actor)
+
+    return _change(page, code, csrf_token, action)
+
+
+@router.post("/org/{code}/suppliers/{supplier}/requests", response_class=HTMLResponse)
+def request_footprint(code: str, supplier: str, request: Request, ctx: AppContext,
+                      product_id: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
+                      product_key: Annotated[str, Form()] = "", callback_url: Annotated[str, Form()] = "") -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    actor = page.principal.actor
+
+    def action(access: tenancy.Access) -> None:
+        pr.create_request(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, product_id=product_id,
+                          product_key=product_key, public_url=callback_url or str(request.base_url), actor=actor)
+
+    return _change(page, code, csrf_token, action)
+
+
+@router.post("/org/{code}/suppliers/{supplier}/pull", response_class=HTMLResponse)
+def pull(code: str, supplier: str, request: Request, ctx: AppContext,
+         csrf_token: Annotated[str, Form()]) -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    actor = page.principal.actor
+
+    def action(access: tenancy.Access) -> None:
+        pr.pull(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, actor=actor)
+
+    return _change(page, code, csrf_token, action)
+
+
+# -- the supplier's side ---------------------------------------------------------------------------------------
+
+
+def _pact_page(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
+    access = require_access(page, code, tenancy.DATA_READ)
+    with page.ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+    published = pact_host.outbox(page.ctx.sessions, page.principal, code)
+    inbox = pact_host.inbox(page.ctx.sessions, page.principal, code)
+    may_answer = all(access.allows(p) for p in pact_host.PUBLISH)
+    return page.render("supply_chain_pact.html", status=status, org=profile, published=published, inbox=inbox,
+                       may_answer=may_answer, failed=failed)
+
+
+@router.get("/org/{code}/pact", response_class=HTMLResponse)
+def pact_page(code: str, request: Request, ctx: AppContext) -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        return _pact_page(page, code)
+    except CarbontrailError as exc:
+        return page.error(exc)
+
+
+@router.post("/org/{code}/pact/inbox/{request_id}", response_class=HTMLResponse)
+def decide(code: str, request_id: int, request: Request, ctx: AppContext, decision: Annotated[str, Form()],
+           csrf_token: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
+    """Accept or reject a customer's footprint request; the answer is sent to the customer at once."""
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        page.check_csrf(csrf_token)
+        require_access(page, code, tenancy.DATA_WRITE)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    try:
+        pact_host.decide(ctx.sessions, page.principal, code, request_id, accept=decision == "accept",
+                         reason=reason, key=ctx.key)
+    except CarbontrailError as exc:
+        try:
+            return _pact_page(page, code, status=422, failed=str(exc))
+        except CarbontrailError as again:
+            return page.error(again)
+    return RedirectResponse(f"/org/{quote(code)}/pact", status_code=303)
