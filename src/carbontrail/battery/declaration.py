@@ -354,10 +354,10 @@ def compare(inputs: DeclarationInputs, *, rules: FunctionalUnitRules | None = No
     """Declaration and ISO 14067 footprint side by side, with each differing line and the reason it differs."""
     decl = declare(inputs, rules=rules, classes=classes)
     iso = iso14067_footprint(inputs, rules=rules)
-    iso_lines = {(c.stage, c.item): c for c in iso.contributions}
+    # both footprints list the same lines in the same order; pairing by position keeps two lines of the same
+    # name (two grid supplies called "grid") apart, which a lookup by name would merge
     gaps = []
-    for c in decl.footprint.contributions:
-        other = iso_lines[(c.stage, c.item)]
+    for c, other in zip(decl.footprint.contributions, iso.contributions, strict=True):
         if abs(magnitude(c.amount, "kg") - magnitude(other.amount, "kg")) > 1e-9:
             gaps.append(GapLine(c.item, c.amount, other.amount,
                                 f"declaration: {c.basis}; ISO 14067: {other.basis}"))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.codes import BatteryCode, parse_code
 from carbontrail.battery.traceability import Event, UnitState, apply, cascade_state, check_link
-from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
 from carbontrail.store.db import transaction
 from carbontrail.store.models import BatteryDeposit, BatteryEvent, BatteryUnit
 from carbontrail.units import magnitude, quantity
@@ -164,31 +164,38 @@ def record_event(sessions: sessionmaker[Session], code: str, event: Event) -> Un
 
 def history(sessions: sessionmaker[Session], code: str) -> UnitHistory:
     """The unit's state and its whole history (including the unit it was re-coded from) in one query."""
+    e, u = BatteryEvent, BatteryUnit
     with sessions() as session:
         # the unit and the unit it was re-coded from, as one id list (an OR of two IN lists defeats the index)
-        ids = select(BatteryUnit.id).where(BatteryUnit.code == code).union_all(
-            select(BatteryUnit.original_id).where(BatteryUnit.code == code, BatteryUnit.original_id.is_not(None)))
-        stmt = (select(BatteryEvent, BatteryUnit)
-                .join(BatteryUnit, BatteryEvent.unit_id == BatteryUnit.id)
-                .where(BatteryEvent.unit_id.in_(ids))
-                .order_by(BatteryEvent.unit_id, BatteryEvent.seq))
+        ids = select(u.id).where(u.code == code).union_all(
+            select(u.original_id).where(u.code == code, u.original_id.is_not(None)))
+        # plain columns, not ORM objects: a history is read far more often than written, and building mapped
+        # objects (identity map, one unit object per event row) costs more than the query itself
+        stmt = (select(e.seq, e.kind, e.actor, e.at, e.holder_after, e.responsible_producer, e.to_actor, e.vin,
+                       e.new_code, e.deposit_cny, e.recovered_kg, e.note, u.code.label("unit_code"),
+                       u.original_id, u.status, u.holder, u.responsible_producer.label("unit_producer"),
+                       u.vin.label("unit_vin"), u.deposit_cny.label("unit_deposit"), u.deposit_refunded, u.id)
+                .join(u, e.unit_id == u.id)
+                .where(e.unit_id.in_(ids))
+                .order_by(e.unit_id, e.seq))
         rows = session.execute(stmt).all()
-        if not rows:
-            raise NotFound(f"no battery unit with code '{code}'")
-        units = {u.id: u for _, u in rows}
-        current = next(u for u in units.values() if u.code == code)
-        original = units.get(current.original_id) if current.original_id else None
-        entries = tuple(HistoryEntry(
-            code=u.code, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, holder_after=e.holder_after,
-            responsible_producer=e.responsible_producer, to_actor=e.to_actor, vin=e.vin, new_code=e.new_code,
-            deposit=quantity(e.deposit_cny, "yuan") if e.deposit_cny is not None else None,
-            recovered={m: quantity(v, "kg") for m, v in (e.recovered_kg or {}).items()}, note=e.note)
-            for e, u in rows)
-        if original is not None:  # the original's events first, then the cascade product's
-            entries = tuple(sorted(entries, key=lambda h: (h.code != original.code, h.seq)))
-        else:
-            entries = tuple(sorted(entries, key=lambda h: h.seq))
-        return UnitHistory(state=_state(current), original_code=original.code if original else None, events=entries)
+    current = next((r for r in rows if r.unit_code == code), None)
+    if current is None:
+        raise NotFound(f"no battery unit with code '{code}'")
+    original = next((r.unit_code for r in rows if current.original_id is not None and r.id == current.original_id),
+                    None)
+    entries = [HistoryEntry(
+        code=r.unit_code, seq=r.seq, kind=r.kind, actor=r.actor, at=r.at, holder_after=r.holder_after,
+        responsible_producer=r.responsible_producer, to_actor=r.to_actor, vin=r.vin, new_code=r.new_code,
+        deposit=quantity(r.deposit_cny, "yuan") if r.deposit_cny is not None else None,
+        recovered={m: quantity(v, "kg") for m, v in (r.recovered_kg or {}).items()}, note=r.note) for r in rows]
+    # the original's events first, then the cascade product's
+    entries.sort(key=lambda h: (h.code != original, h.seq))
+    state = UnitState(code=code, status=current.status, holder=current.holder,
+                      responsible_producer=current.unit_producer, vin=current.unit_vin,
+                      deposit=quantity(current.unit_deposit, "yuan") if current.unit_deposit is not None else None,
+                      deposit_refunded=current.deposit_refunded)
+    return UnitHistory(state=state, original_code=original, events=tuple(entries))
 
 
 def children(sessions: sessionmaker[Session], code: str) -> list[str]:
@@ -206,3 +213,97 @@ def outstanding_deposits(sessions: sessionmaker[Session]) -> dict[str, pint.Quan
             select(BatteryDeposit.producer, func.sum(BatteryDeposit.amount_cny))
             .group_by(BatteryDeposit.producer).order_by(BatteryDeposit.producer)).all()
         return {producer: quantity(float(total), "yuan") for producer, total in rows}
+
+
+# -- as seen by one organisation (API, pages): a unit is visible to those in its chain of custody ---------------
+
+
+def _participants(session: Session, code: str) -> set[str] | None:
+    """Every actor in the custody chain of `code` (and of the unit it was re-coded from); None if no such unit."""
+    unit = session.execute(select(BatteryUnit.id, BatteryUnit.original_id, BatteryUnit.holder,
+                                  BatteryUnit.responsible_producer).where(BatteryUnit.code == code)).one_or_none()
+    if unit is None:
+        return None
+    ids = [unit.id] + ([unit.original_id] if unit.original_id else [])
+    people = {unit.holder, unit.responsible_producer}
+    for actor, to_actor, holder in session.execute(
+            select(BatteryEvent.actor, BatteryEvent.to_actor, BatteryEvent.holder_after)
+            .where(BatteryEvent.unit_id.in_(ids))):
+        people |= {actor, holder} | ({to_actor} if to_actor else set())
+    return people
+
+
+def require_visible(sessions: sessionmaker[Session], organisation: str, code: str) -> None:
+    """NotFound unless `organisation` holds, produced, or once held or handled the unit."""
+    with sessions() as session:
+        people = _participants(session, code)
+    if people is None or organisation not in people:
+        raise NotFound(f"no battery unit with code '{code}' in the custody of '{organisation}'")
+
+
+def history_for(sessions: sessionmaker[Session], organisation: str, code: str) -> UnitHistory:
+    """The unit's whole history, if `organisation` is in its chain of custody."""
+    require_visible(sessions, organisation, code)
+    return history(sessions, code)
+
+
+def record_event_as(sessions: sessionmaker[Session], organisation: str, code: str, event: Event,
+                    known_actors: Iterable[str] | None = None) -> UnitState:
+    """Record `event` as `organisation` (it must be the event's actor); `known_actors` lists the organisations a
+    unit may be handed to (a handover to an unknown one is refused)."""
+    require_visible(sessions, organisation, code)
+    if event.actor != organisation:
+        raise InputError(f"an event recorded by '{organisation}' must name it as the actor",
+                         location=Location(field="actor"), expected=organisation)
+    if event.to_actor is not None and event.kind not in ("sold", "handed_over"):
+        raise InputError(f"a '{event.kind}' event hands the unit to no one", location=Location(field="to_actor"),
+                         expected="no receiving actor (only 'sold' and 'handed_over' have one)")
+    if known_actors is not None and event.to_actor is not None and event.to_actor not in set(known_actors):
+        raise InputError(f"'{event.to_actor}' is not an organisation on this platform",
+                         location=Location(field="to_actor"), expected="an organisation code")
+    return record_event(sessions, code, event)
+
+
+def units_held(sessions: sessionmaker[Session], organisation: str, *, limit: int = 200,
+               offset: int = 0) -> list[UnitState]:
+    """Units the organisation holds now, by code."""
+    with sessions() as session:
+        rows = session.scalars(select(BatteryUnit).where(BatteryUnit.holder == organisation)
+                               .order_by(BatteryUnit.code).limit(limit).offset(offset)).all()
+        return [_state(r) for r in rows]
+
+
+def status_counts(sessions: sessionmaker[Session], organisation: str) -> dict[str, int]:
+    """How many of the units the organisation holds are in each status."""
+    with sessions() as session:
+        rows = session.execute(select(BatteryUnit.status, func.count()).where(BatteryUnit.holder == organisation)
+                               .group_by(BatteryUnit.status).order_by(BatteryUnit.status)).all()
+        return {status: int(n) for status, n in rows}
+
+
+def deposit_of(sessions: sessionmaker[Session], producer: str) -> tuple[pint.Quantity, int]:
+    """The producer's outstanding deposits (CNY) and on how many units they are held."""
+    with sessions() as session:
+        total, units = session.execute(
+            select(func.coalesce(func.sum(BatteryDeposit.amount_cny), 0.0), func.count(func.distinct(
+                BatteryDeposit.unit_id))).where(BatteryDeposit.producer == producer)).one()
+        refunded = session.scalar(select(func.count()).where(BatteryDeposit.producer == producer,
+                                                             BatteryDeposit.kind == "refund")) or 0
+        return quantity(float(total), "yuan"), int(units) - int(refunded)
+
+
+def parent_of(sessions: sessionmaker[Session], code: str) -> str | None:
+    with sessions() as session:
+        unit = _get(session, code)
+        if unit.parent_id is None:
+            return None
+        return session.scalar(select(BatteryUnit.code).where(BatteryUnit.id == unit.parent_id))
+
+
+def require_holder(sessions: sessionmaker[Session], organisation: str, code: str) -> None:
+    """NotFound unless the unit is visible to `organisation`; PermissionDenied unless it also holds it now."""
+    require_visible(sessions, organisation, code)
+    with sessions() as session:
+        holder = session.scalar(select(BatteryUnit.holder).where(BatteryUnit.code == code))
+    if holder != organisation:
+        raise PermissionDenied(f"{organisation} does not hold unit {code}, so it cannot put units inside it")

@@ -65,3 +65,61 @@ class BatteryDeposit(Base):
     amount_cny: Mapped[float] = mapped_column(Float)
     kind: Mapped[str] = mapped_column(String(8))  # deposit | refund
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatteryDeclarationRecord(Timestamped, Base):
+    """An Art. 7 declaration of one battery model at one plant: the input document and the computed result
+    (declaration beside ISO 14067), kept together so the numbers can always be traced to what they came from."""
+
+    __tablename__ = "battery_declaration"
+    __table_args__ = (UniqueConstraint("organisation_id", "model", "plant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    plant: Mapped[str] = mapped_column(String(200))
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    per_kwh: Mapped[float] = mapped_column(Float)  # kg CO2e per kWh of total energy delivered
+    iso_per_kwh: Mapped[float] = mapped_column(Float)
+    performance_class: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class BatteryPassportRecord(Timestamped, Base):
+    """A battery passport (Battery Pass v1.2 sub-models, validated) served by its identifier."""
+
+    __tablename__ = "battery_passport"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("battery_declaration.id", ondelete="SET NULL"))
+    model: Mapped[str] = mapped_column(String(200))
+    plant: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str | None] = mapped_column(String(24))
+    submodels: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class BatteryPassportGrant(Base):
+    """An organisation the passport's owner recognises as having a legitimate interest (Annex XIII point 2, 4)."""
+
+    __tablename__ = "battery_passport_grant"
+    __table_args__ = (UniqueConstraint("passport_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passport_id: Mapped[int] = mapped_column(ForeignKey("battery_passport.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+
+
+class BatteryResidualBatch(Timestamped, Base):
+    """The latest residual-value sorting of an organisation's retired units: settings, summary and every unit."""
+
+    __tablename__ = "battery_residual_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, object]] = mapped_column(JSON)
+    summary: Mapped[dict[str, object]] = mapped_column(JSON)
+    units: Mapped[list[dict[str, object]]] = mapped_column(JSON)

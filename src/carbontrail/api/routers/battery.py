@@ -1,0 +1,392 @@
+"""Power batteries: traced units (GB/T 34014) with their life events and deposits, Art. 7 declarations beside
+ISO 14067, Battery Pass passports served by identifier with Annex XIII tiers, and residual-value sorting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import AfterValidator, BaseModel, Field
+
+from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access, principal_or_none
+from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.battery.document import DeclarationDocument
+from carbontrail.battery.traceability import Event
+from carbontrail.errors import InputError, Location
+from carbontrail.services import audit, tenancy
+from carbontrail.services import battery_declarations as declarations
+from carbontrail.services import battery_passports as passports
+from carbontrail.services import battery_residual as residual
+from carbontrail.services import battery_units as units
+from carbontrail.services.tenancy import Access
+from carbontrail.store.models import Organisation
+from carbontrail.units import magnitude, quantity
+
+router = APIRouter(tags=["battery"], responses=ERROR_RESPONSES)
+ORG = "/api/organisations/{code}/battery"
+
+Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
+Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
+
+
+def _plausible(at: datetime) -> datetime:
+    if not 1990 <= at.year <= 2100:
+        raise ValueError("the date must lie between 1990 and 2100")
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+When = Annotated[datetime, AfterValidator(_plausible)]
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+Kg = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+
+
+class RegisterIn(BaseModel):
+    """Units the organisation produced: GB/T 34014 codes (all checked; none stored if one is wrong)."""
+
+    codes: Annotated[list[Code], Field(min_length=1, max_length=10_000)]
+    parent: Code | None = None
+    at: When
+
+
+class RegisteredOut(BaseModel):
+    registered: int
+    producer: str
+    parent: str | None
+
+
+class EventIn(BaseModel):
+    """A life event recorded by the organisation holding the unit."""
+
+    kind: Literal["sold", "installed", "maintained", "handed_over", "retired", "tested", "repacked", "recycled"]
+    at: When
+    to_actor: Code | None = None
+    vin: Annotated[str, Field(max_length=32)] | None = None
+    deposit_cny: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | None = None
+    new_code: Code | None = None
+    recovered_kg: Annotated[dict[Annotated[str, Field(min_length=1, max_length=32)], Kg],
+                            Field(max_length=20)] = {}
+    note: Annotated[str, Field(max_length=500)] = ""
+
+
+class UnitOut(BaseModel):
+    code: str
+    status: str
+    holder: str
+    responsible_producer: str
+    vin: str | None
+    deposit_cny: float | None
+    deposit_refunded: bool
+
+
+class EventOut(BaseModel):
+    code: str
+    seq: int
+    kind: str
+    actor: str
+    at: datetime
+    holder_after: str
+    responsible_producer: str
+    to_actor: str | None
+    vin: str | None
+    new_code: str | None
+    deposit_cny: float | None
+    recovered_kg: dict[str, float]
+    note: str
+
+
+class HistoryOut(BaseModel):
+    """A unit's state, its place in the pack → module → cell tree, and every event (with its original's)."""
+
+    unit: UnitOut
+    original_code: str | None
+    parent: str | None
+    children: list[str]
+    events: list[EventOut]
+
+
+class DepositsOut(BaseModel):
+    producer: str
+    outstanding_cny: float
+    units_with_deposit: int
+
+
+class DeclarationOut(BaseModel):
+    id: int
+    organisation: str
+    model: str
+    plant: str
+    revision: int
+    created_at: datetime
+    result: dict[str, Any]
+
+
+class DeclarationSummary(BaseModel):
+    id: int
+    model: str
+    plant: str
+    revision: int
+    per_kwh: float
+    iso14067_per_kwh: float
+    performance_class: str
+
+
+class RecycledIn(BaseModel):
+    """Per battery: kg of cobalt / lithium / nickel / lead used, pre-consumer and post-consumer recycled parts;
+    `recycler` and `batteries` add that recycler's recovered materials spread over that many batteries."""
+
+    used_kg: Annotated[dict[Annotated[str, Field(max_length=16)], Kg], Field(max_length=8)]
+    pre_consumer_kg: Annotated[dict[Annotated[str, Field(max_length=16)], Kg], Field(max_length=8)] = {}
+    post_consumer_kg: Annotated[dict[Annotated[str, Field(max_length=16)], Kg], Field(max_length=8)] = {}
+    recycler: Code | None = None
+    batteries: Annotated[int, Field(ge=1, le=10**9)] | None = None
+
+
+class PassportIn(BaseModel):
+    """A passport: Battery Pass v1.2 sub-models (carbonFootprint comes from the stored declaration)."""
+
+    identifier: Annotated[str, Field(pattern=r"^[A-Za-z0-9:._\-]{3,200}$")]
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    plant: Annotated[str, Field(min_length=1, max_length=200)]
+    unit_code: Code | None = None
+    study_url: Annotated[str, Field(max_length=500)] = ""
+    submodels: Annotated[dict[Annotated[str, Field(max_length=64)], dict[str, Any]], Field(max_length=8)]
+    recycled_content: RecycledIn | None = None
+    grants: Annotated[list[Code], Field(max_length=50)] = []
+
+
+class PassportSummary(BaseModel):
+    identifier: str
+    model: str
+    plant: str
+    unit_code: str | None
+    granted: list[str]
+
+
+class GrantIn(BaseModel):
+    organisation: Code
+
+
+Fraction = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)]
+
+
+class SoHIn(BaseModel):
+    code: Code
+    capacity: Fraction
+    resistance_increase: Fraction
+    cycles: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+    rated_energy_kwh: Positive
+    mass_kg: Positive
+
+
+Price = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class PricesIn(BaseModel):
+    cascade_price_cny_per_kwh: Price
+    repurposing_cost_cny_per_kwh: Price
+    material_content: Annotated[dict[Annotated[str, Field(max_length=32)], Share], Field(max_length=20)]
+    recovery_rate: Annotated[dict[Annotated[str, Field(max_length=32)], Share], Field(max_length=20)]
+    material_price_cny_per_kg: Annotated[dict[Annotated[str, Field(max_length=32)], Price], Field(max_length=20)]
+    recycling_cost_cny_per_kg: Price
+    source: Annotated[str, Field(max_length=300)] = "price model given with the batch"
+
+
+class ResidualIn(BaseModel):
+    """State-of-health records of retired units (capacity and resistance increase as fractions)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "batch"
+    units: Annotated[list[SoHIn], Field(min_length=1, max_length=20_000)]
+    min_capacity: Share = 0.70
+    max_resistance_increase: Fraction = 0.50
+    max_cycles: Annotated[float, Field(ge=0, le=1e6)] = 3000.0
+    prices: PricesIn | None = None
+
+
+class ResidualUnitOut(BaseModel):
+    code: str
+    route: Literal["cascade", "recycling"]
+    value_cny: float
+    capacity: float
+    resistance_increase: float
+    cycles: float
+
+
+class ResidualOut(BaseModel):
+    name: str
+    settings: dict[str, Any]
+    summary: dict[str, Any]
+    units: list[ResidualUnitOut]
+
+
+def _unit_out(state: Any) -> UnitOut:
+    return UnitOut(code=state.code, status=state.status, holder=state.holder,
+                   responsible_producer=state.responsible_producer, vin=state.vin,
+                   deposit_cny=magnitude(state.deposit, "yuan") if state.deposit is not None else None,
+                   deposit_refunded=state.deposit_refunded)
+
+
+def history_out(ctx: AppContext, code: str, h: units.UnitHistory) -> HistoryOut:
+    return HistoryOut(
+        unit=_unit_out(h.state), original_code=h.original_code, parent=units.parent_of(ctx.sessions, code),
+        children=units.children(ctx.sessions, code),
+        events=[EventOut(code=e.code, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, holder_after=e.holder_after,
+                         responsible_producer=e.responsible_producer, to_actor=e.to_actor, vin=e.vin,
+                         new_code=e.new_code,
+                         deposit_cny=magnitude(e.deposit, "yuan") if e.deposit is not None else None,
+                         recovered_kg={m: magnitude(q, "kg") for m, q in e.recovered.items()}, note=e.note)
+                for e in h.events])
+
+
+def _organisation_codes(ctx: AppContext) -> list[str]:
+    from sqlalchemy import select
+
+    with ctx.sessions() as s:
+        return list(s.scalars(select(Organisation.code)))
+
+
+@router.post(ORG + "/units", response_model=RegisteredOut, status_code=status.HTTP_201_CREATED)
+def register(body: RegisterIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> RegisteredOut:
+    """Register packs, modules or cells the organisation produced (optionally all inside `parent`)."""
+    if body.parent is not None:
+        units.require_holder(ctx.sessions, access.code, body.parent)
+    n = units.register_units(ctx.sessions, body.codes, access.code, body.at, parent=body.parent)
+    with ctx.sessions.begin() as s:
+        audit.record(s, principal.actor, "create", "battery_units", f"{access.code}/{n} units",
+                     organisation_id=access.organisation_id, detail={"count": n, "parent": body.parent})
+    return RegisteredOut(registered=n, producer=access.code, parent=body.parent)
+
+
+@router.get(ORG + "/units", response_model=list[UnitOut])
+def held(access: Reader, ctx: AppContext, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+         offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[UnitOut]:
+    """Units the organisation holds now."""
+    return [_unit_out(u) for u in units.units_held(ctx.sessions, access.code, limit=limit, offset=offset)]
+
+
+@router.get(ORG + "/units/{unit}", response_model=HistoryOut)
+def unit_history(unit: str, access: Reader, ctx: AppContext) -> HistoryOut:
+    """A unit's whole history in one call (the organisation must be in its chain of custody)."""
+    return history_out(ctx, unit, units.history_for(ctx.sessions, access.code, unit))
+
+
+@router.post(ORG + "/units/{unit}/events", response_model=UnitOut, status_code=status.HTTP_201_CREATED)
+def record(unit: str, body: EventIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> UnitOut:
+    """Record a life event as the organisation holding the unit; `handed_over` and `sold` pass it on."""
+    event = Event(kind=body.kind, actor=access.code, at=body.at, to_actor=body.to_actor, vin=body.vin,
+                  deposit=quantity(body.deposit_cny, "yuan") if body.deposit_cny is not None else None,
+                  new_code=body.new_code, recovered={m: quantity(v, "kg") for m, v in body.recovered_kg.items()},
+                  note=body.note)
+    state = units.record_event_as(ctx.sessions, access.code, unit, event, known_actors=_organisation_codes(ctx))
+    with ctx.sessions.begin() as s:
+        audit.record(s, principal.actor, "create", "battery_event", f"{unit}/{body.kind}",
+                     organisation_id=access.organisation_id, detail=body.model_dump(mode="json"))
+    return _unit_out(state)
+
+
+@router.get(ORG + "/deposits", response_model=DepositsOut)
+def deposits(access: Reader, ctx: AppContext) -> DepositsOut:
+    """Deposits the organisation, as responsible producer, still holds (paid at sale, refunded on recycling)."""
+    total, n = units.deposit_of(ctx.sessions, access.code)
+    return DepositsOut(producer=access.code, outstanding_cny=magnitude(total, "yuan"), units_with_deposit=n)
+
+
+def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
+    return DeclarationOut(id=d.id, organisation=d.organisation, model=d.model, plant=d.plant, revision=d.revision,
+                          created_at=d.created_at, result=d.result)
+
+
+@router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED)
+def declare(body: DeclarationDocument, access: Writer, ctx: AppContext,
+            principal: CurrentPrincipal) -> DeclarationOut:
+    """Compute and store the declaration of a battery model at a plant, beside its ISO 14067 footprint."""
+    stored = declarations.save(ctx.sessions, access.code, body)
+    with ctx.sessions.begin() as s:
+        audit.record(s, principal.actor, "create", "battery_declaration", f"{stored.model}@{stored.plant}",
+                     organisation_id=access.organisation_id, detail={"revision": stored.revision})
+    return _declaration_out(stored)
+
+
+@router.get(ORG + "/declarations", response_model=list[DeclarationSummary])
+def list_declarations(access: Reader, ctx: AppContext) -> list[DeclarationSummary]:
+    out = []
+    for d in declarations.list_for(ctx.sessions, access.code):
+        r: dict[str, Any] = d.result
+        out.append(DeclarationSummary(id=d.id, model=d.model, plant=d.plant, revision=d.revision,
+                                      per_kwh=r["declaration"]["per_kwh"], iso14067_per_kwh=r["iso14067"]["per_kwh"],
+                                      performance_class=r["performance_class"]))
+    return out
+
+
+@router.get(ORG + "/declarations/{declaration}", response_model=DeclarationOut)
+def get_declaration(declaration: int, access: Reader, ctx: AppContext) -> DeclarationOut:
+    return _declaration_out(declarations.get(ctx.sessions, access.code, declaration))
+
+
+@router.post(ORG + "/passports", response_model=dict[str, Any], status_code=status.HTTP_201_CREATED)
+def create_passport(body: PassportIn, access: Writer, ctx: AppContext,
+                    principal: CurrentPrincipal) -> dict[str, Any]:
+    """Store a passport; answers its full export (every sub-model validated against the v1.2 JSON Schemas)."""
+    rc = body.recycled_content
+    recycled = passports.RecycledInputs(rc.used_kg, rc.pre_consumer_kg, rc.post_consumer_kg, rc.recycler,
+                                        rc.batteries) if rc else None
+    full = passports.create(ctx.sessions, access.code, body.identifier, model=body.model, plant=body.plant,
+                            submodels=body.submodels, study_url=body.study_url, unit_code=body.unit_code,
+                            recycled=recycled, grants=body.grants)
+    with ctx.sessions.begin() as s:
+        audit.record(s, principal.actor, "create", "battery_passport", body.identifier,
+                     organisation_id=access.organisation_id, detail={"model": body.model, "plant": body.plant})
+    return full
+
+
+@router.get(ORG + "/passports", response_model=list[PassportSummary])
+def list_passports(access: Reader, ctx: AppContext) -> list[PassportSummary]:
+    return [PassportSummary(identifier=p.identifier, model=p.model, plant=p.plant, unit_code=p.unit_code,
+                            granted=list(p.granted)) for p in passports.list_for(ctx.sessions, access.code)]
+
+
+@router.get(ORG + "/passports/{passport}", response_model=dict[str, Any])
+def owner_passport(passport: str, access: Reader, ctx: AppContext,
+                   audience: Literal["full", "public", "legitimate_interest", "authority"] = "full") -> dict[str, Any]:
+    """The organisation's own passport in full, or as one Annex XIII audience would see it."""
+    return passports.owner_view(ctx.sessions, access.code, passport, None if audience == "full" else audience)
+
+
+@router.post(ORG + "/passports/{passport}/grants", status_code=status.HTTP_204_NO_CONTENT)
+def grant_passport(passport: str, body: GrantIn, access: Writer, ctx: AppContext,
+                   principal: CurrentPrincipal) -> Response:
+    """Recognise an organisation (a customer, a repairer …) as having a legitimate interest in the passport."""
+    passports.grant(ctx.sessions, access.code, passport, body.organisation)
+    with ctx.sessions.begin() as s:
+        audit.record(s, principal.actor, "grant", "battery_passport", f"{passport}→{body.organisation}",
+                     organisation_id=access.organisation_id, detail={})
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/api/battery/passports/{passport}", response_model=dict[str, Any])
+def public_passport(passport: str, request: Request, ctx: AppContext) -> dict[str, Any]:
+    """A passport by its identifier, open to anyone: the public tier for anonymous callers, legitimate interest
+    for the owner's members and the organisations it granted, authorities for its verifiers and the government
+    overseeing it. The answer's `audience` names the tier."""
+    found = principal_or_none(request, ctx)
+    return passports.serve(ctx.sessions, passport, found[0] if found else None)
+
+
+@router.post(ORG + "/residual", response_model=ResidualOut, status_code=status.HTTP_201_CREATED)
+def sort_residual(body: ResidualIn, access: Writer, ctx: AppContext) -> ResidualOut:
+    """Sort retired units into cascade use or material recycling and value each (best value first)."""
+    if body.min_capacity > 1:
+        raise InputError("min_capacity is a fraction of rated capacity", location=Location(field="min_capacity"),
+                         expected="0 to 1")
+    prices = body.prices.model_dump() if body.prices else dict(residual.ILLUSTRATIVE_PRICES)
+    settings = residual.Settings(body.min_capacity, body.max_resistance_increase, body.max_cycles, prices)
+    rows = [residual.SoHRow(**u.model_dump()) for u in body.units]
+    return ResidualOut.model_validate(residual.sort_units(ctx.sessions, access.code, rows, settings, body.name))
+
+
+@router.get(ORG + "/residual", response_model=ResidualOut)
+def latest_residual(access: Reader, ctx: AppContext) -> ResidualOut:
+    """The organisation's latest sorted batch."""
+    return ResidualOut.model_validate(residual.latest(ctx.sessions, access.code))

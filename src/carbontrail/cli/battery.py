@@ -1,0 +1,301 @@
+"""`carbontrail battery`: register coded units (CSV), record life events, show a unit's history, compute a
+declaration beside ISO 14067, create and export passports (validated against the Battery Pass schemas), sort
+retired units by residual value, and list outstanding deposits."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.markup import escape
+from rich.table import Table
+
+from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.errors import InputError, Location
+
+app = typer.Typer(help="Power batteries: units and life events, EU declaration, passport, residual value.",
+                  no_args_is_help=True)
+passport_app = typer.Typer(help="Battery passports (Battery Pass v1.2).", no_args_is_help=True)
+app.add_typer(passport_app, name="passport")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
+
+
+def _read_yaml(path: Path) -> object:
+    """Parsed YAML or JSON (JSON is YAML, so one parser serves both)."""
+    try:
+        return yaml.safe_load(_read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("not valid YAML/JSON", location=Location(file=str(path),
+                                                                  row=mark.line + 1 if mark else None),
+                         expected="a YAML or JSON document") from None
+
+
+def _when(text: str | None, option: str) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            value = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        except ValueError:
+            raise InputError(f"'{text}' is not a date", location=Location(field=option),
+                             expected="YYYY-MM-DD or an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    from carbontrail.services.database import open_sessions
+
+    return open_sessions()
+
+
+@app.command("register")
+def register(
+    file: Annotated[Path, typer.Argument(help="CSV with a 'code' column and an optional 'parent' column.")],
+    producer: Annotated[str, typer.Option(help="Organisation code of the producer.")],
+    at: Annotated[str | None, typer.Option(help="Production time (default: now).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register GB/T 34014-coded packs, modules and cells in bulk; nothing is stored if one code is wrong."""
+    from carbontrail.services import battery_units as units
+
+    with user_errors(as_json):
+        rows = list(csv.DictReader(_read_text(file).splitlines()))
+        if not rows or "code" not in rows[0]:
+            raise InputError("the file has no 'code' column", location=Location(file=str(file), row=1),
+                             expected="code[,parent]")
+        sessions = _sessions()
+        when = _when(at, "--at")
+        parents: list[str | None] = [None] + list(dict.fromkeys(r["parent"] for r in rows if r.get("parent")))
+        counts = {}
+        for parent in parents:
+            codes = [r["code"] for r in rows if (r.get("parent") or None) == parent]
+            if codes:
+                counts[parent or ""] = units.register_units(sessions, codes, producer, when, parent=parent)
+        total = sum(counts.values())
+        if as_json:
+            print_json({"registered": total, "producer": producer, "by_parent": counts})
+        else:
+            console.print(f"registered {total} units for {escape(producer)}")
+
+
+@app.command("event")
+def event(
+    code: Annotated[str, typer.Argument(help="The unit's code.")],
+    kind: Annotated[str, typer.Argument(help="sold, installed, maintained, handed_over, retired, tested, "
+                                             "repacked or recycled.")],
+    actor: Annotated[str, typer.Option(help="Organisation recording the event (it must hold the unit).")],
+    to: Annotated[str | None, typer.Option("--to", help="Receiving organisation (sold, handed_over).")] = None,
+    vin: Annotated[str | None, typer.Option(help="Vehicle identification number (installed).")] = None,
+    deposit: Annotated[float | None, typer.Option(help="Deposit in CNY paid at sale.")] = None,
+    new_code: Annotated[str | None, typer.Option(help="New code of a repacked (cascade-use) unit.")] = None,
+    recovered: Annotated[list[str], typer.Option(help="Recovered material, MATERIAL=KG (repeatable).")] = [],  # noqa: B006
+    note: Annotated[str, typer.Option(help="Free text.")] = "",
+    at: Annotated[str | None, typer.Option(help="When it happened (default: now).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record one life event under the traceability rules (order, holder, handovers, deposits)."""
+    from carbontrail.battery.traceability import Event
+    from carbontrail.services import battery_units as units
+    from carbontrail.units import magnitude, quantity
+
+    with user_errors(as_json):
+        masses = {}
+        for item in recovered:
+            name, sep, kg = item.partition("=")
+            try:
+                masses[name.strip()] = quantity(float(kg), "kg")
+            except ValueError:
+                raise InputError(f"'{item}' is not MATERIAL=KG", location=Location(field="--recovered")) from None
+            if not sep or not name.strip():
+                raise InputError(f"'{item}' is not MATERIAL=KG", location=Location(field="--recovered"))
+        allowed = ("sold", "installed", "maintained", "handed_over", "retired", "tested", "repacked", "recycled")
+        if kind not in allowed:
+            raise InputError(f"unknown event '{kind}'", location=Location(field="kind"), expected=", ".join(allowed))
+        state = units.record_event(_sessions(), code, Event(
+            kind, actor, _when(at, "--at"), to_actor=to, vin=vin,  # type: ignore[arg-type]
+            deposit=quantity(deposit, "yuan") if deposit is not None else None, new_code=new_code,
+            recovered=masses, note=note))
+        out = {"code": state.code, "status": state.status, "holder": state.holder,
+               "responsible_producer": state.responsible_producer,
+               "deposit_cny": magnitude(state.deposit, "yuan") if state.deposit is not None else None}
+        if as_json:
+            print_json(out)
+        else:
+            console.print(f"{escape(code)}: {state.status}, held by {escape(state.holder)}")
+
+
+@app.command("history")
+def history(code: Annotated[str, typer.Argument(help="The unit's code.")], as_json: JsonOption = False) -> None:
+    """A unit's whole history (with the unit it was re-coded from), oldest first."""
+    from carbontrail.services import battery_units as units
+    from carbontrail.units import magnitude
+
+    with user_errors(as_json):
+        h = units.history(_sessions(), code)
+        events = [{"code": e.code, "seq": e.seq, "kind": e.kind, "actor": e.actor, "at": e.at,
+                   "holder_after": e.holder_after, "responsible_producer": e.responsible_producer,
+                   "to_actor": e.to_actor, "vin": e.vin, "new_code": e.new_code,
+                   "deposit_cny": magnitude(e.deposit, "yuan") if e.deposit is not None else None,
+                   "recovered_kg": {m: magnitude(q, "kg") for m, q in e.recovered.items()}, "note": e.note}
+                  for e in h.events]
+        if as_json:
+            print_json({"code": code, "status": h.state.status, "holder": h.state.holder,
+                        "responsible_producer": h.state.responsible_producer, "original_code": h.original_code,
+                        "events": events})
+            return
+        table = Table(title=f"{code}: {h.state.status}, held by {h.state.holder}")
+        for col in ("code", "#", "date", "event", "actor", "holder after", "details"):
+            table.add_column(col)
+        for e in events:
+            detail = " ".join(str(x) for x in (e["to_actor"], e["vin"], e["new_code"], e["note"]) if x)
+            table.add_row(str(e["code"]), str(e["seq"]), f"{e['at']:%Y-%m-%d}", str(e["kind"]), str(e["actor"]),
+                          str(e["holder_after"]), escape(detail))
+        console.print(table)
+
+
+@app.command("deposits")
+def deposits(as_json: JsonOption = False) -> None:
+    """Deposits still held per responsible producer (paid at sale, refunded on recycling)."""
+    from carbontrail.services import battery_units as units
+    from carbontrail.units import magnitude
+
+    with user_errors(as_json):
+        out = {p: magnitude(q, "yuan") for p, q in units.outstanding_deposits(_sessions()).items()}
+        if as_json:
+            print_json(out)
+        else:
+            for producer, cny in out.items():
+                console.print(f"{escape(producer)}: {cny:,.2f} CNY")
+
+
+@app.command("declaration")
+def declaration(
+    file: Annotated[Path, typer.Argument(help="Declaration input (YAML or JSON), see examples/battery/.")],
+    save: Annotated[str | None, typer.Option(help="Store it for this organisation (code).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The EU Art. 7 declaration beside the ISO 14067 footprint of the same battery, and why they differ."""
+    from carbontrail.battery.document import parse_document
+    from carbontrail.services import battery_declarations as declarations
+
+    with user_errors(as_json):
+        doc = parse_document(_read_yaml(file), file=str(file))
+        result = declarations.save(_sessions(), save, doc).result if save else declarations.compute(doc)
+        if as_json:
+            print_json(result)
+            return
+        d, iso = result["declaration"], result["iso14067"]
+        table = Table(title=f"{result['model']} at {result['plant']}: class {result['performance_class']}")
+        for col in ("stage", "EU declaration kg/kWh", "share", "ISO 14067 kg/kWh"):
+            table.add_column(col)
+        for s, i in zip(d["stages"], iso["stages"], strict=True):  # type: ignore[call-overload]
+            table.add_row(s["label"], f"{s['per_kwh']:.4f}", f"{100 * s['share']:.1f} %", f"{i['per_kwh']:.4f}")
+        table.add_row("total", f"{d['per_kwh']:.4f}", "100 %", f"{iso['per_kwh']:.4f}")  # type: ignore[index]
+        console.print(table)
+        for g in result["gap_lines"]:  # type: ignore[attr-defined]
+            console.print(f"- {escape(g['item'])}: {g['gap_per_kwh']:+.4f} kg/kWh — {escape(g['reason'])}")
+
+
+@passport_app.command("create")
+def passport_create(
+    organisation: Annotated[str, typer.Argument(help="Owner organisation code.")],
+    file: Annotated[Path, typer.Argument(help="Passport file (YAML/JSON), see examples/battery/.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Store a passport: sub-models from the file, carbon footprint from the stored declaration."""
+    from carbontrail.services import battery_passports as passports
+
+    with user_errors(as_json):
+        spec = _read_yaml(file)
+        if not isinstance(spec, dict) or not {"identifier", "model", "plant", "submodels"} <= set(spec):
+            raise InputError("the passport file lacks identifier, model, plant or submodels",
+                             location=Location(file=str(file)), expected="see examples/battery/passport-lfp-pack.yaml")
+        rc = spec.get("recycled_content") or None
+        recycled = passports.RecycledInputs(rc.get("used_kg", {}), rc.get("pre_consumer_kg", {}),
+                                            rc.get("post_consumer_kg", {}), rc.get("recycler"),
+                                            rc.get("batteries")) if isinstance(rc, dict) else None
+        full = passports.create(_sessions(), organisation, str(spec["identifier"]), model=str(spec["model"]),
+                                plant=str(spec["plant"]), submodels=spec["submodels"],
+                                study_url=str(spec.get("study_url", "")), unit_code=spec.get("unit_code"),
+                                recycled=recycled, grants=spec.get("grants", []))
+        if as_json:
+            print_json(full)
+        else:
+            console.print(f"passport {escape(str(spec['identifier']))} stored and valid against Battery Pass v1.2")
+
+
+@passport_app.command("export")
+def passport_export(
+    identifier: Annotated[str, typer.Argument(help="Passport identifier (urn).")],
+    organisation: Annotated[str, typer.Option(help="Owner organisation code.")],
+    tier: Annotated[str, typer.Option(help="full, public, legitimate_interest or authority.")] = "full",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+) -> None:
+    """The passport as JSON, every sub-model validated against the shipped v1.2 JSON Schemas."""
+    from carbontrail.services import battery_passports as passports
+
+    with user_errors(False):
+        if tier not in ("full", "public", "legitimate_interest", "authority"):
+            raise InputError(f"unknown tier '{tier}'", location=Location(field="--tier"),
+                             expected="full, public, legitimate_interest or authority")
+        doc = passports.owner_view(_sessions(), organisation, identifier,
+                                   None if tier == "full" else tier)  # type: ignore[arg-type]
+        text = json.dumps(doc, ensure_ascii=False, indent=2)
+        if output is None:
+            print_json(doc)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+            console.print(f"wrote {escape(str(output))}")
+
+
+@app.command("residual")
+def residual_command(
+    file: Annotated[Path, typer.Argument(help="CSV: code, capacity, resistance_increase, cycles, "
+                                              "rated_energy_kwh, mass_kg (fractions for capacity and resistance).")],
+    organisation: Annotated[str, typer.Option(help="Organisation whose latest batch this becomes.")],
+    min_capacity: Annotated[float, typer.Option(help="Cascade use needs at least this capacity.")] = 0.70,
+    max_resistance_increase: Annotated[float, typer.Option(help="… at most this resistance increase.")] = 0.50,
+    max_cycles: Annotated[float, typer.Option(help="… at most this many cycles.")] = 3000.0,
+    prices: Annotated[Path | None, typer.Option(help="Price model (YAML/JSON) instead of the illustrative one.")] = None,
+    top: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Sort retired units into cascade use or material recycling and value each, best first."""
+    from carbontrail.services import battery_residual as residual
+
+    with user_errors(as_json):
+        rows = residual.read_soh_csv(_read_text(file), str(file))
+        price_model = _read_yaml(prices) if prices else dict(residual.ILLUSTRATIVE_PRICES)
+        if not isinstance(price_model, dict):
+            raise InputError("the price model is not a mapping", location=Location(file=str(prices)))
+        result = residual.sort_units(_sessions(), organisation, rows, residual.Settings(
+            min_capacity, max_resistance_increase, max_cycles, price_model), name=file.name)
+        if as_json:
+            print_json(result)
+            return
+        s = result["summary"]
+        console.print(f"{s['units']} units: {s['cascade']} to cascade use, {s['recycling']} to recycling; "  # type: ignore[index]
+                      f"total value {s['total_value_cny']:,.0f} CNY")  # type: ignore[index]
+        table = Table()
+        for col in ("code", "route", "value CNY", "capacity", "resistance +", "cycles"):
+            table.add_column(col)
+        for u in result["units"][:top]:  # type: ignore[index]
+            table.add_row(u["code"], u["route"], f"{u['value_cny']:,.0f}", f"{100 * u['capacity']:.0f} %",
+                          f"{100 * u['resistance_increase']:.0f} %", f"{u['cycles']:.0f}")
+        console.print(table)

@@ -1,0 +1,144 @@
+"""Battery carbon-footprint declarations per model and plant: computed from the input document, stored with it,
+and always shown beside the ISO 14067 footprint of the same battery with the gap explained line by line."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.battery.declaration import STAGE_LABELS, Comparison, Footprint, compare
+from carbontrail.battery.document import DeclarationDocument
+from carbontrail.errors import CalculationError, NotFound
+from carbontrail.store.db import transaction
+from carbontrail.store.models import BatteryDeclarationRecord, Organisation
+from carbontrail.units import magnitude
+
+JSONDict = dict[str, object]
+
+
+def _footprint_json(fp: Footprint) -> JSONDict:
+    return {
+        "method": fp.method,
+        "total_energy_kwh": magnitude(fp.total_energy, "kWh"),
+        "per_kwh": magnitude(fp.per_kwh, "kg/kWh"),
+        "absolute_kg": magnitude(fp.absolute, "kg"),
+        "stages": [{"stage": s.stage, "label": STAGE_LABELS[s.stage], "absolute_kg": magnitude(s.absolute, "kg"),
+                    "per_kwh": magnitude(s.per_kwh, "kg/kWh"), "share": s.share} for s in fp.stages],
+        "contributions": [{"stage": c.stage, "item": c.item, "kg": magnitude(c.amount, "kg"), "basis": c.basis}
+                          for c in fp.contributions],
+        "notes": list(fp.notes),
+    }
+
+
+def comparison_json(cmp: Comparison) -> JSONDict:
+    """The declaration and the ISO 14067 footprint as plain JSON (kg CO2e, kWh), with the gap's lines."""
+    decl = cmp.declaration
+    kwh = magnitude(decl.footprint.total_energy, "kWh")
+    return {
+        "model": decl.battery.model, "plant": decl.battery.plant, "country": decl.battery.country,
+        "category": decl.battery.category, "usable_energy_kwh": magnitude(decl.battery.usable_energy, "kWh"),
+        "service_years": decl.battery.service_years, "cycles_per_year": decl.cycles_per_year,
+        "rules_source": decl.rules_source,
+        "performance_class": decl.performance_class.label, "class_table_source": decl.class_table_source,
+        "declaration": _footprint_json(decl.footprint),
+        "iso14067": _footprint_json(cmp.iso14067),
+        "gap_per_kwh": magnitude(cmp.gap_per_kwh, "kg/kWh"),
+        "gap_lines": [{"item": g.item, "declaration_kg": magnitude(g.declaration, "kg"),
+                       "iso14067_kg": magnitude(g.iso14067, "kg"),
+                       "gap_per_kwh": (magnitude(g.declaration, "kg") - magnitude(g.iso14067, "kg")) / kwh,
+                       "reason": g.reason} for g in cmp.lines],
+    }
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def compute(doc: DeclarationDocument) -> JSONDict:
+    """The declaration beside ISO 14067 for a document (no storage): what `carbontrail battery declaration` shows."""
+    result = comparison_json(compare(doc.inputs(), rules=doc.rules(), classes=doc.class_table()))
+    if not _finite(result):
+        raise CalculationError("the inputs give a footprint that is not a finite number (a total near zero)")
+    return result
+
+
+@dataclass(frozen=True)
+class StoredDeclaration:
+    id: int
+    organisation: str
+    model: str
+    plant: str
+    revision: int
+    created_at: datetime
+    result: JSONDict
+    document: JSONDict
+
+
+def _org_id(session: Session, code: str) -> int:
+    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    if org_id is None:
+        raise NotFound(f"no organisation with code '{code}'")
+    return org_id
+
+
+def _stored(row: BatteryDeclarationRecord, org: str) -> StoredDeclaration:
+    return StoredDeclaration(row.id, org, row.model, row.plant, row.revision, row.created_at, dict(row.result),
+                             dict(row.document))
+
+
+def save(sessions: sessionmaker[Session], organisation: str, doc: DeclarationDocument) -> StoredDeclaration:
+    """Compute and store the declaration of `doc`'s model and plant for `organisation`; a new input for the same
+    model and plant replaces the old one (revision + 1). Nothing is stored if the computation refuses."""
+    result = compute(doc)
+    with transaction(sessions) as s:
+        org_id = _org_id(s, organisation)
+        row = s.scalars(select(BatteryDeclarationRecord).where(
+            BatteryDeclarationRecord.organisation_id == org_id, BatteryDeclarationRecord.model == doc.battery.model,
+            BatteryDeclarationRecord.plant == doc.battery.plant)).one_or_none()
+        if row is None:
+            row = BatteryDeclarationRecord(organisation_id=org_id, model=doc.battery.model, plant=doc.battery.plant,
+                                           revision=1)
+            s.add(row)
+        else:
+            row.revision += 1
+        row.document = doc.model_dump(mode="json")
+        row.result = result
+        row.per_kwh = float(result["declaration"]["per_kwh"])  # type: ignore[index]
+        row.iso_per_kwh = float(result["iso14067"]["per_kwh"])  # type: ignore[index]
+        row.performance_class = str(result["performance_class"])
+        s.flush()
+        return _stored(row, organisation)
+
+
+def list_for(sessions: sessionmaker[Session], organisation: str) -> list[StoredDeclaration]:
+    with sessions() as s:
+        org_id = _org_id(s, organisation)
+        rows = s.scalars(select(BatteryDeclarationRecord).where(BatteryDeclarationRecord.organisation_id == org_id)
+                         .order_by(BatteryDeclarationRecord.model, BatteryDeclarationRecord.plant)).all()
+        return [_stored(r, organisation) for r in rows]
+
+
+def get(sessions: sessionmaker[Session], organisation: str, declaration_id: int) -> StoredDeclaration:
+    """One of the organisation's declarations; another organisation's answers NotFound like a missing one."""
+    with sessions() as s:
+        org_id = _org_id(s, organisation)
+        row = s.get(BatteryDeclarationRecord, declaration_id) if 0 < declaration_id < 2**31 else None
+        if row is None or row.organisation_id != org_id:
+            raise NotFound(f"organisation '{organisation}' has no battery declaration {declaration_id}")
+        return _stored(row, organisation)
+
+
+def find(session: Session, organisation_id: int, model: str, plant: str) -> BatteryDeclarationRecord | None:
+    return session.scalars(select(BatteryDeclarationRecord).where(
+        BatteryDeclarationRecord.organisation_id == organisation_id, BatteryDeclarationRecord.model == model,
+        BatteryDeclarationRecord.plant == plant)).one_or_none()

@@ -1,0 +1,229 @@
+"""Battery passports: built from the owner's sub-models, the stored declaration of the model and plant and the
+recycled content (which may come from a recycler's recovered materials), stored validated, and served by
+identifier with the Annex XIII tier the asker is entitled to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.battery.declaration import compare
+from carbontrail.battery.document import DeclarationDocument
+from carbontrail.battery.passport import (
+    Audience,
+    BatteryPassport,
+    JSONObject,
+    carbon_footprint_submodel,
+    export,
+    recycled_content,
+    view,
+)
+from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.services import tenancy
+from carbontrail.services.accounts import Principal
+from carbontrail.services.battery_declarations import find as find_declaration
+from carbontrail.services.jurisdictions import subtree_ids
+from carbontrail.store.db import transaction
+from carbontrail.store.models import (
+    BatteryEvent,
+    BatteryPassportGrant,
+    BatteryPassportRecord,
+    Organisation,
+)
+from carbontrail.units import quantity
+
+#: Roles that make a principal an authority or notified body for the passports of organisations it oversees.
+AUTHORITY_ORG_ROLES = frozenset({"verifier"})
+AUTHORITY_JURISDICTION_ROLES = frozenset({"government_viewer"})
+
+
+@dataclass(frozen=True)
+class RecycledInputs:
+    """Recycled content per battery: masses of cobalt, lithium, nickel, lead used in the active materials, the
+    pre-consumer part, and the post-consumer part, given or drawn from a recycler's recovered materials spread
+    over `batteries` batteries (mass balance)."""
+
+    used_kg: Mapping[str, float]
+    pre_consumer_kg: Mapping[str, float]
+    post_consumer_kg: Mapping[str, float]
+    recycler: str | None = None
+    batteries: int | None = None
+
+
+@dataclass(frozen=True)
+class PassportInfo:
+    identifier: str
+    organisation: str
+    model: str
+    plant: str
+    unit_code: str | None
+    granted: tuple[str, ...]
+
+
+def recovered_materials(session: Session, recycler: str) -> dict[str, float]:
+    """kg of each material the recycler's 'recycled' events recovered, summed over every unit."""
+    totals: dict[str, float] = {}
+    for rec in session.scalars(select(BatteryEvent.recovered_kg).where(BatteryEvent.kind == "recycled",
+                                                                       BatteryEvent.actor == recycler)):
+        for material, kg in (rec or {}).items():
+            totals[material] = totals.get(material, 0.0) + float(kg)
+    return dict(sorted(totals.items()))
+
+
+def _recycled_entries(session: Session, recycled: RecycledInputs) -> list[JSONObject]:
+    post = dict(recycled.post_consumer_kg)
+    if recycled.recycler is not None:
+        if not recycled.batteries or recycled.batteries <= 0:
+            raise InputError("recovered materials are spread over a number of batteries",
+                             location=Location(field="recycled_content.batteries"), expected="a positive count")
+        pool = recovered_materials(session, recycled.recycler)
+        if not pool:
+            raise InputError(f"'{recycled.recycler}' has recorded no recovered materials",
+                             location=Location(field="recycled_content.recycler"),
+                             expected="a recycler whose 'recycled' events list recovered masses")
+        for material in recycled.used_kg:
+            if material in pool:
+                post[material] = post.get(material, 0.0) + pool[material] / recycled.batteries
+    return recycled_content({k: quantity(v, "kg") for k, v in recycled.used_kg.items()},
+                            {k: quantity(v, "kg") for k, v in recycled.pre_consumer_kg.items()},
+                            {k: quantity(v, "kg") for k, v in post.items()})
+
+
+def _org_id(session: Session, code: str) -> int:
+    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    if org_id is None:
+        raise NotFound(f"no organisation with code '{code}'")
+    return org_id
+
+
+def create(sessions: sessionmaker[Session], organisation: str, identifier: str, *, model: str, plant: str,
+           submodels: Mapping[str, JSONObject], study_url: str = "", unit_code: str | None = None,
+           recycled: RecycledInputs | None = None, grants: Sequence[str] = ()) -> JSONObject:
+    """Store a passport; its carbon-footprint sub-model comes from the stored declaration of `model` at `plant`
+    and its recycled content from `recycled`. Every sub-model is validated first; nothing is stored if one fails."""
+    subs: dict[str, JSONObject] = {k: dict(v) for k, v in submodels.items()}
+    with transaction(sessions) as s:
+        org_id = _org_id(s, organisation)
+        if s.scalar(select(BatteryPassportRecord.id).where(BatteryPassportRecord.identifier == identifier)):
+            raise Conflict(f"a passport with identifier '{identifier}' already exists")
+        decl = find_declaration(s, org_id, model, plant)
+        if decl is not None:
+            doc = DeclarationDocument.model_validate(decl.document)
+            cmp = compare(doc.inputs(), rules=doc.rules(), classes=doc.class_table())
+            subs["carbonFootprint"] = carbon_footprint_submodel(
+                cmp.declaration, study_url or f"urn:carbontrail:declaration:{decl.id}:{decl.revision}")
+        elif "carbonFootprint" in subs:
+            raise InputError(f"the carbon footprint comes from the stored declaration of {model} at {plant}, and "
+                             "there is none", location=Location(field="submodels.carbonFootprint"),
+                             expected="a declaration stored first (POST …/battery/declarations)")
+        if recycled is not None:
+            circ = dict(subs.get("circularity") or {})
+            circ["recycledContent"] = _recycled_entries(s, recycled)  # type: ignore[assignment]
+            subs["circularity"] = circ
+        full = export(BatteryPassport(identifier, subs))  # validates every sub-model
+        row = BatteryPassportRecord(identifier=identifier, organisation_id=org_id,
+                                    declaration_id=decl.id if decl else None, model=model, plant=plant,
+                                    unit_code=unit_code, submodels=subs)
+        s.add(row)
+        s.flush()
+        for code in dict.fromkeys(grants):
+            s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=_org_id(s, code)))
+        return full
+
+
+def _row(session: Session, identifier: str) -> BatteryPassportRecord:
+    row = session.scalars(select(BatteryPassportRecord).where(
+        BatteryPassportRecord.identifier == identifier)).one_or_none()
+    if row is None:
+        raise NotFound(f"no battery passport with identifier '{identifier}'")
+    return row
+
+
+def grant(sessions: sessionmaker[Session], organisation: str, identifier: str, grantee: str) -> None:
+    """Recognise `grantee` as having a legitimate interest in one of the organisation's passports."""
+    with transaction(sessions) as s:
+        row = _owned(s, organisation, identifier)
+        grantee_id = _org_id(s, grantee)
+        exists = s.scalar(select(BatteryPassportGrant.id).where(BatteryPassportGrant.passport_id == row.id,
+                                                                BatteryPassportGrant.organisation_id == grantee_id))
+        if exists is None:
+            s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=grantee_id))
+
+
+def _owned(session: Session, organisation: str, identifier: str) -> BatteryPassportRecord:
+    org_id = _org_id(session, organisation)
+    row = session.scalars(select(BatteryPassportRecord).where(
+        BatteryPassportRecord.identifier == identifier)).one_or_none()
+    if row is None or row.organisation_id != org_id:
+        raise NotFound(f"organisation '{organisation}' has no battery passport '{identifier}'")
+    return row
+
+
+def _grantees(session: Session, passport_id: int) -> list[str]:
+    return list(session.scalars(select(Organisation.code).join(
+        BatteryPassportGrant, BatteryPassportGrant.organisation_id == Organisation.id)
+        .where(BatteryPassportGrant.passport_id == passport_id).order_by(Organisation.code)))
+
+
+def audience_for(session: Session, principal: Principal | None, row: BatteryPassportRecord) -> Audience:
+    """Annex XIII tier of the asker: authorities and notified bodies (a verifier of the owner, a government
+    viewer whose jurisdiction covers it), else legitimate interest (the owner's members and the organisations
+    it granted), else the public."""
+    if principal is None:
+        return "public"
+    owner = row.organisation_id
+    places: set[int] | None = None
+    for g in principal.grants:
+        if g.role in AUTHORITY_ORG_ROLES and g.organisation_id == owner:
+            return "authority"
+        if g.role in AUTHORITY_JURISDICTION_ROLES and g.jurisdiction_id is not None:
+            if places is None:
+                places = tenancy.organisation_jurisdictions(session, owner)
+            if places & subtree_ids(session, g.jurisdiction_id):
+                return "authority"
+    granted = set(session.scalars(select(BatteryPassportGrant.organisation_id).where(
+        BatteryPassportGrant.passport_id == row.id)))
+    members = {g.organisation_id for g in principal.grants if g.organisation_id is not None
+               and g.role in ("org_admin", "carbon_manager", "data_entry")}
+    if owner in members or granted & members:
+        return "legitimate_interest"
+    return "public"
+
+
+def _passport(row: BatteryPassportRecord) -> BatteryPassport:
+    return BatteryPassport(row.identifier, dict(row.submodels))  # type: ignore[arg-type]
+
+
+def serve(sessions: sessionmaker[Session], identifier: str, principal: Principal | None) -> JSONObject:
+    """The passport as the asker may see it (the tier is named in the answer's `audience`)."""
+    with sessions() as s:
+        row = _row(s, identifier)
+        return view(_passport(row), audience_for(s, principal, row))
+
+
+def owner_view(sessions: sessionmaker[Session], organisation: str, identifier: str,
+               audience: Audience | None = None) -> JSONObject:
+    """The owner's passport in full (validated export), or as one audience would see it."""
+    with sessions() as s:
+        row = _owned(s, organisation, identifier)
+        passport = _passport(row)
+    return export(passport) if audience is None else view(passport, audience)
+
+
+def list_for(sessions: sessionmaker[Session], organisation: str) -> list[PassportInfo]:
+    with sessions() as s:
+        org_id = _org_id(s, organisation)
+        rows = s.scalars(select(BatteryPassportRecord).where(BatteryPassportRecord.organisation_id == org_id)
+                         .order_by(BatteryPassportRecord.identifier)).all()
+        return [PassportInfo(r.identifier, organisation, r.model, r.plant, r.unit_code, tuple(_grantees(s, r.id)))
+                for r in rows]
+
+
+def info(sessions: sessionmaker[Session], organisation: str, identifier: str) -> PassportInfo:
+    with sessions() as s:
+        r = _owned(s, organisation, identifier)
+        return PassportInfo(r.identifier, organisation, r.model, r.plant, r.unit_code, tuple(_grantees(s, r.id)))
+
