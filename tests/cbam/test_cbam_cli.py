@@ -92,3 +92,33 @@ def test_unknown_process_is_exit_1() -> None:
                               "--year", "2023", "--json"])
     assert out.exit_code == 1
     assert "expected smelting, wire_rod" in json.loads(out.output)["error"]["message"]
+
+
+def test_store_list_and_load_defaults_in_the_database(db_url: str, engine: object, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cbam store` keeps the model for the organisation; storing it again keeps it unchanged; `cbam list` shows it;
+    `cbam load-defaults` stores a table and refuses the same version again (exit 1, one sentence)."""
+    from carbontrail.services.database import open_sessions
+    from carbontrail.services.demo_cbam import load_cbam_demo
+
+    monkeypatch.setenv("CARBONTRAIL_DATABASE_URL", db_url)
+    load_cbam_demo(open_sessions(), EXAMPLES, "demo password for cli")
+    out = runner.invoke(app, ["store", "GY-ALU", str(EXAMPLES / "sichuan-aluminium-smelter.yaml"),
+                              "--installation", "SECOND", "--facility", "GY-SMELTER", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == {"organisation": "GY-ALU", "installation": "SECOND",
+                                      "period": "2025-01-01/2025-12-31", "processes": ["smelting", "wire_rod"],
+                                      "created": True}
+    again = runner.invoke(app, ["store", "GY-ALU", str(EXAMPLES / "sichuan-aluminium-smelter.yaml"),
+                                "--installation", "SECOND", "--facility", "GY-SMELTER", "--json"])
+    assert json.loads(again.output)["created"] is False
+    listed = json.loads(runner.invoke(app, ["list", "GY-ALU", "--json"]).output)
+    assert [r["installation"] for r in listed] == ["GY-SMELTER", "SECOND"]
+    csv = tmp_path / "defaults.csv"
+    csv.write_text("cn_code,country,see_direct,see_indirect,route,source,confidence\n7601,CN,2.5,,,test,low\n")
+    out = runner.invoke(app, ["load-defaults", "GY-ALU", str(csv), "--name", "t", "--version", "1", "--json"])
+    assert out.exit_code == 0 and json.loads(out.output)["values"] == 1, out.output
+    out = runner.invoke(app, ["load-defaults", "GY-ALU", str(csv), "--name", "t", "--version", "1"])
+    assert out.exit_code == 1 and "already stored" in out.output
+    out = runner.invoke(app, ["list", "NO-SUCH"])
+    assert out.exit_code == 3 and "NO-SUCH" in out.output  # not found

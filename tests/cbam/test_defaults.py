@@ -26,7 +26,10 @@ def test_cn_codes_and_categories() -> None:
 
 def test_shipped_defaults_have_a_source_each() -> None:
     table = DefaultValues.shipped()
-    assert len(table) == 11
+    assert len(table) == 14
+    assert all(v.source.strip() for v in table.values())
+    # cbamdefaults.com, CN 7207 12 10 (slabs), China: 3.17 t/t direct (Implementing Reg. (EU) 2025/2621)
+    assert magnitude(table.lookup("72071210", "CN").see_direct, "t/t") == pytest.approx(3.17)
     value = table.lookup("7211 14 00", "cn")
     assert magnitude(value.see_direct, "t/t") == pytest.approx(3.19)
     assert "cbamdefaults.com" in value.source

@@ -132,6 +132,10 @@ class DefaultValues:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def values(self) -> list[DefaultValue]:
+        """Every value of the table, by CN code then country."""
+        return [self._rows[key] for key in sorted(self._rows)]
+
     @classmethod
     def shipped(cls) -> DefaultValues:
         """The partial table shipped with carbontrail (see cbam/data/README.md)."""

@@ -1,5 +1,6 @@
 """`carbontrail cbam`: SEE of an installation model file, the emissions communication, certificate cost,
-the Sichuan-vs-China grid comparison and an importer's annual view."""
+the Sichuan-vs-China grid comparison and an importer's annual view; storing models and default-value tables in the
+database for an organisation."""
 
 from __future__ import annotations
 
@@ -315,3 +316,82 @@ def _import_line(item: object, file: str, row: int) -> ImportLine:
         raise InputError("'mass' is missing", location=Location(file=file, row=row, field="mass"))
     return ImportLine(text("supplier"), text("installation", False), text("cn_code"), text("country"), mass,
                       amount("see_direct", "t/t"), amount("see_indirect", "t/t"), text("source", False))
+
+
+Organisation = Annotated[str, typer.Argument(help="Organisation code.")]
+
+
+@app.command("store")
+def store_command(
+    organisation: Organisation, path: ModelFile,
+    installation: Annotated[str, typer.Option(help="Installation code (letters, digits, '-', '_', '.').")],
+    facility: Annotated[str | None, typer.Option(help="Facility code of the organisation it sits at.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store an installation model for an organisation (the same code and period again replaces it)."""
+    from carbontrail.services import cbam as service
+    from carbontrail.services.database import open_sessions
+
+    with user_errors(as_json):
+        if not path.is_file():
+            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
+        sessions = open_sessions()
+        access = service.operator_access(sessions, organisation)
+        stored, created = service.save_installation(sessions, access, installation, path.read_bytes(),
+                                                    file_name=path.name, facility=facility, actor="cli")
+        data = {"organisation": organisation, "installation": stored.code, "period": stored.period,
+                "processes": [p.id for p in stored.installation.processes], "created": created}
+        if as_json:
+            print_json(data)
+            return
+        console.print(f"{'stored' if created else 'kept'} {escape(organisation)}/{escape(stored.code)} "
+                      f"for {stored.period}: {len(data['processes'])} process(es)")  # type: ignore[arg-type]
+
+
+@app.command("list")
+def list_command(organisation: Organisation, as_json: JsonOption = False) -> None:
+    """The installation models stored for an organisation."""
+    from carbontrail.services import cbam as service
+    from carbontrail.services.database import open_sessions
+
+    with user_errors(as_json):
+        sessions = open_sessions()
+        access = service.operator_access(sessions, organisation)
+        with sessions() as s:
+            found = service.list_installations(s, access)
+        rows = [{"installation": i.code, "name": i.name, "period": i.period, "facility": i.facility,
+                 "processes": [p.id for p in i.installation.processes]} for i in found]
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("installation", "name", "period", "facility", "processes")
+        for r in rows:
+            table.add_row(escape(str(r["installation"])), escape(str(r["name"])), str(r["period"]),
+                          escape(str(r["facility"] or "")), escape(", ".join(r["processes"])))  # type: ignore[arg-type]
+        console.print(table)
+
+
+@app.command("load-defaults")
+def load_defaults_command(
+    organisation: Organisation,
+    path: Annotated[Path, typer.Argument(help="CSV in the layout of cbam/data/default_values.csv.")],
+    name: Annotated[str, typer.Option(help="Name of the table.")],
+    version: Annotated[str, typer.Option(help="Version of the table (a stored version never changes).")],
+    description: Annotated[str, typer.Option(help="What the table is.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Store a version of a default-value table for an organisation (every value with its source)."""
+    from carbontrail.services import cbam as service
+    from carbontrail.services.database import open_sessions
+
+    with user_errors(as_json):
+        if not path.is_file():
+            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
+        sessions = open_sessions()
+        access = service.operator_access(sessions, organisation)
+        info = service.add_defaults(sessions, access, name, version, path.read_bytes(), file_name=path.name,
+                                    description=description, actor="cli")
+        if as_json:
+            print_json(info.__dict__)
+            return
+        console.print(f"stored {escape(info.name)} {escape(info.version)}: {info.values} value(s)")

@@ -1,0 +1,397 @@
+"""EU CBAM for an organisation: installation models, SEE per good and period, the emissions communication (JSON,
+XLSX), certificate cost, the Sichuan-vs-China grid comparison, the importer's year, default-value tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.cbam import DE_MINIMIS, Communication, GridComparison, GridFactor, ImporterView, communication_to_xlsx
+from carbontrail.services import cbam, tenancy
+from carbontrail.services.tenancy import Access
+from carbontrail.units import magnitude
+
+router = APIRouter(prefix="/api/organisations", tags=["cbam"], responses=ERROR_RESPONSES)
+
+Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
+Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
+Results = Annotated[Access, Depends(organisation_access(tenancy.INVENTORY))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Period = Annotated[int | None, Query(ge=1990, le=2100, description="Year the reporting period ends (default: "
+                                                                   "the latest stored period).")]
+MarkupYear = Annotated[int | None, Query(ge=2000, le=2100, description="Year of import: sets the mark-up on default "
+                                                                       "values (default: the period's end year).")]
+DefaultsName = Annotated[str | None, Query(max_length=200, description="Default-value table (default: the shipped "
+                                                                       "one).")]
+DefaultsVersion = Annotated[str | None, Query(max_length=64)]
+Amount = Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)]
+
+
+class InstallationOut(BaseModel):
+    code: str
+    name: str
+    operator: str
+    facility: str | None
+    period_start: date
+    period_end: date
+    processes: list[str]
+    categories: list[str]
+    sha256: str
+    file_name: str
+
+
+class InstallationDetailOut(InstallationOut):
+    model: dict[str, object] = Field(description="The installation model as stored (JSON of the YAML uploaded).")
+
+
+class PrecursorOut(BaseModel):
+    name: str
+    category: str
+    origin: str
+    mass_t: float
+    see_direct_t_per_t: float
+    see_indirect_t_per_t: float
+    markup: float | None
+    source: str
+
+
+class ProcessOut(BaseModel):
+    process_id: str
+    name: str
+    category: str
+    sector: str
+    cn_codes: list[str]
+    route: str
+    activity_level_t: float
+    attributed_direct_t: float
+    attributed_indirect_t: float
+    embedded_direct_t: float
+    embedded_indirect_t: float
+    see_direct_t_per_t: float
+    see_indirect_t_per_t: float
+    see_obligation_t_per_t: float = Field(description="Direct, plus indirect for cement and fertilisers.")
+    default_share: float = Field(description="Share of embedded emissions resting on default values.")
+    components_t: dict[str, float]
+    precursors: list[PrecursorOut]
+    methods: list[str]
+    electricity: list[str]
+
+
+class SeeOut(BaseModel):
+    installation: str
+    period: str
+    gwp_assessment: str
+    markup_year: int
+    default_values: str
+    processes: list[ProcessOut]
+
+
+class StoredSeeOut(SeeOut):
+    computed_at: str
+
+
+class CostOut(BaseModel):
+    process_id: str
+    import_year: int
+    mass_t: float
+    see_obligation_t_per_t: float
+    obligation_emissions_t: float
+    free_allocation_share: float
+    certificates_t: float
+    certificate_price_eur_per_t: float
+    gross_cost_eur: float
+    carbon_price_deduction_eur: float
+    net_cost_eur: float
+    basis: str
+
+
+class GridSide(BaseModel):
+    geography: str
+    t_per_mwh: float
+    year: int | None
+    source: str
+    dataset: str
+
+
+class GridOut(BaseModel):
+    process_id: str
+    electricity_mwh: float
+    local: GridSide
+    reference: GridSide
+    see_indirect_local_t_per_t: float
+    see_indirect_reference_t_per_t: float
+    advantage_t_per_t: float
+    counts_in_obligation: bool
+
+
+class ImportLineIn(BaseModel):
+    supplier: str = Field(min_length=1, max_length=200)
+    cn_code: str = Field(min_length=4, max_length=12)
+    country: str = Field(min_length=2, max_length=2)
+    mass_t: float = Field(gt=0, le=1e12, allow_inf_nan=False)
+    see_direct_t_per_t: float | None = Field(default=None, ge=0, le=1e4, allow_inf_nan=False)
+    see_indirect_t_per_t: float | None = Field(default=None, ge=0, le=1e4, allow_inf_nan=False)
+    installation: str | None = Field(default=None, max_length=64,
+                                     description="An installation of this organisation: its computed SEE is used.")
+    process: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="", max_length=500)
+
+
+class ImporterIn(BaseModel):
+    year: int = Field(ge=2026, le=2100, description="Calendar year of the imports.")
+    lines: list[ImportLineIn] = Field(max_length=10_000)
+    defaults: str | None = Field(default=None, max_length=200)
+    defaults_version: str | None = Field(default=None, max_length=64)
+
+
+class ImportResultOut(BaseModel):
+    supplier: str
+    installation: str
+    cn_code: str
+    category: str
+    mass_t: float
+    basis: str
+    see_direct_t_per_t: float
+    see_indirect_t_per_t: float
+    embedded_t: float
+    obligation_t: float
+    source: str
+
+
+class ImporterOut(BaseModel):
+    year: int
+    mass_under_threshold_t: float
+    de_minimis_threshold_t: float
+    de_minimis_exempt: bool
+    embedded_t: float
+    obligation_t: float
+    default_share: float
+    lines: list[ImportResultOut]
+
+
+class DefaultsOut(BaseModel):
+    name: str
+    version: str
+    values: int
+    shipped: bool
+    description: str
+
+
+class DefaultValueOut(BaseModel):
+    cn_code: str
+    country: str
+    see_direct_t_per_t: float
+    see_indirect_t_per_t: float | None
+    route: str
+    source: str
+    confidence: str
+
+
+class DefaultsTableOut(BaseModel):
+    name: str
+    version: str
+    values: list[DefaultValueOut]
+
+
+def installation_out(s: cbam.StoredInstallation) -> InstallationOut:
+    return InstallationOut(code=s.code, name=s.name, operator=s.operator, facility=s.facility,
+                           period_start=s.period_start, period_end=s.period_end,
+                           processes=[p.id for p in s.installation.processes],
+                           categories=sorted({p.category for p in s.installation.processes}), sha256=s.sha256,
+                           file_name=s.file_name)
+
+
+@router.get("/{code}/cbam/installations", response_model=list[InstallationOut])
+def list_installations(access: Reader, ctx: AppContext) -> list[InstallationOut]:
+    """The organisation's CBAM installation models, one per code and reporting period."""
+    with ctx.sessions() as s:
+        return [installation_out(i) for i in cbam.list_installations(s, access)]
+
+
+@router.post("/{code}/cbam/installations", response_model=InstallationOut, status_code=status.HTTP_201_CREATED,
+             responses={200: {"model": InstallationOut, "description": "The model of this code and period replaced"}})
+async def upload_installation(access: Writer, ctx: AppContext, principal: CurrentPrincipal, response: Response,
+                              file: UploadFile, installation: Annotated[str, Form(min_length=1, max_length=64)],
+                              facility: Annotated[str, Form(max_length=64)] = "") -> InstallationOut:
+    """Store an installation model (YAML or JSON, see examples/cbam/); the same code and period again replaces it
+    (200). Any problem in the file rejects it with every field named (422)."""
+    data = await file.read()
+    stored, created = cbam.save_installation(ctx.sessions, access, installation, data,
+                                             file_name=file.filename or "installation.yaml",
+                                             facility=facility.strip() or None, actor=principal.actor)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return installation_out(stored)
+
+
+@router.get("/{code}/cbam/installations/{installation}", response_model=InstallationDetailOut)
+def get_installation(installation: str, access: Reader, ctx: AppContext, period: Period = None
+                     ) -> InstallationDetailOut:
+    with ctx.sessions() as s:
+        stored = cbam.get_installation(s, access, installation, period)
+    return InstallationDetailOut(**installation_out(stored).model_dump(),
+                                 model=stored.installation.model_dump(mode="json"))
+
+
+@router.get("/{code}/cbam/installations/{installation}/see", response_model=SeeOut)
+def see(installation: str, access: Results, ctx: AppContext, period: Period = None,
+        markup_year: MarkupYear = None, defaults: DefaultsName = None,
+        defaults_version: DefaultsVersion = None) -> SeeOut:
+    """Specific embedded emissions per process and good, direct and indirect apart, with the share from default
+    values; the result is kept per period, mark-up year and default-value table."""
+    done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+                        defaults=defaults, defaults_version=defaults_version)
+    return SeeOut.model_validate(cbam.see_summary(done.result))
+
+
+@router.get("/{code}/cbam/installations/{installation}/results", response_model=list[StoredSeeOut])
+def stored_results(installation: str, access: Results, ctx: AppContext) -> list[StoredSeeOut]:
+    """The results kept for every period of the installation (those computed from the models now stored)."""
+    with ctx.sessions() as s:
+        return [StoredSeeOut.model_validate(r) for r in cbam.stored_results(s, access, installation)]
+
+
+@router.get("/{code}/cbam/installations/{installation}/communication", response_model=Communication)
+def communication(installation: str, access: Results, ctx: AppContext, period: Period = None,
+                  markup_year: MarkupYear = None, defaults: DefaultsName = None,
+                  defaults_version: DefaultsVersion = None) -> Communication:
+    """The operator → importer emissions communication (content of the Commission's template) as JSON."""
+    return cbam.communication(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+                              defaults=defaults, defaults_version=defaults_version)[1]
+
+
+@router.get("/{code}/cbam/installations/{installation}/communication.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def communication_xlsx(installation: str, access: Results, ctx: AppContext, period: Period = None,
+                       markup_year: MarkupYear = None, defaults: DefaultsName = None,
+                       defaults_version: DefaultsVersion = None) -> Response:
+    """The same communication as an XLSX workbook (reopens with `carbontrail.cbam.communication_from_xlsx`)."""
+    done, comm = cbam.communication(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+                                    defaults=defaults, defaults_version=defaults_version)
+    name = f"{access.code}-{done.stored.code}-cbam-{done.stored.period_end:%Y}.xlsx"
+    return Response(communication_to_xlsx(comm), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/{code}/cbam/installations/{installation}/cost", response_model=CostOut)
+def cost(installation: str, access: Results, ctx: AppContext,
+         process: Annotated[str, Query(min_length=1, max_length=200)],
+         mass_t: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False, description="Net mass imported, t.")],
+         price_eur_per_t: Annotated[float, Query(ge=0, le=1e5, allow_inf_nan=False,
+                                                 description="Certificate price, e.g. a quarterly average.")],
+         import_year: Annotated[int, Query(ge=2026, le=2100)],
+         free_allocation_share: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
+         benchmark_t_per_t: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
+                                                          description="Benchmark to derive the share from "
+                                                                      "(Implementing Reg. (EU) 2025/2620).")] = None,
+         eur_per_cny: Annotated[float | None, Query(gt=0, le=100, allow_inf_nan=False)] = None,
+         period: Period = None, defaults: DefaultsName = None, defaults_version: DefaultsVersion = None) -> CostOut:
+    """Certificate cost = obligation emissions × (1 − free-allocation share) × price − carbon price paid abroad."""
+    answer = cbam.cost(ctx.sessions, access, installation, process=process, mass_t=mass_t,
+                       price_eur_per_t=price_eur_per_t, import_year=import_year,
+                       free_allocation=free_allocation_share, benchmark_t_per_t=benchmark_t_per_t,
+                       eur_per_cny=eur_per_cny, year=period, defaults=defaults, defaults_version=defaults_version)
+    return cost_out(answer)
+
+
+def cost_out(answer: cbam.CostAnswer) -> CostOut:
+    e = answer.estimate
+    return CostOut(process_id=answer.process_id, import_year=e.year, mass_t=magnitude(answer.mass, "t"),
+                   see_obligation_t_per_t=magnitude(answer.see_obligation, "t/t"),
+                   obligation_emissions_t=magnitude(e.obligation_emissions, "t"),
+                   free_allocation_share=e.free_allocation_share, certificates_t=magnitude(e.certificates, "t"),
+                   certificate_price_eur_per_t=magnitude(e.certificate_price, "EUR/t"),
+                   gross_cost_eur=magnitude(e.gross_cost, "EUR"),
+                   carbon_price_deduction_eur=magnitude(e.carbon_price_deduction, "EUR"),
+                   net_cost_eur=magnitude(e.net_cost, "EUR"), basis=e.basis)
+
+
+@router.get("/{code}/cbam/installations/{installation}/grid", response_model=GridOut)
+def grid(installation: str, access: Results, ctx: AppContext,
+         process: Annotated[str, Query(min_length=1, max_length=200)],
+         grid_year: Annotated[int, Query(ge=2000, le=2100, description="Year of the grid factors (the most recent "
+                                                                       "on or before it).")],
+         local: Annotated[str, Query(min_length=1, max_length=64)] = "Sichuan",
+         reference: Annotated[str, Query(min_length=1, max_length=64)] = "China",
+         period: Period = None) -> GridOut:
+    """Indirect SEE of a process on the local (Sichuan) grid and on the China-average grid."""
+    cmp = cbam.grid(ctx.sessions, access, installation, process=process, grid_year=grid_year, local=local,
+                    reference=reference, year=period)
+    return grid_out(cmp)
+
+
+def grid_out(cmp: GridComparison) -> GridOut:
+    def side(g: GridFactor) -> GridSide:
+        return GridSide(geography=g.geography, t_per_mwh=magnitude(g.value, "t/MWh"), year=g.year, source=g.source,
+                        dataset=g.dataset_version)
+
+    return GridOut(process_id=cmp.process_id, electricity_mwh=magnitude(cmp.electricity, "MWh"),
+                   local=side(cmp.local), reference=side(cmp.reference),
+                   see_indirect_local_t_per_t=magnitude(cmp.see_indirect_local, "t/t"),
+                   see_indirect_reference_t_per_t=magnitude(cmp.see_indirect_reference, "t/t"),
+                   advantage_t_per_t=magnitude(cmp.advantage, "t/t"), counts_in_obligation=cmp.counts_in_obligation)
+
+
+@router.post("/{code}/cbam/importer", response_model=ImporterOut)
+def importer(body: ImporterIn, access: Results, ctx: AppContext) -> ImporterOut:
+    """An importer's year across suppliers: embedded and obligation emissions, and the 50 t de minimis check
+    (Regulation (EU) 2025/2083; hydrogen and electricity are outside the threshold)."""
+    lines = [cbam.ImportIn(supplier=line.supplier, cn_code=line.cn_code, country=line.country, mass_t=line.mass_t,
+                           see_direct=line.see_direct_t_per_t, see_indirect=line.see_indirect_t_per_t,
+                           installation=line.installation, process=line.process, source=line.source)
+             for line in body.lines]
+    view = cbam.importer(ctx.sessions, access, body.year, lines, defaults=body.defaults,
+                         defaults_version=body.defaults_version)
+    return importer_out(view)
+
+
+def importer_out(view: ImporterView) -> ImporterOut:
+    return ImporterOut(
+        year=view.year, mass_under_threshold_t=magnitude(view.mass_under_threshold, "t"),
+        de_minimis_threshold_t=DE_MINIMIS, de_minimis_exempt=view.exempt,
+        embedded_t=magnitude(view.embedded, "t"), obligation_t=magnitude(view.obligation, "t"),
+        default_share=view.default_share,
+        lines=[ImportResultOut(supplier=r.line.supplier, installation=r.line.installation, cn_code=r.line.cn_code,
+                               category=r.category, mass_t=magnitude(r.line.mass, "t"), basis=r.basis,
+                               see_direct_t_per_t=magnitude(r.see_direct, "t/t"),
+                               see_indirect_t_per_t=magnitude(r.see_indirect, "t/t"),
+                               embedded_t=magnitude(r.embedded, "t"), obligation_t=magnitude(r.obligation, "t"),
+                               source=r.source) for r in view.lines])
+
+
+@router.get("/{code}/cbam/default-values", response_model=list[DefaultsOut])
+def list_defaults(access: Reader, ctx: AppContext) -> list[DefaultsOut]:
+    """The default-value tables you may use here: the shipped one and the organisation's own."""
+    with ctx.sessions() as s:
+        return [DefaultsOut(**d.__dict__) for d in cbam.list_defaults(s, access)]
+
+
+@router.post("/{code}/cbam/default-values", response_model=DefaultsOut, status_code=status.HTTP_201_CREATED)
+async def upload_defaults(access: Writer, ctx: AppContext, principal: CurrentPrincipal, file: UploadFile,
+                          name: Annotated[str, Form(min_length=1, max_length=200)],
+                          version: Annotated[str, Form(min_length=1, max_length=64)],
+                          description: Annotated[str, Form(max_length=2000)] = "") -> DefaultsOut:
+    """Load a version of a default-value table from CSV (columns cn_code, country, see_direct, see_indirect, route,
+    source, confidence; values before mark-up, each with its source). A stored version never changes (409)."""
+    data = await file.read()
+    info = cbam.add_defaults(ctx.sessions, access, name, version, data, file_name=file.filename or "defaults.csv",
+                             description=description, actor=principal.actor)
+    return DefaultsOut(**info.__dict__)
+
+
+@router.get("/{code}/cbam/default-values/{defaults}", response_model=DefaultsTableOut)
+def default_values(defaults: str, access: Reader, ctx: AppContext, version: DefaultsVersion = None
+                   ) -> DefaultsTableOut:
+    """Every value of a default-value table (the newest version unless `version` is given), with its source."""
+    with ctx.sessions() as s:
+        table = cbam.defaults_table(s, access, defaults, version)
+    return DefaultsTableOut(name=table.name, version=table.version, values=[
+        DefaultValueOut(cn_code=v.cn_code, country=v.country, see_direct_t_per_t=magnitude(v.see_direct, "t/t"),
+                        see_indirect_t_per_t=magnitude(v.see_indirect, "t/t") if v.see_indirect is not None else None,
+                        route=v.route, source=v.source, confidence=v.confidence) for v in table.values()])

@@ -1,0 +1,523 @@
+"""CBAM use cases for a tenant: store installation models and default-value tables, compute SEE per period (results
+kept), the communication, the importer's annual view, the certificate cost and the grid comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pint
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.cbam import (
+    Communication,
+    DefaultValue,
+    DefaultValues,
+    ImportLine,
+    ImporterView,
+    Installation,
+    InstallationResult,
+    build_communication,
+    carbon_price_per_tonne,
+    compare_grids,
+    compute_see,
+    estimate_cost,
+    free_allocation_share,
+    importer_view,
+    library_grid_factors,
+    obligation_see,
+    parse_installation,
+)
+from carbontrail.cbam.comparison import GridComparison
+from carbontrail.cbam.cost import CostEstimate
+from carbontrail.cbam.defaults import SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION
+from carbontrail.cbam.emissions import ProcessResult
+from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
+from carbontrail.services import audit, tenancy
+from carbontrail.services.tenancy import Access
+from carbontrail.store.db import transaction
+from carbontrail.store.models import (
+    CbamDefaultDataset,
+    CbamDefaultValue,
+    CbamInstallation,
+    CbamResult,
+    Facility,
+    Organisation,
+)
+from carbontrail.store.models.base import utcnow
+from carbontrail.units import magnitude, quantity
+
+MAX_MODEL_BYTES = 5 * 2**20
+MAX_DEFAULTS_BYTES = 20 * 2**20
+_CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def _need(access: Access, permission: str) -> None:
+    if not access.allows(permission):
+        raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
+
+
+def check_code(code: str, field: str = "installation") -> str:
+    """An installation code: 1–64 letters, digits, '-', '_' or '.'."""
+    code = code.strip()
+    if not code or len(code) > 64 or not set(code) <= _CODE_CHARS:
+        raise InputError(f"'{code[:80]}' is not a usable code", location=Location(field=field),
+                         expected="1–64 letters, digits, '-', '_' or '.'")
+    return code
+
+
+def operator_access(sessions: sessionmaker[Session], organisation: str) -> Access:
+    """The access of the command line: whoever runs it holds the database itself, so it acts as the
+    organisation's administrator (the web and API go through `tenancy.require` instead)."""
+    with sessions() as s:
+        org_id = s.scalar(select(Organisation.id).where(Organisation.code == organisation))
+    if org_id is None:
+        raise NotFound(f"no organisation with code '{organisation}'")
+    return Access(org_id, organisation, tenancy.ROLE_PERMISSIONS["org_admin"])
+
+
+# -- installation models --------------------------------------------------------------------------------------
+
+
+def read_model(data: bytes, file_name: str) -> Installation:
+    """An installation from the bytes of a YAML or JSON file; every problem names the file and the field."""
+    if len(data) > MAX_MODEL_BYTES:
+        raise InputError(f"the file is larger than {MAX_MODEL_BYTES // 2**20} MB", location=Location(file=file_name))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", location=Location(file=file_name),
+                         expected="a YAML or JSON installation model such as examples/cbam/*.yaml") from None
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("not valid YAML/JSON", location=Location(file=file_name,
+                                                                  row=mark.line + 1 if mark else None),
+                         expected="a YAML or JSON installation model such as examples/cbam/*.yaml") from None
+    except RecursionError:
+        raise InputError("the file nests too deeply", location=Location(file=file_name)) from None
+    if not isinstance(parsed, dict):
+        raise InputError("the file does not hold an installation", location=Location(file=file_name),
+                         expected="a mapping with name, operator, reporting_period, processes")
+    return parse_installation(parsed, file=file_name)
+
+
+@dataclass(frozen=True)
+class StoredInstallation:
+    """An installation as stored for a tenant: its code, period and facility, and the model."""
+
+    code: str
+    name: str
+    operator: str
+    facility: str | None
+    period_start: date
+    period_end: date
+    sha256: str
+    file_name: str
+    installation: Installation
+
+    @property
+    def period(self) -> str:
+        return f"{self.period_start.isoformat()}/{self.period_end.isoformat()}"
+
+
+def _facility_id(session: Session, access: Access, facility: str | None) -> int | None:
+    if not facility:
+        return None
+    found = session.scalar(select(Facility.id).where(Facility.organisation_id == access.organisation_id,
+                                                     Facility.code == facility))
+    if found is None:
+        raise NotFound(f"organisation '{access.code}' has no facility '{facility}'")
+    return found
+
+
+def save_installation(sessions: sessionmaker[Session], access: Access, code: str, data: bytes, *,
+                      file_name: str = "installation.yaml", facility: str | None = None,
+                      actor: str = "cli") -> tuple[StoredInstallation, bool]:
+    """Store (or replace, for the same code and period) an installation model; returns it and whether it is new."""
+    _need(access, tenancy.DATA_WRITE)
+    code = check_code(code)
+    model = read_model(data, file_name)
+    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    start, end = model.reporting_period.start, model.reporting_period.end
+    with transaction(sessions) as s:
+        fac_id = _facility_id(s, access, facility)
+        row = s.scalars(select(CbamInstallation).where(
+            CbamInstallation.organisation_id == access.organisation_id, CbamInstallation.code == code,
+            CbamInstallation.period_start == start)).one_or_none()
+        created = row is None
+        if row is not None and row.sha256 == digest and row.facility_id == fac_id:
+            return _stored(row, facility), False  # the same model again: nothing to change
+        if row is None:
+            row = CbamInstallation(organisation_id=access.organisation_id, code=code, period_start=start)
+            s.add(row)
+        elif row.sha256 != digest:
+            s.execute(delete(CbamResult).where(CbamResult.installation_id == row.id))
+        row.facility_id = fac_id
+        row.name, row.operator, row.period_end = model.name[:300], model.operator[:300], end
+        row.model, row.sha256, row.file_name = body, digest, file_name[:300]
+        row.updated_at = utcnow()
+        audit.record(s, actor, "create" if created else "update", "cbam_installation",
+                     f"{access.code}/{code}/{start.isoformat()}", organisation_id=access.organisation_id,
+                     detail={"file": file_name, "sha256": digest, "processes": len(model.processes)})
+    return StoredInstallation(code, model.name, model.operator, facility, start, end, digest, file_name,
+                              model), created
+
+
+def list_installations(session: Session, access: Access) -> list[StoredInstallation]:
+    """Every stored installation model of the organisation, by code then period."""
+    _need(access, tenancy.DATA_READ)
+    rows = session.execute(select(CbamInstallation, Facility.code)
+                           .outerjoin(Facility, CbamInstallation.facility_id == Facility.id)
+                           .where(CbamInstallation.organisation_id == access.organisation_id)
+                           .order_by(CbamInstallation.code, CbamInstallation.period_start)).all()
+    return [_stored(row, fac) for row, fac in rows]
+
+
+def count_installations(session: Session, access: Access) -> int:
+    """How many installation models (code × period) the organisation has stored."""
+    _need(access, tenancy.DATA_READ)
+    return len(session.scalars(select(CbamInstallation.id).where(
+        CbamInstallation.organisation_id == access.organisation_id)).all())
+
+
+def _stored(row: CbamInstallation, facility: str | None) -> StoredInstallation:
+    model = parse_installation(json.loads(row.model), file=f"stored installation {row.code}")
+    return StoredInstallation(row.code, row.name, row.operator, facility, row.period_start, row.period_end,
+                              row.sha256, row.file_name, model)
+
+
+def _row(session: Session, access: Access, code: str, year: int | None) -> tuple[CbamInstallation, str | None]:
+    stmt = (select(CbamInstallation, Facility.code)
+            .outerjoin(Facility, CbamInstallation.facility_id == Facility.id)
+            .where(CbamInstallation.organisation_id == access.organisation_id, CbamInstallation.code == code)
+            .order_by(CbamInstallation.period_end.desc(), CbamInstallation.period_start.desc()))
+    for row, fac in session.execute(stmt):
+        if year is None or row.period_end.year == year:
+            return row, fac
+    period = f" for a period ending in {year}" if year is not None else ""
+    raise NotFound(f"organisation '{access.code}' has no CBAM installation '{code}'{period}")
+
+
+def get_installation(session: Session, access: Access, code: str, year: int | None = None) -> StoredInstallation:
+    """A stored installation: the period ending in `year`, else the latest."""
+    _need(access, tenancy.DATA_READ)
+    row, fac = _row(session, access, code, year)
+    return _stored(row, fac)
+
+
+def delete_installation(sessions: sessionmaker[Session], access: Access, code: str, year: int | None, *,
+                        actor: str = "cli") -> None:
+    _need(access, tenancy.DATA_WRITE)
+    with transaction(sessions) as s:
+        row, _ = _row(s, access, code, year)
+        key = f"{access.code}/{code}/{row.period_start.isoformat()}"
+        s.execute(delete(CbamResult).where(CbamResult.installation_id == row.id))
+        s.delete(row)
+        audit.record(s, actor, "delete", "cbam_installation", key, organisation_id=access.organisation_id)
+
+
+# -- default-value tables ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DefaultsInfo:
+    """A default-value table one may use: the shipped one, or one the organisation loaded."""
+
+    name: str
+    version: str
+    values: int
+    shipped: bool
+    description: str
+
+
+def list_defaults(session: Session, access: Access) -> list[DefaultsInfo]:
+    """The shipped table and the organisation's own tables, newest version of each name last."""
+    _need(access, tenancy.DATA_READ)
+    out = [DefaultsInfo(SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION, len(DefaultValues.shipped()), True,
+                        "values of Implementing Regulation (EU) 2025/2621 shipped with carbontrail (partial; "
+                        "see cbam/data/README.md)")]
+    rows = session.scalars(select(CbamDefaultDataset).where(
+        CbamDefaultDataset.organisation_id == access.organisation_id).order_by(CbamDefaultDataset.name,
+                                                                                 CbamDefaultDataset.id)).all()
+    for d in rows:
+        count = len(session.scalars(select(CbamDefaultValue.id).where(CbamDefaultValue.dataset_id == d.id)).all())
+        out.append(DefaultsInfo(d.name, d.version, count, False, d.description))
+    return out
+
+
+def add_defaults(sessions: sessionmaker[Session], access: Access, name: str, version: str, data: bytes, *,
+                 file_name: str = "default_values.csv", description: str = "", actor: str = "cli") -> DefaultsInfo:
+    """Store a version of a default-value table from CSV (the layout of cbam/data/default_values.csv: every row
+    with its source); any bad row rejects the file, and a stored version is never replaced."""
+    _need(access, tenancy.DATA_WRITE)
+    name, version = name.strip(), version.strip()
+    if not name or not version or len(name) > 200 or len(version) > 64:
+        raise InputError("a default-value table needs a name (≤ 200 characters) and a version (≤ 64)",
+                         location=Location(field="name"))
+    if name == SHIPPED_DEFAULTS:
+        raise Conflict(f"'{SHIPPED_DEFAULTS}' is the name of the shipped table; choose another name")
+    if len(data) > MAX_DEFAULTS_BYTES:
+        raise InputError(f"the file is larger than {MAX_DEFAULTS_BYTES // 2**20} MB",
+                         location=Location(file=file_name))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", location=Location(file=file_name),
+                         expected="a CSV file") from None
+    table = DefaultValues.from_csv(text, name=name, version=version, file=file_name)
+    if len(table) == 0:
+        raise InputError("the file holds no default values", location=Location(file=file_name, row=2),
+                         expected="cn_code,country,see_direct,see_indirect,route,source,confidence rows")
+    values = list(table.values())
+    with transaction(sessions) as s:
+        if s.scalar(select(CbamDefaultDataset.id).where(
+                CbamDefaultDataset.organisation_id == access.organisation_id, CbamDefaultDataset.name == name,
+                CbamDefaultDataset.version == version)) is not None:
+            raise Conflict(f"default-value table {name} {version} is already stored; give a new version")
+        ds = CbamDefaultDataset(organisation_id=access.organisation_id, name=name, version=version,
+                                description=description[:2000], file_name=file_name[:300],
+                                sha256=hashlib.sha256(data).hexdigest())
+        s.add(ds)
+        s.flush()
+        s.add_all(CbamDefaultValue(dataset_id=ds.id, cn_code=v.cn_code, country=v.country,
+                                   see_direct=magnitude(v.see_direct, "t/t"),
+                                   see_indirect=magnitude(v.see_indirect, "t/t") if v.see_indirect is not None
+                                   else None, route=v.route[:64], source=v.source, confidence=v.confidence[:64])
+                  for v in values)
+        audit.record(s, actor, "create", "cbam_default_values", f"{name}@{version}",
+                     organisation_id=access.organisation_id, detail={"values": len(values), "file": file_name})
+    return DefaultsInfo(name, version, len(values), False, description)
+
+
+def defaults_table(session: Session, access: Access, name: str | None = None,
+                   version: str | None = None) -> DefaultValues:
+    """The table called `name` (the newest version unless `version` is given); the shipped one when no name."""
+    if not name or name == SHIPPED_DEFAULTS:
+        if version and version != SHIPPED_DEFAULTS_VERSION:
+            raise NotFound(f"the shipped default values have version {SHIPPED_DEFAULTS_VERSION}, not '{version}'")
+        return DefaultValues.shipped()
+    stmt = select(CbamDefaultDataset).where(CbamDefaultDataset.organisation_id == access.organisation_id,
+                                            CbamDefaultDataset.name == name)
+    if version:
+        stmt = stmt.where(CbamDefaultDataset.version == version)
+    ds = session.scalars(stmt.order_by(CbamDefaultDataset.id.desc())).first()
+    if ds is None:
+        shown = f"{name} {version}" if version else name
+        raise NotFound(f"organisation '{access.code}' has no default-value table '{shown}'")
+    rows = session.scalars(select(CbamDefaultValue).where(CbamDefaultValue.dataset_id == ds.id)).all()
+    return DefaultValues(ds.name, ds.version, (
+        DefaultValue(r.cn_code, r.country, quantity(r.see_direct, "t/t"),
+                     quantity(r.see_indirect, "t/t") if r.see_indirect is not None else None,
+                     r.route, r.source, r.confidence, ds.name, ds.version) for r in rows))
+
+
+# -- computing ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A stored installation with its SEE for a mark-up year and default-value table."""
+
+    stored: StoredInstallation
+    result: InstallationResult
+
+
+def compute(sessions: sessionmaker[Session], access: Access, code: str, *, year: int | None = None,
+            markup_year: int | None = None, defaults: str | None = None,
+            defaults_version: str | None = None) -> Computed:
+    """SEE of every process of a stored installation (the period ending in `year`, else the latest); the result is
+    kept per period, mark-up year and default-value table until the model changes."""
+    _need(access, tenancy.INVENTORY)
+    if markup_year is not None and not 2000 <= markup_year <= 2100:
+        raise InputError(f"{markup_year} is not a year of import", location=Location(field="markup_year"),
+                         expected="a year such as 2026")
+    with sessions() as s:
+        row, fac = _row(s, access, code, year)
+        stored = _stored(row, fac)
+        table = defaults_table(s, access, defaults, defaults_version)
+        row_id = row.id
+    result = compute_see(stored.installation, defaults=table, markup_year=markup_year)
+    try:
+        _keep(sessions, row_id, stored.sha256, table, result)
+    except IntegrityError:
+        pass  # a concurrent request kept the same result first
+    return Computed(stored, result)
+
+
+def _keep(sessions: sessionmaker[Session], row_id: int, sha256: str, table: DefaultValues,
+          result: InstallationResult) -> None:
+    """Keep the result of a period, mark-up year and table (once per model: a stored table never changes)."""
+    with transaction(sessions) as s:
+        kept = s.scalars(select(CbamResult).where(
+            CbamResult.installation_id == row_id, CbamResult.markup_year == result.markup_year,
+            CbamResult.defaults_name == table.name, CbamResult.defaults_version == table.version)).one_or_none()
+        if kept is not None and kept.model_sha256 == sha256:
+            return
+        if kept is None:
+            kept = CbamResult(installation_id=row_id, markup_year=result.markup_year, defaults_name=table.name,
+                              defaults_version=table.version)
+            s.add(kept)
+        kept.model_sha256 = sha256
+        kept.result = json.dumps(see_summary(result), ensure_ascii=False)
+        kept.computed_at = utcnow()
+
+
+def stored_results(session: Session, access: Access, code: str) -> list[dict[str, object]]:
+    """Every result kept for the installation's periods (only those computed from the model now stored)."""
+    _need(access, tenancy.INVENTORY)
+    rows = session.execute(select(CbamResult, CbamInstallation)
+                           .join(CbamInstallation, CbamResult.installation_id == CbamInstallation.id)
+                           .where(CbamInstallation.organisation_id == access.organisation_id,
+                                  CbamInstallation.code == code, CbamResult.model_sha256 == CbamInstallation.sha256)
+                           .order_by(CbamInstallation.period_start, CbamResult.markup_year, CbamResult.id)).all()
+    return [{**json.loads(r.result), "computed_at": r.computed_at.isoformat()} for r, _ in rows]
+
+
+def see_summary(result: InstallationResult) -> dict[str, object]:
+    """The SEE of every process as plain numbers (t, t/t), with what counts toward the obligation."""
+    return {
+        "installation": result.installation, "period": result.period, "gwp_assessment": result.gwp_assessment,
+        "markup_year": result.markup_year, "default_values": result.defaults,
+        "processes": [process_summary(p) for p in result.processes],
+    }
+
+
+def process_summary(p: ProcessResult) -> dict[str, object]:
+    return {
+        "process_id": p.process_id, "name": p.name, "category": p.category, "sector": p.sector,
+        "cn_codes": list(p.cn_codes), "route": p.route,
+        "activity_level_t": magnitude(p.activity_level, "t"),
+        "attributed_direct_t": magnitude(p.attributed_direct, "t"),
+        "attributed_indirect_t": magnitude(p.attributed_indirect, "t"),
+        "embedded_direct_t": magnitude(p.embedded_direct, "t"),
+        "embedded_indirect_t": magnitude(p.embedded_indirect, "t"),
+        "see_direct_t_per_t": magnitude(p.see_direct, "t/t"),
+        "see_indirect_t_per_t": magnitude(p.see_indirect, "t/t"),
+        "see_obligation_t_per_t": magnitude(obligation_see(p.see_direct, p.see_indirect, p.sector), "t/t"),
+        "default_share": p.default_share,
+        "components_t": {k: magnitude(v, "t") for k, v in p.components.items()},
+        "precursors": [{"name": c.name, "category": c.category, "origin": c.origin,
+                        "mass_t": magnitude(c.mass, "t"),
+                        "see_direct_t_per_t": magnitude(c.see_direct, "t/t"),
+                        "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
+                        "source": c.source} for c in p.precursors],
+        "methods": list(p.methods), "electricity": list(p.electricity),
+    }
+
+
+def communication(sessions: sessionmaker[Session], access: Access, code: str, *, year: int | None = None,
+                  markup_year: int | None = None, defaults: str | None = None,
+                  defaults_version: str | None = None) -> tuple[Computed, Communication]:
+    """The operator → importer emissions communication of a stored installation."""
+    done = compute(sessions, access, code, year=year, markup_year=markup_year, defaults=defaults,
+                   defaults_version=defaults_version)
+    return done, build_communication(done.stored.installation, done.result)
+
+
+@dataclass(frozen=True)
+class CostAnswer:
+    """A certificate cost estimate for a mass of a process's goods, with the SEE it rests on."""
+
+    process_id: str
+    mass: pint.Quantity
+    see_obligation: pint.Quantity
+    estimate: CostEstimate
+
+
+def cost(sessions: sessionmaker[Session], access: Access, code: str, *, process: str, mass_t: float,
+         price_eur_per_t: float, import_year: int, free_allocation: float | None = None,
+         benchmark_t_per_t: float | None = None, eur_per_cny: float | None = None, year: int | None = None,
+         defaults: str | None = None, defaults_version: str | None = None) -> CostAnswer:
+    """Certificates and euros for importing `mass_t` of a process's goods in `import_year`, net of the carbon price
+    the installation paid (converted with `eur_per_cny` when it was paid in yuan)."""
+    for name, value in (("mass_t", mass_t), ("price_eur_per_t", price_eur_per_t)):
+        if not math.isfinite(value) or value < 0 or (name == "mass_t" and value == 0):
+            raise InputError(f"{value} is not a usable {name.replace('_', ' ')}", location=Location(field=name),
+                             expected="a positive number")
+    if (free_allocation is None) == (benchmark_t_per_t is None):
+        raise InputError("give either a free-allocation share or a benchmark",
+                         location=Location(field="free_allocation_share"))
+    done = compute(sessions, access, code, year=year, markup_year=import_year, defaults=defaults,
+                   defaults_version=defaults_version)
+    installation = done.stored.installation
+    p = done.result.process(installation.process(process).id)
+    see = obligation_see(p.see_direct, p.see_indirect, p.sector)
+    share = free_allocation if free_allocation is not None else free_allocation_share(
+        see, quantity(benchmark_t_per_t or 0.0, "t/t"), import_year)
+    imported = quantity(mass_t, "t")
+    rates = {"CNY": quantity(eur_per_cny, "EUR/CNY")} if eur_per_cny is not None else {}
+    paid = carbon_price_per_tonne(installation, p, rates) * imported if installation.carbon_prices else None
+    estimate = estimate_cost(imported * see, year=import_year, certificate_price=quantity(price_eur_per_t, "EUR/t"),
+                             free_allocation_share=share, carbon_price_paid=paid)
+    return CostAnswer(p.process_id, imported, see, estimate)
+
+
+def grid(sessions: sessionmaker[Session], access: Access, code: str, *, process: str, grid_year: int,
+         local: str = "Sichuan", reference: str = "China", year: int | None = None) -> GridComparison:
+    """Indirect SEE of a process with its electricity on the local grid and on the reference grid."""
+    return grid_of(compute(sessions, access, code, year=year), process=process, grid_year=grid_year, local=local,
+                   reference=reference)
+
+
+def grid_of(done: Computed, *, process: str, grid_year: int, local: str = "Sichuan",
+            reference: str = "China") -> GridComparison:
+    """`grid` for an installation already computed."""
+    proc = done.stored.installation.process(process)
+    loc, ref = library_grid_factors(grid_year, local, reference)
+    return compare_grids(proc, done.result.process(proc.id), loc, ref)
+
+
+@dataclass(frozen=True)
+class ImportIn:
+    """One line of an importer's year: either its own SEE, or an installation of this organisation and a process
+    (its computed SEE), or nothing (the default value of the country with the year's mark-up)."""
+
+    supplier: str
+    cn_code: str
+    country: str
+    mass_t: float
+    see_direct: float | None = None
+    see_indirect: float | None = None
+    installation: str | None = None
+    process: str | None = None
+    source: str = ""
+
+
+def importer(sessions: sessionmaker[Session], access: Access, import_year: int, lines: Sequence[ImportIn], *,
+             defaults: str | None = None, defaults_version: str | None = None) -> ImporterView:
+    """The importer's year across suppliers: embedded and obligation emissions and the 50 t de minimis check."""
+    _need(access, tenancy.INVENTORY)
+    with sessions() as s:
+        table = defaults_table(s, access, defaults, defaults_version)
+    out: list[ImportLine] = []
+    for n, line in enumerate(lines, start=1):
+        see_d = quantity(line.see_direct, "t/t") if line.see_direct is not None else None
+        see_i = quantity(line.see_indirect, "t/t") if line.see_indirect is not None else None
+        source = line.source
+        installation = ""
+        if line.installation:
+            if not line.process:
+                raise InputError("a line naming an installation names its process too",
+                                 location=Location(row=n, field="process"))
+            done = compute(sessions, access, line.installation, markup_year=import_year, defaults=defaults,
+                           defaults_version=defaults_version)
+            p = done.result.process(done.stored.installation.process(line.process).id)
+            if line.cn_code.replace(" ", "") not in p.cn_codes:
+                raise InputError(f"process '{p.process_id}' makes CN {', '.join(p.cn_codes)}, not {line.cn_code}",
+                                 location=Location(row=n, field="cn_code"))
+            see_d, see_i = p.see_direct, p.see_indirect
+            installation = done.stored.name
+            source = source or f"{done.stored.name}, process {p.process_id}, period {done.stored.period}"
+        out.append(ImportLine(line.supplier, installation, line.cn_code, line.country, quantity(line.mass_t, "t"),
+                              see_d, see_i, source))
+    return importer_view(out, import_year, table)

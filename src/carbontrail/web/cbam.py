@@ -1,0 +1,151 @@
+"""CBAM pages: an organisation's installations (upload a model), and an installation's SEE table and
+direct/indirect chart, communication download, certificate cost form and Sichuan-vs-China grid comparison."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from carbontrail.api.deps import AppContext
+from carbontrail.api.routers.cbam import cost_out, grid_out
+from carbontrail.errors import CarbontrailError, ImportRejected, InputError
+from carbontrail.services import cbam, tenancy
+from carbontrail.web.page import Page, login_redirect, require_access
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/cbam", response_class=HTMLResponse)
+def overview(request: Request, ctx: AppContext) -> Response:
+    """The organisations whose CBAM installations you may see, with how many each has."""
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    rows = []
+    with ctx.sessions() as s:
+        for access in tenancy.visible_organisations(s, page.principal):
+            if access.allows(tenancy.DATA_READ):
+                rows.append((tenancy.profile(s, access), cbam.count_installations(s, access)))
+    return page.render("cbam_overview.html", rows=rows)
+
+
+def _list(page: Page, code: str, status: int = 200, rejected: ImportRejected | None = None,
+          failed: str | None = None) -> Response:
+    access = require_access(page, code, tenancy.DATA_READ)
+    with page.ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        installations = cbam.list_installations(s, access)
+        tables = cbam.list_defaults(s, access)
+        facilities = tenancy.facilities(s, access)
+    return page.render("cbam_list.html", status=status, org=profile, access=access, perm=tenancy,
+                       installations=installations, tables=tables, facilities=facilities, rejected=rejected,
+                       failed=failed)
+
+
+@router.get("/org/{code}/cbam", response_class=HTMLResponse)
+def installations(code: str, request: Request, ctx: AppContext) -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        return _list(page, code)
+    except CarbontrailError as exc:
+        return page.error(exc)
+
+
+@router.post("/org/{code}/cbam", response_class=HTMLResponse)
+async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
+                 installation: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
+                 facility: Annotated[str, Form()] = "") -> Response:
+    """Store an installation model from the form; a bad file shows every problem on the list page."""
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        page.check_csrf(csrf_token)
+        access = require_access(page, code, tenancy.DATA_WRITE)
+        data = await file.read()
+        try:
+            stored, _ = cbam.save_installation(ctx.sessions, access, installation, data,
+                                               file_name=file.filename or "installation.yaml",
+                                               facility=facility.strip() or None, actor=page.principal.actor)
+        except ImportRejected as exc:
+            return _list(page, code, status=422, rejected=exc)
+        except InputError as exc:
+            return _list(page, code, status=422, failed=str(exc))
+    except CarbontrailError as exc:
+        return page.error(exc)
+    return RedirectResponse(f"/org/{quote(code)}/cbam/{quote(stored.code)}?period={stored.period_end.year}",
+                            status_code=303)
+
+
+def _chart(page: Page, summary: dict[str, object]) -> str:
+    _ = page._
+    processes = summary["processes"]
+    assert isinstance(processes, list)
+    data = {"processes": [p["process_id"] for p in processes],
+            "direct": [p["see_direct_t_per_t"] for p in processes],
+            "indirect": [p["see_indirect_t_per_t"] for p in processes],
+            "labels": {"direct": _("Direct"), "indirect": _("Indirect"),
+                       "title": _("Specific embedded emissions (t CO2e per t)")},
+            "locale": page.locale}
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+@router.get("/org/{code}/cbam/{installation}", response_class=HTMLResponse)
+def installation_page(code: str, installation: str, request: Request, ctx: AppContext, period: int | None = None,
+                      markup_year: int | None = None, defaults: str | None = None, process: str | None = None,
+                      mass_t: float | None = None, price_eur_per_t: float | None = None,
+                      import_year: int | None = None, free_allocation_share: float | None = None,
+                      eur_per_cny: float | None = None, grid_year: int | None = None) -> Response:
+    page = Page(request, ctx)
+    if page.principal is None:
+        return login_redirect(request)
+    try:
+        access = require_access(page, code, tenancy.INVENTORY)
+        with ctx.sessions() as s:
+            profile = tenancy.profile(s, access)
+            tables = cbam.list_defaults(s, access)
+        done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+                            defaults=defaults)
+    except CarbontrailError as exc:
+        return page.error(exc)
+    summary = cbam.see_summary(done.result)
+    stored = done.stored
+    query = {"period": stored.period_end.year, "markup_year": done.result.markup_year}
+    if defaults:
+        query["defaults"] = defaults
+    api = f"/api/organisations/{quote(access.code)}/cbam/installations/{quote(stored.code)}"
+
+    cost_result, cost_error = None, None
+    if process is not None and mass_t is not None and price_eur_per_t is not None:
+        try:
+            cost_result = cost_out(cbam.cost(
+                ctx.sessions, access, stored.code, process=process, mass_t=mass_t, price_eur_per_t=price_eur_per_t,
+                import_year=import_year or 2026, free_allocation=free_allocation_share
+                if free_allocation_share is not None else 0.0, eur_per_cny=eur_per_cny,
+                year=stored.period_end.year, defaults=defaults))
+        except CarbontrailError as exc:
+            cost_error = str(exc)
+    grid_year = grid_year or stored.period_end.year
+    grids, grid_error = [], None
+    for p in stored.installation.processes:
+        if not p.electricity:
+            continue
+        try:
+            grids.append(grid_out(cbam.grid_of(done, process=p.id, grid_year=grid_year)))
+        except CarbontrailError as exc:
+            grid_error = str(exc)
+            break
+    return page.render("cbam_installation.html", org=profile, stored=stored, summary=summary,
+                       result=done.result, chart_json=_chart(page, summary), api=api, query=urlencode(query),
+                       tables=tables, defaults=defaults or "", cost=cost_result, cost_error=cost_error,
+                       form={"process": process or stored.installation.processes[0].id, "mass_t": mass_t or 1000,
+                             "price_eur_per_t": price_eur_per_t or 75.36, "import_year": import_year or 2026,
+                             "free_allocation_share": free_allocation_share or 0.0,
+                             "eur_per_cny": eur_per_cny or ""},
+                       grids=grids, grid_error=grid_error, grid_year=grid_year)
