@@ -94,6 +94,35 @@ def seed(sessions: sessionmaker[Session]) -> None:
         s.add(_record(a, fa, "value_added", "industrial value added", None, 10_000, "10^4 yuan"))
     jurisdictions.place(sessions, "PARK-A", organisation="ORG-A")
     jurisdictions.place(sessions, "PARK-B", organisation="ORG-B")
+    seed_cbam(sessions)
+    seed_battery(sessions)
+    seed_supply_chain(sessions)
+    seed_footprints(sessions)
+
+
+#: tenant B's CBAM installation (a pot line) and default-value table, so the tenancy matrix meets real objects
+B_CBAM_MODEL = """
+name: 乙电解 SECRET-B
+operator: 乙铝业 SECRET-B
+reporting_period: {start: 2023-01-01, end: 2023-12-31}
+processes:
+  - {id: pots, name: SECRET-B pot line, category: Unwrought aluminium, cn_codes: ["7601 10 00"],
+     system_boundary: electrolysis, activity_level: 1000 t,
+     electricity: [{amount: 14000 MWh, emission_factor: 0.5 t/MWh, source: SECRET-B grid}]}
+"""
+B_CBAM_DEFAULTS = ("cn_code,country,see_direct,see_indirect,route,source,confidence\n"
+                   "76011000,CN,9.9,,,SECRET-B table,low\n")
+
+
+def seed_cbam(sessions: sessionmaker[Session]) -> None:
+    from carbontrail.services import cbam
+    from carbontrail.services.tenancy import ROLE_PERMISSIONS, Access
+
+    with sessions() as s:
+        b_id = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-B"))
+    access_b = Access(b_id, "ORG-B", ROLE_PERMISSIONS["org_admin"])
+    cbam.save_installation(sessions, access_b, "B-CBAM", B_CBAM_MODEL.encode(), file_name="b.yaml", actor="seed")
+    cbam.add_defaults(sessions, access_b, "b-defaults", "1", B_CBAM_DEFAULTS.encode(), actor="seed")
 
 
 @cache
@@ -127,3 +156,87 @@ def world(sessions: sessionmaker[Session], tmp_path: Path) -> World:
     seed(sessions)
     tokens = make_users(sessions, app.state.context.key)
     return World(sessions, app, TestClient(app), tokens)
+
+
+#: tenant B's battery objects: a unit, a declaration (the first one stored: id 1) and a passport whose only
+#: restricted field (Annex XIII point 2) carries SECRET-B, so the public passport endpoints show none of B's secrets
+B_UNIT = "B0BPBAA6000001R3F0000009"
+B_PASSPORT = "urn:bpack:b0001"
+
+
+def seed_battery(sessions: sessionmaker[Session]) -> None:
+    from datetime import UTC, datetime
+
+    import yaml
+
+    from carbontrail.battery.document import parse_document
+    from carbontrail.services import battery_declarations, battery_passports, battery_units
+
+    battery_units.register_units(sessions, [B_UNIT], "ORG-B", datetime(2024, 3, 1, tzinfo=UTC))
+    doc = yaml.safe_load((Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text())
+    battery_declarations.save(sessions, "ORG-B", parse_document(doc))
+    battery_passports.create(sessions, "ORG-B", B_PASSPORT, model="CD-LFP-60", plant="CDCELL-01", submodels={
+        "materialComposition": {"batteryChemistry": {"shortName": "LFP", "clearName": "lithium iron phosphate"},
+                                "batteryMaterials": [{"batteryMaterialLocation": {"componentName": "cathode"},
+                                                      "batteryMaterialIdentifier": "7439-93-2",
+                                                      "batteryMaterialName": "SECRET-B lithium",
+                                                      "batteryMaterialMass": 4.2, "isCriticalRawMaterial": True}],
+                                "hazardousSubstances": []}})
+
+
+#: tenant B's supply chain: a connection to its supplier (with a request sent and a footprint received) and a
+#: footprint request in its own PACT inbox (the first one stored: id 1)
+B_SUPPLIER = "B-SUPPLIER"
+
+
+def seed_supply_chain(sessions: sessionmaker[Session]) -> None:
+    import json
+
+    from carbontrail.services import pact_requests
+    from carbontrail.store.models import OutboundRequest, ReceivedFootprint
+    from carbontrail.store.models.pact import PactInboundRequest
+
+    with transaction(sessions) as s:
+        b_id = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-B"))
+        pact_requests.add_connection(s, b_id, b"platform-test-key", supplier=B_SUPPLIER, name="SECRET-B supplier",
+                                     host_url="https://secret-b-supplier.example", client_id="SECRET-B-client",
+                                     client_secret="SECRET-B-secret", actor="seed")
+        conn_id = s.scalar(select(pact_requests.SupplierConnection.id)
+                           .where(pact_requests.SupplierConnection.organisation_id == b_id))
+        s.add(OutboundRequest(organisation_id=b_id, connection_id=conn_id, product_id="urn:secret-b:alumina",
+                              product_key="b-only-item", event_id="b-request-event", status="fulfilled"))
+        s.add(ReceivedFootprint(organisation_id=b_id, connection_id=conn_id,
+                                pf_id="b0b0b0b0-0000-4000-8000-000000000001", product_key="b-only-item",
+                                product_name="SECRET-B alumina", declared_unit="kg", pcf_excluding_biogenic=1.5,
+                                payload={"companyName": "SECRET-B"}))
+        s.add(PactInboundRequest(event_id="b-inbound", source="https://secret-b-customer.example/3/events", spec="3",
+                                 supplier_organisation_id=b_id, product_ids=json.dumps(["urn:secret-b:ingot"]),
+                                 comment="SECRET-B asks", status="pending"))
+
+
+#: tenant B's product model ("b-model", one product "b-only-product" whose names carry SECRET-B) and a supplier
+#: footprint, so the footprint endpoints of the tenancy matrix meet a real model
+B_PRODUCT_MODEL = {
+    "name": "SECRET-B model", "source": "SECRET-B",
+    "flows": [{"id": "b-only-product", "name": "SECRET-B ingot", "unit": "kg"},
+              {"id": "b-only-item", "name": "SECRET-B alumina", "unit": "kg"},
+              {"id": "co2", "name": "Carbon dioxide, fossil", "kind": "elementary", "unit": "kg",
+               "category": "air/unspecified"}],
+    "processes": [{"id": "b-smelting", "name": "SECRET-B smelting", "supplier": "ORG-B",
+                   "outputs": [{"flow": "b-only-product", "amount": 1}, {"flow": "co2", "amount": 1.5}],
+                   "inputs": [{"flow": "b-only-item", "amount": 1.9,
+                               "uncertainty": {"distribution": "lognormal", "gsd": 1.1}}]}],
+    "factors": [{"flow": "b-only-item", "fossil": 1.2, "source": "SECRET-B factor"}],
+}
+
+
+def seed_footprints(sessions: sessionmaker[Session]) -> None:
+    from carbontrail.services import footprints
+    from carbontrail.services.supplier_data import record_supplier_footprint
+
+    with transaction(sessions) as s:
+        b_id = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-B"))
+        footprints.import_document(s, b_id, B_PRODUCT_MODEL, key="b-model")
+        record_supplier_footprint(s, b_id, product_key="b-only-item", supplier="SECRET-B supplier",
+                                  fossil_kg_per_unit=1.1, biogenic_kg_per_unit=None, unit="kg", source="manual",
+                                  reference="SECRET-B-REF")

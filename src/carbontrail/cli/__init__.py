@@ -8,6 +8,10 @@ from carbontrail.cli import cbam, factors, template, users
 from carbontrail.cli.imports import import_command
 from carbontrail.cli.inventory import inventory_command
 from carbontrail.cli.setup import demo_app, init_command, serve_command
+from carbontrail.cli import footprint
+from carbontrail.cli import suppliers
+from carbontrail.cli import battery
+from carbontrail.cli import pact as pact_cli
 
 app = typer.Typer(
     name="carbontrail",
@@ -24,6 +28,10 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(template.app, name="template")
 app.add_typer(users.app, name="users")
 app.add_typer(cbam.app, name="cbam")
+app.add_typer(footprint.app, name="footprint")
+app.add_typer(suppliers.app, name="suppliers")
+app.add_typer(battery.app, name="battery")
+app.add_typer(pact_cli.app, name="pact")
 
 
 def main() -> None:

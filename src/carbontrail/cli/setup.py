@@ -54,6 +54,10 @@ def demo_load(
         for f in report["files"]:  # type: ignore[union-attr]
             console.print(f"{f['file']}: {f['rows']} rows, {f['inserted']} inserted, {f['updated']} updated, "
                           f"{f['unchanged']} unchanged")
+        pact = report.get("pact")
+        if isinstance(pact, dict) and pact.get("client_id"):
+            console.print(f"PACT API client for {pact['customer']}: id {pact['client_id']}  secret "
+                          f"{pact['client_secret']}  (serve with --tls; see examples/pact/README.md)")
         sign_in = report["sign_in"]
         console.print(f"sign in as one of {', '.join(sign_in['users'])}")  # type: ignore[index]
         console.print(f"password: {sign_in['password']}")  # type: ignore[index]

@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import InputError, Location
 from carbontrail.inventory.templates import IMPORT_ORDER
 from carbontrail.services import accounts, jurisdictions
+from carbontrail.services.demo_battery import load as load_battery_demo
+from carbontrail.services.demo_cbam import load_cbam_demo
+from carbontrail.services.footprints import load_demo_products
 from carbontrail.services.imports import describe, import_files
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Jurisdiction, Organisation, User
@@ -74,11 +77,19 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     if missing:
         raise InputError(f"the demo folder lacks {', '.join(missing)}", location=Location(file=str(folder)),
                          expected=", ".join(f"{n}.csv" for n in IMPORT_ORDER))
-    reports = import_files(sessions, files, progress=progress)
+    # scope 3 purchases and transport (categories 1 and 4) are activity rows of their own file
+    scope3 = folder / "activity-scope3.csv"
+    reports = import_files(sessions, [*files, *([scope3] if scope3.is_file() else [])], progress=progress)
     created_jurisdictions = _jurisdictions(sessions)
     created_users = _users(sessions)
-    return {"files": describe(reports), "jurisdictions_created": created_jurisdictions,
-            "users_created": created_users,
+    battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
+    cbam = load_cbam_demo(sessions, folder.parent / "cbam", demo_password())
+    products = load_demo_products(sessions, folder / "products")
+    from carbontrail.services.demo_pact import load_demo_pact  # it reads demo_password from here
+
+    pact = load_demo_pact(sessions)
+    return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
+            "users_created": created_users, "cbam": cbam, "products": products, "pact": pact,
             "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
                         f"'{DEFAULT_DEMO_PASSWORD}'"}}
 

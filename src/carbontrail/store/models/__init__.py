@@ -4,26 +4,40 @@ from carbontrail.store.models.base import Base
 from carbontrail.store.models.organisations import Facility, Jurisdiction, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
-from carbontrail.store.models.battery import BatteryDeposit, BatteryEvent, BatteryUnit
 from carbontrail.store.models.accounts import ApiClient, RoleGrant, User
 from carbontrail.store.models.audit import AuditEvent
+from carbontrail.store.models.products import ProductModel, SupplierFootprint
+from carbontrail.store.models.supply_chain import OutboundRequest, ReceivedFootprint, SupplierConnection
+from carbontrail.store.models.pact import (
+    PactCallbackCredential,
+    PactEvent,
+    PactFootprint,
+    PactFootprintKey,
+    PactGrant,
+    PactInboundRequest,
+    PactRule,
+    PactState,
+)
+from carbontrail.store.models.battery import (
+    BatteryDeclarationRecord,
+    BatteryDeposit,
+    BatteryEvent,
+    BatteryPassportGrant,
+    BatteryPassportRecord,
+    BatteryResidualBatch,
+    BatteryUnit,
+)
+from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
 
 __all__ = [
-    "ActivityRecord",
-    "ApiClient",
-    "AuditEvent",
-    "Base",
-    "BatteryDeposit",
-    "BatteryEvent",
-    "BatteryUnit",
-    "Facility",
-    "FactorDatasetRow",
-    "FactorRow",
-    "ImportBatch",
-    "Jurisdiction",
-    "Meter",
-    "Organisation",
-    "ReportingPeriod",
-    "RoleGrant",
+    "ActivityRecord", "ApiClient", "AuditEvent", "Base",
+    "BatteryDeclarationRecord", "BatteryDeposit", "BatteryEvent", "BatteryPassportGrant", "BatteryPassportRecord",
+    "BatteryResidualBatch", "BatteryUnit",
+    "CbamDefaultDataset", "CbamDefaultValue", "CbamInstallation", "CbamResult",
+    "Facility", "FactorDatasetRow", "FactorRow", "ImportBatch", "Jurisdiction", "Meter", "Organisation",
+    "OutboundRequest",
+    "PactCallbackCredential", "PactEvent", "PactFootprint", "PactFootprintKey", "PactGrant", "PactInboundRequest",
+    "PactRule", "PactState",
+    "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
 ]

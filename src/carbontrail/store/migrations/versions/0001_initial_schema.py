@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 19:52:18.514777
+Create Date: 2026-12-01 21:17:32.967578
 """
 
 from alembic import op
@@ -72,6 +72,11 @@ def upgrade() -> None:
     with op.batch_alter_table('jurisdiction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jurisdiction_parent_id'), ['parent_id'], unique=False)
 
+    op.create_table('pact_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_state'))
+    )
     op.create_table('api_client',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=False),
@@ -156,6 +161,55 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_user_id'), ['user_id'], unique=False)
 
+    op.create_table('battery_declaration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.String(length=200), nullable=False),
+    sa.Column('plant', sa.String(length=200), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('per_kwh', sa.Float(), nullable=False),
+    sa.Column('iso_per_kwh', sa.Float(), nullable=False),
+    sa.Column('performance_class', sa.String(length=8), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_battery_declaration_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_battery_declaration')),
+    sa.UniqueConstraint('organisation_id', 'model', 'plant', name=op.f('uq_battery_declaration_organisation_id'))
+    )
+    with op.batch_alter_table('battery_declaration', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_battery_declaration_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('battery_residual_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('units', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_battery_residual_batch_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_battery_residual_batch'))
+    )
+    with op.batch_alter_table('battery_residual_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_battery_residual_batch_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('cbam_default_dataset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('file_name', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_cbam_default_dataset_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cbam_default_dataset')),
+    sa.UniqueConstraint('organisation_id', 'name', 'version', name=op.f('uq_cbam_default_dataset_organisation_id'))
+    )
+    with op.batch_alter_table('cbam_default_dataset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cbam_default_dataset_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('facility',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -208,6 +262,122 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_import_batch_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_batch_sha256'), ['sha256'], unique=False)
 
+    op.create_table('pact_callback_credential',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('host', sa.String(length=300), nullable=False),
+    sa.Column('client_id', sa.String(length=200), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
+    sa.Column('ca_pem', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_pact_callback_credential_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_callback_credential')),
+    sa.UniqueConstraint('organisation_id', 'host', name=op.f('uq_pact_callback_credential_organisation_id'))
+    )
+    with op.batch_alter_table('pact_callback_credential', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_callback_credential_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('pact_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('event_type', sa.String(length=120), nullable=False),
+    sa.Column('event_id', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('outcome', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_pact_event_organisation_id_organisation'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_event'))
+    )
+    with op.batch_alter_table('pact_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_event_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('pact_footprint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pf_id', sa.String(length=36), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('product_key', sa.String(length=300), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('preceding_pf_ids', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status_comment', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('validity_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('validity_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('values_json', sa.Text(), nullable=False),
+    sa.Column('payload_v2', sa.Text(), nullable=False),
+    sa.Column('payload_v3', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_pact_footprint_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_footprint')),
+    sa.UniqueConstraint('pf_id', name=op.f('uq_pact_footprint_pf_id'))
+    )
+    with op.batch_alter_table('pact_footprint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_footprint_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pact_footprint_product_key'), ['product_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pact_footprint_status'), ['status'], unique=False)
+
+    op.create_table('pact_inbound_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('spec', sa.String(length=2), nullable=False),
+    sa.Column('supplier_organisation_id', sa.Integer(), nullable=True),
+    sa.Column('requester_organisation_id', sa.Integer(), nullable=True),
+    sa.Column('requester_client', sa.String(length=64), nullable=False),
+    sa.Column('product_ids', sa.Text(), nullable=False),
+    sa.Column('criteria', sa.Text(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('events_url', sa.String(length=500), nullable=False),
+    sa.Column('host_origin', sa.String(length=300), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('answered_pf_ids', sa.Text(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivery', sa.String(length=16), nullable=False),
+    sa.Column('delivery_note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['requester_organisation_id'], ['organisation.id'], name=op.f('fk_pact_inbound_request_requester_organisation_id_organisation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['supplier_organisation_id'], ['organisation.id'], name=op.f('fk_pact_inbound_request_supplier_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_inbound_request')),
+    sa.UniqueConstraint('source', 'event_id', 'supplier_organisation_id', name=op.f('uq_pact_inbound_request_source'))
+    )
+    with op.batch_alter_table('pact_inbound_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_inbound_request_requester_organisation_id'), ['requester_organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pact_inbound_request_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pact_inbound_request_supplier_organisation_id'), ['supplier_organisation_id'], unique=False)
+
+    op.create_table('pact_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('grant_on_request', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_pact_rule_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_rule')),
+    sa.UniqueConstraint('organisation_id', name=op.f('uq_pact_rule_organisation_id'))
+    )
+    op.create_table('product_model',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('source_format', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('process_count', sa.Integer(), nullable=False),
+    sa.Column('product_count', sa.Integer(), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_product_model_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_product_model')),
+    sa.UniqueConstraint('organisation_id', 'key', name=op.f('uq_product_model_organisation_id'))
+    )
+    with op.batch_alter_table('product_model', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_product_model_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('reporting_period',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -239,6 +409,107 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_role_grant_jurisdiction_id'), ['jurisdiction_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_user_id'), ['user_id'], unique=False)
+
+    op.create_table('supplier_connection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('supplier', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('host_url', sa.String(length=500), nullable=False),
+    sa.Column('client_id', sa.String(length=200), nullable=False),
+    sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('pact_version', sa.String(length=4), nullable=False),
+    sa.Column('ca_pem', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_supplier_connection_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier_connection')),
+    sa.UniqueConstraint('organisation_id', 'supplier', name=op.f('uq_supplier_connection_organisation_id'))
+    )
+    with op.batch_alter_table('supplier_connection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supplier_connection_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('supplier_footprint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('product_key', sa.String(length=200), nullable=False),
+    sa.Column('supplier', sa.String(length=200), nullable=False),
+    sa.Column('fossil_kg_per_unit', sa.Float(), nullable=False),
+    sa.Column('biogenic_kg_per_unit', sa.Float(), nullable=True),
+    sa.Column('unit', sa.String(length=32), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('reference', sa.String(length=200), nullable=False),
+    sa.Column('dqr_technological', sa.Integer(), nullable=True),
+    sa.Column('dqr_temporal', sa.Integer(), nullable=True),
+    sa.Column('dqr_geographical', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('geography', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_supplier_footprint_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier_footprint')),
+    sa.UniqueConstraint('organisation_id', 'product_key', 'supplier', 'reference', name=op.f('uq_supplier_footprint_organisation_id'))
+    )
+    with op.batch_alter_table('supplier_footprint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supplier_footprint_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supplier_footprint_product_key'), ['product_key'], unique=False)
+
+    op.create_table('battery_passport',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=200), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('declaration_id', sa.Integer(), nullable=True),
+    sa.Column('model', sa.String(length=200), nullable=False),
+    sa.Column('plant', sa.String(length=200), nullable=False),
+    sa.Column('unit_code', sa.String(length=24), nullable=True),
+    sa.Column('submodels', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['declaration_id'], ['battery_declaration.id'], name=op.f('fk_battery_passport_declaration_id_battery_declaration'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_battery_passport_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_battery_passport')),
+    sa.UniqueConstraint('identifier', name=op.f('uq_battery_passport_identifier'))
+    )
+    with op.batch_alter_table('battery_passport', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_battery_passport_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('cbam_default_value',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('cn_code', sa.String(length=8), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('see_direct', sa.Float(), nullable=False),
+    sa.Column('see_indirect', sa.Float(), nullable=True),
+    sa.Column('route', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('confidence', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['cbam_default_dataset.id'], name=op.f('fk_cbam_default_value_dataset_id_cbam_default_dataset'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cbam_default_value'))
+    )
+    with op.batch_alter_table('cbam_default_value', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cbam_default_value_dataset_id'), ['dataset_id'], unique=False)
+
+    op.create_table('cbam_installation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('facility_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('operator', sa.String(length=300), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('model', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('file_name', sa.String(length=300), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['facility_id'], ['facility.id'], name=op.f('fk_cbam_installation_facility_id_facility'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_cbam_installation_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cbam_installation')),
+    sa.UniqueConstraint('organisation_id', 'code', 'period_start', name=op.f('uq_cbam_installation_organisation_id'))
+    )
+    with op.batch_alter_table('cbam_installation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cbam_installation_facility_id'), ['facility_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cbam_installation_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('factor',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -273,6 +544,54 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('meter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meter_facility_id'), ['facility_id'], unique=False)
+
+    op.create_table('outbound_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.String(length=500), nullable=False),
+    sa.Column('product_key', sa.String(length=200), nullable=False),
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('footprints', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['supplier_connection.id'], name=op.f('fk_outbound_request_connection_id_supplier_connection'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_outbound_request_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbound_request')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_outbound_request_event_id'))
+    )
+    with op.batch_alter_table('outbound_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbound_request_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_request_organisation_id'), ['organisation_id'], unique=False)
+
+    op.create_table('pact_footprint_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('footprint_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['footprint_id'], ['pact_footprint.id'], name=op.f('fk_pact_footprint_key_footprint_id_pact_footprint'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_footprint_key'))
+    )
+    with op.batch_alter_table('pact_footprint_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_footprint_key_footprint_id'), ['footprint_id'], unique=False)
+        batch_op.create_index('ix_pact_footprint_key_kind_value', ['kind', 'value'], unique=False)
+
+    op.create_table('pact_grant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('footprint_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['footprint_id'], ['pact_footprint.id'], name=op.f('fk_pact_grant_footprint_id_pact_footprint'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_pact_grant_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_grant')),
+    sa.UniqueConstraint('footprint_id', 'organisation_id', name=op.f('uq_pact_grant_footprint_id'))
+    )
+    with op.batch_alter_table('pact_grant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_grant_footprint_id'), ['footprint_id'], unique=False)
+        batch_op.create_index('ix_pact_grant_org_footprint', ['organisation_id', 'footprint_id'], unique=False)
 
     op.create_table('activity_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -310,11 +629,84 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_activity_record_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_activity_record_period_start'), ['period_start'], unique=False)
 
+    op.create_table('battery_passport_grant',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('passport_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_battery_passport_grant_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['passport_id'], ['battery_passport.id'], name=op.f('fk_battery_passport_grant_passport_id_battery_passport'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_battery_passport_grant')),
+    sa.UniqueConstraint('passport_id', 'organisation_id', name=op.f('uq_battery_passport_grant_passport_id'))
+    )
+    with op.batch_alter_table('battery_passport_grant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_battery_passport_grant_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_battery_passport_grant_passport_id'), ['passport_id'], unique=False)
+
+    op.create_table('cbam_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('installation_id', sa.Integer(), nullable=False),
+    sa.Column('markup_year', sa.Integer(), nullable=False),
+    sa.Column('defaults_name', sa.String(length=200), nullable=False),
+    sa.Column('defaults_version', sa.String(length=64), nullable=False),
+    sa.Column('model_sha256', sa.String(length=64), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['installation_id'], ['cbam_installation.id'], name=op.f('fk_cbam_result_installation_id_cbam_installation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cbam_result')),
+    sa.UniqueConstraint('installation_id', 'markup_year', 'defaults_name', 'defaults_version', name=op.f('uq_cbam_result_installation_id'))
+    )
+    with op.batch_alter_table('cbam_result', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cbam_result_installation_id'), ['installation_id'], unique=False)
+
+    op.create_table('received_footprint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('pf_id', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.String(length=16), nullable=False),
+    sa.Column('spec_version', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('product_key', sa.String(length=200), nullable=False),
+    sa.Column('product_name', sa.String(length=500), nullable=False),
+    sa.Column('declared_unit', sa.String(length=32), nullable=False),
+    sa.Column('pcf_excluding_biogenic', sa.Float(), nullable=False),
+    sa.Column('pcf_including_biogenic', sa.Float(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('supplier_footprint_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['supplier_connection.id'], name=op.f('fk_received_footprint_connection_id_supplier_connection'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_received_footprint_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['request_id'], ['outbound_request.id'], name=op.f('fk_received_footprint_request_id_outbound_request'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_received_footprint')),
+    sa.UniqueConstraint('organisation_id', 'connection_id', 'pf_id', name=op.f('uq_received_footprint_organisation_id'))
+    )
+    with op.batch_alter_table('received_footprint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_received_footprint_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_received_footprint_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_received_footprint_request_id'), ['request_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('received_footprint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_received_footprint_request_id'))
+        batch_op.drop_index(batch_op.f('ix_received_footprint_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_received_footprint_connection_id'))
+
+    op.drop_table('received_footprint')
+    with op.batch_alter_table('cbam_result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cbam_result_installation_id'))
+
+    op.drop_table('cbam_result')
+    with op.batch_alter_table('battery_passport_grant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_battery_passport_grant_passport_id'))
+        batch_op.drop_index(batch_op.f('ix_battery_passport_grant_organisation_id'))
+
+    op.drop_table('battery_passport_grant')
     with op.batch_alter_table('activity_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_activity_record_period_start'))
         batch_op.drop_index(batch_op.f('ix_activity_record_organisation_id'))
@@ -324,6 +716,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_activity_record_facility_id'))
 
     op.drop_table('activity_record')
+    with op.batch_alter_table('pact_grant', schema=None) as batch_op:
+        batch_op.drop_index('ix_pact_grant_org_footprint')
+        batch_op.drop_index(batch_op.f('ix_pact_grant_footprint_id'))
+
+    op.drop_table('pact_grant')
+    with op.batch_alter_table('pact_footprint_key', schema=None) as batch_op:
+        batch_op.drop_index('ix_pact_footprint_key_kind_value')
+        batch_op.drop_index(batch_op.f('ix_pact_footprint_key_footprint_id'))
+
+    op.drop_table('pact_footprint_key')
+    with op.batch_alter_table('outbound_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_request_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_request_connection_id'))
+
+    op.drop_table('outbound_request')
     with op.batch_alter_table('meter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meter_facility_id'))
 
@@ -333,6 +740,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_factor_activity'))
 
     op.drop_table('factor')
+    with op.batch_alter_table('cbam_installation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cbam_installation_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_cbam_installation_facility_id'))
+
+    op.drop_table('cbam_installation')
+    with op.batch_alter_table('cbam_default_value', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cbam_default_value_dataset_id'))
+
+    op.drop_table('cbam_default_value')
+    with op.batch_alter_table('battery_passport', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_battery_passport_organisation_id'))
+
+    op.drop_table('battery_passport')
+    with op.batch_alter_table('supplier_footprint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_footprint_product_key'))
+        batch_op.drop_index(batch_op.f('ix_supplier_footprint_organisation_id'))
+
+    op.drop_table('supplier_footprint')
+    with op.batch_alter_table('supplier_connection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_connection_organisation_id'))
+
+    op.drop_table('supplier_connection')
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grant_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_grant_organisation_id'))
@@ -343,6 +772,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reporting_period_organisation_id'))
 
     op.drop_table('reporting_period')
+    with op.batch_alter_table('product_model', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_product_model_organisation_id'))
+
+    op.drop_table('product_model')
+    op.drop_table('pact_rule')
+    with op.batch_alter_table('pact_inbound_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pact_inbound_request_supplier_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_pact_inbound_request_status'))
+        batch_op.drop_index(batch_op.f('ix_pact_inbound_request_requester_organisation_id'))
+
+    op.drop_table('pact_inbound_request')
+    with op.batch_alter_table('pact_footprint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pact_footprint_status'))
+        batch_op.drop_index(batch_op.f('ix_pact_footprint_product_key'))
+        batch_op.drop_index(batch_op.f('ix_pact_footprint_organisation_id'))
+
+    op.drop_table('pact_footprint')
+    with op.batch_alter_table('pact_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pact_event_organisation_id'))
+
+    op.drop_table('pact_event')
+    with op.batch_alter_table('pact_callback_credential', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pact_callback_credential_organisation_id'))
+
+    op.drop_table('pact_callback_credential')
     with op.batch_alter_table('import_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_batch_sha256'))
         batch_op.drop_index(batch_op.f('ix_import_batch_organisation_id'))
@@ -357,6 +811,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_facility_jurisdiction_id'))
 
     op.drop_table('facility')
+    with op.batch_alter_table('cbam_default_dataset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cbam_default_dataset_organisation_id'))
+
+    op.drop_table('cbam_default_dataset')
+    with op.batch_alter_table('battery_residual_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_battery_residual_batch_organisation_id'))
+
+    op.drop_table('battery_residual_batch')
+    with op.batch_alter_table('battery_declaration', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_battery_declaration_organisation_id'))
+
+    op.drop_table('battery_declaration')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_organisation_id'))
@@ -376,6 +842,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_client_user_id'))
 
     op.drop_table('api_client')
+    op.drop_table('pact_state')
     with op.batch_alter_table('jurisdiction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jurisdiction_parent_id'))
 
