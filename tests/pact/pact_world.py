@@ -34,7 +34,7 @@ from starlette.routing import Route
 from carbontrail.api.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, pact_host
+from carbontrail.services import accounts, pact_host, pact_inbox
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation
@@ -136,7 +136,7 @@ class PactWorld:
         return {"Authorization": f"Bearer {self.token(who)}"}
 
     def event(self, major: str, kind: str, data: dict[str, Any], source: str | None = None) -> dict[str, Any]:
-        return {"type": pact_host.EVENT_TYPES[major][kind], "specversion": "1.0", "id": str(uuid.uuid4()),
+        return {"type": pact_inbox.EVENT_TYPES[major][kind], "specversion": "1.0", "id": str(uuid.uuid4()),
                 "source": source if source is not None else f"{self.requester.url}/{major}/events",
                 "time": "2026-01-01T00:00:00Z", "data": data}
 
@@ -235,9 +235,9 @@ def world(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     requester.url = f"https://127.0.0.1:{requester_port}"
     key = app.state.context.key
     # the host's own credentials at the requester (answers no supplier gives), and SUP's own
-    pact_host.set_callback_credentials(sessions, None, None, key, host=requester.url, client_id=requester.client_id,
+    pact_inbox.set_callback_credentials(sessions, None, None, key, host=requester.url, client_id=requester.client_id,
                                        client_secret=requester.client_secret, ca_pem=cert.read_text())
-    pact_host.set_callback_credentials(sessions, None, "SUP", key, host=requester.url,
+    pact_inbox.set_callback_credentials(sessions, None, "SUP", key, host=requester.url,
                                        client_id=requester.client_id, client_secret=requester.client_secret,
                                        ca_pem=cert.read_text())
     with ServerThread(app, host_port, cert, cert_key), ServerThread(app, plain_port), \

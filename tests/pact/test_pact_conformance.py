@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 
 from carbontrail.formats.pact import _rfc3339
-from carbontrail.services import pact_host
+from carbontrail.services import pact_host, pact_inbox
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 from pact_world import PactWorld
@@ -202,7 +202,7 @@ def test_request_fulfilled_by_rule(world: PactWorld, major: str) -> None:
     with world.sessions() as s:
         sup = s.scalar(select(Organisation.id).where(Organisation.code == "SUP"))
     with transaction(world.sessions) as s:
-        pact_host.set_rule_in(s, sup, "auto")
+        pact_inbox.set_rule_in(s, sup, "auto")
     try:
         event = world.event(major, "created", _request(major, "urn:pact:sup.example:product:LFP-A"))
         r = _post(world, major, event)
@@ -210,8 +210,8 @@ def test_request_fulfilled_by_rule(world: PactWorld, major: str) -> None:
         answer = world.requester.wait_for(event["id"])
     finally:
         with transaction(world.sessions) as s:
-            pact_host.set_rule_in(s, sup, "manual")
-    assert answer["type"] == pact_host.EVENT_TYPES[major]["fulfilled"]
+            pact_inbox.set_rule_in(s, sup, "manual")
+    assert answer["type"] == pact_inbox.EVENT_TYPES[major]["fulfilled"]
     conforms(major, answer, "#/components/schemas/RequestFulfilledEvent")
     assert [pf["id"] for pf in answer["data"]["pfs"]] == [world.pf["a2"]]
     assert answer["source"].startswith(world.base) and answer["source"].endswith(f"/{major}/events")
@@ -225,21 +225,21 @@ def test_request_decided_by_supplier(world: PactWorld, major: str) -> None:
     rejected = world.event(major, "created", _request(major, "urn:pact:sup.example:product:lfp-b"))
     for event in (accepted, rejected):
         assert _post(world, major, event).status_code == 200
-    pending = {i.product_ids[0]: i for i in pact_host.inbox(world.sessions, None, "SUP", "pending")}
+    pending = {i.product_ids[0]: i for i in pact_inbox.inbox(world.sessions, None, "SUP", "pending")}
     assert set(pending) >= {"urn:pact:sup.example:product:lfp-secret", "urn:pact:sup.example:product:lfp-b"}
     one = pending["urn:pact:sup.example:product:lfp-secret"]
     two = pending["urn:pact:sup.example:product:lfp-b"]
     assert one.requester == "CUST" and one.events_url == f"{world.requester.url}/{major}/events"
-    done = pact_host.decide(world.sessions, None, "SUP", one.id, accept=True, key=world.key)
+    done = pact_inbox.decide(world.sessions, None, "SUP", one.id, accept=True, key=world.key)
     assert done.status == "fulfilled" and done.delivery == "sent", done.delivery_note
-    pact_host.decide(world.sessions, None, "SUP", two.id, accept=False, reason="lfp-b is discontinued",
+    pact_inbox.decide(world.sessions, None, "SUP", two.id, accept=False, reason="lfp-b is discontinued",
                      key=world.key)
     fulfilled = world.requester.wait_for(accepted["id"])
     conforms(major, fulfilled, "#/components/schemas/RequestFulfilledEvent")
     assert [pf["id"] for pf in fulfilled["data"]["pfs"]] == [world.pf["secret"]]
     answer = world.requester.wait_for(rejected["id"])
     conforms(major, answer, "#/components/schemas/RequestRejectedEvent")
-    assert answer["type"] == pact_host.EVENT_TYPES[major]["rejected"]
+    assert answer["type"] == pact_inbox.EVENT_TYPES[major]["rejected"]
     assert answer["data"]["error"]["message"] == "lfp-b is discontinued"
     # fulfilling granted the footprint: CUST's client can now fetch it (and the grant test's view stays true
     # for OTHER, which asked nothing)

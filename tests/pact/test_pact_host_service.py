@@ -16,7 +16,7 @@ from carbontrail.errors import Conflict, InputError, NotFound, PermissionDenied
 from carbontrail.formats import pact
 from carbontrail.lca.footprint import all_footprints, footprint, prepare
 from carbontrail.lca.matrices import build_system
-from carbontrail.services import accounts, pact_host
+from carbontrail.services import accounts, pact_host, pact_inbox
 from carbontrail.services.accounts import principal_of
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation, User
@@ -88,10 +88,10 @@ def test_who_may_publish(orgs: sessionmaker[Session]) -> None:
 
 
 def _request(orgs: sessionmaker[Session], product: str, event_id: str = "e-1") -> list[int]:
-    event = {"type": pact_host.EVENT_TYPES["3"]["created"], "specversion": "1.0", "id": event_id,
+    event = {"type": pact_inbox.EVENT_TYPES["3"]["created"], "specversion": "1.0", "id": event_id,
              "source": "https://cust.example/3/events", "time": "2026-01-01T00:00:00Z",
              "data": {"productId": [f"urn:pact:sup.example:product:{product}"]}}
-    return pact_host.receive_request(orgs, who(orgs, "cust@cust.example"), event, "3",
+    return pact_inbox.receive_request(orgs, who(orgs, "cust@cust.example"), event, "3",
                                      own_origin="https://sup-host.example")
 
 
@@ -100,16 +100,16 @@ def test_requests_are_answered_once_and_with_reasons(orgs: sessionmaker[Session]
     pact_host.publish(orgs, me, "SUP", values("lfp-a", "9.0"))
     assert _request(orgs, "lfp-a") == []  # manual: nothing to deliver yet
     assert _request(orgs, "lfp-a") == []  # the same event again is recorded once
-    [pending] = pact_host.inbox(orgs, me, "SUP", "pending")
+    [pending] = pact_inbox.inbox(orgs, me, "SUP", "pending")
     assert pending.requester == "CUST" and pending.events_url == "https://cust.example/3/events"
     with pytest.raises(InputError):
-        pact_host.decide(orgs, me, "SUP", pending.id, accept=False, reason="  ")
-    done = pact_host.decide(orgs, me, "SUP", pending.id, accept=True)  # no key: recorded, not delivered
+        pact_inbox.decide(orgs, me, "SUP", pending.id, accept=False, reason="  ")
+    done = pact_inbox.decide(orgs, me, "SUP", pending.id, accept=True)  # no key: recorded, not delivered
     assert done.status == "fulfilled" and len(done.answered_pf_ids) == 1 and done.delivery == ""
     with pytest.raises(Conflict):
-        pact_host.decide(orgs, me, "SUP", pending.id, accept=False, reason="changed my mind")
+        pact_inbox.decide(orgs, me, "SUP", pending.id, accept=False, reason="changed my mind")
     with pytest.raises(NotFound):
-        pact_host.decide(orgs, who(orgs, "manager@other.example"), "OTHER", pending.id, accept=True)
+        pact_inbox.decide(orgs, who(orgs, "manager@other.example"), "OTHER", pending.id, accept=True)
     # answered: the footprint is now granted to the requester
     with orgs() as s:
         cust = s.scalar(select(Organisation.id).where(Organisation.code == "CUST"))
@@ -121,8 +121,8 @@ def test_unknown_product_is_rejected_at_once(orgs: sessionmaker[Session]) -> Non
     with orgs() as s:
         row = s.get(PactInboundRequest, ready[0])
         assert row is not None and row.status == "rejected" and row.supplier_organisation_id is None
-        event = pact_host.answer_event(row, [], "https://sup-host.example")
-    assert event["type"] == pact_host.EVENT_TYPES["3"]["rejected"] and event["data"]["error"]["code"] == "NotFound"
+        event = pact_inbox.answer_event(row, [], "https://sup-host.example")
+    assert event["type"] == pact_inbox.EVENT_TYPES["3"]["rejected"] and event["data"]["error"]["code"] == "NotFound"
     assert event["data"]["requestEventId"] == "e-1" and event["source"] == "https://sup-host.example/3/events"
     assert pact.problems(event, "3", "RequestRejectedEvent") == []
 
@@ -134,9 +134,9 @@ def test_automatic_rule(orgs: sessionmaker[Session], grant_on_request: bool, gra
     pf = pact_host.publish(orgs, me, "SUP", values("lfp-a", "9.0"))
     if granted:
         pact_host.grant(orgs, me, "SUP", pf.pf_id, "CUST")
-    pact_host.set_rule(orgs, me, "SUP", "auto", grant_on_request=grant_on_request)
+    pact_inbox.set_rule(orgs, me, "SUP", "auto", grant_on_request=grant_on_request)
     [rid] = _request(orgs, "lfp-a")
-    answer = pact_host.inbox_item(orgs, rid)
+    answer = pact_inbox.inbox_item(orgs, rid)
     assert answer.status == expected
     assert answer.answered_pf_ids == ((pf.pf_id,) if expected == "fulfilled" else ())
 
@@ -145,8 +145,8 @@ def test_delivery_without_credentials_is_recorded_not_raised(orgs: sessionmaker[
     me = who(orgs, "manager@sup.example")
     pact_host.publish(orgs, me, "SUP", values("lfp-a", "9.0"))
     _request(orgs, "lfp-a")
-    [pending] = pact_host.inbox(orgs, me, "SUP")
-    done = pact_host.decide(orgs, me, "SUP", pending.id, accept=False, reason="not sold in Europe", key=b"k" * 32)
+    [pending] = pact_inbox.inbox(orgs, me, "SUP")
+    done = pact_inbox.decide(orgs, me, "SUP", pending.id, accept=False, reason="not sold in Europe", key=b"k" * 32)
     assert done.status == "rejected" and done.delivery == "failed"
     assert "no client credentials for https://cust.example" in done.delivery_note
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.api.app import create_app
 from carbontrail.config import Settings
-from carbontrail.services import accounts, footprints, pact_host
+from carbontrail.services import accounts, footprints, pact_inbox
 from carbontrail.services import pact_requests as pr
 from carbontrail.services.accounts import access_token, principal_of, sign_token
 from carbontrail.services.supplier_data import record_supplier_footprint
@@ -180,6 +180,6 @@ def test_pages_and_inbox_decision(app_client: tuple[TestClient, dict[str, str], 
     r = client.post(f"/org/CELL/pact/inbox/{rid}", data={"decision": "reject", "reason": "not our product",
                                                          "csrf_token": "csrf-t"}, follow_redirects=False)
     assert r.status_code == 303
-    (item,) = pact_host.inbox(sessions, None, "CELL")
+    (item,) = pact_inbox.inbox(sessions, None, "CELL")
     assert (item.status, item.reason, item.delivery) == ("rejected", "not our product", "failed")
     assert client.get("/suppliers").status_code == 200

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.api.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, footprints, pact_host
+from carbontrail.services import accounts, footprints, pact_host, pact_inbox
 from carbontrail.services import pact_requests as pr
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
@@ -99,15 +99,15 @@ def _set_up(supplier: Instance, cell: Instance) -> None:
         reference_start=datetime(2025, 1, 1, tzinfo=UTC), reference_end=datetime(2026, 1, 1, tzinfo=UTC),
         geography="CN-SC", dqr=pact.DataQuality(Decimal(1), Decimal(1), Decimal(2)))
     pact_host.publish(supplier.sessions, None, "SH-LFP", values)
-    pact_host.set_rule(supplier.sessions, None, "SH-LFP", "auto")
+    pact_inbox.set_rule(supplier.sessions, None, "SH-LFP", "auto")
     # the cell maker's instance: its tenant, a client for the supplier's callbacks, its model, the connection
     cell_org = _org(cell.sessions, "CD-CELL", "成都电芯")
     lfp_client = _client_for(cell.sessions, "pact@sh-lfp.example", "supplier", "CD-CELL")
-    pact_host.set_callback_credentials(supplier.sessions, None, "SH-LFP", supplier.key, host=cell.url,
+    pact_inbox.set_callback_credentials(supplier.sessions, None, "SH-LFP", supplier.key, host=cell.url,
                                        client_id=lfp_client[0], client_secret=lfp_client[1],
                                        ca_pem=cell.cert.read_text())
     # a request no supplier on the host can answer is rejected by the host itself, with host-wide credentials
-    pact_host.set_callback_credentials(supplier.sessions, None, None, supplier.key, host=cell.url,
+    pact_inbox.set_callback_credentials(supplier.sessions, None, None, supplier.key, host=cell.url,
                                        client_id=lfp_client[0], client_secret=lfp_client[1],
                                        ca_pem=cell.cert.read_text())
     with transaction(cell.sessions) as s:
@@ -155,7 +155,7 @@ def test_requested_footprint_arrives_and_moves_the_cell_footprint(pair: tuple[In
         (got,) = pr.received(s, org)
         assert got.pcf_excluding_biogenic == pytest.approx(8.6) and got.unit == "kg"
     # the supplier's side: the request was answered and the footprint is now granted to the cell maker
-    (inbound,) = pact_host.inbox(supplier.sessions, None, "SH-LFP")
+    (inbound,) = pact_inbox.inbox(supplier.sessions, None, "SH-LFP")
     assert (inbound.status, inbound.delivery, inbound.requester) == ("fulfilled", "sent", "CD-CELL")
     (published,) = pact_host.outbox(supplier.sessions, None, "SH-LFP")
     assert published.grantees == ("CD-CELL",)

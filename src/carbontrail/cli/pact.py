@@ -128,10 +128,10 @@ def requests_command(org: Org,
                      status: Annotated[str | None, typer.Option(help="pending, fulfilled or rejected.")] = None,
                      as_json: JsonOption = False) -> None:
     """The footprint requests customers sent the organisation (its inbox), newest first."""
-    from carbontrail.services import pact_host
+    from carbontrail.services import pact_inbox
 
     with user_errors(as_json):
-        rows = pact_host.inbox(_sessions(), None, org, status)
+        rows = pact_inbox.inbox(_sessions(), None, org, status)
         if as_json:
             print_json(rows)
             return
@@ -153,10 +153,10 @@ def decide_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a pending request; the answer is posted to the customer's events endpoint at once."""
-    from carbontrail.services import pact_host
+    from carbontrail.services import pact_inbox
 
     with user_errors(as_json):
-        done = pact_host.decide(_sessions(), None, org, request_id, accept=accept, reason=reason,
+        done = pact_inbox.decide(_sessions(), None, org, request_id, accept=accept, reason=reason,
                                 pf_ids=pf_id or (), key=_key())
         if as_json:
             print_json(done)
@@ -172,10 +172,10 @@ def rule_command(org: Org, mode: Annotated[str, typer.Argument(help="manual or a
                                                      "already granted to it.")] = True,
                  as_json: JsonOption = False) -> None:
     """How the organisation answers footprint requests: by hand (manual) or automatically (auto)."""
-    from carbontrail.services import pact_host
+    from carbontrail.services import pact_inbox
 
     with user_errors(as_json):
-        pact_host.set_rule(_sessions(), None, org, mode, grant_on_request=grant)
+        pact_inbox.set_rule(_sessions(), None, org, mode, grant_on_request=grant)
         if as_json:
             print_json({"organisation": org, "mode": mode, "grant_on_request": grant})
         else:
@@ -193,11 +193,11 @@ def credentials_command(
     as_json: JsonOption = False,
 ) -> None:
     """Store credentials for posting answers to a customer's PACT host (the secret is kept encrypted)."""
-    from carbontrail.services import pact_host
+    from carbontrail.services import pact_inbox
 
     with user_errors(as_json):
         pem = ca.read_text(encoding="utf-8") if ca else ""
-        origin = pact_host.set_callback_credentials(_sessions(), None, org, _key(), host=host, client_id=client_id,
+        origin = pact_inbox.set_callback_credentials(_sessions(), None, org, _key(), host=host, client_id=client_id,
                                                     client_secret=client_secret, ca_pem=pem)
         if as_json:
             print_json({"host": origin, "organisation": org, "client_id": client_id})

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.formats import pact
-from carbontrail.services import accounts, pact_host
+from carbontrail.services import accounts, pact_host, pact_inbox
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ApiClient, Organisation, User
 from carbontrail.store.models.pact import PactFootprint
@@ -89,7 +89,7 @@ def load_demo_pact(sessions: sessionmaker[Session]) -> dict[str, object]:
                 unit="kilowatt hour", mass=Decimal("6.0"), year=2024, share="40",
                 classification="urn:pact:cpc:46420"), actor="demo")
             pact_host.grant_in(s, row.id, ids[CUSTOMER])
-        pact_host.set_rule_in(s, ids["SH-LFP"], "auto")
+        pact_inbox.set_rule_in(s, ids["SH-LFP"], "auto")
     secret = demo_client_secret()
     _client(sessions, secret)
     return {"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": secret,

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.api.deps import AppContext
 from carbontrail.api.routers.supply_chain import supplier_rows
 from carbontrail.errors import CarbontrailError
-from carbontrail.services import pact_host, tenancy
+from carbontrail.services import pact_host, pact_inbox, tenancy
 from carbontrail.services import pact_requests as pr
 from carbontrail.store.db import transaction
 from carbontrail.web.page import Page, login_redirect, require_access
@@ -154,7 +154,7 @@ def _pact_page(page: Page, code: str, status: int = 200, failed: str | None = No
     with page.ctx.sessions() as s:
         profile = tenancy.profile(s, access)
     published = pact_host.outbox(page.ctx.sessions, page.principal, code)
-    inbox = pact_host.inbox(page.ctx.sessions, page.principal, code)
+    inbox = pact_inbox.inbox(page.ctx.sessions, page.principal, code)
     may_answer = all(access.allows(p) for p in pact_host.PUBLISH)
     return page.render("supply_chain_pact.html", status=status, org=profile, published=published, inbox=inbox,
                        may_answer=may_answer, failed=failed)
@@ -184,7 +184,7 @@ def decide(code: str, request_id: int, request: Request, ctx: AppContext, decisi
     except CarbontrailError as exc:
         return page.error(exc)
     try:
-        pact_host.decide(ctx.sessions, page.principal, code, request_id, accept=decision == "accept",
+        pact_inbox.decide(ctx.sessions, page.principal, code, request_id, accept=decision == "accept",
                          reason=reason, key=ctx.key)
     except CarbontrailError as exc:
         try:

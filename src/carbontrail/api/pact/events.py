@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from carbontrail.api.pact.common import PactProblem, bearer_principal, context, pact_route
 from carbontrail.formats import pact
-from carbontrail.services import pact_host
+from carbontrail.services import pact_host, pact_inbox
 
 router = APIRouter()
 _SCHEMAS = {"published": "PublishedEvent", "created": "RequestCreatedEvent", "fulfilled": "RequestFulfilledEvent",
@@ -20,7 +20,7 @@ _SCHEMAS = {"published": "PublishedEvent", "created": "RequestCreatedEvent", "fu
 
 
 def _kind(event: dict[str, Any], major: str) -> str:
-    for kind, name in pact_host.EVENT_TYPES[major].items():
+    for kind, name in pact_inbox.EVENT_TYPES[major].items():
         if event.get("type") == name:
             return kind
     raise PactProblem(400, "BadRequest", f"'{event.get('type')}' is not a PACT v{pact.SPEC_VERSIONS[major]} "
@@ -47,9 +47,9 @@ def _handle(request: Request, background: BackgroundTasks, event: dict[str, Any]
     ctx = context(request)
     if kind == "created":
         origin = str(request.base_url).rstrip("/")
-        ready = pact_host.receive_request(ctx.sessions, principal, event, major, own_origin=origin)
+        ready = pact_inbox.receive_request(ctx.sessions, principal, event, major, own_origin=origin)
         if ready:
-            background.add_task(pact_host.deliver_all, ctx.sessions, ctx.key, ready, origin)
+            background.add_task(pact_inbox.deliver_all, ctx.sessions, ctx.key, ready, origin)
     elif kind in ("fulfilled", "rejected"):
         organisations = pact_host.member_organisations(principal)
         if not organisations:
@@ -57,10 +57,10 @@ def _handle(request: Request, background: BackgroundTasks, event: dict[str, Any]
         # the customer's side (helper module of the supply-chain area) takes the answer
         from carbontrail.services import pact_requests
 
-        pact_host.log_event(ctx.sessions, principal, event, kind)
+        pact_inbox.log_event(ctx.sessions, principal, event, kind)
         pact_requests.on_answer(ctx.sessions, organisations[0], event)
     else:
-        pact_host.log_event(ctx.sessions, principal, event, "published")
+        pact_inbox.log_event(ctx.sessions, principal, event, "published")
     if major == "2":
         return JSONResponse({"code": "OK", "message": "event accepted"})
     return Response(status_code=200)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.api.errors import ERROR_RESPONSES
-from carbontrail.services import pact_host
+from carbontrail.services import pact_host, pact_inbox
 from carbontrail.services import pact_requests as pr
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
@@ -228,7 +228,7 @@ def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
                        suppliers=[_line(c) for c in cov.lines])
 
 
-# -- the supplier's side (records kept by the PACT host, services/pact_host.py) ----------------------------------
+# -- the supplier's side (services/pact_host.py, services/pact_inbox.py) ----------------------------------
 
 
 def _dec(value: Decimal) -> str:
@@ -245,7 +245,7 @@ def outbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list
             for p in pact_host.outbox(ctx.sessions, principal, access.code)]
 
 
-def _inbound(i: pact_host.Inbound) -> InboundOut:
+def _inbound(i: pact_inbox.Inbound) -> InboundOut:
     return InboundOut(id=i.id, requester=i.requester, product_ids=list(i.product_ids), comment=i.comment,
                       status=i.status, reason=i.reason, answered_pf_ids=list(i.answered_pf_ids), delivery=i.delivery,
                       delivery_note=i.delivery_note, created=i.created)
@@ -254,7 +254,7 @@ def _inbound(i: pact_host.Inbound) -> InboundOut:
 @router.get("/{code}/pact/inbox", response_model=list[InboundOut])
 def inbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[InboundOut]:
     """Footprint requests customers sent this organisation, newest first."""
-    return [_inbound(i) for i in pact_host.inbox(ctx.sessions, principal, access.code)]
+    return [_inbound(i) for i in pact_inbox.inbox(ctx.sessions, principal, access.code)]
 
 
 @router.post("/{code}/pact/inbox/{request_id}/accept", response_model=InboundOut)
@@ -262,7 +262,7 @@ def accept_request(request_id: int, body: AcceptIn, access: Writer, ctx: AppCont
                    principal: CurrentPrincipal) -> InboundOut:
     """Fulfil a pending request (with the footprints named, else the Active ones matching it); the answer is
     sent to the customer's events endpoint at once."""
-    return _inbound(pact_host.decide(ctx.sessions, principal, access.code, request_id, accept=True,
+    return _inbound(pact_inbox.decide(ctx.sessions, principal, access.code, request_id, accept=True,
                                      pf_ids=body.pf_ids, key=ctx.key))
 
 
@@ -270,5 +270,5 @@ def accept_request(request_id: int, body: AcceptIn, access: Writer, ctx: AppCont
 def reject_request(request_id: int, body: RejectIn, access: Writer, ctx: AppContext,
                    principal: CurrentPrincipal) -> InboundOut:
     """Reject a pending request with a reason the customer will see."""
-    return _inbound(pact_host.decide(ctx.sessions, principal, access.code, request_id, accept=False,
+    return _inbound(pact_inbox.decide(ctx.sessions, principal, access.code, request_id, accept=False,
                                      reason=body.reason, key=ctx.key))
