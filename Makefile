@@ -8,10 +8,12 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install postgres system-packages clean
+.PHONY: run test bench install postgres system-packages font-packages clean
 
-# Debian packages: chromium (browser tests), a CJK font (Chinese PDFs), poppler-utils (PDF checks), wrk (API bench).
-DEBIAN_PACKAGES := chromium fonts-wqy-zenhei poppler-utils wrk
+# Debian packages: a CJK font (Chinese PDFs) for every use; for tests and benchmarks also chromium (browser tests),
+# poppler-utils (PDF checks) and wrk (API load).
+RUN_PACKAGES := fonts-wqy-zenhei
+DEBIAN_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +30,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 ## make run: install, create the SQLite database under var/, load the demo data, serve.
-run: $(STAMP)
+run: $(STAMP) font-packages
 	$(BIN)/carbontrail init
 	$(BIN)/carbontrail demo load
 	$(BIN)/carbontrail serve --host $(HOST) --port $(PORT)
@@ -39,6 +41,9 @@ postgres:
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
 
 ## Install the Debian packages that are missing (needs root or sudo; a no-op when all are present).
+font-packages:
+	@$(MAKE) --no-print-directory system-packages DEBIAN_PACKAGES="$(RUN_PACKAGES)"
+
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
