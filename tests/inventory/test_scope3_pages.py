@@ -83,3 +83,31 @@ def test_pdf_report_shows_scope3(world: World, tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
     assert "Scope 3 category 4" in text and "20.55" in text
+
+
+def test_api_inventory_follows_a_newly_received_supplier_footprint(world: World) -> None:
+    """The API keeps computed inventories while the tenant's inputs are unchanged; a supplier footprint arriving
+    (e.g. over PACT) is such an input. ORG-A buys 10 t of 'lfp-cathode' from SUP with no fallback factor:
+    the inventory is refused until SUP's 12 kg CO2e/kg is on file, then scope 3 = 10,000 kg × 12 = 120 t; a revised
+    11 kg/kg gives 110 t on the very next request."""
+    from carbontrail.services.supplier_data import record_supplier_footprint
+
+    with transaction(world.sessions) as s:
+        org = s.scalars(select(Organisation).where(Organisation.code == "ORG-A")).one()
+        fac = s.scalars(select(Facility).where(Facility.organisation_id == org.id)).first()
+        s.add(ActivityRecord(record_key=hashlib.sha1(b"scope3-cache-test").hexdigest(), organisation_id=org.id,
+                             facility_id=fac.id, kind="purchased_goods", item="lfp-cathode", category="",
+                             supplier="SUP", period_start=date(2023, 1, 1), period_end=date(2023, 12, 31),
+                             quantity=10, unit="t", source="cache test"))
+        org_id = org.id
+    url = "/api/organisations/ORG-A/inventory?period=2023"
+    refused = world.client.get(url, headers=world.auth("org_admin"))
+    assert refused.status_code == 422 and "lfp-cathode" in refused.text
+    for value, expected in ((12.0, 120.0), (11.0, 110.0)):
+        with transaction(world.sessions) as s:
+            record_supplier_footprint(s, org_id, product_key="lfp-cathode", supplier="SUP", fossil_kg_per_unit=value,
+                                      biogenic_kg_per_unit=None, unit="kg", source="pact:test", reference="pf-1")
+        body = world.client.get(url, headers=world.auth("org_admin")).json()
+        assert body["scope3_t_co2e"] == pytest.approx(expected, rel=1e-12)
+        assert body["scope3_primary_share"] == 1.0
+        assert [(line["item"], line["data"]) for line in body["scope3_lines"]] == [("lfp-cathode", "primary")]

@@ -25,6 +25,7 @@ from carbontrail.store.models import (
     Organisation,
     ReportingPeriod,
     RoleGrant,
+    SupplierFootprint,
     User,
 )
 
@@ -202,8 +203,9 @@ def _need(access: Access, permission: str) -> None:
 
 def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
-    id, sum of quantities, newest import), its facilities' provinces, its reporting periods, and the factor
-    datasets. Equal fingerprints mean a computed inventory is still right, so it may be reused."""
+    id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
+    and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
+    may be reused."""
     org = access.organisation_id
     activity = session.execute(select(func.count(ActivityRecord.id), func.max(ActivityRecord.id),
                                       func.sum(ActivityRecord.quantity))
@@ -214,4 +216,8 @@ def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     periods = session.execute(select(ReportingPeriod.name, ReportingPeriod.start, ReportingPeriod.end)
                               .where(ReportingPeriod.organisation_id == org).order_by(ReportingPeriod.id)).all()
     datasets = session.execute(select(func.count(FactorDatasetRow.id), func.max(FactorDatasetRow.id))).one()
-    return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, periods)), tuple(datasets))
+    suppliers = session.execute(select(func.count(SupplierFootprint.id), func.max(SupplierFootprint.updated_at),
+                                       func.sum(SupplierFootprint.fossil_kg_per_unit))
+                                .where(SupplierFootprint.organisation_id == org)).one()
+    return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, periods)), tuple(datasets),
+            tuple(suppliers))
