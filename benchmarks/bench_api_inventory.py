@@ -98,6 +98,21 @@ def wait_up(url: str, headers: dict[str, str]) -> bytes:
             time.sleep(0.2)
 
 
+def bench_database_url(database_url: str, home: Path, schema: str) -> str:
+    """SQLite under `home` unless a URL is given; a PostgreSQL URL gets a fresh schema of its own, never the tables
+    of whoever else uses that database."""
+    if not database_url:
+        return f"sqlite:///{home / 'bench.db'}"
+    if database_url.startswith("postgresql"):
+        admin = make_engine(database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+        return database_url + ("&" if "?" in database_url else "?") + f"options=-csearch_path%3D{schema}"
+    return database_url
+
+
 def wrk(url: str, token: str, seconds: int) -> dict[str, float]:
     # a 60 s timeout: a slow answer counts in the latency, not as an error
     out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "60s",
@@ -126,15 +141,7 @@ def main() -> None:
     home = OUT / "api_inventory"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    url_db = args.database_url or f"sqlite:///{home / 'bench.db'}"
-    if url_db.startswith("postgresql"):
-        # a schema of its own, never the tables of whoever else uses this database
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        admin.dispose()
-        url_db += ("&" if "?" in url_db else "?") + f"options=-csearch_path%3D{SCHEMA}"
+    url_db = bench_database_url(args.database_url, home, SCHEMA)
     engine = make_engine(url_db)
     Base.metadata.create_all(engine)
     sessions = session_factory(engine)

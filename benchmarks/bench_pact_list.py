@@ -40,7 +40,7 @@ from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api_inventory import CONNECTIONS, free_port, wrk  # noqa: E402  (same load generator and parsing)
+from bench_api_inventory import CONNECTIONS, bench_database_url, free_port, wrk  # noqa: E402  (same load generator and parsing)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -121,14 +121,7 @@ def main() -> None:
     home = OUT / "pact_list"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    url_db = args.database_url or f"sqlite:///{home / 'bench.db'}"
-    if url_db.startswith("postgresql"):
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        admin.dispose()
-        url_db += ("&" if "?" in url_db else "?") + f"options=-csearch_path%3D{SCHEMA}"
+    url_db = bench_database_url(args.database_url, home, SCHEMA)
     engine = make_engine(url_db)
     Base.metadata.create_all(engine)
     sessions = session_factory(engine)

@@ -5,17 +5,14 @@ to test-artifacts/."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from carbontrail.cbam import communication_from_xlsx
 from cbam_world import EXAMPLES, PASSWORD, CbamWorld
+from live_server import live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -37,19 +34,8 @@ def cbam_browser() -> Iterator[object]:
 
 @pytest.fixture
 def cbam_server(cbam_world: CbamWorld) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(cbam_world.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+    with live_server(cbam_world.app) as url:
+        yield url
 
 
 def test_installation_page_in_a_browser(cbam_browser, cbam_server: str,  # type: ignore[no-untyped-def]

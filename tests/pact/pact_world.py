@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
@@ -38,6 +37,7 @@ from carbontrail.services import accounts, pact_host, pact_inbox
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation
+from live_server import live_server
 
 POSTGRES_URL = os.environ.get("CARBONTRAIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -147,29 +147,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class ServerThread:
-    """A uvicorn server on a thread, started and stopped with the world."""
-
-    def __init__(self, app: Any, port: int, cert: Path | None = None, key: Path | None = None):
-        kwargs: dict[str, Any] = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)} if cert else {}
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **kwargs)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty database of each backend for the module (a fresh PostgreSQL schema)."""
@@ -240,8 +217,8 @@ def world(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     pact_inbox.set_callback_credentials(sessions, None, "SUP", key, host=requester.url,
                                        client_id=requester.client_id, client_secret=requester.client_secret,
                                        ca_pem=cert.read_text())
-    with ServerThread(app, host_port, cert, cert_key), ServerThread(app, plain_port), \
-            ServerThread(requester.app(), requester_port, cert, cert_key):
+    with live_server(app, port=host_port, cert=cert, key=cert_key), live_server(app, port=plain_port), \
+            live_server(requester.app(), port=requester_port, cert=cert, key=cert_key):
         yield PactWorld(sessions, f"https://127.0.0.1:{host_port}", f"http://127.0.0.1:{plain_port}", cert, key,
                         requester, clients, pf)
     engine.dispose()

@@ -5,17 +5,14 @@ test-artifacts/."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from platform_world import PASSWORD, World
+from live_server import live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -43,19 +40,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def server(world: World) -> Iterator[str]:
     """The app on a free loopback port, served by uvicorn in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(world.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+    with live_server(world.app) as url:
+        yield url
 
 
 def _canvas_ink(page, selector: str) -> int:  # type: ignore[no-untyped-def]

@@ -1,19 +1,15 @@
 """Test helpers of the supply-chain tests (a unique module name: test folders are not packages): an HTTPS server on
-loopback in a thread, and a small independent PACT host written here with Starlette (not carbontrail's own)."""
+loopback (tests/live_server.py), and a small independent PACT host written here with Starlette (not carbontrail's own)."""
 
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from starlette.applications import Starlette
@@ -21,32 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from live_server import live_server
+
 OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "reference" / "pact" / "openapi"
 
 
 @contextmanager
 def https_server(app: object, cert: Path, key: Path) -> Iterator[str]:
     """Serve `app` over HTTPS on a free loopback port; yields the base URL (https://localhost:PORT)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning",
-                            lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"https://localhost:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with live_server(app, cert=cert, key=key, host_name="localhost") as url:
+        yield url
 
 
 def validator(version: str, schema: str = "ProductFootprint") -> Draft202012Validator:

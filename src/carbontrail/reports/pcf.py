@@ -6,21 +6,14 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from xml.sax.saxutils import escape
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
 from carbontrail import __version__
 from carbontrail.errors import InputError, Location
-from carbontrail.reports.pdf import LOCALES, _register_font, cjk_font_path
+from carbontrail.reports.pdf import LOCALES, PdfDocument, _register_font, cjk_font_path
 from carbontrail.services import footprints as fps
 
 TEXT: dict[str, dict[str, str]] = {
@@ -119,26 +112,13 @@ def pcf_report(loaded: fps.Loaded, product: str, amount: float | None = None, *,
                 font).build()
 
 
-class _Pcf:
+class _Pcf(PdfDocument):
     def __init__(self, report: fps.FootprintReport, stages: list[fps.Contribution], gases: list[fps.Contribution],
                  processes: list[fps.Contribution], mc: fps.UncertaintyReport | None, name: str, locale: str,
                  generated: date, font: str):
+        super().__init__(TEXT, locale, generated, font)
         self.r, self.stages, self.gases, self.processes, self.mc = report, stages, gases, processes, mc
-        self.name, self.locale, self.generated = name, locale, generated
-        self.loc = Locale.parse(locale)
-        self.body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK")
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=10)
-        self.h1 = ParagraphStyle("h1", parent=self.body, fontSize=15, leading=22, spaceBefore=10, spaceAfter=6)
-        self.title = ParagraphStyle("title", parent=self.body, fontSize=26, leading=36, alignment=TA_CENTER)
-        self.centre = ParagraphStyle("centre", parent=self.body, fontSize=12, leading=20, alignment=TA_CENTER)
-
-    def t(self, key: str) -> str:
-        return TEXT[key][self.locale]
-
-    def n(self, value: float | None, digits: int = 2) -> str:
-        if value is None:
-            return "—"
-        return format_decimal(value, format="#,##0." + "0" * digits, locale=self.loc)
+        self.name = name
 
     def label(self, text: str) -> str:
         """Group labels the engine writes in English (gases bought as footprints, unlabelled stages)."""
@@ -146,16 +126,6 @@ class _Pcf:
 
     def pct(self, value: float) -> str:
         return f"{self.n(100 * value, 1)} %"
-
-    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(escape(text), style or self.body)
-
-    def table(self, rows: list[list[str]], widths: list[float], style: ParagraphStyle | None = None) -> Table:
-        tbl = Table([[self.p(c, style) for c in row] for row in rows], colWidths=widths, repeatRows=1)
-        tbl.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dcfce7")),
-                                 ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#9ca3af")),
-                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return tbl
 
     def contribution_table(self, rows: list[fps.Contribution], limit: int = 50) -> Table:
         body = [[self.t("item"), "kg CO2e", self.t("biogenic_col"), self.t("share")]]
@@ -173,7 +143,7 @@ class _Pcf:
             self.p(r.product_name, self.centre), self.p(self.name, self.centre), Spacer(1, 6 * mm),
             self.p(f"{self.t('per_unit')}: {self.n(r.fossil_kg_per_unit, 3)} kg CO2e / {r.unit}", self.centre),
             self.p(self.t("standards"), self.centre),
-            self.p(f"{self.t('generated')}: {format_date(self.generated, format='long', locale=self.loc)} · "
+            self.p(f"{self.t('generated')}: {self.d(self.generated)} · "
                    f"carbontrail {__version__}", self.centre),
             PageBreak(), self.p(self.t("scope"), self.h1),
             self.table([[self.t("item"), self.t("value")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -140,11 +140,12 @@ def inventory_pdf(result: InventoryResult, *, organisation_name: str, facilities
     return _Report(result, organisation_name, list(facilities), locale, generated or date.today(), font).build()
 
 
-class _Report:
-    def __init__(self, result: InventoryResult, name: str, sites: list[Site], locale: str, generated: date,
-                 font: str):
-        self.r, self.name, self.sites, self.locale, self.generated, self.font = (
-            result, name, sites, locale, generated, font)
+class PdfDocument:
+    """What every carbontrail PDF shares: the locale's number and date formats, the text styles on the CJK font,
+    paragraphs and tables. `text` maps a key to its wording per locale."""
+
+    def __init__(self, text: Mapping[str, Mapping[str, str]], locale: str, generated: date, font: str):
+        self.text, self.locale, self.generated, self.font = text, locale, generated, font
         self.loc = Locale.parse(locale)
         self.body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK")
         self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=10)
@@ -153,7 +154,7 @@ class _Report:
         self.centre = ParagraphStyle("centre", parent=self.body, fontSize=12, leading=20, alignment=TA_CENTER)
 
     def t(self, key: str) -> str:
-        return TEXT[key][self.locale]
+        return self.text[key][self.locale]
 
     def n(self, value: float | None, digits: int = 2) -> str:
         if value is None:
@@ -175,6 +176,13 @@ class _Report:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]))
         return tbl
+
+
+class _Report(PdfDocument):
+    def __init__(self, result: InventoryResult, name: str, sites: list[Site], locale: str, generated: date,
+                 font: str):
+        super().__init__(TEXT, locale, generated, font)
+        self.r, self.name, self.sites = result, name, sites
 
     def build(self) -> bytes:
         r = self.r
