@@ -157,7 +157,7 @@ def main() -> None:
     auth = {"Authorization": f"Bearer {token}"}
 
     ours_port = free_port()
-    ours = subprocess.Popen([sys.executable, "-m", "uvicorn", "carbontrail.api.app:create_app", "--factory",
+    ours = subprocess.Popen([sys.executable, "-m", "uvicorn", "carbontrail.app:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(ours_port), "--log-level", "warning",
                              "--no-access-log", "--workers", str(args.workers)], env=env)
     try:

@@ -137,7 +137,7 @@ def main() -> None:
     env = dict(os.environ, CARBONTRAIL_DATABASE_URL=url_db, CARBONTRAIL_SECRET_KEY=SECRET, CARBONTRAIL_HOME=str(home))
 
     ours_port = free_port()
-    ours = subprocess.Popen([sys.executable, "-m", "uvicorn", "carbontrail.api.app:create_app", "--factory",
+    ours = subprocess.Popen([sys.executable, "-m", "uvicorn", "carbontrail.app:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(ours_port), "--log-level", "warning",
                              "--no-access-log", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)], env=env)
     try:

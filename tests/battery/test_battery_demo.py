@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.services import battery_declarations, battery_passports, battery_units
 from carbontrail.services.demo import load_demo
-from carbontrail.services.demo_battery import CASCADE, PACK
+from carbontrail.services.demo.battery import CASCADE, PACK
 from carbontrail.store.models import Organisation
 from carbontrail.units import magnitude
 

@@ -99,7 +99,7 @@ def test_store_list_and_load_defaults_in_the_database(db_url: str, engine: objec
     """`cbam store` keeps the model for the organisation; storing it again keeps it unchanged; `cbam list` shows it;
     `cbam load-defaults` stores a table and refuses the same version again (exit 1, one sentence)."""
     from carbontrail.services.database import open_sessions
-    from carbontrail.services.demo_cbam import load_cbam_demo
+    from carbontrail.services.demo.cbam import load_cbam_demo
 
     monkeypatch.setenv("CARBONTRAIL_DATABASE_URL", db_url)
     load_cbam_demo(open_sessions(), EXAMPLES, "demo password for cli")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.services import cbam, jurisdictions, tenancy
-from carbontrail.services.demo_cbam import load_cbam_demo
+from carbontrail.services.demo.cbam import load_cbam_demo
 from carbontrail.store.models import CbamInstallation, Facility, Jurisdiction, Organisation
 from cbam_world import EXAMPLES
 

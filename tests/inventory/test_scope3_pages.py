@@ -18,7 +18,7 @@ from sqlalchemy import select
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ActivityRecord, Facility, Organisation

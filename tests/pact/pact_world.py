@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
 from carbontrail.services import accounts, pact_host, pact_inbox

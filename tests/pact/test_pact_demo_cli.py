@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.cli import app as cli
 from carbontrail.config import Settings
-from carbontrail.services import demo_pact, pact_host
+from carbontrail.services import pact_host
+from carbontrail.services.demo import pact as demo_pact
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.accounts import access_token

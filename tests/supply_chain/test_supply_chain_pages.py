@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts, footprints, pact_inbox
 from carbontrail.services import pact_requests as pr

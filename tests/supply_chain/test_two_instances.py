@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.api.app import create_app
+from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
 from carbontrail.services import accounts, footprints, pact_host, pact_inbox

@@ -76,12 +76,16 @@ def import_command(organisation: Org,
     """Import (or replace) a product model of the organisation."""
     from carbontrail.services import footprints as fps
     from carbontrail.services.database import open_sessions
-    from carbontrail.store.db import transaction
+    from carbontrail.services.work import cli_actor, unit_of_work
 
     with user_errors(as_json):
         def work() -> fps.ImportSummary:
-            with transaction(open_sessions()) as s:
-                return fps.import_model(s, fps.organisation_id(s, organisation), path, key=key, name=name)
+            with unit_of_work(open_sessions(), cli_actor()) as uow:
+                org_id = fps.organisation_id(uow.session, organisation)
+                done = fps.import_model(uow.session, org_id, path, key=key, name=name)
+                uow.audit("import", "product_model", f"{organisation}/{done.model.key}", organisation_id=org_id,
+                          detail={"processes": done.model.processes, "file": path.name})
+                return done
 
         summary = _run(f"importing {path.name}", as_json, work)
         if as_json:
@@ -309,15 +313,17 @@ def supplier_add(organisation: Org,
     from carbontrail.services import footprints as fps
     from carbontrail.services.database import open_sessions
     from carbontrail.services.supplier_data import record_supplier_footprint
-    from carbontrail.store.db import transaction
+    from carbontrail.services.work import cli_actor, unit_of_work
 
     with user_errors(as_json):
         ratings = _dqr(dqr)
-        with transaction(open_sessions()) as s:
+        with unit_of_work(open_sessions(), cli_actor()) as uow:
+            org_id = fps.organisation_id(uow.session, organisation)
             row_id = record_supplier_footprint(
-                s, fps.organisation_id(s, organisation), product_key=product, supplier=supplier,
+                uow.session, org_id, product_key=product, supplier=supplier,
                 fossil_kg_per_unit=fossil, biogenic_kg_per_unit=biogenic, unit=unit, source="manual",
                 reference=reference, dqr=ratings, year=year, geography=geography)
+            uow.audit("record", "supplier_footprint", f"{organisation}/{product}", organisation_id=org_id)
         if as_json:
             print_json({"id": row_id})
         else:

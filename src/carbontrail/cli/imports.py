@@ -25,6 +25,7 @@ def import_command(
     """Check every row and import the file only if all are good; importing the same file again adds nothing."""
     from carbontrail.services.database import open_sessions
     from carbontrail.services.imports import describe, import_files
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
         for path in files:
@@ -32,7 +33,8 @@ def import_command(
                 raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
         templates = [template] * len(files)
         if as_json:
-            reports = import_files(open_sessions(), files, templates=templates, organisation=organisation)
+            reports = import_files(open_sessions(), files, templates=templates, organisation=organisation,
+                                   actor=cli_actor())
             print_json(describe(reports))
             return
         columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
@@ -44,7 +46,7 @@ def import_command(
                 bar.update(task, completed=done, total=total)
 
             reports = import_files(open_sessions(), files, templates=templates, organisation=organisation,
-                                   progress=progress)
+                                   progress=progress, actor=cli_actor())
         table = Table("file", "template", "rows", "inserted", "updated", "unchanged")
         for r in reports:
             table.add_row(r.file, r.template, f"{r.rows:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}")

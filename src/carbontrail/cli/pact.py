@@ -208,7 +208,7 @@ def credentials_command(
 @app.command("demo-client")
 def demo_client_command(as_json: JsonOption = False) -> None:
     """The demo customer's PACT client id and secret (after `carbontrail demo load`)."""
-    from carbontrail.services.demo_pact import CLIENT_ID, CUSTOMER, demo_client_secret
+    from carbontrail.services.demo.pact import CLIENT_ID, CUSTOMER, demo_client_secret
 
     if as_json:
         print_json({"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": demo_client_secret()})

@@ -17,13 +17,10 @@ DEMO_DIR = Path(__file__).resolve().parents[3] / "examples" / "sichuan-battery-c
 
 def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
     """Create the database (SQLite under var/ unless CARBONTRAIL_DATABASE_URL is set) and migrate it."""
-    from carbontrail.services.database import engine_for
-    from carbontrail.store.migrate import upgrade
+    from carbontrail.services.database import migrate
 
-    settings = Settings.from_env()
     with user_errors(as_json):
-        upgrade(engine_for(settings))
-        url = engine_for(settings).url.render_as_string(hide_password=True)
+        url = migrate(Settings.from_env())
         if as_json:
             print_json({"database": url, "status": "migrated"})
         else:
@@ -83,5 +80,5 @@ def serve_command(
         scheme = "https"
         console.print(f"development certificate: {cert}")
     console.print(f"carbontrail serving on {scheme}://{host}:{port}/  (API docs: {scheme}://{host}:{port}/docs)")
-    uvicorn.run("carbontrail.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("carbontrail.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", **kwargs)  # type: ignore[arg-type]

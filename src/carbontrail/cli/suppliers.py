@@ -9,16 +9,15 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.config import Settings
-from carbontrail.errors import InputError, Location, NotFound
+from carbontrail.errors import InputError, Location
 from carbontrail.services import pact_requests as pr
 from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
-from carbontrail.store.db import transaction
-from carbontrail.store.models import Organisation
+from carbontrail.services.footprints import organisation_id
+from carbontrail.services.work import cli_actor, unit_of_work
 
 app = typer.Typer(help="Suppliers' PACT hosts: connections, footprint requests, pulls, coverage.",
                   no_args_is_help=True)
@@ -30,10 +29,7 @@ Supplier = Annotated[str, typer.Argument(help="The supplier connection's code.")
 
 def _org_id(code: str) -> int:
     with open_sessions()() as s:
-        org_id = s.scalar(select(Organisation.id).where(Organisation.code == code))
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id
+        return organisation_id(s, code)
 
 
 def _secret(from_stdin: bool) -> str:
@@ -73,10 +69,11 @@ def add(organisation: Org, supplier: Supplier,
                 raise InputError(f"'{ca}' is not a file", location=Location(file=str(ca)),
                                  expected="a PEM certificate file")
             ca_pem = ca.read_text(encoding="utf-8")
-        with transaction(open_sessions()) as s:
-            info = pr.add_connection(s, org_id, secret_key(Settings.from_env()), supplier=supplier, name=name,
+        actor = cli_actor()
+        with unit_of_work(open_sessions(), actor) as work:
+            info = pr.add_connection(work.session, org_id, secret_key(Settings.from_env()), supplier=supplier, name=name,
                                      host_url=host, client_id=client_id, client_secret=_secret(secret_stdin),
-                                     pact_version=pact_version, ca_pem=ca_pem)
+                                     pact_version=pact_version, ca_pem=ca_pem, actor=actor.actor)
         if as_json:
             print_json(info)
         else:

@@ -32,6 +32,7 @@ import pint
 from carbontrail.errors import FactorNotFound, InputError, Location
 from carbontrail.factors import Factor, FactorLibrary, FactorQuery
 from carbontrail.factors.gwp import gwp100
+from carbontrail.inventory.records import Activity, FactorUse
 from carbontrail.inventory.scope3 import SCOPE3_KINDS, Scope3Calculator, Scope3Line
 from carbontrail.units import convert, magnitude
 
@@ -44,48 +45,6 @@ KINDS: tuple[str, ...] = ("fuel_combustion", "electricity", "heat", "steam", "pr
                           *SCOPE3_KINDS)
 RENEWABLE_INSTRUMENTS = frozenset({"GEC", "I-REC", "green_power_trade", "PPA", "direct_line"})
 TCE_GJ = 29.3076
-
-
-@dataclass(frozen=True)
-class Activity:
-    """One activity record as the calculation sees it: plain values, a typed quantity, its origin."""
-
-    facility: str
-    province: str
-    kind: str
-    item: str
-    quantity: pint.Quantity
-    period_start: date
-    period_end: date
-    category: str = ""
-    gas: str = ""
-    supplier: str = ""
-    instrument: str = ""
-    instrument_ref: str = ""
-    contract_factor: float | None = None  # kg CO2e per kWh
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class FactorUse:
-    """A factor as used by one line: value, unit, gas, and where it comes from."""
-
-    activity: str
-    value: float
-    unit: str
-    gas: str
-    geography: str
-    year: int | None
-    series: str
-    dataset: str
-    dataset_version: str
-    source: str
-    fallback: str = ""
-
-    @classmethod
-    def of(cls, factor: Factor, fallback: str = "") -> FactorUse:
-        return cls(factor.activity, factor.value, factor.unit, factor.gas, factor.geography, factor.year,
-                   factor.series, factor.dataset, factor.dataset_version, factor.source, fallback)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ import pint
 
 from carbontrail.errors import FactorNotFound, InputError, Location, UnitError
 from carbontrail.factors import Factor, FactorLibrary, FactorQuery, Selection
+from carbontrail.inventory.records import Activity, FactorUse
 from carbontrail.factors.gwp import gwp100
 from carbontrail.units import magnitude, parse_unit, ureg
 
 if TYPE_CHECKING:
-    from carbontrail.inventory.ghg import Activity, FactorUse
     from carbontrail.lca.external import ExternalFootprint
 
 PURCHASED_GOODS = "purchased_goods"
@@ -169,7 +169,6 @@ class Scope3Calculator:
                 note = (f"supplier footprint of '{fp.flow}' is per {fp.fossil.units:~} and cannot take a quantity in "
                         f"{unit}; secondary factor used")
             else:
-                from carbontrail.inventory.ghg import FactorUse
 
                 amount = float(act.quantity.magnitude)
                 use = FactorUse(fp.flow, fossil, f"kg/{unit}", "CO2e", fp.geography, fp.year, "supplier",
@@ -180,7 +179,6 @@ class Scope3Calculator:
         return self._secondary(act, note)
 
     def _secondary(self, act: Activity, note: str) -> Scope3Line:
-        from carbontrail.inventory.ghg import FactorUse
 
         key = act.category.strip()
         if not key:
@@ -214,7 +212,6 @@ class Scope3Calculator:
     def _to_factor_dollars(self, spend: pint.Quantity, year: int,
                            factor: Factor) -> tuple[float, tuple[FactorUse, ...], tuple[str, ...]]:
         """Spend as USD of the factor's price year: yuan → USD at the purchase year's rate, then CPI-U."""
-        from carbontrail.inventory.ghg import FactorUse
 
         used: list[FactorUse] = []
         steps: list[str] = []
@@ -250,7 +247,6 @@ class Scope3Calculator:
 
     # -- category 4 ----------------------------------------------------------------------------------
     def transport(self, act: Activity) -> Scope3Line:
-        from carbontrail.inventory.ghg import FactorUse
 
         key = freight_key(act.category)
         try:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
 from carbontrail.store.db import make_engine, session_factory
+from carbontrail.store.migrate import upgrade
 
 
 @lru_cache(maxsize=8)
@@ -25,3 +26,11 @@ def open_sessions(settings: Settings | None = None) -> sessionmaker[Session]:
 def engine_for(settings: Settings | None = None) -> Engine:
     settings = settings or Settings.from_env()
     return _engine(settings.database_url)
+
+
+def migrate(settings: Settings | None = None) -> str:
+    """Create the configured database if need be and bring it to the newest migration; returns its URL (no
+    password)."""
+    engine = engine_for(settings)
+    upgrade(engine)
+    return engine.url.render_as_string(hide_password=True)

@@ -8,10 +8,11 @@ chunks (activity records upserted by `record_key`); if any row was bad, the tran
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 from sqlalchemy import Connection, bindparam, select
@@ -29,7 +30,8 @@ from carbontrail.inventory.readers import (
     TableFile,
 )
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
-from carbontrail.store.db import transaction
+from carbontrail.services.tenancy import Access
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.base import utcnow
 from carbontrail.units import parse_unit
@@ -38,6 +40,8 @@ ProgressCallback = Callable[[int, int | None], None]
 
 MAX_PROBLEMS = 1000
 CHUNK_ROWS = 5000
+MAX_UPLOAD = 200 * 1024 * 1024
+PYTHON = SystemActor("python")  # a library call that names no actor (a notebook, a test, a script)
 PROGRESS_EVERY = 2000
 
 
@@ -58,22 +62,42 @@ class ImportReport:
 
 def import_file(sessions: sessionmaker[Session], path: Path, *, template: str | None = None,
                 organisation: str | None = None, progress: ProgressCallback | None = None,
-                display_name: str | None = None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
+                display_name: str | None = None, chunk_rows: int = CHUNK_ROWS,
+                actor: Actor | None = None) -> ImportReport:
     """Import one CSV or XLSX file of a template (detected from the header when not named).
 
     `organisation` limits the import to that organisation's rows (others are refused). Raises `ImportRejected`
     with every problem (file, row, field, reason) when any row is bad; then nothing is written.
     """
     return import_files(sessions, [path], templates=[template], organisation=organisation, progress=progress,
-                        display_names=[display_name], chunk_rows=chunk_rows)[0]
+                        display_names=[display_name], chunk_rows=chunk_rows, actor=actor)[0]
+
+
+def import_upload(sessions: sessionmaker[Session], actor: Actor, access: Access, file_name: str, data: bytes,
+                  template: str | None = None) -> ImportReport:
+    """Import uploaded bytes as the organisation `access` names; rows naming another organisation are refused."""
+    name = PurePath(file_name or "upload.csv").name
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise InputError(f"'{name}' is neither a CSV nor an XLSX file", location=Location(file=name),
+                         expected="a .csv or .xlsx file")
+    if len(data) > MAX_UPLOAD:
+        raise InputError(f"'{name}' is larger than {MAX_UPLOAD // 2**20} MB", location=Location(file=name))
+    with tempfile.TemporaryDirectory(prefix="carbontrail-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
+                           actor=actor)
 
 
 def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
                  templates: Sequence[str | None] | None = None, organisation: str | None = None,
                  progress: ProgressCallback | None = None, display_names: Sequence[str | None] | None = None,
-                 chunk_rows: int = CHUNK_ROWS) -> list[ImportReport]:
+                 chunk_rows: int = CHUNK_ROWS, actor: Actor | None = None) -> list[ImportReport]:
     """Import several files in one transaction, in template order (organisations, facilities, meters, periods,
-    activity), so a row may name what an earlier file of the same import creates. All files or none."""
+    activity), so a row may name what an earlier file of the same import creates. All files or none.
+
+    Each file's audit row (naming `actor`; a call from Python code without one is named `system:python`) is
+    written in the import's own transaction, so the trail and the data cannot disagree."""
     templates = list(templates) if templates is not None else [None] * len(paths)
     names = list(display_names) if display_names is not None else [None] * len(paths)
     jobs: list[tuple[Path, str, Template]] = []
@@ -82,7 +106,8 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
         jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted)))
     jobs.sort(key=lambda job: IMPORT_ORDER.index(job[2].name))
     run = _Run(organisation, progress, chunk_rows)
-    with transaction(sessions) as session:
+    with unit_of_work(sessions, actor or PYTHON) as work:
+        session = work.session
         reports = [run.import_one(session, path, shown, tpl) for path, shown, tpl in jobs]
         if run.problems:
             session.rollback()
@@ -91,6 +116,13 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
                 problems = [*problems, InputError(f"{run.unlisted} more problem(s) not listed")]
             raise ImportRejected(", ".join(shown for _, shown, _ in jobs), problems,
                                  total_rows=sum(r.rows for r in reports))
+        organisation_id = (session.scalar(select(Organisation.id).where(Organisation.code == organisation))
+                           if organisation else None)
+        for report in reports:
+            work.audit("import", "file", report.file, organisation_id=organisation_id,
+                       detail={"template": report.template, "sha256": report.sha256, "rows": report.rows,
+                               "inserted": report.inserted, "updated": report.updated,
+                               "unchanged": report.unchanged})
     return reports
 
 

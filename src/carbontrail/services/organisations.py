@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.store.models import Facility, Meter, Organisation, ReportingPeriod
@@ -23,6 +23,12 @@ def get_organisation(session: Session, code: str) -> Organisation:
     if org is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org
+
+
+def organisation_codes(sessions: sessionmaker[Session]) -> list[str]:
+    """The code of every organisation on the platform (names a battery event's actors may use)."""
+    with sessions() as s:
+        return list(s.scalars(select(Organisation.code)))
 
 
 def list_organisations(session: Session) -> list[Organisation]:

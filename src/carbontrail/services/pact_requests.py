@@ -632,3 +632,19 @@ def _model_purchases(session: Session, organisation_id: int) -> list[tuple[str, 
                 if e.is_input and flow is not None and flow.kind == "product" and e.flow not in made:
                     out.append((e.flow, "", e.amount, flow.unit))
     return out
+
+
+def supplier_overview(sessions: sessionmaker[Session], organisation_id: int) -> list[dict[str, object]]:
+    """Each supplier connection with the footprints received from it and its requests counted by status."""
+    with sessions() as s:
+        infos = connections(s, organisation_id)
+        got = received(s, organisation_id)
+        reqs = requests(s, organisation_id)
+    out: list[dict[str, object]] = []
+    for c in infos:
+        counts = {k: 0 for k in STATUSES}
+        for r in reqs:
+            if r.supplier == c.supplier:
+                counts[r.status] = counts.get(r.status, 0) + 1
+        out.append({**vars(c), "footprints_received": sum(r.supplier == c.supplier for r in got), "requests": counts})
+    return out

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from carbontrail.api.deps import AppContext
+from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports

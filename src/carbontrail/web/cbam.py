@@ -10,10 +10,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.api.deps import AppContext
-from carbontrail.api.routers.cbam import cost_out, grid_out
+from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError
 from carbontrail.services import cbam, tenancy
+from carbontrail.services.cbam_views import cost_out, grid_out
 from carbontrail.web.page import Page, login_redirect, require_access
 
 router = APIRouter(include_in_schema=False)

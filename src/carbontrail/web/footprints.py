@@ -14,11 +14,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.api.deps import AppContext
+from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, InputError, Location
-from carbontrail.services import audit, footprints as fps, tenancy
+from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
-from carbontrail.store.db import transaction
+from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, login_redirect, require_access
 
 router = APIRouter(include_in_schema=False)
@@ -90,9 +90,9 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
             with tempfile.TemporaryDirectory(prefix="carbontrail-model-") as folder:
                 path = Path(folder) / name
                 path.write_bytes(data)
-                with transaction(ctx.sessions) as s:
-                    summary = fps.import_model(s, access.organisation_id, path, key=key.strip() or None)
-                    audit.record(s, page.principal.actor, "import", "product_model",
+                with unit_of_work(ctx.sessions, page.principal) as work:
+                    summary = fps.import_model(work.session, access.organisation_id, path, key=key.strip() or None)
+                    work.audit("import", "product_model",
                                  f"{access.code}/{summary.model.key}", organisation_id=access.organisation_id,
                                  detail={"processes": summary.model.processes, "file": name})
         except InputError as exc:
@@ -124,15 +124,15 @@ def add_supplier(code: str, request: Request, ctx: AppContext, csrf_token: Annot
                     raise InputError(f"'{dqr}' is not three ratings", location=Location(field="dqr"),
                                      expected="technological,temporal,geographical, e.g. 2,1,2")
                 ratings = (int(parts[0]), int(parts[1]), int(parts[2]))
-            with transaction(ctx.sessions) as s:
+            with unit_of_work(ctx.sessions, page.principal) as work:
                 record_supplier_footprint(
-                    s, access.organisation_id, product_key=product_key, supplier=supplier,
+                    work.session, access.organisation_id, product_key=product_key, supplier=supplier,
                     fossil_kg_per_unit=_number(fossil, "fossil"),
                     biogenic_kg_per_unit=_number(biogenic, "biogenic") if biogenic.strip() else None,
                     unit=unit, source="manual", reference=reference, dqr=ratings,
                     year=int(_number(year, "year")) if year.strip() else None)
-                audit.record(s, page.principal.actor, "record", "supplier_footprint",
-                             f"{access.code}/{product_key}", organisation_id=access.organisation_id)
+                work.audit("record", "supplier_footprint",
+                           f"{access.code}/{product_key}", organisation_id=access.organisation_id)
         except InputError as exc:
             return _list(page, code, status=422, failed=str(exc))
     except CarbontrailError as exc:

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from carbontrail import __version__
-from carbontrail.api.deps import AppContext, principal_or_none
-from carbontrail.api.errors import status_of
+from carbontrail.http.deps import AppContext, principal_or_none
+from carbontrail.http.errors import status_of
 from carbontrail.errors import CarbontrailError, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.accounts import Principal

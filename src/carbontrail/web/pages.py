@@ -13,8 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.api.deps import SESSION_COOKIE, AppContext
-from carbontrail.api.routers.activity import import_upload
+from carbontrail.http.deps import SESSION_COOKIE, AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, PermissionDenied
 from carbontrail.services import audit, jurisdictions, organisations, tenancy
 from carbontrail.services.accounts import (
@@ -24,6 +23,7 @@ from carbontrail.services.accounts import (
     sign_token,
 )
 from carbontrail.services.inventory import organisation_inventory
+from carbontrail.services.imports import import_upload
 from carbontrail.web import i18n
 from carbontrail.web.page import LANG_COOKIE, Page, login_redirect, require_access
 
@@ -177,7 +177,7 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
         page.check_csrf(csrf_token)
         access = require_access(page, code, tenancy.DATA_WRITE)
         data = await file.read()
-        report = import_upload(ctx, access, page.principal.actor, file.filename or "upload.csv", data)
+        report = import_upload(ctx.sessions, page.principal, access, file.filename or "upload.csv", data)
     except ImportRejected as exc:
         return page.render("upload.html", status=422, code=code, report=None, rejected=exc)
     except CarbontrailError as exc:

@@ -10,12 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.api.deps import AppContext
-from carbontrail.api.routers.supply_chain import supplier_rows
+from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError
 from carbontrail.services import pact_host, pact_inbox, tenancy
 from carbontrail.services import pact_requests as pr
-from carbontrail.store.db import transaction
+from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, login_redirect, require_access
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +44,7 @@ def _suppliers_page(page: Page, code: str, status: int = 200, failed: str | None
         requests = pr.requests(s, access.organisation_id)
         received = pr.received(s, access.organisation_id)
     return page.render("supply_chain_suppliers.html", status=status, org=profile, access=access, perm=tenancy,
-                       suppliers=supplier_rows(page.ctx, access), coverage=coverage, requests=requests,
+                       suppliers=pr.supplier_overview(page.ctx.sessions, access.organisation_id), coverage=coverage, requests=requests,
                        received=received, failed=failed, coverage_json=_chart(page, coverage))
 
 
@@ -108,8 +107,8 @@ def add_supplier(code: str, request: Request, ctx: AppContext, supplier: Annotat
     actor = page.principal.actor
 
     def action(access: tenancy.Access) -> None:
-        with transaction(ctx.sessions) as s:
-            pr.add_connection(s, access.organisation_id, ctx.key, supplier=supplier, name=name, host_url=host_url,
+        with unit_of_work(ctx.sessions, page.principal) as work:
+            pr.add_connection(work.session, access.organisation_id, ctx.key, supplier=supplier, name=name, host_url=host_url,
                               client_id=client_id, client_secret=client_secret, pact_version=pact_version,
                               ca_pem=ca_pem, actor=actor)
 

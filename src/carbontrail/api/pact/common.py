@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from carbontrail.api.deps import Context
+from carbontrail.http.deps import Context
 from carbontrail.errors import CarbontrailError, InputError, NotFound, PermissionDenied
 from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token, read_token
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from starlette.concurrency import run_in_threadpool
 
-from carbontrail.api.deps import Context
+from carbontrail.http.deps import Context
 from carbontrail.api.pact.common import PactProblem, bearer_claims, context, pact_route
 from carbontrail.services import pact_host
 from carbontrail.services.accounts import AuthenticationFailed

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import GrantOut, Me, Token
 from carbontrail.errors import InputError, Location
 from carbontrail.services.accounts import (

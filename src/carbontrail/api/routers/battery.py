@@ -9,18 +9,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, Field
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access, principal_or_none
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access, principal_or_none
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.battery.document import DeclarationDocument
 from carbontrail.battery.traceability import Event
 from carbontrail.errors import InputError, Location
-from carbontrail.services import audit, tenancy
+from carbontrail.services import audit, organisations, tenancy
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
 from carbontrail.services.tenancy import Access
-from carbontrail.store.models import Organisation
 from carbontrail.units import magnitude, quantity
 
 router = APIRouter(tags=["battery"], responses=ERROR_RESPONSES)
@@ -240,13 +239,6 @@ def history_out(ctx: AppContext, code: str, h: units.UnitHistory) -> HistoryOut:
                 for e in h.events])
 
 
-def _organisation_codes(ctx: AppContext) -> list[str]:
-    from sqlalchemy import select
-
-    with ctx.sessions() as s:
-        return list(s.scalars(select(Organisation.code)))
-
-
 @router.post(ORG + "/units", response_model=RegisteredOut, status_code=status.HTTP_201_CREATED)
 def register(body: RegisterIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> RegisteredOut:
     """Register packs, modules or cells the organisation produced (optionally all inside `parent`)."""
@@ -279,7 +271,7 @@ def record(unit: str, body: EventIn, access: Writer, ctx: AppContext, principal:
                   deposit=quantity(body.deposit_cny, "yuan") if body.deposit_cny is not None else None,
                   new_code=body.new_code, recovered={m: quantity(v, "kg") for m, v in body.recovered_kg.items()},
                   note=body.note)
-    state = units.record_event_as(ctx.sessions, access.code, unit, event, known_actors=_organisation_codes(ctx))
+    state = units.record_event_as(ctx.sessions, access.code, unit, event, known_actors=organisations.organisation_codes(ctx.sessions))
     with ctx.sessions.begin() as s:
         audit.record(s, principal.actor, "create", "battery_event", f"{unit}/{body.kind}",
                      organisation_id=access.organisation_id, detail=body.model_dump(mode="json"))

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
-from carbontrail.api.errors import ERROR_RESPONSES
-from carbontrail.cbam import DE_MINIMIS, Communication, GridComparison, GridFactor, ImporterView, communication_to_xlsx
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.http.errors import ERROR_RESPONSES
+from carbontrail.cbam import DE_MINIMIS, Communication, ImporterView, communication_to_xlsx
 from carbontrail.services import cbam, tenancy
+from carbontrail.services.cbam_views import CostOut, GridOut, cost_out, grid_out
 from carbontrail.services.tenancy import Access
 from carbontrail.units import magnitude
 
@@ -94,40 +95,6 @@ class SeeOut(BaseModel):
 
 class StoredSeeOut(SeeOut):
     computed_at: str
-
-
-class CostOut(BaseModel):
-    process_id: str
-    import_year: int
-    mass_t: float
-    see_obligation_t_per_t: float
-    obligation_emissions_t: float
-    free_allocation_share: float
-    certificates_t: float
-    certificate_price_eur_per_t: float
-    gross_cost_eur: float
-    carbon_price_deduction_eur: float
-    net_cost_eur: float
-    basis: str
-
-
-class GridSide(BaseModel):
-    geography: str
-    t_per_mwh: float
-    year: int | None
-    source: str
-    dataset: str
-
-
-class GridOut(BaseModel):
-    process_id: str
-    electricity_mwh: float
-    local: GridSide
-    reference: GridSide
-    see_indirect_local_t_per_t: float
-    see_indirect_reference_t_per_t: float
-    advantage_t_per_t: float
-    counts_in_obligation: bool
 
 
 class ImportLineIn(BaseModel):
@@ -300,18 +267,6 @@ def cost(installation: str, access: Results, ctx: AppContext,
     return cost_out(answer)
 
 
-def cost_out(answer: cbam.CostAnswer) -> CostOut:
-    e = answer.estimate
-    return CostOut(process_id=answer.process_id, import_year=e.year, mass_t=magnitude(answer.mass, "t"),
-                   see_obligation_t_per_t=magnitude(answer.see_obligation, "t/t"),
-                   obligation_emissions_t=magnitude(e.obligation_emissions, "t"),
-                   free_allocation_share=e.free_allocation_share, certificates_t=magnitude(e.certificates, "t"),
-                   certificate_price_eur_per_t=magnitude(e.certificate_price, "EUR/t"),
-                   gross_cost_eur=magnitude(e.gross_cost, "EUR"),
-                   carbon_price_deduction_eur=magnitude(e.carbon_price_deduction, "EUR"),
-                   net_cost_eur=magnitude(e.net_cost, "EUR"), basis=e.basis)
-
-
 @router.get("/{code}/cbam/installations/{installation}/grid", response_model=GridOut)
 def grid(installation: str, access: Results, ctx: AppContext,
          process: Annotated[str, Query(min_length=1, max_length=200)],
@@ -324,18 +279,6 @@ def grid(installation: str, access: Results, ctx: AppContext,
     cmp = cbam.grid(ctx.sessions, access, installation, process=process, grid_year=grid_year, local=local,
                     reference=reference, year=period)
     return grid_out(cmp)
-
-
-def grid_out(cmp: GridComparison) -> GridOut:
-    def side(g: GridFactor) -> GridSide:
-        return GridSide(geography=g.geography, t_per_mwh=magnitude(g.value, "t/MWh"), year=g.year, source=g.source,
-                        dataset=g.dataset_version)
-
-    return GridOut(process_id=cmp.process_id, electricity_mwh=magnitude(cmp.electricity, "MWh"),
-                   local=side(cmp.local), reference=side(cmp.reference),
-                   see_indirect_local_t_per_t=magnitude(cmp.see_indirect_local, "t/t"),
-                   see_indirect_reference_t_per_t=magnitude(cmp.see_indirect_reference, "t/t"),
-                   advantage_t_per_t=magnitude(cmp.advantage, "t/t"), counts_in_obligation=cmp.counts_in_obligation)
 
 
 @router.post("/{code}/cbam/importer", response_model=ImporterOut)

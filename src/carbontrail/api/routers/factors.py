@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, UploadFile, status
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import DatasetOut, FactorOut
 from carbontrail.services import audit, tenancy
 from carbontrail.services.factors import add_dataset, load_library

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, Field
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services import audit, footprints as fps, tenancy
 from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
 from carbontrail.services.tenancy import Access

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from carbontrail import __version__
-from carbontrail.api.deps import AppContext
+from carbontrail.http.deps import AppContext
 from carbontrail.api.schemas import Health
 
 router = APIRouter(tags=["health"])

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
 
-from carbontrail.api.deps import AppContext, organisation_access
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, organisation_access
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import FactorUseOut, InventoryOut, Scope3LineOut
 from carbontrail.inventory.ghg import InventoryResult
 from carbontrail.services import tenancy

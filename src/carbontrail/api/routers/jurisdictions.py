@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import AggregateOut, JurisdictionIn, JurisdictionOut
 from carbontrail.services import jurisdictions, tenancy
 

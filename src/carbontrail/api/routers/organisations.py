@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import (
     AuditOut,
     FacilityIn,

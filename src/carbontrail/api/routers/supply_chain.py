@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
-from carbontrail.api.deps import AppContext, CurrentPrincipal, organisation_access
-from carbontrail.api.errors import ERROR_RESPONSES
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services import pact_host, pact_inbox
 from carbontrail.services import pact_requests as pr
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
-from carbontrail.store.db import transaction
+from carbontrail.services.work import unit_of_work
 
 router = APIRouter(prefix="/api/organisations", tags=["supply chain"], responses=ERROR_RESPONSES)
 
@@ -148,40 +148,25 @@ def _line(c: pr.CoverageLine) -> CoverageLineOut:
                            share=c.share)
 
 
-def supplier_rows(ctx: AppContext, access: Access) -> list[SupplierOut]:
-    with ctx.sessions() as s:
-        infos = pr.connections(s, access.organisation_id)
-        received = pr.received(s, access.organisation_id)
-        reqs = pr.requests(s, access.organisation_id)
-    out = []
-    for c in infos:
-        counts = {k: 0 for k in pr.STATUSES}
-        for r in reqs:
-            if r.supplier == c.supplier:
-                counts[r.status] = counts.get(r.status, 0) + 1
-        out.append(SupplierOut(**vars(c), footprints_received=sum(r.supplier == c.supplier for r in received),
-                               requests=counts))
-    return out
-
-
 @router.get("/{code}/suppliers", response_model=list[SupplierOut])
 def list_suppliers(access: Reader, ctx: AppContext) -> list[SupplierOut]:
     """The suppliers whose PACT hosts this organisation is connected to, with footprints received and requests."""
-    return supplier_rows(ctx, access)
+    return [SupplierOut(**row) for row in pr.supplier_overview(ctx.sessions, access.organisation_id)]
 
 
 @router.post("/{code}/suppliers", response_model=SupplierOut, status_code=status.HTTP_201_CREATED)
 def add_supplier(body: SupplierIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> SupplierOut:
     """Connect to a supplier's PACT host; the client secret is stored encrypted and never shown again."""
-    with transaction(ctx.sessions) as s:
-        info = pr.add_connection(s, access.organisation_id, ctx.key, actor=principal.actor, **body.model_dump())
+    with unit_of_work(ctx.sessions, principal) as work:
+        info = pr.add_connection(work.session, access.organisation_id, ctx.key, actor=principal.actor,
+                                 **body.model_dump())
     return SupplierOut(**vars(info), footprints_received=0, requests={k: 0 for k in pr.STATUSES})
 
 
 @router.delete("/{code}/suppliers/{supplier}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_supplier(supplier: str, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> None:
-    with transaction(ctx.sessions) as s:
-        pr.remove_connection(s, access.organisation_id, supplier, actor=principal.actor)
+    with unit_of_work(ctx.sessions, principal) as work:
+        pr.remove_connection(work.session, access.organisation_id, supplier, actor=principal.actor)
 
 
 @router.get("/{code}/suppliers/{supplier}/requests", response_model=list[RequestOut])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.formats import pact
 from carbontrail.services import accounts, pact_host, pact_inbox
+from carbontrail.services.demo.sign_ins import demo_password
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ApiClient, Organisation, User
 from carbontrail.store.models.pact import PactFootprint
@@ -33,8 +34,6 @@ KILN_SAVING = (Decimal(7000) - Decimal(4000)) * Decimal("0.1404") / Decimal(1000
 
 def demo_client_secret() -> str:
     """CARBONTRAIL_DEMO_PACT_SECRET, else one derived from the demo password (so every load prints the same)."""
-    from carbontrail.services.demo import demo_password
-
     return os.environ.get("CARBONTRAIL_DEMO_PACT_SECRET") or f"{demo_password()}-pact-client"
 
 
@@ -103,8 +102,6 @@ def _client(sessions: sessionmaker[Session], secret: str) -> None:
     with transaction(sessions) as s:
         user = s.scalars(select(User).where(User.email == CLIENT_USER)).one_or_none()
         if user is None:
-            from carbontrail.services.demo import demo_password
-
             user = User(email=CLIENT_USER, name="CD-PACK PACT client", password_hash=accounts.hash_password(
                 demo_password()), locale="en")
             s.add(user)

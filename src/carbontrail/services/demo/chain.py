@@ -6,7 +6,6 @@ users that already exist are kept as they are.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import InputError, Location
 from carbontrail.inventory.templates import IMPORT_ORDER
 from carbontrail.services import accounts, jurisdictions
-from carbontrail.services.demo_battery import load as load_battery_demo
-from carbontrail.services.demo_cbam import load_cbam_demo
+from carbontrail.services.demo.battery import load as load_battery_demo
+from carbontrail.services.demo.cbam import load_cbam_demo
+from carbontrail.services.demo.pact import load_demo_pact
+from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
 from carbontrail.services.footprints import load_demo_products
 from carbontrail.services.imports import describe, import_files
 from carbontrail.store.db import transaction
@@ -27,7 +28,6 @@ from carbontrail.store.models import Jurisdiction, Organisation, User
 ProgressCallback = Callable[[int, int | None], None]
 
 #: The password of every demo account unless CARBONTRAIL_DEMO_PASSWORD says otherwise (a demo, not production).
-DEFAULT_DEMO_PASSWORD = "carbontrail-demo"
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,6 @@ DEMO_USERS: dict[str, tuple[str, str | None, str | None]] = {
 ADMIN_EMAIL = "admin@carbontrail.example"
 
 
-def demo_password() -> str:
-    return os.environ.get("CARBONTRAIL_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
-
-
 def load_demo(sessions: sessionmaker[Session], folder: Path, *,
               progress: ProgressCallback | None = None) -> dict[str, object]:
     """Import the demo files of `folder` in one transaction, place the enterprises in their parks and create the
@@ -85,8 +81,6 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
     cbam = load_cbam_demo(sessions, folder.parent / "cbam", demo_password())
     products = load_demo_products(sessions, folder / "products")
-    from carbontrail.services.demo_pact import load_demo_pact  # it reads demo_password from here
-
     pact = load_demo_pact(sessions)
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
             "users_created": created_users, "cbam": cbam, "products": products, "pact": pact,

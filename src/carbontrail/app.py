@@ -1,0 +1,31 @@
+"""The application: the composition root that wires the API routers, the web pages and the shared HTTP layer to
+one database. It is the only module that knows both front doors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail import __version__, api, web
+from carbontrail.config import Settings
+from carbontrail.http import errors
+from carbontrail.http.deps import Context
+from carbontrail.services.accounts import secret_key
+from carbontrail.services.database import open_sessions
+
+
+def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None,
+               pages: bool = True) -> FastAPI:
+    """The application on `sessions` (else the database `settings` name, else the environment's)."""
+    settings = settings or Settings.from_env()
+    sessions = sessions or open_sessions(settings)
+    app = FastAPI(title="carbontrail", version=__version__,
+                  description="Industrial carbon data: organisations, activity data, factors, inventories, "
+                              "jurisdiction aggregates. Errors answer {code, message, field}.")
+    app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
+    errors.install(app)
+    for router in api.all_routers():
+        app.include_router(router)
+    if pages:
+        web.mount(app)
+    return app
