@@ -7,24 +7,22 @@ import json
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError
 from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import cost_out, grid_out
-from carbontrail.web.page import Page, login_redirect, require_access
+from carbontrail.web.page import Page, page_router, require_access, signed_in
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get("/cbam", response_class=HTMLResponse)
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose CBAM installations you may see, with how many each has."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     rows = []
     with ctx.sessions() as s:
         for access in tenancy.visible_organisations(s, page.principal):
@@ -48,13 +46,8 @@ def _list(page: Page, code: str, status: int = 200, rejected: ImportRejected | N
 
 @router.get("/org/{code}/cbam", response_class=HTMLResponse)
 def installations(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        return _list(page, code)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    return _list(page, code)
 
 
 @router.post("/org/{code}/cbam", response_class=HTMLResponse)
@@ -62,23 +55,18 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
                  installation: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  facility: Annotated[str, Form()] = "") -> Response:
     """Store an installation model from the form; a bad file shows every problem on the list page."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    access = require_access(page, code, tenancy.DATA_WRITE)
+    data = await file.read()
     try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-        data = await file.read()
-        try:
-            stored, _ = cbam.save_installation(ctx.sessions, access, installation, data,
-                                               file_name=file.filename or "installation.yaml",
-                                               facility=facility.strip() or None, actor=page.principal.actor)
-        except ImportRejected as exc:
-            return _list(page, code, status=422, rejected=exc)
-        except InputError as exc:
-            return _list(page, code, status=422, failed=str(exc))
-    except CarbontrailError as exc:
-        return page.error(exc)
+        stored, _ = cbam.save_installation(ctx.sessions, access, installation, data,
+                                           file_name=file.filename or "installation.yaml",
+                                           facility=facility.strip() or None, actor=page.principal.actor)
+    except ImportRejected as exc:
+        return _list(page, code, status=422, rejected=exc)
+    except InputError as exc:
+        return _list(page, code, status=422, failed=str(exc))
     return RedirectResponse(f"/org/{quote(code)}/cbam/{quote(stored.code)}?period={stored.period_end.year}",
                             status_code=303)
 
@@ -102,18 +90,13 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                       mass_t: float | None = None, price_eur_per_t: float | None = None,
                       import_year: int | None = None, free_allocation_share: float | None = None,
                       eur_per_cny: float | None = None, grid_year: int | None = None) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        access = require_access(page, code, tenancy.INVENTORY)
-        with ctx.sessions() as s:
-            profile = tenancy.profile(s, access)
-            tables = cbam.list_defaults(s, access)
-        done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
-                            defaults=defaults)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    access = require_access(page, code, tenancy.INVENTORY)
+    with ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        tables = cbam.list_defaults(s, access)
+    done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+                        defaults=defaults)
     summary = cbam.see_summary(done.result)
     stored = done.stored
     query = {"period": stored.period_end.year, "markup_year": done.result.markup_year}

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
@@ -19,9 +19,9 @@ from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
 from carbontrail.services.work import unit_of_work
-from carbontrail.web.page import Page, login_redirect, require_access
+from carbontrail.web.page import Page, page_router, require_access, signed_in
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".zip", ".xml")
 MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -29,9 +29,7 @@ MAX_UPLOAD = 50 * 1024 * 1024
 @router.get("/products", response_class=HTMLResponse)
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose product footprints you may see, with their models."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     rows = []
     with ctx.sessions() as s:
         for access in tenancy.visible_organisations(s, page.principal):
@@ -59,46 +57,36 @@ def _list(page: Page, code: str, status: int = 200, failed: str | None = None, d
 
 @router.get("/org/{code}/products", response_class=HTMLResponse)
 def products(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        return _list(page, code)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    return _list(page, code)
 
 
 @router.post("/org/{code}/products", response_class=HTMLResponse)
 async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile, csrf_token: Annotated[str, Form()],
                  key: Annotated[str, Form()] = "") -> Response:
     """Store a product model file (our YAML/JSON, openLCA JSON-LD zip, EcoSpold 1 XML) from the form."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    access = require_access(page, code, tenancy.DATA_WRITE)
+    name = Path(file.filename or "model.yaml").name
+    if not name.lower().endswith(MODEL_SUFFIXES):
+        return _list(page, code, status=422, failed=str(InputError(
+            f"'{name}' is not a model file", location=Location(file=name),
+            expected="a .yaml/.json product model, an openLCA JSON-LD .zip or an EcoSpold 1 .xml")))
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return _list(page, code, status=422, failed=f"{name}: the file is larger than 50 MB")
     try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-        name = Path(file.filename or "model.yaml").name
-        if not name.lower().endswith(MODEL_SUFFIXES):
-            return _list(page, code, status=422, failed=str(InputError(
-                f"'{name}' is not a model file", location=Location(file=name),
-                expected="a .yaml/.json product model, an openLCA JSON-LD .zip or an EcoSpold 1 .xml")))
-        data = await file.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            return _list(page, code, status=422, failed=f"{name}: the file is larger than 50 MB")
-        try:
-            with tempfile.TemporaryDirectory(prefix="carbontrail-model-") as folder:
-                path = Path(folder) / name
-                path.write_bytes(data)
-                with unit_of_work(ctx.sessions, page.principal) as work:
-                    summary = fps.import_model(work.session, access.organisation_id, path, key=key.strip() or None)
-                    work.audit("import", "product_model",
-                                 f"{access.code}/{summary.model.key}", organisation_id=access.organisation_id,
-                                 detail={"processes": summary.model.processes, "file": name})
-        except InputError as exc:
-            return _list(page, code, status=422, failed=str(exc))
-    except CarbontrailError as exc:
-        return page.error(exc)
+        with tempfile.TemporaryDirectory(prefix="carbontrail-model-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            with unit_of_work(ctx.sessions, page.principal) as work:
+                summary = fps.import_model(work.session, access.organisation_id, path, key=key.strip() or None)
+                work.audit("import", "product_model",
+                             f"{access.code}/{summary.model.key}", organisation_id=access.organisation_id,
+                             detail={"processes": summary.model.processes, "file": name})
+    except InputError as exc:
+        return _list(page, code, status=422, failed=str(exc))
     return RedirectResponse(f"/org/{quote(code)}/products?{urlencode({'imported': summary.model.key})}",
                             status_code=303)
 
@@ -110,33 +98,28 @@ def add_supplier(code: str, request: Request, ctx: AppContext, csrf_token: Annot
                  unit: Annotated[str, Form()] = "", reference: Annotated[str, Form()] = "",
                  dqr: Annotated[str, Form()] = "", year: Annotated[str, Form()] = "") -> Response:
     """Enter a supplier's footprint of a purchased product by hand."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    access = require_access(page, code, tenancy.DATA_WRITE)
     try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-        try:
-            ratings = None
-            if dqr.strip():
-                parts = [p.strip() for p in dqr.split(",")]
-                if len(parts) != 3 or not all(p.isdigit() for p in parts):
-                    raise InputError(f"'{dqr}' is not three ratings", location=Location(field="dqr"),
-                                     expected="technological,temporal,geographical, e.g. 2,1,2")
-                ratings = (int(parts[0]), int(parts[1]), int(parts[2]))
-            with unit_of_work(ctx.sessions, page.principal) as work:
-                record_supplier_footprint(
-                    work.session, access.organisation_id, product_key=product_key, supplier=supplier,
-                    fossil_kg_per_unit=_number(fossil, "fossil"),
-                    biogenic_kg_per_unit=_number(biogenic, "biogenic") if biogenic.strip() else None,
-                    unit=unit, source="manual", reference=reference, dqr=ratings,
-                    year=int(_number(year, "year")) if year.strip() else None)
-                work.audit("record", "supplier_footprint",
-                           f"{access.code}/{product_key}", organisation_id=access.organisation_id)
-        except InputError as exc:
-            return _list(page, code, status=422, failed=str(exc))
-    except CarbontrailError as exc:
-        return page.error(exc)
+        ratings = None
+        if dqr.strip():
+            parts = [p.strip() for p in dqr.split(",")]
+            if len(parts) != 3 or not all(p.isdigit() for p in parts):
+                raise InputError(f"'{dqr}' is not three ratings", location=Location(field="dqr"),
+                                 expected="technological,temporal,geographical, e.g. 2,1,2")
+            ratings = (int(parts[0]), int(parts[1]), int(parts[2]))
+        with unit_of_work(ctx.sessions, page.principal) as work:
+            record_supplier_footprint(
+                work.session, access.organisation_id, product_key=product_key, supplier=supplier,
+                fossil_kg_per_unit=_number(fossil, "fossil"),
+                biogenic_kg_per_unit=_number(biogenic, "biogenic") if biogenic.strip() else None,
+                unit=unit, source="manual", reference=reference, dqr=ratings,
+                year=int(_number(year, "year")) if year.strip() else None)
+            work.audit("record", "supplier_footprint",
+                       f"{access.code}/{product_key}", organisation_id=access.organisation_id)
+    except InputError as exc:
+        return _list(page, code, status=422, failed=str(exc))
     return RedirectResponse(f"/org/{quote(code)}/products?{urlencode({'recorded': product_key})}", status_code=303)
 
 
@@ -155,31 +138,26 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
                  boundary: str = "cradle-to-gate", allocation: str = "physical", gwp: str = "AR6",
                  amount: str = "", iterations: str = "500", seed: str = "1") -> Response:
     """One product: footprint, data quality, contributions by process / stage / supplier / gas, tree, histogram."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     _ = page._
-    try:
-        access = require_access(page, code, tenancy.INVENTORY)
-        value = _number(amount, "amount") if amount.strip() else None
-        n = int(_number(iterations, "iterations"))
-        n_seed = int(_number(seed, "seed"))
-        if not 1 <= n <= 5000:
-            raise InputError(f"{n} iterations is out of range", location=Location(field="iterations"),
-                             expected="1 to 5,000 on this page")
-        with ctx.sessions() as s:
-            profile = tenancy.profile(s, access)
-            loaded = fps.load(s, access.organisation_id, model, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
-        report = fps.compute(loaded, product, value)
-        # The engine's own English group names (purchased footprints as a "gas", unlabelled stages) get words.
-        engine_words = {"external footprint (CO2e)": _("purchased products' footprints (CO2e)"),
-                        "unspecified": _("unspecified"), "own operations": _("own operations")}
-        groups = {by: [replace(c, label=engine_words.get(c.label, c.label))
-                       for c in fps.contributions(loaded, product, value, by)] for by in fps.GROUPINGS}
-        tree = fps.tree(loaded, product, value, cutoff=0.01, max_depth=6)
-        mc = fps.uncertainty(loaded, product, value, iterations=n, seed=n_seed)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    access = require_access(page, code, tenancy.INVENTORY)
+    value = _number(amount, "amount") if amount.strip() else None
+    n = int(_number(iterations, "iterations"))
+    n_seed = int(_number(seed, "seed"))
+    if not 1 <= n <= 5000:
+        raise InputError(f"{n} iterations is out of range", location=Location(field="iterations"),
+                         expected="1 to 5,000 on this page")
+    with ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        loaded = fps.load(s, access.organisation_id, model, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
+    report = fps.compute(loaded, product, value)
+    # The engine's own English group names (purchased footprints as a "gas", unlabelled stages) get words.
+    engine_words = {"external footprint (CO2e)": _("purchased products' footprints (CO2e)"),
+                    "unspecified": _("unspecified"), "own operations": _("own operations")}
+    groups = {by: [replace(c, label=engine_words.get(c.label, c.label))
+                   for c in fps.contributions(loaded, product, value, by)] for by in fps.GROUPINGS}
+    tree = fps.tree(loaded, product, value, cutoff=0.01, max_depth=6)
+    mc = fps.uncertainty(loaded, product, value, iterations=n, seed=n_seed)
     chart = {
         "locale": page.locale,
         "groups": {by: [{"name": c.label, "value": round(c.fossil_kg, 6)} for c in rows[:15]]

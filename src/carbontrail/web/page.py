@@ -6,11 +6,14 @@ on `Page`."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from carbontrail import __version__
@@ -65,3 +68,38 @@ def require_access(page: Page, code: str, permission: str) -> tenancy.Access:
         return tenancy.require(s, page.principal, code, permission)
 
 
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in user: answered with a redirect to the sign-in form."""
+
+
+def signed_in(request: Request, ctx: AppContext) -> Page:
+    """The request's page for its signed-in principal; `SignInRequired` when nobody is signed in."""
+    page = Page(request, ctx)
+    if page.principal is None:
+        raise SignInRequired
+    return page
+
+
+class PageRoute(APIRoute):
+    """A page's route: nobody signed in becomes the sign-in redirect, and a `CarbontrailError` the error page in
+    the reader's language with its status, so a handler holds only its own work."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                return login_redirect(request)
+            except CarbontrailError as exc:
+                return Page(request, request.app.state.context).error(exc)
+
+        return route
+
+
+def page_router() -> APIRouter:
+    """The router of one area's pages (kept out of the OpenAPI document)."""
+    return APIRouter(include_in_schema=False, route_class=PageRoute)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import SESSION_COOKIE, AppContext
@@ -25,9 +25,9 @@ from carbontrail.services.accounts import (
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.imports import import_upload
 from carbontrail.web import i18n
-from carbontrail.web.page import LANG_COOKIE, Page, login_redirect, require_access
+from carbontrail.web.page import LANG_COOKIE, Page, page_router, require_access, signed_in
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 LOGIN_CSRF_COOKIE = "ct_login_csrf"
 def _safe_next(target: str | None) -> str:
     # only same-site paths: never redirect a signed-in user to another host
@@ -87,9 +87,7 @@ def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     with ctx.sessions() as s:
         orgs = [(tenancy.profile(s, a), a) for a in tenancy.visible_organisations(s, page.principal)]
         roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
@@ -102,34 +100,24 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
                         csrf_token: Annotated[str, Form()], name_en: Annotated[str, Form()] = "",
                         industry: Annotated[str, Form()] = "", province: Annotated[str, Form()] = "",
                         city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        page.check_csrf(csrf_token)
-        tenancy.require_platform_admin(page.principal)
-        with ctx.sessions.begin() as s:
-            org = organisations.create_organisation(s, code=code.strip(), name=name.strip(), name_en=name_en,
-                                                    industry=industry, province=province, city=city, park=park)
-            audit.record(s, page.principal.actor, "create", "organisation", org.code, organisation_id=org.id)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    tenancy.require_platform_admin(page.principal)
+    with ctx.sessions.begin() as s:
+        org = organisations.create_organisation(s, code=code.strip(), name=name.strip(), name_en=name_en,
+                                                industry=industry, province=province, city=city, park=park)
+        audit.record(s, page.principal.actor, "create", "organisation", org.code, organisation_id=org.id)
     return RedirectResponse(f"/org/{quote(code.strip())}", status_code=303)
 
 
 @router.get("/org/{code}", response_class=HTMLResponse)
 def organisation(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        access = require_access(page, code, tenancy.PROFILE)
-        with ctx.sessions() as s:
-            profile = tenancy.profile(s, access)
-            facs = tenancy.facilities(s, access) if access.allows(tenancy.DATA_READ) else []
-            periods = tenancy.periods(s, access) if access.allows(tenancy.DATA_READ) else []
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    access = require_access(page, code, tenancy.PROFILE)
+    with ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        facs = tenancy.facilities(s, access) if access.allows(tenancy.DATA_READ) else []
+        periods = tenancy.periods(s, access) if access.allows(tenancy.DATA_READ) else []
     return page.render("organisation.html", org=profile, access=access, facilities=facs, periods=periods,
                        perm=tenancy)
 
@@ -138,41 +126,29 @@ def organisation(code: str, request: Request, ctx: AppContext) -> Response:
 def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotated[str, Form()],
                  name: Annotated[str, Form()], province: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-        with ctx.sessions.begin() as s:
-            organisations.create_facility(s, access.code, code=facility.strip(), name=name.strip(),
-                                          province=province.strip(), city=city.strip(), park=park.strip())
-            audit.record(s, page.principal.actor, "create", "facility", f"{code}/{facility}",
-                         organisation_id=access.organisation_id,
-                         detail={"name": name, "province": province, "city": city, "park": park})
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    access = require_access(page, code, tenancy.DATA_WRITE)
+    with ctx.sessions.begin() as s:
+        organisations.create_facility(s, access.code, code=facility.strip(), name=name.strip(),
+                                      province=province.strip(), city=city.strip(), park=park.strip())
+        audit.record(s, page.principal.actor, "create", "facility", f"{code}/{facility}",
+                     organisation_id=access.organisation_id,
+                     detail={"name": name, "province": province, "city": city, "park": park})
     return RedirectResponse(f"/org/{quote(code)}", status_code=303)
 
 
 @router.get("/org/{code}/upload", response_class=HTMLResponse)
 def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        access = require_access(page, code, tenancy.DATA_WRITE)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    access = require_access(page, code, tenancy.DATA_WRITE)
     return page.render("upload.html", code=access.code, report=None, rejected=None)
 
 
 @router.post("/org/{code}/upload", response_class=HTMLResponse)
 async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
                  csrf_token: Annotated[str, Form()]) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     try:
         page.check_csrf(csrf_token)
         access = require_access(page, code, tenancy.DATA_WRITE)
@@ -209,22 +185,17 @@ def _chart_data(page: Page, summary: dict[str, object]) -> str:
 @router.get("/org/{code}/inventory", response_class=HTMLResponse)
 def inventory(code: str, request: Request, ctx: AppContext, period: str | None = None,
               start: date | None = None, end: date | None = None) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        access = require_access(page, code, tenancy.INVENTORY)
-        with ctx.sessions() as s:
-            profile = tenancy.profile(s, access)
-            periods = tenancy.periods(s, access)
-        if period is None and start is None and periods:
-            period = periods[-1].name
-        if period is None and (start is None or end is None):
-            raise InputError(page._("Add a reporting period first, or give a start and an end date."),
-                             location=Location(field="period"))
-        result = organisation_inventory(ctx.sessions, access.code, period=period, start=start, end=end)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    access = require_access(page, code, tenancy.INVENTORY)
+    with ctx.sessions() as s:
+        profile = tenancy.profile(s, access)
+        periods = tenancy.periods(s, access)
+    if period is None and start is None and periods:
+        period = periods[-1].name
+    if period is None and (start is None or end is None):
+        raise InputError(page._("Add a reporting period first, or give a start and an end date."),
+                         location=Location(field="period"))
+    result = organisation_inventory(ctx.sessions, access.code, period=period, start=start, end=end)
     summary = result.summary()
     query = f"period={quote(period)}" if period else f"start={start}&end={end}"
     return page.render("inventory.html", org=profile, result=result, summary=summary, periods=periods,
@@ -234,17 +205,12 @@ def inventory(code: str, request: Request, ctx: AppContext, period: str | None =
 
 @router.get("/jurisdiction/{code}", response_class=HTMLResponse)
 def jurisdiction(code: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     year = year or date.today().year - 1
-    try:
-        with ctx.sessions() as s:
-            jid = jurisdictions.require_overseen(s, page.principal.grants, code)
-            children = jurisdictions.tree(s, {jid})
-        agg = jurisdictions.aggregate(ctx.sessions, code, year)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    with ctx.sessions() as s:
+        jid = jurisdictions.require_overseen(s, page.principal.grants, code)
+        children = jurisdictions.tree(s, {jid})
+    agg = jurisdictions.aggregate(ctx.sessions, code, year)
     chart = json.dumps({"enterprises": [e.name for e in agg.enterprises],
                         "scope1": [e.scope1_t_co2e for e in agg.enterprises],
                         "scope2": [e.scope2_location_t_co2e for e in agg.enterprises],

@@ -7,7 +7,7 @@ import json
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
@@ -15,17 +15,15 @@ from carbontrail.errors import CarbontrailError
 from carbontrail.services import pact_host, pact_inbox, tenancy
 from carbontrail.services import pact_requests as pr
 from carbontrail.services.work import unit_of_work
-from carbontrail.web.page import Page, login_redirect, require_access
+from carbontrail.web.page import Page, page_router, require_access, signed_in
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get("/suppliers", response_class=HTMLResponse)
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose supply chain you may see, with their supplier connections and open requests."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     rows = []
     with ctx.sessions() as s:
         for access in tenancy.visible_organisations(s, page.principal):
@@ -65,13 +63,8 @@ def _chart(page: Page, coverage: pr.Coverage) -> str:
 
 @router.get("/org/{code}/suppliers", response_class=HTMLResponse)
 def suppliers(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        return _suppliers_page(page, code)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    return _suppliers_page(page, code)
 
 
 def _back(code: str) -> RedirectResponse:
@@ -80,11 +73,8 @@ def _back(code: str) -> RedirectResponse:
 
 def _change(page: Page, code: str, csrf_token: str, action: object) -> Response:
     """Run a form's change; a mistake in the input shows on the page itself, anything else on the error page."""
-    try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page.check_csrf(csrf_token)
+    access = require_access(page, code, tenancy.DATA_WRITE)
     try:
         action(access)  # type: ignore[operator]
     except CarbontrailError as exc:
@@ -101,9 +91,7 @@ def add_supplier(code: str, request: Request, ctx: AppContext, supplier: Annotat
                  client_secret: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  name: Annotated[str, Form()] = "", pact_version: Annotated[str, Form()] = "3",
                  ca_pem: Annotated[str, Form()] = "") -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     actor = page.principal.actor
 
     def action(access: tenancy.Access) -> None:
@@ -119,9 +107,7 @@ def add_supplier(code: str, request: Request, ctx: AppContext, supplier: Annotat
 def request_footprint(code: str, supplier: str, request: Request, ctx: AppContext,
                       product_id: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                       product_key: Annotated[str, Form()] = "", callback_url: Annotated[str, Form()] = "") -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     actor = page.principal.actor
 
     def action(access: tenancy.Access) -> None:
@@ -134,9 +120,7 @@ def request_footprint(code: str, supplier: str, request: Request, ctx: AppContex
 @router.post("/org/{code}/suppliers/{supplier}/pull", response_class=HTMLResponse)
 def pull(code: str, supplier: str, request: Request, ctx: AppContext,
          csrf_token: Annotated[str, Form()]) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
+    page = signed_in(request, ctx)
     actor = page.principal.actor
 
     def action(access: tenancy.Access) -> None:
@@ -161,27 +145,17 @@ def _pact_page(page: Page, code: str, status: int = 200, failed: str | None = No
 
 @router.get("/org/{code}/pact", response_class=HTMLResponse)
 def pact_page(code: str, request: Request, ctx: AppContext) -> Response:
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        return _pact_page(page, code)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    return _pact_page(page, code)
 
 
 @router.post("/org/{code}/pact/inbox/{request_id}", response_class=HTMLResponse)
 def decide(code: str, request_id: int, request: Request, ctx: AppContext, decision: Annotated[str, Form()],
            csrf_token: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
     """Accept or reject a customer's footprint request; the answer is sent to the customer at once."""
-    page = Page(request, ctx)
-    if page.principal is None:
-        return login_redirect(request)
-    try:
-        page.check_csrf(csrf_token)
-        require_access(page, code, tenancy.DATA_WRITE)
-    except CarbontrailError as exc:
-        return page.error(exc)
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    require_access(page, code, tenancy.DATA_WRITE)
     try:
         pact_inbox.decide(ctx.sessions, page.principal, code, request_id, accept=decision == "accept",
                          reason=reason, key=ctx.key)
