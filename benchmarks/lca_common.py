@@ -16,7 +16,7 @@ from carbontrail.lca.matrices import ProductSystem, build_system
 from carbontrail.units import quantity
 
 ROOT = Path(__file__).resolve().parents[1]
-USLCI = ROOT.parent / "shared" / "data" / "uslci" / "uslci_olca1_5_0_json_ld.zip"
+USLCI = ROOT / "tests" / "data" / "uslci" / "uslci_olca1_5_0_json_ld.zip"
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:

@@ -1,7 +1,10 @@
 """Derive the shipped spend-based factors (kg CO2e per USD) from the USEEIO matrices with carbontrail's EEIO engine.
 
-    .venv/bin/python scripts/derive_useeio_spend_factors.py ../shared/data/useeio/USEEIO \
+    .venv/bin/python scripts/derive_useeio_spend_factors.py <USEEIO folder> \
         > src/carbontrail/factors/data/useeio_spend_ghg.csv
+
+<USEEIO folder> is the publisher's folder (useeio-widgets build/api/USEEIO); tests/data/useeio holds it gzipped
+(`gunzip -rk` a copy of it first).
 
 Each value is the GCC (Global Climate Change, kg CO2 eq) row of U = D·L = C·B·(I − A)⁻¹, computed from A, B and C;
 tests/inventory/test_scope3_factors.py checks every row against the publisher's own U.

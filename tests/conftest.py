@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from carbontrail.store.models import Base
 POSTGRES_URL = os.environ.get(
     "CARBONTRAIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
@@ -55,7 +56,21 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """../shared: reference data and the published data sets tests compare against."""
-    assert SHARED.is_dir(), f"reference folder {SHARED} is missing"
-    return SHARED
+def test_data() -> Path:
+    """tests/data: the published data sets tests compare against (sources and licences in its README)."""
+    assert TEST_DATA.is_dir(), f"test data folder {TEST_DATA} is missing"
+    return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def useeio_dir(test_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The USEEIO folders as published (models.json, USEEIO/, USEEIOv2.0-GHG/), unpacked from the gzip copies.
+
+    The repository keeps each JSON file gzipped (17 MB → 6 MB); the product reads plain folders, as users have them.
+    """
+    out = tmp_path_factory.mktemp("useeio")
+    for packed in (test_data / "useeio").rglob("*.json.gz"):
+        target = out / packed.relative_to(test_data / "useeio").with_suffix("")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip.decompress(packed.read_bytes()))
+    return out

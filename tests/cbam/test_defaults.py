@@ -10,7 +10,7 @@ from carbontrail.units import magnitude
 
 
 def test_cn_codes_and_categories() -> None:
-    """The shipped list has 749 codes (shared/reference/cbam README); V-Ti pig iron 7201 50 10 is Pig iron."""
+    """The shipped list has 749 codes (src/carbontrail/cbam/data/README.md); V-Ti pig iron 7201 50 10 is Pig iron."""
     from carbontrail.cbam.defaults import _cn_table
 
     assert len(_cn_table()) == 749

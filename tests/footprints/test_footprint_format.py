@@ -52,9 +52,9 @@ def test_errors_name_the_field(entry: dict, field: str, error: type[Exception]) 
     assert info.value.location.field == field and info.value.location.file == "m.yaml"
 
 
-def test_uslci_round_trip_is_lossless(shared_dir: Path) -> None:
+def test_uslci_round_trip_is_lossless(test_data: Path) -> None:
     """USLCI (openLCA JSON-LD, 766 processes) → our format → back: every product's footprint is identical."""
-    db = olca_jsonld.read(shared_dir / "data/uslci/uslci_olca1_5_0_json_ld.zip")
+    db = olca_jsonld.read(test_data / "uslci/uslci_olca1_5_0_json_ld.zip")
     back = product_model.parse(product_model.to_document(product_model.ProductModelDocument(db))).database
     scores = [all_footprints(prepare(build_system(d, boundary="cradle-to-gate", unallocatable="reference"))).scores
               for d in (db, back)]

@@ -170,7 +170,7 @@ def test_tenants_do_not_share_models(sessions: sessionmaker[Session]) -> None:
             fps.model_document(s, b, "battery-pack")
 
 
-def test_imports_openlca_and_ecospold(sessions: sessionmaker[Session], shared_dir: Path) -> None:
+def test_imports_openlca_and_ecospold(sessions: sessionmaker[Session], test_data: Path) -> None:
     """An openLCA JSON-LD folder and the USLCI EcoSpold 1 file import and compute like the core reads them."""
     from carbontrail.formats import olca_jsonld
     from carbontrail.lca import all_footprints, build_system, prepare

@@ -33,9 +33,9 @@ def inventory(*acts: Activity, footprints: dict[str, ExternalFootprint] | None =
 
 
 @pytest.fixture(scope="module")
-def gcc_325180(shared_dir: Path) -> float:
+def gcc_325180(useeio_dir: Path) -> float:
     """The publisher's own U[GCC, 325180] (kg CO2 eq per USD), read from USEEIO's U matrix."""
-    folder = shared_dir / "data/useeio/USEEIO"
+    folder = useeio_dir / "USEEIO"
     row = next(i["index"] for i in json.loads((folder / "indicators.json").read_text()) if i["code"] == "GCC")
     col = next(s["index"] for s in json.loads((folder / "sectors.json").read_text()) if s["code"] == "325180")
     return float(np.array(json.loads((folder / "matrix/U.json").read_text()))[row, col])

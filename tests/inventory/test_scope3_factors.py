@@ -24,8 +24,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def useeio(shared_dir: Path) -> dict[str, object]:
-    folder = shared_dir / "data/useeio/USEEIO"
+def useeio(useeio_dir: Path) -> dict[str, object]:
+    folder = useeio_dir / "USEEIO"
     indicators = json.loads((folder / "indicators.json").read_text())
     gcc = next(i for i in indicators if i["code"] == "GCC")
     return {

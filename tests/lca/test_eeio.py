@@ -21,13 +21,13 @@ def _rel(ours: np.ndarray, theirs: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def useeio(shared_dir: Path) -> eeio.EeioModel:
-    return eeio_format.read(shared_dir / "data/useeio/USEEIO")
+def useeio(useeio_dir: Path) -> eeio.EeioModel:
+    return eeio_format.read(useeio_dir / "USEEIO")
 
 
 @pytest.fixture(scope="module")
-def ghg(shared_dir: Path) -> eeio.EeioModel:
-    return eeio_format.read(shared_dir / "data/useeio/USEEIOv2.0-GHG")
+def ghg(useeio_dir: Path) -> eeio.EeioModel:
+    return eeio_format.read(useeio_dir / "USEEIOv2.0-GHG")
 
 
 def test_useeio_reproduces_published_L_D_U(useeio: eeio.EeioModel) -> None:

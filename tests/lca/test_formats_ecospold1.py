@@ -12,13 +12,13 @@ from carbontrail.errors import InputError
 from carbontrail.formats import ecospold1
 from carbontrail.formats.linking import ImportResult
 
-ZIP = "data/uslci/uslci_fy21_q3_01_olca_10_3_ecospold2.zip"
+ZIP = "uslci/uslci_fy21_q3_01_olca_10_3_ecospold2.zip"
 
 
 @pytest.fixture(scope="module")
-def uslci(shared_dir: Path) -> ImportResult:
+def uslci(test_data: Path) -> ImportResult:
     """Parsed once for the module (about 2.5 s, streamed with iterparse)."""
-    return ecospold1.read_with_report(shared_dir / ZIP)
+    return ecospold1.read_with_report(test_data / ZIP)
 
 
 def test_process_count_and_uncertainty_counts(uslci: ImportResult) -> None:

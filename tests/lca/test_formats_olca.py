@@ -18,9 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def uslci(shared_dir: Path) -> ImportResult:
+def uslci(test_data: Path) -> ImportResult:
     """Parsed once for the module (about 2 s)."""
-    return olca_jsonld.read_with_report(shared_dir / "data/uslci/uslci_olca1_5_0_json_ld.zip")
+    return olca_jsonld.read_with_report(test_data / "uslci/uslci_olca1_5_0_json_ld.zip")
 
 
 def _exchange(result: ImportResult, process: str, flow: str):

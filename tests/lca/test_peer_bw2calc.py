@@ -60,8 +60,8 @@ def test_generated_system_matches_bw2calc() -> None:
 
 
 @pytest.fixture(scope="module")
-def uslci(shared_dir: Path) -> FootprintModel:
-    db = read(shared_dir / "data/uslci/uslci_olca1_5_0_json_ld.zip")
+def uslci(test_data: Path) -> FootprintModel:
+    db = read(test_data / "uslci/uslci_olca1_5_0_json_ld.zip")
     return prepare(build_system(db, allocation="physical", unallocatable="reference"))
 
 

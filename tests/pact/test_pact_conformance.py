@@ -1,13 +1,14 @@
 """The PACT conformance catalogue (the checks of WBCSD's pact-conformance-service for v2.x and v3.0), as pytest tests
 against a live HTTPS uvicorn server on loopback, for v2.3 (/2) and v3.0 (/3).
 
-Responses are validated with jsonschema against the PACT OpenAPI documents in ../shared/reference (the files the
-official conformance tool uses), not against the copies the package ships, so a drift in either shows."""
+Responses are validated with jsonschema against the PACT OpenAPI documents shipped in the package; test_pact_formats.py
+checks by sha256 that they are the files the official conformance tool uses, so a drift in either shows."""
 
 from __future__ import annotations
 
 import uuid
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from carbontrail.store.models import Organisation
 from pact_world import PactWorld
 
 MAJORS = ["2", "3"]
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "pact" / "openapi"
+REFERENCE = Path(str(resources.files("carbontrail.formats") / "data" / "pact"))
 FILES = {"2": "openapi_v2_3.yaml", "3": "openapi_v3_0.yaml"}
 
 

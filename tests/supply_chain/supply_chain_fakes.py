@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from live_server import live_server
 
-OPENAPI = Path(__file__).resolve().parents[3] / "shared" / "reference" / "pact" / "openapi"
+OPENAPI = Path(str(resources.files("carbontrail.formats") / "data" / "pact"))
 
 
 @contextmanager

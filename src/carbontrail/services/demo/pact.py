@@ -2,7 +2,7 @@
 so any PACT tool can be pointed at a fresh install (examples/pact/README.md).
 
 The footprint numbers are illustrative, not measured: the cathode's second version differs from the first only by
-the kiln upgrade in ../shared/docs/FACTS.md (electricity 6,000–8,000 → 3,000–5,000 kWh per tonne; mid-points
+the kiln upgrade assumed for the demo (electricity 6,000–8,000 → 3,000–5,000 kWh per tonne; mid-points
 7,000 → 4,000) at the Sichuan grid factor 0.1404 kg CO2/kWh: 3,000 kWh/t × 0.1404 kg/kWh = 0.4212 kg CO2e per kg.
 """
 
