@@ -10,6 +10,7 @@ from carbontrail import __version__, api, web
 from carbontrail.config import Settings
 from carbontrail.http import errors
 from carbontrail.http.deps import Context
+from carbontrail.http.headers import SecurityHeaders
 from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
                               "jurisdiction aggregates. Errors answer {code, message, field}.")
     app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
     errors.install(app)
+    app.add_middleware(SecurityHeaders)
     for router in api.all_routers():
         app.include_router(router)
     if pages:

@@ -57,6 +57,9 @@ def test_sign_in_upload_inventory_language_pdf(browser, server: str, world: Worl
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(accept_downloads=True, locale="en-GB")
     page = context.new_page()
+    blocked: list[str] = []  # what the pages' Content-Security-Policy refused (an inline script, a foreign source)
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     try:
         page.goto(f"{server}/org/ORG-A")
         assert "/login" in page.url
@@ -85,6 +88,10 @@ def test_sign_in_upload_inventory_language_pdf(browser, server: str, world: Worl
             page.wait_for_selector(f'{chart}[data-rendered="1"]', timeout=10_000)
             assert _canvas_ink(page, chart) > 1000, f"{chart} is empty"
         assert "1,684.8" in page.locator("#totals").inner_text()
+        # the period selector submits through static/forms.js (no inline handler): choosing a period reloads
+        page.select_option("select[name=period]", index=0)
+        page.wait_for_selector('#chart-scopes[data-rendered="1"]', timeout=10_000)
+        assert blocked == []
         page.screenshot(path=str(ARTIFACTS / f"inventory-en-{backend}.png"), full_page=True)
 
         # switch to Chinese
