@@ -412,6 +412,10 @@ def _result(loaded: Loaded, product: str, amount: float | None) -> tuple[int, Fo
 def compute(loaded: Loaded, product: str, amount: float | None = None) -> FootprintReport:
     """Footprint of `amount` (default 1) of `product` (flow id or process id) in its unit."""
     j, result = _result(loaded, product, amount)
+    return _report(loaded, j, result)
+
+
+def _report(loaded: Loaded, j: int, result: Footprint) -> FootprintReport:
     system = loaded.model.system
     act = system.activities[j]
     value = float(result.demand[j])
@@ -453,6 +457,10 @@ def contributions(loaded: Loaded, product: str, amount: float | None = None,
     if by not in GROUPINGS:
         raise InputError(f"unknown grouping '{by}'", location=Location(field="by"), expected=", ".join(GROUPINGS))
     _, result = _result(loaded, product, amount)
+    return _contributions(loaded, result, by)
+
+
+def _contributions(loaded: Loaded, result: Footprint, by: Grouping) -> list[Contribution]:
     frame = core_contributions(result, by)
     fossil, biogenic = loaded.model.indicators[:2]
     return [Contribution(str(label), float(row[fossil]), float(row[biogenic]), float(row["share"]))
@@ -554,6 +562,29 @@ def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, it
                              float(pct[1]), float(pct[3]), float(pct[4]), float(result.samples[:, 1].mean()),
                              tuple(int(c) for c in counts), tuple(float(e) for e in edges), n_uncertain,
                              where is not None)
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """Everything a product's page shows, from one solution of its system: the footprint, its contributions by
+    every grouping, the supply-chain tree and the Monte Carlo statistics."""
+
+    report: FootprintReport
+    groups: dict[str, list[Contribution]]
+    tree: list[TreeRow]
+    uncertainty: UncertaintyReport
+
+
+def product_view(loaded: Loaded, product: str, amount: float | None = None, *, iterations: int = 500,
+                 seed: int = 1, cutoff: float = 0.01, max_depth: int = 6) -> ProductView:
+    """The footprint and its contributions by process, stage, supplier and gas solved once, with the tree and the
+    Monte Carlo of the same demand."""
+    _check_mc(iterations, seed)
+    j, result = _result(loaded, product, amount)
+    groups = {by: _contributions(loaded, result, by) for by in GROUPINGS}
+    return ProductView(_report(loaded, j, result), groups,
+                       tree(loaded, product, amount, cutoff=cutoff, max_depth=max_depth),
+                       uncertainty(loaded, product, amount, iterations=iterations, seed=seed))
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,13 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
     with ctx.sessions() as s:
         profile = tenancy.profile(s, access)
         loaded = fps.load(s, access.organisation_id, model, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
-    report = fps.compute(loaded, product, value)
+    view = fps.product_view(loaded, product, value, iterations=n, seed=n_seed)
+    report, tree, mc = view.report, view.tree, view.uncertainty
     # The engine's own English group names (purchased footprints as a "gas", unlabelled stages) get words.
     engine_words = {"external footprint (CO2e)": _("purchased products' footprints (CO2e)"),
                     "unspecified": _("unspecified"), "own operations": _("own operations")}
-    groups = {by: [replace(c, label=engine_words.get(c.label, c.label))
-                   for c in fps.contributions(loaded, product, value, by)] for by in fps.GROUPINGS}
-    tree = fps.tree(loaded, product, value, cutoff=0.01, max_depth=6)
-    mc = fps.uncertainty(loaded, product, value, iterations=n, seed=n_seed)
+    groups = {by: [replace(c, label=engine_words.get(c.label, c.label)) for c in rows]
+              for by, rows in view.groups.items()}
     chart = {
         "locale": page.locale,
         "groups": {by: [{"name": c.label, "value": round(c.fossil_kg, 6)} for c in rows[:15]]
