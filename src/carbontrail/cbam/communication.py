@@ -17,6 +17,7 @@ from carbontrail.cbam.emissions import InstallationResult
 from carbontrail.cbam.model import Installation
 from carbontrail.cbam.obligation import counts_indirect
 from carbontrail.errors import InputError, Location
+from carbontrail.spreadsheets import append_row, check_xlsx
 from carbontrail.units import magnitude
 
 FORMAT = "carbontrail-cbam-communication"
@@ -193,17 +194,17 @@ def communication_to_xlsx(comm: Communication) -> bytes:
     ws = wb.active
     ws.title = "Installation"
     ws.append(["field", "value"])
-    ws.append(["format", comm.format])
-    ws.append(["format_version", comm.format_version])
-    ws.append(["template", comm.template])
+    append_row(ws, ["format", comm.format])
+    append_row(ws, ["format_version", comm.format_version])
+    append_row(ws, ["template", comm.template])
     for key, value in comm.installation.model_dump(mode="json").items():
-        ws.append([key, value])
+        append_row(ws, [key, _cell(value)])
     for title, attr, row_type in _SHEETS:
         sheet = wb.create_sheet(title)
         columns = list(row_type.model_fields)
         sheet.append(columns)
         for row in getattr(comm, attr):
-            sheet.append([_cell(v) for v in row.model_dump(mode="json").values()])
+            append_row(sheet, [_cell(v) for v in row.model_dump(mode="json").values()])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -215,6 +216,7 @@ def _cell(value: object) -> object:
 
 def communication_from_xlsx(data: bytes, *, file: str = "communication.xlsx") -> Communication:
     """A communication from a workbook written by `communication_to_xlsx` (and perhaps edited by hand)."""
+    check_xlsx(data, file)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -19,7 +19,8 @@ import pint
 
 from carbontrail.errors import InputError, Location, UnitError
 from carbontrail.inventory.templates import FUEL_CATEGORIES, INSTRUMENTS, KINDS, Template, check_header
-from carbontrail.units import parse_unit, ureg
+from carbontrail.spreadsheets import MAX_COLUMNS, MAX_ROWS, check_shape, check_xlsx
+from carbontrail.units import parse_unit, read_number, ureg
 
 Cell = str | int | float | date | datetime | bool | None
 
@@ -161,6 +162,8 @@ class TableFile:
         def rows() -> Iterator[tuple[int, list[Cell]]]:
             try:
                 for cells in reader:
+                    if reader.line_num > MAX_ROWS or len(cells) > MAX_COLUMNS:
+                        check_shape(reader.line_num, len(cells), self.name)
                     yield reader.line_num, list(cells)
             except UnicodeDecodeError:
                 raise InputError("the file is not UTF-8 text", location=Location(file=self.name),
@@ -180,6 +183,7 @@ class TableFile:
 
         from openpyxl import load_workbook
 
+        check_xlsx(self.path, self.name)
         try:
             wb = load_workbook(self.path, read_only=True, data_only=True)
         except (BadZipFile, OSError, KeyError, ValueError):
@@ -188,9 +192,13 @@ class TableFile:
         self._workbook = wb
         sheet = wb.worksheets[0]
         self.estimated_rows = (sheet.max_row - 1) if sheet.max_row else None
+        check_shape(sheet.max_row, sheet.max_column, self.name)
 
         def rows() -> Iterator[tuple[int, list[Cell]]]:
+            # The declared dimension can lie, so the bounds hold for what is read too.
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS or len(cells) > MAX_COLUMNS:
+                    check_shape(number, len(cells), self.name)
                 yield number, list(cells)
 
         self._rows = rows()
@@ -310,20 +318,12 @@ class RowChecker:
             return None
 
     def _number(self, row: int, field: str, value: str, raw: Cell, problems: list[InputError]) -> float | None:
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            number = float(raw)
-        else:
-            try:
-                number = float(value.replace(",", ""))
-            except ValueError:
-                problems.append(InputError(f"'{value}' is not a number", location=self._loc(row, field),
-                                           expected="a number"))
-                return None
-        if not math.isfinite(number):
-            problems.append(InputError(f"'{value}' is not a finite number", location=self._loc(row, field),
-                                       expected="a finite number"))
+        try:
+            return read_number(raw if isinstance(raw, (int, float)) and not isinstance(raw, bool) else value,
+                               location=self._loc(row, field))
+        except InputError as exc:
+            problems.append(exc)
             return None
-        return number
 
     def _unit(self, row: int, field: str, unit: str, kind: str, problems: list[InputError]) -> bool:
         """Whether `unit` is known and fits `kind`; the answer per (kind, unit) is worked out once."""

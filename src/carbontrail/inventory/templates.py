@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from carbontrail.errors import InputError, Location
+from carbontrail.spreadsheets import append_row
 
 ColumnType = Literal["text", "number", "date", "bool", "unit", "choice"]
 
@@ -243,7 +244,7 @@ def write_xlsx(template: Template, path: Path, *, example: bool = False) -> None
     for cell in data[1]:
         cell.font = Font(bold=True)
     if example:
-        data.append(template.example_row())
+        append_row(data, template.example_row())
     data.freeze_panes = "A2"
     for index, col in enumerate(template.columns, start=1):
         letter = data.cell(row=1, column=index).column_letter
@@ -262,7 +263,7 @@ def write_xlsx(template: Template, path: Path, *, example: bool = False) -> None
     for cell in help_sheet[2]:
         cell.font = Font(bold=True)
     for col in template.columns:
-        help_sheet.append([col.name, "yes / 是" if col.required else "no / 否", col.type, ", ".join(col.allowed),
+        append_row(help_sheet, [col.name, "yes / 是" if col.required else "no / 否", col.type, ", ".join(col.allowed),
                            col.help_en, col.help_zh, col.example])
     for letter, width in zip("ABCDEFG", (18, 14, 10, 30, 70, 60, 24), strict=True):
         help_sheet.column_dimensions[letter].width = width

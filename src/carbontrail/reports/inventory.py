@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from carbontrail.inventory.ghg import InventoryResult
+from carbontrail.spreadsheets import append_row, csv_rows
 
 LINE_COLUMNS = ["facility", "scope", "category", "basis", "gas", "month", "item", "activity_amount",
                 "activity_unit", "gas_t", "gwp", "co2e_t", "factor_value", "factor_unit", "factor_dataset",
@@ -63,7 +64,7 @@ def write_csv(result: InventoryResult, out: IO[str]) -> None:
     """One row per emission line, with the factor behind it."""
     writer = csv.writer(out)
     writer.writerow(LINE_COLUMNS)
-    writer.writerows(line_rows(result))
+    writer.writerows(csv_rows(line_rows(result)))
 
 
 def write_xlsx(result: InventoryResult, path: Path) -> None:
@@ -93,27 +94,27 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
         rows += [(f"scope 3 on {kind} data (t CO2e)", v) for kind, v in result.scope3_by_data().items()]
         rows += [("scope 3 primary data share", result.scope3_primary_share)]
     for key, value in rows:
-        ws.append([key, value])
+        append_row(ws, [key, value])
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.column_dimensions["A"].width = 40
 
     lines = wb.create_sheet("lines")
     lines.append(LINE_COLUMNS)
     for row in line_rows(result):
-        lines.append(row)
+        append_row(lines, row)
     scope3 = wb.create_sheet("scope3")
     scope3.append(SCOPE3_COLUMNS)
     for row in scope3_rows(result):
-        scope3.append(row)
+        append_row(scope3, row)
     energy = wb.create_sheet("energy")
     energy.append(["facility", "kind", "item", "month", "tce", "method"])
     for e in result.energy:
-        energy.append([e.facility, e.kind, e.item, e.period_start.strftime("%Y-%m"), e.tce, e.method])
+        append_row(energy, [e.facility, e.kind, e.item, e.period_start.strftime("%Y-%m"), e.tce, e.method])
     factors = wb.create_sheet("factors")
     factors.append(FACTOR_COLUMNS)
     for f in result.factors_used():
         d = asdict(f)
-        factors.append([d[c] for c in FACTOR_COLUMNS])
+        append_row(factors, [d[c] for c in FACTOR_COLUMNS])
     for sheet in (lines, scope3, energy, factors):
         for cell in sheet[1]:
             cell.font = bold
