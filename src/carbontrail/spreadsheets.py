@@ -74,7 +74,7 @@ def check_xlsx(source: Path | bytes, file: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InputError("the file is not a readable XLSX workbook", location=where,
+        raise InputError("the file is not an XLSX workbook (or it is damaged)", location=where,
                          expected="an .xlsx file saved by Excel, WPS or LibreOffice") from None
     with archive:
         members = archive.infolist()
