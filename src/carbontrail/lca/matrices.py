@@ -257,7 +257,7 @@ def build_system(
             if target is not None:
                 for col, _, share in cols:
                     a_entries.append((target, col, -exchange.amount * share))
-                    a_dist.add(-exchange.amount, exchange.uncertainty, where)
+                    a_dist.add(-exchange.amount, exchange.uncertainty, where, mirrored=True)
                 continue
             if flow.id in footprints:
                 if flow.id not in external_row:

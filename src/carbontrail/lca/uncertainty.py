@@ -102,7 +102,10 @@ class DistributionBuilder:
     def __init__(self) -> None:
         self._rows: list[tuple[float, int, float, float, float, float]] = []
 
-    def add(self, amount: float, uncertainty: Uncertainty | None, where: str) -> None:
+    def add(self, amount: float, uncertainty: Uncertainty | None, where: str, *, mirrored: bool = False) -> None:
+        """One entry. `mirrored`: `amount` is the exchange's amount negated (an input in A), so the
+        distribution is mirrored too: X ↦ −X keeps a lognormal's μ and σ (the sign goes with the amount),
+        negates a normal's mean and a triangular's mode, and turns [min, max] into [−max, −min]."""
         nan = math.nan
         if uncertainty is None:
             self._rows.append((amount, NONE, nan, nan, nan, nan))
@@ -124,6 +127,10 @@ class DistributionBuilder:
             code = NONE
         if problem:
             raise InputError(f"{where}: {problem}", expected="valid distribution parameters")
+        if mirrored:
+            low, high = -high, -low
+            if code != LOGNORMAL:
+                loc = -loc
         self._rows.append((amount, code, loc, scale, low, high))
 
     def build(self) -> Distributions:
