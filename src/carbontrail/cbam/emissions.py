@@ -13,7 +13,7 @@ import pint
 
 from carbontrail.cbam.defaults import DefaultValues, sector_of
 from carbontrail.cbam.model import Amount, Installation, Precursor, ProductionProcess, SourceStream
-from carbontrail.cbam.obligation import markup
+from carbontrail.cbam.obligation import counts_indirect, markup
 from carbontrail.errors import CalculationError
 from carbontrail.factors.gwp import gwp100
 from carbontrail.units import convert, quantity
@@ -102,6 +102,9 @@ class PrecursorContribution:
     embedded_indirect: pint.Quantity
     from_defaults: pint.Quantity  # the part of embedded_direct + embedded_indirect resting on default values
     source: str
+    # the part of embedded_indirect that may count in a good counting indirect emissions: none when the precursor's
+    # own good is one of Reg. (EU) 2023/956 Annex II (direct emissions only)
+    embedded_indirect_counted: pint.Quantity
     markup: float | None = None
 
 
@@ -128,6 +131,12 @@ class ProcessResult:
     pfc: PFCResult | None
     methods: tuple[str, ...]
     electricity: tuple[str, ...]  # one line per electricity use: amount, factor, basis, source
+    see_indirect_counted: pint.Quantity  # the indirect SEE that counts toward the obligation
+
+    @property
+    def see_obligation(self) -> pint.Quantity:
+        """The SEE counting toward the obligation: direct, plus the indirect that crosses no Annex II boundary."""
+        return self.see_direct + self.see_indirect_counted
 
     @property
     def see_total(self) -> pint.Quantity:
@@ -241,15 +250,23 @@ def _process(process: ProductionProcess, installation: Installation, done: dict[
         raise CalculationError(f"process '{process.id}' ends with negative embedded emissions; check heat exported "
                                "and mass-balance outputs")
     total = embedded_direct + embedded_indirect
+    sector = sector_of(process.category)
+    # Reg. (EU) 2023/956 Art. 7(1) and Annex II: a good of Annex II counts direct emissions only, so neither its own
+    # electricity nor its precursors' indirect emissions count; a good outside Annex II counts its own electricity
+    # and the indirect emissions of precursors outside Annex II, but not those of an Annex II precursor (the
+    # electrolysis electricity of hydrogen in ammonia), which are direct-only goods themselves
+    counted_indirect = (attributed_indirect + sum((c.embedded_indirect_counted for c in contributions),
+                                                  _zero())) if counts_indirect(sector) else _zero()
     from_defaults = sum((c.from_defaults for c in contributions), _zero())
     share = float((from_defaults / total).to("dimensionless").magnitude) if total.magnitude > 0 else 0.0
     return ProcessResult(
-        process_id=process.id, name=process.name, category=process.category, sector=sector_of(process.category),
+        process_id=process.id, name=process.name, category=process.category, sector=sector,
         cn_codes=tuple(process.cn_codes), route=process.route, activity_level=level, components=components,
         attributed_direct=attributed_direct, attributed_indirect=attributed_indirect, precursors=contributions,
         embedded_direct=embedded_direct, embedded_indirect=embedded_indirect,
         see_direct=convert(embedded_direct / level, "t/t"), see_indirect=convert(embedded_indirect / level, "t/t"),
-        default_share=share, pfc=pfc, methods=tuple(methods), electricity=tuple(electricity))
+        default_share=share, pfc=pfc, methods=tuple(methods), electricity=tuple(electricity),
+        see_indirect_counted=convert(counted_indirect / level, "t/t"))
 
 
 def _precursor(pre: Precursor, installation: Installation, done: dict[str, ProcessResult], table: DefaultValues,
@@ -259,6 +276,7 @@ def _precursor(pre: Precursor, installation: Installation, done: dict[str, Proce
     if pre.origin == "own":
         made = done[pre.process or ""]
         see_d, see_i = made.see_direct, made.see_indirect
+        see_counted = made.see_indirect_counted
         source = f"own production, process '{made.process_id}'"
         default_fraction = made.default_share
     elif pre.origin == "supplier":
@@ -274,6 +292,9 @@ def _precursor(pre: Precursor, installation: Installation, done: dict[str, Proce
         source = (f"default value CN {value.cn_code} {value.country}, {value.dataset} {value.dataset_version} "
                   f"(+{rate:.0%} mark-up {year}); {value.source}")
         default_fraction = 1.0
+    if pre.origin != "own":
+        see_counted = see_i if counts_indirect(sector_of(pre.category)) else see_i * 0
     embedded_d, embedded_i = convert(mass * see_d, "t"), convert(mass * see_i, "t")
     return PrecursorContribution(pre.name, pre.category, pre.origin, mass, see_d, see_i, embedded_d, embedded_i,
-                                 (embedded_d + embedded_i) * default_fraction, source, rate)
+                                 (embedded_d + embedded_i) * default_fraction, source,
+                                 convert(mass * see_counted, "t"), rate)

@@ -1,0 +1,73 @@
+"""CBAM definitive-period rules to the letter (issue 18): Annex II boundary for precursors' indirect emissions."""
+
+from __future__ import annotations
+
+import pytest
+
+from carbontrail.cbam import compute_see, parse_installation
+from carbontrail.units import magnitude
+
+PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+def installation(*processes: dict, **extra: object) -> dict:
+    return {"name": "rules works", "operator": "rules operator", "reporting_period": PERIOD,
+            "processes": list(processes), **extra}
+
+
+ELECTROLYSIS = {
+    "id": "electrolyser", "name": "water electrolysis", "category": "Hydrogen", "cn_codes": ["2804 10 00"],
+    "system_boundary": "electrolyser stacks, compression", "activity_level": "1000 t",
+    "electricity": [{"amount": "55000 MWh", "emission_factor": "0.5 t/MWh", "source": "test grid factor"}],
+}
+HABER_BOSCH = {
+    "id": "synloop", "name": "ammonia synthesis loop", "category": "Ammonia", "cn_codes": ["2814 10 00"],
+    "system_boundary": "air separation, synthesis loop", "activity_level": "5600 t",
+    "source_streams": [{"name": "natural gas (start-up heater)", "method": "combustion", "amount": "10 TJ",
+                        "emission_factor": "56.1 t/TJ", "source": "IPCC 2006 Vol.2 Table 2.2"}],
+    "electricity": [{"amount": "2800 MWh", "emission_factor": "0.5 t/MWh", "source": "test grid factor"}],
+    "precursors": [{"name": "hydrogen", "category": "Hydrogen", "mass": "1000 t", "origin": "own",
+                    "process": "electrolyser"}],
+}
+
+
+def test_ammonia_from_own_electrolysis_hydrogen_counts_no_hydrogen_indirect() -> None:
+    """Ammonia from own electrolysis hydrogen (hand calculation).
+
+    Reg. (EU) 2023/956 Art. 7(1) with Annex II: hydrogen (CN 2804 10 00) is a good for which only direct emissions
+    are taken into account; ammonia (CN 2814) is not in Annex II and counts direct + indirect. Implementing Reg.
+    (EU) 2025/2547 (as Annex IV point 3 of 2023/956): SEE = (AttrEm + EE_InpMat) / AL per process, so the
+    precursor's embedded emissions enter ammonia's total, but its indirect part stays on the Annex II side.
+
+    hydrogen: 55,000 MWh × 0.5 t/MWh = 27,500 t indirect over 1,000 t → SEE indirect 27.5, direct 0, counted 0.
+    ammonia: direct 10 TJ × 56.1 = 561 t; own electricity 2,800 × 0.5 = 1,400 t indirect.
+      embedded indirect (all, shown) = 1,400 + 1,000 × 27.5 = 28,900 t → 28,900 / 5,600 = 5.160714 t/t
+      counted indirect = 1,400 t only (hydrogen's 27,500 t stays out) → 0.25 t/t
+      SEE for the obligation = 561 / 5,600 + 0.25 = 0.100179 + 0.25 = 0.350179 t/t
+    (before the fix the whole 5.160714 t/t counted: 5.260893 t/t)."""
+    result = compute_see(parse_installation(installation(ELECTROLYSIS, HABER_BOSCH)))
+    hydrogen, ammonia = result.process("electrolyser"), result.process("synloop")
+    assert magnitude(hydrogen.see_indirect, "t/t") == pytest.approx(27.5)
+    assert magnitude(hydrogen.see_obligation, "t/t") == pytest.approx(0.0)
+    assert magnitude(ammonia.see_indirect, "t/t") == pytest.approx(28_900 / 5_600)
+    assert magnitude(ammonia.see_indirect_counted, "t/t") == pytest.approx(0.25)
+    assert magnitude(ammonia.see_obligation, "t/t") == pytest.approx(561 / 5_600 + 0.25)
+
+
+def test_supplier_precursor_outside_annex_ii_keeps_its_indirect_in_a_good_counting_indirect() -> None:
+    """The other side of the boundary: a fertiliser made from bought ammonia (not Annex II) counts the ammonia's
+    indirect SEE; bought hydrogen's (Annex II) does not. Nitric acid 1,000 t from 300 t ammonia (SEE 2.0 direct,
+    0.3 indirect) and 10 t hydrogen (SEE 0 direct, 20.0 indirect), no own emissions:
+    counted indirect = 300 × 0.3 = 90 t → 0.09 t/t; shown indirect = 90 + 10 × 20 = 290 t → 0.29 t/t;
+    obligation SEE = 300 × 2.0 / 1,000 + 0.09 = 0.69 t/t (Reg. 2023/956 Art. 7(1), Annex II)."""
+    acid = {"id": "acid", "name": "nitric acid plant", "category": "Nitric acid", "cn_codes": ["2808 00 00"],
+            "system_boundary": "oxidation, absorption", "activity_level": "1000 t",
+            "precursors": [
+                {"name": "ammonia", "category": "Ammonia", "mass": "300 t", "origin": "supplier", "supplier": "A",
+                 "see_direct": "2.0 t/t", "see_indirect": "0.3 t/t", "source": "communication 2026"},
+                {"name": "hydrogen", "category": "Hydrogen", "mass": "10 t", "origin": "supplier", "supplier": "B",
+                 "see_direct": "0 t/t", "see_indirect": "20.0 t/t", "source": "communication 2026"}]}
+    p = compute_see(parse_installation(installation(acid))).process("acid")
+    assert magnitude(p.see_indirect, "t/t") == pytest.approx(0.29)
+    assert magnitude(p.see_indirect_counted, "t/t") == pytest.approx(0.09)
+    assert magnitude(p.see_obligation, "t/t") == pytest.approx(0.69)
