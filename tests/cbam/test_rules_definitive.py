@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carbontrail.cbam import compute_see, parse_installation
+from carbontrail.errors import InputError
 from carbontrail.units import magnitude
 
 PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
@@ -71,3 +72,15 @@ def test_supplier_precursor_outside_annex_ii_keeps_its_indirect_in_a_good_counti
     assert magnitude(p.see_indirect, "t/t") == pytest.approx(0.29)
     assert magnitude(p.see_indirect_counted, "t/t") == pytest.approx(0.09)
     assert magnitude(p.see_obligation, "t/t") == pytest.approx(0.69)
+
+
+@pytest.mark.parametrize("report", ["AR4", "AR6"])
+def test_another_gwp_report_is_refused_with_the_reason(report: str) -> None:
+    """Implementing Reg. (EU) 2023/1773 Annex VIII section 3 fixes the GWP100 values (AR5: N2O 265, CF4 6,630,
+    C2F6 11,100, as Reg. (EU) 2018/2066 Annex VI Table 6): an installation asking for another report is refused,
+    naming the field and the rule, instead of silently computing other PFC CO2e."""
+    with pytest.raises(InputError) as caught:
+        parse_installation(installation(ELECTROLYSIS, gwp_assessment=report))
+    assert caught.value.location is not None and caught.value.location.field == "gwp_assessment"
+    assert f"'{report}' cannot be chosen" in str(caught.value) and "CF4 6,630" in str(caught.value)
+    assert parse_installation(installation(ELECTROLYSIS)).gwp_assessment == "AR5"

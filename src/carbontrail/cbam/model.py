@@ -68,6 +68,8 @@ PerEnergy = Annotated[Amount, AfterValidator(_kind("t/TJ", "mass per energy"))] 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 GWPReport = Literal["AR4", "AR5", "AR6"]
+# the assessment report whose GWP100 values the CBAM monitoring rules print (see Installation._cbam_gwps)
+CBAM_GWP_REPORT = "AR5"
 ElectricityBasis = Literal["grid_default", "direct_technical_link", "ppa"]
 
 
@@ -337,10 +339,23 @@ class Installation(BaseModel):
     longitude: float | None = None
     contact: str = ""
     reporting_period: ReportingPeriod
-    gwp_assessment: GWPReport = "AR5"
+    gwp_assessment: GWPReport = CBAM_GWP_REPORT
     processes: list[ProductionProcess] = Field(min_length=1)
     carbon_prices: list[CarbonPricePaid] = []
     notes: str = ""
+
+    @field_validator("gwp_assessment")
+    @classmethod
+    def _cbam_gwps(cls, value: str) -> str:
+        # the GWPs are part of the monitoring rules, not an operator's choice: another report would change the SEE
+        # of PFCs and N2O that importers and verifiers compare against the rules' values
+        if value != CBAM_GWP_REPORT:
+            raise ValueError(f"a CBAM installation uses the GWP100 values the CBAM rules fix ({CBAM_GWP_REPORT}: "
+                             f"N2O 265, CF4 6,630, C2F6 11,100; Implementing Reg. (EU) 2023/1773 Annex VIII "
+                             f"section 3, taken over from Reg. (EU) 2018/2066 Annex VI section 3 Table 6); "
+                             f"'{value}' cannot be chosen — leave gwp_assessment out or set it to "
+                             f"{CBAM_GWP_REPORT}")
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Installation:
