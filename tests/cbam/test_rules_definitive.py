@@ -84,3 +84,25 @@ def test_another_gwp_report_is_refused_with_the_reason(report: str) -> None:
     assert caught.value.location is not None and caught.value.location.field == "gwp_assessment"
     assert f"'{report}' cannot be chosen" in str(caught.value) and "CF4 6,630" in str(caught.value)
     assert parse_installation(installation(ELECTROLYSIS)).gwp_assessment == "AR5"
+
+
+def test_supplier_precursor_of_an_annex_ii_good_needs_no_indirect_see() -> None:
+    """Reg. (EU) 2023/956 Art. 7(1), Annex II: bought crude steel (Annex II, direct only) may come without an
+    indirect SEE: hot-rolled coil 100,000 t from 104,000 t slabs at SEE direct 1.9 → 197,600 t, 1.976 t/t direct,
+    0 indirect. Bought ammonia (not Annex II) without one is refused, naming the field's owner."""
+    coil = {"id": "hsm", "name": "hot strip mill", "category": "Iron or steel products", "cn_codes": ["7208 39 00"],
+            "system_boundary": "mills", "activity_level": "100000 t",
+            "precursors": [{"name": "slabs", "category": "Crude steel", "mass": "104000 t", "origin": "supplier",
+                            "supplier": "mill A", "see_direct": "1.9 t/t", "source": "communication 2026"}]}
+    p = compute_see(parse_installation(installation(coil))).process("hsm")
+    assert magnitude(p.see_direct, "t/t") == pytest.approx(1.976)
+    assert magnitude(p.see_indirect, "t/t") == pytest.approx(0.0)
+    assert "no indirect SEE" in p.precursors[0].source
+    acid = {"id": "acid", "name": "nitric acid plant", "category": "Nitric acid", "cn_codes": ["2808 00 00"],
+            "system_boundary": "oxidation, absorption", "activity_level": "1000 t",
+            "precursors": [{"name": "ammonia", "category": "Ammonia", "mass": "300 t", "origin": "supplier",
+                            "supplier": "A", "see_direct": "2.0 t/t", "source": "communication 2026"}]}
+    with pytest.raises(InputError) as caught:
+        parse_installation(installation(acid))
+    assert "needs see_indirect" in str(caught.value)
+    assert caught.value.location is not None and caught.value.location.field == "processes[0].precursors[0]"

@@ -281,8 +281,11 @@ def _precursor(pre: Precursor, installation: Installation, done: dict[str, Proce
         default_fraction = made.default_share
     elif pre.origin == "supplier":
         see_d = convert(_q(pre.see_direct, "see_direct", pre.name), "t/t")
-        see_i = convert(_q(pre.see_indirect, "see_indirect", pre.name), "t/t")
-        source = f"{pre.supplier}: {pre.source}"
+        # absent only for an Annex II good, whose indirect emissions count nowhere (model validation)
+        see_i = (convert(_q(pre.see_indirect, "see_indirect", pre.name), "t/t") if pre.see_indirect is not None
+                 else quantity(0.0, "t/t"))
+        source = f"{pre.supplier}: {pre.source}" + ("" if pre.see_indirect is not None
+                                                    else " (no indirect SEE: an Annex II good)")
         default_fraction = 0.0
     else:
         value = table.lookup(pre.cn_code or "", pre.country or "")

@@ -11,6 +11,7 @@ import pint
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from carbontrail.cbam.defaults import cn_code, normalise_cn, sector_of
+from carbontrail.cbam.obligation import counts_indirect
 from carbontrail.errors import ImportRejected, InputError, Location, UnitError
 from carbontrail.units import is_compatible, parse_unit, quantity
 
@@ -221,10 +222,15 @@ class Precursor(BaseModel):
     def _complete(self) -> Precursor:
         if self.origin == "own" and not self.process:
             raise ValueError("an own-produced precursor names the process that makes it")
-        if self.origin == "supplier" and (self.see_direct is None or self.see_indirect is None
-                                          or not self.source.strip() or not self.supplier.strip()):
-            raise ValueError("a supplier's precursor needs supplier, see_direct, see_indirect and the source "
-                             "(the communication it came in)")
+        if self.origin == "supplier" and (self.see_direct is None or not self.source.strip()
+                                          or not self.supplier.strip()):
+            raise ValueError("a supplier's precursor needs supplier, see_direct and the source (the communication "
+                             "it came in)")
+        # an Annex II good's indirect emissions count nowhere (Reg. (EU) 2023/956 Art. 7(1)), so its supplier
+        # need not state them; every other precursor's do count and must be given
+        if self.origin == "supplier" and self.see_indirect is None and counts_indirect(sector_of(self.category)):
+            raise ValueError(f"a supplier's '{self.category}' precursor needs see_indirect: indirect emissions "
+                             f"count for {sector_of(self.category).lower()} (not a Reg. (EU) 2023/956 Annex II good)")
         if self.origin == "default":
             if not self.cn_code or not self.country:
                 raise ValueError("a precursor on default values needs its cn_code and country of production")
