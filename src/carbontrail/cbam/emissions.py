@@ -132,6 +132,7 @@ class ProcessResult:
     methods: tuple[str, ...]
     electricity: tuple[str, ...]  # one line per electricity use: amount, factor, basis, source
     see_indirect_counted: pint.Quantity  # the indirect SEE that counts toward the obligation
+    streams: tuple[tuple[str, str, pint.Quantity], ...]  # (name, method, t CO2) per source stream, for verifiers
 
     @property
     def see_obligation(self) -> pint.Quantity:
@@ -213,8 +214,11 @@ def _process(process: ProductionProcess, installation: Installation, done: dict[
              table: DefaultValues, year: int) -> ProcessResult:
     components: dict[str, pint.Quantity] = {}
     methods: list[str] = []
+    streams: list[tuple[str, str, pint.Quantity]] = []
     for stream in process.source_streams:
-        components[stream.method] = components.get(stream.method, _zero()) + stream_emissions(stream)
+        co2 = stream_emissions(stream)
+        streams.append((stream.name, stream.method, co2))
+        components[stream.method] = components.get(stream.method, _zero()) + co2
         methods.append(f"{stream.name}: calculation-based ({stream.method.replace('_', ' ')}); {stream.provenance()}")
     for m in process.measurements:
         gwp = gwp100(m.gas, installation.gwp_assessment).value
@@ -266,7 +270,7 @@ def _process(process: ProductionProcess, installation: Installation, done: dict[
         embedded_direct=embedded_direct, embedded_indirect=embedded_indirect,
         see_direct=convert(embedded_direct / level, "t/t"), see_indirect=convert(embedded_indirect / level, "t/t"),
         default_share=share, pfc=pfc, methods=tuple(methods), electricity=tuple(electricity),
-        see_indirect_counted=convert(counted_indirect / level, "t/t"))
+        see_indirect_counted=convert(counted_indirect / level, "t/t"), streams=tuple(streams))
 
 
 def _precursor(pre: Precursor, installation: Installation, done: dict[str, ProcessResult], table: DefaultValues,
