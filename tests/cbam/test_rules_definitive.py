@@ -106,3 +106,31 @@ def test_supplier_precursor_of_an_annex_ii_good_needs_no_indirect_see() -> None:
         parse_installation(installation(acid))
     assert "needs see_indirect" in str(caught.value)
     assert caught.value.location is not None and caught.value.location.field == "processes[0].precursors[0]"
+
+
+POTS = {"id": "pots", "name": "pot line", "category": "Unwrought aluminium", "cn_codes": ["7601 10 00"],
+        "system_boundary": "electrolysis", "activity_level": "100000 t"}
+
+
+def test_pfc_overvoltage_method_and_collection_efficiency() -> None:
+    """Method B, overvoltage (MRR (EU) 2018/2066 Annex IV section 8, used by Implementing Reg. (EU) 2023/1773 Annex
+    III for aluminium PFCs): CF4 = OVC × (AEO / CE) × Pr_Al; C2F6 = CF4 × F_C2F6/CF4; collection efficiency:
+    PFC total = PFC collected ÷ collection efficiency (same section). Hand calculation, 100,000 t Al:
+    OVC 1.16 kg CF4/t/mV, AEO 0.5 mV, CE 0.95 → CF4 = 1.16 × 0.5 / 0.95 × 100,000 kg = 61,052.63 kg = 61.05263 t
+    collected; collection efficiency 0.98 → 62.29860 t total; C2F6 = 0.121 × 62.29860 = 7.538131 t;
+    AR5 GWP100 → 62.29860 × 6,630 + 7.538131 × 11,100 = 413,039.7 + 83,673.3 = 496,713.0 t CO2e."""
+    pfc = {"method": "overvoltage", "anode_effect_overvoltage_mv": 0.5, "overvoltage_cf4": "1.16 kg/t",
+           "current_efficiency": 0.95, "c2f6_to_cf4": 0.121, "collection_efficiency": 0.98, "source": "test"}
+    p = compute_see(parse_installation(installation({**POTS, "pfc": pfc}))).process("pots")
+    assert p.pfc is not None
+    cf4 = 1.16 * 0.5 / 0.95 * 100_000 / 1000 / 0.98
+    assert magnitude(p.pfc.cf4, "t") == pytest.approx(cf4) and cf4 == pytest.approx(62.29860, rel=1e-6)
+    assert magnitude(p.pfc.c2f6, "t") == pytest.approx(0.121 * cf4)
+    assert magnitude(p.pfc.co2e, "t") == pytest.approx(cf4 * 6630 + 0.121 * cf4 * 11100)
+    slope = {"method": "slope", "anode_effect_minutes_per_cell_day": 0.1, "slope_cf4": "0.143 kg/t",
+             "c2f6_to_cf4": 0.121, "collection_efficiency": 0.5, "source": "test"}
+    q = compute_see(parse_installation(installation({**POTS, "pfc": slope}))).process("pots")
+    assert q.pfc is not None and magnitude(q.pfc.cf4, "t") == pytest.approx(1.43 / 0.5)  # 2.86 t total
+    with pytest.raises(InputError, match="overvoltage method needs"):
+        parse_installation(installation({**POTS, "pfc": {"method": "overvoltage", "c2f6_to_cf4": 0.1,
+                                                         "source": "test"}}))

@@ -72,7 +72,7 @@ class PFCResult:
 
 
 def pfc_emissions(process: ProductionProcess, assessment: str) -> PFCResult | None:
-    """CF4 and C2F6 of an aluminium electrolysis process (slope method or measured)."""
+    """CF4 and C2F6 of an aluminium electrolysis process (slope or overvoltage method, or measured)."""
     pfc = process.pfc
     if pfc is None:
         return None
@@ -81,9 +81,19 @@ def pfc_emissions(process: ProductionProcess, assessment: str) -> PFCResult | No
         ratio = float(_need(pfc.c2f6_to_cf4, "C2F6/CF4 ratio", process.id))
         cf4 = convert(_q(pfc.slope_cf4, "CF4 slope", process.id) * minutes * process.activity_level.q, "t")
         c2f6 = cf4 * ratio
+    elif pfc.method == "overvoltage":
+        overvoltage = float(_need(pfc.anode_effect_overvoltage_mv, "anode-effect overvoltage", process.id))
+        efficiency = float(_need(pfc.current_efficiency, "current efficiency", process.id))
+        ratio = float(_need(pfc.c2f6_to_cf4, "C2F6/CF4 ratio", process.id))
+        cf4 = convert(_q(pfc.overvoltage_cf4, "CF4 overvoltage coefficient", process.id) * (overvoltage / efficiency)
+                      * process.activity_level.q, "t")
+        c2f6 = cf4 * ratio
     else:
         cf4 = convert(_q(pfc.cf4, "CF4 mass", process.id), "t")
         c2f6 = convert(_q(pfc.c2f6, "C2F6 mass", process.id), "t")
+    if pfc.method != "measured" and pfc.collection_efficiency is not None:
+        # the methods give what the duct collects; what escapes the pot hoods is the rest of the total
+        cf4, c2f6 = cf4 / pfc.collection_efficiency, c2f6 / pfc.collection_efficiency
     g_cf4, g_c2f6 = gwp100("CF4", assessment).value, gwp100("C2F6", assessment).value
     return PFCResult(cf4, c2f6, cf4 * g_cf4 + c2f6 * g_c2f6, g_cf4, g_c2f6, assessment)
 

@@ -144,14 +144,19 @@ class Measurement(Sourced):
 
 
 class PFCEmissions(Sourced):
-    """Aluminium electrolysis PFCs (2023/1773 Annex III; slope method as IPCC 2006 Vol.3 Ch.4 Tier 2):
-    CF4 = SEF_CF4 × AEM × Pr_Al, C2F6 = CF4 × F_C2F6/CF4; or measured CF4 / C2F6 masses. Pr_Al is the process's
-    activity level."""
+    """Aluminium electrolysis PFCs (2023/1773 Annex III, PFC emissions; the MRR 2018/2066 Annex IV section 8 methods):
+    Method A, slope: CF4 = SEF_CF4 × AEM × Pr_Al; Method B, overvoltage: CF4 = OVC × (AEO / CE) × Pr_Al;
+    C2F6 = CF4 × F_C2F6/CF4; or measured CF4 / C2F6 masses. Pr_Al is the process's activity level. These give the
+    emissions through the duct; with a collection efficiency, total = duct ÷ collection efficiency."""
 
-    method: Literal["slope", "measured"]
+    method: Literal["slope", "overvoltage", "measured"]
     anode_effect_minutes_per_cell_day: float | None = Field(default=None, ge=0.0)
     slope_cf4: PerMass | None = None  # kg CF4 per t Al per (AE-minute per cell-day), e.g. '0.143 kg/t'
+    anode_effect_overvoltage_mv: float | None = Field(default=None, ge=0.0)  # AEO, mV per cell
+    overvoltage_cf4: PerMass | None = None  # OVC, kg CF4 per t Al per mV
+    current_efficiency: float | None = Field(default=None, gt=0.0, le=1.0)  # CE, as a fraction
     c2f6_to_cf4: Fraction | None = None  # mass ratio C2F6 / CF4
+    collection_efficiency: float | None = Field(default=None, gt=0.0, le=1.0)  # absent: all PFCs are collected
     cf4: Mass | None = None
     c2f6: Mass | None = None
 
@@ -160,6 +165,10 @@ class PFCEmissions(Sourced):
         if self.method == "slope" and None in (self.anode_effect_minutes_per_cell_day, self.slope_cf4,
                                                self.c2f6_to_cf4):
             raise ValueError("the slope method needs anode_effect_minutes_per_cell_day, slope_cf4 and c2f6_to_cf4")
+        if self.method == "overvoltage" and None in (self.anode_effect_overvoltage_mv, self.overvoltage_cf4,
+                                                     self.current_efficiency, self.c2f6_to_cf4):
+            raise ValueError("the overvoltage method needs anode_effect_overvoltage_mv, overvoltage_cf4, "
+                             "current_efficiency and c2f6_to_cf4")
         if self.method == "measured" and (self.cf4 is None or self.c2f6 is None):
             raise ValueError("measured PFCs need both cf4 and c2f6 masses")
         return self
