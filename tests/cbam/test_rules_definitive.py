@@ -1,4 +1,4 @@
-"""CBAM definitive-period rules to the letter (issue 18): Annex II boundary for precursors' indirect emissions."""
+"""CBAM definitive-period rules to the letter (issue 18): Annex II boundary, fixed GWPs, PFC methods."""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ import pytest
 from carbontrail.cbam import compute_see, parse_installation
 from carbontrail.errors import InputError
 from carbontrail.units import magnitude
-
-PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
-
-
-def installation(*processes: dict, **extra: object) -> dict:
-    return {"name": "rules works", "operator": "rules operator", "reporting_period": PERIOD,
-            "processes": list(processes), **extra}
-
+from test_see import installation
 
 ELECTROLYSIS = {
     "id": "electrolyser", "name": "water electrolysis", "category": "Hydrogen", "cn_codes": ["2804 10 00"],
