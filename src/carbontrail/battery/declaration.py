@@ -149,8 +149,8 @@ class DeclarationInputs:
     electricity: Sequence[ElectricityUse] = ()
     processes: Sequence[ProcessEmission] = ()
     transport: Sequence[TransportLeg] = ()
-    fuels: Sequence[FuelUse] = ()
     national_mix: Mapping[str, Factor] = field(default_factory=dict)
+    fuels: Sequence[FuelUse] = ()  # last: callers pass the fields before it by position
 
 
 @dataclass(frozen=True)
