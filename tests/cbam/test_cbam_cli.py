@@ -122,3 +122,22 @@ def test_store_list_and_load_defaults_in_the_database(db_url: str, engine: objec
     assert out.exit_code == 1 and "already stored" in out.output
     out = runner.invoke(app, ["list", "NO-SUCH"])
     assert out.exit_code == 3 and "NO-SUCH" in out.output  # not found
+
+
+def test_see_json_shows_every_intermediate_for_a_verifier() -> None:
+    """Smelter example (hand calculation), every figure behind SEE direct:
+    anode CO2 (mass balance, 2023/1773 Annex III): 82,000 t × 0.976 t C/t × 3.664 = 293,237.248 t CO2
+    CF4 (slope method, IPCC 2006 Vol.3 Ch.4 Eq. 4.26): 0.143 kg/t × 0.05 AE-min/cell-day × 200,000 t = 1.43 t
+    C2F6 (Eq. 4.27): 1.43 × 0.121 = 0.17303 t
+    PFC CO2e (AR5 GWP100, 2023/1773 Annex VIII): 1.43 × 6,630 + 0.17303 × 11,100 = 11,401.533 t."""
+    out = runner.invoke(app, ["see", str(EXAMPLES / "sichuan-aluminium-smelter.yaml"), "--json"])
+    assert out.exit_code == 0, out.output
+    smelting = json.loads(out.output)["processes"][0]
+    anodes = next(s for s in smelting["source_streams"] if s["method"] == "mass_balance")
+    assert anodes["co2_t"] == pytest.approx(293_237.248)
+    assert smelting["pfc"]["cf4_t"] == pytest.approx(1.43)
+    assert smelting["pfc"]["c2f6_t"] == pytest.approx(0.17303)
+    assert (smelting["pfc"]["gwp_cf4"], smelting["pfc"]["gwp_c2f6"]) == (6630, 11100)
+    assert smelting["pfc"]["co2e_t"] == pytest.approx(11_401.533)
+    assert smelting["see_indirect_counted_t_per_t"] == pytest.approx(0.0)
+    assert json.loads(out.output)["processes"][1]["pfc"] is None

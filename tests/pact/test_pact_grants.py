@@ -32,7 +32,7 @@ def test_an_organisation_granted_nothing_sees_nothing(world: PactWorld, major: s
     with world.http() as c:
         for pf_id in world.pf.values():
             r = c.get(f"/{major}/footprints/{pf_id}", headers=world.auth("OTHER"))
-            assert r.status_code == 404 and r.json()["code"] == "NotFound" and "pcf" not in r.text
+            assert r.status_code == 404 and r.json()["code"] == {"2": "NoSuchFootprint", "3": "NotFound"}[major] and "pcf" not in r.text
     if major == "3":
         for params in ({"productId": "urn:pact:sup.example:product:lfp-a"}, {"geography": "CN-SC"},
                        {"status": "Active"}, {"companyId": "urn:pact:sup.example:company:1"}):

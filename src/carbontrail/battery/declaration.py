@@ -120,6 +120,17 @@ class ProcessEmission:
 
 
 @dataclass(frozen=True)
+class FuelUse:
+    """A fuel burnt in a stage as amount × factor (e.g. MJ of natural gas × its kg CO2e per MJ), so the declaration
+    shows the product and the factor's provenance rather than a bare kg CO2e."""
+
+    name: str
+    stage: Stage
+    amount: pint.Quantity  # energy or mass of fuel, e.g. '12000 MJ'
+    factor: Factor  # kg CO2e per unit of `amount`, e.g. '0.0561 kg/MJ'
+
+
+@dataclass(frozen=True)
 class TransportLeg:
     """Freight in tonne-kilometres with its factor (kg CO2e per tkm, as 'kg/tkm')."""
 
@@ -139,6 +150,7 @@ class DeclarationInputs:
     processes: Sequence[ProcessEmission] = ()
     transport: Sequence[TransportLeg] = ()
     national_mix: Mapping[str, Factor] = field(default_factory=dict)
+    fuels: Sequence[FuelUse] = ()  # last: callers pass the fields before it by position
 
 
 @dataclass(frozen=True)
@@ -301,6 +313,16 @@ def _common_lines(inputs: DeclarationInputs) -> list[Contribution]:
     lines = _material_lines(inputs.materials)
     for p in inputs.processes:
         lines.append(Contribution(p.stage, p.name, quantity(_kg(p.amount, "kg", p.name), "kg"), p.source))
+    for f in inputs.fuels:
+        try:
+            co2e = (f.amount * f.factor.value).to("kg")
+        except pint.DimensionalityError:
+            raise InputError(f"fuel '{f.name}': {f.amount:~P} × {f.factor.value:~P} is not a mass of CO2e",
+                             location=Location(field=f"{f.name}.factor"),
+                             expected=f"a factor in kg per {f.amount.units:~P}") from None
+        lines.append(Contribution(f.stage, f.name, co2e,
+                                  f"{f.amount:~P} × {f.factor.value:~P} = {co2e.magnitude:,.3f} kg CO2e; "
+                                  f"{f.factor.describe()}"))
     for t in inputs.transport:
         tkm = _kg(t.freight, "tkm", f"{t.name}.freight")
         lines.append(Contribution(t.stage, t.name, quantity(tkm * _kg(t.factor.value, "kg/tkm", t.name), "kg"),

@@ -13,7 +13,7 @@ import pint
 
 from carbontrail.cbam.defaults import DefaultValues, sector_of
 from carbontrail.cbam.model import Amount, Installation, Precursor, ProductionProcess, SourceStream
-from carbontrail.cbam.obligation import markup
+from carbontrail.cbam.obligation import counts_indirect, markup
 from carbontrail.errors import CalculationError
 from carbontrail.factors.gwp import gwp100
 from carbontrail.units import convert, quantity
@@ -72,7 +72,7 @@ class PFCResult:
 
 
 def pfc_emissions(process: ProductionProcess, assessment: str) -> PFCResult | None:
-    """CF4 and C2F6 of an aluminium electrolysis process (slope method or measured)."""
+    """CF4 and C2F6 of an aluminium electrolysis process (slope or overvoltage method, or measured)."""
     pfc = process.pfc
     if pfc is None:
         return None
@@ -81,9 +81,19 @@ def pfc_emissions(process: ProductionProcess, assessment: str) -> PFCResult | No
         ratio = float(_need(pfc.c2f6_to_cf4, "C2F6/CF4 ratio", process.id))
         cf4 = convert(_q(pfc.slope_cf4, "CF4 slope", process.id) * minutes * process.activity_level.q, "t")
         c2f6 = cf4 * ratio
+    elif pfc.method == "overvoltage":
+        overvoltage = float(_need(pfc.anode_effect_overvoltage_mv, "anode-effect overvoltage", process.id))
+        efficiency = float(_need(pfc.current_efficiency, "current efficiency", process.id))
+        ratio = float(_need(pfc.c2f6_to_cf4, "C2F6/CF4 ratio", process.id))
+        cf4 = convert(_q(pfc.overvoltage_cf4, "CF4 overvoltage coefficient", process.id) * (overvoltage / efficiency)
+                      * process.activity_level.q, "t")
+        c2f6 = cf4 * ratio
     else:
         cf4 = convert(_q(pfc.cf4, "CF4 mass", process.id), "t")
         c2f6 = convert(_q(pfc.c2f6, "C2F6 mass", process.id), "t")
+    if pfc.method != "measured" and pfc.collection_efficiency is not None:
+        # the methods give what the duct collects; what escapes the pot hoods is the rest of the total
+        cf4, c2f6 = cf4 / pfc.collection_efficiency, c2f6 / pfc.collection_efficiency
     g_cf4, g_c2f6 = gwp100("CF4", assessment).value, gwp100("C2F6", assessment).value
     return PFCResult(cf4, c2f6, cf4 * g_cf4 + c2f6 * g_c2f6, g_cf4, g_c2f6, assessment)
 
@@ -102,6 +112,9 @@ class PrecursorContribution:
     embedded_indirect: pint.Quantity
     from_defaults: pint.Quantity  # the part of embedded_direct + embedded_indirect resting on default values
     source: str
+    # the part of embedded_indirect that may count in a good counting indirect emissions: none when the precursor's
+    # own good is one of Reg. (EU) 2023/956 Annex II (direct emissions only)
+    embedded_indirect_counted: pint.Quantity
     markup: float | None = None
 
 
@@ -128,6 +141,13 @@ class ProcessResult:
     pfc: PFCResult | None
     methods: tuple[str, ...]
     electricity: tuple[str, ...]  # one line per electricity use: amount, factor, basis, source
+    see_indirect_counted: pint.Quantity  # the indirect SEE that counts toward the obligation
+    streams: tuple[tuple[str, str, pint.Quantity], ...]  # (name, method, t CO2) per source stream, for verifiers
+
+    @property
+    def see_obligation(self) -> pint.Quantity:
+        """The SEE counting toward the obligation: direct, plus the indirect that crosses no Annex II boundary."""
+        return self.see_direct + self.see_indirect_counted
 
     @property
     def see_total(self) -> pint.Quantity:
@@ -204,8 +224,11 @@ def _process(process: ProductionProcess, installation: Installation, done: dict[
              table: DefaultValues, year: int) -> ProcessResult:
     components: dict[str, pint.Quantity] = {}
     methods: list[str] = []
+    streams: list[tuple[str, str, pint.Quantity]] = []
     for stream in process.source_streams:
-        components[stream.method] = components.get(stream.method, _zero()) + stream_emissions(stream)
+        co2 = stream_emissions(stream)
+        streams.append((stream.name, stream.method, co2))
+        components[stream.method] = components.get(stream.method, _zero()) + co2
         methods.append(f"{stream.name}: calculation-based ({stream.method.replace('_', ' ')}); {stream.provenance()}")
     for m in process.measurements:
         gwp = gwp100(m.gas, installation.gwp_assessment).value
@@ -241,15 +264,23 @@ def _process(process: ProductionProcess, installation: Installation, done: dict[
         raise CalculationError(f"process '{process.id}' ends with negative embedded emissions; check heat exported "
                                "and mass-balance outputs")
     total = embedded_direct + embedded_indirect
+    sector = sector_of(process.category)
+    # Reg. (EU) 2023/956 Art. 7(1) and Annex II: a good of Annex II counts direct emissions only, so neither its own
+    # electricity nor its precursors' indirect emissions count; a good outside Annex II counts its own electricity
+    # and the indirect emissions of precursors outside Annex II, but not those of an Annex II precursor (the
+    # electrolysis electricity of hydrogen in ammonia), which are direct-only goods themselves
+    counted_indirect = (attributed_indirect + sum((c.embedded_indirect_counted for c in contributions),
+                                                  _zero())) if counts_indirect(sector) else _zero()
     from_defaults = sum((c.from_defaults for c in contributions), _zero())
     share = float((from_defaults / total).to("dimensionless").magnitude) if total.magnitude > 0 else 0.0
     return ProcessResult(
-        process_id=process.id, name=process.name, category=process.category, sector=sector_of(process.category),
+        process_id=process.id, name=process.name, category=process.category, sector=sector,
         cn_codes=tuple(process.cn_codes), route=process.route, activity_level=level, components=components,
         attributed_direct=attributed_direct, attributed_indirect=attributed_indirect, precursors=contributions,
         embedded_direct=embedded_direct, embedded_indirect=embedded_indirect,
         see_direct=convert(embedded_direct / level, "t/t"), see_indirect=convert(embedded_indirect / level, "t/t"),
-        default_share=share, pfc=pfc, methods=tuple(methods), electricity=tuple(electricity))
+        default_share=share, pfc=pfc, methods=tuple(methods), electricity=tuple(electricity),
+        see_indirect_counted=convert(counted_indirect / level, "t/t"), streams=tuple(streams))
 
 
 def _precursor(pre: Precursor, installation: Installation, done: dict[str, ProcessResult], table: DefaultValues,
@@ -259,12 +290,16 @@ def _precursor(pre: Precursor, installation: Installation, done: dict[str, Proce
     if pre.origin == "own":
         made = done[pre.process or ""]
         see_d, see_i = made.see_direct, made.see_indirect
+        see_counted = made.see_indirect_counted
         source = f"own production, process '{made.process_id}'"
         default_fraction = made.default_share
     elif pre.origin == "supplier":
         see_d = convert(_q(pre.see_direct, "see_direct", pre.name), "t/t")
-        see_i = convert(_q(pre.see_indirect, "see_indirect", pre.name), "t/t")
-        source = f"{pre.supplier}: {pre.source}"
+        # absent only for an Annex II good, whose indirect emissions count nowhere (model validation)
+        see_i = (convert(_q(pre.see_indirect, "see_indirect", pre.name), "t/t") if pre.see_indirect is not None
+                 else quantity(0.0, "t/t"))
+        source = f"{pre.supplier}: {pre.source}" + ("" if pre.see_indirect is not None
+                                                    else " (no indirect SEE: an Annex II good)")
         default_fraction = 0.0
     else:
         value = table.lookup(pre.cn_code or "", pre.country or "")
@@ -274,6 +309,9 @@ def _precursor(pre: Precursor, installation: Installation, done: dict[str, Proce
         source = (f"default value CN {value.cn_code} {value.country}, {value.dataset} {value.dataset_version} "
                   f"(+{rate:.0%} mark-up {year}); {value.source}")
         default_fraction = 1.0
+    if pre.origin != "own":
+        see_counted = see_i if counts_indirect(sector_of(pre.category)) else see_i * 0
     embedded_d, embedded_i = convert(mass * see_d, "t"), convert(mass * see_i, "t")
     return PrecursorContribution(pre.name, pre.category, pre.origin, mass, see_d, see_i, embedded_d, embedded_i,
-                                 (embedded_d + embedded_i) * default_fraction, source, rate)
+                                 (embedded_d + embedded_i) * default_fraction, source,
+                                 convert(mass * see_counted, "t"), rate)

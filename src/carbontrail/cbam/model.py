@@ -11,6 +11,7 @@ import pint
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from carbontrail.cbam.defaults import cn_code, normalise_cn, sector_of
+from carbontrail.cbam.obligation import counts_indirect
 from carbontrail.errors import ImportRejected, InputError, Location, UnitError
 from carbontrail.units import is_compatible, parse_unit, quantity
 
@@ -68,6 +69,8 @@ PerEnergy = Annotated[Amount, AfterValidator(_kind("t/TJ", "mass per energy"))] 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 GWPReport = Literal["AR4", "AR5", "AR6"]
+# the assessment report whose GWP100 values the CBAM monitoring rules print (see Installation._cbam_gwps)
+CBAM_GWP_REPORT = "AR5"
 ElectricityBasis = Literal["grid_default", "direct_technical_link", "ppa"]
 
 
@@ -141,14 +144,19 @@ class Measurement(Sourced):
 
 
 class PFCEmissions(Sourced):
-    """Aluminium electrolysis PFCs (2023/1773 Annex III; slope method as IPCC 2006 Vol.3 Ch.4 Tier 2):
-    CF4 = SEF_CF4 × AEM × Pr_Al, C2F6 = CF4 × F_C2F6/CF4; or measured CF4 / C2F6 masses. Pr_Al is the process's
-    activity level."""
+    """Aluminium electrolysis PFCs (2023/1773 Annex III, PFC emissions; the MRR 2018/2066 Annex IV section 8 methods):
+    Method A, slope: CF4 = SEF_CF4 × AEM × Pr_Al; Method B, overvoltage: CF4 = OVC × (AEO / CE) × Pr_Al;
+    C2F6 = CF4 × F_C2F6/CF4; or measured CF4 / C2F6 masses. Pr_Al is the process's activity level. These give the
+    emissions through the duct; with a collection efficiency, total = duct ÷ collection efficiency."""
 
-    method: Literal["slope", "measured"]
+    method: Literal["slope", "overvoltage", "measured"]
     anode_effect_minutes_per_cell_day: float | None = Field(default=None, ge=0.0)
     slope_cf4: PerMass | None = None  # kg CF4 per t Al per (AE-minute per cell-day), e.g. '0.143 kg/t'
+    anode_effect_overvoltage_mv: float | None = Field(default=None, ge=0.0)  # AEO, mV per cell
+    overvoltage_cf4: PerMass | None = None  # OVC, kg CF4 per t Al per mV
+    current_efficiency: float | None = Field(default=None, gt=0.0, le=1.0)  # CE, as a fraction
     c2f6_to_cf4: Fraction | None = None  # mass ratio C2F6 / CF4
+    collection_efficiency: float | None = Field(default=None, gt=0.0, le=1.0)  # absent: all PFCs are collected
     cf4: Mass | None = None
     c2f6: Mass | None = None
 
@@ -157,6 +165,10 @@ class PFCEmissions(Sourced):
         if self.method == "slope" and None in (self.anode_effect_minutes_per_cell_day, self.slope_cf4,
                                                self.c2f6_to_cf4):
             raise ValueError("the slope method needs anode_effect_minutes_per_cell_day, slope_cf4 and c2f6_to_cf4")
+        if self.method == "overvoltage" and None in (self.anode_effect_overvoltage_mv, self.overvoltage_cf4,
+                                                     self.current_efficiency, self.c2f6_to_cf4):
+            raise ValueError("the overvoltage method needs anode_effect_overvoltage_mv, overvoltage_cf4, "
+                             "current_efficiency and c2f6_to_cf4")
         if self.method == "measured" and (self.cf4 is None or self.c2f6 is None):
             raise ValueError("measured PFCs need both cf4 and c2f6 masses")
         return self
@@ -219,10 +231,15 @@ class Precursor(BaseModel):
     def _complete(self) -> Precursor:
         if self.origin == "own" and not self.process:
             raise ValueError("an own-produced precursor names the process that makes it")
-        if self.origin == "supplier" and (self.see_direct is None or self.see_indirect is None
-                                          or not self.source.strip() or not self.supplier.strip()):
-            raise ValueError("a supplier's precursor needs supplier, see_direct, see_indirect and the source "
-                             "(the communication it came in)")
+        if self.origin == "supplier" and (self.see_direct is None or not self.source.strip()
+                                          or not self.supplier.strip()):
+            raise ValueError("a supplier's precursor needs supplier, see_direct and the source (the communication "
+                             "it came in)")
+        # an Annex II good's indirect emissions count nowhere (Reg. (EU) 2023/956 Art. 7(1)), so its supplier
+        # need not state them; every other precursor's do count and must be given
+        if self.origin == "supplier" and self.see_indirect is None and counts_indirect(sector_of(self.category)):
+            raise ValueError(f"a supplier's '{self.category}' precursor needs see_indirect: indirect emissions "
+                             f"count for {sector_of(self.category).lower()} (not a Reg. (EU) 2023/956 Annex II good)")
         if self.origin == "default":
             if not self.cn_code or not self.country:
                 raise ValueError("a precursor on default values needs its cn_code and country of production")
@@ -337,10 +354,23 @@ class Installation(BaseModel):
     longitude: float | None = None
     contact: str = ""
     reporting_period: ReportingPeriod
-    gwp_assessment: GWPReport = "AR5"
+    gwp_assessment: GWPReport = CBAM_GWP_REPORT
     processes: list[ProductionProcess] = Field(min_length=1)
     carbon_prices: list[CarbonPricePaid] = []
     notes: str = ""
+
+    @field_validator("gwp_assessment")
+    @classmethod
+    def _cbam_gwps(cls, value: str) -> str:
+        # the GWPs are part of the monitoring rules, not an operator's choice: another report would change the SEE
+        # of PFCs and N2O that importers and verifiers compare against the rules' values
+        if value != CBAM_GWP_REPORT:
+            raise ValueError(f"a CBAM installation uses the GWP100 values the CBAM rules fix ({CBAM_GWP_REPORT}: "
+                             f"N2O 265, CF4 6,630, C2F6 11,100; Implementing Reg. (EU) 2023/1773 Annex VIII "
+                             f"section 3, taken over from Reg. (EU) 2018/2066 Annex VI section 3 Table 6); "
+                             f"'{value}' cannot be chosen — leave gwp_assessment out or set it to "
+                             f"{CBAM_GWP_REPORT}")
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Installation:

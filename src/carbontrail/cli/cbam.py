@@ -28,7 +28,6 @@ from carbontrail.cbam import (
     free_allocation_share,
     importer_view,
     library_grid_factors,
-    obligation_see,
     parse_installation,
 )
 from carbontrail.cli._common import console, print_json, user_errors
@@ -97,7 +96,7 @@ def _see_json(result: InstallationResult) -> dict[str, object]:
             "embedded_indirect_t": magnitude(p.embedded_indirect, "t"),
             "see_direct_t_per_t": magnitude(p.see_direct, "t/t"),
             "see_indirect_t_per_t": magnitude(p.see_indirect, "t/t"),
-            "see_obligation_t_per_t": magnitude(obligation_see(p.see_direct, p.see_indirect, p.sector), "t/t"),
+            "see_obligation_t_per_t": magnitude(p.see_obligation, "t/t"),
             "default_share": p.default_share,
             "components_t": {k: magnitude(v, "t") for k, v in p.components.items()},
             "precursors": [{"name": c.name, "origin": c.origin, "mass_t": magnitude(c.mass, "t"),
@@ -105,6 +104,12 @@ def _see_json(result: InstallationResult) -> dict[str, object]:
                             "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
                             "source": c.source} for c in p.precursors],
             "methods": list(p.methods), "electricity": list(p.electricity),
+            "source_streams": [{"name": name, "method": method, "co2_t": magnitude(co2, "t")}
+                               for name, method, co2 in p.streams],
+            "pfc": None if p.pfc is None else {
+                "cf4_t": magnitude(p.pfc.cf4, "t"), "c2f6_t": magnitude(p.pfc.c2f6, "t"),
+                "gwp_cf4": p.pfc.gwp_cf4, "gwp_c2f6": p.pfc.gwp_c2f6, "co2e_t": magnitude(p.pfc.co2e, "t")},
+            "see_indirect_counted_t_per_t": magnitude(p.see_indirect_counted, "t/t"),
         } for p in result.processes],
     }
 
@@ -123,7 +128,7 @@ def see_command(path: ModelFile, year: YearOption = None, defaults: DefaultsOpti
         for col in ("process", "category", "t produced", "SEE direct", "SEE indirect", "counts", "from defaults"):
             table.add_column(col, justify="left" if col in ("process", "category") else "right")
         for p in result.processes:
-            counted = obligation_see(p.see_direct, p.see_indirect, p.sector)
+            counted = p.see_obligation
             table.add_row(escape(p.process_id), escape(p.category), f"{magnitude(p.activity_level, 't'):,.0f}",
                           f"{magnitude(p.see_direct, 't/t'):.4f}", f"{magnitude(p.see_indirect, 't/t'):.4f}",
                           f"{magnitude(counted, 't/t'):.4f}", f"{p.default_share:.1%}")
@@ -183,7 +188,7 @@ def cost_command(
         installation = _installation(path)
         result = compute_see(installation, defaults=_defaults(defaults, defaults_version), markup_year=year)
         p = result.process(installation.process(process).id)
-        see = obligation_see(p.see_direct, p.see_indirect, p.sector)
+        see = p.see_obligation
         share = free_allocation if free_allocation is not None else free_allocation_share(
             see, _amount(benchmark or "", "t/t", "--benchmark"), year)
         imported = _amount(mass, "t", "--mass")

@@ -32,7 +32,6 @@ from carbontrail.cbam import (
     free_allocation_share,
     importer_view,
     library_grid_factors,
-    obligation_see,
     parse_installation,
 )
 from carbontrail.cbam.comparison import GridComparison
@@ -403,7 +402,7 @@ def process_summary(p: ProcessResult) -> dict[str, object]:
         "embedded_indirect_t": magnitude(p.embedded_indirect, "t"),
         "see_direct_t_per_t": magnitude(p.see_direct, "t/t"),
         "see_indirect_t_per_t": magnitude(p.see_indirect, "t/t"),
-        "see_obligation_t_per_t": magnitude(obligation_see(p.see_direct, p.see_indirect, p.sector), "t/t"),
+        "see_obligation_t_per_t": magnitude(p.see_obligation, "t/t"),
         "default_share": p.default_share,
         "components_t": {k: magnitude(v, "t") for k, v in p.components.items()},
         "precursors": [{"name": c.name, "category": c.category, "origin": c.origin,
@@ -451,7 +450,7 @@ def cost(sessions: sessionmaker[Session], access: Access, code: str, *, process:
                    defaults_version=defaults_version)
     installation = done.stored.installation
     p = done.result.process(installation.process(process).id)
-    see = obligation_see(p.see_direct, p.see_indirect, p.sector)
+    see = p.see_obligation
     share = free_allocation if free_allocation is not None else free_allocation_share(
         see, quantity(benchmark_t_per_t or 0.0, "t/t"), import_year)
     imported = quantity(mass_t, "t")

@@ -351,8 +351,9 @@ def answer_event(row: PactInboundRequest, documents: Sequence[dict[str, Any]], o
     if kind == "fulfilled":
         data["pfs"] = list(documents)
     else:
-        data["error"] = {"code": "NotFound" if not row.supplier_organisation_id or "no footprint" in row.reason
-                         else "BadRequest", "message": row.reason or "the request was rejected"}
+        not_found = not row.supplier_organisation_id or "no footprint" in row.reason
+        data["error"] = {"code": pact.NOT_FOUND_CODE[row.spec] if not_found else "BadRequest",
+                         "message": row.reason or "the request was rejected"}
     return {"type": EVENT_TYPES[row.spec][kind], "specversion": "1.0", "id": str(uuid.uuid4()),
             "source": f"{own_origin}/{row.spec}/events", "time": pact.timestamp(utc_now()), "data": data}
 

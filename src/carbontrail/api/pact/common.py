@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from carbontrail.http.deps import Context
 from carbontrail.errors import CarbontrailError, InputError, NotFound, PermissionDenied
+from carbontrail.formats import pact
 from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token, read_token
 
 log = logging.getLogger("carbontrail.pact")
@@ -72,6 +73,14 @@ def bearer_principal(request: Request) -> Principal:
     return principal
 
 
+def _versioned_code(request: Request, problem: PactProblem) -> str:
+    """The code a refused token gets on this route's major version (v2.3 names BadRequest; see formats.pact)."""
+    major = request.url.path.lstrip("/").split("/", 1)[0]
+    if problem.status == 401 and pact.BAD_TOKEN_CODE.get(major):
+        return pact.BAD_TOKEN_CODE[major]  # type: ignore[return-value]
+    return problem.code
+
+
 def pact_route(handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
     """Wrap a route: refuse plain HTTP, and turn every failure into a PACT error body (never the platform's)."""
 
@@ -85,7 +94,7 @@ def pact_route(handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]
             # database work runs on the thread pool, as FastAPI does for plain functions
             return await run_in_threadpool(handler, *args, **kwargs)  # type: ignore[no-any-return]
         except PactProblem as exc:
-            return error(exc.status, exc.code, exc.message)
+            return error(exc.status, _versioned_code(request, exc), exc.message)
         except InputError as exc:
             return error(400, "BadRequest", str(exc))
         except NotFound as exc:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from carbontrail.http.deps import Context
 from carbontrail.api.pact.common import PactProblem, bearer_claims, context, pact_route
+from carbontrail.formats import pact
 from carbontrail.services import pact_host
 from carbontrail.services.accounts import AuthenticationFailed
 
@@ -113,7 +114,7 @@ def _get(request: Request, major: str, pf_id: str) -> Response:
     with ctx.sessions() as s:
         text = pact_host.get_document(s, organisations, major, key)
     if text is None:
-        raise PactProblem(404, "NotFound", f"no footprint {key} is available to this client")
+        raise PactProblem(404, pact.NOT_FOUND_CODE[major], f"no footprint {key} is available to this client")
     return Response('{"data":' + text + "}", media_type="application/json")
 
 
