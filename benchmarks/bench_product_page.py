@@ -59,10 +59,8 @@ class Counter:
 
 
 def _app():  # type: ignore[no-untyped-def]
-    try:
-        from carbontrail.app import create_app  # type: ignore[attr-defined]
-    except ImportError:
-        from carbontrail.app import create_app
+    from carbontrail.app import create_app
+
     return create_app()
 
 

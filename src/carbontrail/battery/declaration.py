@@ -317,11 +317,11 @@ def _common_lines(inputs: DeclarationInputs) -> list[Contribution]:
         try:
             co2e = (f.amount * f.factor.value).to("kg")
         except pint.DimensionalityError:
-            raise InputError(f"fuel '{f.name}': {f.amount:~P} × {f.factor.value:~P} is not a mass of CO2e",
+            raise InputError(f"fuel '{f.name}': {f.amount:g~P} × {f.factor.value:g~P} is not a mass of CO2e",
                              location=Location(field=f"{f.name}.factor"),
                              expected=f"a factor in kg per {f.amount.units:~P}") from None
         lines.append(Contribution(f.stage, f.name, co2e,
-                                  f"{f.amount:~P} × {f.factor.value:~P} = {co2e.magnitude:,.3f} kg CO2e; "
+                                  f"{f.amount:g~P} × {f.factor.value:g~P} = {co2e.magnitude:,.3f} kg CO2e; "
                                   f"{f.factor.describe()}"))
     for t in inputs.transport:
         tkm = _kg(t.freight, "tkm", f"{t.name}.freight")
