@@ -1,7 +1,7 @@
 """The service boundary: who acts, and the unit of work a use case runs in, which refuses to commit an unaudited change.
 
 Every door names its actor: a signed-in `Principal` (API and pages), or a `SystemActor` for work done on this
-machine (the CLI, the demo loader). A use case opens `unit_of_work(sessions, actor)`, makes its changes, records
+machine (the CLI). A use case opens `unit_of_work(sessions, actor)`, makes its changes, records
 what it did with `work.audit(...)`, and the change and its audit row commit together or not at all. A change whose
 transaction wrote rows but no audit row is a programming error: it is rolled back and `UnauditedChange` raised, so
 a door cannot forget the trail.
@@ -26,7 +26,7 @@ JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "Jso
 
 @dataclass(frozen=True)
 class SystemActor:
-    """An actor that is not a signed-in user: a command run on this machine, or the demo loader."""
+    """An actor that is not a signed-in user: a command run on this machine."""
 
     name: str
     platform_admin: bool = True
@@ -47,8 +47,6 @@ def cli_actor() -> SystemActor:
         user = "unknown"
     return SystemActor(f"cli ({user})")
 
-
-DEMO = SystemActor("demo")
 
 Actor = Principal | SystemActor
 
@@ -115,10 +113,3 @@ def unit_of_work(sessions: sessionmaker[Session], actor: Actor) -> Iterator[Work
                 raise UnauditedChange("this change wrote data but no audit row; call work.audit(...)")
     finally:
         session.close()
-
-
-@contextmanager
-def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A read-only session (no audit needed; nothing it does is committed)."""
-    with sessions() as session:
-        yield session
