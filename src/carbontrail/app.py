@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail import __version__, api, web
 from carbontrail.config import Settings
-from carbontrail.http import errors
+from carbontrail.http import docs, errors
 from carbontrail.http.deps import Context
 from carbontrail.http.headers import SecurityHeaders
 from carbontrail.services.accounts import secret_key
@@ -20,11 +20,12 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     """The application on `sessions` (else the database `settings` name, else the environment's)."""
     settings = settings or Settings.from_env()
     sessions = sessions or open_sessions(settings)
-    app = FastAPI(title="carbontrail", version=__version__,
+    app = FastAPI(title="carbontrail", version=__version__, docs_url=None, redoc_url=None,
                   description="Industrial carbon data: organisations, activity data, factors, inventories, "
                               "jurisdiction aggregates. Errors answer {code, message, field}.")
     app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
     errors.install(app)
+    docs.install(app)
     app.add_middleware(SecurityHeaders)
     for router in api.all_routers():
         app.include_router(router)

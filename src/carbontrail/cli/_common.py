@@ -1,7 +1,7 @@
 """What every CLI command shares: the database, JSON output, and turning errors into exit codes.
 
 Exit codes scripts can trust: 0 done; 1 bad input or a rule refused it; 2 usage error (Typer);
-3 not found; 4 set-up problem (database, configuration).
+3 not found; 4 set-up problem (database, configuration); 5 the address to serve on is taken.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from carbontrail.errors import (
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_ADDRESS_IN_USE = 0, 1, 2, 3, 4, 5
 
 
 def _default(value: Any) -> Any:

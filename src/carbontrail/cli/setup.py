@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import EXIT_ADDRESS_IN_USE, console, err_console, print_json, user_errors
 from carbontrail.config import Settings
 
 demo_app = typer.Typer(help="The Sichuan power-battery demo data set.", no_args_is_help=True)
@@ -56,8 +57,27 @@ def demo_load(
             console.print(f"PACT API client for {pact['customer']}: id {pact['client_id']}  secret "
                           f"{pact['client_secret']}  (serve with --tls; see examples/pact/README.md)")
         sign_in = report["sign_in"]
-        console.print(f"sign in as one of {', '.join(sign_in['users'])}")  # type: ignore[index]
-        console.print(f"password: {sign_in['password']}")  # type: ignore[index]
+        console.print(f"demo sign-ins (password {sign_in['password']}):")  # type: ignore[index]
+        for user in sign_in["users"]:  # type: ignore[index]
+            console.print(f"  {user}", highlight=False)
+
+
+def _address_taken(host: str, port: int) -> str:
+    """Why `host:port` cannot be listened on (e.g. another server holds it), or "" when it is free."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"the address cannot be resolved ({exc.strerror})"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+    return ""
 
 
 def serve_command(
@@ -72,6 +92,11 @@ def serve_command(
     from carbontrail.services.tls import development_certificate
 
     settings = Settings.from_env()
+    taken = _address_taken(host, port)
+    if taken:
+        err_console.print(f"[bold red]error:[/] cannot serve on {host}:{port}: {taken}; stop the other server or "
+                          f"choose another --port", highlight=False)
+        raise typer.Exit(EXIT_ADDRESS_IN_USE)
     kwargs: dict[str, object] = {}
     scheme = "http"
     if tls:

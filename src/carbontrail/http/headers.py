@@ -9,8 +9,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
-# FastAPI's interactive documentation pages are generated HTML with an inline start-up script.
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -25,9 +23,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         added = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                 (b"referrer-policy", b"strict-origin-when-cross-origin")]
-        if scope.get("path") not in DOCS_PATHS:
-            added.append((b"content-security-policy", CSP.encode()))
+                 (b"referrer-policy", b"strict-origin-when-cross-origin"),
+                 (b"content-security-policy", CSP.encode())]
         if scope.get("scheme") == "https":
             added.append((b"strict-transport-security", HSTS.encode()))
 
