@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, pact_host
+from carbontrail.services import accounts
+from carbontrail.services.pact import host as pact_host
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, NotFound
 from carbontrail.services import footprints as fps
-from carbontrail.services.supplier_data import record_supplier_footprint
+from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.store.models import Organisation
 
 PRODUCTS = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain" / "products"

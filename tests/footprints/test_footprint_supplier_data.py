@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, UnitError
-from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprints
+from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprints
 from carbontrail.store.models import Organisation, SupplierFootprint
 
 

@@ -14,7 +14,7 @@ from carbontrail.errors import ImportRejected, InputError
 from carbontrail.inventory.templates import ACTIVITY
 from carbontrail.services.imports import import_files
 from carbontrail.services.inventory import organisation_inventory
-from carbontrail.services.supplier_data import record_supplier_footprint
+from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ActivityRecord, Organisation
 
@@ -111,7 +111,7 @@ def test_demo_scope3_file_loads_and_every_row_says_where_it_comes_from(sessions:
     cathode itself rests on SH-LFP's own footprint (the demo's product model), so category 1 is all primary data:
     19,250,000 kg × that footprint."""
     from carbontrail.services.demo import load_demo
-    from carbontrail.services.supplier_data import supplier_footprints
+    from carbontrail.services.pact.supplier_data import supplier_footprints
 
     demo = Path(__file__).resolve().parents[2] / "examples/sichuan-battery-chain"
     with (demo / "activity-scope3.csv").open(encoding="utf-8") as fh:

@@ -90,7 +90,7 @@ def test_api_inventory_follows_a_newly_received_supplier_footprint(world: World)
     (e.g. over PACT) is such an input. ORG-A buys 10 t of 'lfp-cathode' from SUP with no fallback factor:
     the inventory is refused until SUP's 12 kg CO2e/kg is on file, then scope 3 = 10,000 kg × 12 = 120 t; a revised
     11 kg/kg gives 110 t on the very next request."""
-    from carbontrail.services.supplier_data import record_supplier_footprint
+    from carbontrail.services.pact.supplier_data import record_supplier_footprint
 
     with transaction(world.sessions) as s:
         org = s.scalars(select(Organisation).where(Organisation.code == "ORG-A")).one()

@@ -33,7 +33,8 @@ from starlette.routing import Route
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, pact_host, pact_inbox
+from carbontrail.services import accounts
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from carbontrail.formats.pact import _rfc3339
 from carbontrail.services.accounts import read_token, sign_token
-from carbontrail.services import pact_host, pact_inbox
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 from pact_world import PactWorld

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from carbontrail.app import create_app
 from carbontrail.cli import app as cli
 from carbontrail.config import Settings
-from carbontrail.services import pact_host
+from carbontrail.services.pact import host as pact_host
 from carbontrail.services.demo import pact as demo_pact
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation

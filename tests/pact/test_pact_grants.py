@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from carbontrail.formats import pact
-from carbontrail.services import pact_host
+from carbontrail.services.pact import host as pact_host
 from carbontrail.store.db import transaction
 from carbontrail.store.models.pact import PactFootprint
 from pact_world import PactWorld, values

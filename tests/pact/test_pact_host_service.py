@@ -16,7 +16,8 @@ from carbontrail.errors import Conflict, InputError, NotFound, PermissionDenied
 from carbontrail.formats import pact
 from carbontrail.lca.footprint import all_footprints, footprint, prepare
 from carbontrail.lca.matrices import build_system
-from carbontrail.services import accounts, pact_host, pact_inbox
+from carbontrail.services import accounts
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
 from carbontrail.services.accounts import principal_of
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation, User

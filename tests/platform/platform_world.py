@@ -192,7 +192,7 @@ B_SUPPLIER = "B-SUPPLIER"
 def seed_supply_chain(sessions: sessionmaker[Session]) -> None:
     import json
 
-    from carbontrail.services import pact_requests
+    from carbontrail.services.pact import requests as pact_requests
     from carbontrail.store.models import OutboundRequest, ReceivedFootprint
     from carbontrail.store.models.pact import PactInboundRequest
 
@@ -232,7 +232,7 @@ B_PRODUCT_MODEL = {
 
 def seed_footprints(sessions: sessionmaker[Session]) -> None:
     from carbontrail.services import footprints
-    from carbontrail.services.supplier_data import record_supplier_footprint
+    from carbontrail.services.pact.supplier_data import record_supplier_footprint
 
     with transaction(sessions) as s:
         b_id = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-B"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from carbontrail.errors import ConfigurationError, InputError, NotFound
-from carbontrail.services.pact_client import PactClient, PactHostError, PactUnreachable
+from carbontrail.services.pact.client import PactClient, PactHostError, PactUnreachable
 from carbontrail.services.tls import development_certificate
 from supply_chain_fakes import FakeHost, https_server, pf_v2, pf_v3, validator
 

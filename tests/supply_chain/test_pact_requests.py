@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, NotFound
-from carbontrail.services import pact_requests as pr
-from carbontrail.services.supplier_data import supplier_footprints
+from carbontrail.services.pact import requests as pr, secrets
+from carbontrail.services.pact.supplier_data import supplier_footprints
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation, SupplierConnection
@@ -58,7 +58,7 @@ def test_secret_is_encrypted_at_rest(sessions: sessionmaker[Session], org: int, 
     with sessions() as s:
         row = s.scalars(select(SupplierConnection)).one()
         assert "fake-secret" not in row.secret_encrypted
-        assert pr.decrypt_secret(KEY, row.secret_encrypted) == "fake-secret"
+        assert secrets.decrypt(KEY, pr.SECRETS, row.secret_encrypted) == "fake-secret"
         assert [c.supplier for c in pr.connections(s, org)] == ["CATHODE"]
     with pytest.raises(Conflict), transaction(sessions) as s:
         pr.add_connection(s, org, KEY, supplier="CATHODE", name="again", host_url=url, client_id="x",

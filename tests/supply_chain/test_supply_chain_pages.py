@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.app import create_app
 from carbontrail.config import Settings
-from carbontrail.services import accounts, footprints, pact_inbox
-from carbontrail.services import pact_requests as pr
+from carbontrail.services import accounts, footprints
+from carbontrail.services.pact import inbox as pact_inbox
+from carbontrail.services.pact import requests as pr
 from carbontrail.services.accounts import access_token, principal_of, sign_token
-from carbontrail.services.supplier_data import record_supplier_footprint
+from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ActivityRecord, Facility, Organisation
 from carbontrail.store.models.pact import PactInboundRequest

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, footprints, pact_host, pact_inbox
-from carbontrail.services import pact_requests as pr
+from carbontrail.services import accounts, footprints
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.services.pact import requests as pr
 from carbontrail.services.tls import development_certificate
 from carbontrail.store.db import make_engine, session_factory, transaction
 from carbontrail.store.models import Base, Organisation

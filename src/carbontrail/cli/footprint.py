@@ -312,7 +312,7 @@ def supplier_add(organisation: Org,
     """Record a supplier's footprint by hand (replaces one with the same product, supplier and reference)."""
     from carbontrail.services import footprints as fps
     from carbontrail.services.database import open_sessions
-    from carbontrail.services.supplier_data import record_supplier_footprint
+    from carbontrail.services.pact.supplier_data import record_supplier_footprint
     from carbontrail.services.work import cli_actor, unit_of_work
 
     with user_errors(as_json):
@@ -335,7 +335,7 @@ def supplier_list(organisation: Org, as_json: Json = False) -> None:
     """The supplier footprints the organisation holds, newest first per product."""
     from carbontrail.services import footprints as fps
     from carbontrail.services.database import open_sessions
-    from carbontrail.services.supplier_data import supplier_footprint_rows
+    from carbontrail.services.pact.supplier_data import supplier_footprint_rows
 
     with user_errors(as_json):
         with open_sessions()() as s:

@@ -55,7 +55,7 @@ def publish_command(
 ) -> None:
     """Publish a footprint; if the organisation has an Active one for the same product, this is its next version."""
     from carbontrail.formats import pact
-    from carbontrail.services import pact_host
+    from carbontrail.services.pact import host as pact_host
 
     with user_errors(as_json):
         data = _read(file)
@@ -79,7 +79,7 @@ def grant_command(org: Org, pf_id: PfId,
                   revoke: Annotated[bool, typer.Option("--revoke", help="Stop sharing instead.")] = False,
                   as_json: JsonOption = False) -> None:
     """Share a footprint with a customer organisation (its PACT clients can then list and fetch it)."""
-    from carbontrail.services import pact_host
+    from carbontrail.services.pact import host as pact_host
 
     with user_errors(as_json):
         (pact_host.revoke if revoke else pact_host.grant)(_sessions(), None, org, pf_id, customer)
@@ -92,7 +92,7 @@ def grant_command(org: Org, pf_id: PfId,
 @app.command("list")
 def list_command(org: Org, as_json: JsonOption = False) -> None:
     """The organisation's published footprints, every version, and with whom each is shared."""
-    from carbontrail.services import pact_host
+    from carbontrail.services.pact import host as pact_host
 
     with user_errors(as_json):
         rows = pact_host.outbox(_sessions(), None, org)
@@ -111,7 +111,7 @@ def show_command(org: Org, pf_id: PfId,
                  fmt: Annotated[str, typer.Option("--format", help="v3 (PACT 3.0), v2 (PACT 2.3) or catenax.")] = "v3",
                  ) -> None:
     """Print one of the organisation's footprints as a PACT or Catena-X document (JSON)."""
-    from carbontrail.services import pact_host
+    from carbontrail.services.pact import host as pact_host
 
     with user_errors(True):
         if fmt == "catenax":
@@ -128,7 +128,7 @@ def requests_command(org: Org,
                      status: Annotated[str | None, typer.Option(help="pending, fulfilled or rejected.")] = None,
                      as_json: JsonOption = False) -> None:
     """The footprint requests customers sent the organisation (its inbox), newest first."""
-    from carbontrail.services import pact_inbox
+    from carbontrail.services.pact import inbox as pact_inbox
 
     with user_errors(as_json):
         rows = pact_inbox.inbox(_sessions(), None, org, status)
@@ -153,7 +153,7 @@ def decide_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a pending request; the answer is posted to the customer's events endpoint at once."""
-    from carbontrail.services import pact_inbox
+    from carbontrail.services.pact import inbox as pact_inbox
 
     with user_errors(as_json):
         done = pact_inbox.decide(_sessions(), None, org, request_id, accept=accept, reason=reason,
@@ -172,7 +172,7 @@ def rule_command(org: Org, mode: Annotated[str, typer.Argument(help="manual or a
                                                      "already granted to it.")] = True,
                  as_json: JsonOption = False) -> None:
     """How the organisation answers footprint requests: by hand (manual) or automatically (auto)."""
-    from carbontrail.services import pact_inbox
+    from carbontrail.services.pact import inbox as pact_inbox
 
     with user_errors(as_json):
         pact_inbox.set_rule(_sessions(), None, org, mode, grant_on_request=grant)
@@ -193,7 +193,7 @@ def credentials_command(
     as_json: JsonOption = False,
 ) -> None:
     """Store credentials for posting answers to a customer's PACT host (the secret is kept encrypted)."""
-    from carbontrail.services import pact_inbox
+    from carbontrail.services.pact import inbox as pact_inbox
 
     with user_errors(as_json):
         pem = ca.read_text(encoding="utf-8") if ca else ""

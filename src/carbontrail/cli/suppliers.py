@@ -13,7 +13,7 @@ from rich.table import Table
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.config import Settings
 from carbontrail.errors import InputError, Location
-from carbontrail.services import pact_requests as pr
+from carbontrail.services.pact import requests as pr
 from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
 from carbontrail.services.footprints import organisation_id

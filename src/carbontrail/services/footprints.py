@@ -33,7 +33,7 @@ from carbontrail.lca.footprint import Footprint, FootprintModel, Provenance, all
 from carbontrail.lca.matrices import Boundary, build_system
 from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
 from carbontrail.lca.tree import Node, supply_tree
-from carbontrail.services.supplier_data import supplier_footprints
+from carbontrail.store.repositories.footprints import supplier_footprints
 from carbontrail.store.models import Organisation, ProductModel
 from carbontrail.units import quantity
 
@@ -670,7 +670,7 @@ def load_demo_products(sessions: sessionmaker[Session], folder: Path) -> dict[st
             ratings = None
             if dq.technological is not None and dq.temporal is not None and dq.geographical is not None:
                 ratings = (round(dq.technological), round(dq.temporal), round(dq.geographical))
-            from carbontrail.services.supplier_data import record_supplier_footprint
+            from carbontrail.services.pact.supplier_data import record_supplier_footprint
 
             record_supplier_footprint(s, buyer, product_key=product, supplier=code,
                                       fossil_kg_per_unit=report.fossil_kg_per_unit,

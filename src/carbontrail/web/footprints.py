@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.services import footprints as fps, tenancy
-from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
+from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
 from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, page_router, require_access, signed_in
 

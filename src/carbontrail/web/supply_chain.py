@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError
-from carbontrail.services import pact_host, pact_inbox, tenancy
-from carbontrail.services import pact_requests as pr
+from carbontrail.services import tenancy
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.services.pact import requests as pr
 from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, page_router, require_access, signed_in
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from carbontrail.api.pact.common import PactProblem, bearer_principal, context, pact_route
 from carbontrail.formats import pact
-from carbontrail.services import pact_host, pact_inbox
+from carbontrail.services.pact import events, host as pact_host, inbox as pact_inbox, requests as pact_requests
 
 router = APIRouter()
 _SCHEMAS = {"published": "PublishedEvent", "created": "RequestCreatedEvent", "fulfilled": "RequestFulfilledEvent",
@@ -20,9 +20,9 @@ _SCHEMAS = {"published": "PublishedEvent", "created": "RequestCreatedEvent", "fu
 
 
 def _kind(event: dict[str, Any], major: str) -> str:
-    for kind, name in pact_inbox.EVENT_TYPES[major].items():
-        if event.get("type") == name:
-            return kind
+    kind = events.kind_of(event.get("type"), major)
+    if kind is not None:
+        return kind
     raise PactProblem(400, "BadRequest", f"'{event.get('type')}' is not a PACT v{pact.SPEC_VERSIONS[major]} "
                                          f"event type")
 
@@ -54,9 +54,7 @@ def _handle(request: Request, background: BackgroundTasks, event: dict[str, Any]
         organisations = pact_host.member_organisations(principal)
         if not organisations:
             raise PactProblem(403, "AccessDenied", "this client acts for no organisation that requested footprints")
-        # the customer's side (helper module of the supply-chain area) takes the answer
-        from carbontrail.services import pact_requests
-
+        # the customer's side takes the answer
         pact_inbox.log_event(ctx.sessions, principal, event, kind)
         pact_requests.on_answer(ctx.sessions, organisations[0], event)
     else:

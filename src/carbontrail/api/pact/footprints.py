@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from carbontrail.http.deps import Context
 from carbontrail.api.pact.common import PactProblem, bearer_claims, context, pact_route
 from carbontrail.formats import pact
-from carbontrail.services import pact_host
+from carbontrail.services.pact import host as pact_host
 from carbontrail.services.accounts import AuthenticationFailed
 
 router = APIRouter()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services import audit, footprints as fps, tenancy
-from carbontrail.services.supplier_data import record_supplier_footprint, supplier_footprint_rows
+from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
 from carbontrail.services.tenancy import Access
 
 router = APIRouter(prefix="/api/organisations", tags=["footprints"], responses=ERROR_RESPONSES)

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.services import pact_host, pact_inbox
-from carbontrail.services import pact_requests as pr
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.services.pact import requests as pr
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import unit_of_work

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.formats import pact
-from carbontrail.services import accounts, pact_host, pact_inbox
+from carbontrail.services import accounts
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
 from carbontrail.services.demo.sign_ins import demo_password
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ApiClient, Organisation, User

@@ -20,23 +20,15 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, ConfigurationError, Conflict, InputError, Location, NotFound
 from carbontrail.services import audit
-from carbontrail.services.pact_client import (
-    EVENT_TYPES,
-    VERSIONS,
-    PactClient,
-    Version,
-    check_base_url,
-    tls_from_pem,
-)
-from carbontrail.services.supplier_data import record_supplier_footprint
+from carbontrail.services.pact import secrets
+from carbontrail.services.pact.client import PactClient, check_base_url, tls_from_pem
+from carbontrail.services.pact.events import EVENT_TYPES, VERSIONS, Version
+from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.store.db import transaction
 from carbontrail.store.models import OutboundRequest, ReceivedFootprint, SupplierConnection
 
@@ -46,29 +38,8 @@ _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DECLARED_UNITS = {"liter": "L", "kilogram": "kg", "cubic meter": "m**3", "kilowatt hour": "kWh",
                   "megajoule": "MJ", "ton kilometer": "tkm", "square meter": "m**2", "piece": "piece",
                   "hour": "hour", "megabit second": "Mbit*s"}
+SECRETS: secrets.Purpose = "supplier-connection-secrets"
 _ANSWERS = {t: kind for v in VERSIONS for kind, t in EVENT_TYPES[v].items() if kind in ("fulfilled", "rejected")}
-
-
-# -- secrets at rest ---------------------------------------------------------------------------------------------
-
-
-def _fernet(key: bytes) -> Fernet:
-    # a key of its own for this purpose, derived from the platform secret key (tokens use the key itself)
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"carbontrail",
-                   info=b"supplier-connection-secrets").derive(key)
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
-def encrypt_secret(key: bytes, secret: str) -> str:
-    return _fernet(key).encrypt(secret.encode()).decode()
-
-
-def decrypt_secret(key: bytes, token: str) -> str:
-    try:
-        return _fernet(key).decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise ConfigurationError("a stored supplier secret cannot be decrypted: the secret key changed since it "
-                                 "was stored; enter the supplier's client secret again") from None
 
 
 # -- connections -------------------------------------------------------------------------------------------------
@@ -121,7 +92,7 @@ def add_connection(session: Session, organisation_id: int, key: bytes, *, suppli
     if exists is not None:
         raise Conflict(f"a connection to supplier '{supplier}' exists already")
     row = SupplierConnection(organisation_id=organisation_id, supplier=supplier, name=name[:200], host_url=url,
-                             client_id=client_id.strip(), secret_encrypted=encrypt_secret(key, client_secret),
+                             client_id=client_id.strip(), secret_encrypted=secrets.encrypt(key, SECRETS, client_secret),
                              pact_version=pact_version, ca_pem=ca_pem)
     session.add(row)
     session.flush()
@@ -163,7 +134,7 @@ class _Clients:
         self.size, self.items, self.lock = size, OrderedDict[str, PactClient](), threading.Lock()
 
     def get(self, row: SupplierConnection, key: bytes) -> PactClient:
-        secret = decrypt_secret(key, row.secret_encrypted)
+        secret = secrets.decrypt(key, SECRETS, row.secret_encrypted)
         ident = hashlib.sha256("\x00".join((row.host_url, row.client_id, secret, row.pact_version, row.ca_pem))
                                .encode()).hexdigest()
         with self.lock:
@@ -580,7 +551,7 @@ def _basis(unit: str) -> tuple[str, float] | None:
 
 def coverage(session: Session, organisation_id: int) -> Coverage:
     """Coverage from the purchased-goods activity records when there are any, else from the product models."""
-    from carbontrail.services.supplier_data import supplier_footprint_rows
+    from carbontrail.services.pact.supplier_data import supplier_footprint_rows
     from carbontrail.store.models import ActivityRecord
 
     held: dict[str, set[str]] = {}

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.formats import pact
-from carbontrail.services import audit, pact_callbacks, tenancy
+from carbontrail.services import audit, tenancy
+from carbontrail.services.pact import callbacks, requests, secrets
 from carbontrail.services.accounts import Principal
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
@@ -31,7 +32,8 @@ from carbontrail.store.models.pact import (
     PactRule,
 )
 
-from carbontrail.services.pact_host import (
+from carbontrail.services.pact.events import EVENT_TYPES, events_url, origin
+from carbontrail.services.pact.host import (
     PUBLISH,
     Filters,
     actor_name,
@@ -45,16 +47,7 @@ from carbontrail.services.pact_host import (
     utc_now,
 )
 
-EVENT_TYPES = {
-    "2": {"published": "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
-          "created": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
-          "fulfilled": "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
-          "rejected": "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1"},
-    "3": {"published": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
-          "created": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
-          "fulfilled": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
-          "rejected": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"},
-}
+SECRETS: secrets.Purpose = "pact-callback-secrets"
 STATUSES = ("pending", "fulfilled", "rejected")
 RULE_MODES = ("manual", "auto")
 
@@ -165,7 +158,7 @@ def receive_request(sessions: sessionmaker[Session], principal: Principal, event
                     requester_client=principal.client_id or "", comment=criteria.comment[:4000],
                     product_ids=json.dumps(list(criteria.filters.product_ids)),
                     criteria=json.dumps(event.get("data", {}), ensure_ascii=False, default=str),
-                    events_url=(pact_callbacks.events_url(source, major) or "")[:500],
+                    events_url=(events_url(source, major) or "")[:500],
                     host_origin=own_origin[:300])
         if not suppliers:
             row = PactInboundRequest(supplier_organisation_id=None, status="rejected", decided_at=utc_now(),
@@ -312,15 +305,15 @@ def set_callback_credentials(sessions: sessionmaker[Session], principal: Princip
                              key: bytes, *, host: str, client_id: str, client_secret: str, ca_pem: str = "") -> str:
     """Store the client credentials the customer's host `host` issued to supplier `org_code` (None: to this host
     itself, a platform administrator's business), for posting answers. Returns the host's origin as stored."""
-    origin = pact_callbacks.origin(host.strip())
-    if not origin.startswith("https://") or origin == "https://":
+    stored = origin(host.strip())
+    if not stored.startswith("https://") or stored == "https://":
         raise InputError(f"'{host}' is not an HTTPS address", location=Location(field="host"),
                          expected="https://customer.example[:port]")
     if not client_id.strip() or not client_secret:
         raise InputError("both the client id and the client secret are needed", location=Location(field="client_id"))
     if ca_pem.strip() and "-----BEGIN CERTIFICATE-----" not in ca_pem:
         raise InputError("the CA certificate is not PEM", location=Location(field="ca_pem"))
-    pact_callbacks.tls(ca_pem)
+    callbacks.tls(ca_pem)
     with transaction(sessions) as s:
         if org_code is None:
             if principal is not None:
@@ -331,14 +324,14 @@ def set_callback_credentials(sessions: sessionmaker[Session], principal: Princip
         row = s.scalars(select(PactCallbackCredential).where(
             PactCallbackCredential.organisation_id.is_(None) if org_id is None
             else PactCallbackCredential.organisation_id == org_id,
-            PactCallbackCredential.host == origin)).first()
+            PactCallbackCredential.host == stored)).first()
         if row is None:
-            row = PactCallbackCredential(organisation_id=org_id, host=origin)
+            row = PactCallbackCredential(organisation_id=org_id, host=stored)
             s.add(row)
-        row.client_id, row.secret, row.ca_pem = client_id.strip(), pact_callbacks.encrypt(key, client_secret), ca_pem
-        audit.record(s, actor_name(principal), "set", "pact_callback_credential", origin, organisation_id=org_id,
+        row.client_id, row.secret, row.ca_pem = client_id.strip(), secrets.encrypt(key, SECRETS, client_secret), ca_pem
+        audit.record(s, actor_name(principal), "set", "pact_callback_credential", stored, organisation_id=org_id,
                      detail={"client_id": client_id.strip()})
-    return origin
+    return stored
 
 
 # -- answering -----------------------------------------------------------------------------------------------------
@@ -376,28 +369,26 @@ def deliver(sessions: sessionmaker[Session], key: bytes, request_id: int, *, own
         if target:
             # the supplier's own credentials on that host first, else the host-wide ones
             candidates = s.scalars(select(PactCallbackCredential).where(
-                PactCallbackCredential.host == pact_callbacks.origin(target),
+                PactCallbackCredential.host == origin(target),
                 (PactCallbackCredential.organisation_id == row.supplier_organisation_id)
                 | PactCallbackCredential.organisation_id.is_(None))).all()
             credential = min(candidates, key=lambda c: c.organisation_id is None, default=None)
         requester, supplier = row.requester_organisation_id, row.supplier_organisation_id
         client_id = credential.client_id if credential else ""
-        secret = pact_callbacks.decrypt(key, credential.secret) if credential else ""
+        secret = secrets.decrypt(key, SECRETS, credential.secret) if credential else ""
         ca_pem = credential.ca_pem if credential else ""
     outcome, note = "failed", ""
     try:
         if not target:
             note = "the request's source names no HTTPS events endpoint to answer"
-        elif credential is None and own and pact_callbacks.origin(target) == own and requester is not None:
-            from carbontrail.services import pact_requests  # the customer's side lives on this same host
-
-            pact_requests.on_answer(sessions, requester, event)
+        elif credential is None and own and origin(target) == own and requester is not None:
+            requests.on_answer(sessions, requester, event)
             outcome, note = "sent", "handed over on this host"
         elif credential is None:
-            note = (f"no client credentials for {pact_callbacks.origin(target)}: add them with "
+            note = (f"no client credentials for {origin(target)}: add them with "
                     "`carbontrail pact callback-credentials`")
         else:
-            status = pact_callbacks.send(target, event, client_id=client_id, client_secret=secret, ca_pem=ca_pem)
+            status = callbacks.send(target, event, client_id=client_id, client_secret=secret, ca_pem=ca_pem)
             outcome, note = "sent", f"HTTP {status}"
     except Exception as exc:  # noqa: BLE001 - a failed delivery is recorded on the request, never raised to a peer
         note = str(exc)[:1000]

@@ -14,27 +14,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from carbontrail.errors import CarbontrailError, ConfigurationError, InputError, Location, NotFound
+from carbontrail.services.pact.events import EVENT_TYPES, VERSIONS, Version, origin
 
-Version = Literal["2", "3"]
-VERSIONS: tuple[Version, ...] = ("2", "3")
-
-#: CloudEvents types by PACT version (v2.x keeps the "pathfinder" names, v3.0 renamed them).
-EVENT_TYPES: dict[Version, dict[str, str]] = {
-    "2": {"published": "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
-          "created": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
-          "fulfilled": "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
-          "rejected": "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1"},
-    "3": {"published": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
-          "created": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
-          "fulfilled": "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
-          "rejected": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"},
-}
 CLOUDEVENTS = "application/cloudevents+json; charset=UTF-8"
 #: v3 list filters (OR within a parameter, AND across parameters).
 V3_FILTERS = ("productId", "companyId", "geography", "classification", "validOn", "validAfter", "validBefore",
@@ -126,7 +112,7 @@ class PactClient:
         if self.version not in VERSIONS:
             raise InputError(f"PACT version '{self.version}' is not supported", location=Location(field="version"),
                              expected="2 (v2.3) or 3 (v3.0)")
-        self._origin = _origin(self.base_url)
+        self._origin = origin(self.base_url)
 
     # -- plumbing --------------------------------------------------------------------------------------------
 
@@ -174,7 +160,7 @@ class PactClient:
                     found = response.json().get("token_endpoint")
                 except (ValueError, AttributeError):
                     found = None
-            if isinstance(found, str) and _origin(found) == self._origin:
+            if isinstance(found, str) and origin(found) == self._origin:
                 self._token_url = found
             else:
                 # a token URL on another origin would receive our secret: only the host's own is used
@@ -335,16 +321,10 @@ class PactClient:
         if not parts.scheme or not parts.netloc:
             raise PactHostError(f"the PACT host {self._origin} sent a relative pagination link '{target}'",
                                 pact_code="BadRequest")
-        if _origin(target) != self._origin:
+        if origin(target) != self._origin:
             # our token must not travel to another host
             raise PactHostError(f"the PACT host {self._origin} sent a pagination link to another host: {target}")
         return target
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
 def _json(response: httpx.Response, action: str) -> dict[str, object]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import ssl
-from urllib.parse import urlsplit
 
 import httpx
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from carbontrail.errors import CarbontrailError, ConfigurationError
+from carbontrail.services.pact.events import origin
 
 TIMEOUT_SECONDS = 15.0
 
@@ -22,24 +18,6 @@ class CallbackFailed(CarbontrailError):
     code = "callback_failed"
 
 
-def origin(url: str) -> str:
-    """scheme://host[:port] of a URL; a scheme-relative `//host/path` (CloudEvents style) is taken as https."""
-    parts = urlsplit("https:" + url if url.startswith("//") else url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def events_url(source: str, major: str) -> str | None:
-    """Where to answer a request whose CloudEvents `source` is `source`: the URL itself when it names an events
-    endpoint, else that host's /{major}/events; None when `source` names no HTTPS host."""
-    text = "https:" + source if source.startswith("//") else source
-    parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.netloc:
-        return None
-    if parts.path.rstrip("/").endswith("/events"):
-        return text
-    return f"https://{parts.netloc}/{major}/events"
-
-
 def tls(ca_pem: str) -> ssl.SSLContext | bool:
     """Verification against `ca_pem` (e.g. a development certificate), else the system's trust store."""
     if not ca_pem.strip():
@@ -48,25 +26,6 @@ def tls(ca_pem: str) -> ssl.SSLContext | bool:
         return ssl.create_default_context(cadata=ca_pem)
     except (ssl.SSLError, ValueError):
         raise ConfigurationError("the stored CA certificate of the customer's host is not valid PEM") from None
-
-
-def _fernet(key: bytes) -> Fernet:
-    # its own key, derived from the platform secret key for this one purpose
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"carbontrail",
-                   info=b"pact-callback-secrets").derive(key)
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
-def encrypt(key: bytes, secret: str) -> str:
-    return _fernet(key).encrypt(secret.encode()).decode()
-
-
-def decrypt(key: bytes, token: str) -> str:
-    try:
-        return _fernet(key).decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise ConfigurationError("a stored callback secret cannot be decrypted: the secret key changed; enter the "
-                                 "customer's client secret again") from None
 
 
 def token(client: httpx.Client, host: str, client_id: str, client_secret: str) -> str:

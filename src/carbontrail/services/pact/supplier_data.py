@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carbontrail.errors import InputError, Location
-from carbontrail.lca.external import ExternalFootprint
 from carbontrail.store.models import SupplierFootprint
-from carbontrail.units import parse_unit, quantity
+from carbontrail.store.repositories.footprints import supplier_footprint_row, supplier_footprint_rows, supplier_footprints
+from carbontrail.units import parse_unit
+
+__all__ = ["record_supplier_footprint", "supplier_footprint_rows", "supplier_footprints"]
 
 
 def _check(product_key: str, supplier: str, fossil: float, biogenic: float | None, unit: str, source: str,
@@ -58,9 +59,7 @@ def record_supplier_footprint(session: Session, organisation_id: int, *, product
     _check(product_key, supplier, fossil_kg_per_unit, biogenic_kg_per_unit, unit, source, reference, dqr, year)
     if len(geography) > 64:
         raise InputError("the geography is longer than 64 characters", location=Location(field="geography"))
-    row = session.scalars(select(SupplierFootprint).where(
-        SupplierFootprint.organisation_id == organisation_id, SupplierFootprint.product_key == product_key,
-        SupplierFootprint.supplier == supplier, SupplierFootprint.reference == reference)).one_or_none()
+    row = supplier_footprint_row(session, organisation_id, product_key, supplier, reference)
     if row is None:
         row = SupplierFootprint(organisation_id=organisation_id, product_key=product_key, supplier=supplier,
                                 reference=reference)
@@ -74,32 +73,3 @@ def record_supplier_footprint(session: Session, organisation_id: int, *, product
     row.geography = geography
     session.flush()
     return row.id
-
-
-def supplier_footprint_rows(session: Session, organisation_id: int) -> list[SupplierFootprint]:
-    """Every supplier footprint the organisation holds, newest first within each product."""
-    return list(session.scalars(select(SupplierFootprint)
-                                .where(SupplierFootprint.organisation_id == organisation_id)
-                                .order_by(SupplierFootprint.product_key, SupplierFootprint.updated_at.desc(),
-                                          SupplierFootprint.id.desc())))
-
-
-def to_external(row: SupplierFootprint) -> ExternalFootprint:
-    """A stored row as the engine's primary external footprint (kg CO2e per one `unit` of the product)."""
-    per = f"kg/({row.unit})"
-    dqr = None
-    if None not in (row.dqr_technological, row.dqr_temporal, row.dqr_geographical):
-        dqr = (int(row.dqr_technological), int(row.dqr_temporal), int(row.dqr_geographical))  # type: ignore[arg-type]
-    return ExternalFootprint(
-        flow=row.product_key, fossil=quantity(row.fossil_kg_per_unit, per),
-        biogenic=quantity(row.biogenic_kg_per_unit, per) if row.biogenic_kg_per_unit is not None else None,
-        primary=True, supplier=row.supplier, source=f"{row.source}: {row.reference}", version=row.reference,
-        year=row.year, geography=row.geography, dqr=dqr)
-
-
-def supplier_footprints(session: Session, organisation_id: int) -> dict[str, ExternalFootprint]:
-    """The newest supplier footprint per product key, as primary `ExternalFootprint`s."""
-    out: dict[str, ExternalFootprint] = {}
-    for row in supplier_footprint_rows(session, organisation_id):
-        out.setdefault(row.product_key, to_external(row))
-    return out

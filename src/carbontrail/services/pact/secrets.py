@@ -1,0 +1,35 @@
+"""Secrets at rest: the client secrets of other PACT hosts, encrypted with a key of their own per purpose, derived
+from the platform secret key (tokens use that key itself)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from carbontrail.errors import ConfigurationError
+
+#: what each purpose's secrets are, for the message when they no longer decrypt
+Purpose = Literal["supplier-connection-secrets", "pact-callback-secrets"]
+_WHOSE = {"supplier-connection-secrets": "supplier's", "pact-callback-secrets": "customer's"}
+_LABEL = {"supplier-connection-secrets": "supplier", "pact-callback-secrets": "callback"}
+
+
+def _fernet(key: bytes, purpose: Purpose) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"carbontrail", info=purpose.encode()).derive(key)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def encrypt(key: bytes, purpose: Purpose, secret: str) -> str:
+    return _fernet(key, purpose).encrypt(secret.encode()).decode()
+
+
+def decrypt(key: bytes, purpose: Purpose, token: str) -> str:
+    try:
+        return _fernet(key, purpose).decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ConfigurationError(f"a stored {_LABEL[purpose]} secret cannot be decrypted: the secret key changed "
+                                 f"since it was stored; enter the {_WHOSE[purpose]} client secret again") from None

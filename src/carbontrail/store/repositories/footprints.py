@@ -1,0 +1,47 @@
+"""Product-footprint queries: suppliers' own footprints (primary data) an organisation holds."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carbontrail.lca.external import ExternalFootprint
+from carbontrail.store.models import SupplierFootprint
+from carbontrail.units import quantity
+
+
+def supplier_footprint_rows(session: Session, organisation_id: int) -> list[SupplierFootprint]:
+    """Every supplier footprint the organisation holds, newest first within each product."""
+    return list(session.scalars(select(SupplierFootprint)
+                                .where(SupplierFootprint.organisation_id == organisation_id)
+                                .order_by(SupplierFootprint.product_key, SupplierFootprint.updated_at.desc(),
+                                          SupplierFootprint.id.desc())))
+
+
+def supplier_footprint_row(session: Session, organisation_id: int, product_key: str, supplier: str,
+                           reference: str) -> SupplierFootprint | None:
+    """The one footprint of `supplier` for `product_key` under `reference`, if the organisation holds it."""
+    return session.scalars(select(SupplierFootprint).where(
+        SupplierFootprint.organisation_id == organisation_id, SupplierFootprint.product_key == product_key,
+        SupplierFootprint.supplier == supplier, SupplierFootprint.reference == reference)).one_or_none()
+
+
+def to_external(row: SupplierFootprint) -> ExternalFootprint:
+    """A stored row as the engine's primary external footprint (kg CO2e per one `unit` of the product)."""
+    per = f"kg/({row.unit})"
+    dqr = None
+    if None not in (row.dqr_technological, row.dqr_temporal, row.dqr_geographical):
+        dqr = (int(row.dqr_technological), int(row.dqr_temporal), int(row.dqr_geographical))  # type: ignore[arg-type]
+    return ExternalFootprint(
+        flow=row.product_key, fossil=quantity(row.fossil_kg_per_unit, per),
+        biogenic=quantity(row.biogenic_kg_per_unit, per) if row.biogenic_kg_per_unit is not None else None,
+        primary=True, supplier=row.supplier, source=f"{row.source}: {row.reference}", version=row.reference,
+        year=row.year, geography=row.geography, dqr=dqr)
+
+
+def supplier_footprints(session: Session, organisation_id: int) -> dict[str, ExternalFootprint]:
+    """The newest supplier footprint per product key, as primary `ExternalFootprint`s."""
+    out: dict[str, ExternalFootprint] = {}
+    for row in supplier_footprint_rows(session, organisation_id):
+        out.setdefault(row.product_key, to_external(row))
+    return out
