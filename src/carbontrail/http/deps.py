@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -33,6 +34,7 @@ class Context:
     settings: Settings
     key: bytes
     caches: dict[str, object] = field(default_factory=dict)  # per-app memo of computed results, by name
+    clock: Callable[[], float] = time.time  # seconds since the epoch; tests pass their own (sign-in throttle)
 
 
 def context(request: Request) -> Context:
@@ -78,11 +80,15 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 AppContext = Annotated[Context, Depends(context)]
 
 
+def client_address(request: Request) -> str | None:
+    """The address the request came from (the sign-in throttle counts per address)."""
+    return request.client.host if request.client else None
+
+
 def organisation_access(permission: str) -> Callable[..., tenancy.Access]:
     """A dependency giving the organisation named by the path's `code`, if the principal holds `permission`."""
 
     def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
-        with ctx.sessions() as s:
-            return tenancy.require(s, principal, code, permission)
+        return tenancy.check(ctx.sessions, principal, code, permission)
 
     return dependency
