@@ -7,10 +7,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from carbontrail.errors import (
     CalculationError,
@@ -100,9 +100,11 @@ def headers_of(exc: CarbontrailError) -> dict[str, str] | None:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers on the request's path (FastAPI keeps one route per method)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE:
+    path = request.url.path
+    for ctx in iter_route_contexts(request.app.routes):
+        route = getattr(ctx, "starlette_route", None) or ctx
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
 

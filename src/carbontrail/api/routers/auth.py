@@ -21,7 +21,20 @@ from carbontrail.services.accounts import (
 router = APIRouter(prefix="/api", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-@router.post("/token", response_model=Token)
+def _grant(kind: str, required: list[str]) -> dict[str, object]:
+    props: dict[str, object] = {"grant_type": {"type": "string", "enum": [kind]}}
+    props.update({name: {"type": "string", "minLength": 1} for name in required})
+    return {"type": "object", "title": kind, "required": ["grant_type", *required], "properties": props}
+
+
+# The form's fields go in pairs by grant type (RFC 6749 §4.3, §4.4): the schema says which, not just "optional".
+TOKEN_FORM = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "oneOf": [_grant("client_credentials", ["client_id", "client_secret"]),
+              _grant("password", ["username", "password"])],
+    "discriminator": {"propertyName": "grant_type"}}}}}}
+
+
+@router.post("/token", response_model=Token, openapi_extra=TOKEN_FORM)
 def token(request: Request, ctx: AppContext, grant_type: Annotated[str, Form()],
           client_id: Annotated[str | None, Form()] = None, client_secret: Annotated[str | None, Form()] = None,
           username: Annotated[str | None, Form()] = None, password: Annotated[str | None, Form()] = None) -> Token:

@@ -82,7 +82,8 @@ def remove_member(code: str, email: str, role: str, ctx: AppContext, principal: 
     accounts.revoke(ctx.sessions, principal, email, role, organisation=code)
 
 
-@router.get("/{code}/audit", response_model=list[AuditEntry])
+@router.get("/{code}/audit", response_model=list[AuditEntry], responses={200: {"headers": {"Link": {
+    "description": 'The next (older) page, `<URL>; rel="next"`, while one remains', "schema": {"type": "string"}}}}})
 def audit_trail(code: str, request: Request, response: Response, ctx: AppContext, principal: CurrentPrincipal,
                 before: Annotated[int | None, Query(ge=1, le=2**62, description=(
                     "Cursor: only events older than this id (from the previous page's `Link: rel=next`)"))] = None,
