@@ -14,7 +14,7 @@ from fastapi.security import OAuth2
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
-from carbontrail.errors import PermissionDenied
+from carbontrail.errors import InputError, Location, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token
 
@@ -78,6 +78,23 @@ def current_principal(request: Request, ctx: Annotated[Context, Depends(context)
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 AppContext = Annotated[Context, Depends(context)]
+
+
+#: The longest file name an upload may carry, in UTF-8 bytes (what file systems allow, e.g. ext4 and NTFS).
+MAX_FILE_NAME_BYTES = 255
+
+
+async def bounded_uploads(request: Request) -> None:
+    """Refuse a multipart request whose uploaded file names are longer than `MAX_FILE_NAME_BYTES` (an app-wide
+    dependency, so no upload route has to remember it; the parsed form is kept for the route)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return
+    form = await request.form()
+    for name, value in form.multi_items():
+        filename = getattr(value, "filename", None)
+        if isinstance(filename, str) and len(filename.encode()) > MAX_FILE_NAME_BYTES:
+            raise InputError(f"the file name is {len(filename.encode())} bytes long", location=Location(field=name),
+                             expected=f"a file name of at most {MAX_FILE_NAME_BYTES} bytes")
 
 
 def client_address(request: Request) -> str | None:

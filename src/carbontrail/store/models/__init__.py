@@ -1,6 +1,7 @@
 """Database models, one module per area; importing this package registers them all on `Base.metadata`."""
 
 from carbontrail.store.models.base import Base
+from carbontrail.store import limits  # noqa: F401  (registers the text checks every flush runs)
 from carbontrail.store.models.organisations import Facility, Jurisdiction, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
