@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +38,8 @@ class Context:
     clock: Callable[[], float] = time.time  # seconds since the epoch; tests pass their own (sign-in throttle)
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
+    # async: a plain attribute read, not worth a trip to the thread pool
     ctx: Context = request.app.state.context
     return ctx
 
@@ -62,9 +64,12 @@ def principal_or_none(request: Request, ctx: Context) -> tuple[Principal, dict[s
     return None
 
 
-def current_principal(request: Request, ctx: Annotated[Context, Depends(context)],
-                      _token: Annotated[str | None, Depends(oauth2)] = None) -> Principal:
-    """The signed-in principal; a cookie-authenticated change must also carry the session's CSRF token."""
+async def current_principal(request: Request, ctx: Annotated[Context, Depends(context)],
+                            _token: Annotated[str | None, Depends(oauth2)] = None) -> Principal:
+    """The signed-in principal; a cookie-authenticated change must also carry the session's CSRF token.
+
+    On the event loop: the principal comes from the process's memory, which asks the database at most every
+    `RECHECK_SECONDS` (one small query) or on the first request of a user, so no thread-pool trip is worth it."""
     found = principal_or_none(request, ctx)
     if found is None:
         raise AuthenticationFailed("sign in first: send a bearer token (POST /api/token) or use the web pages")
@@ -105,7 +110,11 @@ def client_address(request: Request) -> str | None:
 def organisation_access(permission: str) -> Callable[..., tenancy.Access]:
     """A dependency giving the organisation named by the path's `code`, if the principal holds `permission`."""
 
-    def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
+    async def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
+        if any(g.jurisdiction_id is not None for g in principal.grants):
+            # overseers' access walks the jurisdiction tree in the database: off the event loop
+            return await run_in_threadpool(tenancy.check, ctx.sessions, principal, code, permission)
+        # members' access is decided from their grants and the remembered organisation id
         return tenancy.check(ctx.sessions, principal, code, permission)
 
     return dependency

@@ -25,6 +25,7 @@ from carbontrail.errors import Conflict, InputError, Location, NotFound, Permiss
 from carbontrail.services import tenancy
 from carbontrail.services.principals import Grant, Principal
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
+from carbontrail.store import changes
 from carbontrail.store.models import ApiClient, RoleGrant, SignInThrottle, User
 from carbontrail.store.repositories import accounts as repo
 from carbontrail.store.repositories import organisations as org_repo
@@ -475,7 +476,7 @@ def _resolve(sessions: sessionmaker[Session], user_id: int, client_id: str | Non
 # -- the per-process memory of resolved principals --------------------------------------------------------------
 
 #: How long a process trusts its memory before asking the database whether anything changed.
-RECHECK_SECONDS = 0.5
+RECHECK_SECONDS = changes.RECHECK_SECONDS
 
 
 class PrincipalCache:

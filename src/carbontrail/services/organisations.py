@@ -206,22 +206,13 @@ def add_meter(sessions: sessionmaker[Session], actor: Actor, organisation: str, 
 def add_period(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str, start: date, end: date,
                *, is_base_year: bool = False) -> PeriodView:
     """A new reporting period; the end may not be before the start."""
-    _required(name=name)
-    if end < start:
-        raise InputError(f"the end {end} is before the start {start}", location=Location(field="end"),
-                         expected="an end date on or after the start date")
     with unit_of_work(sessions, actor) as work:
-        s = work.session
-        access = tenancy.require(s, actor, organisation, tenancy.DATA_WRITE)
-        if repo.period(s, access.organisation_id, name) is not None:
-            raise Conflict(f"organisation '{access.code}' already has a reporting period '{name}'")
-        s.add(ReportingPeriod(organisation_id=access.organisation_id, name=name, start=start, end=end,
-                              is_base_year=is_base_year))
-        view = PeriodView(name, start, end, is_base_year)
+        access = tenancy.require(work.session, actor, organisation, tenancy.DATA_WRITE)
+        create_period(work.session, access.code, name, start, end, is_base_year=is_base_year)
         work.audit("create", "reporting_period", f"{access.code}/{name}", organisation_id=access.organisation_id,
                    detail={"name": name, "start": start.isoformat(), "end": end.isoformat(),
-                          "is_base_year": is_base_year})
-        return view
+                           "is_base_year": is_base_year})
+        return PeriodView(name, start, end, is_base_year)
 
 
 # -- building blocks inside a caller's transaction (imports, demo and test set-up) -----------------------------
@@ -265,6 +256,22 @@ def create_facility(session: Session, organisation: str, code: str, name: str, p
     session.add(fac)
     session.flush()
     return fac
+
+
+def create_period(session: Session, organisation: str, name: str, start: date, end: date, *,
+                  is_base_year: bool = False) -> ReportingPeriod:
+    """A new reporting period; the end may not be before the start."""
+    _required(name=name)
+    if end < start:
+        raise InputError(f"the end {end} is before the start {start}", location=Location(field="end"),
+                         expected="an end date on or after the start date")
+    org = get_organisation(session, organisation)
+    if repo.period(session, org.id, name) is not None:
+        raise Conflict(f"organisation '{organisation}' already has a reporting period '{name}'")
+    period = ReportingPeriod(organisation_id=org.id, name=name, start=start, end=end, is_base_year=is_base_year)
+    session.add(period)
+    session.flush()
+    return period
 
 
 def _org(session: Session, access: Access) -> Organisation:

@@ -8,6 +8,9 @@ see profiles and appoint members, never data.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +20,7 @@ from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.services.jurisdictions import subtree_ids
 from carbontrail.services.principals import Grant, Principal
 from carbontrail.store.models import ActivityRecord, Facility, Meter, Organisation, ReportingPeriod
+from carbontrail.store import changes
 from carbontrail.store.repositories import organisations as repo
 
 # What each permission lets one do.
@@ -91,7 +95,7 @@ def require(session: Session, principal: Actor, code: str, permission: str) -> A
     An organisation the principal cannot see at all answers `NotFound` (its existence is not revealed);
     one it can see but not act on this way answers `PermissionDenied`.
     """
-    org_id = repo.id_of(session, code)
+    org_id = _organisation_id(session, code)
     held = permissions(session, principal, org_id) if org_id is not None else frozenset()
     if not held:
         raise NotFound(f"no organisation with code '{code}'")
@@ -191,9 +195,38 @@ def _need(access: Access, permission: str) -> None:
         raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
 
 
+# Organisation codes never change and tenants are not deleted: a code's id, once found, is kept per database.
+_IDS: weakref.WeakKeyDictionary[object, dict[str, int]] = weakref.WeakKeyDictionary()
+# A fingerprint is kept while this process commits nothing and for at most `changes.RECHECK_SECONDS` (another
+# process's import shows in an inventory that much later at most).
+_FINGERPRINTS: weakref.WeakKeyDictionary[object, dict[int, tuple[int, float, tuple[object, ...]]]] = \
+    weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+
+
+def _organisation_id(session: Session, code: str) -> int | None:
+    engine = session.get_bind()
+    with _MEMO_LOCK:
+        found = _IDS.setdefault(engine, {}).get(code)
+    if found is None:
+        found = repo.id_of(session, code)
+        if found is not None:
+            with _MEMO_LOCK:
+                _IDS[engine][code] = found
+    return found
+
+
 def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
     and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
     may be reused."""
-    return repo.inventory_inputs(session, access.organisation_id)
+    engine, now, seen = session.get_bind(), time.monotonic(), changes.generation()
+    with _MEMO_LOCK:
+        kept = _FINGERPRINTS.setdefault(engine, {}).get(access.organisation_id)
+    if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS:
+        return kept[2]
+    fingerprint = repo.inventory_inputs(session, access.organisation_id)
+    with _MEMO_LOCK:
+        _FINGERPRINTS[engine][access.organisation_id] = (seen, now, fingerprint)
+    return fingerprint

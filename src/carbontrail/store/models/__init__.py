@@ -1,7 +1,7 @@
 """Database models, one module per area; importing this package registers them all on `Base.metadata`."""
 
 from carbontrail.store.models.base import Base
-from carbontrail.store import limits  # noqa: F401  (registers the text checks every flush runs)
+from carbontrail.store import changes, limits  # noqa: F401  (register the text checks and the commit counter)
 from carbontrail.store.models.organisations import Facility, Jurisdiction, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
