@@ -4,6 +4,7 @@ are in the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
@@ -62,8 +63,6 @@ def test_sign_out_records_the_old_and_new_session_version(world: World) -> None:
     assert world.client.post("/api/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
     with world.sessions() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "sign_out")).one()
-    import json
-
     assert json.loads(event.detail) == {"before": {"session_version": 0}, "after": {"session_version": 1}}
     assert event.actor == "verifier@a.example"
 

@@ -7,6 +7,7 @@ one of the named lists) or this test fails.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def _send(world: World, method: str, call: Call):  # type: ignore[no-untyped-def
             principal = principal_of(s, uid)
         token = session_token(world.app.state.context.key, principal)
         world.client.cookies.set("ct_session", token)
-        csrf = json.loads(__import__("base64").urlsafe_b64decode(token.split(".")[0] + "=="))["csrf"]
+        csrf = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["csrf"]
         kwargs["data"] = {**(call.data or {}), "csrf_token": csrf}
     else:
         kwargs["headers"] = world.auth(call.who)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from platform_world import World
@@ -51,7 +52,7 @@ def test_a_change_in_this_process_shows_in_the_next_answer(world: World) -> None
     assert r.status_code < 300, r.text
     after = world.client.get(url, headers=h).json()["scope2_location_t_co2e"]
     # 1,000,000 kWh more in June at the factor the year's 12,000,000 kWh used: 1/12 more
-    assert after == __import__("pytest").approx(before * 13 / 12, rel=1e-9)
+    assert after == pytest.approx(before * 13 / 12, rel=1e-9)
     # and a revoked role is refused at once
     world.client.delete("/api/organisations/ORG-A/members/carbon_manager@a.example/carbon_manager",
                         headers=world.auth("org_admin"))
