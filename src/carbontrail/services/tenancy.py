@@ -202,6 +202,7 @@ _IDS: weakref.WeakKeyDictionary[object, dict[str, int]] = weakref.WeakKeyDiction
 _FINGERPRINTS: weakref.WeakKeyDictionary[object, dict[int, tuple[int, float, tuple[object, ...]]]] = \
     weakref.WeakKeyDictionary()
 _MEMO_LOCK = threading.Lock()
+clock = time.monotonic  # what the memories measure their age by (tests stop it)
 
 
 def _organisation_id(session: Session, code: str) -> int | None:
@@ -221,7 +222,7 @@ def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
     and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
     may be reused."""
-    engine, now, seen = session.get_bind(), time.monotonic(), changes.generation()
+    engine, now, seen = session.get_bind(), clock(), changes.generation()
     with _MEMO_LOCK:
         kept = _FINGERPRINTS.setdefault(engine, {}).get(access.organisation_id)
     if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS:
