@@ -3,13 +3,13 @@ one database. It is the only module that knows both front doors."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail import __version__, api, web
 from carbontrail.config import Settings
 from carbontrail.http import docs, errors
-from carbontrail.http.deps import Context
+from carbontrail.http.deps import Context, bounded_uploads
 from carbontrail.http.headers import SecurityHeaders
 from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
@@ -22,7 +22,8 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     sessions = sessions or open_sessions(settings)
     app = FastAPI(title="carbontrail", version=__version__, docs_url=None, redoc_url=None,
                   description="Industrial carbon data: organisations, activity data, factors, inventories, "
-                              "jurisdiction aggregates. Errors answer {code, message, field}.")
+                              "jurisdiction aggregates. Errors answer {code, message, field}.",
+                  dependencies=[Depends(bounded_uploads)])
     app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
     errors.install(app)
     docs.install(app)

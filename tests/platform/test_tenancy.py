@@ -54,6 +54,7 @@ JSON_BODIES = {
     "/api/organisations/{code}/battery/residual": {"units": [{"code": "U1", "capacity": 0.8, "resistance_increase": 0.1,
                                                              "cycles": 100, "rated_energy_kwh": 60, "mass_kg": 400}]},
 }
+SIGN_OUT = {"/logout", "/api/logout"}
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
        "instrument,instrument_ref,contract_factor,source\n"
        "ORG-B,B-SMELTER,2024-01-01,2024-01-31,electricity,grid electricity,1000,kWh,,,,,,,,matrix\n")
@@ -88,7 +89,8 @@ def _routes(world: World) -> list[tuple[str, str, bool]]:
             continue
         for method in sorted(ctx.methods - {"HEAD"}):
             out.append((method, ctx.path, not ctx.path.startswith(("/api", "/health"))))
-    return out
+    # signing out ends the role's tokens and sessions, so each role tries it after every other route
+    return sorted(out, key=lambda route: route[1] in SIGN_OUT)
 
 
 def _required_query(world: World, method: str, template: str) -> dict[str, str]:

@@ -10,12 +10,6 @@ from carbontrail.services.accounts import Grant
 from carbontrail.services.jurisdictions import JurisdictionAggregate, JurisdictionNode
 
 
-class Health(BaseModel):
-    status: str
-    version: str
-    database: str
-
-
 class Token(BaseModel):
     """An OAuth2 access token (RFC 6749 §5.1)."""
 
@@ -52,31 +46,12 @@ class OrganisationIn(BaseModel):
     park: str = Field(default="", max_length=200)
 
 
-class OrganisationOut(BaseModel):
-    code: str
-    name: str
-    name_en: str
-    industry: str
-    province: str
-    city: str
-    park: str
-    permissions: list[str]
-
-
 class FacilityIn(BaseModel):
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     province: str = Field(min_length=1, max_length=64)
     city: str = Field(default="", max_length=64)
     park: str = Field(default="", max_length=200)
-
-
-class FacilityOut(BaseModel):
-    code: str
-    name: str
-    province: str
-    city: str
-    park: str
 
 
 class MeterIn(BaseModel):
@@ -86,26 +61,11 @@ class MeterIn(BaseModel):
     supplier: str = Field(default="", max_length=200)
 
 
-class MeterOut(BaseModel):
-    facility: str
-    code: str
-    medium: str
-    unit: str
-    supplier: str
-
-
 class PeriodIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     start: date
     end: date
     is_base_year: bool = False
-
-
-class PeriodOut(BaseModel):
-    name: str
-    start: date
-    end: date
-    is_base_year: bool
 
 
 class ActivityOut(BaseModel):
@@ -138,11 +98,6 @@ class ImportOut(BaseModel):
 
 class MemberIn(BaseModel):
     email: str = Field(min_length=3, max_length=254)
-    role: str
-
-
-class MemberOut(BaseModel):
-    email: str
     role: str
 
 
@@ -286,10 +241,3 @@ class AggregateOut(BaseModel):
                                 for e in a.enterprises])
 
 
-class AuditOut(BaseModel):
-    at: datetime
-    actor: str
-    action: str
-    object_type: str
-    object_key: str
-    detail: dict[str, object]

@@ -13,6 +13,7 @@ from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.database import open_sessions
+from carbontrail.services.work import cli_actor
 
 app = typer.Typer(help="Users, API clients and roles.", no_args_is_help=True)
 
@@ -42,8 +43,8 @@ def create(email: Annotated[str, typer.Argument(help="The user's e-mail address 
            as_json: AsJson = False) -> None:
     """Add a user (password from a prompt, --password-stdin, or CARBONTRAIL_PASSWORD)."""
     with user_errors(as_json):
-        user_id = accounts.create_user(open_sessions(), email, _password(password_stdin), name=name, locale=locale,
-                                       platform_admin=platform_admin)
+        user_id = accounts.add_user(open_sessions(), cli_actor(), email, _password(password_stdin), name=name,
+                                    locale=locale, platform_admin=platform_admin)
         if as_json:
             print_json({"id": user_id, "email": email.strip().lower()})
         else:
@@ -56,7 +57,7 @@ def client(email: Annotated[str, typer.Argument(help="The user the client acts f
            as_json: AsJson = False) -> None:
     """Create an OAuth2 client (client credentials) acting with the user's roles; the secret is shown once."""
     with user_errors(as_json):
-        client_id, secret = accounts.create_client(open_sessions(), email, name=name)
+        client_id, secret = accounts.add_client(open_sessions(), cli_actor(), email, name=name)
         if as_json:
             print_json({"client_id": client_id, "client_secret": secret})
         else:
@@ -72,7 +73,8 @@ def grant(email: Annotated[str, typer.Argument(help="The user's e-mail address."
           as_json: AsJson = False) -> None:
     """Give a user a role on an organisation or a jurisdiction."""
     with user_errors(as_json):
-        g = accounts.grant_role(open_sessions(), email, role, organisation=organisation, jurisdiction=jurisdiction)
+        g = accounts.grant(open_sessions(), cli_actor(), email, role, organisation=organisation,
+                           jurisdiction=jurisdiction)
         if as_json:
             print_json({"email": email, "role": g.role, "organisation": g.organisation, "jurisdiction": g.jurisdiction})
         else:
@@ -86,7 +88,7 @@ def revoke(email: Annotated[str, typer.Argument(help="The user's e-mail address.
            as_json: AsJson = False) -> None:
     """Take an organisation role away from a user."""
     with user_errors(as_json):
-        accounts.revoke_role(open_sessions(), email, role, organisation=organisation)
+        accounts.revoke(open_sessions(), cli_actor(), email, role, organisation=organisation)
         if as_json:
             print_json({"email": email, "role": role, "organisation": organisation, "revoked": True})
         else:
@@ -102,7 +104,8 @@ def jurisdiction(code: Annotated[str, typer.Argument(help="Code, e.g. SC or SC-C
                  as_json: AsJson = False) -> None:
     """Add a jurisdiction (province → city → park) that park and government roles are granted on."""
     with user_errors(as_json):
-        node = jurisdictions.create(open_sessions(), code, kind, name, name_en=name_en, parent=parent)
+        node = jurisdictions.create(open_sessions(), code, kind, name, name_en=name_en, parent=parent,
+                                    actor=cli_actor().actor)
         if as_json:
             print_json({"code": node.code, "kind": node.kind, "parent": node.parent})
         else:
@@ -116,7 +119,8 @@ def place(jurisdiction_code: Annotated[str, typer.Argument(metavar="JURISDICTION
           as_json: AsJson = False) -> None:
     """Put an enterprise (or one facility) inside a jurisdiction."""
     with user_errors(as_json):
-        jurisdictions.place(open_sessions(), jurisdiction_code, organisation=organisation, facility=facility)
+        jurisdictions.place(open_sessions(), jurisdiction_code, organisation=organisation, facility=facility,
+                            actor=cli_actor().actor)
         if as_json:
             print_json({"jurisdiction": jurisdiction_code, "organisation": organisation, "facility": facility})
         else:
@@ -127,7 +131,7 @@ def place(jurisdiction_code: Annotated[str, typer.Argument(metavar="JURISDICTION
 def list_users(as_json: AsJson = False) -> None:
     """Every user and the roles they hold."""
     with user_errors(as_json):
-        users = accounts.list_users(open_sessions())
+        users = accounts.users(open_sessions(), cli_actor())
         if as_json:
             print_json([{"email": u.email, "name": u.name, "platform_admin": u.platform_admin,
                          "grants": [g.__dict__ for g in u.grants]} for u in users])

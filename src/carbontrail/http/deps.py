@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
-from carbontrail.errors import PermissionDenied
+from carbontrail.errors import InputError, Location, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token
 
@@ -33,9 +35,11 @@ class Context:
     settings: Settings
     key: bytes
     caches: dict[str, object] = field(default_factory=dict)  # per-app memo of computed results, by name
+    clock: Callable[[], float] = time.time  # seconds since the epoch; tests pass their own (sign-in throttle)
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
+    # async: a plain attribute read, not worth a trip to the thread pool
     ctx: Context = request.app.state.context
     return ctx
 
@@ -60,9 +64,12 @@ def principal_or_none(request: Request, ctx: Context) -> tuple[Principal, dict[s
     return None
 
 
-def current_principal(request: Request, ctx: Annotated[Context, Depends(context)],
-                      _token: Annotated[str | None, Depends(oauth2)] = None) -> Principal:
-    """The signed-in principal; a cookie-authenticated change must also carry the session's CSRF token."""
+async def current_principal(request: Request, ctx: Annotated[Context, Depends(context)],
+                            _token: Annotated[str | None, Depends(oauth2)] = None) -> Principal:
+    """The signed-in principal; a cookie-authenticated change must also carry the session's CSRF token.
+
+    On the event loop: the principal comes from the process's memory, which asks the database at most every
+    `RECHECK_SECONDS` (one small query) or on the first request of a user, so no thread-pool trip is worth it."""
     found = principal_or_none(request, ctx)
     if found is None:
         raise AuthenticationFailed("sign in first: send a bearer token (POST /api/token) or use the web pages")
@@ -78,11 +85,36 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 AppContext = Annotated[Context, Depends(context)]
 
 
+#: The longest file name an upload may carry, in UTF-8 bytes (what file systems allow, e.g. ext4 and NTFS).
+MAX_FILE_NAME_BYTES = 255
+
+
+async def bounded_uploads(request: Request) -> None:
+    """Refuse a multipart request whose uploaded file names are longer than `MAX_FILE_NAME_BYTES` (an app-wide
+    dependency, so no upload route has to remember it; the parsed form is kept for the route)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return
+    form = await request.form()
+    for name, value in form.multi_items():
+        filename = getattr(value, "filename", None)
+        if isinstance(filename, str) and len(filename.encode()) > MAX_FILE_NAME_BYTES:
+            raise InputError(f"the file name is {len(filename.encode())} bytes long", location=Location(field=name),
+                             expected=f"a file name of at most {MAX_FILE_NAME_BYTES} bytes")
+
+
+def client_address(request: Request) -> str | None:
+    """The address the request came from (the sign-in throttle counts per address)."""
+    return request.client.host if request.client else None
+
+
 def organisation_access(permission: str) -> Callable[..., tenancy.Access]:
     """A dependency giving the organisation named by the path's `code`, if the principal holds `permission`."""
 
-    def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
-        with ctx.sessions() as s:
-            return tenancy.require(s, principal, code, permission)
+    async def dependency(code: str, principal: CurrentPrincipal, ctx: AppContext) -> tenancy.Access:
+        if any(g.jurisdiction_id is not None for g in principal.grants):
+            # overseers' access walks the jurisdiction tree in the database: off the event loop
+            return await run_in_threadpool(tenancy.check, ctx.sessions, principal, code, permission)
+        # members' access is decided from their grants and the remembered organisation id
+        return tenancy.check(ctx.sessions, principal, code, permission)
 
     return dependency

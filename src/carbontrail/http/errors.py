@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,7 +22,7 @@ from carbontrail.errors import (
     NotFound,
     PermissionDenied,
 )
-from carbontrail.services.accounts import AuthenticationFailed
+from carbontrail.services.accounts import AuthenticationFailed, SignInThrottled
 
 log = logging.getLogger("carbontrail.api")
 
@@ -52,12 +53,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (404, "Not found, or not visible to you"),
         (409, "Clashes with what is stored"),
         (422, "A value in the request is not what was expected"),
+        (429, "Too many wrong sign-in attempts: wait `Retry-After` seconds"),
         (503, "carbontrail is not set up for this"),
     )
 }
 
 
 def status_of(exc: CarbontrailError) -> int:
+    if isinstance(exc, SignInThrottled):
+        return 429
     if isinstance(exc, AuthenticationFailed):
         return 401
     if isinstance(exc, PermissionDenied):
@@ -82,9 +86,27 @@ def body_of(exc: CarbontrailError) -> ErrorBody:
     return ErrorBody(code=exc.code, message=str(exc), field=field, problems=problems)
 
 
-def _json(status: int, body: ErrorBody) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def _json(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+def headers_of(exc: CarbontrailError) -> dict[str, str] | None:
+    """The headers an error answer carries besides its body (how long to wait after too many attempts)."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInThrottled) else None
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path (FastAPI keeps one route per method)."""
+    methods: set[str] = set()
+    path = request.url.path
+    for ctx in iter_route_contexts(request.app.routes):
+        route = getattr(ctx, "starlette_route", None) or ctx
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
 
 
 def install(app: FastAPI) -> None:
@@ -92,7 +114,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CarbontrailError)
     async def _carbontrail(_request: Request, exc: CarbontrailError) -> JSONResponse:
-        return _json(status_of(exc), body_of(exc))
+        return _json(status_of(exc), body_of(exc), headers_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -104,10 +126,14 @@ def install(app: FastAPI) -> None:
         return _json(422, ErrorBody(code="invalid_input", message=text, field=field))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code,
                                                                                          "http_error")
-        return _json(exc.status_code, ErrorBody(code=code, message=str(exc.detail)))
+        # keep what the framework said must go with the status (405: Allow, RFC 9110 §15.5.6)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return _json(exc.status_code, ErrorBody(code=code, message=str(exc.detail)), headers)
 
     @app.exception_handler(DataError)
     async def _data(_request: Request, exc: DataError) -> JSONResponse:

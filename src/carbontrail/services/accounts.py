@@ -1,4 +1,5 @@
-"""Accounts: users with Argon2id passwords, OAuth2 API clients, role grants, and signed expiring tokens."""
+"""Accounts: users with Argon2id passwords, OAuth2 API clients, role grants, signed expiring tokens, signing in
+(throttled per account and per address) and out (revoking the session on the server)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,26 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
 from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
-from carbontrail.services import audit
-from carbontrail.store.db import transaction
-from carbontrail.store.models import ApiClient, Jurisdiction, Organisation, RoleGrant, User
+from carbontrail.services import tenancy
+from carbontrail.services.principals import Grant, Principal
+from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
+from carbontrail.store import changes
+from carbontrail.store.models import ApiClient, RoleGrant, SignInThrottle, User
+from carbontrail.store.repositories import accounts as repo
+from carbontrail.store.repositories import organisations as org_repo
 
 #: Roles held on one organisation.
 ORGANISATION_ROLES = ("org_admin", "carbon_manager", "data_entry", "supplier", "verifier")
@@ -41,33 +48,17 @@ class AuthenticationFailed(PermissionDenied):
     code = "unauthenticated"
 
 
-@dataclass(frozen=True)
-class Grant:
-    """One role a principal holds, on an organisation or on a jurisdiction."""
+class SignInThrottled(AuthenticationFailed):
+    """Too many wrong credentials for this account or from this address: refused unchecked for a while."""
 
-    role: str
-    organisation_id: int | None = None
-    organisation: str | None = None
-    jurisdiction_id: int | None = None
-    jurisdiction: str | None = None
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking: a user (directly or through one of their API clients) and the roles they hold."""
-
-    user_id: int
-    email: str
-    name: str
-    platform_admin: bool
-    grants: tuple[Grant, ...]
-    client_id: str | None = None
-    locale: str = "zh_CN"
-
-    @property
-    def actor(self) -> str:
-        """How the audit trail names this principal."""
-        return f"{self.email} (client {self.client_id})" if self.client_id else self.email
+__all__ = ["AuthenticationFailed", "Grant", "Principal", "SignInThrottled"]
 
 
 # -- secrets and tokens ---------------------------------------------------------------------------
@@ -142,106 +133,246 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-# -- users, clients, grants -----------------------------------------------------------------------
+# -- users, clients, grants: the use cases --------------------------------------------------------------------
 
 
-def create_user(sessions: sessionmaker[Session], email: str, password: str, *, name: str = "",
-                locale: str = "zh_CN", platform_admin: bool = False, actor: str = "cli") -> int:
-    """Add a user; `Conflict` if the e-mail address is taken. Returns the user's id."""
+def add_user(sessions: sessionmaker[Session], actor: Actor, email: str, password: str, *, name: str = "",
+             locale: str = "zh_CN", platform_admin: bool = False) -> int:
+    """Add a user (platform administrators and the command line only); `Conflict` if the e-mail address is taken.
+    Returns the user's id."""
+    tenancy.require_platform_admin(actor)
     email = email.strip().lower()
     if "@" not in email:
         raise InputError(f"'{email}' is not an e-mail address", location=Location(field="email"),
                          expected="an address like name@example.com")
     digest = hash_password(password)
-    with transaction(sessions) as s:
-        if s.scalars(select(User.id).where(User.email == email)).first() is not None:
+    with unit_of_work(sessions, actor) as work:
+        if repo.user_id_by_email(work.session, email) is not None:
             raise Conflict(f"a user with e-mail '{email}' already exists")
         user = User(email=email, name=name, password_hash=digest, locale=locale, platform_admin=platform_admin)
-        s.add(user)
-        s.flush()
-        audit.record(s, actor, "create", "user", email, detail={"platform_admin": platform_admin})
+        work.session.add(user)
+        work.session.flush()
+        work.audit("create", "user", email, detail={"name": name, "locale": locale, "platform_admin": platform_admin})
         return user.id
 
 
-def create_client(sessions: sessionmaker[Session], email: str, *, name: str = "",
-                  actor: str = "cli") -> tuple[str, str]:
-    """A new API client acting for user `email`: (client_id, client_secret). The secret is shown only once."""
+def add_client(sessions: sessionmaker[Session], actor: Actor, email: str, *, name: str = "") -> tuple[str, str]:
+    """A new API client acting for user `email` (the user themselves, or a platform administrator):
+    (client_id, client_secret). The secret is shown only once."""
+    if not actor.platform_admin and getattr(actor, "email", None) != email.strip().lower():
+        raise PermissionDenied("you may create API clients only for yourself")
     client_id = "ct_" + secrets.token_hex(8)
     client_secret = secrets.token_urlsafe(32)
-    with transaction(sessions) as s:
-        user = _user(s, email)
-        s.add(ApiClient(client_id=client_id, secret_hash=_HASHER.hash(client_secret), name=name, user_id=user.id))
-        audit.record(s, actor, "create", "api_client", client_id, detail={"user": user.email, "name": name})
+    with unit_of_work(sessions, actor) as work:
+        user = _user(work.session, email)
+        work.session.add(ApiClient(client_id=client_id, secret_hash=_HASHER.hash(client_secret), name=name,
+                                   user_id=user.id))
+        work.audit("create", "api_client", client_id, detail={"user": user.email, "name": name})
+        repo.bump_auth_version(work.session)
+    _changed(sessions)
     return client_id, client_secret
 
 
-def grant_role(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str | None = None,
-               jurisdiction: str | None = None, actor: str = "cli") -> Grant:
-    """Give user `email` a role on an organisation (tenant roles) or a jurisdiction (park / government roles)."""
-    with transaction(sessions) as s:
-        grant = grant_in(s, email, role, organisation=organisation, jurisdiction=jurisdiction, actor=actor)
-    return grant
+def grant(sessions: sessionmaker[Session], actor: Actor, email: str, role: str, *, organisation: str | None = None,
+          jurisdiction: str | None = None) -> Grant:
+    """Give user `email` a role on an organisation (tenant roles) or a jurisdiction (park / government roles).
+
+    Tenant roles are granted by the tenant's own administrator; a platform administrator only appoints a
+    tenant's administrator (never itself), and the command line may do anything."""
+    with unit_of_work(sessions, actor) as work:
+        made = _grant(work, email, role, organisation=organisation, jurisdiction=jurisdiction)
+    _changed(sessions)
+    return made
 
 
 def grant_in(s: Session, email: str, role: str, *, organisation: str | None = None,
              jurisdiction: str | None = None, actor: str = "cli") -> Grant:
-    """`grant_role` inside the caller's transaction."""
+    """A grant by a set-up step (demo loaders) inside the caller's transaction, audited as `actor`."""
+    work = Work(s, SystemActor(actor))
+    return _grant(work, email, role, organisation=organisation, jurisdiction=jurisdiction)
+
+
+def _grant(work: Work, email: str, role: str, *, organisation: str | None, jurisdiction: str | None) -> Grant:
+    s = work.session
     if role not in ROLES:
         raise InputError(f"'{role}' is not a role", location=Location(field="role"), expected=", ".join(ROLES))
-    user = _user(s, email)
     org_id = jur_id = None
     if role in ORGANISATION_ROLES:
         if not organisation:
             raise InputError(f"the role '{role}' is held on an organisation; name one",
                              location=Location(field="organisation"))
-        org = s.scalars(select(Organisation).where(Organisation.code == organisation)).one_or_none()
-        if org is None:
-            raise NotFound(f"no organisation with code '{organisation}'")
-        org_id = org.id
+        org_id = _may_grant(s, work.actor, email, role, organisation)
     else:
         if not jurisdiction:
             raise InputError(f"the role '{role}' is held on a jurisdiction; name one",
                              location=Location(field="jurisdiction"))
-        jur = s.scalars(select(Jurisdiction).where(Jurisdiction.code == jurisdiction)).one_or_none()
-        if jur is None:
+        _may_grant_jurisdiction(work.actor, email)
+        jur_id = repo.jurisdiction_id(s, jurisdiction)
+        if jur_id is None:
             raise NotFound(f"no jurisdiction with code '{jurisdiction}'")
-        jur_id = jur.id
-    exists = s.scalars(select(RoleGrant.id).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role,
-        RoleGrant.organisation_id.is_(None) if org_id is None else RoleGrant.organisation_id == org_id,
-        RoleGrant.jurisdiction_id.is_(None) if jur_id is None else RoleGrant.jurisdiction_id == jur_id)).first()
-    if exists is None:
+    user = _user(s, email)
+    if not repo.grants_matching(s, user.id, role, org_id, jur_id):
         s.add(RoleGrant(user_id=user.id, role=role, organisation_id=org_id, jurisdiction_id=jur_id))
-        audit.record(s, actor, "grant", "role", f"{user.email}:{role}", organisation_id=org_id,
-                     detail={"user": user.email, "role": role, "organisation": organisation,
-                             "jurisdiction": jurisdiction})
+        work.audit("grant", "role", f"{user.email}:{role}", organisation_id=org_id,
+                   detail={"user": user.email, "role": role, "organisation": organisation,
+                          "jurisdiction": jurisdiction})
+        repo.bump_auth_version(s)
     return Grant(role, org_id, organisation, jur_id, jurisdiction)
 
 
-def revoke_role(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str,
-                actor: str = "cli") -> None:
-    """Take an organisation role away from a user; it stops working on the user's next request."""
-    with transaction(sessions) as s:
-        user = _user(s, email)
-        org_id = s.scalar(select(Organisation.id).where(Organisation.code == organisation))
-        rows = s.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role,
-                                                 RoleGrant.organisation_id == org_id)).all()
-        if org_id is None or not rows:
+def _may_grant(s: Session, actor: Actor, email: str, role: str, organisation: str) -> int:
+    """The organisation's id if `actor` may grant `role` on it to `email`."""
+    if isinstance(actor, SystemActor):
+        org_id = org_repo.id_of(s, organisation)
+        if org_id is None:
+            raise NotFound(f"no organisation with code '{organisation}'")
+        return org_id
+    access = tenancy.require(s, actor, organisation, tenancy.PROFILE)
+    if access.allows(tenancy.MANAGE):
+        return access.organisation_id
+    if actor.platform_admin:
+        if email.strip().lower() == actor.email:
+            raise PermissionDenied("a platform administrator cannot grant itself a role on a tenant; the tenant's "
+                                   "own administrator grants its roles")
+        if role == "org_admin":
+            return access.organisation_id  # operators appoint a tenant's administrator, nothing more
+        raise PermissionDenied(f"only the administrator of '{organisation}' grants the role '{role}' there")
+    raise PermissionDenied(f"your role does not allow this on organisation '{organisation}'")
+
+
+def _may_grant_jurisdiction(actor: Actor, email: str) -> None:
+    tenancy.require_platform_admin(actor)
+    if isinstance(actor, Principal) and email.strip().lower() == actor.email:
+        raise PermissionDenied("a platform administrator cannot grant itself a role")
+
+
+def revoke(sessions: sessionmaker[Session], actor: Actor, email: str, role: str, *, organisation: str) -> None:
+    """Take an organisation role away from a user; it stops working within a second."""
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        org_id = org_repo.id_of(s, organisation)
+        if org_id is not None and not isinstance(actor, SystemActor):
+            org_id = _may_grant(s, actor, email, role, organisation)
+        user = repo.user_by_email(s, email.strip().lower())
+        rows = repo.grants_matching(s, user.id, role, org_id, None) if user and org_id is not None else []
+        if user is None or not rows:
             raise NotFound(f"'{email}' does not hold the role '{role}' on '{organisation}'")
         for row in rows:
             s.delete(row)
-        audit.record(s, actor, "revoke", "role", f"{user.email}:{role}", organisation_id=org_id,
-                     detail={"user": user.email, "role": role})
+        work.audit("revoke", "role", f"{user.email}:{role}", organisation_id=org_id,
+                   detail={"user": user.email, "role": role})
+        repo.bump_auth_version(s)
+    _changed(sessions)
+
+
+def users(sessions: sessionmaker[Session], actor: Actor) -> list[Principal]:
+    """Every user and the roles they hold (platform administrators and the command line only)."""
+    tenancy.require_platform_admin(actor)
+    with sessions() as s:
+        return [principal_of(s, i) for i in repo.user_ids(s)]
 
 
 def _user(s: Session, email: str) -> User:
-    user = s.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    user = repo.user_by_email(s, email.strip().lower())
     if user is None:
         raise NotFound(f"no user with e-mail '{email}'")
     return user
 
 
-# -- signing in -----------------------------------------------------------------------------------
+# -- set-up steps (demo loaders, test worlds): the use cases, acting as a named system actor -----------------
+
+
+def create_user(sessions: sessionmaker[Session], email: str, password: str, *, name: str = "",
+                locale: str = "zh_CN", platform_admin: bool = False, actor: str = "cli") -> int:
+    return add_user(sessions, SystemActor(actor), email, password, name=name, locale=locale,
+                    platform_admin=platform_admin)
+
+
+def create_client(sessions: sessionmaker[Session], email: str, *, name: str = "",
+                  actor: str = "cli") -> tuple[str, str]:
+    return add_client(sessions, SystemActor(actor), email, name=name)
+
+
+def grant_role(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str | None = None,
+               jurisdiction: str | None = None, actor: str = "cli") -> Grant:
+    return grant(sessions, SystemActor(actor), email, role, organisation=organisation, jurisdiction=jurisdiction)
+
+
+def revoke_role(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str,
+                actor: str = "cli") -> None:
+    revoke(sessions, SystemActor(actor), email, role, organisation=organisation)
+
+
+def list_users(sessions: sessionmaker[Session]) -> list[Principal]:
+    return users(sessions, SystemActor("cli"))
+
+
+# -- throttling wrong credentials -----------------------------------------------------------------------------
+
+#: Wrong attempts answered at once, then each further one doubles the wait (capped), and many lock for a while.
+FREE_FAILURES = {"account": 5, "client": 5, "address": 20}
+LOCK_AFTER = {"account": 20, "client": 20, "address": 100}
+BACKOFF_CAP_SECONDS = 60.0
+LOCK_SECONDS = 15 * 60.0
+FORGET_SECONDS = 24 * 3600.0  # failures older than this no longer count
+
+
+def _throttle_keys(kind: str, name: str, address: str | None) -> list[str]:
+    keys = [f"{kind}:{name.strip().lower()[:250]}"]
+    if address:
+        keys.append(f"address:{address[:250]}")
+    return keys
+
+
+def _refuse_if_throttled(sessions: sessionmaker[Session], keys: list[str], now: float) -> None:
+    """`SignInThrottled` while a key waits out its backoff or lock; such an attempt is not checked, but it
+    counts towards the lock (hammering through a backoff locks as surely as guessing does)."""
+    with sessions() as s:
+        found = repo.throttles(s, keys)
+    waits = [t.locked_until - now for t in found.values() if t.locked_until > now]
+    if waits:
+        _count_failure(sessions, keys, now, checked=False)
+        wait = int(max(waits)) + 1
+        raise SignInThrottled(f"too many wrong attempts; try again in {wait} seconds", retry_after=wait)
+
+
+def _count_failure(sessions: sessionmaker[Session], keys: list[str], now: float, *, checked: bool = True) -> None:
+    """One more wrong (or unchecked) attempt for each key: back off after a few, lock after many, audit each."""
+    with unit_of_work(sessions, SystemActor("sign-in")) as work:
+        found = repo.throttles(work.session, keys)
+        for key in keys:
+            row = found.get(key)
+            if row is None:
+                row = SignInThrottle(key=key, failures=0, last_failure=0.0, locked_until=0.0)
+                work.session.add(row)
+            if now - row.last_failure > FORGET_SECONDS:
+                row.failures = 0
+            row.failures += 1
+            row.last_failure = now
+            kind = key.split(":", 1)[0]
+            locked = row.locked_until > now + BACKOFF_CAP_SECONDS  # a lock already runs: do not prolong it
+            if row.failures >= LOCK_AFTER[kind] and not locked:
+                row.locked_until = now + LOCK_SECONDS
+                work.audit("lock", "sign_in", key, detail={"failures": row.failures, "seconds": LOCK_SECONDS})
+            elif not checked:
+                work.audit("refuse", "sign_in", key, detail={"failures": row.failures})
+            elif row.failures > FREE_FAILURES[kind] and not locked:
+                wait = min(2.0 ** (row.failures - FREE_FAILURES[kind]), BACKOFF_CAP_SECONDS)
+                row.locked_until = now + wait
+                work.audit("back_off", "sign_in", key, detail={"failures": row.failures, "seconds": wait})
+            else:
+                work.audit("fail", "sign_in", key, detail={"failures": row.failures})
+
+
+def _forget_failures(sessions: sessionmaker[Session], key: str) -> None:
+    with unit_of_work(sessions, SystemActor("sign-in")) as work:
+        row = repo.throttles(work.session, [key]).get(key)
+        if row is not None and row.failures:
+            work.audit("reset", "sign_in", key, before={"failures": row.failures})
+            work.session.delete(row)
+
+
+# -- signing in and out ---------------------------------------------------------------------------------------
 
 
 def principal_of(s: Session, user_id: int, client_id: str | None = None) -> Principal:
@@ -249,61 +380,158 @@ def principal_of(s: Session, user_id: int, client_id: str | None = None) -> Prin
     user = s.get(User, user_id)
     if user is None or not user.active:
         raise AuthenticationFailed("this account no longer exists or is disabled")
-    rows = s.execute(
-        select(RoleGrant.role, RoleGrant.organisation_id, Organisation.code, RoleGrant.jurisdiction_id,
-               Jurisdiction.code)
-        .outerjoin(Organisation, RoleGrant.organisation_id == Organisation.id)
-        .outerjoin(Jurisdiction, RoleGrant.jurisdiction_id == Jurisdiction.id)
-        .where(RoleGrant.user_id == user.id).order_by(RoleGrant.id)).all()
-    grants = tuple(Grant(*row) for row in rows)
-    return Principal(user.id, user.email, user.name, user.platform_admin, grants, client_id, user.locale)
+    grants = tuple(Grant(*row) for row in repo.grants_of(s, user.id))
+    return Principal(user.id, user.email, user.name, user.platform_admin, grants, client_id, user.locale,
+                     user.session_version)
 
 
-def authenticate_user(sessions: sessionmaker[Session], email: str, password: str) -> Principal:
-    """The principal whose e-mail and password these are; `AuthenticationFailed` (one message for both cases)."""
+def authenticate_user(sessions: sessionmaker[Session], email: str, password: str, *, address: str | None = None,
+                      now: float | None = None) -> Principal:
+    """The principal whose e-mail and password these are; `AuthenticationFailed` (one message for both cases),
+    `SignInThrottled` while the account or the address is backing off or locked."""
+    now = time.time() if now is None else now
+    keys = _throttle_keys("account", email, address)
+    _refuse_if_throttled(sessions, keys, now)
     with sessions() as s:
-        user = s.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+        user = repo.user_by_email(s, email.strip().lower())
         # verify against a dummy hash when the user is unknown, so timing does not reveal which e-mails exist
         stored = user.password_hash if user is not None else _DUMMY_HASH
-        if not _verify(stored, password) or user is None or not user.active:
-            raise AuthenticationFailed("the e-mail address or the password is wrong")
-        return principal_of(s, user.id)
+        ok = _verify(stored, password) and user is not None and user.active
+        principal = principal_of(s, user.id) if ok and user is not None else None
+    if principal is None:
+        _count_failure(sessions, keys, now)
+        raise AuthenticationFailed("the e-mail address or the password is wrong")
+    _forget_failures(sessions, keys[0])
+    return principal
 
 
-def authenticate_client(sessions: sessionmaker[Session], client_id: str, client_secret: str) -> Principal:
-    """The principal an API client acts as; `AuthenticationFailed` for an unknown client or a wrong secret."""
+def authenticate_client(sessions: sessionmaker[Session], client_id: str, client_secret: str, *,
+                        address: str | None = None, now: float | None = None) -> Principal:
+    """The principal an API client acts as; `AuthenticationFailed` for an unknown client or a wrong secret,
+    `SignInThrottled` while the client or the address is backing off or locked."""
+    now = time.time() if now is None else now
+    keys = _throttle_keys("client", client_id, address)
+    _refuse_if_throttled(sessions, keys, now)
     with sessions() as s:
-        client = s.scalars(select(ApiClient).where(ApiClient.client_id == client_id)).one_or_none()
+        client = repo.client(s, client_id)
         stored = client.secret_hash if client is not None else _DUMMY_HASH
-        if not _verify(stored, client_secret) or client is None or not client.active:
-            raise AuthenticationFailed("the client id or the client secret is wrong")
-        return principal_of(s, client.user_id, client.client_id)
+        ok = _verify(stored, client_secret) and client is not None and client.active
+        principal = principal_of(s, client.user_id, client.client_id) if ok and client is not None else None
+    if principal is None:
+        _count_failure(sessions, keys, now)
+        raise AuthenticationFailed("the client id or the client secret is wrong")
+    _forget_failures(sessions, keys[0])
+    return principal
 
 
 def access_token(key: bytes, principal: Principal, ttl: int = TOKEN_TTL_SECONDS) -> str:
     claims: dict[str, str | int] = {"kind": "access", "sub": principal.user_id}
     if principal.client_id:
         claims["cid"] = principal.client_id
+    else:
+        claims["sv"] = principal.session_version
     return sign_token(key, claims, ttl)
+
+
+def session_token(key: bytes, principal: Principal, ttl: int = SESSION_TTL_SECONDS) -> str:
+    """A web session's token, with the CSRF token its forms must carry."""
+    return sign_token(key, {"kind": "session", "sub": principal.user_id, "sv": principal.session_version,
+                            "csrf": secrets.token_urlsafe(24)}, ttl)
+
+
+def sign_out(sessions: sessionmaker[Session], principal: Principal) -> None:
+    """End every web session and password-grant token of the principal's user, on the server: tokens issued
+    before are refused from now on (in other processes within a second)."""
+    with unit_of_work(sessions, principal) as work:
+        user = work.session.get(User, principal.user_id)
+        if user is None:
+            raise AuthenticationFailed("this account no longer exists or is disabled")
+        user.session_version += 1
+        work.audit("sign_out", "user", user.email, before={"session_version": user.session_version - 1},
+                   after={"session_version": user.session_version})
+        repo.bump_auth_version(work.session)
+    _changed(sessions)
 
 
 def principal_from_token(sessions: sessionmaker[Session], key: bytes, token: str, kind: str = "access"
                          ) -> tuple[Principal, dict[str, str | int]]:
     """The principal a bearer or session token names, and the token's claims."""
     claims = read_token(key, token, kind)
-    client_id = claims.get("cid")
+    client_id = str(claims["cid"]) if claims.get("cid") is not None else None
+    principal = _cache_of(sessions).principal(int(claims["sub"]), client_id)
+    if client_id is None and int(claims.get("sv", 0)) != principal.session_version:
+        raise AuthenticationFailed("this session has ended; sign in again")
+    return principal, claims
+
+
+def _resolve(sessions: sessionmaker[Session], user_id: int, client_id: str | None) -> Principal:
     with sessions() as s:
         if client_id is not None:
-            client = s.scalars(select(ApiClient).where(ApiClient.client_id == str(client_id))).one_or_none()
-            if client is None or not client.active:
+            client = repo.client(s, client_id)
+            if client is None or not client.active or client.user_id != user_id:
                 raise AuthenticationFailed("this API client has been removed or disabled")
-        return principal_of(s, int(claims["sub"]), str(client_id) if client_id else None), claims
+        return principal_of(s, user_id, client_id)
 
 
-def list_users(sessions: sessionmaker[Session]) -> list[Principal]:
-    with sessions() as s:
-        ids = s.scalars(select(User.id).order_by(User.email)).all()
-        return [principal_of(s, i) for i in ids]
+# -- the per-process memory of resolved principals --------------------------------------------------------------
+
+#: How long a process trusts its memory before asking the database whether anything changed.
+RECHECK_SECONDS = changes.RECHECK_SECONDS
+
+
+class PrincipalCache:
+    """Principals resolved from tokens, kept until the database's auth state counter moves (checked at most
+    every `RECHECK_SECONDS`), so a revocation anywhere takes effect within a second."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], float] = time.monotonic) -> None:
+        self.sessions, self.clock = sessions, clock
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[int, str | None], Principal] = {}
+        self._version = -1
+        self._checked = float("-inf")
+
+    def principal(self, user_id: int, client_id: str | None) -> Principal:
+        self._recheck()
+        found = self._entries.get((user_id, client_id))
+        if found is None:
+            found = _resolve(self.sessions, user_id, client_id)
+            with self._lock:
+                self._entries[(user_id, client_id)] = found
+        return found
+
+    def forget(self) -> None:
+        """Drop everything (this process changed grants, clients or sessions)."""
+        with self._lock:
+            self._entries.clear()
+            self._checked = float("-inf")
+
+    def _recheck(self) -> None:
+        now = self.clock()
+        if now - self._checked < RECHECK_SECONDS:
+            return
+        with self.sessions() as s:
+            version = repo.auth_version(s)
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+            self._checked = now
+
+
+_CACHES: weakref.WeakKeyDictionary[sessionmaker[Session], PrincipalCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache_of(sessions: sessionmaker[Session]) -> PrincipalCache:
+    with _CACHES_LOCK:
+        cache = _CACHES.get(sessions)
+        if cache is None:
+            cache = _CACHES[sessions] = PrincipalCache(sessions)
+        return cache
+
+
+def _changed(sessions: sessionmaker[Session]) -> None:
+    _cache_of(sessions).forget()
 
 
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))

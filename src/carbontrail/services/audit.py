@@ -1,4 +1,4 @@
-"""The audit trail: record who changed what (inside the change's own transaction) and read it back."""
+"""The audit trail: record who changed what (inside the change's own transaction) and read it back, page by page."""
 
 from __future__ import annotations
 
@@ -6,45 +6,69 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.errors import InputError, Location
 from carbontrail.store.db import transaction
-from carbontrail.store.models import AuditEvent, User
+from carbontrail.store.models import AuditEvent
+from carbontrail.store.repositories import accounts as accounts_repo
+from carbontrail.store.repositories import audit as repo
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+#: The most events one page of the trail holds.
+MAX_PAGE = 500
 
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One change as the trail shows it."""
+    """One change as the trail shows it; an edit's `detail` holds its old and new values (`before`, `after`)."""
 
+    id: int
     at: datetime
     actor: str
     action: str
     object_type: str
     object_key: str
-    detail: dict[str, JsonValue]
+    detail: dict[str, object]  # JSON: what the change carried, an edit's `before` and `after`
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """Events newest first; `next_before` is the cursor of the next (older) page, None on the last page."""
+
+    entries: list[AuditEntry]
+    next_before: int | None
 
 
 def record(session: Session, actor: str, action: str, object_type: str, object_key: str = "", *,
            organisation_id: int | None = None, detail: dict[str, JsonValue] | None = None) -> None:
     """Add an event to the session: it commits with the change it describes, or not at all."""
-    email = actor.split(" ", 1)[0]
-    user_id = session.scalars(select(User.id).where(User.email == email)).first()
+    user_id = accounts_repo.user_id_by_email(session, actor.split(" ", 1)[0])
     session.add(AuditEvent(actor=actor, user_id=user_id, organisation_id=organisation_id, action=action,
                            object_type=object_type, object_key=object_key[:300],
                            detail=json.dumps(detail or {}, ensure_ascii=False, default=str)))
 
 
+def page(session: Session, organisation_id: int | None, *, before: int | None = None,
+         limit: int = 100) -> AuditPage:
+    """One page of events (newest first) in the caller's session, once it has checked who may read them."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"limit {limit} is out of range", location=Location(field="limit"),
+                         expected=f"1 to {MAX_PAGE}")
+    rows = repo.page(session, organisation_id, before_id=before, limit=limit + 1)
+    entries = [_entry(e) for e in rows[:limit]]
+    return AuditPage(entries, entries[-1].id if len(rows) > limit else None)
+
+
 def events(sessions: sessionmaker[Session], organisation_id: int | None, limit: int = 200) -> list[AuditEntry]:
     """The newest events of one organisation (or of the platform itself when `organisation_id` is None)."""
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    stmt = stmt.where(AuditEvent.organisation_id.is_(None) if organisation_id is None
-                      else AuditEvent.organisation_id == organisation_id)
     with sessions() as s:
-        return [AuditEntry(_utc(e.created_at), e.actor, e.action, e.object_type, e.object_key,
-                           json.loads(e.detail)) for e in s.scalars(stmt)]
+        return [_entry(e) for e in repo.page(s, organisation_id, before_id=None, limit=limit)]
+
+
+def _entry(e: AuditEvent) -> AuditEntry:
+    return AuditEntry(e.id, _utc(e.created_at), e.actor, e.action, e.object_type, e.object_key, json.loads(e.detail))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, Conflict, InputError, Location, NotFound
 from carbontrail.services import audit
-from carbontrail.services.accounts import Grant
+from carbontrail.services.principals import Grant
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Facility, Jurisdiction, Organisation
 

@@ -1,25 +1,226 @@
-"""Organisations, their facilities, meters and reporting periods: create, get and list, inside a caller's session.
-
-Each function takes a `Session` so several steps (an import, a set-up) can share one transaction.
-"""
+"""Organisations (tenants), their facilities, meters, reporting periods and members: the use cases every door
+calls, and the building blocks set-up steps use inside their own transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.services import audit, jurisdictions, tenancy
+from carbontrail.services.jurisdictions import JurisdictionNode
+from carbontrail.services.tenancy import Access
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import Facility, Meter, Organisation, ReportingPeriod
+from carbontrail.store.repositories import organisations as repo
 from carbontrail.units import parse_unit
 
-# -- organisations --------------------------------------------------------------------------------------------
+# -- what the use cases return --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationView(tenancy.Profile):
+    """An organisation's profile and what the asking principal may do with it."""
+
+    permissions: list[str] = field(default_factory=list)
+
+    def allows(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class FacilityView:
+    code: str
+    name: str
+    province: str
+    city: str
+    park: str
+
+
+@dataclass(frozen=True)
+class MeterView:
+    facility: str
+    code: str
+    medium: str
+    unit: str
+    supplier: str
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    name: str
+    start: date
+    end: date
+    is_base_year: bool
+
+
+@dataclass(frozen=True)
+class Member:
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The home page: the organisations one may see, and the jurisdictions one oversees."""
+
+    organisations: list[OrganisationView]
+    jurisdictions: list[JurisdictionNode]
+
+
+@dataclass(frozen=True)
+class OrganisationPage:
+    organisation: OrganisationView
+    facilities: list[FacilityView]
+    periods: list[PeriodView]
+
+
+def _view(org: Organisation, access: Access) -> OrganisationView:
+    return OrganisationView(org.code, org.name, org.name_en, org.industry, org.province, org.city, org.park,
+                            sorted(access.permissions))
+
+
+def _facility_view(f: Facility) -> FacilityView:
+    return FacilityView(f.code, f.name, f.province, f.city, f.park)
+
+
+def _period_view(p: ReportingPeriod) -> PeriodView:
+    return PeriodView(p.name, p.start, p.end, p.is_base_year)
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+def visible(sessions: sessionmaker[Session], actor: Actor) -> list[OrganisationView]:
+    """The organisations `actor` may see (members, grantees, and the overseers of their jurisdictions)."""
+    with sessions() as s:
+        return [_view(_org(s, a), a) for a in tenancy.visible_organisations(s, actor)]
+
+
+def overview(sessions: sessionmaker[Session], actor: Actor) -> Overview:
+    with sessions() as s:
+        orgs = [_view(_org(s, a), a) for a in tenancy.visible_organisations(s, actor)]
+        roots = {g.jurisdiction_id for g in actor.grants if g.jurisdiction_id is not None}
+        places = jurisdictions.tree(s, roots) if roots else []
+    return Overview(orgs, places)
+
+
+def profile(sessions: sessionmaker[Session], actor: Actor, code: str) -> OrganisationView:
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.PROFILE)
+        return _view(_org(s, access), access)
+
+
+def organisation_page(sessions: sessionmaker[Session], actor: Actor, code: str) -> OrganisationPage:
+    """The profile, and the facilities and periods when `actor` may read the tenant's data."""
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.PROFILE)
+        readable = access.allows(tenancy.DATA_READ)
+        return OrganisationPage(
+            _view(_org(s, access), access),
+            [_facility_view(f) for f in repo.facilities(s, access.organisation_id)] if readable else [],
+            [_period_view(p) for p in repo.periods(s, access.organisation_id)] if readable else [])
+
+
+def facilities(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[FacilityView]:
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.DATA_READ)
+        return [_facility_view(f) for f in repo.facilities(s, access.organisation_id)]
+
+
+def meters(sessions: sessionmaker[Session], actor: Actor, code: str, facility: str) -> list[MeterView]:
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.DATA_READ)
+        return [MeterView(facility, m.code, m.medium, m.unit, m.supplier)
+                for m in tenancy.meters(s, access, facility)]
+
+
+def periods(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[PeriodView]:
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.DATA_READ)
+        return [_period_view(p) for p in repo.periods(s, access.organisation_id)]
+
+
+def members(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[Member]:
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.DATA_READ)
+        return [Member(e, r) for e, r in repo.members(s, access.organisation_id)]
+
+
+def audit_trail(sessions: sessionmaker[Session], actor: Actor, code: str, *, before: int | None = None,
+                limit: int = 100) -> audit.AuditPage:
+    """One page of who changed what in organisation `code` (readers of its data only), newest first."""
+    with sessions() as s:
+        access = tenancy.require(s, actor, code, tenancy.DATA_READ)
+        return audit.page(s, access.organisation_id, before=before, limit=limit)
+
+
+# -- changing ---------------------------------------------------------------------------------------------------
+
+
+def add_organisation(sessions: sessionmaker[Session], actor: Actor, code: str, name: str, *, name_en: str = "",
+                     industry: str = "", province: str = "", city: str = "", park: str = "") -> OrganisationView:
+    """Add a tenant (platform administrators and the command line); its first org_admin is granted next."""
+    tenancy.require_platform_admin(actor)
+    values = {"name_en": name_en, "industry": industry, "province": province, "city": city, "park": park}
+    with unit_of_work(sessions, actor) as work:
+        org = create_organisation(work.session, code.strip(), name.strip(), **values)
+        work.audit("create", "organisation", org.code, organisation_id=org.id,
+                   detail={"code": org.code, "name": org.name, **values})
+        access = tenancy.require(work.session, actor, org.code, tenancy.PROFILE)
+        return _view(org, access)
+
+
+def add_facility(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, name: str,
+                 province: str, *, city: str = "", park: str = "") -> FacilityView:
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.require(work.session, actor, organisation, tenancy.DATA_WRITE)
+        fac = create_facility(work.session, access.code, code.strip(), name.strip(), province.strip(),
+                              city=city.strip(), park=park.strip())
+        view = _facility_view(fac)
+        work.audit("create", "facility", f"{access.code}/{fac.code}", organisation_id=access.organisation_id,
+                   detail=dict(view.__dict__))
+        return view
+
+
+def add_meter(sessions: sessionmaker[Session], actor: Actor, organisation: str, facility: str, code: str,
+              medium: str, unit: str, *, supplier: str = "") -> MeterView:
+    """A new meter at a facility; its unit must be one carbontrail knows."""
+    _required(code=code, medium=medium)
+    parse_unit(unit, location=Location(field="unit"))
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = tenancy.require(s, actor, organisation, tenancy.DATA_WRITE)
+        fac = _facility(s, access.organisation_id, access.code, facility)
+        if repo.meter(s, fac.id, code) is not None:
+            raise Conflict(f"facility '{access.code}/{facility}' already has a meter '{code}'")
+        s.add(Meter(facility_id=fac.id, code=code, medium=medium, unit=unit, supplier=supplier))
+        view = MeterView(facility, code, medium, unit, supplier)
+        work.audit("create", "meter", f"{access.code}/{facility}/{code}", organisation_id=access.organisation_id,
+                   detail=dict(view.__dict__))
+        return view
+
+
+def add_period(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str, start: date, end: date,
+               *, is_base_year: bool = False) -> PeriodView:
+    """A new reporting period; the end may not be before the start."""
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.require(work.session, actor, organisation, tenancy.DATA_WRITE)
+        create_period(work.session, access.code, name, start, end, is_base_year=is_base_year)
+        work.audit("create", "reporting_period", f"{access.code}/{name}", organisation_id=access.organisation_id,
+                   detail={"name": name, "start": start.isoformat(), "end": end.isoformat(),
+                           "is_base_year": is_base_year})
+        return PeriodView(name, start, end, is_base_year)
+
+
+# -- building blocks inside a caller's transaction (imports, demo and test set-up) -----------------------------
 
 
 def get_organisation(session: Session, code: str) -> Organisation:
     """The organisation with this code, or `NotFound`."""
-    org = session.scalars(select(Organisation).where(Organisation.code == code)).one_or_none()
+    org = repo.by_code(session, code)
     if org is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org
@@ -28,18 +229,14 @@ def get_organisation(session: Session, code: str) -> Organisation:
 def organisation_codes(sessions: sessionmaker[Session]) -> list[str]:
     """The code of every organisation on the platform (names a battery event's actors may use)."""
     with sessions() as s:
-        return list(s.scalars(select(Organisation.code)))
-
-
-def list_organisations(session: Session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).order_by(Organisation.code)))
+        return repo.codes(s)
 
 
 def create_organisation(session: Session, code: str, name: str, *, name_en: str = "", industry: str = "",
                         province: str = "", city: str = "", park: str = "") -> Organisation:
     """A new organisation; `Conflict` when the code is taken."""
     _required(code=code, name=name)
-    if session.scalars(select(Organisation.id).where(Organisation.code == code)).first() is not None:
+    if repo.id_of(session, code) is not None:
         raise Conflict(f"an organisation with code '{code}' already exists")
     org = Organisation(code=code, name=name, name_en=name_en, industry=industry, province=province, city=city,
                        park=park)
@@ -48,86 +245,17 @@ def create_organisation(session: Session, code: str, name: str, *, name_en: str 
     return org
 
 
-# -- facilities -----------------------------------------------------------------------------------------------
-
-
-def get_facility(session: Session, organisation: str, code: str) -> Facility:
-    """The facility `code` of organisation `organisation` (both codes), or `NotFound`."""
-    fac = session.scalars(select(Facility).join(Organisation).where(
-        Organisation.code == organisation, Facility.code == code)).one_or_none()
-    if fac is None:
-        raise NotFound(f"organisation '{organisation}' has no facility '{code}'")
-    return fac
-
-
-def list_facilities(session: Session, organisation: str) -> list[Facility]:
-    org = get_organisation(session, organisation)
-    return list(session.scalars(select(Facility).where(Facility.organisation_id == org.id).order_by(Facility.code)))
-
-
 def create_facility(session: Session, organisation: str, code: str, name: str, province: str, *, city: str = "",
                     park: str = "") -> Facility:
     """A new facility of an organisation; `Conflict` when the organisation already has one with this code."""
     _required(code=code, name=name, province=province)
     org = get_organisation(session, organisation)
-    if session.scalars(select(Facility.id).where(Facility.organisation_id == org.id,
-                                                 Facility.code == code)).first() is not None:
+    if repo.facility(session, org.id, code) is not None:
         raise Conflict(f"organisation '{organisation}' already has a facility '{code}'")
     fac = Facility(organisation_id=org.id, code=code, name=name, province=province, city=city, park=park)
     session.add(fac)
     session.flush()
     return fac
-
-
-# -- meters ---------------------------------------------------------------------------------------------------
-
-
-def get_meter(session: Session, organisation: str, facility: str, code: str) -> Meter:
-    fac = get_facility(session, organisation, facility)
-    meter = session.scalars(select(Meter).where(Meter.facility_id == fac.id, Meter.code == code)).one_or_none()
-    if meter is None:
-        raise NotFound(f"facility '{organisation}/{facility}' has no meter '{code}'")
-    return meter
-
-
-def list_meters(session: Session, organisation: str, facility: str | None = None) -> list[Meter]:
-    org = get_organisation(session, organisation)
-    stmt = select(Meter).join(Facility).where(Facility.organisation_id == org.id)
-    if facility:
-        stmt = stmt.where(Facility.code == facility)
-    return list(session.scalars(stmt.order_by(Facility.code, Meter.code)))
-
-
-def create_meter(session: Session, organisation: str, facility: str, code: str, medium: str, unit: str, *,
-                 supplier: str = "") -> Meter:
-    """A new meter at a facility; its unit must be one carbontrail knows."""
-    _required(code=code, medium=medium)
-    parse_unit(unit, location=Location(field="unit"))
-    fac = get_facility(session, organisation, facility)
-    if session.scalars(select(Meter.id).where(Meter.facility_id == fac.id, Meter.code == code)).first() is not None:
-        raise Conflict(f"facility '{organisation}/{facility}' already has a meter '{code}'")
-    meter = Meter(facility_id=fac.id, code=code, medium=medium, unit=unit, supplier=supplier)
-    session.add(meter)
-    session.flush()
-    return meter
-
-
-# -- reporting periods ----------------------------------------------------------------------------------------
-
-
-def get_period(session: Session, organisation: str, name: str) -> ReportingPeriod:
-    org = get_organisation(session, organisation)
-    period = session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == org.id,
-                                                           ReportingPeriod.name == name)).one_or_none()
-    if period is None:
-        raise NotFound(f"organisation '{organisation}' has no reporting period '{name}'")
-    return period
-
-
-def list_periods(session: Session, organisation: str) -> list[ReportingPeriod]:
-    org = get_organisation(session, organisation)
-    return list(session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == org.id)
-                                .order_by(ReportingPeriod.start, ReportingPeriod.name)))
 
 
 def create_period(session: Session, organisation: str, name: str, start: date, end: date, *,
@@ -138,8 +266,7 @@ def create_period(session: Session, organisation: str, name: str, start: date, e
         raise InputError(f"the end {end} is before the start {start}", location=Location(field="end"),
                          expected="an end date on or after the start date")
     org = get_organisation(session, organisation)
-    if session.scalars(select(ReportingPeriod.id).where(ReportingPeriod.organisation_id == org.id,
-                                                        ReportingPeriod.name == name)).first() is not None:
+    if repo.period(session, org.id, name) is not None:
         raise Conflict(f"organisation '{organisation}' already has a reporting period '{name}'")
     period = ReportingPeriod(organisation_id=org.id, name=name, start=start, end=end, is_base_year=is_base_year)
     session.add(period)
@@ -147,7 +274,21 @@ def create_period(session: Session, organisation: str, name: str, start: date, e
     return period
 
 
+def _org(session: Session, access: Access) -> Organisation:
+    org = session.get(Organisation, access.organisation_id)
+    if org is None:
+        raise NotFound(f"no organisation with code '{access.code}'")
+    return org
+
+
+def _facility(session: Session, organisation_id: int, organisation: str, code: str) -> Facility:
+    fac = repo.facility(session, organisation_id, code)
+    if fac is None:
+        raise NotFound(f"organisation '{organisation}' has no facility '{code}'")
+    return fac
+
+
 def _required(**values: str) -> None:
-    for field, value in values.items():
+    for name, value in values.items():
         if not value or not value.strip():
-            raise InputError("the value is missing", location=Location(field=field))
+            raise InputError("the value is missing", location=Location(field=name))

@@ -8,26 +8,20 @@ see profiles and appoint members, never data.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import NotFound, PermissionDenied
-from carbontrail.services.accounts import Principal
 from carbontrail.services.jurisdictions import subtree_ids
-from carbontrail.store.models import (
-    ActivityRecord,
-    Facility,
-    FactorDatasetRow,
-    ImportBatch,
-    Meter,
-    Organisation,
-    ReportingPeriod,
-    RoleGrant,
-    SupplierFootprint,
-    User,
-)
+from carbontrail.services.principals import Grant, Principal
+from carbontrail.store.models import ActivityRecord, Facility, Meter, Organisation, ReportingPeriod
+from carbontrail.store import changes
+from carbontrail.store.repositories import organisations as repo
 
 # What each permission lets one do.
 PROFILE = "org.profile"  # name, code, industry, place
@@ -36,10 +30,13 @@ DATA_READ = "data.read"  # facilities, meters, periods, activity records, audit 
 DATA_WRITE = "data.write"  # add facilities, meters, periods; import activity files
 INVENTORY = "inventory.read"  # inventories and reports
 AGGREGATE = "aggregate.read"  # totals and intensities only
+GRANT_ACCESS = "access.grant"  # give another organisation access to the tenant's data (passport tiers, PACT)
+DELETE = "data.delete"  # remove whole objects (product models, declarations), not just add data
+APPOINT = "org.appoint"  # name the tenant's administrator (platform operators; every other role is the tenant's)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "org_admin": frozenset({PROFILE, MANAGE, DATA_READ, DATA_WRITE, INVENTORY, AGGREGATE}),
-    "carbon_manager": frozenset({PROFILE, DATA_READ, DATA_WRITE, INVENTORY, AGGREGATE}),
+    "org_admin": frozenset({PROFILE, MANAGE, DATA_READ, DATA_WRITE, GRANT_ACCESS, DELETE, INVENTORY, AGGREGATE}),
+    "carbon_manager": frozenset({PROFILE, DATA_READ, DATA_WRITE, GRANT_ACCESS, DELETE, INVENTORY, AGGREGATE}),
     "data_entry": frozenset({PROFILE, DATA_READ, DATA_WRITE}),
     "verifier": frozenset({PROFILE, DATA_READ, INVENTORY, AGGREGATE}),
     "supplier": frozenset({PROFILE}),
@@ -62,15 +59,20 @@ class Access:
 
 def organisation_jurisdictions(session: Session, organisation_id: int) -> set[int]:
     """The jurisdictions an enterprise sits in: its own and those of its facilities."""
-    ids = set(session.scalars(select(Facility.jurisdiction_id).where(
-        Facility.organisation_id == organisation_id, Facility.jurisdiction_id.is_not(None))))
-    own = session.scalar(select(Organisation.jurisdiction_id).where(Organisation.id == organisation_id))
-    if own is not None:
-        ids.add(own)
-    return {i for i in ids if i is not None}
+    return repo.jurisdiction_ids(session, organisation_id)
 
 
-def permissions(session: Session, principal: Principal, organisation_id: int) -> frozenset[str]:
+class Actor(Protocol):
+    """Who acts, as tenancy sees it: a `Principal`, or a system actor of `services.work` (no grants)."""
+
+    @property
+    def platform_admin(self) -> bool: ...
+
+    @property
+    def grants(self) -> tuple[Grant, ...]: ...
+
+
+def permissions(session: Session, principal: Actor, organisation_id: int) -> frozenset[str]:
     """Every permission `principal` holds on the organisation (empty: it must not even learn it exists)."""
     held: set[str] = set()
     places: set[int] | None = None
@@ -83,17 +85,17 @@ def permissions(session: Session, principal: Principal, organisation_id: int) ->
             if places & subtree_ids(session, grant.jurisdiction_id):
                 held |= ROLE_PERMISSIONS[grant.role]
     if principal.platform_admin:
-        held |= {PROFILE, MANAGE}  # operators appoint a tenant's administrators; its data stays closed to them
+        held |= {PROFILE, APPOINT}  # operators appoint a tenant's administrator; its data stays closed to them
     return frozenset(held)
 
 
-def require(session: Session, principal: Principal, code: str, permission: str) -> Access:
+def require(session: Session, principal: Actor, code: str, permission: str) -> Access:
     """The organisation `code` if `principal` may do `permission` on it.
 
     An organisation the principal cannot see at all answers `NotFound` (its existence is not revealed);
     one it can see but not act on this way answers `PermissionDenied`.
     """
-    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    org_id = _organisation_id(session, code)
     held = permissions(session, principal, org_id) if org_id is not None else frozenset()
     if not held:
         raise NotFound(f"no organisation with code '{code}'")
@@ -103,18 +105,23 @@ def require(session: Session, principal: Principal, code: str, permission: str) 
     return Access(org_id, code, held)
 
 
-def visible_organisations(session: Session, principal: Principal) -> list[Access]:
+def check(sessions: sessionmaker[Session], principal: Actor, code: str, permission: str) -> Access:
+    """`require` in a session of its own, for a door that needs the access before it calls a use case."""
+    with sessions() as s:
+        return require(s, principal, code, permission)
+
+
+def visible_organisations(session: Session, principal: Actor) -> list[Access]:
     """Every organisation whose profile the principal may see, by code."""
-    rows = session.execute(select(Organisation.id, Organisation.code).order_by(Organisation.code)).all()
     out = []
-    for org_id, code in rows:
+    for org_id, code in repo.ids_and_codes(session):
         held = permissions(session, principal, org_id)
         if held:
             out.append(Access(org_id, code, held))
     return out
 
 
-def require_platform_admin(principal: Principal) -> None:
+def require_platform_admin(principal: Actor) -> None:
     if not principal.platform_admin:
         raise PermissionDenied("only a platform administrator may do this")
 
@@ -142,55 +149,42 @@ def profile(session: Session, access: Access) -> Profile:
 
 def facilities(session: Session, access: Access) -> list[Facility]:
     _need(access, DATA_READ)
-    return list(session.scalars(select(Facility).where(Facility.organisation_id == access.organisation_id)
-                                .order_by(Facility.code)))
+    return repo.facilities(session, access.organisation_id)
 
 
 def meters(session: Session, access: Access, facility: str) -> list[Meter]:
     _need(access, DATA_READ)
     fac = _facility(session, access, facility)
-    return list(session.scalars(select(Meter).where(Meter.facility_id == fac.id).order_by(Meter.code)))
+    return repo.meters(session, fac.id)
 
 
 def periods(session: Session, access: Access) -> list[ReportingPeriod]:
     _need(access, DATA_READ)
-    return list(session.scalars(select(ReportingPeriod).where(
-        ReportingPeriod.organisation_id == access.organisation_id).order_by(ReportingPeriod.start)))
+    return repo.periods(session, access.organisation_id)
 
 
 def activity_records(session: Session, access: Access, *, limit: int = 100, offset: int = 0,
                      kind: str | None = None) -> list[tuple[ActivityRecord, str]]:
     """The organisation's activity records with their facility code, oldest period first."""
     _need(access, DATA_READ)
-    stmt = (select(ActivityRecord, Facility.code).join(Facility, ActivityRecord.facility_id == Facility.id)
-            .where(ActivityRecord.organisation_id == access.organisation_id)
-            .order_by(ActivityRecord.period_start, ActivityRecord.id).limit(limit).offset(offset))
-    if kind:
-        stmt = stmt.where(ActivityRecord.kind == kind)
-    return [(rec, code) for rec, code in session.execute(stmt)]
+    return repo.activity_records(session, access.organisation_id, limit=limit, offset=offset, kind=kind)
 
 
 def members(session: Session, access: Access) -> list[tuple[str, str]]:
     """(e-mail, role) of everyone holding a role on the organisation itself."""
     _need(access, DATA_READ)
-    rows = session.execute(select(User.email, RoleGrant.role).join(RoleGrant, RoleGrant.user_id == User.id)
-                           .where(RoleGrant.organisation_id == access.organisation_id)
-                           .order_by(User.email, RoleGrant.role)).all()
-    return [(e, r) for e, r in rows]
+    return repo.members(session, access.organisation_id)
 
 
 def hidden_datasets(session: Session, principal: Principal) -> set[tuple[str, str]]:
     """User factor datasets that belong to organisations the principal is not a member of."""
     mine = {g.organisation_id for g in principal.grants if g.organisation_id is not None
             and DATA_READ in ROLE_PERMISSIONS[g.role]}
-    rows = session.execute(select(FactorDatasetRow.name, FactorDatasetRow.version,
-                                  FactorDatasetRow.organisation_id)).all()
-    return {(n, v) for n, v, org in rows if org is not None and org not in mine}
+    return {(n, v) for n, v, org in repo.dataset_owners(session) if org is not None and org not in mine}
 
 
 def _facility(session: Session, access: Access, code: str) -> Facility:
-    fac = session.scalars(select(Facility).where(Facility.organisation_id == access.organisation_id,
-                                                 Facility.code == code)).one_or_none()
+    fac = repo.facility(session, access.organisation_id, code)
     if fac is None:
         raise NotFound(f"organisation '{access.code}' has no facility '{code}'")
     return fac
@@ -201,23 +195,39 @@ def _need(access: Access, permission: str) -> None:
         raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
 
 
+# Organisation codes never change and tenants are not deleted: a code's id, once found, is kept per database.
+_IDS: weakref.WeakKeyDictionary[object, dict[str, int]] = weakref.WeakKeyDictionary()
+# A fingerprint is kept while this process commits nothing and for at most `changes.RECHECK_SECONDS` (another
+# process's import shows in an inventory that much later at most).
+_FINGERPRINTS: weakref.WeakKeyDictionary[object, dict[int, tuple[int, float, tuple[object, ...]]]] = \
+    weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+clock = time.monotonic  # what the memories measure their age by (tests stop it)
+
+
+def _organisation_id(session: Session, code: str) -> int | None:
+    engine = session.get_bind()
+    with _MEMO_LOCK:
+        found = _IDS.setdefault(engine, {}).get(code)
+    if found is None:
+        found = repo.id_of(session, code)
+        if found is not None:
+            with _MEMO_LOCK:
+                _IDS[engine][code] = found
+    return found
+
+
 def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
     and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
     may be reused."""
-    org = access.organisation_id
-    activity = session.execute(select(func.count(ActivityRecord.id), func.max(ActivityRecord.id),
-                                      func.sum(ActivityRecord.quantity))
-                               .where(ActivityRecord.organisation_id == org)).one()
-    newest_import = session.scalar(select(func.max(ImportBatch.id)).where(ImportBatch.organisation_id == org))
-    sites = session.execute(select(Facility.id, Facility.code, Facility.province)
-                            .where(Facility.organisation_id == org).order_by(Facility.id)).all()
-    periods = session.execute(select(ReportingPeriod.name, ReportingPeriod.start, ReportingPeriod.end)
-                              .where(ReportingPeriod.organisation_id == org).order_by(ReportingPeriod.id)).all()
-    datasets = session.execute(select(func.count(FactorDatasetRow.id), func.max(FactorDatasetRow.id))).one()
-    suppliers = session.execute(select(func.count(SupplierFootprint.id), func.max(SupplierFootprint.updated_at),
-                                       func.sum(SupplierFootprint.fossil_kg_per_unit))
-                                .where(SupplierFootprint.organisation_id == org)).one()
-    return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, periods)), tuple(datasets),
-            tuple(suppliers))
+    engine, now, seen = session.get_bind(), clock(), changes.generation()
+    with _MEMO_LOCK:
+        kept = _FINGERPRINTS.setdefault(engine, {}).get(access.organisation_id)
+    if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS:
+        return kept[2]
+    fingerprint = repo.inventory_inputs(session, access.organisation_id)
+    with _MEMO_LOCK:
+        _FINGERPRINTS[engine][access.organisation_id] = (seen, now, fingerprint)
+    return fingerprint

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from carbontrail.services.accounts import Principal
+from carbontrail.services.principals import Principal
 from carbontrail.store.models import AuditEvent
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]

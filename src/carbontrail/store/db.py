@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -46,3 +46,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ping(factory: sessionmaker[Session]) -> str:
+    """One round trip to the database; its dialect name (sqlite, postgresql)."""
+    with factory() as session:
+        session.execute(text("SELECT 1"))
+        return session.get_bind().dialect.name

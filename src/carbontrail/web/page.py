@@ -64,8 +64,7 @@ def login_redirect(request: Request) -> RedirectResponse:
 def require_access(page: Page, code: str, permission: str) -> tenancy.Access:
     if page.principal is None:
         raise PermissionDenied("sign in first")
-    with page.ctx.sessions() as s:
-        return tenancy.require(s, page.principal, code, permission)
+    return tenancy.check(page.ctx.sessions, page.principal, code, permission)
 
 
 

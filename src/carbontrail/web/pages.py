@@ -13,14 +13,16 @@ from urllib.parse import quote
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.http.deps import SESSION_COOKIE, AppContext
+from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, PermissionDenied
-from carbontrail.services import audit, jurisdictions, organisations, tenancy
+from carbontrail.services import jurisdictions, organisations, tenancy
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
     AuthenticationFailed,
+    SignInThrottled,
     authenticate_user,
-    sign_token,
+    session_token,
+    sign_out,
 )
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.imports import import_upload
@@ -51,13 +53,19 @@ def login(request: Request, ctx: AppContext, email: Annotated[str, Form()], pass
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return page.error(PermissionDenied("the sign-in form has expired; reload the page and try again"))
     try:
-        principal = authenticate_user(ctx.sessions, email, password)
+        principal = authenticate_user(ctx.sessions, email, password, address=client_address(request),
+                                      now=ctx.clock())
+    except SignInThrottled as exc:
+        response = page.render("login.html", status=429, login_csrf=expected, next=_safe_next(next),
+                               failed=page._("Too many wrong attempts. Try again in %(seconds)s seconds.",
+                                             seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthenticationFailed:
         response = page.render("login.html", status=401, login_csrf=expected, next=_safe_next(next),
                                failed=page._("The e-mail address or the password is wrong."))
         return response
-    session = sign_token(ctx.key, {"kind": "session", "sub": principal.user_id, "csrf": secrets.token_urlsafe(24)},
-                         ttl=SESSION_TTL_SECONDS)
+    session = session_token(ctx.key, principal)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax", max_age=SESSION_TTL_SECONDS,
                         secure=request.url.scheme == "https")
@@ -72,6 +80,8 @@ def logout(request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()]
         page.check_csrf(csrf_token)
     except PermissionDenied as exc:
         return page.error(exc)
+    if page.principal is not None:
+        sign_out(ctx.sessions, page.principal)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -88,11 +98,10 @@ def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    with ctx.sessions() as s:
-        orgs = [(tenancy.profile(s, a), a) for a in tenancy.visible_organisations(s, page.principal)]
-        roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
-        places = jurisdictions.tree(s, roots) if roots else []
-    return page.render("home.html", organisations=orgs, jurisdictions=places)
+    assert page.principal is not None
+    seen = organisations.overview(ctx.sessions, page.principal)
+    return page.render("home.html", organisations=[(o, o) for o in seen.organisations],
+                       jurisdictions=seen.jurisdictions)
 
 
 @router.post("/organisations", response_class=HTMLResponse)
@@ -102,24 +111,19 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
                         city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
     page = signed_in(request, ctx)
     page.check_csrf(csrf_token)
-    tenancy.require_platform_admin(page.principal)
-    with ctx.sessions.begin() as s:
-        org = organisations.create_organisation(s, code=code.strip(), name=name.strip(), name_en=name_en,
-                                                industry=industry, province=province, city=city, park=park)
-        audit.record(s, page.principal.actor, "create", "organisation", org.code, organisation_id=org.id)
-    return RedirectResponse(f"/org/{quote(code.strip())}", status_code=303)
+    assert page.principal is not None
+    org = organisations.add_organisation(ctx.sessions, page.principal, code, name, name_en=name_en,
+                                         industry=industry, province=province, city=city, park=park)
+    return RedirectResponse(f"/org/{quote(org.code)}", status_code=303)
 
 
 @router.get("/org/{code}", response_class=HTMLResponse)
 def organisation(code: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.PROFILE)
-    with ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        facs = tenancy.facilities(s, access) if access.allows(tenancy.DATA_READ) else []
-        periods = tenancy.periods(s, access) if access.allows(tenancy.DATA_READ) else []
-    return page.render("organisation.html", org=profile, access=access, facilities=facs, periods=periods,
-                       perm=tenancy)
+    assert page.principal is not None
+    seen = organisations.organisation_page(ctx.sessions, page.principal, code)
+    return page.render("organisation.html", org=seen.organisation, access=seen.organisation,
+                       facilities=seen.facilities, periods=seen.periods, perm=tenancy)
 
 
 @router.post("/org/{code}/facilities", response_class=HTMLResponse)
@@ -128,13 +132,8 @@ def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotat
                  city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
     page = signed_in(request, ctx)
     page.check_csrf(csrf_token)
-    access = require_access(page, code, tenancy.DATA_WRITE)
-    with ctx.sessions.begin() as s:
-        organisations.create_facility(s, access.code, code=facility.strip(), name=name.strip(),
-                                      province=province.strip(), city=city.strip(), park=park.strip())
-        audit.record(s, page.principal.actor, "create", "facility", f"{code}/{facility}",
-                     organisation_id=access.organisation_id,
-                     detail={"name": name, "province": province, "city": city, "park": park})
+    assert page.principal is not None
+    organisations.add_facility(ctx.sessions, page.principal, code, facility, name, province, city=city, park=park)
     return RedirectResponse(f"/org/{quote(code)}", status_code=303)
 
 

@@ -4,133 +4,94 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.api.schemas import FacilityIn, MemberIn, MeterIn, OrganisationIn, PeriodIn
+from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import (
-    AuditOut,
-    FacilityIn,
-    FacilityOut,
-    MemberIn,
-    MemberOut,
-    MeterIn,
-    MeterOut,
-    OrganisationIn,
-    OrganisationOut,
-    PeriodIn,
-    PeriodOut,
-)
-from carbontrail.services import accounts, audit, organisations, tenancy
-from carbontrail.services.tenancy import Access
+from carbontrail.services import accounts, audit, organisations
+from carbontrail.services.audit import AuditEntry
+from carbontrail.services.organisations import FacilityView, Member, MeterView, OrganisationView, PeriodView
 
 router = APIRouter(prefix="/api/organisations", tags=["organisations"], responses=ERROR_RESPONSES)
 
-Profile = Annotated[Access, Depends(organisation_access(tenancy.PROFILE))]
-Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
-Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
-Manager = Annotated[Access, Depends(organisation_access(tenancy.MANAGE))]
 
-
-def _out(p: tenancy.Profile, access: Access) -> OrganisationOut:
-    return OrganisationOut(code=p.code, name=p.name, name_en=p.name_en, industry=p.industry, province=p.province,
-                           city=p.city, park=p.park, permissions=sorted(access.permissions))
-
-
-@router.get("", response_model=list[OrganisationOut])
-def list_organisations(ctx: AppContext, principal: CurrentPrincipal) -> list[OrganisationOut]:
+@router.get("", response_model=list[OrganisationView])
+def list_organisations(ctx: AppContext, principal: CurrentPrincipal) -> list[OrganisationView]:
     """The organisations you may see (members, grantees, and the overseers of their jurisdictions)."""
-    with ctx.sessions() as s:
-        return [_out(tenancy.profile(s, a), a) for a in tenancy.visible_organisations(s, principal)]
+    return organisations.visible(ctx.sessions, principal)
 
 
-@router.post("", response_model=OrganisationOut, status_code=status.HTTP_201_CREATED)
-def create_organisation(body: OrganisationIn, ctx: AppContext, principal: CurrentPrincipal) -> OrganisationOut:
+@router.post("", response_model=OrganisationView, status_code=status.HTTP_201_CREATED)
+def create_organisation(body: OrganisationIn, ctx: AppContext, principal: CurrentPrincipal) -> OrganisationView:
     """Add a tenant (platform administrators only); its first org_admin is granted with /members."""
-    tenancy.require_platform_admin(principal)
-    with ctx.sessions.begin() as s:
-        org = organisations.create_organisation(s, **body.model_dump())
-        audit.record(s, principal.actor, "create", "organisation", body.code, organisation_id=org.id,
-                     detail=body.model_dump())
-    with ctx.sessions() as s:
-        access = tenancy.require(s, principal, body.code, tenancy.PROFILE)
-        return _out(tenancy.profile(s, access), access)
+    return organisations.add_organisation(ctx.sessions, principal, **body.model_dump())
 
 
-@router.get("/{code}", response_model=OrganisationOut)
-def get_organisation(access: Profile, ctx: AppContext) -> OrganisationOut:
-    with ctx.sessions() as s:
-        return _out(tenancy.profile(s, access), access)
+@router.get("/{code}", response_model=OrganisationView)
+def get_organisation(code: str, ctx: AppContext, principal: CurrentPrincipal) -> OrganisationView:
+    return organisations.profile(ctx.sessions, principal, code)
 
 
-@router.get("/{code}/facilities", response_model=list[FacilityOut])
-def list_facilities(access: Reader, ctx: AppContext) -> list[FacilityOut]:
-    with ctx.sessions() as s:
-        return [FacilityOut(code=f.code, name=f.name, province=f.province, city=f.city, park=f.park)
-                for f in tenancy.facilities(s, access)]
+@router.get("/{code}/facilities", response_model=list[FacilityView])
+def list_facilities(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[FacilityView]:
+    return organisations.facilities(ctx.sessions, principal, code)
 
 
-@router.post("/{code}/facilities", response_model=FacilityOut, status_code=status.HTTP_201_CREATED)
-def create_facility(body: FacilityIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> FacilityOut:
-    with ctx.sessions.begin() as s:
-        organisations.create_facility(s, access.code, **body.model_dump())
-        audit.record(s, principal.actor, "create", "facility", f"{access.code}/{body.code}",
-                     organisation_id=access.organisation_id, detail=body.model_dump())
-    return FacilityOut(**body.model_dump())
+@router.post("/{code}/facilities", response_model=FacilityView, status_code=status.HTTP_201_CREATED)
+def create_facility(code: str, body: FacilityIn, ctx: AppContext, principal: CurrentPrincipal) -> FacilityView:
+    return organisations.add_facility(ctx.sessions, principal, code, **body.model_dump())
 
 
-@router.get("/{code}/facilities/{facility}/meters", response_model=list[MeterOut])
-def list_meters(facility: str, access: Reader, ctx: AppContext) -> list[MeterOut]:
-    with ctx.sessions() as s:
-        return [MeterOut(facility=facility, code=m.code, medium=m.medium, unit=m.unit, supplier=m.supplier)
-                for m in tenancy.meters(s, access, facility)]
+@router.get("/{code}/facilities/{facility}/meters", response_model=list[MeterView])
+def list_meters(code: str, facility: str, ctx: AppContext, principal: CurrentPrincipal) -> list[MeterView]:
+    return organisations.meters(ctx.sessions, principal, code, facility)
 
 
-@router.post("/{code}/facilities/{facility}/meters", response_model=MeterOut, status_code=status.HTTP_201_CREATED)
-def create_meter(facility: str, body: MeterIn, access: Writer, ctx: AppContext,
-                 principal: CurrentPrincipal) -> MeterOut:
-    with ctx.sessions.begin() as s:
-        organisations.create_meter(s, access.code, facility, **body.model_dump())
-        audit.record(s, principal.actor, "create", "meter", f"{access.code}/{facility}/{body.code}",
-                     organisation_id=access.organisation_id, detail=body.model_dump())
-    return MeterOut(facility=facility, **body.model_dump())
+@router.post("/{code}/facilities/{facility}/meters", response_model=MeterView, status_code=status.HTTP_201_CREATED)
+def create_meter(code: str, facility: str, body: MeterIn, ctx: AppContext,
+                 principal: CurrentPrincipal) -> MeterView:
+    return organisations.add_meter(ctx.sessions, principal, code, facility, **body.model_dump())
 
 
-@router.get("/{code}/periods", response_model=list[PeriodOut])
-def list_periods(access: Reader, ctx: AppContext) -> list[PeriodOut]:
-    with ctx.sessions() as s:
-        return [PeriodOut(name=p.name, start=p.start, end=p.end, is_base_year=p.is_base_year)
-                for p in tenancy.periods(s, access)]
+@router.get("/{code}/periods", response_model=list[PeriodView])
+def list_periods(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[PeriodView]:
+    return organisations.periods(ctx.sessions, principal, code)
 
 
-@router.post("/{code}/periods", response_model=PeriodOut, status_code=status.HTTP_201_CREATED)
-def create_period(body: PeriodIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> PeriodOut:
-    with ctx.sessions.begin() as s:
-        organisations.create_period(s, access.code, **body.model_dump())
-        audit.record(s, principal.actor, "create", "reporting_period", f"{access.code}/{body.name}",
-                     organisation_id=access.organisation_id, detail=body.model_dump(mode="json"))
-    return PeriodOut(**body.model_dump())
+@router.post("/{code}/periods", response_model=PeriodView, status_code=status.HTTP_201_CREATED)
+def create_period(code: str, body: PeriodIn, ctx: AppContext, principal: CurrentPrincipal) -> PeriodView:
+    return organisations.add_period(ctx.sessions, principal, code, **body.model_dump())
 
 
-@router.get("/{code}/members", response_model=list[MemberOut])
-def list_members(access: Reader, ctx: AppContext) -> list[MemberOut]:
-    with ctx.sessions() as s:
-        return [MemberOut(email=e, role=r) for e, r in tenancy.members(s, access)]
+@router.get("/{code}/members", response_model=list[Member])
+def list_members(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[Member]:
+    return organisations.members(ctx.sessions, principal, code)
 
 
-@router.post("/{code}/members", response_model=MemberOut, status_code=status.HTTP_201_CREATED)
-def add_member(body: MemberIn, access: Manager, ctx: AppContext, principal: CurrentPrincipal) -> MemberOut:
-    """Grant a user an organisation role: a member role, or access for a verifier or supplier."""
-    accounts.grant_role(ctx.sessions, body.email, body.role, organisation=access.code, actor=principal.actor)
-    return MemberOut(email=body.email.strip().lower(), role=body.role)
+@router.post("/{code}/members", response_model=Member, status_code=status.HTTP_201_CREATED)
+def add_member(code: str, body: MemberIn, ctx: AppContext, principal: CurrentPrincipal) -> Member:
+    """Grant a user an organisation role: a member role, or access for a verifier or supplier (the tenant's
+    administrator; a platform administrator only appoints the tenant's administrator)."""
+    accounts.grant(ctx.sessions, principal, body.email, body.role, organisation=code)
+    return Member(body.email.strip().lower(), body.role)
 
 
 @router.delete("/{code}/members/{email}/{role}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(email: str, role: str, access: Manager, ctx: AppContext, principal: CurrentPrincipal) -> None:
-    accounts.revoke_role(ctx.sessions, email, role, organisation=access.code, actor=principal.actor)
+def remove_member(code: str, email: str, role: str, ctx: AppContext, principal: CurrentPrincipal) -> None:
+    accounts.revoke(ctx.sessions, principal, email, role, organisation=code)
 
 
-@router.get("/{code}/audit", response_model=list[AuditOut])
-def audit_trail(access: Reader, ctx: AppContext) -> list[AuditOut]:
-    """Who changed what in this organisation, newest first."""
-    return [AuditOut(**e.__dict__) for e in audit.events(ctx.sessions, access.organisation_id)]
+@router.get("/{code}/audit", response_model=list[AuditEntry], responses={200: {"headers": {"Link": {
+    "description": 'The next (older) page, `<URL>; rel="next"`, while one remains', "schema": {"type": "string"}}}}})
+def audit_trail(code: str, request: Request, response: Response, ctx: AppContext, principal: CurrentPrincipal,
+                before: Annotated[int | None, Query(ge=1, le=2**62, description=(
+                    "Cursor: only events older than this id (from the previous page's `Link: rel=next`)"))] = None,
+                limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 100) -> list[AuditEntry]:
+    """Who changed what in this organisation, newest first, one page at a time: while older events remain, the
+    answer carries `Link: <…?before=ID&limit=N>; rel="next"`."""
+    page = organisations.audit_trail(ctx.sessions, principal, code, before=before, limit=limit)
+    if page.next_before is not None:
+        url = request.url.include_query_params(before=page.next_before, limit=limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return page.entries

@@ -1,10 +1,11 @@
 """Database models, one module per area; importing this package registers them all on `Base.metadata`."""
 
 from carbontrail.store.models.base import Base
+from carbontrail.store import changes, limits  # noqa: F401  (register the text checks and the commit counter)
 from carbontrail.store.models.organisations import Facility, Jurisdiction, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
-from carbontrail.store.models.accounts import ApiClient, RoleGrant, User
+from carbontrail.store.models.accounts import ApiClient, AuthState, RoleGrant, SignInThrottle, User
 from carbontrail.store.models.audit import AuditEvent
 from carbontrail.store.models.products import ProductModel, SupplierFootprint
 from carbontrail.store.models.supply_chain import OutboundRequest, ReceivedFootprint, SupplierConnection
@@ -40,4 +41,5 @@ __all__ = [
     "PactRule", "PactState",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
+    "AuthState", "SignInThrottle",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carbontrail.store.models.base import Base, Timestamped
@@ -21,6 +21,8 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # operators of the platform itself: may create tenants and jurisdictions, never read a tenant's raw data
     platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # raised by signing out: session and password-grant tokens carrying an older number are refused
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiClient(Timestamped, Base):
@@ -50,3 +52,25 @@ class RoleGrant(Timestamped, Base):
                                                         index=True)
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"),
                                                         index=True)
+
+
+class SignInThrottle(Base):
+    """Wrong credentials counted per account, API client or network address, and until when that key is refused
+    (a backoff after a few failures, a temporary lock after many)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "account:<e-mail>", "client:<id>", "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[float] = mapped_column(Float, default=0.0)  # seconds since the epoch
+    locked_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AuthState(Base):
+    """One row counting changes to who may sign in and what they hold (grants, clients, sign-outs): a process
+    keeps resolved principals in memory until this number moves."""
+
+    __tablename__ = "auth_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,1 +1,1 @@
-"""The queries, one repository module per area; services call these instead of writing `select(` themselves."""
+"""The queries, one repository module per area: services call these functions for rows and never build SQL themselves."""

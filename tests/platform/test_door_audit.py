@@ -1,0 +1,263 @@
+"""Every action that changes data, through every door, leaves exactly one audit row naming who acted.
+
+The actions are generated from the application's route table (every POST, PUT, PATCH and DELETE) and from the
+CLI's command tree, so a new action is covered the moment it appears: it needs an example below (or a place in
+one of the named lists) or this test fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from carbontrail.cli import app as cli_app
+from carbontrail.services.accounts import principal_of, session_token
+from carbontrail.services.work import cli_actor
+from carbontrail.store.models import AuditEvent, User
+from platform_world import B_CBAM_DEFAULTS, B_CBAM_MODEL, World
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+A_CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
+         "instrument,instrument_ref,contract_factor,source\n"
+         "ORG-A,A-PLANT,2024-01-01,2024-01-31,electricity,grid electricity,1000,kWh,,,,,,,,door audit test\n")
+A_MODEL = {"name": "m", "flows": [{"id": "p", "unit": "kg"}],
+           "processes": [{"id": "P", "outputs": [{"flow": "p", "amount": 1}]}]}
+
+
+@dataclass
+class Call:
+    """One example request: who sends it (a role of the platform world), and what."""
+
+    who: str
+    path: str
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    page: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: (method, route path) → an example that must succeed and leave one audit row naming `who`
+API_EXAMPLES: dict[tuple[str, str], Call] = {
+    ("POST", "/api/organisations"): Call("platform_admin", "/api/organisations",
+                                         json={"code": "NEW-ORG", "name": "新企业"}),
+    ("POST", "/api/organisations/{code}/facilities"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/facilities",
+        json={"code": "NEW-FAC", "name": "new", "province": "Sichuan"}),
+    ("POST", "/api/organisations/{code}/facilities/{facility}/meters"): Call(
+        "data_entry", "/api/organisations/ORG-A/facilities/A-PLANT/meters",
+        json={"code": "M-NEW", "medium": "electricity", "unit": "kWh"}),
+    ("POST", "/api/organisations/{code}/periods"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/periods",
+        json={"name": "2024", "start": "2024-01-01", "end": "2024-12-31"}),
+    ("POST", "/api/organisations/{code}/members"): Call(
+        "org_admin", "/api/organisations/ORG-A/members", json={"email": "admin@b.example", "role": "verifier"}),
+    ("DELETE", "/api/organisations/{code}/members/{email}/{role}"): Call(
+        "org_admin", "/api/organisations/ORG-A/members/verifier@a.example/verifier"),
+    ("POST", "/api/organisations/{code}/imports"): Call(
+        "data_entry", "/api/organisations/ORG-A/imports", files={"file": ("a.csv", A_CSV.encode(), "text/csv")}),
+    ("POST", "/api/jurisdictions"): Call("platform_admin", "/api/jurisdictions",
+                                         json={"code": "NEW-PARK", "kind": "park", "name": "新园区",
+                                               "parent": "SC-CD"}),
+    ("POST", "/api/organisations/{code}/cbam/installations"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/cbam/installations", data={"installation": "A-CBAM"},
+        files={"file": ("a.yaml", B_CBAM_MODEL.replace("SECRET-B", "A").encode(), "application/yaml")}),
+    ("POST", "/api/organisations/{code}/cbam/default-values"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/cbam/default-values", data={"name": "a-defaults", "version": "1"},
+        files={"file": ("a.csv", B_CBAM_DEFAULTS.replace("SECRET-B", "A").encode(), "text/csv")}),
+    ("POST", "/api/organisations/{code}/battery/units"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/units",
+        json={"codes": ["A0APBAA6000001R3F0000001"], "at": "2025-01-01T00:00:00Z"}),
+    ("POST", "/api/organisations/{code}/product-models"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/product-models", json={"key": "a-model", "model": A_MODEL}),
+    ("POST", "/api/organisations/{code}/supplier-footprints"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/supplier-footprints",
+        json={"product_key": "x", "supplier": "s", "fossil_kg_per_unit": 1, "unit": "kg", "reference": "r"}),
+    ("POST", "/api/organisations/{code}/suppliers"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/suppliers",
+        json={"supplier": "A-SUP", "host_url": "https://a-sup.example", "client_id": "c", "client_secret": "s"}),
+    ("POST", "/organisations"): Call("platform_admin", "/organisations", data={"code": "PAGE-ORG", "name": "页面企业"},
+                                     page=True),
+    ("POST", "/org/{code}/facilities"): Call("carbon_manager", "/org/ORG-A/facilities",
+                                             data={"facility": "PAGE-FAC", "name": "p", "province": "Sichuan"},
+                                             page=True),
+    ("POST", "/org/{code}/upload"): Call("data_entry", "/org/ORG-A/upload", page=True,
+                                         files={"file": ("a.csv", A_CSV.replace("1000", "2000").encode(),
+                                                         "text/csv")}),
+    # signing out changes the session version; these run last (they end the role's tokens)
+    ("POST", "/api/logout"): Call("supplier", "/api/logout"),
+    ("POST", "/logout"): Call("verifier", "/logout", page=True),
+}
+#: answers that change no stored data on success (issuing a token, signing in, computing without storing)
+API_READS = {("POST", "/api/token"), ("POST", "/login"), ("POST", "/auth/token"),
+             ("POST", "/api/organisations/{code}/cbam/importer"),
+             ("POST", "/api/organisations/{code}/battery/residual")}
+#: KNOWN EXCEPTIONS, for the lead to shrink: mutating routes this test does not exercise yet (a valid example needs
+#: the owning area's fixtures: a remote PACT host, a stored passport or declaration document, a factor file)
+API_NOT_YET = {
+    ("POST", "/2/events"), ("POST", "/3/events"),
+    ("POST", "/api/factors/datasets"),
+    ("POST", "/api/organisations/{code}/battery/units/{unit}/events"),
+    ("POST", "/api/organisations/{code}/battery/declarations"),
+    ("POST", "/api/organisations/{code}/battery/passports"),
+    ("POST", "/api/organisations/{code}/battery/passports/{passport}/grants"),
+    ("DELETE", "/api/organisations/{code}/suppliers/{supplier}"),
+    ("POST", "/api/organisations/{code}/suppliers/{supplier}/requests"),
+    ("POST", "/api/organisations/{code}/suppliers/{supplier}/pull"),
+    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/accept"),
+    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/reject"),
+    ("PUT", "/api/organisations/{code}/product-models/{model}"),
+    ("DELETE", "/api/organisations/{code}/product-models/{model}"),
+    ("POST", "/org/{code}/cbam"), ("POST", "/org/{code}/suppliers"),
+    ("POST", "/org/{code}/suppliers/{supplier}/requests"), ("POST", "/org/{code}/suppliers/{supplier}/pull"),
+    ("POST", "/org/{code}/pact/inbox/{request_id}"), ("POST", "/org/{code}/products"),
+    ("POST", "/org/{code}/supplier-footprints"),
+}
+
+
+def _mutating_routes(world: World) -> set[tuple[str, str]]:
+    return {(m, ctx.path) for ctx in iter_route_contexts(world.app.routes)
+            for m in (ctx.methods or set()) & MUTATING}
+
+
+def _audit_count(world: World) -> int:
+    with world.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def _newest(world: World, n: int) -> list[AuditEvent]:
+    with world.sessions() as s:
+        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(n)))
+
+
+def _email(who: str) -> str:
+    return {"platform_admin": "root@platform.example", "admin_b": "admin@b.example"}.get(who, f"{who}@a.example")
+
+
+def _send(world: World, method: str, call: Call):  # type: ignore[no-untyped-def]
+    world.client.cookies.clear()
+    kwargs: dict[str, Any] = {"follow_redirects": False, **call.extra}
+    if call.page:
+        with world.sessions() as s:
+            uid = s.scalar(select(User.id).where(User.email == _email(call.who)))
+            principal = principal_of(s, uid)
+        token = session_token(world.app.state.context.key, principal)
+        world.client.cookies.set("ct_session", token)
+        csrf = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["csrf"]
+        kwargs["data"] = {**(call.data or {}), "csrf_token": csrf}
+    else:
+        kwargs["headers"] = world.auth(call.who)
+        if call.data is not None:
+            kwargs["data"] = call.data
+    if call.json is not None:
+        kwargs["json"] = call.json
+    if call.files is not None:
+        kwargs["files"] = call.files
+    return world.client.request(method, call.path, **kwargs)
+
+
+def test_every_mutating_route_is_known(world: World) -> None:
+    """A new POST/PUT/PATCH/DELETE route fails here until it has an example (or a named reason)."""
+    routes = _mutating_routes(world)
+    unknown = routes - set(API_EXAMPLES) - API_READS - API_NOT_YET
+    assert not unknown, f"give these routes an example in API_EXAMPLES: {sorted(unknown)}"
+    stale = (set(API_EXAMPLES) | API_READS | API_NOT_YET) - routes
+    assert not stale, f"these listed routes no longer exist: {sorted(stale)}"
+    print(f"known exceptions ({len(API_NOT_YET)} routes not exercised yet): {sorted(API_NOT_YET)}")
+
+
+def test_each_api_and_page_change_leaves_one_audit_row_naming_the_actor(world: World) -> None:
+    failures = []
+    for (method, template), call in API_EXAMPLES.items():
+        before = _audit_count(world)
+        response = _send(world, method, call)
+        added = _audit_count(world) - before
+        if response.status_code >= 400:
+            failures.append(f"{method} {template}: {response.status_code} {response.text[:200]}")
+            continue
+        actors = [e.actor for e in _newest(world, added)] if added else []
+        if added != 1 or actors != [_email(call.who)]:
+            failures.append(f"{method} {template}: {added} audit rows by {actors}, expected one by "
+                            f"{_email(call.who)}")
+    assert not failures, "\n".join(failures)
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+
+def _commands() -> Iterator[tuple[str, click.Command]]:
+    def walk(cmd: click.Command, path: list[str]) -> Iterator[tuple[str, click.Command]]:
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                yield from walk(sub, [*path, name])
+        else:
+            yield " ".join(path), cmd
+
+    yield from walk(typer.main.get_command(cli_app), [])
+
+
+#: command → arguments of an example that must succeed and leave one audit row naming `system:cli (...)`
+CLI_EXAMPLES: dict[str, list[str]] = {
+    "users create": ["users", "create", "cli-made@a.example", "--json"],
+    "users client": ["users", "client", "carbon_manager@a.example", "--json"],
+    "users grant": ["users", "grant", "data_entry@a.example", "verifier", "--organisation", "ORG-A", "--json"],
+    "users revoke": ["users", "revoke", "supplier@a.example", "supplier", "--organisation", "ORG-A", "--json"],
+    "users jurisdiction": ["users", "jurisdiction", "CLI-PARK", "park", "命令行园区", "--parent", "SC-CD", "--json"],
+    "users place": ["users", "place", "PARK-A", "ORG-A", "--facility", "A-PLANT", "--json"],
+}
+#: commands that change no stored data
+CLI_READS = {
+    "inventory", "serve", "template", "factors search", "factors select", "factors datasets", "users list",
+    "cbam see", "cbam communication", "cbam cost", "cbam grid", "cbam importer", "cbam list",
+    "footprint models", "footprint products", "footprint compute", "footprint contributions", "footprint tree",
+    "footprint monte-carlo", "footprint compare", "footprint report", "footprint supplier list",
+    "suppliers list", "battery history", "battery deposits", "battery declaration", "battery residual",
+    "battery passport export", "pact list", "pact show", "pact requests", "pact demo-client",
+}
+#: KNOWN EXCEPTIONS, for the lead to shrink: data-changing commands of other areas not exercised here yet
+#: (`init` migrates the schema and writes no rows; the others need their area's input files or a remote host)
+CLI_NOT_YET = {
+    "init", "import", "demo load", "factors add", "cbam store", "cbam load-defaults", "footprint import",
+    "footprint supplier add", "suppliers add", "suppliers request", "suppliers pull", "battery register",
+    "battery event", "battery passport create", "pact publish", "pact grant", "pact decide", "pact rule",
+    "pact callback-credentials",
+}
+
+
+def test_every_cli_command_is_known() -> None:
+    names = {name for name, _cmd in _commands()}
+    unknown = names - set(CLI_EXAMPLES) - CLI_READS - CLI_NOT_YET
+    assert not unknown, f"say whether these commands change data (CLI_EXAMPLES or CLI_READS): {sorted(unknown)}"
+    stale = (set(CLI_EXAMPLES) | CLI_READS | CLI_NOT_YET) - names
+    assert not stale, f"these listed commands no longer exist: {sorted(stale)}"
+    print(f"known exceptions ({len(CLI_NOT_YET)} commands not exercised yet): {sorted(CLI_NOT_YET)}")
+
+
+def test_each_cli_change_leaves_one_audit_row_naming_the_cli(world: World, db_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    monkeypatch.setenv("CARBONTRAIL_DATABASE_URL", db_url)
+    monkeypatch.setenv("CARBONTRAIL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CARBONTRAIL_PASSWORD", "a password long enough")
+    runner = CliRunner()
+    failures = []
+    for name, args in CLI_EXAMPLES.items():
+        before = _audit_count(world)
+        done = runner.invoke(cli_app, args)
+        added = _audit_count(world) - before
+        actors = [e.actor for e in _newest(world, added)] if added else []
+        if done.exit_code != 0 or added != 1 or actors != [cli_actor().actor]:
+            failures.append(f"{name}: exit {done.exit_code} {done.output[:200]!r}, {added} audit rows by {actors}")
+    assert not failures, "\n".join(failures)
