@@ -6,6 +6,7 @@ own footprints (services/supplier_data.py) replace the model's secondary factors
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -32,6 +33,7 @@ from carbontrail.lca.external import ExternalFootprint
 from carbontrail.lca.footprint import Footprint, FootprintModel, Provenance, all_footprints, footprint, prepare
 from carbontrail.lca.matrices import Boundary, build_system
 from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
+from carbontrail.lca.solver import Solver
 from carbontrail.lca.tree import Node, supply_tree
 from carbontrail.store.repositories.footprints import supplier_footprints
 from carbontrail.store.models import Organisation, ProductModel
@@ -240,6 +242,9 @@ class Loaded:
     model: FootprintModel
     primary_processes: frozenset[str]
     primary_flows: tuple[str, ...]  # purchased flows whose supplier footprint replaced a secondary factor or cut-off
+    # Product views already computed on this very model (equal inputs, seeded Monte Carlo: equal results).
+    views: OrderedDict[tuple[object, ...], ProductView] = field(default_factory=OrderedDict, repr=False)
+    views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class _Cache:
@@ -548,12 +553,17 @@ def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, it
     (or `scheduler` given), in-process otherwise — the same numbers either way."""
     _check_mc(iterations, seed)
     j, demand = _demand(loaded, product, amount)
+    return _uncertainty(loaded.model, j, demand, iterations=iterations, seed=seed, bins=bins, scheduler=scheduler)
+
+
+def _uncertainty(model: FootprintModel, j: int, demand: dict[str, pint.Quantity], *, iterations: int, seed: int,
+                 bins: int = 30, scheduler: str | None = None) -> UncertaintyReport:
     where = _scheduler(scheduler)
-    result = monte_carlo(loaded.model, demand, iterations, seed=seed, scheduler=where)
+    result = monte_carlo(model, demand, iterations, seed=seed, scheduler=where)
     samples = result.samples[:, 0]
     counts, edges = np.histogram(samples, bins=bins)
     pct = np.percentile(samples, [2.5, 5, 50, 95, 97.5])
-    system = loaded.model.system
+    system = model.system
     n_uncertain = int(system.technosphere.distributions.uncertain.size + system.biosphere.distributions.uncertain.size)
     act = system.activities[j]
     return UncertaintyReport(act.product, float(next(iter(demand.values())).magnitude), act.unit, iterations, seed,
@@ -562,6 +572,32 @@ def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, it
                              float(pct[1]), float(pct[3]), float(pct[4]), float(result.samples[:, 1].mean()),
                              tuple(int(c) for c in counts), tuple(float(e) for e in edges), n_uncertain,
                              where is not None)
+
+
+class _Solved(Solver):
+    """The model's factorised solver that answers the demand already solved in this request from that solution,
+    so the Monte Carlo's deterministic centre is not solved a second time (any other right-hand side is solved)."""
+
+    @classmethod
+    def knowing(cls, solver: Solver, f: np.ndarray, s: np.ndarray) -> _Solved:
+        known = cls.__new__(cls)
+        known.__dict__.update(solver.__dict__)
+        known._known = (np.asarray(f, dtype=float).reshape(-1), np.asarray(s, dtype=float).reshape(-1))
+        return known
+
+    def forward(self, f: np.ndarray) -> np.ndarray:
+        rhs, solution = self._known
+        f = np.asarray(f, dtype=float)
+        if f.size == rhs.size and np.array_equal(f.reshape(-1), rhs):
+            return solution.reshape(f.shape).copy()
+        return super().forward(f)
+
+
+def _solved(model: FootprintModel, result: Footprint) -> FootprintModel:
+    """`model` with a solver that knows `result`'s solution (a shallow copy: matrices and factors are shared)."""
+    known = copy.copy(model)
+    known.solver = _Solved.knowing(model.solver, result.demand, result.supply)
+    return known
 
 
 @dataclass(frozen=True)
@@ -575,16 +611,34 @@ class ProductView:
     uncertainty: UncertaintyReport
 
 
+MAX_VIEWS = 32  # product views kept per prepared model
+
+
 def product_view(loaded: Loaded, product: str, amount: float | None = None, *, iterations: int = 500,
                  seed: int = 1, cutoff: float = 0.01, max_depth: int = 6) -> ProductView:
-    """The footprint and its contributions by process, stage, supplier and gas solved once, with the tree and the
-    Monte Carlo of the same demand."""
+    """The footprint from one solution of the system, and from that same solution its contributions by process,
+    stage, supplier and gas, the supply-chain tree and the Monte Carlo's deterministic centre.
+
+    A view is kept with its prepared model: the model's inputs (document, supplier footprints, options) and the
+    seeded Monte Carlo fix the result, so the same page asked again is not computed again."""
     _check_mc(iterations, seed)
-    j, result = _result(loaded, product, amount)
+    memo = (product, amount, iterations, seed, cutoff, max_depth)
+    with loaded.views_lock:
+        found = loaded.views.get(memo)
+        if found is not None:
+            loaded.views.move_to_end(memo)
+            return found
+    j, demand = _demand(loaded, product, amount)
+    result = footprint(loaded.model, demand)
     groups = {by: _contributions(loaded, result, by) for by in GROUPINGS}
-    return ProductView(_report(loaded, j, result), groups,
+    view = ProductView(_report(loaded, j, result), groups,
                        tree(loaded, product, amount, cutoff=cutoff, max_depth=max_depth),
-                       uncertainty(loaded, product, amount, iterations=iterations, seed=seed))
+                       _uncertainty(_solved(loaded.model, result), j, demand, iterations=iterations, seed=seed))
+    with loaded.views_lock:
+        loaded.views[memo] = view
+        while len(loaded.views) > MAX_VIEWS:
+            loaded.views.popitem(last=False)
+    return view
 
 
 @dataclass(frozen=True)
