@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pint
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from carbontrail.config import Settings
 from carbontrail.errors import Conflict, InputError, Location, NotFound
@@ -35,8 +35,9 @@ from carbontrail.lca.matrices import Boundary, build_system
 from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
 from carbontrail.lca.solver import Solver
 from carbontrail.lca.tree import Node, supply_tree
+from carbontrail.store.models import Organisation, ProductFootprintResult, ProductModel
+from carbontrail.store.repositories import footprints as repo
 from carbontrail.store.repositories.footprints import supplier_footprints
-from carbontrail.store.models import Organisation, ProductModel
 from carbontrail.units import quantity
 
 SourceFormat = Literal["carbontrail", "olca-jsonld", "ecospold1"]
@@ -242,6 +243,10 @@ class Loaded:
     model: FootprintModel
     primary_processes: frozenset[str]
     primary_flows: tuple[str, ...]  # purchased flows whose supplier footprint replaced a secondary factor or cut-off
+    model_digest: str = ""  # the model's revision
+    model_version: str = ""
+    inputs_digest: str = ""  # the revision, the supplier footprints in place and the options: equal → equal results
+    supplier_inputs: tuple[tuple[str, str, str], ...] = ()  # (flow, supplier, reference) of each footprint in place
     # Product views already computed on this very model (equal inputs, seeded Monte Carlo: equal results).
     views: OrderedDict[tuple[object, ...], ProductView] = field(default_factory=OrderedDict, repr=False)
     views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -301,7 +306,8 @@ def load(session: Session, organisation_id: int, key: str, options: Options = Op
                           boundary=options.boundary, unallocatable="reference")
     model = prepare(system, options.assessment)
     used = tuple(sorted(f for f in used_primary if f in system.external))
-    loaded = Loaded(row.key, row.name, options, model, frozenset(doc.primary_processes), used)
+    loaded = Loaded(row.key, row.name, options, model, frozenset(doc.primary_processes), used, row.digest,
+                    row.version, cache_key, tuple((f, primary[f].supplier, primary[f].version) for f in used))
     _CACHE.put(cache_key, loaded)
     return loaded
 
@@ -684,55 +690,41 @@ def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
         raise Conflict(f"a product model '{key}' exists already")
 
 
-# -- the demo chain ---------------------------------------------------------------------------------------------
-
-#: Demo organisation → (model file in examples/sichuan-battery-chain/products/, its product, the customer that buys it)
-DEMO_CHAIN: tuple[tuple[str, str, str, str | None], ...] = (
-    ("SH-LITHIUM", "lithium-carbonate.yaml", "lithium-carbonate", "SH-LFP"),
-    ("SH-LFP", "lfp-cathode.yaml", "lfp-cathode", "CD-CELL"),
-    ("CD-CELL", "lfp-cell.yaml", "lfp-cell", "CD-PACK"),
-    ("CD-PACK", "battery-pack.yaml", "battery-pack", None),
-)
+# -- stored results -----------------------------------------------------------------------------------------------
 
 
-def load_demo_products(sessions: sessionmaker[Session], folder: Path) -> dict[str, object]:
-    """Import each demo enterprise's product model, then hand each product's computed footprint to its customer
-    as supplier primary data (lithium carbonate → cathode → cell → pack), as PACT would. Idempotent."""
-    from carbontrail.store.db import transaction
+def record_result_in(session: Session, organisation_id: int, key: str, product: str,
+                     options: Options = Options()) -> ProductFootprintResult:
+    """Compute one unit of `product` of model `key` and keep the result (inside the caller's transaction); the
+    stored result of equal inputs when there is one. What is published is made from such a row."""
+    loaded = load(session, organisation_id, key, options)
+    report = compute(loaded, product)
+    found = repo.result_by_inputs(session, organisation_id, loaded.inputs_digest, product)
+    if found is not None:
+        return found
+    dq = report.data_quality
+    row = ProductFootprintResult(
+        organisation_id=organisation_id, model_key=loaded.key, model_version=loaded.model_version[:64],
+        model_digest=loaded.model_digest, inputs_digest=loaded.inputs_digest, product=product[:200],
+        allocation=loaded.options.allocation, boundary=loaded.options.boundary,
+        assessment=loaded.options.assessment, unit=report.unit[:32], fossil_kg_per_unit=report.fossil_kg_per_unit,
+        biogenic_kg_per_unit=report.biogenic_kg_per_unit, primary_data_share=dq.primary_data_share,
+        dqr_technological=dq.technological, dqr_temporal=dq.temporal, dqr_geographical=dq.geographical,
+        supplier_inputs=[list(i) for i in loaded.supplier_inputs])
+    session.add(row)
+    session.flush()
+    return row
 
-    folder = Path(folder)
-    out: dict[str, object] = {}
-    for code, file, product, customer in DEMO_CHAIN:
-        path = folder / file
-        with transaction(sessions) as s:
-            org = session_org(s, code)
-            if org is None or not path.is_file():
-                continue
-            summary = import_model(s, org, path, key=Path(file).stem)
-        with sessions() as s:
-            report = compute(load(s, org, summary.model.key), product)
-        out[code] = {"model": summary.model.key, "product": product,
-                     "kg_co2e_per_unit": round(report.fossil_kg_per_unit, 6), "unit": report.unit,
-                     "primary_data_share": round(report.data_quality.primary_data_share, 4)}
-        if customer is None:
-            continue
-        with transaction(sessions) as s:
-            buyer = session_org(s, customer)
-            if buyer is None:
-                continue
-            dq = report.data_quality
-            ratings = None
-            if dq.technological is not None and dq.temporal is not None and dq.geographical is not None:
-                ratings = (round(dq.technological), round(dq.temporal), round(dq.geographical))
-            from carbontrail.services.pact.supplier_data import record_supplier_footprint
 
-            record_supplier_footprint(s, buyer, product_key=product, supplier=code,
-                                      fossil_kg_per_unit=report.fossil_kg_per_unit,
-                                      biogenic_kg_per_unit=report.biogenic_kg_per_unit, unit=report.unit,
-                                      source="demo: supplier's carbontrail product model",
-                                      reference=f"{code}/{summary.model.key}/{product}", dqr=ratings, year=2023,
-                                      geography="CN-SC")
-    return out
+def current_result(session: Session, row: ProductFootprintResult) -> tuple[float, str] | None:
+    """What the stored result's model, with today's factors and supplier footprints, computes now: (kg CO2e per
+    unit, inputs digest); None when the model or its product is gone."""
+    try:
+        loaded = load(session, row.organisation_id, row.model_key,
+                      Options(row.allocation, row.boundary, row.assessment))  # type: ignore[arg-type]
+        return compute(loaded, row.product).fossil_kg_per_unit, loaded.inputs_digest
+    except NotFound:
+        return None
 
 
 def session_org(session: Session, code: str) -> int | None:

@@ -77,6 +77,8 @@ class Published:
     declared_unit: str
     created: dt.datetime
     grantees: tuple[str, ...] = ()
+    source: str = "entered by hand"  # or "computed": made from the stored product-footprint result `result_id`
+    result_id: int | None = None
 
 
 def _keys(values: pact.FootprintValues) -> list[tuple[str, str]]:
@@ -142,16 +144,17 @@ def publish(sessions: sessionmaker[Session], principal: Principal | None, org_co
     with transaction(sessions) as s:
         access = require(s, principal, org_code, *PUBLISH)
         row = publish_in(s, access.organisation_id, values, status_comment=status_comment, actor=actor_name(principal))
-        return _published(s, row, org_code)
+        return published_of(s, row, org_code)
 
 
-def _published(s: Session, row: PactFootprint, org_code: str) -> Published:
+def published_of(s: Session, row: PactFootprint, org_code: str) -> Published:
     values = pact.values_from_json(json.loads(row.values_json))
     grantees = tuple(s.scalars(select(Organisation.code).join(PactGrant, PactGrant.organisation_id == Organisation.id)
                                .where(PactGrant.footprint_id == row.id).order_by(Organisation.code)))
     return Published(row.pf_id, org_code, values.product_ids, values.product_name, row.version, row.status,
                      tuple(json.loads(row.preceding_pf_ids)), values.pcf_excluding, values.declared_unit,
-                     row.created_at, grantees)
+                     row.created_at, grantees, "computed" if row.result_id is not None else "entered by hand",
+                     row.result_id)
 
 
 def values_from_footprint(result: Footprint | ProductFootprints, *, product_ids: Sequence[str], product_name: str,
@@ -242,7 +245,7 @@ def outbox(sessions: sessionmaker[Session], principal: Principal | None, org_cod
         access = require(s, principal, org_code, tenancy.DATA_READ)
         rows = s.scalars(select(PactFootprint).where(PactFootprint.organisation_id == access.organisation_id)
                          .order_by(PactFootprint.product_key, PactFootprint.version.desc()))
-        return [_published(s, r, org_code) for r in rows]
+        return [published_of(s, r, org_code) for r in rows]
 
 
 def document(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, pf_id: str,

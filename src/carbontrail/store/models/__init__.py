@@ -6,7 +6,7 @@ from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
 from carbontrail.store.models.accounts import ApiClient, RoleGrant, User
 from carbontrail.store.models.audit import AuditEvent
-from carbontrail.store.models.products import ProductModel, SupplierFootprint
+from carbontrail.store.models.products import ProductFootprintResult, ProductModel, SupplierFootprint
 from carbontrail.store.models.supply_chain import OutboundRequest, ReceivedFootprint, SupplierConnection
 from carbontrail.store.models.pact import (
     PactCallbackCredential,
@@ -37,7 +37,7 @@ __all__ = [
     "Facility", "FactorDatasetRow", "FactorRow", "ImportBatch", "Jurisdiction", "Meter", "Organisation",
     "OutboundRequest",
     "PactCallbackCredential", "PactEvent", "PactFootprint", "PactFootprintKey", "PactGrant", "PactInboundRequest",
-    "PactRule", "PactState",
+    "PactRule", "PactState", "ProductFootprintResult",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
 ]
