@@ -20,14 +20,15 @@ from carbontrail.cli import app as cli
 from carbontrail.config import Settings
 from carbontrail.errors import Conflict, InputError
 from carbontrail.formats import pact
-from carbontrail.services import footprints as fps
+from carbontrail.services import accounts, footprints as fps
+from carbontrail.services.accounts import access_token, principal_of, sign_token
 from carbontrail.services.demo import pact as demo_pact
 from carbontrail.services.demo.products import load_demo_products
 from carbontrail.services.pact import host, publishing
 from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import AuditEvent, Organisation, PactFootprint, ProductFootprintResult
+from carbontrail.store.models import AuditEvent, Organisation, PactFootprint, ProductFootprintResult, User
 
 PRODUCTS = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain" / "products"
 ACTOR = SystemActor("test")
@@ -143,3 +144,51 @@ def test_the_cli_shows_and_republishes(demo: sessionmaker[Session], monkeypatch:
     assert refused.exit_code != 0 and "up to date" in refused.output
     [listed] = json.loads(runner.invoke(cli, ["pact", "list", "CD-CELL", "--json"]).output)
     assert (listed["source"], listed["result_id"]) == ("computed", row["result"]["id"])
+
+
+def _stale_cathode(sessions: sessionmaker[Session]) -> None:
+    """SH-LITHIUM's carbonate changes to 12.0 kg/kg, so SH-LFP's published cathode is out of date."""
+    with transaction(sessions) as s:
+        lfp = s.scalar(select(Organisation.id).where(Organisation.code == "SH-LFP"))
+        record_supplier_footprint(s, lfp, product_key="lithium-carbonate", supplier="SH-LITHIUM",
+                                  fossil_kg_per_unit=12.0, biogenic_kg_per_unit=0.0, unit="kg",
+                                  source="demo: supplier's carbontrail product model",
+                                  reference="SH-LITHIUM/lithium-carbonate/lithium-carbonate", year=2023)
+
+
+def test_the_page_and_the_api_show_and_republish(demo: sessionmaker[Session], tmp_path: Path) -> None:
+    """The PACT page labels each footprint with what it was made from, shows an out-of-date one with the new number
+    and its button; the API lists the same state and republishes; a verifier may not."""
+    app = create_app(Settings(home=tmp_path / "home", database_url="", secret_key="pages-key"), sessions=demo)
+    for email, role in (("manager@sh-lfp.example", "carbon_manager"), ("viewer@sh-lfp.example", "verifier")):
+        accounts.create_user(demo, email, "pages-password", locale="en")
+        accounts.grant_role(demo, email, role, organisation="SH-LFP")
+    key = app.state.context.key
+    with demo() as s:
+        uids = {e: s.scalar(select(User.id).where(User.email == e))
+                for e in ("manager@sh-lfp.example", "viewer@sh-lfp.example")}
+        tokens = {e: access_token(key, principal_of(s, uid)) for e, uid in uids.items()}
+    client = TestClient(app)
+    client.cookies.set("ct_session", sign_token(key, {"kind": "session", "sub": uids["manager@sh-lfp.example"],
+                                                      "csrf": "csrf-t"}))
+    page = client.get("/org/SH-LFP/pact")
+    assert page.status_code == 200 and "computed result" in page.text and "up to date" in page.text
+    _stale_cathode(demo)
+    page = client.get("/org/SH-LFP/pact")
+    assert "Out of date" in page.text and "+0.5636" in page.text and "Publish the new version" in page.text
+    auth = {"Authorization": f"Bearer {tokens['manager@sh-lfp.example']}"}
+    [state] = client.get("/api/organisations/SH-LFP/pact/freshness", headers=auth).json()
+    assert state["stale"] is True and state["difference_kg"] == pytest.approx(LI2CO3_PER_KG * (12 - 9.6634406698),
+                                                                               rel=1e-6)
+    viewer = {"Authorization": f"Bearer {tokens['viewer@sh-lfp.example']}"}
+    assert client.post(f"/api/organisations/SH-LFP/pact/footprints/{state['pf_id']}/republish",
+                       headers=viewer).status_code == 403
+    done = client.post(f"/org/SH-LFP/pact/footprints/{state['pf_id']}/republish", data={"csrf_token": "csrf-t"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    outbox = client.get("/api/organisations/SH-LFP/pact/outbox", headers=auth).json()
+    active = [p for p in outbox if p["status"] == "Active"]
+    assert [(p["version"], p["source"], p["preceding_pf_ids"][-1]) for p in active] == [
+        (3, "computed", state["pf_id"])]
+    again = client.post(f"/api/organisations/SH-LFP/pact/footprints/{active[0]['pf_id']}/republish", headers=auth)
+    assert again.status_code == 409 and "up to date" in again.text
