@@ -106,6 +106,8 @@ class CoverageOut(BaseModel):
     source: str = Field(description="activity (purchased-goods records) or model (product models' inputs)")
     totals: list[CoverageLineOut]
     suppliers: list[CoverageLineOut]
+    inputs: list[pr.InputSource] = Field(default_factory=list, description="per purchased input, where its footprint "
+                                         "comes from: received PACT footprint, entered by hand, or library factor")
 
 
 class InboundOut(BaseModel):
@@ -196,7 +198,7 @@ def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
     with ctx.sessions() as s:
         cov = pr.coverage(s, access.organisation_id)
     return CoverageOut(source=cov.source, totals=[_line(c) for c in cov.totals],
-                       suppliers=[_line(c) for c in cov.lines])
+                       suppliers=[_line(c) for c in cov.lines], inputs=list(cov.inputs))
 
 
 # -- the supplier's side (services/pact/host.py, inbox.py, publishing.py) ----------------------------------
