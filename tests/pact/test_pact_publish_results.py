@@ -117,7 +117,8 @@ def test_a_changed_input_is_stale_then_republished_to_the_customer(demo: session
     seen = {str(pf["id"]): pf for pf in _customer_view(demo, tmp_path)}
     assert seen[done.pf_id]["status"] == "Active" and seen[v2.pf_id]["status"] == "Deprecated"
     assert seen[done.pf_id]["precedingPfIds"] == [v1.pf_id, v2.pf_id]  # v3.0 carries no version number
-    assert seen[done.pf_id]["pcf"]["pcfExcludingBiogenicUptake"] == format(done.pcf_excluding, "f")  # type: ignore[index]
+    pcf = seen[done.pf_id]["pcf"]
+    assert pcf["pcfExcludingBiogenicUptake"] == format(done.pcf_excluding, "f")  # type: ignore[index]
 
 
 def test_hand_entered_footprints_say_so(demo: sessionmaker[Session]) -> None:

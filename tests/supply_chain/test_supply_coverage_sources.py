@@ -43,8 +43,9 @@ def _footprint(s: Session, org: int, item: str, supplier: str, kg: float, source
 
 def test_only_the_footprint_in_use_counts(sessions: sessionmaker[Session], org: int) -> None:
     """Graphite: the calculation takes the newest footprint held for it, B's; the 300 t bought from A are not B's,
-    so they rest on the library factor, although A's older footprint is still held. Cathode: 1,000 t from SH-LFP, backed by its received PACT footprint. By mass 1,000 / 1,300 = 0.769 2 (the old
-    rule, any footprint held for the item from that supplier, gave 1,300 / 1,300 = 100 %)."""
+    so they rest on the library factor, although A's older footprint is still held. Cathode: 1,000 t from SH-LFP,
+    backed by its received PACT footprint. By mass 1,000 / 1,300 = 0.769 2 (the old rule, any footprint held for
+    the item from that supplier, gave 1,300 / 1,300 = 100 %)."""
     with transaction(sessions) as s:
         _footprint(s, org, "graphite", "A", 3.0, "manual", "A datasheet 2021", updated=1)
         _footprint(s, org, "graphite", "B", 2.5, "manual", "B datasheet 2024", updated=4)

@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pint
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
 from carbontrail.errors import Conflict, InputError, Location, NotFound
@@ -35,6 +35,8 @@ from carbontrail.lca.matrices import Boundary, build_system
 from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
 from carbontrail.lca.solver import Solver
 from carbontrail.lca.tree import Node, supply_tree
+from carbontrail.services import tenancy
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import Organisation, ProductFootprintResult, ProductModel
 from carbontrail.store.repositories import footprints as repo
 from carbontrail.store.repositories.footprints import supplier_footprints
@@ -688,6 +690,78 @@ def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
     if session.scalar(select(ProductModel.id).where(ProductModel.organisation_id == organisation_id,
                                                     ProductModel.key == key)) is not None:
         raise Conflict(f"a product model '{key}' exists already")
+
+
+# -- the use cases, one function each, for every door ----------------------------------------------------------
+
+
+def access(session: Session, actor: Actor, code: str, permission: str) -> tenancy.Access:
+    """Organisation `code` if `actor` may do `permission` on it; a system actor (the CLI on this machine) may."""
+    if isinstance(actor, SystemActor):
+        org_id = organisation_id(session, code)
+        return tenancy.Access(org_id, code, frozenset().union(*tenancy.ROLE_PERMISSIONS.values()))
+    return tenancy.require(session, actor, code, permission)
+
+
+def models_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[ModelInfo]:
+    """The organisation's stored product models."""
+    with sessions() as s:
+        return list_models(s, access(s, actor, code, tenancy.DATA_READ).organisation_id)
+
+
+def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key: str, document: object = None,
+                path: Path | None = None, create_only: bool = False) -> ImportSummary:
+    """Store a product model given as parsed JSON in our format (`document`) or as a file of any supported format
+    (`path`); it replaces the model under `key` unless `create_only` (then an existing key is a Conflict)."""
+    with unit_of_work(sessions, actor) as work:
+        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        if create_only:
+            ensure_unused(work.session, org.organisation_id, key)
+        if path is not None:
+            summary = import_model(work.session, org.organisation_id, path, key=key or None)
+        else:
+            summary = import_document(work.session, org.organisation_id, document, key=key)
+        work.audit("import" if path is not None else ("create" if summary.created else "replace"), "product_model",
+                   f"{code}/{summary.model.key}", organisation_id=org.organisation_id,
+                   detail={"processes": summary.model.processes, "file": path.name if path is not None else ""})
+        return summary
+
+
+def remove_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> None:
+    """Delete a stored product model."""
+    with unit_of_work(sessions, actor) as work:
+        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        delete_model(work.session, org.organisation_id, key)
+        work.audit("delete", "product_model", f"{code}/{key}", organisation_id=org.organisation_id)
+
+
+def document_of(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> dict[str, object]:
+    """The stored model in our format (tenant data: members only)."""
+    with sessions() as s:
+        return model_document(s, access(s, actor, code, tenancy.DATA_READ).organisation_id, key)
+
+
+def overview(sessions: sessionmaker[Session], actor: Actor) -> list[tuple[tenancy.Profile, list[ModelInfo]]]:
+    """The organisations whose product footprints `actor` may see, with their models."""
+    if isinstance(actor, SystemActor):
+        return []  # the overview is a signed-in person's; the CLI names an organisation
+    with sessions() as s:
+        return [(tenancy.profile(s, a), list_models(s, a.organisation_id))
+                for a in tenancy.visible_organisations(s, actor) if a.allows(tenancy.INVENTORY)]
+
+
+def names_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> tenancy.Profile:
+    """The organisation's profile (names, place) for a report on its products."""
+    with sessions() as s:
+        return tenancy.profile(s, access(s, actor, code, tenancy.INVENTORY))
+
+
+def open_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str,
+               options: Options = Options()) -> Loaded:
+    """The organisation's model `key`, with its supplier footprints in place, ready to compute (results are
+    tenant data: the inventory permission)."""
+    with sessions() as s:
+        return load(s, access(s, actor, code, tenancy.INVENTORY).organisation_id, key, options)
 
 
 # -- stored results -----------------------------------------------------------------------------------------------

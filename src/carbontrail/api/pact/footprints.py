@@ -83,7 +83,8 @@ async def _list(request: Request, major: str) -> Response:
     organisations, version = _viewer(claims, ctx)
     # an answer made at this data version for the same organisations, host and query is still exact
     key = (version, organisations, major, request.headers.get("host", ""), request.scope.get("query_string", b""))
-    pages: dict[object, tuple[bytes, dict[str, str] | None]] = ctx.caches.setdefault("pact_pages", {})  # type: ignore[assignment]
+    pages: dict[object, tuple[bytes, dict[str, str] | None]]
+    pages = ctx.caches.setdefault("pact_pages", {})  # type: ignore[assignment]
     found = pages.get(key)
     if found is None:
         limit = min(_integer(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT, MAX_LIMIT)

@@ -330,7 +330,7 @@ def _viewer_rows(engine: Engine, sql: str, params: tuple[object, ...]) -> list[A
     """Run the viewer query on a connection of this thread's own, kept open and in autocommit (each query sees
     what is committed, and holds no transaction or lock between requests): checking a pooled connection out and
     back in costs more than the query. A connection that fails is dropped and the query tried once on a new one."""
-    own: weakref.WeakKeyDictionary[Engine, Any] = getattr(_VIEWER_CONNECTIONS, "by_engine", None)  # type: ignore[assignment]
+    own: weakref.WeakKeyDictionary[Engine, Any] | None = getattr(_VIEWER_CONNECTIONS, "by_engine", None)
     if own is None:
         own = _VIEWER_CONNECTIONS.by_engine = weakref.WeakKeyDictionary()
     for attempt in (1, 2):

@@ -153,8 +153,8 @@ def republish(sessions: sessionmaker[Session], actor: Actor, org_code: str, pf_i
         if old is None:
             raise InputError(f"footprint {pf_id} was entered by hand: publish its new values by hand "
                              "(`carbontrail pact publish`)", location=Location(field="pf_id"))
-        result = fps.record_result_in(s, access.organisation_id, old.model_key, old.product,
-                                      fps.Options(old.allocation, old.boundary, old.assessment))  # type: ignore[arg-type]
+        options = fps.Options(old.allocation, old.boundary, old.assessment)  # type: ignore[arg-type]
+        result = fps.record_result_in(s, access.organisation_id, old.model_key, old.product, options)
         if result.id == old.id:
             raise Conflict(f"footprint {pf_id} is up to date with its model '{old.model_key}'")
         values = pact.values_from_json(json.loads(row.values_json))

@@ -598,7 +598,8 @@ def coverage(session: Session, organisation_id: int) -> Coverage:
         fp = used.get(item)
         # the inventory's rule: the item's footprint counts, if from the supplier a purchase names
         backing = fp if fp is not None and (not supplier or supplier == fp.supplier) else None
-        inputs.append(InputSource(item, supplier, amount, unit, _kind(backing), **_backing(backing)))  # type: ignore[arg-type]
+        inputs.append(InputSource(item, supplier, amount, unit, _kind(backing),
+                                  **_backing(backing)))  # type: ignore[arg-type]
     source = "activity"
     if not rows:
         inputs, source = _model_inputs(session, organisation_id, used), "model"

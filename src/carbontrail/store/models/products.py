@@ -86,4 +86,5 @@ class ProductFootprintResult(Timestamped, Base):
     dqr_technological: Mapped[float | None] = mapped_column(Float)
     dqr_temporal: Mapped[float | None] = mapped_column(Float)
     dqr_geographical: Mapped[float | None] = mapped_column(Float)
-    supplier_inputs: Mapped[list[object]] = mapped_column(JSON)  # the supplier footprints in place: flow, supplier, reference
+    # the supplier footprints in place: [flow, supplier, reference] each
+    supplier_inputs: Mapped[list[object]] = mapped_column(JSON)
