@@ -235,15 +235,26 @@ def quantity(value: float | int | str, unit: str, *, location: Location | None =
              locale: str | None = None) -> pint.Quantity:
     """A typed quantity from a value and a unit string; bad values and units name their location."""
     number = read_number(value, location=location, locale=locale)
-    q = number * parse_unit(unit, location=location)
-    bound = _BOUNDS.get(str(q.dimensionality))
-    if bound is not None:
-        base = abs(q.to_base_units().magnitude)
-        if not base <= bound[1]:
-            limit = ureg.Quantity(bound[1], q.to_base_units().units)
-            raise InputError(f"{number:g} {unit} is beyond the plausible {bound[0]} of {limit:~g}",
-                             location=location, expected=f"a {bound[0]} of at most {limit:~g}")
+    unit_q = parse_unit(unit, location=location)
+    # built directly rather than as number × unit: pint's multiplication re-checks the units (half the time)
+    q = ureg.Quantity(number * unit_q.magnitude, unit_q.units)
+    bound = _bound(unit)
+    if bound is not None and not abs(number) * bound[1] <= bound[2]:
+        limit = ureg.Quantity(bound[2], q.to_base_units().units)
+        raise InputError(f"{number:g} {unit} is beyond the plausible {bound[0]} of {limit:~g}",
+                         location=location, expected=f"a {bound[0]} of at most {limit:~g}")
     return q
+
+
+@lru_cache(maxsize=1024)
+def _bound(unit: str) -> tuple[str, float, float] | None:
+    """(what, base units per one `unit`, plausible limit in base units) of a parsed unit with a bound; worked out
+    once per unit string, as the dimension and base-unit conversion are the slow part of `quantity`."""
+    parsed = _parse(unit)
+    bound = _BOUNDS.get(str(parsed.dimensionality))
+    if bound is None:
+        return None
+    return bound[0], abs(float(parsed.to_base_units().magnitude)), bound[1]
 
 
 def convert(q: pint.Quantity, unit: str, *, location: Location | None = None) -> pint.Quantity:

@@ -1,6 +1,8 @@
 """The demo's PACT client and the `carbontrail pact` commands, on SQLite and PostgreSQL.
 
-Demo cathode, by hand: v1 6.20 kg CO2e/kg; v2 = 6.20 − (7,000 − 4,000) kWh/t × 0.1404 kg/kWh ÷ 1,000 = 5.7788."""
+The demo's footprints are computed from the enterprises' models: the cathode's v1 (before the kiln upgrade) exceeds
+v2 by (7,000 − 4,000) kWh/t × 0.1404 kg/kWh ÷ 1,000 = 0.4212 kg CO2e/kg, by hand. The hand-entered example
+footprint (examples/pact/lfp-cathode.yaml) says 5.7788."""
 
 from __future__ import annotations
 
@@ -15,12 +17,15 @@ from typer.testing import CliRunner
 from carbontrail.app import create_app
 from carbontrail.cli import app as cli
 from carbontrail.config import Settings
-from carbontrail.services.pact import host as pact_host
+from carbontrail.services.pact import host as pact_host, publishing
 from carbontrail.services.demo import pact as demo_pact
+from carbontrail.services.demo.products import load_demo_products
+from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pact" / "lfp-cathode.yaml"
+PRODUCTS = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain" / "products"
 
 
 @pytest.fixture
@@ -36,8 +41,9 @@ def demo_orgs(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 def test_demo_client_sees_the_granted_footprints(demo_orgs: sessionmaker[Session], tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARBONTRAIL_DEMO_PACT_SECRET", "demo-pact-secret-123")
-    first = demo_pact.load_demo_pact(demo_orgs)
-    again = demo_pact.load_demo_pact(demo_orgs)  # idempotent: nothing published twice, same credentials
+    load_demo_products(demo_orgs, PRODUCTS)
+    first = demo_pact.load_demo_pact(demo_orgs, PRODUCTS)
+    again = demo_pact.load_demo_pact(demo_orgs, PRODUCTS)  # idempotent: nothing published twice, same credentials
     assert first == again and first["client_secret"] == "demo-pact-secret-123"
     app = create_app(Settings(home=tmp_path, secret_key="k" * 32), sessions=demo_orgs, pages=False)
     client = TestClient(app, base_url="https://testserver")
@@ -49,8 +55,10 @@ def test_demo_client_sees_the_granted_footprints(demo_orgs: sessionmaker[Session
         by_product.setdefault(pf["productIds"][0].rsplit(":", 1)[-1], []).append(pf)
     assert len(listed) == 3 and sorted(by_product) == ["lfp-cathode", "lfp-cell-280ah"]
     cathode = {pf["status"]: pf for pf in by_product["lfp-cathode"]}
-    assert cathode["Deprecated"]["pcf"]["pcfExcludingBiogenicUptake"] == "6.2"
-    assert cathode["Active"]["pcf"]["pcfExcludingBiogenicUptake"] == "5.7788"
+    v1, v2 = (float(cathode[s]["pcf"]["pcfExcludingBiogenicUptake"]) for s in ("Deprecated", "Active"))
+    assert v1 - v2 == pytest.approx(0.4212, abs=2e-6)
+    stored = publishing.published_result(demo_orgs, SystemActor("test"), "SH-LFP", "lfp-cathode")
+    assert v2 == round(stored.result.fossil_kg_per_unit, 6) and stored.result.model_key == "lfp-cathode"
     assert cathode["Active"]["precedingPfIds"] == [cathode["Deprecated"]["id"]]
     cell = by_product["lfp-cell-280ah"][0]
     assert cell["pcf"]["declaredUnitOfMeasurement"] == "kilowatt hour" and cell["companyName"].startswith("CD-CELL")

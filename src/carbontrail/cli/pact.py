@@ -99,11 +99,52 @@ def list_command(org: Org, as_json: JsonOption = False) -> None:
         if as_json:
             print_json(rows)
             return
-        table = Table("pf id", "product", "version", "status", "kg CO2e / unit", "shared with")
+        table = Table("pf id", "product", "version", "status", "kg CO2e / unit", "source", "shared with")
         for r in rows:
+            source = f"computed (result {r.result_id})" if r.result_id is not None else r.source
             table.add_row(r.pf_id, escape(r.product_name), str(r.version), r.status,
-                          f"{r.pcf_excluding} / {r.declared_unit}", ", ".join(r.grantees))
+                          f"{r.pcf_excluding} / {r.declared_unit}", source, ", ".join(r.grantees))
         console.print(table)
+
+
+@app.command("status")
+def status_command(org: Org, as_json: JsonOption = False) -> None:
+    """Each Active footprint: computed from which stored result (or entered by hand), and whether its model now
+    computes a different number (out of date, with the difference)."""
+    from carbontrail.services.pact import publishing
+    from carbontrail.services.work import cli_actor
+
+    with user_errors(as_json):
+        rows = publishing.freshness(_sessions(), cli_actor(), org)
+        if as_json:
+            print_json(rows)
+            return
+        table = Table("pf id", "product", "version", "published", "source", "computes now", "state")
+        for r in rows:
+            source = (f"result {r.result.id} of model {r.result.model_key}" if r.result is not None
+                      else publishing.BY_HAND)
+            now = (f"{r.current_kg:.6g} ({r.difference_kg:+.6g})" if r.current_kg is not None
+                   and r.difference_kg is not None else "-")
+            state = "out of date" if r.stale else ("up to date" if r.result is not None else "-")
+            table.add_row(r.pf_id, escape(r.product_name), str(r.version), f"{r.published_kg} / {r.declared_unit}",
+                          escape(source), now, state + (f": {escape(r.note)}" if r.note else ""))
+        console.print(table)
+
+
+@app.command("republish")
+def republish_command(org: Org, pf_id: PfId, as_json: JsonOption = False) -> None:
+    """Publish the next version of an out-of-date computed footprint from its model as it computes today."""
+    from carbontrail.services.pact import publishing
+    from carbontrail.services.work import cli_actor
+
+    with user_errors(as_json):
+        done = publishing.republish(_sessions(), cli_actor(), org, pf_id)
+        if as_json:
+            print_json(done)
+        else:
+            console.print(f"published {done.pf_id} (version {done.version}, {done.pcf_excluding} kg CO2e / "
+                          f"{done.declared_unit}) replacing {done.preceding_pf_ids[-1]}; shared with: "
+                          f"{', '.join(done.grantees) or 'nobody yet'}")
 
 
 @app.command("show")

@@ -6,6 +6,7 @@ own footprints (services/supplier_data.py) replace the model's secondary factors
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -32,9 +33,13 @@ from carbontrail.lca.external import ExternalFootprint
 from carbontrail.lca.footprint import Footprint, FootprintModel, Provenance, all_footprints, footprint, prepare
 from carbontrail.lca.matrices import Boundary, build_system
 from carbontrail.lca.montecarlo import compare as core_compare, monte_carlo
+from carbontrail.lca.solver import Solver
 from carbontrail.lca.tree import Node, supply_tree
+from carbontrail.services import tenancy
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.store.models import Organisation, ProductFootprintResult, ProductModel
+from carbontrail.store.repositories import footprints as repo
 from carbontrail.store.repositories.footprints import supplier_footprints
-from carbontrail.store.models import Organisation, ProductModel
 from carbontrail.units import quantity
 
 SourceFormat = Literal["carbontrail", "olca-jsonld", "ecospold1"]
@@ -240,6 +245,13 @@ class Loaded:
     model: FootprintModel
     primary_processes: frozenset[str]
     primary_flows: tuple[str, ...]  # purchased flows whose supplier footprint replaced a secondary factor or cut-off
+    model_digest: str = ""  # the model's revision
+    model_version: str = ""
+    inputs_digest: str = ""  # the revision, the supplier footprints in place and the options: equal → equal results
+    supplier_inputs: tuple[tuple[str, str, str], ...] = ()  # (flow, supplier, reference) of each footprint in place
+    # Product views already computed on this very model (equal inputs, seeded Monte Carlo: equal results).
+    views: OrderedDict[tuple[object, ...], ProductView] = field(default_factory=OrderedDict, repr=False)
+    views_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 class _Cache:
@@ -296,7 +308,8 @@ def load(session: Session, organisation_id: int, key: str, options: Options = Op
                           boundary=options.boundary, unallocatable="reference")
     model = prepare(system, options.assessment)
     used = tuple(sorted(f for f in used_primary if f in system.external))
-    loaded = Loaded(row.key, row.name, options, model, frozenset(doc.primary_processes), used)
+    loaded = Loaded(row.key, row.name, options, model, frozenset(doc.primary_processes), used, row.digest,
+                    row.version, cache_key, tuple((f, primary[f].supplier, primary[f].version) for f in used))
     _CACHE.put(cache_key, loaded)
     return loaded
 
@@ -548,12 +561,17 @@ def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, it
     (or `scheduler` given), in-process otherwise — the same numbers either way."""
     _check_mc(iterations, seed)
     j, demand = _demand(loaded, product, amount)
+    return _uncertainty(loaded.model, j, demand, iterations=iterations, seed=seed, bins=bins, scheduler=scheduler)
+
+
+def _uncertainty(model: FootprintModel, j: int, demand: dict[str, pint.Quantity], *, iterations: int, seed: int,
+                 bins: int = 30, scheduler: str | None = None) -> UncertaintyReport:
     where = _scheduler(scheduler)
-    result = monte_carlo(loaded.model, demand, iterations, seed=seed, scheduler=where)
+    result = monte_carlo(model, demand, iterations, seed=seed, scheduler=where)
     samples = result.samples[:, 0]
     counts, edges = np.histogram(samples, bins=bins)
     pct = np.percentile(samples, [2.5, 5, 50, 95, 97.5])
-    system = loaded.model.system
+    system = model.system
     n_uncertain = int(system.technosphere.distributions.uncertain.size + system.biosphere.distributions.uncertain.size)
     act = system.activities[j]
     return UncertaintyReport(act.product, float(next(iter(demand.values())).magnitude), act.unit, iterations, seed,
@@ -562,6 +580,32 @@ def uncertainty(loaded: Loaded, product: str, amount: float | None = None, *, it
                              float(pct[1]), float(pct[3]), float(pct[4]), float(result.samples[:, 1].mean()),
                              tuple(int(c) for c in counts), tuple(float(e) for e in edges), n_uncertain,
                              where is not None)
+
+
+class _Solved(Solver):
+    """The model's factorised solver that answers the demand already solved in this request from that solution,
+    so the Monte Carlo's deterministic centre is not solved a second time (any other right-hand side is solved)."""
+
+    @classmethod
+    def knowing(cls, solver: Solver, f: np.ndarray, s: np.ndarray) -> _Solved:
+        known = cls.__new__(cls)
+        known.__dict__.update(solver.__dict__)
+        known._known = (np.asarray(f, dtype=float).reshape(-1), np.asarray(s, dtype=float).reshape(-1))
+        return known
+
+    def forward(self, f: np.ndarray) -> np.ndarray:
+        rhs, solution = self._known
+        f = np.asarray(f, dtype=float)
+        if f.size == rhs.size and np.array_equal(f.reshape(-1), rhs):
+            return solution.reshape(f.shape).copy()
+        return super().forward(f)
+
+
+def _solved(model: FootprintModel, result: Footprint) -> FootprintModel:
+    """`model` with a solver that knows `result`'s solution (a shallow copy: matrices and factors are shared)."""
+    known = copy.copy(model)
+    known.solver = _Solved.knowing(model.solver, result.demand, result.supply)
+    return known
 
 
 @dataclass(frozen=True)
@@ -575,16 +619,34 @@ class ProductView:
     uncertainty: UncertaintyReport
 
 
+MAX_VIEWS = 32  # product views kept per prepared model
+
+
 def product_view(loaded: Loaded, product: str, amount: float | None = None, *, iterations: int = 500,
                  seed: int = 1, cutoff: float = 0.01, max_depth: int = 6) -> ProductView:
-    """The footprint and its contributions by process, stage, supplier and gas solved once, with the tree and the
-    Monte Carlo of the same demand."""
+    """The footprint from one solution of the system, and from that same solution its contributions by process,
+    stage, supplier and gas, the supply-chain tree and the Monte Carlo's deterministic centre.
+
+    A view is kept with its prepared model: the model's inputs (document, supplier footprints, options) and the
+    seeded Monte Carlo fix the result, so the same page asked again is not computed again."""
     _check_mc(iterations, seed)
-    j, result = _result(loaded, product, amount)
+    memo = (product, amount, iterations, seed, cutoff, max_depth)
+    with loaded.views_lock:
+        found = loaded.views.get(memo)
+        if found is not None:
+            loaded.views.move_to_end(memo)
+            return found
+    j, demand = _demand(loaded, product, amount)
+    result = footprint(loaded.model, demand)
     groups = {by: _contributions(loaded, result, by) for by in GROUPINGS}
-    return ProductView(_report(loaded, j, result), groups,
+    view = ProductView(_report(loaded, j, result), groups,
                        tree(loaded, product, amount, cutoff=cutoff, max_depth=max_depth),
-                       uncertainty(loaded, product, amount, iterations=iterations, seed=seed))
+                       _uncertainty(_solved(loaded.model, result), j, demand, iterations=iterations, seed=seed))
+    with loaded.views_lock:
+        loaded.views[memo] = view
+        while len(loaded.views) > MAX_VIEWS:
+            loaded.views.popitem(last=False)
+    return view
 
 
 @dataclass(frozen=True)
@@ -630,55 +692,113 @@ def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
         raise Conflict(f"a product model '{key}' exists already")
 
 
-# -- the demo chain ---------------------------------------------------------------------------------------------
-
-#: Demo organisation → (model file in examples/sichuan-battery-chain/products/, its product, the customer that buys it)
-DEMO_CHAIN: tuple[tuple[str, str, str, str | None], ...] = (
-    ("SH-LITHIUM", "lithium-carbonate.yaml", "lithium-carbonate", "SH-LFP"),
-    ("SH-LFP", "lfp-cathode.yaml", "lfp-cathode", "CD-CELL"),
-    ("CD-CELL", "lfp-cell.yaml", "lfp-cell", "CD-PACK"),
-    ("CD-PACK", "battery-pack.yaml", "battery-pack", None),
-)
+# -- the use cases, one function each, for every door ----------------------------------------------------------
 
 
-def load_demo_products(sessions: sessionmaker[Session], folder: Path) -> dict[str, object]:
-    """Import each demo enterprise's product model, then hand each product's computed footprint to its customer
-    as supplier primary data (lithium carbonate → cathode → cell → pack), as PACT would. Idempotent."""
-    from carbontrail.store.db import transaction
+def access(session: Session, actor: Actor, code: str, permission: str) -> tenancy.Access:
+    """Organisation `code` if `actor` may do `permission` on it; a system actor (the CLI on this machine) may."""
+    if isinstance(actor, SystemActor):
+        org_id = organisation_id(session, code)
+        return tenancy.Access(org_id, code, frozenset().union(*tenancy.ROLE_PERMISSIONS.values()))
+    return tenancy.require(session, actor, code, permission)
 
-    folder = Path(folder)
-    out: dict[str, object] = {}
-    for code, file, product, customer in DEMO_CHAIN:
-        path = folder / file
-        with transaction(sessions) as s:
-            org = session_org(s, code)
-            if org is None or not path.is_file():
-                continue
-            summary = import_model(s, org, path, key=Path(file).stem)
-        with sessions() as s:
-            report = compute(load(s, org, summary.model.key), product)
-        out[code] = {"model": summary.model.key, "product": product,
-                     "kg_co2e_per_unit": round(report.fossil_kg_per_unit, 6), "unit": report.unit,
-                     "primary_data_share": round(report.data_quality.primary_data_share, 4)}
-        if customer is None:
-            continue
-        with transaction(sessions) as s:
-            buyer = session_org(s, customer)
-            if buyer is None:
-                continue
-            dq = report.data_quality
-            ratings = None
-            if dq.technological is not None and dq.temporal is not None and dq.geographical is not None:
-                ratings = (round(dq.technological), round(dq.temporal), round(dq.geographical))
-            from carbontrail.services.pact.supplier_data import record_supplier_footprint
 
-            record_supplier_footprint(s, buyer, product_key=product, supplier=code,
-                                      fossil_kg_per_unit=report.fossil_kg_per_unit,
-                                      biogenic_kg_per_unit=report.biogenic_kg_per_unit, unit=report.unit,
-                                      source="demo: supplier's carbontrail product model",
-                                      reference=f"{code}/{summary.model.key}/{product}", dqr=ratings, year=2023,
-                                      geography="CN-SC")
-    return out
+def models_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[ModelInfo]:
+    """The organisation's stored product models."""
+    with sessions() as s:
+        return list_models(s, access(s, actor, code, tenancy.DATA_READ).organisation_id)
+
+
+def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key: str, document: object = None,
+                path: Path | None = None, create_only: bool = False) -> ImportSummary:
+    """Store a product model given as parsed JSON in our format (`document`) or as a file of any supported format
+    (`path`); it replaces the model under `key` unless `create_only` (then an existing key is a Conflict)."""
+    with unit_of_work(sessions, actor) as work:
+        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        if create_only:
+            ensure_unused(work.session, org.organisation_id, key)
+        if path is not None:
+            summary = import_model(work.session, org.organisation_id, path, key=key or None)
+        else:
+            summary = import_document(work.session, org.organisation_id, document, key=key)
+        work.audit("import" if path is not None else ("create" if summary.created else "replace"), "product_model",
+                   f"{code}/{summary.model.key}", organisation_id=org.organisation_id,
+                   detail={"processes": summary.model.processes, "file": path.name if path is not None else ""})
+        return summary
+
+
+def remove_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> None:
+    """Delete a stored product model."""
+    with unit_of_work(sessions, actor) as work:
+        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        delete_model(work.session, org.organisation_id, key)
+        work.audit("delete", "product_model", f"{code}/{key}", organisation_id=org.organisation_id)
+
+
+def document_of(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> dict[str, object]:
+    """The stored model in our format (tenant data: members only)."""
+    with sessions() as s:
+        return model_document(s, access(s, actor, code, tenancy.DATA_READ).organisation_id, key)
+
+
+def overview(sessions: sessionmaker[Session], actor: Actor) -> list[tuple[tenancy.Profile, list[ModelInfo]]]:
+    """The organisations whose product footprints `actor` may see, with their models."""
+    if isinstance(actor, SystemActor):
+        return []  # the overview is a signed-in person's; the CLI names an organisation
+    with sessions() as s:
+        return [(tenancy.profile(s, a), list_models(s, a.organisation_id))
+                for a in tenancy.visible_organisations(s, actor) if a.allows(tenancy.INVENTORY)]
+
+
+def names_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> tenancy.Profile:
+    """The organisation's profile (names, place) for a report on its products."""
+    with sessions() as s:
+        return tenancy.profile(s, access(s, actor, code, tenancy.INVENTORY))
+
+
+def open_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str,
+               options: Options = Options()) -> Loaded:
+    """The organisation's model `key`, with its supplier footprints in place, ready to compute (results are
+    tenant data: the inventory permission)."""
+    with sessions() as s:
+        return load(s, access(s, actor, code, tenancy.INVENTORY).organisation_id, key, options)
+
+
+# -- stored results -----------------------------------------------------------------------------------------------
+
+
+def record_result_in(session: Session, organisation_id: int, key: str, product: str,
+                     options: Options = Options()) -> ProductFootprintResult:
+    """Compute one unit of `product` of model `key` and keep the result (inside the caller's transaction); the
+    stored result of equal inputs when there is one. What is published is made from such a row."""
+    loaded = load(session, organisation_id, key, options)
+    report = compute(loaded, product)
+    found = repo.result_by_inputs(session, organisation_id, loaded.inputs_digest, product)
+    if found is not None:
+        return found
+    dq = report.data_quality
+    row = ProductFootprintResult(
+        organisation_id=organisation_id, model_key=loaded.key, model_version=loaded.model_version[:64],
+        model_digest=loaded.model_digest, inputs_digest=loaded.inputs_digest, product=product[:200],
+        allocation=loaded.options.allocation, boundary=loaded.options.boundary,
+        assessment=loaded.options.assessment, unit=report.unit[:32], fossil_kg_per_unit=report.fossil_kg_per_unit,
+        biogenic_kg_per_unit=report.biogenic_kg_per_unit, primary_data_share=dq.primary_data_share,
+        dqr_technological=dq.technological, dqr_temporal=dq.temporal, dqr_geographical=dq.geographical,
+        supplier_inputs=[list(i) for i in loaded.supplier_inputs])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current_result(session: Session, row: ProductFootprintResult) -> tuple[float, str] | None:
+    """What the stored result's model, with today's factors and supplier footprints, computes now: (kg CO2e per
+    unit, inputs digest); None when the model or its product is gone."""
+    try:
+        loaded = load(session, row.organisation_id, row.model_key,
+                      Options(row.allocation, row.boundary, row.assessment))  # type: ignore[arg-type]
+        return compute(loaded, row.product).fossil_kg_per_unit, loaded.inputs_digest
+    except NotFound:
+        return None
 
 
 def session_org(session: Session, code: str) -> int | None:

@@ -17,8 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.services import footprints as fps, tenancy
-from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
-from carbontrail.services.work import unit_of_work
+from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 from carbontrail.web.page import Page, page_router, require_access, signed_in
 
 router = page_router()
@@ -30,27 +29,22 @@ MAX_UPLOAD = 50 * 1024 * 1024
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose product footprints you may see, with their models."""
     page = signed_in(request, ctx)
-    rows = []
-    with ctx.sessions() as s:
-        for access in tenancy.visible_organisations(s, page.principal):
-            if access.allows(tenancy.INVENTORY):
-                rows.append((tenancy.profile(s, access), fps.list_models(s, access.organisation_id)))
-    return page.render("footprints_overview.html", rows=rows)
+    return page.render("footprints_overview.html", rows=fps.overview(ctx.sessions, page.principal))
 
 
 def _list(page: Page, code: str, status: int = 200, failed: str | None = None, done: str | None = None) -> Response:
     access = require_access(page, code, tenancy.INVENTORY)
     products: list[tuple[str, list[fps.ProductRow]]] = []
     problems: list[tuple[str, str]] = []
-    with page.ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        models = fps.list_models(s, access.organisation_id)
-        supplier_rows = supplier_footprint_rows(s, access.organisation_id) if access.allows(tenancy.DATA_READ) else []
-        for m in models:
-            try:
-                products.append((m.key, fps.products(fps.load(s, access.organisation_id, m.key))))
-            except CarbontrailError as exc:
-                problems.append((m.key, str(exc)))
+    profile = fps.names_of(page.ctx.sessions, page.principal, code)
+    models = fps.models_of(page.ctx.sessions, page.principal, code)
+    supplier_rows = (supplier_footprints_of(page.ctx.sessions, page.principal, code)
+                     if access.allows(tenancy.DATA_READ) else [])
+    for m in models:
+        try:
+            products.append((m.key, fps.products(fps.open_model(page.ctx.sessions, page.principal, code, m.key))))
+        except CarbontrailError as exc:
+            problems.append((m.key, str(exc)))
     return page.render("footprints_list.html", status=status, org=profile, access=access, perm=tenancy, models=models,
                        products=products, problems=problems, suppliers=supplier_rows, failed=failed, done=done)
 
@@ -80,11 +74,7 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
         with tempfile.TemporaryDirectory(prefix="carbontrail-model-") as folder:
             path = Path(folder) / name
             path.write_bytes(data)
-            with unit_of_work(ctx.sessions, page.principal) as work:
-                summary = fps.import_model(work.session, access.organisation_id, path, key=key.strip() or None)
-                work.audit("import", "product_model",
-                             f"{access.code}/{summary.model.key}", organisation_id=access.organisation_id,
-                             detail={"processes": summary.model.processes, "file": name})
+            summary = fps.store_model(ctx.sessions, page.principal, access.code, key=key.strip(), path=path)
     except InputError as exc:
         return _list(page, code, status=422, failed=str(exc))
     return RedirectResponse(f"/org/{quote(code)}/products?{urlencode({'imported': summary.model.key})}",
@@ -109,15 +99,11 @@ def add_supplier(code: str, request: Request, ctx: AppContext, csrf_token: Annot
                 raise InputError(f"'{dqr}' is not three ratings", location=Location(field="dqr"),
                                  expected="technological,temporal,geographical, e.g. 2,1,2")
             ratings = (int(parts[0]), int(parts[1]), int(parts[2]))
-        with unit_of_work(ctx.sessions, page.principal) as work:
-            record_supplier_footprint(
-                work.session, access.organisation_id, product_key=product_key, supplier=supplier,
-                fossil_kg_per_unit=_number(fossil, "fossil"),
-                biogenic_kg_per_unit=_number(biogenic, "biogenic") if biogenic.strip() else None,
-                unit=unit, source="manual", reference=reference, dqr=ratings,
-                year=int(_number(year, "year")) if year.strip() else None)
-            work.audit("record", "supplier_footprint",
-                       f"{access.code}/{product_key}", organisation_id=access.organisation_id)
+        enter_supplier_footprint(
+            ctx.sessions, page.principal, access.code, product_key=product_key, supplier=supplier,
+            fossil_kg_per_unit=_number(fossil, "fossil"),
+            biogenic_kg_per_unit=_number(biogenic, "biogenic") if biogenic.strip() else None,
+            unit=unit, reference=reference, dqr=ratings, year=int(_number(year, "year")) if year.strip() else None)
     except InputError as exc:
         return _list(page, code, status=422, failed=str(exc))
     return RedirectResponse(f"/org/{quote(code)}/products?{urlencode({'recorded': product_key})}", status_code=303)
@@ -147,9 +133,9 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
     if not 1 <= n <= 5000:
         raise InputError(f"{n} iterations is out of range", location=Location(field="iterations"),
                          expected="1 to 5,000 on this page")
-    with ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        loaded = fps.load(s, access.organisation_id, model, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
+    profile = fps.names_of(ctx.sessions, page.principal, access.code)
+    options = fps.Options(allocation, boundary, gwp)  # type: ignore[arg-type]
+    loaded = fps.open_model(ctx.sessions, page.principal, access.code, model, options)
     view = fps.product_view(loaded, product, value, iterations=n, seed=n_seed)
     report, tree, mc = view.report, view.tree, view.uncertainty
     # The engine's own English group names (purchased footprints as a "gas", unlabelled stages) get words.

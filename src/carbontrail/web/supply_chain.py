@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError
 from carbontrail.services import tenancy
-from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
 from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, page_router, require_access, signed_in
@@ -139,15 +139,29 @@ def _pact_page(page: Page, code: str, status: int = 200, failed: str | None = No
         profile = tenancy.profile(s, access)
     published = pact_host.outbox(page.ctx.sessions, page.principal, code)
     inbox = pact_inbox.inbox(page.ctx.sessions, page.principal, code)
+    fresh = {f.pf_id: f for f in publishing.freshness(page.ctx.sessions, page.principal, code)}
     may_answer = all(access.allows(p) for p in pact_host.PUBLISH)
     return page.render("supply_chain_pact.html", status=status, org=profile, published=published, inbox=inbox,
-                       may_answer=may_answer, failed=failed)
+                       fresh=fresh, may_answer=may_answer, failed=failed)
 
 
 @router.get("/org/{code}/pact", response_class=HTMLResponse)
 def pact_page(code: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
     return _pact_page(page, code)
+
+
+@router.post("/org/{code}/pact/footprints/{pf_id}/republish", response_class=HTMLResponse)
+def republish(code: str, pf_id: str, request: Request, ctx: AppContext,
+              csrf_token: Annotated[str, Form()]) -> Response:
+    """Publish the next version of an out-of-date computed footprint from its model as it computes today."""
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    try:
+        publishing.republish(ctx.sessions, page.principal, code, pf_id)
+    except CarbontrailError as exc:
+        return _pact_page(page, code, status=422, failed=str(exc))
+    return RedirectResponse(f"/org/{quote(code)}/pact", status_code=303)
 
 
 @router.post("/org/{code}/pact/inbox/{request_id}", response_class=HTMLResponse)

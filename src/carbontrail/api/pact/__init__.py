@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from carbontrail.api.pact import auth, events, footprints
 
 router = APIRouter(include_in_schema=False)
+router.include_router(footprints.router)  # first: the footprint lists are the hot path, matched in route order
 router.include_router(auth.router)
-router.include_router(footprints.router)
 router.include_router(events.router)
 
 #: path prefixes of the PACT routes (the platform's route matrices leave them to tests/pact)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,17 +46,34 @@ def require_https(request: Request) -> None:
         raise PactProblem(403, "AccessDenied", "the PACT API is served over HTTPS only; use https://")
 
 
+VERIFIED_TOKENS = 4096  # verified bearer tokens kept per server process (dropped together when full)
+
+
 def bearer_claims(request: Request) -> dict[str, str | int]:
-    """The verified claims of the request's bearer token (signature and expiry; no database)."""
+    """The verified claims of the request's bearer token (signature and expiry; no database).
+
+    A token's signature is checked once: its claims are kept by the token's text (they are a function of the text
+    and the key) and only its expiry is checked again; whether its client is still active is read per request."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer ") or not header[7:].strip():
         raise PactProblem(401, "AccessDenied", "send the access token from /auth/token as 'Authorization: Bearer'")
+    token = header[7:].strip()
+    ctx = context(request)
+    verified: dict[str, dict[str, str | int]] = ctx.caches.setdefault("pact_tokens", {})  # type: ignore[assignment]
+    claims = verified.get(token)
+    if claims is not None and int(claims.get("exp", 0)) > time.time():
+        return claims
     try:
-        return read_token(context(request).key, header[7:].strip(), "access")
+        claims = read_token(ctx.key, token, "access")
     except AuthenticationFailed as exc:
+        verified.pop(token, None)
         if "expired" in str(exc):
             raise PactProblem(401, "TokenExpired", "the access token has expired; request a new one") from None
         raise PactProblem(401, "AccessDenied", "the access token is not valid") from None
+    if len(verified) >= VERIFIED_TOKENS:
+        verified.clear()
+    verified[token] = claims
+    return claims
 
 
 def bearer_principal(request: Request) -> Principal:
@@ -84,12 +102,14 @@ def _versioned_code(request: Request, problem: PactProblem) -> str:
 def pact_route(handler: Callable[..., Any]) -> Callable[..., Awaitable[Response]]:
     """Wrap a route: refuse plain HTTP, and turn every failure into a PACT error body (never the platform's)."""
 
+    is_async = inspect.iscoroutinefunction(handler)
+
     @functools.wraps(handler)
     async def wrapper(*args: Any, **kwargs: Any) -> Response:
         request: Request = kwargs["request"] if "request" in kwargs else args[0]  # FastAPI / Starlette routes
         try:
             require_https(request)
-            if inspect.iscoroutinefunction(handler):
+            if is_async:
                 return await handler(*args, **kwargs)  # type: ignore[no-any-return]
             # database work runs on the thread pool, as FastAPI does for plain functions
             return await run_in_threadpool(handler, *args, **kwargs)  # type: ignore[no-any-return]

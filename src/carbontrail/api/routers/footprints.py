@@ -11,8 +11,13 @@ from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.services import audit, footprints as fps, tenancy
-from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
+from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services.accounts import Principal
+from carbontrail.services.pact.supplier_data import (
+    SupplierFootprintInfo,
+    enter_supplier_footprint,
+    supplier_footprints_of,
+)
 from carbontrail.services.tenancy import Access
 
 router = APIRouter(prefix="/api/organisations", tags=["footprints"], responses=ERROR_RESPONSES)
@@ -193,44 +198,26 @@ class SupplierFootprintIn(BaseModel):
     geography: str = Field(default="", max_length=64)
 
 
-class SupplierFootprintOut(BaseModel):
-    id: int
-    product_key: str
-    supplier: str
-    fossil_kg_per_unit: float
-    biogenic_kg_per_unit: float | None
-    unit: str
-    source: str
-    reference: str
-    dqr: list[int | None]
-    year: int | None
-    geography: str
-
-
 def _options(allocation: str, boundary: str, gwp: str) -> fps.Options:
     return fps.Options(allocation, boundary, gwp)  # type: ignore[arg-type]
 
 
-def _load(ctx: AppContext, access: Access, model: str, allocation: str, boundary: str, gwp: str) -> fps.Loaded:
-    with ctx.sessions() as s:
-        return fps.load(s, access.organisation_id, model, _options(allocation, boundary, gwp))
+def _load(ctx: AppContext, access: Access, model: str, allocation: str, boundary: str, gwp: str,
+          principal: Principal) -> fps.Loaded:
+    return fps.open_model(ctx.sessions, principal, access.code, model, _options(allocation, boundary, gwp))
 
 
 @router.get("/{code}/product-models", response_model=list[ModelOut])
-def list_models(access: Reader, ctx: AppContext) -> list[ModelOut]:
+def list_models(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[ModelOut]:
     """The organisation's stored product models (process databases)."""
-    with ctx.sessions() as s:
-        return [ModelOut(**asdict(m)) for m in fps.list_models(s, access.organisation_id)]
+    return [ModelOut(**asdict(m)) for m in fps.models_of(ctx.sessions, principal, access.code)]
 
 
 @router.post("/{code}/product-models", response_model=ImportOut, status_code=status.HTTP_201_CREATED)
 def create_model(body: ModelIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> ImportOut:
     """Store a product model given in carbontrail's format (409 if the key is taken; PUT replaces)."""
-    with ctx.sessions.begin() as s:
-        fps.ensure_unused(s, access.organisation_id, body.key)
-        summary = fps.import_document(s, access.organisation_id, body.model, key=body.key)
-        audit.record(s, principal.actor, "create", "product_model", f"{access.code}/{body.key}",
-                     organisation_id=access.organisation_id, detail={"processes": summary.model.processes})
+    summary = fps.store_model(ctx.sessions, principal, access.code, key=body.key, document=body.model,
+                              create_only=True)
     return ImportOut(model=ModelOut(**asdict(summary.model)), created=True,
                      secondary_factors=summary.secondary_factors)
 
@@ -239,106 +226,102 @@ def create_model(body: ModelIn, access: Writer, ctx: AppContext, principal: Curr
 def replace_model(model: str, body: dict[str, object], access: Writer, ctx: AppContext,
                   principal: CurrentPrincipal) -> ImportOut:
     """Store or replace the product model `model` (body: the model in carbontrail's format)."""
-    with ctx.sessions.begin() as s:
-        summary = fps.import_document(s, access.organisation_id, body, key=model)
-        audit.record(s, principal.actor, "replace", "product_model", f"{access.code}/{model}",
-                     organisation_id=access.organisation_id, detail={"processes": summary.model.processes})
+    summary = fps.store_model(ctx.sessions, principal, access.code, key=model, document=body)
     return ImportOut(model=ModelOut(**asdict(summary.model)), created=summary.created,
                      secondary_factors=summary.secondary_factors)
 
 
 @router.get("/{code}/product-models/{model}", response_model=dict[str, object])
-def get_model(model: str, access: Reader, ctx: AppContext) -> dict[str, object]:
+def get_model(model: str, access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, object]:
     """The stored model in carbontrail's format: flows, processes, exchanges, secondary factors."""
-    with ctx.sessions() as s:
-        return fps.model_document(s, access.organisation_id, model)
+    return fps.document_of(ctx.sessions, principal, access.code, model)
 
 
 @router.delete("/{code}/product-models/{model}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_model(model: str, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> Response:
-    with ctx.sessions.begin() as s:
-        fps.delete_model(s, access.organisation_id, model)
-        audit.record(s, principal.actor, "delete", "product_model", f"{access.code}/{model}",
-                     organisation_id=access.organisation_id)
+    fps.remove_model(ctx.sessions, principal, access.code, model)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{code}/products", response_model=list[ProductOut])
-def list_products(access: Results, ctx: AppContext, allocation: AllocationQ = "physical",
+def list_products(access: Results, ctx: AppContext, principal: CurrentPrincipal, allocation: AllocationQ = "physical",
                   boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> list[ProductOut]:
     """Every product of every model with its footprint per unit (kg CO2e; biogenic apart)."""
     out = []
-    with ctx.sessions() as s:
-        keys = [m.key for m in fps.list_models(s, access.organisation_id)]
-    for key in keys:
-        loaded = _load(ctx, access, key, allocation, boundary, gwp)
+    for key in [m.key for m in fps.models_of(ctx.sessions, principal, access.code)]:
+        loaded = _load(ctx, access, key, allocation, boundary, gwp, principal)
         out += [ProductOut(model=key, **asdict(r)) for r in fps.products(loaded)]
     return out
 
 
 @router.get("/{code}/products/{model}/{product}", response_model=FootprintOut)
-def product_footprint(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+def product_footprint(model: str, product: str, access: Results, ctx: AppContext,
+                      principal: CurrentPrincipal, amount: AmountQ = None,
                       allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                       gwp: GwpQ = "AR6") -> FootprintOut:
     """The footprint of an amount of one product, with data quality, cut-off, purchased inputs and provenance."""
-    report = fps.compute(_load(ctx, access, model, allocation, boundary, gwp), product, amount)
+    report = fps.compute(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount)
     return FootprintOut.model_validate(asdict(report))
 
 
 @router.get("/{code}/products/{model}/{product}/contributions", response_model=list[ContributionOut])
 def product_contributions(model: str, product: str, access: Results, ctx: AppContext,
+                      principal: CurrentPrincipal,
                           by: Literal["process", "stage", "supplier", "gas"] = "process", amount: AmountQ = None,
                           allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                           gwp: GwpQ = "AR6") -> list[ContributionOut]:
     """Contributions by process, life-cycle stage, supplier or gas, largest first."""
-    rows = fps.contributions(_load(ctx, access, model, allocation, boundary, gwp), product, amount, by)
+    rows = fps.contributions(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount, by)
     return [ContributionOut(**asdict(r)) for r in rows]
 
 
 @router.get("/{code}/products/{model}/{product}/tree", response_model=list[TreeRowOut])
-def product_tree(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+def product_tree(model: str, product: str, access: Results, ctx: AppContext,
+                      principal: CurrentPrincipal, amount: AmountQ = None,
                  cutoff: Annotated[float, Query(ge=0, le=1)] = 0.01, depth: Annotated[int, Query(ge=0, le=12)] = 6,
                  allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                  gwp: GwpQ = "AR6") -> list[TreeRowOut]:
     """The upstream supply-chain tree, depth-first; inputs below `cutoff` of the total are summed as pruned."""
-    rows = fps.tree(_load(ctx, access, model, allocation, boundary, gwp), product, amount, cutoff=cutoff,
+    rows = fps.tree(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount, cutoff=cutoff,
                     max_depth=depth)
     return [TreeRowOut(**asdict(r)) for r in rows]
 
 
 @router.get("/{code}/products/{model}/{product}/monte-carlo", response_model=UncertaintyOut)
-def product_monte_carlo(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+def product_monte_carlo(model: str, product: str, access: Results, ctx: AppContext,
+                      principal: CurrentPrincipal, amount: AmountQ = None,
                         iterations: IterationsQ = 500, seed: SeedQ = 1, allocation: AllocationQ = "physical",
                         boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> UncertaintyOut:
     """Monte Carlo from the model's distributions (seeded; on Dask when a scheduler is configured)."""
-    report = fps.uncertainty(_load(ctx, access, model, allocation, boundary, gwp), product, amount,
+    report = fps.uncertainty(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount,
                              iterations=iterations, seed=seed)
     return UncertaintyOut.model_validate(asdict(report))
 
 
 @router.get("/{code}/products/{model}/{product}/compare", response_model=ComparisonOut)
 def product_compare(model: str, product: str, other: Annotated[str, Query(min_length=1, max_length=200)],
-                    access: Results, ctx: AppContext, iterations: IterationsQ = 500, seed: SeedQ = 1,
+                    access: Results, ctx: AppContext, principal: CurrentPrincipal, iterations: IterationsQ = 500,
+                    seed: SeedQ = 1,
                     allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                     gwp: GwpQ = "AR6") -> ComparisonOut:
     """This product against `other` of the same model, one unit each, on the same Monte Carlo draws."""
-    report = fps.compare(_load(ctx, access, model, allocation, boundary, gwp), product, other,
+    report = fps.compare(_load(ctx, access, model, allocation, boundary, gwp, principal), product, other,
                          iterations=iterations, seed=seed)
     return ComparisonOut.model_validate(asdict(report))
 
 
 @router.get("/{code}/products/{model}/{product}/report.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
-def product_report(model: str, product: str, access: Results, ctx: AppContext, amount: AmountQ = None,
+def product_report(model: str, product: str, access: Results, ctx: AppContext,
+                      principal: CurrentPrincipal, amount: AmountQ = None,
                    lang: Literal["zh_CN", "en"] = "zh_CN", iterations: Annotated[int, Query(ge=0, le=2000)] = 500,
                    seed: SeedQ = 1, allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                    gwp: GwpQ = "AR6") -> Response:
     """The PCF report (ISO 14067 / GB/T 24067 elements) as a PDF in Chinese or English."""
     from carbontrail.reports.pcf import pcf_report
 
-    loaded = _load(ctx, access, model, allocation, boundary, gwp)
-    with ctx.sessions() as s:
-        who = tenancy.profile(s, access)
+    loaded = _load(ctx, access, model, allocation, boundary, gwp, principal)
+    who = fps.names_of(ctx.sessions, principal, access.code)
     data = pcf_report(loaded, product, amount, organisation_name=who.name if lang == "zh_CN" else
                       (who.name_en or who.name), locale=lang, iterations=iterations, seed=seed)
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in product)[:60]
@@ -346,34 +329,16 @@ def product_report(model: str, product: str, access: Results, ctx: AppContext, a
                     headers={"Content-Disposition": f'attachment; filename="{access.code}-{safe}-pcf-{lang}.pdf"'})
 
 
-def _supplier_out(r: object) -> SupplierFootprintOut:
-    return SupplierFootprintOut(id=r.id, product_key=r.product_key, supplier=r.supplier,  # type: ignore[attr-defined]
-                                fossil_kg_per_unit=r.fossil_kg_per_unit,  # type: ignore[attr-defined]
-                                biogenic_kg_per_unit=r.biogenic_kg_per_unit,  # type: ignore[attr-defined]
-                                unit=r.unit, source=r.source, reference=r.reference,  # type: ignore[attr-defined]
-                                dqr=[r.dqr_technological, r.dqr_temporal, r.dqr_geographical],  # type: ignore[attr-defined]
-                                year=r.year, geography=r.geography)  # type: ignore[attr-defined]
-
-
-@router.get("/{code}/supplier-footprints", response_model=list[SupplierFootprintOut])
-def list_supplier_footprints(access: Reader, ctx: AppContext) -> list[SupplierFootprintOut]:
+@router.get("/{code}/supplier-footprints", response_model=list[SupplierFootprintInfo])
+def list_supplier_footprints(access: Reader, ctx: AppContext,
+                             principal: CurrentPrincipal) -> list[SupplierFootprintInfo]:
     """Suppliers' footprints the organisation holds (entered by hand or received over PACT), newest first."""
-    with ctx.sessions() as s:
-        return [_supplier_out(r) for r in supplier_footprint_rows(s, access.organisation_id)]
+    return supplier_footprints_of(ctx.sessions, principal, access.code)
 
 
-@router.post("/{code}/supplier-footprints", response_model=SupplierFootprintOut, status_code=status.HTTP_201_CREATED)
+@router.post("/{code}/supplier-footprints", response_model=SupplierFootprintInfo,
+             status_code=status.HTTP_201_CREATED)
 def add_supplier_footprint(body: SupplierFootprintIn, access: Writer, ctx: AppContext,
-                           principal: CurrentPrincipal) -> SupplierFootprintOut:
+                           principal: CurrentPrincipal) -> SupplierFootprintInfo:
     """Enter a supplier's footprint by hand; it replaces one with the same product, supplier and reference."""
-    with ctx.sessions.begin() as s:
-        row_id = record_supplier_footprint(
-            s, access.organisation_id, product_key=body.product_key, supplier=body.supplier,
-            fossil_kg_per_unit=body.fossil_kg_per_unit, biogenic_kg_per_unit=body.biogenic_kg_per_unit,
-            unit=body.unit, source="manual", reference=body.reference, dqr=body.dqr, year=body.year,
-            geography=body.geography)
-        audit.record(s, principal.actor, "record", "supplier_footprint", f"{access.code}/{body.product_key}",
-                     organisation_id=access.organisation_id, detail=body.model_dump())
-    with ctx.sessions() as s:
-        [row] = [r for r in supplier_footprint_rows(s, access.organisation_id) if r.id == row_id]
-        return _supplier_out(row)
+    return enter_supplier_footprint(ctx.sessions, principal, access.code, **body.model_dump())

@@ -4,15 +4,14 @@ a supplier's PACT outbox (published footprints, grants, versions) and request in
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
@@ -107,19 +106,8 @@ class CoverageOut(BaseModel):
     source: str = Field(description="activity (purchased-goods records) or model (product models' inputs)")
     totals: list[CoverageLineOut]
     suppliers: list[CoverageLineOut]
-
-
-class PublishedOut(BaseModel):
-    pf_id: str
-    product_ids: list[str]
-    product_name: str
-    version: int
-    status: str
-    preceding_pf_ids: list[str]
-    pcf_excluding: str
-    declared_unit: str
-    created: datetime
-    grantees: list[str]
+    inputs: list[pr.InputSource] = Field(default_factory=list, description="per purchased input, where its footprint "
+                                         "comes from: received PACT footprint, entered by hand, or library factor")
 
 
 class InboundOut(BaseModel):
@@ -210,24 +198,33 @@ def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
     with ctx.sessions() as s:
         cov = pr.coverage(s, access.organisation_id)
     return CoverageOut(source=cov.source, totals=[_line(c) for c in cov.totals],
-                       suppliers=[_line(c) for c in cov.lines])
+                       suppliers=[_line(c) for c in cov.lines], inputs=list(cov.inputs))
 
 
-# -- the supplier's side (services/pact_host.py, services/pact_inbox.py) ----------------------------------
+# -- the supplier's side (services/pact/host.py, inbox.py, publishing.py) ----------------------------------
 
 
-def _dec(value: Decimal) -> str:
-    return format(value, "f")
+@router.get("/{code}/pact/outbox", response_model=list[pact_host.Published])
+def outbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[pact_host.Published]:
+    """Every footprint version this organisation published, with its grantees (newest version first), and
+    whether each was computed from a stored product-footprint result or entered by hand."""
+    return pact_host.outbox(ctx.sessions, principal, access.code)
 
 
-@router.get("/{code}/pact/outbox", response_model=list[PublishedOut])
-def outbox(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[PublishedOut]:
-    """Every footprint version this organisation published, with its grantees (newest version first)."""
-    return [PublishedOut(pf_id=p.pf_id, product_ids=list(p.product_ids), product_name=p.product_name,
-                         version=p.version, status=p.status, preceding_pf_ids=list(p.preceding_pf_ids),
-                         pcf_excluding=_dec(p.pcf_excluding), declared_unit=p.declared_unit, created=p.created,
-                         grantees=list(p.grantees))
-            for p in pact_host.outbox(ctx.sessions, principal, access.code)]
+@router.get("/{code}/pact/freshness", response_model=list[publishing.Freshness])
+def freshness(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[publishing.Freshness]:
+    """Each Active published footprint against what its model computes today: out of date (`stale`) when the
+    model, its factors or a supplier's footprint changed since, with the difference."""
+    return publishing.freshness(ctx.sessions, principal, access.code)
+
+
+@router.post("/{code}/pact/footprints/{pf_id}/republish", response_model=pact_host.Published,
+             status_code=status.HTTP_201_CREATED)
+def republish(pf_id: Annotated[str, Path(max_length=36)], access: Writer, ctx: AppContext,
+              principal: CurrentPrincipal) -> pact_host.Published:
+    """Publish the next version of an out-of-date computed footprint from its model as it computes today
+    (version n+1, precedingPfIds, the customers it was shared with receive it)."""
+    return publishing.republish(ctx.sessions, principal, access.code, pf_id)
 
 
 def _inbound(i: pact_inbox.Inbound) -> InboundOut:

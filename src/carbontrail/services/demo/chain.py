@@ -20,7 +20,7 @@ from carbontrail.services.demo.battery import load as load_battery_demo
 from carbontrail.services.demo.cbam import load_cbam_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
-from carbontrail.services.footprints import load_demo_products
+from carbontrail.services.demo.products import load_demo_products
 from carbontrail.services.imports import describe, import_files
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Jurisdiction, Organisation, User
@@ -81,7 +81,7 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
     cbam = load_cbam_demo(sessions, folder.parent / "cbam", demo_password())
     products = load_demo_products(sessions, folder / "products")
-    pact = load_demo_pact(sessions)
+    pact = load_demo_pact(sessions, folder / "products")
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
             "users_created": created_users, "cbam": cbam, "products": products, "pact": pact,
             "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "

@@ -1,9 +1,11 @@
 """The demo's PACT side: SH-LFP and CD-CELL publish footprints, CD-PACK is their customer with a PACT API client,
 so any PACT tool can be pointed at a fresh install (examples/pact/README.md).
 
-The footprint numbers are illustrative, not measured: the cathode's second version differs from the first only by
-the kiln upgrade assumed for the demo (electricity 6,000–8,000 → 3,000–5,000 kWh per tonne; mid-points
-7,000 → 4,000) at the Sichuan grid factor 0.1404 kg CO2/kWh: 3,000 kWh/t × 0.1404 kg/kWh = 0.4212 kg CO2e per kg.
+Every published number is a computed, stored product-footprint result of the enterprise's own model (the models
+of examples/sichuan-battery-chain/products/, illustrative, not measured). The cathode's first version is computed
+from its model before the kiln upgrade assumed for the demo (electricity 6,000–8,000 kWh per tonne, mid-point
+7,000, instead of 3,000–5,000, mid-point 4,000): 3,000 kWh/t × 0.1404 kg CO2/kWh ÷ 1,000 = 0.4212 kg CO2e per kg
+more than the second.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import datetime as dt
 import os
 from decimal import Decimal
 
+from pathlib import Path
+
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.formats import pact
-from carbontrail.services import accounts
-from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
+from carbontrail.formats import pact, product_model
+from carbontrail.services import accounts, footprints
+from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.demo.sign_ins import demo_password
 from carbontrail.store.db import transaction
 from carbontrail.store.models import ApiClient, Organisation, User
@@ -27,10 +32,9 @@ CUSTOMER = "CD-PACK"
 CLIENT_ID = "ct_demo_cd_pack_pact"
 CLIENT_USER = "pact@cd-pack.example"
 UTC = dt.UTC
-#: illustrative cradle-to-gate footprint of LFP cathode before the kiln upgrade, kg CO2e per kg
-CATHODE_V1 = Decimal("6.20")
-#: the upgrade's saving: (7,000 − 4,000) kWh/t × 0.1404 kg CO2/kWh ÷ 1,000 kg/t
-KILN_SAVING = (Decimal(7000) - Decimal(4000)) * Decimal("0.1404") / Decimal(1000)
+#: the cathode model before the kiln upgrade: electricity per tonne (mid-point and range), illustrative
+KILN_BEFORE = {"amount": 7000, "comment": "midpoint of 6,000–8,000 kWh/t before the kiln upgrade (illustrative)",
+               "uncertainty": {"distribution": "uniform", "min": 6000, "max": 8000}}
 
 
 def demo_client_secret() -> str:
@@ -43,22 +47,41 @@ def _company(s: Session, code: str) -> tuple[str, tuple[str, ...]]:
     return (org.name_en or org.name), (f"urn:pact:carbontrail.demo:company:{code}",)
 
 
-def _values(s: Session, code: str, product: str, name: str, description: str, fossil: Decimal, *, unit: str,
-            mass: Decimal, year: int, share: str, classification: str) -> pact.FootprintValues:
+def _values(s: Session, code: str, product: str, name: str, description: str, *, unit: str,
+            mass: Decimal, year: int, classification: str) -> pact.FootprintValues:
+    """The product's identity and reference period; the numbers are set from the computed result."""
     company, ids = _company(s, code)
     return pact.FootprintValues(
         product_ids=(f"urn:pact:carbontrail.demo:product:{product}",), product_name=name,
         product_description=description, company_name=company, company_ids=ids, declared_unit=unit,
-        declared_amount=Decimal(1), product_mass_kg=mass, fossil_ghg=fossil,
+        declared_amount=Decimal(1), product_mass_kg=mass, fossil_ghg=Decimal(0),
         reference_start=dt.datetime(year, 1, 1, tzinfo=UTC), reference_end=dt.datetime(year + 1, 1, 1, tzinfo=UTC),
         geography="CN-SC", classifications=(classification,), cpc=classification.rsplit(":", 1)[-1],
-        primary_data_share=Decimal(share), dqr=pact.DataQuality(Decimal(2), Decimal(1), Decimal(1), Decimal(2),
+        dqr=pact.DataQuality(Decimal(2), Decimal(1), Decimal(1), Decimal(2),
                                                                 Decimal(2)),
-        boundary="Cradle-to-gate", comment="carbontrail demo data: illustrative numbers, not a measured footprint")
+        boundary="Cradle-to-gate", comment="carbontrail demo data: computed from an illustrative product model, "
+                                           "not a measured footprint")
 
 
-def load_demo_pact(sessions: sessionmaker[Session]) -> dict[str, object]:
-    """Publish the demo footprints (once), grant them to CD-PACK, make its PACT client; returns how to use it."""
+def _before_upgrade(s: Session, organisation_id: int, products: Path) -> str:
+    """SH-LFP's cathode model as it was before the kiln upgrade, stored beside the current one; its key."""
+    path = products / "lfp-cathode.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["name"], data["version"] = "SH-LFP LFP cathode material, before the kiln upgrade", "2022"
+    for process in data["processes"]:
+        for exchange in process.get("inputs", []):
+            if exchange.get("flow") == "electricity-sc":
+                exchange.update(KILN_BEFORE)
+    doc = product_model.parse(data, file=str(path))
+    footprints.save_model(s, organisation_id, doc, key="lfp-cathode-2022", source_format="carbontrail",
+                          source=f"{path.name}, electricity as before the kiln upgrade")
+    return "lfp-cathode-2022"
+
+
+def load_demo_pact(sessions: sessionmaker[Session], products: Path) -> dict[str, object]:
+    """Publish the demo footprints (once) from the computed results of the enterprises' product models (loaded
+    before, `demo.products.load_demo_products`; `products` is their folder), grant them to CD-PACK, make its PACT
+    client; returns how to use it."""
     with transaction(sessions) as s:
         ids = dict(s.execute(select(Organisation.code, Organisation.id).where(
             Organisation.code.in_(("SH-LFP", "CD-CELL", CUSTOMER)))).all())
@@ -68,26 +91,30 @@ def load_demo_pact(sessions: sessionmaker[Session]) -> dict[str, object]:
             PactFootprint.organisation_id.in_((ids["SH-LFP"], ids["CD-CELL"])))))
         cathode = "urn:pact:carbontrail.demo:product:lfp-cathode"
         cell = "urn:pact:carbontrail.demo:product:lfp-cell-280ah"
-        if cathode not in published:
-            def lfp(year: int, description: str, fossil: Decimal) -> pact.FootprintValues:
-                return _values(s, "SH-LFP", "lfp-cathode", "LFP cathode powder 磷酸铁锂正极材料", description, fossil,
-                               unit="kilogram", mass=Decimal(1), year=year, share="55",
-                               classification="urn:pact:cpc:34250")
+        models = {m.key for code in ("SH-LFP", "CD-CELL") for m in footprints.list_models(s, ids[code])}
+        if cathode not in published and "lfp-cathode" in models:
+            def lfp(year: int, description: str) -> pact.FootprintValues:
+                return _values(s, "SH-LFP", "lfp-cathode", "LFP cathode powder 磷酸铁锂正极材料", description,
+                               unit="kilogram", mass=Decimal(1), year=year, classification="urn:pact:cpc:34250")
 
-            v1 = pact_host.publish_in(s, ids["SH-LFP"], lfp(2023, "Lithium iron phosphate cathode powder, before "
-                                                                  "the kiln upgrade", CATHODE_V1), actor="demo")
+            before = footprints.record_result_in(s, ids["SH-LFP"], _before_upgrade(s, ids["SH-LFP"], products), "lfp-cathode")
+            v1 = publishing.publish_result_in(s, ids["SH-LFP"], before, lfp(2022, "Lithium iron phosphate cathode "
+                                                                                "powder, before the kiln upgrade"),
+                                              actor="demo")
             pact_host.grant_in(s, v1.id, ids["CD-CELL"])
             pact_host.grant_in(s, v1.id, ids[CUSTOMER])
             # the next version reaches both customers by itself, and deprecates v1
-            pact_host.publish_in(s, ids["SH-LFP"], lfp(2024, "Lithium iron phosphate cathode powder, after the "
-                                                             "kiln upgrade", CATHODE_V1 - KILN_SAVING),
-                                 status_comment="Change in process: kiln upgrade", actor="demo")
-        if cell not in published:
-            row = pact_host.publish_in(s, ids["CD-CELL"], _values(
+            after = footprints.record_result_in(s, ids["SH-LFP"], "lfp-cathode", "lfp-cathode")
+            publishing.publish_result_in(s, ids["SH-LFP"], after, lfp(2023, "Lithium iron phosphate cathode powder, "
+                                                                            "after the kiln upgrade"),
+                                         status_comment="Change in process: kiln upgrade", actor="demo")
+        if cell not in published and "lfp-cell" in models:
+            result = footprints.record_result_in(s, ids["CD-CELL"], "lfp-cell", "lfp-cell")
+            row = publishing.publish_result_in(s, ids["CD-CELL"], result, _values(
                 s, "CD-CELL", "lfp-cell-280ah", "LFP cell 280 Ah 磷酸铁锂电芯",
-                "Prismatic LFP cell, 3.2 V 280 Ah (0.896 kWh); per kWh of capacity", Decimal("58.0"),
-                unit="kilowatt hour", mass=Decimal("6.0"), year=2024, share="40",
-                classification="urn:pact:cpc:46420"), actor="demo")
+                "Prismatic LFP cell, 3.2 V 280 Ah (0.896 kWh); per kWh of capacity",
+                unit="kilowatt hour", mass=Decimal("6.0"), year=2023, classification="urn:pact:cpc:46420"),
+                actor="demo")
             pact_host.grant_in(s, row.id, ids[CUSTOMER])
         pact_inbox.set_rule_in(s, ids["SH-LFP"], "auto")
     secret = demo_client_secret()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -77,6 +79,8 @@ class Published:
     declared_unit: str
     created: dt.datetime
     grantees: tuple[str, ...] = ()
+    source: str = "entered by hand"  # or "computed": made from the stored product-footprint result `result_id`
+    result_id: int | None = None
 
 
 def _keys(values: pact.FootprintValues) -> list[tuple[str, str]]:
@@ -142,16 +146,17 @@ def publish(sessions: sessionmaker[Session], principal: Principal | None, org_co
     with transaction(sessions) as s:
         access = require(s, principal, org_code, *PUBLISH)
         row = publish_in(s, access.organisation_id, values, status_comment=status_comment, actor=actor_name(principal))
-        return _published(s, row, org_code)
+        return published_of(s, row, org_code)
 
 
-def _published(s: Session, row: PactFootprint, org_code: str) -> Published:
+def published_of(s: Session, row: PactFootprint, org_code: str) -> Published:
     values = pact.values_from_json(json.loads(row.values_json))
     grantees = tuple(s.scalars(select(Organisation.code).join(PactGrant, PactGrant.organisation_id == Organisation.id)
                                .where(PactGrant.footprint_id == row.id).order_by(Organisation.code)))
     return Published(row.pf_id, org_code, values.product_ids, values.product_name, row.version, row.status,
                      tuple(json.loads(row.preceding_pf_ids)), values.pcf_excluding, values.declared_unit,
-                     row.created_at, grantees)
+                     row.created_at, grantees, "computed" if row.result_id is not None else "entered by hand",
+                     row.result_id)
 
 
 def values_from_footprint(result: Footprint | ProductFootprints, *, product_ids: Sequence[str], product_name: str,
@@ -242,7 +247,7 @@ def outbox(sessions: sessionmaker[Session], principal: Principal | None, org_cod
         access = require(s, principal, org_code, tenancy.DATA_READ)
         rows = s.scalars(select(PactFootprint).where(PactFootprint.organisation_id == access.organisation_id)
                          .order_by(PactFootprint.product_key, PactFootprint.version.desc()))
-        return [_published(s, r, org_code) for r in rows]
+        return [published_of(s, r, org_code) for r in rows]
 
 
 def document(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, pf_id: str,
@@ -312,17 +317,48 @@ def viewer(engine: Engine, claims: Mapping[str, object]) -> tuple[tuple[int, ...
     if client is not None:
         params = (str(client), *params)
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(_viewer_sql(client is not None, mark), params)
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        raw.close()  # back to the pool, which ends any transaction the driver opened
+    rows = _viewer_rows(engine, _viewer_sql(client is not None, mark), params)
     if not rows:
         raise AuthenticationFailed("this API client or its user has been removed or disabled")
     return tuple(sorted({int(r[0]) for r in rows if r[0] is not None})), int(rows[0][1] or 0)
+
+
+_VIEWER_CONNECTIONS = threading.local()
+
+
+def _viewer_rows(engine: Engine, sql: str, params: tuple[object, ...]) -> list[Any]:
+    """Run the viewer query on a connection of this thread's own, kept open and in autocommit (each query sees
+    what is committed, and holds no transaction or lock between requests): checking a pooled connection out and
+    back in costs more than the query. A connection that fails is dropped and the query tried once on a new one."""
+    own: weakref.WeakKeyDictionary[Engine, Any] | None = getattr(_VIEWER_CONNECTIONS, "by_engine", None)
+    if own is None:
+        own = _VIEWER_CONNECTIONS.by_engine = weakref.WeakKeyDictionary()
+    for attempt in (1, 2):
+        connection = own.get(engine)
+        if connection is None:
+            pooled = engine.raw_connection()
+            pooled.detach()  # ours from now on, outside the pool
+            connection = pooled.dbapi_connection
+            if engine.dialect.name == "sqlite":
+                connection.isolation_level = None  # the driver's autocommit: no implicit transaction
+            else:
+                connection.autocommit = True
+            own[engine] = connection
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            rows: list[Any] = cursor.fetchall()
+            cursor.close()
+            return rows
+        except engine.dialect.loaded_dbapi.Error:
+            own.pop(engine, None)
+            try:
+                connection.close()
+            except engine.dialect.loaded_dbapi.Error:
+                pass  # already broken: nothing to close
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def member_organisations(principal: Principal) -> tuple[int, ...]:

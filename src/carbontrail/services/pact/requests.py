@@ -7,7 +7,6 @@ event to `on_answer`.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 import re
@@ -24,13 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, ConfigurationError, Conflict, InputError, Location, NotFound
+from carbontrail.formats import product_model
 from carbontrail.services import audit
 from carbontrail.services.pact import secrets
 from carbontrail.services.pact.client import PactClient, check_base_url, tls_from_pem
 from carbontrail.services.pact.events import EVENT_TYPES, VERSIONS, Version
-from carbontrail.services.pact.supplier_data import record_supplier_footprint
+from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
 from carbontrail.store.db import transaction
-from carbontrail.store.models import OutboundRequest, ReceivedFootprint, SupplierConnection
+from carbontrail.store.models import OutboundRequest, ReceivedFootprint, SupplierConnection, SupplierFootprint
+from carbontrail.store.repositories import pact as repo
+from carbontrail.units import parse_unit
 
 STATUSES = ("pending", "fulfilled", "rejected", "error")
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -527,18 +529,41 @@ class CoverageLine:
 
 
 @dataclass(frozen=True)
+class InputSource:
+    """One purchased input and where its footprint comes from: a received PACT footprint, a footprint entered by
+    hand, or (no supplier footprint backs it) the model's or the library's secondary factor."""
+
+    item: str
+    supplier: str  # as the purchase names it ("" for a model's input)
+    amount: float
+    unit: str
+    kind: str  # one of SOURCE_KINDS
+    supplier_footprint: str = ""  # the supplier whose footprint backs it
+    reference: str = ""  # the PACT footprint id and version, or the document it was entered from
+    source: str = ""  # how that footprint reached us: pact:<host>, manual, …
+    kg_per_unit: float | None = None  # kg CO2e per `footprint_unit` of the backing footprint
+    footprint_unit: str = ""
+    model: str = ""  # the product model the input belongs to (model coverage only)
+
+
+#: where an input's number comes from
+PACT_FOOTPRINT, BY_HAND, LIBRARY_FACTOR = "received PACT footprint", "entered by hand", "library factor"
+SOURCE_KINDS = (PACT_FOOTPRINT, BY_HAND, LIBRARY_FACTOR)
+
+
+@dataclass(frozen=True)
 class Coverage:
     """Share of purchased volume with suppliers' primary data. `source` says where the volumes came from:
-    "activity" (purchased-goods activity records) or "model" (the product models' bought-in inputs)."""
+    "activity" (purchased-goods activity records) or "model" (the product models' bought-in inputs). Only the
+    footprint the calculation actually uses counts (the newest per product, from the supplier a purchase names)."""
 
     source: str
     lines: tuple[CoverageLine, ...]  # per supplier and basis
     totals: tuple[CoverageLine, ...]  # supplier "" = all suppliers, per basis
+    inputs: tuple[InputSource, ...] = ()  # per purchased input: where its number comes from
 
 
 def _basis(unit: str) -> tuple[str, float] | None:
-    from carbontrail.units import parse_unit
-
     try:
         one = parse_unit(unit)
     except InputError:
@@ -549,49 +574,58 @@ def _basis(unit: str) -> tuple[str, float] | None:
     return None
 
 
+def _kind(row: SupplierFootprint | None) -> str:
+    if row is None:
+        return LIBRARY_FACTOR
+    return PACT_FOOTPRINT if row.source.startswith("pact:") else BY_HAND
+
+
+def _backing(row: SupplierFootprint | None) -> dict[str, object]:
+    if row is None:
+        return {}
+    return {"supplier_footprint": row.supplier, "reference": row.reference, "source": row.source,
+            "kg_per_unit": row.fossil_kg_per_unit, "footprint_unit": row.unit}
+
+
 def coverage(session: Session, organisation_id: int) -> Coverage:
     """Coverage from the purchased-goods activity records when there are any, else from the product models."""
-    from carbontrail.services.pact.supplier_data import supplier_footprint_rows
-    from carbontrail.store.models import ActivityRecord
-
-    held: dict[str, set[str]] = {}
+    used: dict[str, SupplierFootprint] = {}
     for row in supplier_footprint_rows(session, organisation_id):
-        held.setdefault(row.product_key, set()).add(row.supplier)
-    records = session.execute(select(ActivityRecord.item, ActivityRecord.supplier, ActivityRecord.quantity,
-                                     ActivityRecord.unit)
-                              .where(ActivityRecord.organisation_id == organisation_id,
-                                     ActivityRecord.kind == PURCHASED_GOODS)).all()
-    rows: list[tuple[str, str, float, str]] = [(i, s, q, u) for i, s, q, u in records]
+        used.setdefault(row.product_key, row)  # the newest per product: the one the calculations take
+    rows = repo.purchases(session, organisation_id, PURCHASED_GOODS)
+    inputs: list[InputSource] = []
+    for item, supplier, amount, unit in rows:
+        fp = used.get(item)
+        # the inventory's rule: the item's footprint counts, if from the supplier a purchase names
+        backing = fp if fp is not None and (not supplier or supplier == fp.supplier) else None
+        inputs.append(InputSource(item, supplier, amount, unit, _kind(backing),
+                                  **_backing(backing)))  # type: ignore[arg-type]
     source = "activity"
     if not rows:
-        rows, source = _model_purchases(session, organisation_id), "model"
+        inputs, source = _model_inputs(session, organisation_id, used), "model"
     sums: dict[tuple[str, str], list[float]] = {}
-    for item, supplier, amount, unit in rows:
-        basis = _basis(unit)
+    for i in inputs:
+        basis = _basis(i.unit)
         if basis is None:
             continue
         shown, factor = basis
-        # the inventory's rule: a supplier footprint of the item counts, from that supplier when one is named
-        suppliers = held.get(item, set())
-        primary = bool(suppliers) and (not supplier or supplier in suppliers)
-        for key in {(supplier, shown), ("", shown)}:  # a purchase without a supplier counts once, in the total
+        primary = i.kind != LIBRARY_FACTOR
+        for key in {(i.supplier, shown), ("", shown)}:  # a purchase without a supplier counts once, in the total
             total = sums.setdefault(key, [0.0, 0.0])
-            total[0] += amount * factor
-            total[1] += amount * factor if primary else 0.0
+            total[0] += i.amount * factor
+            total[1] += i.amount * factor if primary else 0.0
     lines = tuple(CoverageLine(s, b, v[0], v[1]) for (s, b), v in sorted(sums.items()) if s)
     totals = tuple(CoverageLine("", b, v[0], v[1]) for (s, b), v in sorted(sums.items()) if not s)
-    return Coverage(source, lines, totals)
+    return Coverage(source, lines, totals, tuple(inputs))
 
 
-def _model_purchases(session: Session, organisation_id: int) -> list[tuple[str, str, float, str]]:
-    """(flow, supplier, amount, unit) of every product input the organisation's models do not make themselves,
-    per unit of the process's reference product (a model holds recipes, not purchased volumes)."""
-    from carbontrail.formats import product_model
-    from carbontrail.store.models import ProductModel
-
-    out: list[tuple[str, str, float, str]] = []
-    for key, document in session.execute(select(ProductModel.key, ProductModel.document)
-                                         .where(ProductModel.organisation_id == organisation_id)):
+def _model_inputs(session: Session, organisation_id: int,
+                  used: Mapping[str, SupplierFootprint]) -> list[InputSource]:
+    """Every product input the organisation's models do not make themselves, per unit of the process's reference
+    product (a model holds recipes, not purchased volumes), backed by a supplier footprint only where the model's
+    calculation puts that footprint in place of its secondary factor."""
+    out: list[InputSource] = []
+    for key, document in repo.model_documents(session, organisation_id):
         try:
             db = product_model.parse(document, file=f"model '{key}'").database
         except InputError:
@@ -601,7 +635,9 @@ def _model_purchases(session: Session, organisation_id: int) -> list[tuple[str, 
             for e in p.exchanges:
                 flow = db.flows.get(e.flow)
                 if e.is_input and flow is not None and flow.kind == "product" and e.flow not in made:
-                    out.append((e.flow, "", e.amount, flow.unit))
+                    backing = used.get(e.flow)
+                    out.append(InputSource(e.flow, "", e.amount, flow.unit, _kind(backing), model=key,
+                                           **_backing(backing)))  # type: ignore[arg-type]
     return out
 
 

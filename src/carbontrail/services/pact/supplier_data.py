@@ -6,15 +6,23 @@ The footprint service uses them in place of secondary factors for inputs whose f
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
+from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import SupplierFootprint
-from carbontrail.store.repositories.footprints import supplier_footprint_row, supplier_footprint_rows, supplier_footprints
+from carbontrail.store.repositories.footprints import (
+    supplier_footprint_row,
+    supplier_footprint_rows,
+    supplier_footprints,
+)
 from carbontrail.units import parse_unit
 
-__all__ = ["record_supplier_footprint", "supplier_footprint_rows", "supplier_footprints"]
+__all__ = ["SupplierFootprintInfo", "enter_supplier_footprint", "record_supplier_footprint", "supplier_footprint_rows",
+           "supplier_footprints", "supplier_footprints_of"]
 
 
 def _check(product_key: str, supplier: str, fossil: float, biogenic: float | None, unit: str, source: str,
@@ -73,3 +81,58 @@ def record_supplier_footprint(session: Session, organisation_id: int, *, product
     row.geography = geography
     session.flush()
     return row.id
+
+
+@dataclass(frozen=True)
+class SupplierFootprintInfo:
+    """A supplier footprint the organisation holds, and how it got it: received over PACT or entered by hand."""
+
+    id: int
+    product_key: str
+    supplier: str
+    fossil_kg_per_unit: float
+    biogenic_kg_per_unit: float | None
+    unit: str
+    source: str
+    reference: str
+    dqr: tuple[int | None, int | None, int | None]
+    year: int | None
+    geography: str
+    kind: str  # "received PACT footprint" or "entered by hand"
+
+
+def _info(row: SupplierFootprint) -> SupplierFootprintInfo:
+    return SupplierFootprintInfo(row.id, row.product_key, row.supplier, row.fossil_kg_per_unit,
+                                 row.biogenic_kg_per_unit, row.unit, row.source, row.reference,
+                                 (row.dqr_technological, row.dqr_temporal, row.dqr_geographical), row.year,
+                                 row.geography,
+                                 "received PACT footprint" if row.source.startswith("pact:") else "entered by hand")
+
+
+def supplier_footprints_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[SupplierFootprintInfo]:
+    """Every supplier footprint organisation `code` holds, newest first within each product."""
+    with sessions() as s:
+        org = fps.access(s, actor, code, tenancy.DATA_READ)
+        return [_info(r) for r in supplier_footprint_rows(s, org.organisation_id)]
+
+
+def enter_supplier_footprint(sessions: sessionmaker[Session], actor: Actor, code: str, *, product_key: str,
+                             supplier: str, fossil_kg_per_unit: float, biogenic_kg_per_unit: float | None, unit: str,
+                             reference: str, dqr: tuple[int, int, int] | None = None, year: int | None = None,
+                             geography: str = "") -> SupplierFootprintInfo:
+    """Enter a supplier's footprint by hand (source "manual"); it replaces one with the same product, supplier and
+    reference."""
+    with unit_of_work(sessions, actor) as work:
+        org = fps.access(work.session, actor, code, tenancy.DATA_WRITE)
+        row_id = record_supplier_footprint(work.session, org.organisation_id, product_key=product_key,
+                                           supplier=supplier, fossil_kg_per_unit=fossil_kg_per_unit,
+                                           biogenic_kg_per_unit=biogenic_kg_per_unit, unit=unit, source="manual",
+                                           reference=reference, dqr=dqr, year=year, geography=geography)
+        row = work.session.get(SupplierFootprint, row_id)
+        assert row is not None
+        info = _info(row)
+        work.audit("record", "supplier_footprint", f"{code}/{product_key.strip()}",
+                   organisation_id=org.organisation_id,
+                   after={"supplier": info.supplier, "fossil_kg_per_unit": info.fossil_kg_per_unit,
+                          "unit": info.unit, "reference": info.reference})
+        return info

@@ -7,7 +7,7 @@ from carbontrail.store.models.activity import ActivityRecord, ImportBatch
 from carbontrail.store.models.factors import FactorDatasetRow, FactorRow
 from carbontrail.store.models.accounts import ApiClient, AuthState, RoleGrant, SignInThrottle, User
 from carbontrail.store.models.audit import AuditEvent
-from carbontrail.store.models.products import ProductModel, SupplierFootprint
+from carbontrail.store.models.products import ProductFootprintResult, ProductModel, SupplierFootprint
 from carbontrail.store.models.supply_chain import OutboundRequest, ReceivedFootprint, SupplierConnection
 from carbontrail.store.models.pact import (
     PactCallbackCredential,
@@ -38,7 +38,7 @@ __all__ = [
     "Facility", "FactorDatasetRow", "FactorRow", "ImportBatch", "Jurisdiction", "Meter", "Organisation",
     "OutboundRequest",
     "PactCallbackCredential", "PactEvent", "PactFootprint", "PactFootprintKey", "PactGrant", "PactInboundRequest",
-    "PactRule", "PactState",
+    "PactRule", "PactState", "ProductFootprintResult",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
     "AuthState", "SignInThrottle",

@@ -30,6 +30,9 @@ class PactFootprint(Timestamped, Base):
     values_json: Mapped[str] = mapped_column(Text)  # formats.pact.values_to_json
     payload_v2: Mapped[str] = mapped_column(Text)  # the rendered documents, so listing is string joining
     payload_v3: Mapped[str] = mapped_column(Text)
+    # the computed product-footprint result this version was made from; None: its numbers were entered by hand
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("product_footprint_result.id", ondelete="SET NULL"),
+                                                  index=True)
 
 
 class PactFootprintKey(Base):

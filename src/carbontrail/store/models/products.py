@@ -57,3 +57,34 @@ class SupplierFootprint(Timestamped, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     geography: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ProductFootprintResult(Timestamped, Base):
+    """A computed footprint of one product of a stored model, kept so that what is published (a PACT footprint,
+    a battery declaration's input, a registry entry) names the result it was made from.
+
+    `model_digest` is the model's revision (the digest of its document) and `inputs_digest` fixes everything the
+    number rests on (that revision, the supplier footprints in place, the options): a later computation with a
+    different `inputs_digest` is a different result, and what was published from the old one is out of date."""
+
+    __tablename__ = "product_footprint_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    model_key: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    model_digest: Mapped[str] = mapped_column(String(64))
+    inputs_digest: Mapped[str] = mapped_column(String(64), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    allocation: Mapped[str] = mapped_column(String(16))
+    boundary: Mapped[str] = mapped_column(String(16))
+    assessment: Mapped[str] = mapped_column(String(8))
+    unit: Mapped[str] = mapped_column(String(32))
+    fossil_kg_per_unit: Mapped[float] = mapped_column(Float)
+    biogenic_kg_per_unit: Mapped[float] = mapped_column(Float)
+    primary_data_share: Mapped[float] = mapped_column(Float)
+    dqr_technological: Mapped[float | None] = mapped_column(Float)
+    dqr_temporal: Mapped[float | None] = mapped_column(Float)
+    dqr_geographical: Mapped[float | None] = mapped_column(Float)
+    # the supplier footprints in place: [flow, supplier, reference] each
+    supplier_inputs: Mapped[list[object]] = mapped_column(JSON)

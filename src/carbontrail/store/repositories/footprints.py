@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carbontrail.lca.external import ExternalFootprint
-from carbontrail.store.models import SupplierFootprint
+from carbontrail.store.models import ProductFootprintResult, SupplierFootprint
 from carbontrail.units import quantity
 
 
@@ -45,3 +45,12 @@ def supplier_footprints(session: Session, organisation_id: int) -> dict[str, Ext
     for row in supplier_footprint_rows(session, organisation_id):
         out.setdefault(row.product_key, to_external(row))
     return out
+
+
+def result_by_inputs(session: Session, organisation_id: int, inputs_digest: str,
+                     product: str) -> ProductFootprintResult | None:
+    """The stored result of `product` computed from exactly these inputs, if one was kept."""
+    return session.scalars(select(ProductFootprintResult).where(
+        ProductFootprintResult.organisation_id == organisation_id,
+        ProductFootprintResult.inputs_digest == inputs_digest, ProductFootprintResult.product == product)
+        .order_by(ProductFootprintResult.id.desc())).first()
