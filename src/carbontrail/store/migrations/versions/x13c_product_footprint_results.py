@@ -1,7 +1,7 @@
 """computed product-footprint results, and the result each PACT footprint version was made from
 
 Revision ID: x13c
-Revises: 0001
+Revises: p12a
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'x13c'
-down_revision = '0001'
+down_revision = "p12a"
 branch_labels = None
 depends_on = None
 
