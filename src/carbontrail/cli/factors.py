@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 from rich.markup import escape
 from rich.table import Table
 
@@ -27,6 +28,12 @@ def _library() -> FactorLibrary:
     from carbontrail.services.factors import load_library
 
     return load_library(database.open_sessions())
+
+
+def _sessions() -> sessionmaker[Session]:
+    from carbontrail.services import database
+
+    return database.open_sessions()
 
 
 def _pins(values: list[str]) -> dict[str, str]:
@@ -58,8 +65,11 @@ def search_command(
 ) -> None:
     """List the factors matching every filter, with value, unit, year, dataset version, source and confidence."""
     with user_errors(as_json):
-        found = _library().search(text, activity=activity, geography=geography, year=year, series=series,
-                                  all_versions=all_versions)
+        from carbontrail.services import factors
+        from carbontrail.services.work import cli_actor
+
+        found = factors.search(_sessions(), cli_actor(), text, activity=activity, geography=geography, year=year,
+                               series=series, all_versions=all_versions)
         if as_json:
             print_json([_factor_json(f) for f in found])
             return
@@ -112,20 +122,19 @@ def select_command(
 @app.command("datasets")
 def datasets_command(as_json: JsonOption = False) -> None:
     """List every dataset and version (shipped and added), with publisher, licence and number of factors."""
-    from carbontrail.services import database
-    from carbontrail.services.factors import dataset_listing
+    from carbontrail.services import factors
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        listing = dataset_listing(database.open_sessions())
+        listing = factors.datasets(_sessions(), cli_actor())
         if as_json:
-            print_json([{"name": d.name, "version": d.version, "publisher": d.publisher, "licence": d.licence,
-                         "description": d.description, "factors": len(d.factors)} for d in listing])
+            print_json(listing)
             return
         table = Table(title="factor datasets")
         for col in ("name", "version", "factors", "publisher", "description"):
             table.add_column(col, justify="right" if col == "factors" else "left")
         for d in listing:
-            table.add_row(*(escape(c) for c in (d.name, d.version, str(len(d.factors)), d.publisher, d.description)))
+            table.add_row(*(escape(c) for c in (d.name, d.version, str(d.factors), d.publisher, d.description)))
         console.print(table)
 
 
@@ -141,13 +150,13 @@ def add_command(
     as_json: JsonOption = False,
 ) -> None:
     """Add your own factor dataset (e.g. a supplier's); any bad row rejects the whole file."""
-    from carbontrail.services import database
     from carbontrail.services.factors import add_dataset
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        dataset = add_dataset(database.open_sessions(), file, name=name, version=version, publisher=publisher,
-                              licence=licence, description=description)
+        dataset = add_dataset(_sessions(), file, name=name, version=version, publisher=publisher,
+                              licence=licence, description=description, actor=cli_actor())
         if as_json:
-            print_json({"name": dataset.name, "version": dataset.version, "factors": len(dataset.factors)})
+            print_json({"name": dataset.name, "version": dataset.version, "factors": dataset.factors})
         else:
-            console.print(f"added {dataset.name} {dataset.version}: {len(dataset.factors)} factor(s)")
+            console.print(f"added {dataset.name} {dataset.version}: {dataset.factors} factor(s)")
