@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from carbontrail.services.accounts import Grant
+from carbontrail.services.imports import WordMapping
 from carbontrail.services.jurisdictions import EnterpriseAggregate, JurisdictionAggregate
 
 
@@ -117,6 +118,9 @@ class ImportOut(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    mappings: list[WordMapping] = []
 
 
 class MemberIn(BaseModel):

@@ -21,12 +21,14 @@ def import_command(
         "--template", "-t", help="Template name; detected from the header when not given.")] = None,
     organisation: Annotated[str | None, typer.Option(
         "--organisation", help="Refuse rows of any other organisation.")] = None,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="A CSV's encoding: utf-8, gbk or gb18030 (detected when not given).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON (no progress bar).")] = False,
 ) -> None:
     """Check every row and import the file only if all are good; importing the same file again adds nothing."""
     with user_errors(as_json):
         try:
-            _import(files, template, organisation, as_json)
+            _import(files, template, organisation, as_json, encoding)
         except ImportRejected as exc:
             if as_json:
                 raise
@@ -38,7 +40,8 @@ def import_command(
             raise typer.Exit(EXIT_INPUT) from None
 
 
-def _import(files: list[Path], template: str | None, organisation: str | None, as_json: bool) -> None:
+def _import(files: list[Path], template: str | None, organisation: str | None, as_json: bool,
+            encoding: str | None) -> None:
     from carbontrail.services.database import open_sessions
     from carbontrail.services.imports import describe, import_files
     from carbontrail.services.work import cli_actor
@@ -49,7 +52,7 @@ def _import(files: list[Path], template: str | None, organisation: str | None, a
     templates = [template] * len(files)
     if as_json:
         reports = import_files(open_sessions(), files, templates=templates, organisation=organisation,
-                               actor=cli_actor())
+                               actor=cli_actor(), encoding=encoding)
         print_json(describe(reports))
         return
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
@@ -61,8 +64,15 @@ def _import(files: list[Path], template: str | None, organisation: str | None, a
             bar.update(task, completed=done, total=total)
 
         reports = import_files(open_sessions(), files, templates=templates, organisation=organisation,
-                               progress=progress, actor=cli_actor())
+                               progress=progress, actor=cli_actor(), encoding=encoding)
     table = Table("file", "template", "rows", "inserted", "updated", "unchanged")
     for r in reports:
         table.add_row(r.file, r.template, f"{r.rows:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}")
     console.print(table)
+    for r in reports:
+        if r.encoding and r.encoding != "UTF-8" or r.delimiter not in (None, ","):
+            console.print(f"{escape(r.file)}: read as {r.encoding}, columns separated by {r.delimiter!r}",
+                          highlight=False)
+        for m in r.mappings:
+            console.print(f"{escape(r.file)}: {m.field} '{escape(m.written)}' read as '{escape(m.used)}' "
+                          f"({m.rows:,} row(s)): {escape(m.basis)}", highlight=False)

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -37,6 +37,8 @@ from carbontrail.inventory.readers import (
     RowChecker,
     TableFile,
 )
+from carbontrail.inventory.readers import ENCODING_NAMES
+from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
 from carbontrail.services import tenancy
 from carbontrail.services.inventory import PYTHON, organisation_access
@@ -69,25 +71,40 @@ class ImportReport:
     blank_rows: int = 0
     batch_ids: list[int] = field(default_factory=list)
     same_as_batch: int | None = None  # nothing changed: the earlier import of the same content
+    encoding: str | None = None  # a CSV's text encoding, as stated or detected (UTF-8, GB18030)
+    delimiter: str | None = None  # a CSV's column separator (comma, semicolon or tab)
+    mappings: list[WordMapping] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WordMapping:
+    """A word of Chinese statistics that the import read as a unit or fuel of the factor library."""
+
+    field: str
+    written: str
+    used: str
+    rows: int
+    basis: str
 
 
 def import_file(sessions: sessionmaker[Session], path: Path, *, template: str | None = None,
                 organisation: str | None = None, progress: ProgressCallback | None = None,
                 display_name: str | None = None, chunk_rows: int = CHUNK_ROWS,
-                actor: Actor | None = None) -> ImportReport:
+                actor: Actor | None = None, encoding: str | None = None) -> ImportReport:
     """Import one CSV or XLSX file of a template (detected from the header when not named).
 
     `organisation` limits the import to that organisation's rows (others are refused). Raises `ImportRejected`
     with every problem (file, row, field, reason) when any row is bad; then nothing is written.
     """
     return import_files(sessions, [path], templates=[template], organisation=organisation, progress=progress,
-                        display_names=[display_name], chunk_rows=chunk_rows, actor=actor)[0]
+                        display_names=[display_name], chunk_rows=chunk_rows, actor=actor, encoding=encoding)[0]
 
 
 def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
                  templates: Sequence[str | None] | None = None, organisation: str | None = None,
                  progress: ProgressCallback | None = None, display_names: Sequence[str | None] | None = None,
-                 chunk_rows: int = CHUNK_ROWS, actor: Actor | None = None) -> list[ImportReport]:
+                 chunk_rows: int = CHUNK_ROWS, actor: Actor | None = None,
+                 encoding: str | None = None) -> list[ImportReport]:
     """Import several files in one transaction, in template order (organisations, facilities, meters, periods,
     activity), so a row may name what an earlier file of the same import creates. All files or none.
 
@@ -98,11 +115,11 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
     jobs: list[tuple[Path, str, Template]] = []
     for path, wanted, name in zip(paths, templates, names, strict=True):
         shown = name or Path(path).name
-        jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted)))
+        jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted, encoding)))
     jobs.sort(key=lambda job: IMPORT_ORDER.index(job[2].name))
 
     def attempt() -> list[ImportReport]:
-        run = _Run(organisation, progress, chunk_rows)
+        run = _Run(organisation, progress, chunk_rows, encoding)
         with unit_of_work(sessions, actor or PYTHON) as work:
             session = work.session
             _take_turn(session)
@@ -201,10 +218,10 @@ def record_key(facility_id: int, kind: str, item: str, period_start: date, perio
     return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - an identity digest, not a security one
 
 
-def _template_of(path: Path, shown: str, wanted: str | None) -> Template:
+def _template_of(path: Path, shown: str, wanted: str | None, encoding: str | None) -> Template:
     if wanted:
         return get_template(wanted)
-    with TableFile(path, shown) as table:
+    with TableFile(path, shown, encoding) as table:
         return detect_template(table.header, shown)
 
 
@@ -221,8 +238,10 @@ _UPDATE = (_RECORD.update().where(_RECORD.c.id == bindparam("_id"))
 class _Run:
     """One import: the problems found so far, and what is known to exist (from the database or earlier rows)."""
 
-    def __init__(self, scope: str | None, progress: ProgressCallback | None, chunk_rows: int):
+    def __init__(self, scope: str | None, progress: ProgressCallback | None, chunk_rows: int,
+                 encoding: str | None = None):
         self.scope = scope
+        self.encoding = encoding
         self.progress = progress
         self.chunk_rows = chunk_rows
         self.problems: list[InputError] = []
@@ -247,8 +266,11 @@ class _Run:
         self.keys: list[np.ndarray] = []
         self.key_rows: list[np.ndarray] = []
         chunk: list[tuple[ActivityRow, int, int, int | None]] = []
-        with TableFile(path, shown) as table:
+        with TableFile(path, shown, self.encoding) as table:
             total = table.estimated_rows
+            if table.kind == "csv":
+                report.encoding, report.delimiter = ENCODING_NAMES.get(table.encoding or "", table.encoding), \
+                    table.delimiter
             try:
                 checker = RowChecker(template, table.header, shown)
             except InputError as exc:
@@ -274,6 +296,8 @@ class _Run:
                         self._small_row(parsed, seen)
                 if self.progress and report.rows % PROGRESS_EVERY == 0:
                     self.progress(self.done + report.rows, _total(self.done, total, report.rows))
+            report.mappings = [WordMapping(f, written, used, rows, _basis(f, written))
+                               for (f, written, used), rows in sorted(checker.mappings.items())]
         if chunk:
             self._write_activity(chunk)
         self._report_duplicate_records()
@@ -557,6 +581,11 @@ def _insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
     conn.exec_driver_sql(f"INSERT INTO {_RECORD.name} ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks})", params)
 
 
+def _basis(field_name: str, written: str) -> str:
+    word = fuel_word(written) if field_name == "item" else unit_word(written)
+    return word.basis if word is not None else ""
+
+
 def _single(counts: dict[int, int]) -> int | None:
     return next(iter(counts)) if len(counts) == 1 else None
 
@@ -571,7 +600,8 @@ def describe(reports: Iterable[ImportReport]) -> list[dict[str, object]]:
     """The reports as plain dictionaries (for JSON output)."""
     return [{"file": r.file, "template": r.template, "sha256": r.sha256, "rows": r.rows, "inserted": r.inserted,
              "updated": r.updated, "unchanged": r.unchanged, "blank_rows": r.blank_rows,
-             "same_as_batch": r.same_as_batch} for r in reports]
+             "same_as_batch": r.same_as_batch, "encoding": r.encoding, "delimiter": r.delimiter,
+             "mappings": [asdict(m) for m in r.mappings]} for r in reports]
 
 
 # -- uploads, and uploads that run as jobs -------------------------------------------------------------------
@@ -591,7 +621,8 @@ def _upload_name(file_name: str, data: bytes) -> str:
 
 
 def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
-           template: str | None = None, progress: ProgressCallback | None = None) -> ImportReport:
+           template: str | None = None, progress: ProgressCallback | None = None,
+           encoding: str | None = None) -> ImportReport:
     """Import uploaded bytes for organisation `code`, which `actor` must be allowed to write; rows naming
     another organisation are refused. All rows or none (`ImportRejected`)."""
     name = _upload_name(file_name, data)
@@ -601,7 +632,7 @@ def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: 
         path = Path(folder) / name
         path.write_bytes(data)
         return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
-                           actor=actor, progress=progress)
+                           actor=actor, progress=progress, encoding=encoding)
 
 
 @dataclass(frozen=True)
@@ -630,6 +661,7 @@ class ImportStatus:
     inserted: int | None = None
     updated: int | None = None
     unchanged: int | None = None
+    mappings: tuple[WordMapping, ...] = ()
 
 
 @dataclass
@@ -655,7 +687,7 @@ class ImportJobs:
             job.status = replace(job.status, **changes)  # type: ignore[arg-type]
 
     def start(self, sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
-              template: str | None = None) -> ImportStatus:
+              template: str | None = None, encoding: str | None = None) -> ImportStatus:
         """Check the upload and the permission now, import on a worker thread; the status to poll."""
         name = _upload_name(file_name, data)
         with unit_of_work(sessions, actor) as work:
@@ -673,7 +705,7 @@ class ImportJobs:
         def run() -> None:
             self._set(job_id, state="running")
             try:
-                report = upload(sessions, actor, access.code, name, data, template, progress)
+                report = upload(sessions, actor, access.code, name, data, template, progress, encoding)
             except ImportRejected as exc:
                 self._set(job_id, state="rejected", message=str(exc), rows_total=exc.total_rows,
                           errors=tuple(Problem(p.location.file, p.location.row, p.location.field, p.message)
@@ -685,7 +717,8 @@ class ImportJobs:
                 self._set(job_id, state="failed", message="the import failed unexpectedly; the error was logged")
             else:
                 self._set(job_id, state="done", rows_done=report.rows, rows_total=report.rows,
-                          inserted=report.inserted, updated=report.updated, unchanged=report.unchanged)
+                          inserted=report.inserted, updated=report.updated, unchanged=report.unchanged,
+                          mappings=tuple(report.mappings))
 
         self._pool.submit(run)
         return status

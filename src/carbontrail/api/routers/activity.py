@@ -3,7 +3,7 @@ a job whose progress can be followed."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile, status
 
@@ -15,6 +15,8 @@ from carbontrail.services.imports import ImportJobs, ImportStatus
 from carbontrail.services.inventory import ActivityView, list_activity
 
 router = APIRouter(tags=["activity"], responses=ERROR_RESPONSES)
+#: a CSV's text encoding when it is not UTF-8 (detected when not given: UTF-8 with or without BOM, else GB18030)
+Encoding = Annotated[Literal["utf-8", "gbk", "gb18030"] | None, Query()]
 
 
 def import_jobs(ctx: Context) -> ImportJobs:
@@ -34,22 +36,24 @@ def activity(code: str, ctx: AppContext, principal: CurrentPrincipal, kind: str 
 # A plain `def`: FastAPI runs it on a worker thread, so a long import never holds up the event loop.
 @router.post("/api/organisations/{code}/imports", response_model=ImportOut)
 def upload(code: str, file: UploadFile, ctx: AppContext, principal: CurrentPrincipal,
-           template: str | None = None) -> ImportOut:
+           template: str | None = None, encoding: Encoding = None) -> ImportOut:
     """Upload a CSV or XLSX file of a `carbontrail template`; any bad row rejects the whole file (422, with
     every problem's row and field). Answers when the import has finished; see `import-jobs` to follow a long one."""
-    report = imports.upload(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(), template)
+    report = imports.upload(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(), template,
+                            encoding=encoding)
     return ImportOut(file=report.file, template=report.template, rows=report.rows, inserted=report.inserted,
-                     updated=report.updated, unchanged=report.unchanged)
+                     updated=report.updated, unchanged=report.unchanged, encoding=report.encoding,
+                     delimiter=report.delimiter, mappings=report.mappings)
 
 
 @router.post("/api/organisations/{code}/import-jobs", response_model=ImportStatus,
              status_code=status.HTTP_202_ACCEPTED)
 def start_import(code: str, file: UploadFile, ctx: AppContext, principal: CurrentPrincipal,
-                 template: str | None = None) -> ImportStatus:
+                 template: str | None = None, encoding: Encoding = None) -> ImportStatus:
     """Start importing a template file in the background; poll `GET /api/imports/{job}` for its progress and
     result (rows done of the estimated total, and every problem when a row is bad)."""
     return import_jobs(ctx).start(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(),
-                                  template)
+                                  template, encoding)
 
 
 @router.get("/api/imports/{job}", response_model=ImportStatus)
