@@ -114,9 +114,9 @@ def _print_table(result: InventoryResult) -> None:
     for name, value, unit in rows:
         table.add_row(name, f"{value:,.3f}", unit)
     console.print(table)
-    factors = Table(title="factors used")
+    factors = Table(title="factors used", pad_edge=False, collapse_padding=True)
     for col in ("dataset", "version", "activity", "gas", "value", "unit", "geography", "year", "fallback"):
-        factors.add_column(col)
+        factors.add_column(col, overflow="fold")  # wrapped, never cut to "…", so 80 columns show every value
     for f in result.factors_used():
         factors.add_row(f.dataset, f.dataset_version, f.activity, f.gas, f"{f.value:g}", f.unit, f.geography,
                         str(f.year or ""), f.fallback)
