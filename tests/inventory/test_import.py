@@ -142,8 +142,10 @@ def test_same_file_twice_adds_nothing_and_a_changed_value_updates(org: sessionma
         assert s.scalars(select(ActivityRecord.quantity).where(ActivityRecord.source == "test row 0")).one() == 1234.5
         assert s.scalar(select(func.count()).where(ActivityRecord.source == "corrected bill")) == 1
         batches = s.scalars(select(ImportBatch).where(ImportBatch.template == "activity").order_by(ImportBatch.id)).all()
-        assert [(b.rows, b.inserted, b.updated) for b in batches] == [(1000, 1000, 0), (1000, 0, 0), (1000, 0, 2)]
-        assert len({b.sha256 for b in batches}) == 2  # the first two imports read the very same bytes
+        # issue 12 item 9: the unchanged second import adds no batch; it names the first, of the same content
+        assert [(b.rows, b.inserted, b.updated) for b in batches] == [(1000, 1000, 0), (1000, 0, 2)]
+        assert second.same_as_batch == batches[0].id and second.batch_ids == []
+        assert len({b.sha256 for b in batches}) == 2
 
 
 def test_xlsx_import_equals_csv_import(sessions: sessionmaker[Session], tmp_path: Path) -> None:

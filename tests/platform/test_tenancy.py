@@ -75,6 +75,8 @@ FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factor
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
           "/org/{code}/cbam"}
 FILES |= {"/org/{code}/products"}  # footprints: a product model upload
+FILES |= {"/api/organisations/{code}/import-jobs"}  # imports: an upload run as a job
+NOT_TENANT["job"] = "no-such-job"  # import jobs: ids are unguessable, a stranger's answer is 404
 FORM_FIELDS["/org/{code}/supplier-footprints"] = {"product_key": "x", "supplier": "s", "fossil": "1", "unit": "kg",
                                                   "reference": "r"}
 

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from carbontrail.services.accounts import Grant
-from carbontrail.services.jurisdictions import JurisdictionAggregate, JurisdictionNode
+from carbontrail.services.imports import WordMapping
+from carbontrail.services.jurisdictions import EnterpriseAggregate, JurisdictionAggregate
 
 
 class Token(BaseModel):
@@ -68,21 +69,6 @@ class PeriodIn(BaseModel):
     is_base_year: bool = False
 
 
-class ActivityOut(BaseModel):
-    facility: str
-    kind: str
-    item: str
-    category: str
-    gas: str
-    period_start: date
-    period_end: date
-    quantity: float
-    unit: str
-    supplier: str
-    instrument: str
-    instrument_ref: str
-    contract_factor: float | None
-    source: str
 
 
 class ImportOut(BaseModel):
@@ -94,6 +80,9 @@ class ImportOut(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    mappings: list[WordMapping] = []
 
 
 class MemberIn(BaseModel):
@@ -112,15 +101,6 @@ class FactorOut(BaseModel):
     dataset: str
     dataset_version: str
     source: str
-
-
-class DatasetOut(BaseModel):
-    name: str
-    version: str
-    publisher: str
-    licence: str
-    description: str
-    factors: int
 
 
 class ProductionOut(BaseModel):
@@ -185,34 +165,6 @@ class JurisdictionIn(BaseModel):
     parent: str | None = None
 
 
-class JurisdictionOut(BaseModel):
-    code: str
-    kind: str
-    name: str
-    name_en: str
-    parent: str | None
-    children: list[JurisdictionOut] = []
-
-    @classmethod
-    def of(cls, n: JurisdictionNode) -> JurisdictionOut:
-        return cls(code=n.code, kind=n.kind, name=n.name, name_en=n.name_en, parent=n.parent,
-                   children=[cls.of(c) for c in n.children])
-
-
-class EnterpriseAggregateOut(BaseModel):
-    organisation: str
-    name: str
-    facilities: list[str]
-    energy_tce: float
-    scope1_t_co2e: float
-    scope2_location_t_co2e: float
-    scope2_market_t_co2e: float
-    value_added_10k_yuan: float
-    energy_intensity_tce_per_10k_yuan: float | None
-    co2_intensity_t_per_10k_yuan: float | None
-    error: str | None
-
-
 class AggregateOut(BaseModel):
     """A jurisdiction's totals for a year; enterprises appear only as totals, never as raw records."""
 
@@ -228,7 +180,9 @@ class AggregateOut(BaseModel):
     value_added_10k_yuan: float
     energy_intensity_tce_per_10k_yuan: float | None
     co2_intensity_t_per_10k_yuan: float | None
-    enterprises: list[EnterpriseAggregateOut]
+    has_data: bool
+    years: list[int]
+    enterprises: list[EnterpriseAggregate]
 
     @classmethod
     def of(cls, a: JurisdictionAggregate) -> AggregateOut:
@@ -236,8 +190,7 @@ class AggregateOut(BaseModel):
                    energy_tce=a.energy_tce, scope1_t_co2e=a.scope1_t_co2e,
                    scope2_location_t_co2e=a.scope2_location_t_co2e, scope2_market_t_co2e=a.scope2_market_t_co2e,
                    value_added_10k_yuan=a.value_added_10k_yuan, energy_intensity_tce_per_10k_yuan=a.energy_intensity,
-                   co2_intensity_t_per_10k_yuan=a.co2_intensity,
-                   enterprises=[EnterpriseAggregateOut(**{**e.__dict__, "facilities": list(e.facilities)})
-                                for e in a.enterprises])
+                   co2_intensity_t_per_10k_yuan=a.co2_intensity, has_data=a.has_data, years=list(a.years),
+                   enterprises=list(a.enterprises))
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -20,6 +22,16 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Every column, however wide the table gets.")]
+WIDE = 240  # the width a --wide table may take (a pager or a wide terminal shows it whole)
+
+
+def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
+    """A table whose columns wrap (never cut to "…") so that it fits the terminal (80 columns at least)."""
+    table = Table(title=title, pad_edge=False, collapse_padding=True)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left", overflow="fold")
+    return table
 
 
 def _library() -> FactorLibrary:
@@ -27,6 +39,12 @@ def _library() -> FactorLibrary:
     from carbontrail.services.factors import load_library
 
     return load_library(database.open_sessions())
+
+
+def _sessions() -> sessionmaker[Session]:
+    from carbontrail.services import database
+
+    return database.open_sessions()
 
 
 def _pins(values: list[str]) -> dict[str, str]:
@@ -43,6 +61,11 @@ def _factor_json(factor: Factor) -> dict[str, object]:
     return asdict(factor)
 
 
+#: the columns of `factors search` at 80 columns, and with --wide
+SEARCH_NARROW = ("activity", "geography", "year", "value", "unit", "dataset")
+SEARCH_WIDE = ("activity", "series", "gas", "geography", "year", "value", "unit", "dataset", "confidence")
+
+
 @app.command("search")
 def search_command(
     text: Annotated[str | None, typer.Argument(help="Words to look for: a fuel (天然气, diesel), a place (四川), "
@@ -54,26 +77,30 @@ def search_command(
     year: Annotated[int | None, typer.Option(help="Data year.")] = None,
     series: Annotated[str | None, typer.Option(help=f"Series, e.g. {', '.join(ELECTRICITY_SERIES)}.")] = None,
     all_versions: Annotated[bool, typer.Option("--all-versions", help="Include older dataset versions.")] = False,
+    wide: WideOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """List the factors matching every filter, with value, unit, year, dataset version, source and confidence."""
     with user_errors(as_json):
-        found = _library().search(text, activity=activity, geography=geography, year=year, series=series,
-                                  all_versions=all_versions)
+        from carbontrail.services import factors
+        from carbontrail.services.work import cli_actor
+
+        found = factors.search(_sessions(), cli_actor(), text, activity=activity, geography=geography, year=year,
+                               series=series, all_versions=all_versions)
         if as_json:
             print_json([_factor_json(f) for f in found])
             return
         if not found:
             console.print("no factor matches; try fewer filters, or `carbontrail factors datasets`")
             return
-        table = Table(title=f"{len(found)} factor(s)")
-        for col in ("activity", "series", "gas", "geography", "year", "value", "unit", "dataset", "confidence"):
-            table.add_column(col, justify="right" if col in ("year", "value") else "left")
+        columns = SEARCH_WIDE if wide else SEARCH_NARROW
+        table = _table(f"{len(found)} factor(s)", columns, right=("year", "value"))
         for f in found:
-            cells = (f.activity, f.series, f.gas, f.geography, "" if f.year is None else str(f.year),
-                     f"{f.value:g}", f.unit, f"{f.dataset} {f.dataset_version}", f.confidence)
-            table.add_row(*(escape(c) for c in cells))
-        console.print(table)
+            cells = {"activity": f.activity, "series": f.series, "gas": f.gas, "geography": f.geography,
+                     "year": "" if f.year is None else str(f.year), "value": f"{f.value:g}", "unit": f.unit,
+                     "dataset": f"{f.dataset} {f.dataset_version}", "confidence": f.confidence}
+            table.add_row(*(escape(cells[c]) for c in columns))
+        (Console(width=WIDE) if wide else console).print(table)
 
 
 @app.command("select")
@@ -110,23 +137,23 @@ def select_command(
 
 
 @app.command("datasets")
-def datasets_command(as_json: JsonOption = False) -> None:
+def datasets_command(wide: WideOption = False, as_json: JsonOption = False) -> None:
     """List every dataset and version (shipped and added), with publisher, licence and number of factors."""
-    from carbontrail.services import database
-    from carbontrail.services.factors import dataset_listing
+    from carbontrail.services import factors
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        listing = dataset_listing(database.open_sessions())
+        listing = factors.datasets(_sessions(), cli_actor())
         if as_json:
-            print_json([{"name": d.name, "version": d.version, "publisher": d.publisher, "licence": d.licence,
-                         "description": d.description, "factors": len(d.factors)} for d in listing])
+            print_json(listing)
             return
-        table = Table(title="factor datasets")
-        for col in ("name", "version", "factors", "publisher", "description"):
-            table.add_column(col, justify="right" if col == "factors" else "left")
+        columns = ("name", "version", "factors", "publisher") + (("description",) if wide else ())
+        table = _table("factor datasets", columns, right=("factors",))
         for d in listing:
-            table.add_row(*(escape(c) for c in (d.name, d.version, str(len(d.factors)), d.publisher, d.description)))
-        console.print(table)
+            cells = {"name": d.name, "version": d.version, "factors": str(d.factors), "publisher": d.publisher,
+                     "description": d.description}
+            table.add_row(*(escape(cells[c]) for c in columns))
+        (Console(width=WIDE) if wide else console).print(table)
 
 
 @app.command("add")
@@ -141,13 +168,13 @@ def add_command(
     as_json: JsonOption = False,
 ) -> None:
     """Add your own factor dataset (e.g. a supplier's); any bad row rejects the whole file."""
-    from carbontrail.services import database
     from carbontrail.services.factors import add_dataset
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        dataset = add_dataset(database.open_sessions(), file, name=name, version=version, publisher=publisher,
-                              licence=licence, description=description)
+        dataset = add_dataset(_sessions(), file, name=name, version=version, publisher=publisher,
+                              licence=licence, description=description, actor=cli_actor())
         if as_json:
-            print_json({"name": dataset.name, "version": dataset.version, "factors": len(dataset.factors)})
+            print_json({"name": dataset.name, "version": dataset.version, "factors": dataset.factors})
         else:
-            console.print(f"added {dataset.name} {dataset.version}: {len(dataset.factors)} factor(s)")
+            console.print(f"added {dataset.name} {dataset.version}: {dataset.factors} factor(s)")

@@ -42,7 +42,9 @@ def inventory_command(
 ) -> None:
     """Scope 1 by gas and source, scope 2 location- and market-based, energy in tce and intensities."""
     from carbontrail.reports.inventory import write_csv, write_xlsx
-    from carbontrail.services.inventory import organisation_inventory
+    from carbontrail.services.database import open_sessions
+    from carbontrail.services.inventory import inventory
+    from carbontrail.services.work import cli_actor
 
     fmt = "json" if as_json else output_format.lower()
     with user_errors(fmt == "json"):
@@ -53,8 +55,8 @@ def inventory_command(
             raise InputError(f"unknown residual choice '{residual}'", location=Location(field="--residual"),
                              expected="national_excluding_market_nonfossil or location")
         options = InventoryOptions(gwp=gwp.upper(), residual=residual, pins=_pins(pin))  # type: ignore[arg-type]
-        result = organisation_inventory(
-            None, organisation, period=period, start=_date(start, "--start"), end=_date(end, "--end"),
+        result = inventory(
+            open_sessions(), cli_actor(), organisation, period=period, start=_date(start, "--start"), end=_date(end, "--end"),
             facility=facility, options=options)
         if fmt == "json":
             data = result.summary()
@@ -112,9 +114,9 @@ def _print_table(result: InventoryResult) -> None:
     for name, value, unit in rows:
         table.add_row(name, f"{value:,.3f}", unit)
     console.print(table)
-    factors = Table(title="factors used")
+    factors = Table(title="factors used", pad_edge=False, collapse_padding=True)
     for col in ("dataset", "version", "activity", "gas", "value", "unit", "geography", "year", "fallback"):
-        factors.add_column(col)
+        factors.add_column(col, overflow="fold")  # wrapped, never cut to "…", so 80 columns show every value
     for f in result.factors_used():
         factors.add_row(f.dataset, f.dataset_version, f.activity, f.gas, f"{f.value:g}", f.unit, f.geography,
                         str(f.year or ""), f.fallback)

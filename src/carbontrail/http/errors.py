@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from carbontrail.errors import (
@@ -142,6 +142,15 @@ def install(app: FastAPI) -> None:
         return _json(422, ErrorBody(code="invalid_input",
                                     message="a value in the request cannot be stored: it holds a NUL character "
                                             "or a number out of range"))
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite: another writer (an import) held the database longer than the busy timeout
+        if "locked" not in str(exc.orig).lower():
+            return await _bug(_request, exc)
+        return JSONResponse(ErrorBody(code="busy", message="the database is busy with another change (an import, "
+                                      "most likely); try again in a minute").model_dump(exclude_none=True),
+                            status_code=503, headers={"Retry-After": "60"})
 
     @app.exception_handler(Exception)
     async def _bug(_request: Request, exc: Exception) -> JSONResponse:

@@ -18,6 +18,7 @@ from typing import IO
 import pint
 
 from carbontrail.errors import InputError, Location, UnitError
+from carbontrail.inventory.words import Word, fuel_word, unit_word
 from carbontrail.inventory.templates import FUEL_CATEGORIES, INSTRUMENTS, KINDS, Template, check_header
 from carbontrail.spreadsheets import MAX_COLUMNS, MAX_ROWS, check_shape, check_xlsx
 from carbontrail.units import parse_unit, read_number, ureg
@@ -117,8 +118,9 @@ class TableFile:
     CSV is read as UTF-8 (a BOM is allowed); XLSX in openpyxl's read-only mode, first sheet. Memory stays flat.
     """
 
-    def __init__(self, path: Path, display_name: str | None = None):
+    def __init__(self, path: Path, display_name: str | None = None, encoding: str | None = None):
         self.path = Path(path)
+        self.encoding = _check_encoding(encoding, display_name or self.path.name)
         self.name = display_name or self.path.name
         suffix = self.path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
@@ -156,8 +158,15 @@ class TableFile:
 
     def _open_csv(self) -> None:
         self.estimated_rows = _count_lines(self.path) - 1
-        self._handle = self.path.open("r", encoding="utf-8-sig", newline="")
-        reader = csv.reader(self._handle)
+        if self.encoding is None:
+            self.encoding = detect_encoding(self.path)
+        self._handle = self.path.open("r", encoding=self.encoding, newline="")
+        try:
+            self.delimiter = _delimiter(self._handle.readline(64 * 1024))
+        except UnicodeDecodeError:
+            raise self._not_text(1) from None
+        self._handle.seek(0)
+        reader = csv.reader(self._handle, delimiter=self.delimiter)
 
         def rows() -> Iterator[tuple[int, list[Cell]]]:
             try:
@@ -166,8 +175,7 @@ class TableFile:
                         check_shape(reader.line_num, len(cells), self.name)
                     yield reader.line_num, list(cells)
             except UnicodeDecodeError:
-                raise InputError("the file is not UTF-8 text", location=Location(file=self.name),
-                                 expected="a CSV saved as UTF-8 (Excel: 'CSV UTF-8')") from None
+                raise self._not_text(reader.line_num + 1) from None
             except csv.Error as exc:
                 raise InputError(f"the CSV cannot be read ({exc})",
                                  location=Location(file=self.name, row=reader.line_num)) from None
@@ -177,6 +185,12 @@ class TableFile:
         if first is None:
             raise InputError("the file is empty", location=Location(file=self.name), expected="a header row")
         self.header = first[1]
+
+    def _not_text(self, row: int) -> InputError:
+        return InputError(f"the file is not {ENCODING_NAMES.get(self.encoding or '', self.encoding)} text (from "
+                          f"row {row} on)", location=Location(file=self.name),
+                          expected="a CSV saved as UTF-8 (Excel: 'CSV UTF-8') or GBK/GB18030, with its encoding "
+                                   "named when it is not detected")
 
     def _open_xlsx(self) -> None:
         from zipfile import BadZipFile
@@ -215,6 +229,52 @@ class TableFile:
         """The data rows after the header, with their row numbers as a spreadsheet shows them."""
         assert self._rows is not None, "open the file with `with TableFile(...)` first"
         return self._rows
+
+
+#: the encodings a CSV may be stated in; GBK and GB2312 files are read as GB18030, which contains both
+ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "gbk": "gb18030",
+             "gb2312": "gb18030", "gb18030": "gb18030", "cp936": "gb18030"}
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (GBK)"}
+_SAMPLE = 1 << 20
+
+
+def _check_encoding(encoding: str | None, file: str) -> str | None:
+    if encoding is None or not encoding.strip():
+        return None
+    found = ENCODINGS.get(encoding.strip().lower())
+    if found is None:
+        raise InputError(f"'{encoding}' is not an encoding carbontrail reads", location=Location(file=file,
+                         field="encoding"), expected="utf-8, gbk or gb18030")
+    return found
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without a BOM) when the file's first megabyte is valid UTF-8, else GB18030 (the superset of
+    GBK that Excel and WPS on Chinese Windows save "CSV" in)."""
+    with path.open("rb") as fh:
+        sample = fh.read(_SAMPLE)
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (len(sample) == _SAMPLE and exc.start >= len(sample) - 3):  # not a character cut by the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _delimiter(header: str) -> str:
+    """Comma, or semicolon (Excel's CSV where the decimal mark is a comma) or tab, whichever the header line
+    separates its columns with (counted outside quotes)."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] > counts[","] else ","
 
 
 def _count_lines(path: Path) -> int:
@@ -266,6 +326,8 @@ class RowChecker:
         self.width = len(self.names)
         self._fuel_check = fuel_check or check_fuel
         self._unit_problems: dict[tuple[str, str], tuple[str, str] | None] = {}
+        #: (field, written, read as) → rows, for the words of Chinese statistics read as units and fuels
+        self.mappings: dict[tuple[str, str, str], int] = {}
         self._required = [c for c in template.columns if c.required]
         self._parse = {
             "organisations": self._organisation, "facilities": self._facility, "meters": self._meter,
@@ -325,6 +387,14 @@ class RowChecker:
             problems.append(exc)
             return None
 
+    def _word(self, field: str, written: str, word: Word | None) -> str:
+        """`written`, or what the word of Chinese statistics it is stands for (counted, to be reported)."""
+        if word is None:
+            return written
+        key = (field, word.written, word.used)
+        self.mappings[key] = self.mappings.get(key, 0) + 1
+        return word.used
+
     def _unit(self, row: int, field: str, unit: str, kind: str, problems: list[InputError]) -> bool:
         """Whether `unit` is known and fits `kind`; the answer per (kind, unit) is worked out once."""
         key = (kind, unit)
@@ -347,6 +417,7 @@ class RowChecker:
         return FacilityRow(row, v["organisation"], v["code"], v["name"], v["province"], v["city"], v["park"])
 
     def _meter(self, row: int, v: dict[str, str], raw: dict[str, Cell], problems: list[InputError]) -> MeterRow:
+        v["unit"] = self._word("unit", v["unit"], unit_word(v["unit"]))
         self._unit(row, "unit", v["unit"], "", problems)
         return MeterRow(row, v["organisation"], v["facility"], v["code"], v["medium"], v["unit"], v["supplier"])
 
@@ -378,6 +449,9 @@ class RowChecker:
         if amount is not None and amount < 0 and kind != "value_added":
             problems.append(InputError(f"the quantity {v['quantity']} is negative", location=self._loc(row, "quantity"),
                                        expected="a number ≥ 0"))
+        v["unit"] = self._word("unit", v["unit"], unit_word(v["unit"]))
+        if kind == "fuel_combustion":
+            v["item"] = self._word("item", v["item"], fuel_word(v["item"]))
         unit = self._unit(row, "unit", v["unit"], kind if kind in KINDS else "", problems)
         category, gas = v["category"], v["gas"]
         if kind == "fuel_combustion":

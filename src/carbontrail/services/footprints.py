@@ -1,7 +1,7 @@
 """Product footprints of an organisation: import its process models, compute, explain and bound the results.
 
 Every function takes the organisation's id; front doors check tenancy first (`tenancy.require`). Suppliers'
-own footprints (services/supplier_data.py) replace the model's secondary factors for the flows they name.
+own footprints (services/pact/supplier_data.py) replace the model's secondary factors for the flows they name.
 """
 
 from __future__ import annotations

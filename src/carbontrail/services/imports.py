@@ -8,17 +8,25 @@ chunks (activity records upserted by `record_key`); if any row was bad, the tran
 from __future__ import annotations
 
 import hashlib
+import logging
+import secrets
 import tempfile
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePath
+from typing import TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import ImportRejected, InputError, Location
+from carbontrail.errors import CarbontrailError, Conflict, ImportRejected, InputError, Location, NotFound, PermissionDenied
 from carbontrail.inventory.readers import (
     ActivityRow,
     FacilityRow,
@@ -29,10 +37,14 @@ from carbontrail.inventory.readers import (
     RowChecker,
     TableFile,
 )
+from carbontrail.inventory.readers import ENCODING_NAMES
+from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
-from carbontrail.services.tenancy import Access
-from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.services import tenancy
+from carbontrail.services.inventory import PYTHON, organisation_access
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
+from carbontrail.store.repositories import activity as repo
 from carbontrail.store.models.base import utcnow
 from carbontrail.units import parse_unit
 
@@ -41,7 +53,7 @@ ProgressCallback = Callable[[int, int | None], None]
 MAX_PROBLEMS = 1000
 CHUNK_ROWS = 5000
 MAX_UPLOAD = 200 * 1024 * 1024
-PYTHON = SystemActor("python")  # a library call that names no actor (a notebook, a test, a script)
+log = logging.getLogger("carbontrail.imports")
 PROGRESS_EVERY = 2000
 
 
@@ -58,41 +70,41 @@ class ImportReport:
     unchanged: int = 0
     blank_rows: int = 0
     batch_ids: list[int] = field(default_factory=list)
+    same_as_batch: int | None = None  # nothing changed: the earlier import of the same content
+    encoding: str | None = None  # a CSV's text encoding, as stated or detected (UTF-8, GB18030)
+    delimiter: str | None = None  # a CSV's column separator (comma, semicolon or tab)
+    mappings: list[WordMapping] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WordMapping:
+    """A word of Chinese statistics that the import read as a unit or fuel of the factor library."""
+
+    field: str
+    written: str
+    used: str
+    rows: int
+    basis: str
 
 
 def import_file(sessions: sessionmaker[Session], path: Path, *, template: str | None = None,
                 organisation: str | None = None, progress: ProgressCallback | None = None,
                 display_name: str | None = None, chunk_rows: int = CHUNK_ROWS,
-                actor: Actor | None = None) -> ImportReport:
+                actor: Actor | None = None, encoding: str | None = None) -> ImportReport:
     """Import one CSV or XLSX file of a template (detected from the header when not named).
 
     `organisation` limits the import to that organisation's rows (others are refused). Raises `ImportRejected`
     with every problem (file, row, field, reason) when any row is bad; then nothing is written.
     """
     return import_files(sessions, [path], templates=[template], organisation=organisation, progress=progress,
-                        display_names=[display_name], chunk_rows=chunk_rows, actor=actor)[0]
-
-
-def import_upload(sessions: sessionmaker[Session], actor: Actor, access: Access, file_name: str, data: bytes,
-                  template: str | None = None) -> ImportReport:
-    """Import uploaded bytes as the organisation `access` names; rows naming another organisation are refused."""
-    name = PurePath(file_name or "upload.csv").name
-    if not name.lower().endswith((".csv", ".xlsx")):
-        raise InputError(f"'{name}' is neither a CSV nor an XLSX file", location=Location(file=name),
-                         expected="a .csv or .xlsx file")
-    if len(data) > MAX_UPLOAD:
-        raise InputError(f"'{name}' is larger than {MAX_UPLOAD // 2**20} MB", location=Location(file=name))
-    with tempfile.TemporaryDirectory(prefix="carbontrail-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
-                           actor=actor)
+                        display_names=[display_name], chunk_rows=chunk_rows, actor=actor, encoding=encoding)[0]
 
 
 def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
                  templates: Sequence[str | None] | None = None, organisation: str | None = None,
                  progress: ProgressCallback | None = None, display_names: Sequence[str | None] | None = None,
-                 chunk_rows: int = CHUNK_ROWS, actor: Actor | None = None) -> list[ImportReport]:
+                 chunk_rows: int = CHUNK_ROWS, actor: Actor | None = None,
+                 encoding: str | None = None) -> list[ImportReport]:
     """Import several files in one transaction, in template order (organisations, facilities, meters, periods,
     activity), so a row may name what an earlier file of the same import creates. All files or none.
 
@@ -103,27 +115,91 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
     jobs: list[tuple[Path, str, Template]] = []
     for path, wanted, name in zip(paths, templates, names, strict=True):
         shown = name or Path(path).name
-        jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted)))
+        jobs.append((Path(path), shown, _template_of(Path(path), shown, wanted, encoding)))
     jobs.sort(key=lambda job: IMPORT_ORDER.index(job[2].name))
-    run = _Run(organisation, progress, chunk_rows)
-    with unit_of_work(sessions, actor or PYTHON) as work:
-        session = work.session
-        reports = [run.import_one(session, path, shown, tpl) for path, shown, tpl in jobs]
-        if run.problems:
-            session.rollback()
-            problems = run.problems
-            if run.unlisted:
-                problems = [*problems, InputError(f"{run.unlisted} more problem(s) not listed")]
-            raise ImportRejected(", ".join(shown for _, shown, _ in jobs), problems,
-                                 total_rows=sum(r.rows for r in reports))
-        organisation_id = (session.scalar(select(Organisation.id).where(Organisation.code == organisation))
-                           if organisation else None)
-        for report in reports:
-            work.audit("import", "file", report.file, organisation_id=organisation_id,
-                       detail={"template": report.template, "sha256": report.sha256, "rows": report.rows,
-                               "inserted": report.inserted, "updated": report.updated,
-                               "unchanged": report.unchanged})
-    return reports
+
+    def attempt() -> list[ImportReport]:
+        run = _Run(organisation, progress, chunk_rows, encoding)
+        with unit_of_work(sessions, actor or PYTHON) as work:
+            session = work.session
+            _take_turn(session)
+            reports = [run.import_one(session, path, shown, tpl) for path, shown, tpl in jobs]
+            if run.problems:
+                session.rollback()
+                problems = run.problems
+                if run.unlisted:
+                    problems = [*problems, InputError(f"{run.unlisted} more problem(s) not listed")]
+                raise ImportRejected(", ".join(shown for _, shown, _ in jobs), problems,
+                                     total_rows=sum(r.rows for r in reports))
+            organisation_id = (repo.organisation_ids(session, organisation).get(organisation) if organisation
+                               else None)
+            for report in reports:
+                work.audit("import", "file", report.file, organisation_id=organisation_id,
+                           detail={"template": report.template, "sha256": report.sha256, "rows": report.rows,
+                                   "inserted": report.inserted, "updated": report.updated,
+                                   "unchanged": report.unchanged, "batches": report.batch_ids,
+                                   "same_as_batch": report.same_as_batch})
+        return reports
+
+    return _in_turn(attempt)
+
+
+WAIT_FOR_TURN_SECONDS = 600.0
+_IMPORT_LOCK = 0x43540001  # the PostgreSQL advisory lock imports queue on ("CT" 1)
+BUSY = ("the database is busy with another change (an import, most likely) that has not finished; "
+        "try again in a minute")
+
+
+class _Busy(Exception):
+    """Another writer holds the database; the import has done nothing yet and may simply start again."""
+
+
+def _take_turn(session: Session) -> None:
+    """Wait until no other import writes: imports run one at a time, so two of the same records never collide.
+
+    PostgreSQL: a transaction-scoped advisory lock (waits, released at commit or rollback). SQLite: a write that
+    changes nothing, so the transaction holds the database's write lock from its first statement (the driver's
+    busy timeout waits for it) and never fails half-way for a lock another writer took after it started."""
+    conn = session.connection()
+    try:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK})")
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("UPDATE import_batch SET rows = rows WHERE 0")
+    except OperationalError as exc:
+        if _is_busy(exc):
+            raise _Busy from None
+        raise
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+T = TypeVar("T")
+
+
+def _in_turn(attempt: Callable[[], T], wait: float | None = None) -> T:
+    """`attempt()`, started again while another writer holds the database, up to `wait` seconds; then, or when
+    two writers clash on the same rows after all, one sentence saying what to retry (never the driver's error)."""
+    deadline = time.monotonic() + (WAIT_FOR_TURN_SECONDS if wait is None else wait)
+    pause = 0.05
+    while True:
+        try:
+            return attempt()
+        except _Busy:
+            if time.monotonic() > deadline:
+                raise Conflict(BUSY) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise Conflict(BUSY) from None
+            raise
+        except IntegrityError:
+            raise Conflict("another change saved the same records while this import ran; import the file again "
+                           "(the records it saved are kept, so nothing is lost)") from None
 
 
 def file_sha256(path: Path) -> str:
@@ -142,10 +218,10 @@ def record_key(facility_id: int, kind: str, item: str, period_start: date, perio
     return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - an identity digest, not a security one
 
 
-def _template_of(path: Path, shown: str, wanted: str | None) -> Template:
+def _template_of(path: Path, shown: str, wanted: str | None, encoding: str | None) -> Template:
     if wanted:
         return get_template(wanted)
-    with TableFile(path, shown) as table:
+    with TableFile(path, shown, encoding) as table:
         return detect_template(table.header, shown)
 
 
@@ -162,8 +238,10 @@ _UPDATE = (_RECORD.update().where(_RECORD.c.id == bindparam("_id"))
 class _Run:
     """One import: the problems found so far, and what is known to exist (from the database or earlier rows)."""
 
-    def __init__(self, scope: str | None, progress: ProgressCallback | None, chunk_rows: int):
+    def __init__(self, scope: str | None, progress: ProgressCallback | None, chunk_rows: int,
+                 encoding: str | None = None):
         self.scope = scope
+        self.encoding = encoding
         self.progress = progress
         self.chunk_rows = chunk_rows
         self.problems: list[InputError] = []
@@ -188,8 +266,11 @@ class _Run:
         self.keys: list[np.ndarray] = []
         self.key_rows: list[np.ndarray] = []
         chunk: list[tuple[ActivityRow, int, int, int | None]] = []
-        with TableFile(path, shown) as table:
+        with TableFile(path, shown, self.encoding) as table:
             total = table.estimated_rows
+            if table.kind == "csv":
+                report.encoding, report.delimiter = ENCODING_NAMES.get(table.encoding or "", table.encoding), \
+                    table.delimiter
             try:
                 checker = RowChecker(template, table.header, shown)
             except InputError as exc:
@@ -215,6 +296,8 @@ class _Run:
                         self._small_row(parsed, seen)
                 if self.progress and report.rows % PROGRESS_EVERY == 0:
                     self.progress(self.done + report.rows, _total(self.done, total, report.rows))
+            report.mappings = [WordMapping(f, written, used, rows, _basis(f, written))
+                               for (f, written, used), rows in sorted(checker.mappings.items())]
         if chunk:
             self._write_activity(chunk)
         self._report_duplicate_records()
@@ -224,38 +307,33 @@ class _Run:
         for batch in self.batches.values():
             batch.rows = self.batch_rows.get(batch.organisation_id, 0)
         report.batch_ids = sorted(b.id for b in self.batches.values())
+        if not report.batch_ids:
+            earlier = repo.batch_with_digest(session, report.sha256, template.name, _single(self.batch_rows))
+            report.same_as_batch = earlier.id if earlier is not None else None
         session.flush()
         return report
 
     def _load_references(self) -> None:
         s = self.session
-        org_stmt = select(Organisation.code, Organisation.id)
-        if self.scope:
-            org_stmt = org_stmt.where(Organisation.code == self.scope)
-        self.orgs: dict[str, int] = {code: oid for code, oid in s.execute(org_stmt)}
-        self.facilities: dict[tuple[str, str], tuple[int, int]] = {
-            (org, code): (fid, oid) for org, code, fid, oid in s.execute(
-                select(Organisation.code, Facility.code, Facility.id, Organisation.id)
-                .join(Organisation, Facility.organisation_id == Organisation.id)
-                .where(Organisation.id.in_(list(self.orgs.values()) or [-1])))}
-        self.meters: dict[tuple[str, str, str], tuple[int, str]] = {
-            (org, fac, code): (mid, unit) for org, fac, code, mid, unit in s.execute(
-                select(Organisation.code, Facility.code, Meter.code, Meter.id, Meter.unit)
-                .join(Facility, Meter.facility_id == Facility.id)
-                .join(Organisation, Facility.organisation_id == Organisation.id)
-                .where(Organisation.id.in_(list(self.orgs.values()) or [-1])))}
+        self.orgs: dict[str, int] = repo.organisation_ids(s, self.scope)
+        self.facilities: dict[tuple[str, str], tuple[int, int]] = repo.facility_ids(s, self.orgs.values())
+        self.meters: dict[tuple[str, str, str], tuple[int, str]] = repo.meter_ids(s, self.orgs.values())
         self.batch_rows: dict[int, int] = {}
         self.compatible: dict[tuple[str, str], bool] = {}
 
+    def _count(self, organisation_id: int) -> None:
+        self.batch_rows[organisation_id] = self.batch_rows.get(organisation_id, 0) + 1
+
     def _batch(self, organisation_id: int) -> ImportBatch:
+        """The organisation's batch of this file, made when the file first changes something of it (a file that
+        changes nothing adds no batch)."""
         batch = self.batches.get(organisation_id)
         if batch is None:
-            batch = ImportBatch(organisation_id=organisation_id, file_name=self.file, sha256=self.report.sha256,
+            batch = ImportBatch(organisation_id=organisation_id, file_name=self.file[:500], sha256=self.report.sha256,
                                 template=self.template.name, rows=0, inserted=0, updated=0, created_at=self.started)
             self.session.add(batch)
             self.session.flush()
             self.batches[organisation_id] = batch
-        self.batch_rows[organisation_id] = self.batch_rows.get(organisation_id, 0) + 1
         return batch
 
     # -- references -------------------------------------------------------------------------------------------
@@ -342,15 +420,16 @@ class _Run:
             self.session.add(obj)
             self.session.flush()
             self.report.inserted += 1
+            self._count(organisation_id(obj))
             self._batch(organisation_id(obj)).inserted += 1
             return obj
         changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
-        batch = self._batch(organisation_id(existing))
+        self._count(organisation_id(existing))
         if changed:
             for k, v in changed.items():
                 setattr(existing, k, v)
             self.report.updated += 1
-            batch.updated += 1
+            self._batch(organisation_id(existing)).updated += 1
         else:
             self.report.unchanged += 1
         return existing
@@ -363,7 +442,7 @@ class _Run:
             return
         values: dict[str, object] = dict(name=r.name, name_en=r.name_en, industry=r.industry, province=r.province,
                                          city=r.city, park=r.park)
-        existing = self.session.scalars(select(Organisation).where(Organisation.code == r.code)).one_or_none()
+        existing = repo.organisation(self.session, r.code)
         org = self._upsert(existing, lambda: Organisation(code=r.code, **values), values, lambda o: o.id)
         self.orgs[r.code] = org.id  # type: ignore[attr-defined]
 
@@ -372,8 +451,7 @@ class _Run:
         if org_id is None:
             return
         values: dict[str, object] = dict(name=r.name, province=r.province, city=r.city, park=r.park)
-        existing = self.session.scalars(select(Facility).where(Facility.organisation_id == org_id,
-                                                               Facility.code == r.code)).one_or_none()
+        existing = repo.facility(self.session, org_id, r.code)
         fac = self._upsert(existing, lambda: Facility(organisation_id=org_id, code=r.code, **values), values,
                            lambda f: f.organisation_id)
         self.facilities[(r.organisation, r.code)] = (fac.id, org_id)  # type: ignore[attr-defined]
@@ -384,8 +462,7 @@ class _Run:
             return
         fac_id, org_id = ids
         values: dict[str, object] = dict(medium=r.medium, unit=r.unit, supplier=r.supplier)
-        existing = self.session.scalars(select(Meter).where(Meter.facility_id == fac_id,
-                                                            Meter.code == r.code)).one_or_none()
+        existing = repo.meter(self.session, fac_id, r.code)
         meter = self._upsert(existing, lambda: Meter(facility_id=fac_id, code=r.code, **values), values,
                              lambda _m: org_id)
         self.meters[(r.organisation, r.facility, r.code)] = (meter.id, r.unit)  # type: ignore[attr-defined]
@@ -395,8 +472,7 @@ class _Run:
         if org_id is None:
             return
         values: dict[str, object] = dict(start=r.start, end=r.end, is_base_year=r.is_base_year)
-        existing = self.session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == org_id,
-                                                                      ReportingPeriod.name == r.name)).one_or_none()
+        existing = repo.period(self.session, org_id, r.name)
         self._upsert(existing, lambda: ReportingPeriod(organisation_id=org_id, name=r.name, **values), values,
                      lambda p: p.organisation_id)
 
@@ -425,23 +501,22 @@ class _Run:
         if self.problems:
             return  # the import is already lost: keep checking rows, stop writing
         conn = self.session.connection()
-        existing = conn.execute(
-            select(_RECORD.c.record_key, _RECORD.c.id, _RECORD.c.quantity, _RECORD.c.unit,
-                   _RECORD.c.contract_factor, _RECORD.c.source)
-            .where(_RECORD.c.record_key.in_(list(rows)))).all()
-        stored = {key: (rid, q, u, cf, src) for key, rid, q, u, cf, src in existing}
+        stored = repo.stored_records(conn, list(rows))
         inserts: list[dict[str, object]] = []
         updates: list[dict[str, object]] = []
         for key, values in rows.items():
-            batch = self._batch(int(values["organisation_id"]))  # type: ignore[call-overload]
+            organisation_id = int(values["organisation_id"])  # type: ignore[call-overload]
+            self._count(organisation_id)
             old = stored.get(key)
             if old is None:
+                batch = self._batch(organisation_id)
                 values["import_id"] = batch.id
                 values["created_at"] = self.started
                 inserts.append(values)
                 batch.inserted += 1
             elif (old[1], old[2], old[3], old[4]) != (values["quantity"], values["unit"], values["contract_factor"],
                                                       values["source"]):
+                batch = self._batch(organisation_id)
                 updates.append({"_id": old[0], "_quantity": values["quantity"], "_unit": values["unit"],
                                 "_contract_factor": values["contract_factor"], "_source": values["source"],
                                 "_import_id": batch.id})
@@ -506,6 +581,15 @@ def _insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:
     conn.exec_driver_sql(f"INSERT INTO {_RECORD.name} ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks})", params)
 
 
+def _basis(field_name: str, written: str) -> str:
+    word = fuel_word(written) if field_name == "item" else unit_word(written)
+    return word.basis if word is not None else ""
+
+
+def _single(counts: dict[int, int]) -> int | None:
+    return next(iter(counts)) if len(counts) == 1 else None
+
+
 def _total(done_before: int, estimate: int | None, seen: int) -> int | None:
     if estimate is None:
         return None
@@ -515,7 +599,155 @@ def _total(done_before: int, estimate: int | None, seen: int) -> int | None:
 def describe(reports: Iterable[ImportReport]) -> list[dict[str, object]]:
     """The reports as plain dictionaries (for JSON output)."""
     return [{"file": r.file, "template": r.template, "sha256": r.sha256, "rows": r.rows, "inserted": r.inserted,
-             "updated": r.updated, "unchanged": r.unchanged, "blank_rows": r.blank_rows} for r in reports]
+             "updated": r.updated, "unchanged": r.unchanged, "blank_rows": r.blank_rows,
+             "same_as_batch": r.same_as_batch, "encoding": r.encoding, "delimiter": r.delimiter,
+             "mappings": [asdict(m) for m in r.mappings]} for r in reports]
 
 
-__all__ = ["ImportReport", "ProgressCallback", "describe", "file_sha256", "import_file", "import_files", "record_key"]
+# -- uploads, and uploads that run as jobs -------------------------------------------------------------------
+
+
+def _upload_name(file_name: str, data: bytes) -> str:
+    name = PurePath(file_name or "upload.csv").name or "upload.csv"
+    if len(name.encode("utf-8")) > 255:
+        raise InputError("the file name is longer than 255 bytes", location=Location(file=name[:60] + "…"),
+                         expected="a shorter file name")
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise InputError(f"'{name}' is neither a CSV nor an XLSX file", location=Location(file=name),
+                         expected="a .csv or .xlsx file")
+    if len(data) > MAX_UPLOAD:
+        raise InputError(f"'{name}' is larger than {MAX_UPLOAD // 2**20} MB", location=Location(file=name))
+    return name
+
+
+def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
+           template: str | None = None, progress: ProgressCallback | None = None,
+           encoding: str | None = None) -> ImportReport:
+    """Import uploaded bytes for organisation `code`, which `actor` must be allowed to write; rows naming
+    another organisation are refused. All rows or none (`ImportRejected`)."""
+    name = _upload_name(file_name, data)
+    with unit_of_work(sessions, actor) as work:
+        access = organisation_access(work.session, actor, code, tenancy.DATA_WRITE)
+    with tempfile.TemporaryDirectory(prefix="carbontrail-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
+                           actor=actor, progress=progress, encoding=encoding)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad row of an import: where, and what is wrong."""
+
+    file: str | None
+    row: int | None
+    field: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    """Where an import job stands: `queued`, `running`, `done`, `rejected` (bad rows, nothing written) or
+    `failed` (it could not run: `message` says why). `rows_total` is an estimate until the file is read."""
+
+    job: str
+    organisation: str
+    file: str
+    state: str
+    rows_done: int
+    rows_total: int | None
+    errors: tuple[Problem, ...] = ()
+    message: str | None = None
+    inserted: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    mappings: tuple[WordMapping, ...] = ()
+
+
+@dataclass
+class _Job:
+    status: ImportStatus
+    actor: str
+    organisation_id: int
+
+
+class ImportJobs:
+    """Imports running on worker threads, off the web server's event loop, with their status (kept in memory, the
+    newest `keep`); the ids are unguessable, and only the starter or a reader of the organisation sees a job."""
+
+    def __init__(self, workers: int = 2, keep: int = 500):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carbontrail-import")
+        self._jobs: OrderedDict[str, _Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def _set(self, job_id: str, **changes: object) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            job.status = replace(job.status, **changes)  # type: ignore[arg-type]
+
+    def start(self, sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
+              template: str | None = None, encoding: str | None = None) -> ImportStatus:
+        """Check the upload and the permission now, import on a worker thread; the status to poll."""
+        name = _upload_name(file_name, data)
+        with unit_of_work(sessions, actor) as work:
+            access = organisation_access(work.session, actor, code, tenancy.DATA_WRITE)
+        job_id = secrets.token_urlsafe(12)
+        status = ImportStatus(job_id, access.code, name, "queued", 0, None)
+        with self._lock:
+            self._jobs[job_id] = _Job(status, actor.actor, access.organisation_id)
+            while len(self._jobs) > self._keep:
+                self._jobs.popitem(last=False)
+
+        def progress(done: int, total: int | None) -> None:
+            self._set(job_id, rows_done=done, rows_total=total)
+
+        def run() -> None:
+            self._set(job_id, state="running")
+            try:
+                report = upload(sessions, actor, access.code, name, data, template, progress, encoding)
+            except ImportRejected as exc:
+                self._set(job_id, state="rejected", message=str(exc), rows_total=exc.total_rows,
+                          errors=tuple(Problem(p.location.file, p.location.row, p.location.field, p.message)
+                                       for p in exc.problems))
+            except CarbontrailError as exc:
+                self._set(job_id, state="failed", message=str(exc))
+            except Exception:  # a bug: said in one sentence here, with the traceback in the server's log
+                log.exception("import job %s failed", job_id)
+                self._set(job_id, state="failed", message="the import failed unexpectedly; the error was logged")
+            else:
+                self._set(job_id, state="done", rows_done=report.rows, rows_total=report.rows,
+                          inserted=report.inserted, updated=report.updated, unchanged=report.unchanged,
+                          mappings=tuple(report.mappings))
+
+        self._pool.submit(run)
+        return status
+
+    def status(self, sessions: sessionmaker[Session], actor: Actor, job_id: str) -> ImportStatus:
+        """The job's status, for the actor who started it or one who may read the organisation's data."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFound(f"no import job '{job_id}'")
+        if job.actor != actor.actor:
+            try:
+                with unit_of_work(sessions, actor) as work:
+                    organisation_access(work.session, actor, job.status.organisation, tenancy.DATA_READ)
+            except (NotFound, PermissionDenied):
+                raise NotFound(f"no import job '{job_id}'") from None
+        with self._lock:
+            return job.status
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> ImportStatus:
+        """The job's status once it has finished (or after `timeout` seconds): for scripts and tests."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                status = self._jobs[job_id].status
+            if status.state not in ("queued", "running") or time.monotonic() > deadline:
+                return status
+            time.sleep(0.02)
+
+
+__all__ = ["ImportJobs", "ImportReport", "ImportStatus", "ProgressCallback", "describe", "file_sha256", "import_file",
+           "import_files", "record_key", "upload"]

@@ -1,25 +1,80 @@
-"""Computing an organisation's (or one facility's) inventory for a reporting period from stored activity data."""
+"""An organisation's activity records and its inventory (of the organisation, or of one facility) for a period.
+
+Each use case receives who acts, opens its own unit of work, checks the permission and returns plain data; the CLI,
+the API and the pages call the same functions."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
+from carbontrail.factors import FactorLibrary
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
+from carbontrail.services import organisations, tenancy
+from carbontrail.services.factors import library_with_user_datasets
+from carbontrail.services.tenancy import Access
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.store.models import Organisation
 from carbontrail.store.repositories.footprints import supplier_footprints
-from carbontrail.store.models import ActivityRecord, Facility, Organisation, ReportingPeriod
+from carbontrail.store.repositories import activity as records_repo
+from carbontrail.store.repositories import inventory as inventory_repo
 from carbontrail.units import quantity
+
+PYTHON = SystemActor("python")  # a library call that names no actor (a notebook, a test, a script)
+EVERY_PERMISSION = frozenset().union(*tenancy.ROLE_PERMISSIONS.values())
+
+
+def organisation_access(session: Session, actor: Actor, code: str, permission: str) -> Access:
+    """The organisation `code` as `actor` may use it: a system actor (a command on this machine, which holds the
+    database already) may do everything; a principal what its roles allow (`NotFound` / `PermissionDenied`)."""
+    if isinstance(actor, SystemActor):
+        org = organisations.get_organisation(session, code)
+        return Access(org.id, org.code, EVERY_PERMISSION)
+    return tenancy.require(session, actor, code, permission)
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    """One stored activity record, as a reader sees it."""
+
+    facility: str
+    kind: str
+    item: str
+    category: str
+    gas: str
+    period_start: date
+    period_end: date
+    quantity: float
+    unit: str
+    supplier: str
+    instrument: str
+    instrument_ref: str
+    contract_factor: float | None
+    source: str
+
+
+def list_activity(sessions: sessionmaker[Session], actor: Actor, code: str, *, kind: str | None = None,
+                  limit: int = 100, offset: int = 0) -> list[ActivityView]:
+    """A page of the organisation's activity records, oldest period first."""
+    with unit_of_work(sessions, actor) as work:
+        access = organisation_access(work.session, actor, code, tenancy.DATA_READ)
+        return [ActivityView(fac, r.kind, r.item, r.category, r.gas, r.period_start, r.period_end, r.quantity, r.unit,
+                             r.supplier, r.instrument, r.instrument_ref, r.contract_factor, r.source)
+                for r, fac in records_repo.page_of_records(work.session, access.organisation_id, limit=limit,
+                                                           offset=offset, kind=kind)]
 
 
 def resolve_period(session: Session, org: Organisation, period: str | None,
                    start: date | None, end: date | None) -> tuple[date, date]:
     """The dates of a named reporting period, or of explicit start/end dates."""
     if period:
-        row = session.scalars(select(ReportingPeriod).where(
-            ReportingPeriod.organisation_id == org.id, ReportingPeriod.name == period)).one_or_none()
+        row = records_repo.period(session, org.id, period)
         if row is None:
             raise NotFound(f"organisation '{org.code}' has no reporting period '{period}'")
         return row.start, row.end
@@ -32,25 +87,14 @@ def resolve_period(session: Session, org: Organisation, period: str | None,
 
 
 def get_organisation(session: Session, code: str) -> Organisation:
-    org = session.scalars(select(Organisation).where(Organisation.code == code)).one_or_none()
-    if org is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org
+    return organisations.get_organisation(session, code)
 
 
 def load_activities(session: Session, org: Organisation, start: date, end: date,
                     facility: str | None = None) -> list[Activity]:
     """Stored activity records of the organisation inside [start, end], as core `Activity` values."""
-    stmt = (select(ActivityRecord, Facility.code, Facility.province)
-            .join(Facility, ActivityRecord.facility_id == Facility.id)
-            .where(ActivityRecord.organisation_id == org.id,
-                   ActivityRecord.period_start >= start, ActivityRecord.period_end <= end)
-            .order_by(Facility.code, ActivityRecord.period_start, ActivityRecord.kind, ActivityRecord.item,
-                      ActivityRecord.id))
-    if facility:
-        stmt = stmt.where(Facility.code == facility)
     out = []
-    for rec, fac_code, province in session.execute(stmt):
+    for rec, fac_code, province in records_repo.records_in(session, org.id, start, end, facility):
         loc = Location(file=rec.source or None, field="unit")
         out.append(Activity(
             facility=fac_code, province=province, kind=rec.kind, item=rec.item,
@@ -62,33 +106,131 @@ def load_activities(session: Session, org: Organisation, start: date, end: date,
     return out
 
 
-def organisation_inventory(
-    sessions: sessionmaker[Session] | None,
-    organisation: str,
-    *,
-    period: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    facility: str | None = None,
-    options: InventoryOptions | None = None,
-) -> InventoryResult:
-    """The inventory of `organisation` (or of one of its facilities) for a period, with the factor library
-    including the users' own datasets (`sessions` defaults to the configured database)."""
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.factors import library_with_user_datasets
-
-    sessions = sessions or open_sessions()
-    with sessions() as session:
-        org = get_organisation(session, organisation)
-        if facility and not session.scalars(select(Facility.id).where(
-                Facility.organisation_id == org.id, Facility.code == facility)).first():
-            raise NotFound(f"organisation '{organisation}' has no facility '{facility}'")
-        p_start, p_end = resolve_period(session, org, period, start, end)
-        activities = load_activities(session, org, p_start, p_end, facility)
-        library = library_with_user_datasets(session)
-        footprints = supplier_footprints(session, org.id)
+def compute_for(session: Session, org: Organisation, *, period: str | None = None, start: date | None = None,
+                end: date | None = None, facility: str | None = None, options: InventoryOptions | None = None,
+                library: FactorLibrary | None = None) -> InventoryResult:
+    """The inventory of `org` (or one facility) inside a session already opened by a use case."""
+    if facility and inventory_repo.facility_id(session, org.id, facility) is None:
+        raise NotFound(f"organisation '{org.code}' has no facility '{facility}'")
+    p_start, p_end = resolve_period(session, org, period, start, end)
+    activities = load_activities(session, org, p_start, p_end, facility)
+    library = library or library_with_user_datasets(session)
+    footprints = supplier_footprints(session, org.id)
     label = org.code if not facility else f"{org.code}/{facility}"
     return compute_inventory(label, p_start, p_end, activities, library, options, supplier_footprints=footprints)
 
 
+class InventoryCache:
+    """The last few inventories computed, each valid while its tenant's data fingerprint is unchanged, with what a
+    door rendered from it (its JSON answer, say) kept beside it.
 
+    Computing an inventory takes ~0.1–0.3 s (unit conversions of every record); a dashboard asks for the same
+    one again and again, and a fingerprint costs a few small queries.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self.items: OrderedDict[tuple[object, ...], tuple[InventoryResult, dict[str, bytes]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> InventoryResult | None:
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is None:
+                return None
+            self.items.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple[object, ...], result: InventoryResult) -> None:
+        with self.lock:
+            self.items[key] = (result, {})
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def rendered(self, result: InventoryResult, name: str, render: Callable[[InventoryResult], bytes]) -> bytes:
+        """`render(result)`, made once per cached result and kept under `name`."""
+        with self.lock:
+            extras = next((e for r, e in self.items.values() if r is result), None)
+            if extras is not None and name in extras:
+                return extras[name]
+        body = render(result)
+        if extras is not None:
+            with self.lock:
+                extras[name] = body
+        return body
+
+
+def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, period: str | None = None,
+              start: date | None = None, end: date | None = None, facility: str | None = None,
+              options: InventoryOptions | None = None, cache: InventoryCache | None = None) -> InventoryResult:
+    """The inventory of organisation `code` (or one of its facilities) for a period, with the factor library
+    including the users' own datasets; reused from `cache` while nothing it depends on changed."""
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = organisation_access(s, actor, code, tenancy.INVENTORY)
+        key = None
+        if cache is not None:
+            key = (access.organisation_id, period, start, end, facility, repr(options),
+                   tenancy.data_fingerprint(s, access))
+            found = cache.get(key)
+            if found is not None:
+                return found
+        org = s.get(Organisation, access.organisation_id)
+        assert org is not None
+        result = compute_for(s, org, period=period, start=start, end=end, facility=facility, options=options)
+    if cache is not None and key is not None:
+        cache.put(key, result)
+    return result
+
+
+def organisation_inventory(sessions: sessionmaker[Session] | None, organisation: str, *, period: str | None = None,
+                           start: date | None = None, end: date | None = None, facility: str | None = None,
+                           options: InventoryOptions | None = None) -> InventoryResult:
+    """`inventory` called from Python code that names no actor (`sessions` defaults to the configured database)."""
+    from carbontrail.services.database import open_sessions
+
+    return inventory(sessions or open_sessions(), PYTHON, organisation, period=period, start=start, end=end,
+                     facility=facility, options=options)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A facility as a report names it."""
+
+    code: str
+    name: str
+    province: str
+    city: str
+    park: str
+
+
+@dataclass(frozen=True)
+class InventoryView:
+    """What the inventory page and report show: the organisation, its periods and sites, and the result."""
+
+    profile: tenancy.Profile
+    periods: tuple[tuple[str, date, date], ...]
+    period: str | None
+    sites: tuple[Site, ...]
+    result: InventoryResult | None
+
+
+def inventory_view(sessions: sessionmaker[Session], actor: Actor, code: str, *, period: str | None = None,
+                   start: date | None = None, end: date | None = None, facility: str | None = None,
+                   cache: InventoryCache | None = None, latest: bool = False) -> InventoryView:
+    """The inventory with the organisation's profile, periods and sites. With `latest`, and no period or dates
+    named, the newest reporting period is shown; without any period, `result` is None."""
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = organisation_access(s, actor, code, tenancy.INVENTORY)
+        profile = tenancy.profile(s, access)
+        periods = tuple((p.name, p.start, p.end) for p in inventory_repo.periods(s, access.organisation_id))
+        sites = tuple(Site(f.code, f.name, f.province, f.city, f.park) for f in tenancy.facilities(s, access)) \
+            if access.allows(tenancy.DATA_READ) else ()
+    if latest and period is None and start is None and end is None:
+        if not periods:
+            return InventoryView(profile, periods, None, sites, None)
+        period = periods[-1][0]
+    result = inventory(sessions, actor, code, period=period, start=start, end=end, facility=facility, cache=cache)
+    return InventoryView(profile, periods, period, sites, result)

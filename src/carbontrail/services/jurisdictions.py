@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import CarbontrailError, Conflict, InputError, Location, NotFound
-from carbontrail.services import audit
+from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
 from carbontrail.services.principals import Grant
-from carbontrail.store.db import transaction
-from carbontrail.store.models import Facility, Jurisdiction, Organisation
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.store.models import Jurisdiction
+from carbontrail.store.repositories import jurisdictions as repo
+from carbontrail.store.repositories import organisations as organisations_repo
 
 KINDS = ("province", "city", "park")
 _PARENT_KIND = {"city": "province", "park": "city"}
@@ -49,6 +49,7 @@ class EnterpriseAggregate:
     energy_intensity_tce_per_10k_yuan: float | None = None
     co2_intensity_t_per_10k_yuan: float | None = None
     error: str | None = None
+    has_data: bool = True  # False: no record of the enterprise falls in the year (its zeros mean "no data")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class JurisdictionAggregate:
     kind: str
     year: int
     enterprises: tuple[EnterpriseAggregate, ...] = field(default_factory=tuple)
+    years: tuple[int, ...] = ()  # the years in which any of its enterprises has records, oldest first
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any enterprise has records in the year (else every total means "no data", not zero)."""
+        return any(e.has_data and e.error is None for e in self.enterprises)
 
     def _total(self, name: str) -> float:
         return sum(getattr(e, name) for e in self.enterprises if e.error is None)
@@ -97,16 +104,25 @@ class JurisdictionAggregate:
         return (self.scope1_t_co2e + self.scope2_location_t_co2e) / va if va else None
 
 
+def _system_name(actor: Actor | str) -> Actor:
+    # callers from before the service boundary name themselves with a word ("demo", "cli")
+    return SystemActor(actor) if isinstance(actor, str) else actor
+
+
 def create(sessions: sessionmaker[Session], code: str, kind: str, name: str, *, name_en: str = "",
-           parent: str | None = None, actor: str = "cli") -> JurisdictionNode:
-    """Add a jurisdiction under `parent` (a province has none; a city sits in a province, a park in a city)."""
+           parent: str | None = None, actor: Actor | str = "python") -> JurisdictionNode:
+    """Add a jurisdiction under `parent` (a province has none; a city sits in a province, a park in a city);
+    only a platform administrator (or a command on this machine) may."""
+    actor = _system_name(actor)
     if kind not in KINDS:
         raise InputError(f"'{kind}' is not a kind of jurisdiction", location=Location(field="kind"),
                          expected=", ".join(KINDS))
     if not code.strip() or not name.strip():
         raise InputError("a jurisdiction needs a code and a name", location=Location(field="code"))
-    with transaction(sessions) as s:
-        if s.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code)) is not None:
+    with unit_of_work(sessions, actor) as work:
+        _require_platform_admin(actor)
+        s = work.session
+        if repo.by_code(s, code) is not None:
             raise Conflict(f"a jurisdiction with code '{code}' already exists")
         parent_id = None
         if kind == "province":
@@ -116,38 +132,46 @@ def create(sessions: sessionmaker[Session], code: str, kind: str, name: str, *, 
             if not parent:
                 raise InputError(f"a {kind} sits inside a {_PARENT_KIND[kind]}; name it",
                                  location=Location(field="parent"))
-            up = _get(s, parent)
+            up = jurisdiction(s, parent)
             if up.kind != _PARENT_KIND[kind]:
                 raise InputError(f"a {kind} sits inside a {_PARENT_KIND[kind]}, and '{parent}' is a {up.kind}",
                                  location=Location(field="parent"))
             parent_id = up.id
         s.add(Jurisdiction(code=code, kind=kind, name=name, name_en=name_en, parent_id=parent_id))
-        audit.record(s, actor, "create", "jurisdiction", code, detail={"kind": kind, "parent": parent})
+        work.audit("create", "jurisdiction", code, detail={"kind": kind, "parent": parent})
     return JurisdictionNode(code, kind, name, name_en, parent)
 
 
 def place(sessions: sessionmaker[Session], code: str, *, organisation: str, facility: str | None = None,
-          actor: str = "cli") -> None:
+          actor: Actor | str = "python") -> None:
     """Put an enterprise (or one of its facilities) inside jurisdiction `code`."""
-    with transaction(sessions) as s:
-        jur = _get(s, code)
-        org = s.scalars(select(Organisation).where(Organisation.code == organisation)).one_or_none()
+    actor = _system_name(actor)
+    with unit_of_work(sessions, actor) as work:
+        _require_platform_admin(actor)
+        s = work.session
+        jur = jurisdiction(s, code)
+        org = organisations_repo.by_code(s, organisation)
         if org is None:
             raise NotFound(f"no organisation with code '{organisation}'")
         if facility:
-            fac = s.scalars(select(Facility).where(Facility.organisation_id == org.id,
-                                                   Facility.code == facility)).one_or_none()
+            fac = organisations_repo.facility(s, org.id, facility)
             if fac is None:
                 raise NotFound(f"organisation '{organisation}' has no facility '{facility}'")
             fac.jurisdiction_id = jur.id
         else:
             org.jurisdiction_id = jur.id
-        audit.record(s, actor, "place", "organisation", organisation, organisation_id=org.id,
-                     detail={"jurisdiction": code, "facility": facility})
+        work.audit("place", "organisation", organisation, organisation_id=org.id,
+                   detail={"jurisdiction": code, "facility": facility})
 
 
-def _get(s: Session, code: str) -> Jurisdiction:
-    jur = s.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).one_or_none()
+def _require_platform_admin(actor: Actor) -> None:
+    if not actor.platform_admin:
+        raise PermissionDenied("only a platform administrator may do this")
+
+
+def jurisdiction(s: Session, code: str) -> Jurisdiction:
+    """Jurisdiction `code` (`NotFound` when there is none)."""
+    jur = repo.by_code(s, code)
     if jur is None:
         raise NotFound(f"no jurisdiction with code '{code}'")
     return jur
@@ -155,9 +179,8 @@ def _get(s: Session, code: str) -> Jurisdiction:
 
 def subtree_ids(session: Session, root_id: int) -> set[int]:
     """The ids of `root_id` and every jurisdiction below it."""
-    rows = session.execute(select(Jurisdiction.id, Jurisdiction.parent_id)).all()
     children: dict[int | None, list[int]] = {}
-    for jid, parent in rows:
+    for jid, parent in repo.parent_links(session):
         children.setdefault(parent, []).append(jid)
     out, todo = set(), [root_id]
     while todo:
@@ -170,7 +193,7 @@ def subtree_ids(session: Session, root_id: int) -> set[int]:
 
 def tree(session: Session, roots: set[int] | None = None) -> list[JurisdictionNode]:
     """The jurisdiction forest (or the subtrees under `roots`), children sorted by code."""
-    rows = session.scalars(select(Jurisdiction).order_by(Jurisdiction.code)).all()
+    rows = repo.every(session)
     by_id = {j.id: j for j in rows}
     kids: dict[int | None, list[Jurisdiction]] = {}
     for j in rows:
@@ -186,8 +209,26 @@ def tree(session: Session, roots: set[int] | None = None) -> list[JurisdictionNo
     return [build(j) for j in tops]
 
 
+def overseen_tree(sessions: sessionmaker[Session], actor: Actor) -> list[JurisdictionNode]:
+    """The jurisdictions `actor` oversees, as a tree (all of them for a platform administrator)."""
+    with unit_of_work(sessions, actor) as work:
+        if actor.platform_admin:
+            return tree(work.session)
+        return tree(work.session, {g.jurisdiction_id for g in actor.grants if g.jurisdiction_id is not None})
+
+
+def overseen_subtree(sessions: sessionmaker[Session], actor: Actor, code: str) -> JurisdictionNode:
+    """Jurisdiction `code` with everything below it, if `actor` oversees it (`NotFound` otherwise)."""
+    with unit_of_work(sessions, actor) as work:
+        if isinstance(actor, SystemActor):
+            jid = jurisdiction(work.session, code).id
+        else:
+            jid = require_overseen(work.session, actor.grants, code)
+        return tree(work.session, {jid})[0]
+
+
 def jurisdiction_id(session: Session, code: str) -> int:
-    return _get(session, code).id
+    return jurisdiction(session, code).id
 
 
 def overseen(session: Session, grants: Iterable[Grant]) -> set[int]:
@@ -201,49 +242,7 @@ def overseen(session: Session, grants: Iterable[Grant]) -> set[int]:
 
 def require_overseen(session: Session, grants: Iterable[Grant], code: str) -> int:
     """The id of jurisdiction `code` if the grants oversee it; `NotFound` otherwise (existence is not revealed)."""
-    try:
-        jid = _get(session, code).id
-    except NotFound:
-        jid = None
-    if jid is None or jid not in overseen(session, grants):
+    found = repo.by_code(session, code)
+    if found is None or found.id not in overseen(session, grants):
         raise NotFound(f"no jurisdiction with code '{code}'")
-    return jid
-
-
-def aggregate(sessions: sessionmaker[Session], code: str, year: int) -> JurisdictionAggregate:
-    """Totals of every enterprise in the jurisdiction's subtree for calendar `year` (raw records stay inside)."""
-    from carbontrail.services.inventory import organisation_inventory
-
-    with sessions() as s:
-        jur = _get(s, code)
-        inside = subtree_ids(s, jur.id)
-        orgs = s.execute(select(Organisation.id, Organisation.code, Organisation.name, Organisation.jurisdiction_id)
-                         .order_by(Organisation.code)).all()
-        facs = s.execute(select(Facility.organisation_id, Facility.code, Facility.jurisdiction_id)
-                         .order_by(Facility.code)).all()
-        header = (jur.code, jur.name, jur.name_en, jur.kind)
-    members: list[tuple[str, str, tuple[str, ...] | None]] = []
-    for org_id, org_code, org_name, org_jur in orgs:
-        if org_jur in inside:
-            members.append((org_code, org_name, None))  # the whole enterprise
-            continue
-        own = tuple(code_ for oid, code_, fjur in facs if oid == org_id and fjur in inside)
-        if own:
-            members.append((org_code, org_name, own))
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = []
-    for org_code, org_name, only in members:
-        try:
-            results = ([organisation_inventory(sessions, org_code, start=start, end=end)] if only is None else
-                       [organisation_inventory(sessions, org_code, start=start, end=end, facility=f) for f in only])
-        except CarbontrailError as exc:
-            rows.append(EnterpriseAggregate(org_code, org_name, only or (), error=str(exc)))
-            continue
-        energy = sum(r.energy_tce for r in results)
-        s1 = sum(r.scope1_t for r in results)
-        s2l = sum(r.scope2_location_t for r in results)
-        s2m = sum(r.scope2_market_t for r in results)
-        va = sum(r.value_added_10k_yuan for r in results)
-        rows.append(EnterpriseAggregate(org_code, org_name, only or (), energy, s1, s2l, s2m, va,
-                                        energy / va if va else None, (s1 + s2l) / va if va else None))
-    return JurisdictionAggregate(*header, year=year, enterprises=tuple(rows))
+    return found.id

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Form, Request, UploadFile
+from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
@@ -24,8 +25,8 @@ from carbontrail.services.accounts import (
     session_token,
     sign_out,
 )
-from carbontrail.services.inventory import organisation_inventory
-from carbontrail.services.imports import import_upload
+from carbontrail.services import aggregates, imports
+from carbontrail.services import inventory as inventories
 from carbontrail.web import i18n
 from carbontrail.web.page import LANG_COOKIE, Page, page_router, require_access, signed_in
 
@@ -144,20 +145,18 @@ def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
     return page.render("upload.html", code=access.code, report=None, rejected=None)
 
 
+# A plain `def`: it runs on a worker thread, so a long import never holds up the event loop. With script on, the
+# form goes to the import-jobs API instead and shows a progress bar (static/imports.js).
 @router.post("/org/{code}/upload", response_class=HTMLResponse)
-async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
-                 csrf_token: Annotated[str, Form()]) -> Response:
+def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
+           csrf_token: Annotated[str, Form()]) -> Response:
     page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
     try:
-        page.check_csrf(csrf_token)
-        access = require_access(page, code, tenancy.DATA_WRITE)
-        data = await file.read()
-        report = import_upload(ctx.sessions, page.principal, access, file.filename or "upload.csv", data)
+        report = imports.upload(ctx.sessions, page.principal, code, file.filename or "upload.csv", file.file.read())
     except ImportRejected as exc:
         return page.render("upload.html", status=422, code=code, report=None, rejected=exc)
-    except CarbontrailError as exc:
-        return page.error(exc)
-    return page.render("upload.html", code=access.code, report=report, rejected=None)
+    return page.render("upload.html", code=code, report=report, rejected=None)
 
 
 def _chart_data(page: Page, summary: dict[str, object]) -> str:
@@ -185,36 +184,36 @@ def _chart_data(page: Page, summary: dict[str, object]) -> str:
 def inventory(code: str, request: Request, ctx: AppContext, period: str | None = None,
               start: date | None = None, end: date | None = None) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.INVENTORY)
-    with ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        periods = tenancy.periods(s, access)
-    if period is None and start is None and periods:
-        period = periods[-1].name
-    if period is None and (start is None or end is None):
+    view = inventories.inventory_view(ctx.sessions, page.principal, code, period=period, start=start, end=end,
+                                      latest=True)
+    if view.result is None:
         raise InputError(page._("Add a reporting period first, or give a start and an end date."),
                          location=Location(field="period"))
-    result = organisation_inventory(ctx.sessions, access.code, period=period, start=start, end=end)
-    summary = result.summary()
-    query = f"period={quote(period)}" if period else f"start={start}&end={end}"
-    return page.render("inventory.html", org=profile, result=result, summary=summary, periods=periods,
-                       period=period, query=query, chart_json=_chart_data(page, summary),
-                       factors=result.factors_used())
+    summary = view.result.summary()
+    query = f"period={quote(view.period)}" if view.period else f"start={start}&end={end}"
+    return page.render("inventory.html", org=view.profile, result=view.result, summary=summary,
+                       periods=[PeriodChoice(*p) for p in view.periods], period=view.period, query=query,
+                       chart_json=_chart_data(page, summary), factors=view.result.factors_used())
 
 
 @router.get("/jurisdiction/{code}", response_class=HTMLResponse)
-def jurisdiction(code: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+def jurisdiction(code: str, request: Request, ctx: AppContext,
+                 year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:
     page = signed_in(request, ctx)
-    year = year or date.today().year - 1
-    with ctx.sessions() as s:
-        jid = jurisdictions.require_overseen(s, page.principal.grants, code)
-        children = jurisdictions.tree(s, {jid})
-    agg = jurisdictions.aggregate(ctx.sessions, code, year)
-    chart = json.dumps({"enterprises": [e.name for e in agg.enterprises],
-                        "scope1": [e.scope1_t_co2e for e in agg.enterprises],
-                        "scope2": [e.scope2_location_t_co2e for e in agg.enterprises],
+    agg = aggregates.aggregate(ctx.sessions, page.principal, code, year)
+    nodes = jurisdictions.overseen_subtree(ctx.sessions, page.principal, code)
+    shown = [e for e in agg.enterprises if e.error is None and e.has_data]
+    chart = json.dumps({"enterprises": [e.name for e in shown],
+                        "scope1": [e.scope1_t_co2e for e in shown],
+                        "scope2": [e.scope2_location_t_co2e for e in shown],
                         "labels": {"scope1": page._("Scope 1"), "scope2_location": page._("Scope 2 (location-based)"),
                                    "title": page._("Emissions by enterprise (t CO2e)")}},
                        ensure_ascii=False).replace("</", "<\\/")
-    return page.render("jurisdiction.html", agg=agg, year=year, node=children[0] if children else None,
-                       chart_json=chart)
+    return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    name: str
+    start: date
+    end: date

@@ -1,42 +1,64 @@
-"""An organisation's activity records: list them, and import a CSV or XLSX file (all rows or none)."""
+"""An organisation's activity records: list them, and import a CSV or XLSX file (all rows or none), at once or as
+a job whose progress can be followed."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, UploadFile
+from fastapi import APIRouter, Query, UploadFile, status
 
-from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
+from carbontrail.http.deps import AppContext, Context, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import ActivityOut, ImportOut
-from carbontrail.services import tenancy
-from carbontrail.services.imports import import_upload
-from carbontrail.services.tenancy import Access
+from carbontrail.api.schemas import ImportOut
+from carbontrail.services import imports
+from carbontrail.services.imports import ImportJobs, ImportStatus
+from carbontrail.services.inventory import ActivityView, list_activity
 
-router = APIRouter(prefix="/api/organisations", tags=["activity"], responses=ERROR_RESPONSES)
-
-Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
-Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
-
-
-@router.get("/{code}/activity", response_model=list[ActivityOut])
-def list_activity(access: Reader, ctx: AppContext, kind: str | None = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[ActivityOut]:
-    with ctx.sessions() as s:
-        return [ActivityOut(facility=fac, kind=r.kind, item=r.item, category=r.category, gas=r.gas,
-                            period_start=r.period_start, period_end=r.period_end, quantity=r.quantity, unit=r.unit,
-                            supplier=r.supplier, instrument=r.instrument, instrument_ref=r.instrument_ref,
-                            contract_factor=r.contract_factor, source=r.source)
-                for r, fac in tenancy.activity_records(s, access, limit=limit, offset=offset, kind=kind)]
+router = APIRouter(tags=["activity"], responses=ERROR_RESPONSES)
+#: a CSV's text encoding when it is not UTF-8 (detected when not given: UTF-8 with or without BOM, else GB18030)
+Encoding = Annotated[Literal["utf-8", "gbk", "gb18030"] | None, Query()]
 
 
-@router.post("/{code}/imports", response_model=ImportOut)
-async def upload(file: UploadFile, access: Writer, ctx: AppContext, principal: CurrentPrincipal,
-                 template: str | None = None) -> ImportOut:
+def import_jobs(ctx: Context) -> ImportJobs:
+    """The app's import jobs (one registry per app)."""
+    jobs = ctx.caches.setdefault("import_jobs", ImportJobs())
+    assert isinstance(jobs, ImportJobs)
+    return jobs
+
+
+@router.get("/api/organisations/{code}/activity", response_model=list[ActivityView])
+def activity(code: str, ctx: AppContext, principal: CurrentPrincipal, kind: str | None = None,
+             limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+             offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[ActivityView]:
+    return list_activity(ctx.sessions, principal, code, kind=kind, limit=limit, offset=offset)
+
+
+# A plain `def`: FastAPI runs it on a worker thread, so a long import never holds up the event loop.
+@router.post("/api/organisations/{code}/imports", response_model=ImportOut)
+def upload(code: str, file: UploadFile, ctx: AppContext, principal: CurrentPrincipal,
+           template: str | None = None, encoding: Encoding = None) -> ImportOut:
     """Upload a CSV or XLSX file of a `carbontrail template`; any bad row rejects the whole file (422, with
-    every problem's row and field)."""
-    data = await file.read()
-    report = import_upload(ctx.sessions, principal, access, file.filename or "upload.csv", data, template)
+    every problem's row and field). Answers when the import has finished; see `import-jobs` to follow a long one."""
+    report = imports.upload(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(), template,
+                            encoding=encoding)
     return ImportOut(file=report.file, template=report.template, rows=report.rows, inserted=report.inserted,
-                     updated=report.updated, unchanged=report.unchanged)
+                     updated=report.updated, unchanged=report.unchanged, encoding=report.encoding,
+                     delimiter=report.delimiter, mappings=report.mappings)
+
+
+@router.post("/api/organisations/{code}/import-jobs", response_model=ImportStatus,
+             status_code=status.HTTP_202_ACCEPTED)
+def start_import(code: str, file: UploadFile, ctx: AppContext, principal: CurrentPrincipal,
+                 template: str | None = None, encoding: Encoding = None) -> ImportStatus:
+    """Start importing a template file in the background; poll `GET /api/imports/{job}` for its progress and
+    result (rows done of the estimated total, and every problem when a row is bad)."""
+    return import_jobs(ctx).start(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(),
+                                  template, encoding)
+
+
+@router.get("/api/imports/{job}", response_model=ImportStatus)
+def import_status(job: str, ctx: AppContext,
+                  principal: CurrentPrincipal) -> ImportStatus:
+    """Where an import job stands: queued, running (rows done / total), done, rejected (with the errors) or
+    failed."""
+    return import_jobs(ctx).status(ctx.sessions, principal, job)

@@ -8,33 +8,28 @@ from fastapi import APIRouter, Query, status
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import AggregateOut, JurisdictionIn, JurisdictionOut
-from carbontrail.services import jurisdictions, tenancy
+from carbontrail.api.schemas import AggregateOut, JurisdictionIn
+from carbontrail.services import aggregates, jurisdictions
+from carbontrail.services.jurisdictions import JurisdictionNode
 
 router = APIRouter(prefix="/api/jurisdictions", tags=["jurisdictions"], responses=ERROR_RESPONSES)
 
 
-@router.get("", response_model=list[JurisdictionOut])
-def tree(ctx: AppContext, principal: CurrentPrincipal) -> list[JurisdictionOut]:
+@router.get("", response_model=list[JurisdictionNode])
+def tree(ctx: AppContext, principal: CurrentPrincipal) -> list[JurisdictionNode]:
     """The jurisdictions you oversee, as a tree."""
-    with ctx.sessions() as s:
-        if principal.platform_admin:
-            return [JurisdictionOut.of(n) for n in jurisdictions.tree(s)]
-        roots = {g.jurisdiction_id for g in principal.grants if g.jurisdiction_id is not None}
-        return [JurisdictionOut.of(n) for n in jurisdictions.tree(s, roots)]
+    return jurisdictions.overseen_tree(ctx.sessions, principal)
 
 
-@router.post("", response_model=JurisdictionOut, status_code=status.HTTP_201_CREATED)
-def create(body: JurisdictionIn, ctx: AppContext, principal: CurrentPrincipal) -> JurisdictionOut:
-    tenancy.require_platform_admin(principal)
-    return JurisdictionOut.of(jurisdictions.create(ctx.sessions, body.code, body.kind, body.name,
-                                                   name_en=body.name_en, parent=body.parent, actor=principal.actor))
+@router.post("", response_model=JurisdictionNode, status_code=status.HTTP_201_CREATED)
+def create(body: JurisdictionIn, ctx: AppContext, principal: CurrentPrincipal) -> JurisdictionNode:
+    return jurisdictions.create(ctx.sessions, body.code, body.kind, body.name, name_en=body.name_en,
+                                parent=body.parent, actor=principal)
 
 
 @router.get("/{jurisdiction}/aggregates", response_model=AggregateOut)
-def aggregates(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal,
-               year: Annotated[int, Query(ge=1990, le=2100)]) -> AggregateOut:
-    """Energy, emissions and intensities of the enterprises in the jurisdiction, for a calendar year."""
-    with ctx.sessions() as s:
-        jurisdictions.require_overseen(s, principal.grants, jurisdiction)
-    return AggregateOut.of(jurisdictions.aggregate(ctx.sessions, jurisdiction, year))
+def totals(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal,
+               year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> AggregateOut:
+    """Energy, emissions and intensities of the enterprises in the jurisdiction, for a calendar year (the latest
+    year holding data when none is named)."""
+    return AggregateOut.of(aggregates.aggregate(ctx.sessions, principal, jurisdiction, year))

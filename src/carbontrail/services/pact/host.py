@@ -1,5 +1,5 @@
 """The PACT host: suppliers publish footprints (with versions) and grant them to customers; customers' clients list
-and fetch what was granted to them. Footprint requests are services/pact_inbox.py.
+and fetch what was granted to them. Footprint requests are services/pact/inbox.py.
 
 Visibility: a principal sees a footprint through the PACT API only if it is granted to an organisation on which
 the principal holds a role.

@@ -1,6 +1,6 @@
 """A customer asking its suppliers for footprints over PACT: supplier connections, requests, answers and pulls.
 
-Received footprints become supplier primary data (services/supplier_data.py), which the footprint engine uses in
+Received footprints become supplier primary data (services/pact/supplier_data.py), which the footprint engine uses in
 place of secondary factors. The supplier's host answers a request by calling our events endpoint, which hands the
 event to `on_answer`.
 """

@@ -1,0 +1,43 @@
+"""Queries an inventory needs besides the records themselves: periods, facilities, and which years hold data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from carbontrail.store.models import ActivityRecord, Facility, ReportingPeriod
+
+
+def facility_id(session: Session, organisation_id: int, code: str) -> int | None:
+    return session.scalar(select(Facility.id).where(Facility.organisation_id == organisation_id,
+                                                    Facility.code == code))
+
+
+def periods(session: Session, organisation_id: int) -> list[ReportingPeriod]:
+    return list(session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id)
+                                .order_by(ReportingPeriod.start)))
+
+
+def years_with_records(session: Session, organisation_ids: Iterable[int] | None = None) -> list[int]:
+    """The calendar years in which the organisations' (every organisation's, when None) records start, oldest first."""
+    stmt = select(func.min(ActivityRecord.period_start), func.max(ActivityRecord.period_start))
+    if organisation_ids is not None:
+        ids = list(organisation_ids)
+        if not ids:
+            return []
+        stmt = stmt.where(ActivityRecord.organisation_id.in_(ids))
+    first, last = session.execute(stmt).one()
+    if first is None:
+        return []
+    years = []
+    for year in range(first.year, last.year + 1):
+        probe = select(ActivityRecord.id).where(ActivityRecord.period_start >= date(year, 1, 1),
+                                                ActivityRecord.period_start < date(year + 1, 1, 1))
+        if organisation_ids is not None:
+            probe = probe.where(ActivityRecord.organisation_id.in_(ids))
+        if session.scalar(probe.limit(1)) is not None:
+            years.append(year)
+    return years
