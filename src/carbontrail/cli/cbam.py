@@ -326,6 +326,16 @@ def _import_line(item: object, file: str, row: int) -> ImportLine:
 Organisation = Annotated[str, typer.Argument(help="Organisation code.")]
 
 
+def _bytes_of(path: Path):  # type: ignore[no-untyped-def]
+    """The database and the command line's actor, once `path` is known to be a file to store."""
+    from carbontrail.services.database import open_sessions  # at call time: `--help` stays fast
+    from carbontrail.services.work import cli_actor
+
+    if not path.is_file():
+        raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
+    return open_sessions(), cli_actor()
+
+
 @app.command("store")
 def store_command(
     organisation: Organisation, path: ModelFile,
@@ -335,15 +345,11 @@ def store_command(
 ) -> None:
     """Store an installation model for an organisation (the same code and period again replaces it)."""
     from carbontrail.services import cbam as service
-    from carbontrail.services.database import open_sessions
 
     with user_errors(as_json):
-        if not path.is_file():
-            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        stored, created = service.save_installation(sessions, access, installation, path.read_bytes(),
-                                                    file_name=path.name, facility=facility, actor="cli")
+        sessions, actor = _bytes_of(path)
+        stored, created = service.save_installation(sessions, actor, organisation, installation, path.read_bytes(),
+                                                    file_name=path.name, facility=facility)
         data = {"organisation": organisation, "installation": stored.code, "period": stored.period,
                 "processes": [p.id for p in stored.installation.processes], "created": created}
         if as_json:
@@ -358,12 +364,10 @@ def list_command(organisation: Organisation, as_json: JsonOption = False) -> Non
     """The installation models stored for an organisation."""
     from carbontrail.services import cbam as service
     from carbontrail.services.database import open_sessions
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        with sessions() as s:
-            found = service.list_installations(s, access)
+        found = service.list_installations(open_sessions(), cli_actor(), organisation)
         rows = [{"installation": i.code, "name": i.name, "period": i.period, "facility": i.facility,
                  "processes": [p.id for p in i.installation.processes]} for i in found]
         if as_json:
@@ -387,15 +391,11 @@ def load_defaults_command(
 ) -> None:
     """Store a version of a default-value table for an organisation (every value with its source)."""
     from carbontrail.services import cbam as service
-    from carbontrail.services.database import open_sessions
 
     with user_errors(as_json):
-        if not path.is_file():
-            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        info = service.add_defaults(sessions, access, name, version, path.read_bytes(), file_name=path.name,
-                                    description=description, actor="cli")
+        sessions, actor = _bytes_of(path)
+        info = service.add_defaults(sessions, actor, organisation, name, version, path.read_bytes(),
+                                    file_name=path.name, description=description)
         if as_json:
             print_json(info.__dict__)
             return

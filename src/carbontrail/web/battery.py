@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,43 +16,32 @@ from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
-from carbontrail.services import tenancy
+from carbontrail.services import acting, tenancy
 from carbontrail.units import magnitude
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
 TIERS = ("public", "legitimate_interest", "authority")
 
 
-def _profile(page: Page, access: tenancy.Access) -> tenancy.Profile:
-    with page.ctx.sessions() as s:
-        return tenancy.profile(s, access)
-
-
 @router.get("/org/{code}/battery", response_class=HTMLResponse)
 def overview(code: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    held = units.units_held(ctx.sessions, access.code, limit=100)
-    counts = units.status_counts(ctx.sessions, access.code)
-    deposit, deposit_units = units.deposit_of(ctx.sessions, access.code)
-    decls = declarations.list_for(ctx.sessions, access.code)
-    passes = passports.list_for(ctx.sessions, access.code)
-    org = _profile(page, access)
-    return page.render("battery_overview.html", org=org, held=held, counts=counts,
-                       deposit=magnitude(deposit, "yuan"), deposit_units=deposit_units, declarations=decls,
-                       passports=passes)
+    who = page.principal
+    org = acting.profile(ctx.sessions, who, code, tenancy.DATA_READ)
+    o = units.overview(ctx.sessions, who, code)
+    return page.render("battery_overview.html", org=org, held=o.held, counts=o.counts,
+                       deposit=magnitude(o.deposit, "yuan"), deposit_units=o.deposit_units,
+                       declarations=declarations.list_for(ctx.sessions, who, code),
+                       passports=passports.list_for(ctx.sessions, who, code))
 
 
 @router.get("/org/{code}/battery/units/{unit}", response_class=HTMLResponse)
 def unit_history(code: str, unit: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    history = units.history_for(ctx.sessions, access.code, unit)
-    parent = units.parent_of(ctx.sessions, unit)
-    inside = units.children(ctx.sessions, unit)
-    return page.render("battery_unit.html", code=access.code, unit=unit, history=history, parent=parent,
-                       children=inside, magnitude=magnitude)
+    history = units.history(ctx.sessions, page.principal, unit, organisation=code)
+    return page.render("battery_unit.html", code=code, unit=unit, history=history, parent=history.parent,
+                       children=history.children, magnitude=magnitude)
 
 
 def _declaration_chart(page: Page, result: dict[str, Any]) -> str:
@@ -71,25 +61,24 @@ def _declaration_chart(page: Page, result: dict[str, Any]) -> str:
 @router.get("/org/{code}/battery/declarations/{declaration}", response_class=HTMLResponse)
 def declaration(code: str, declaration: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
     if not declaration.isdigit():
         raise InputError("a declaration is named by its number", location=Location(field="declaration"))
-    stored = declarations.get(ctx.sessions, access.code, int(declaration))
-    return page.render("battery_declaration.html", code=access.code, d=stored, r=stored.result,
+    stored = declarations.get(ctx.sessions, page.principal, code, int(declaration))
+    return page.render("battery_declaration.html", code=code, d=stored, r=stored.result,
                        chart_json=_declaration_chart(page, stored.result))
 
 
 @router.get("/org/{code}/battery/passports/{passport}", response_class=HTMLResponse)
 def owner_passport(code: str, passport: str, request: Request, ctx: AppContext, tier: str = "full") -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
     if tier not in ("full", *TIERS):
         raise InputError(f"unknown tier '{tier}'", location=Location(field="tier"),
                          expected="full, " + ", ".join(TIERS))
-    doc = passports.owner_view(ctx.sessions, access.code, passport, None if tier == "full" else tier)  # type: ignore[arg-type]
-    info = passports.info(ctx.sessions, access.code, passport)
-    return page.render("battery_passport.html", doc=doc, tier=tier, tiers=("full", *TIERS), info=info,
-                       base=f"/org/{access.code}/battery/passports/{passport}")
+    doc = passports.owner_view(ctx.sessions, page.principal, code, passport,
+                               None if tier == "full" else tier)  # type: ignore[arg-type]
+    info = passports.info(ctx.sessions, page.principal, code, passport)
+    return page.render("battery_passport.html", doc=doc, tier=tier, tiers=("full", *TIERS), info=info, owner=code,
+                       base=f"/org/{quote(code)}/battery/passports/{quote(passport)}")
 
 
 @router.get("/battery/passport/{passport}", response_class=HTMLResponse)
@@ -102,17 +91,17 @@ def public_passport(passport: str, request: Request, ctx: AppContext) -> Respons
 
 @router.get("/org/{code}/battery/residual", response_class=HTMLResponse)
 def residual_batch(code: str, request: Request, ctx: AppContext) -> Response:
+    """The latest valued batch, or a page saying there is none yet (with the tested units that could be valued)."""
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    batch = residual.latest(ctx.sessions, access.code)
-    return page.render("battery_residual.html", code=access.code, batch=batch, shown=batch["units"][:500])
+    org = acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_READ)
+    batch = residual.latest(ctx.sessions, page.principal, code)
+    tested = residual.tested_rows(ctx.sessions, page.principal, code)
+    return page.render("battery_residual.html", org=org, code=code, batch=batch,
+                       shown=batch["units"][:500] if batch else [], tested=tested)  # type: ignore[index]
 
 
 @router.get("/battery", response_class=HTMLResponse)
 def battery_home(request: Request, ctx: AppContext) -> Response:
     """The organisations whose battery data the signed-in user may read, and a passport look-up."""
     page = signed_in(request, ctx)
-    with ctx.sessions() as s:
-        orgs = [tenancy.profile(s, a) for a in tenancy.visible_organisations(s, page.principal)
-                if a.allows(tenancy.DATA_READ)]
-    return page.render("battery_home.html", orgs=orgs)
+    return page.render("battery_home.html", orgs=acting.readable(ctx.sessions, page.principal, tenancy.DATA_READ))
