@@ -84,34 +84,9 @@ def _amount(text: str, unit: str, option: str) -> pint.Quantity:
 
 
 def _see_json(result: InstallationResult) -> dict[str, object]:
-    return {
-        "installation": result.installation, "period": result.period, "gwp_assessment": result.gwp_assessment,
-        "markup_year": result.markup_year, "default_values": result.defaults,
-        "processes": [{
-            "process_id": p.process_id, "name": p.name, "category": p.category, "cn_codes": list(p.cn_codes),
-            "activity_level_t": magnitude(p.activity_level, "t"),
-            "attributed_direct_t": magnitude(p.attributed_direct, "t"),
-            "attributed_indirect_t": magnitude(p.attributed_indirect, "t"),
-            "embedded_direct_t": magnitude(p.embedded_direct, "t"),
-            "embedded_indirect_t": magnitude(p.embedded_indirect, "t"),
-            "see_direct_t_per_t": magnitude(p.see_direct, "t/t"),
-            "see_indirect_t_per_t": magnitude(p.see_indirect, "t/t"),
-            "see_obligation_t_per_t": magnitude(p.see_obligation, "t/t"),
-            "default_share": p.default_share,
-            "components_t": {k: magnitude(v, "t") for k, v in p.components.items()},
-            "precursors": [{"name": c.name, "origin": c.origin, "mass_t": magnitude(c.mass, "t"),
-                            "see_direct_t_per_t": magnitude(c.see_direct, "t/t"),
-                            "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
-                            "source": c.source} for c in p.precursors],
-            "methods": list(p.methods), "electricity": list(p.electricity),
-            "source_streams": [{"name": name, "method": method, "co2_t": magnitude(co2, "t")}
-                               for name, method, co2 in p.streams],
-            "pfc": None if p.pfc is None else {
-                "cf4_t": magnitude(p.pfc.cf4, "t"), "c2f6_t": magnitude(p.pfc.c2f6, "t"),
-                "gwp_cf4": p.pfc.gwp_cf4, "gwp_c2f6": p.pfc.gwp_c2f6, "co2e_t": magnitude(p.pfc.co2e, "t")},
-            "see_indirect_counted_t_per_t": magnitude(p.see_indirect_counted, "t/t"),
-        } for p in result.processes],
-    }
+    from carbontrail.services.cbam import see_summary  # the one shape the API, the pages and the CLI print
+
+    return see_summary(result)
 
 
 @app.command("see")

@@ -406,6 +406,12 @@ def process_summary(p: ProcessResult) -> dict[str, object]:
                         "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
                         "source": c.source} for c in p.precursors],
         "methods": list(p.methods), "electricity": list(p.electricity),
+        "source_streams": [{"name": name, "method": method, "co2_t": magnitude(co2, "t")}
+                           for name, method, co2 in p.streams],
+        "pfc": None if p.pfc is None else {
+            "cf4_t": magnitude(p.pfc.cf4, "t"), "c2f6_t": magnitude(p.pfc.c2f6, "t"),
+            "gwp_cf4": p.pfc.gwp_cf4, "gwp_c2f6": p.pfc.gwp_c2f6, "co2e_t": magnitude(p.pfc.co2e, "t")},
+        "see_indirect_counted_t_per_t": magnitude(p.see_indirect_counted, "t/t"),
     }
 
 
