@@ -424,6 +424,34 @@ def communication(sessions: sessionmaker[Session], actor: Actor, organisation: s
     return done, build_communication(done.stored.installation, done.result)
 
 
+#: Yuan per euro a rate must lie in to be believed: the euro has never been worth less than 4 or more than 16 yuan,
+#: so a figure outside is a slip (most often the rate the other way round, EUR per CNY).
+PLAUSIBLE_CNY_PER_EUR = (4.0, 16.0)
+
+
+def exchange_rate(*, cny_per_eur: float | None = None, eur_per_cny: float | None = None) -> float | None:
+    """The exchange rate as yuan per euro, from either direction; an implausible rate is refused with the reason."""
+    if cny_per_eur is not None and eur_per_cny is not None:
+        raise InputError("give the exchange rate once, as CNY per EUR", location=Location(field="cny_per_eur"),
+                         expected="CNY per EUR, e.g. 7.8")
+    if eur_per_cny is not None:
+        if not math.isfinite(eur_per_cny) or eur_per_cny <= 0:
+            raise InputError(f"{eur_per_cny} EUR per CNY is not an exchange rate",
+                             location=Location(field="eur_per_cny"), expected="a positive number")
+        cny_per_eur, field = 1.0 / eur_per_cny, "eur_per_cny"
+    else:
+        field = "cny_per_eur"
+    if cny_per_eur is None:
+        return None
+    low, high = PLAUSIBLE_CNY_PER_EUR
+    if not math.isfinite(cny_per_eur) or not low <= cny_per_eur <= high:
+        hint = (f"; {cny_per_eur:g} looks like EUR per CNY — the same rate is {1 / cny_per_eur:.4g} CNY per EUR"
+                if field == "cny_per_eur" and 0 < cny_per_eur and low <= 1 / cny_per_eur <= high else "")
+        raise InputError(f"{cny_per_eur:.4g} CNY per EUR is outside the plausible {low:g}–{high:g} CNY per EUR{hint}",
+                         location=Location(field=field), expected=f"CNY per EUR between {low:g} and {high:g}")
+    return cny_per_eur
+
+
 @dataclass(frozen=True)
 class CostAnswer:
     """A certificate cost estimate for a mass of a process's goods, with the SEE it rests on."""
@@ -436,10 +464,13 @@ class CostAnswer:
 
 def cost(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *, process: str, mass_t: float,
          price_eur_per_t: float, import_year: int, free_allocation: float | None = None,
-         benchmark_t_per_t: float | None = None, eur_per_cny: float | None = None, year: int | None = None,
+         benchmark_t_per_t: float | None = None, eur_per_cny: float | None = None,
+         cny_per_eur: float | None = None, year: int | None = None,
          defaults: str | None = None, defaults_version: str | None = None) -> CostAnswer:
     """Certificates and euros for importing `mass_t` of a process's goods in `import_year`, net of the carbon price
-    the installation paid (converted with `eur_per_cny` when it was paid in yuan)."""
+    the installation paid (converted with the exchange rate, given as `cny_per_eur` or `eur_per_cny`, when it was
+    paid in yuan)."""
+    rate = exchange_rate(cny_per_eur=cny_per_eur, eur_per_cny=eur_per_cny)
     for name, value in (("mass_t", mass_t), ("price_eur_per_t", price_eur_per_t)):
         if not math.isfinite(value) or value < 0 or (name == "mass_t" and value == 0):
             raise InputError(f"{value} is not a usable {name.replace('_', ' ')}", location=Location(field=name),
@@ -455,7 +486,7 @@ def cost(sessions: sessionmaker[Session], actor: Actor, organisation: str, code:
     share = free_allocation if free_allocation is not None else free_allocation_share(
         see, quantity(benchmark_t_per_t or 0.0, "t/t"), import_year)
     imported = quantity(mass_t, "t")
-    rates = {"CNY": quantity(eur_per_cny, "EUR/CNY")} if eur_per_cny is not None else {}
+    rates = {"CNY": quantity(1.0 / rate, "EUR/CNY")} if rate is not None else {}
     paid = carbon_price_per_tonne(installation, p, rates) * imported if installation.carbon_prices else None
     estimate = estimate_cost(imported * see, year=import_year, certificate_price=quantity(price_eur_per_t, "EUR/t"),
                              free_allocation_share=share, carbon_price_paid=paid)

@@ -78,7 +78,7 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                       markup_year: int | None = None, defaults: str | None = None, process: str | None = None,
                       mass_t: float | None = None, price_eur_per_t: float | None = None,
                       import_year: int | None = None, free_allocation_share: float | None = None,
-                      eur_per_cny: float | None = None, grid_year: int | None = None) -> Response:
+                      cny_per_eur: float | None = None, grid_year: int | None = None) -> Response:
     page = signed_in(request, ctx)
     profile = acting.profile(ctx.sessions, page.principal, code, tenancy.INVENTORY)
     tables = cbam.list_defaults(ctx.sessions, page.principal, code)
@@ -97,7 +97,7 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
             cost_result = cost_out(cbam.cost(
                 ctx.sessions, page.principal, code, stored.code, process=process, mass_t=mass_t, price_eur_per_t=price_eur_per_t,
                 import_year=import_year or 2026, free_allocation=free_allocation_share
-                if free_allocation_share is not None else 0.0, eur_per_cny=eur_per_cny,
+                if free_allocation_share is not None else 0.0, cny_per_eur=cny_per_eur,
                 year=stored.period_end.year, defaults=defaults))
         except CarbontrailError as exc:
             cost_error = str(exc)
@@ -117,5 +117,5 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                        form={"process": process or stored.installation.processes[0].id, "mass_t": mass_t or 1000,
                              "price_eur_per_t": price_eur_per_t or 75.36, "import_year": import_year or 2026,
                              "free_allocation_share": free_allocation_share or 0.0,
-                             "eur_per_cny": eur_per_cny or ""},
+                             "cny_per_eur": cny_per_eur or ""},
                        grids=grids, grid_error=grid_error, grid_year=grid_year)

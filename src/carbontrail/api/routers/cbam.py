@@ -249,13 +249,16 @@ def cost(installation: str, code: str, ctx: AppContext, principal: CurrentPrinci
          benchmark_t_per_t: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
                                                           description="Benchmark to derive the share from "
                                                                       "(Implementing Reg. (EU) 2025/2620).")] = None,
-         eur_per_cny: Annotated[float | None, Query(gt=0, le=100, allow_inf_nan=False)] = None,
+         cny_per_eur: Annotated[float | None, Query(gt=0, le=1000, allow_inf_nan=False,
+                                                    description="Exchange rate, yuan per euro (e.g. 7.8).")] = None,
+         eur_per_cny: Annotated[float | None, Query(gt=0, le=100, allow_inf_nan=False,
+                                                    description="The same rate the other way round.")] = None,
          period: Period = None, defaults: DefaultsName = None, defaults_version: DefaultsVersion = None) -> CostOut:
     """Certificate cost = obligation emissions × (1 − free-allocation share) × price − carbon price paid abroad."""
     answer = cbam.cost(ctx.sessions, principal, code, installation, process=process, mass_t=mass_t,
                        price_eur_per_t=price_eur_per_t, import_year=import_year,
                        free_allocation=free_allocation_share, benchmark_t_per_t=benchmark_t_per_t,
-                       eur_per_cny=eur_per_cny, year=period, defaults=defaults, defaults_version=defaults_version)
+                       eur_per_cny=eur_per_cny, cny_per_eur=cny_per_eur, year=period, defaults=defaults, defaults_version=defaults_version)
     return cost_out(answer)
 
 
