@@ -52,15 +52,15 @@ def test_a_pack_through_three_actors_and_its_history_in_one_call(bworld: BWorld)
     assert event(w, "carco", "CARCO", PACK, kind="installed", at="2025-01-03T08:00:00Z", vin=VIN).status_code == 201
     # the recycler has never touched PACK: it does not exist for it
     assert w.client.get(url("RECYCLER", f"/units/{PACK}"), headers=w.auth("recycler")).status_code == 404
-    assert event(w, "carco", "CARCO", PACK, kind="retired", at="2027-05-01T08:00:00Z").status_code == 201
-    r = event(w, "carco", "CARCO", PACK, kind="handed_over", at="2027-05-02T08:00:00Z", to_actor="NOBODY")
+    assert event(w, "carco", "CARCO", PACK, kind="retired", at="2025-05-01T08:00:00Z").status_code == 201
+    r = event(w, "carco", "CARCO", PACK, kind="handed_over", at="2025-05-02T08:00:00Z", to_actor="NOBODY")
     assert r.status_code == 422 and r.json()["field"] == "to_actor"
-    assert event(w, "carco", "CARCO", PACK, kind="handed_over", at="2027-05-02T08:00:00Z",
+    assert event(w, "carco", "CARCO", PACK, kind="handed_over", at="2025-05-02T08:00:00Z",
                  to_actor="RECYCLER").status_code == 201
-    r = event(w, "recycler", "RECYCLER", PACK, kind="recycled", at="2027-06-01T08:00:00Z",
+    r = event(w, "recycler", "RECYCLER", PACK, kind="recycled", at="2025-06-01T08:00:00Z",
               recovered_kg={"lithium": 3.1})
     assert r.status_code == 201 and r.json()["status"] == "recycled" and r.json()["deposit_refunded"] is True
-    r = event(w, "recycler", "RECYCLER", PACK, kind="sold", at="2027-06-02T08:00:00Z", to_actor="CARCO")
+    r = event(w, "recycler", "RECYCLER", PACK, kind="sold", at="2025-06-02T08:00:00Z", to_actor="CARCO")
     assert r.status_code == 409
 
     expected = [(1, "produced", "MAKER", "MAKER"), (2, "sold", "MAKER", "CARCO"), (3, "installed", "CARCO", "CARCO"),
@@ -78,7 +78,7 @@ def test_a_pack_through_three_actors_and_its_history_in_one_call(bworld: BWorld)
     r = w.client.get(url("MAKER", f"/units/{MODULES[0]}"), headers=w.auth("maker"))
     assert r.json()["parent"] == PACK
     # the maker no longer holds PACK: it may not put more modules in it; for the outsider PACK does not exist
-    more = {"codes": ["01AMBAASC00001R3F0000003"], "parent": PACK, "at": "2027-07-01T08:00:00Z"}
+    more = {"codes": ["01AMBAASC00001R3F0000003"], "parent": PACK, "at": "2025-07-01T08:00:00Z"}
     assert w.client.post(url("MAKER", "/units"), json=more, headers=w.auth("maker")).status_code == 403
     assert w.client.post(url("OUTSIDER", "/units"), json=more, headers=w.auth("outsider")).status_code == 404
     # an organisation outside the chain sees nothing, even through its own path

@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.services.work import SystemActor
 from carbontrail.services import battery_declarations, battery_passports, battery_units
 from carbontrail.services.demo import load_demo
 from carbontrail.services.demo.battery import CASCADE, PACK
 from carbontrail.store.models import Organisation
 from carbontrail.units import magnitude
+
+PY = SystemActor("test")
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain"
 
@@ -43,11 +46,11 @@ def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
     again = load_demo(sessions, DEMO)["battery"]
     assert again["organisations_created"] == [] and again["units_registered"] == 0  # type: ignore[index]
 
-    (decl,) = battery_declarations.list_for(sessions, "CD-CELL")
+    (decl,) = battery_declarations.list_for(sessions, PY, "CD-CELL")
     assert decl.revision == 1 and decl.result["performance_class"] == "C"
     assert decl.result["iso14067"]["per_kwh"] == pytest.approx(2637.77 / 28_800, abs=1e-9)  # type: ignore[index]
 
-    h = battery_units.history(sessions, CASCADE)
+    h = battery_units.history(sessions, PY, CASCADE)
     assert h.original_code == PACK
     assert [(e.kind, e.actor) for e in h.events] == [
         ("produced", "CD-CELL"), ("sold", "CD-CELL"), ("installed", "CD-NEV"), ("maintained", "CD-NEV"),
@@ -55,10 +58,10 @@ def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
         ("produced", "SL-STORAGE"), ("retired", "SL-STORAGE"), ("handed_over", "SL-STORAGE"),
         ("recycled", "SN-RECYCLE")]
     assert h.state.holder == "SN-RECYCLE" and h.state.responsible_producer == "SL-STORAGE"
-    assert {p: magnitude(q, "yuan") for p, q in battery_units.outstanding_deposits(sessions).items()} == {
+    assert {p: magnitude(q, "yuan") for p, q in battery_units.outstanding_deposits(sessions, PY).items()} == {
         "CD-CELL": 600.0}
 
-    doc = battery_passports.owner_view(sessions, "CD-CELL", "urn:cdcell:cdcpbaa6000001r3f0000001")
+    doc = battery_passports.owner_view(sessions, PY, "CD-CELL", "urn:cdcell:cdcpbaa6000001r3f0000001")
     assert doc["circularity"]["recycledContent"] == [  # type: ignore[index]
         {"recycledMaterial": "Lithium", "preConsumerShare": 1.72, "postConsumerShare": 17.24}]
     assert doc["carbonFootprint"]["batteryCarbonFootprint"] == 0.157  # type: ignore[index]

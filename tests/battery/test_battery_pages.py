@@ -7,20 +7,23 @@ from datetime import UTC, datetime
 
 from battery_world import MODULES, PACK, VIN, BWorld, small_document
 
+from carbontrail.services.work import SystemActor
 from carbontrail.battery.traceability import Event
 from carbontrail.services import battery_residual, battery_units
 from carbontrail.units import quantity
 
+PY = SystemActor("test")
+
 
 def life(w: BWorld) -> None:
     at = datetime(2025, 3, 1, tzinfo=UTC)
-    battery_units.register_units(w.sessions, [PACK], "MAKER", at)
-    battery_units.register_units(w.sessions, MODULES, "MAKER", at, parent=PACK)
+    battery_units.register_units(w.sessions, PY, [PACK], "MAKER", at)
+    battery_units.register_units(w.sessions, PY, MODULES, "MAKER", at, parent=PACK)
     for e in (Event("sold", "MAKER", at, to_actor="CARCO", deposit=quantity(300, "yuan")),
               Event("installed", "CARCO", at, vin=VIN), Event("retired", "CARCO", at),
               Event("handed_over", "CARCO", at, to_actor="RECYCLER"),
               Event("recycled", "RECYCLER", at, recovered={"lithium": quantity(3.1, "kg")})):
-        battery_units.record_event(w.sessions, PACK, e)
+        battery_units.record_event(w.sessions, PY, PACK, e)
 
 
 def test_unit_history_page(bworld: BWorld) -> None:
@@ -73,7 +76,7 @@ def test_declaration_page_and_overview(bworld: BWorld) -> None:
 def test_residual_page(bworld: BWorld) -> None:
     w = bworld
     rows = [battery_residual.SoHRow("U0", 0.8, 0.2, 1500, 50, 300), battery_residual.SoHRow("U1", 0.65, 0.1, 800, 50, 300)]
-    battery_residual.sort_units(w.sessions, "RECYCLER", rows, battery_residual.Settings(), name="march")
+    battery_residual.sort_units(w.sessions, PY, "RECYCLER", rows, battery_residual.Settings(), name="march")
     w.sign_in("recycler")
     w.client.cookies.set("ct_lang", "en")
     page = w.client.get("/org/RECYCLER/battery/residual")

@@ -10,10 +10,13 @@ import pytest
 from battery_world import PACK, BWorld, small_document
 from test_passport import other_submodels
 
+from carbontrail.services.work import SystemActor
 from carbontrail.battery.passport import FIELD_POINTS, SUBMODELS, field_point, validate_submodel
 from carbontrail.battery.traceability import Event
 from carbontrail.services import battery_units
 from carbontrail.units import quantity
+
+PY = SystemActor("test")
 
 ID = "urn:maker:lfp60pack42"
 
@@ -41,11 +44,11 @@ def recycled_pool(w: BWorld) -> None:
     """Two packs recycled by RECYCLER: 2.0 + 2.2 = 4.2 kg lithium recovered."""
     at = datetime(2025, 1, 1, tzinfo=UTC)
     codes = ["01APBAASC00001R3F0000101", "01APBAASC00001R3F0000102"]
-    battery_units.register_units(w.sessions, codes, "MAKER", at)
+    battery_units.register_units(w.sessions, PY, codes, "MAKER", at)
     for code, kg in zip(codes, (2.0, 2.2), strict=True):
-        battery_units.record_event(w.sessions, code, Event("retired", "MAKER", at))
-        battery_units.record_event(w.sessions, code, Event("handed_over", "MAKER", at, to_actor="RECYCLER"))
-        battery_units.record_event(w.sessions, code, Event("recycled", "RECYCLER", at,
+        battery_units.record_event(w.sessions, PY, code, Event("retired", "MAKER", at))
+        battery_units.record_event(w.sessions, PY, code, Event("handed_over", "MAKER", at, to_actor="RECYCLER"))
+        battery_units.record_event(w.sessions, PY, code, Event("recycled", "RECYCLER", at,
                                                            recovered={"lithium": quantity(kg, "kg")}))
 
 

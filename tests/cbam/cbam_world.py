@@ -37,10 +37,13 @@ class CbamWorld:
     def auth(self, email: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[email]}"}
 
-    def access(self, email: str, org: str, permission: str = tenancy.INVENTORY) -> tenancy.Access:
+    def access(self, email: str, org: str, permission: str = tenancy.INVENTORY) -> tuple[accounts.Principal, str]:
+        """Who acts and for which organisation, as a service call takes them (checked to allow `permission`)."""
         with self.sessions() as s:
             uid = s.scalar(select(User.id).where(User.email == email))
-            return tenancy.require(s, accounts.principal_of(s, uid), org, permission)
+            principal = accounts.principal_of(s, uid)
+            tenancy.require(s, principal, org, permission)
+            return principal, org
 
     def sign_in_page(self, email: str) -> str:
         """Set a web session cookie for `email` on the client; returns the session's CSRF token."""

@@ -68,7 +68,7 @@ def test_installation_page_in_a_browser(cbam_browser, cbam_server: str,  # type:
             let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n; }"""))
         assert ink > 1000, "the SEE chart is empty"
         page.fill("#cost-form input[name=free_allocation_share]", "0.5")
-        page.fill("#cost-form input[name=eur_per_cny]", "0.128")
+        page.fill("#cost-form input[name=cny_per_eur]", "7.8125")
         page.click("#cost-form button[type=submit]")
         page.wait_for_selector("#cost-result")
         assert page.locator("#net-cost").inner_text() == "59,590.77"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.services.work import SystemActor
 from carbontrail.services import cbam, jurisdictions, tenancy
 from carbontrail.services.demo.cbam import load_cbam_demo
 from carbontrail.store.models import CbamInstallation, Facility, Jurisdiction, Organisation
@@ -35,9 +36,7 @@ def test_demo_exporters_in_their_parks_with_installations(sessions: sessionmaker
     assert all(f["inserted"] == 0 for f in again["files"])
     with sessions() as s:
         assert len(s.scalars(select(CbamInstallation.id)).all()) == 2
-        access = tenancy.Access(s.scalar(select(Organisation.id).where(Organisation.code == "PZH-VTI")), "PZH-VTI",
-                                tenancy.ROLE_PERMISSIONS["carbon_manager"])
-    mill = cbam.compute(sessions, access, "PZH-VTI-WORKS", markup_year=2026).result.process("hot_strip_mill")
+    mill = cbam.compute(sessions, SystemActor("test"), "PZH-VTI", "PZH-VTI-WORKS", markup_year=2026).result.process("hot_strip_mill")
     bought = mill.precursors[1]
     assert bought.origin == "default" and bought.markup == pytest.approx(0.10)
     assert bought.from_defaults.to("t").magnitude == pytest.approx(50_000 * 1.914)

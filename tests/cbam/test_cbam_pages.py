@@ -80,14 +80,14 @@ def test_cost_form(cbam_world: CbamWorld) -> None:
     w.client.cookies.set("ct_lang", "en")
     html = w.client.get("/org/ALU/cbam/GY", params={
         "period": 2025, "process": "smelting", "mass_t": 1000, "price_eur_per_t": 75.36, "import_year": 2026,
-        "free_allocation_share": 0.5, "eur_per_cny": 0.128}).text
+        "free_allocation_share": 0.5, "cny_per_eur": 7.8125}).text
     assert re.search(r'id="net-cost">59,590.77<', html)
     # without the exchange rate the form says what is missing, and the rest of the page stays
     html = w.client.get("/org/ALU/cbam/GY", params={
         "period": 2025, "process": "smelting", "mass_t": 1000, "price_eur_per_t": 75.36, "import_year": 2026}).text
     assert 'id="cost-error"' in html and "exchange rate" in html and 'id="see"' in html
     html = w.client.get("/org/ALU/cbam/GY", params={
-        "period": 2025, "process": "smelting", "mass_t": "nan", "price_eur_per_t": 75.36, "eur_per_cny": 0.128}).text
+        "period": 2025, "process": "smelting", "mass_t": "nan", "price_eur_per_t": 75.36, "cny_per_eur": 7.8125}).text
     assert 'id="cost-error"' in html and 'id="cost-result"' not in html
 
 

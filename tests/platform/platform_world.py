@@ -116,13 +116,11 @@ B_CBAM_DEFAULTS = ("cn_code,country,see_direct,see_indirect,route,source,confide
 
 def seed_cbam(sessions: sessionmaker[Session]) -> None:
     from carbontrail.services import cbam
-    from carbontrail.services.tenancy import ROLE_PERMISSIONS, Access
+    from carbontrail.services.work import SystemActor
 
-    with sessions() as s:
-        b_id = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-B"))
-    access_b = Access(b_id, "ORG-B", ROLE_PERMISSIONS["org_admin"])
-    cbam.save_installation(sessions, access_b, "B-CBAM", B_CBAM_MODEL.encode(), file_name="b.yaml", actor="seed")
-    cbam.add_defaults(sessions, access_b, "b-defaults", "1", B_CBAM_DEFAULTS.encode(), actor="seed")
+    seeder = SystemActor("seed")
+    cbam.save_installation(sessions, seeder, "ORG-B", "B-CBAM", B_CBAM_MODEL.encode(), file_name="b.yaml")
+    cbam.add_defaults(sessions, seeder, "ORG-B", "b-defaults", "1", B_CBAM_DEFAULTS.encode())
 
 
 @cache
@@ -171,11 +169,13 @@ def seed_battery(sessions: sessionmaker[Session]) -> None:
 
     from carbontrail.battery.document import parse_document
     from carbontrail.services import battery_declarations, battery_passports, battery_units
+    from carbontrail.services.work import SystemActor
 
-    battery_units.register_units(sessions, [B_UNIT], "ORG-B", datetime(2024, 3, 1, tzinfo=UTC))
+    seeder = SystemActor("seed")
+    battery_units.register_units(sessions, seeder, [B_UNIT], "ORG-B", datetime(2024, 3, 15, tzinfo=UTC))
     doc = yaml.safe_load((Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text())
-    battery_declarations.save(sessions, "ORG-B", parse_document(doc))
-    battery_passports.create(sessions, "ORG-B", B_PASSPORT, model="CD-LFP-60", plant="CDCELL-01", submodels={
+    battery_declarations.save(sessions, seeder, "ORG-B", parse_document(doc))
+    battery_passports.create(sessions, seeder, "ORG-B", B_PASSPORT, model="CD-LFP-60", plant="CDCELL-01", submodels={
         "materialComposition": {"batteryChemistry": {"shortName": "LFP", "clearName": "lithium iron phosphate"},
                                 "batteryMaterials": [{"batteryMaterialLocation": {"componentName": "cathode"},
                                                       "batteryMaterialIdentifier": "7439-93-2",

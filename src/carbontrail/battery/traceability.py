@@ -56,6 +56,14 @@ class Event:
     new_code: str | None = None
     recovered: Mapping[str, pint.Quantity] = field(default_factory=dict)
     note: str = ""
+    measured: Mapping[str, float] = field(default_factory=dict)  # tested: state of health (SOH_FIELDS)
+
+
+#: What a 'tested' event may measure (GB/T 34015 residual-capacity test): capacity and internal-resistance
+#: increase as fractions of the rated values, full equivalent cycles, rated energy (kWh) and mass (kg).
+SOH_FIELDS = ("capacity", "resistance_increase", "cycles", "rated_energy_kwh", "mass_kg")
+_SOH_LIMITS = {"capacity": 2.0, "resistance_increase": 10.0, "cycles": 1e6, "rated_energy_kwh": 1e5,
+               "mass_kg": 1e6}
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,48 @@ def check_link(parent: BatteryCode, child: BatteryCode) -> None:
                          location=Location(field="parent"), expected="pack → module → cell")
 
 
+def check_date(code: BatteryCode, event: Event, *, recorded_at: datetime, produced_at: datetime | None) -> None:
+    """Refuse an event dated after the moment it is recorded, or before the unit was produced (its 'produced'
+    event, and the production date its code carries)."""
+    if event.at.tzinfo is None:
+        raise InputError("the event's time has no time zone", location=Location(field="at"),
+                         expected="a time with its zone, e.g. 2025-03-01T09:00:00+08:00")
+    if event.at > recorded_at:
+        raise InputError(f"the event is dated {event.at.isoformat()}, after the time it is recorded "
+                         f"({recorded_at.isoformat(timespec='seconds')}): events are recorded after they happen",
+                         location=Location(field="at"), expected=f"a time up to {recorded_at.date().isoformat()}")
+    if event.at.date() < code.production_date:
+        raise InputError(f"the event is dated {event.at.date().isoformat()}, before unit {code} was produced "
+                         f"({code.production_date.isoformat()}, the production date of its code)",
+                         location=Location(field="at"), expected=f"a date from {code.production_date.isoformat()}")
+    if produced_at is not None and event.at < produced_at:
+        raise InputError(f"the event is dated {event.at.isoformat()}, before unit {code} was produced "
+                         f"({produced_at.isoformat()})", location=Location(field="at"),
+                         expected=f"a time from {produced_at.isoformat()}")
+
+
+def check_measured(event: Event) -> None:
+    """A 'tested' event's measurements: all of SOH_FIELDS, finite, within physical bounds; other events none."""
+    if not event.measured:
+        return
+    if event.kind != "tested":
+        raise InputError(f"a '{event.kind}' event carries no measurements", location=Location(field="measured"),
+                         expected="measurements only on a 'tested' event")
+    missing = [f for f in SOH_FIELDS if f not in event.measured]
+    unknown = sorted(set(event.measured) - set(SOH_FIELDS))
+    if missing or unknown:
+        raise InputError("a test measures " + ", ".join(SOH_FIELDS)
+                         + (f"; missing {', '.join(missing)}" if missing else "")
+                         + (f"; unknown {', '.join(unknown)}" if unknown else ""),
+                         location=Location(field="measured"), expected=", ".join(SOH_FIELDS))
+    for name in SOH_FIELDS:
+        value = event.measured[name]
+        if not isinstance(value, (int, float)) or not 0 <= value <= _SOH_LIMITS[name] or (
+                name in ("rated_energy_kwh", "mass_kg") and value == 0):
+            raise InputError(f"{name} {value!r} is outside 0–{_SOH_LIMITS[name]:g}",
+                             location=Location(field=f"measured.{name}"), expected="a number within the bounds")
+
+
 def apply(state: UnitState | None, code: str, event: Event) -> UnitState:
     """The unit's state after `event`, or an error saying why the event may not be recorded now or by this actor."""
     status = state.status if state else None
@@ -108,6 +158,7 @@ def apply(state: UnitState | None, code: str, event: Event) -> UnitState:
         allowed = ", ".join(sorted(ALLOWED[status])) or "nothing (its life under this code has ended)"
         raise Conflict(f"unit {code} is {status or 'not yet produced'}: a '{event.kind}' event cannot follow "
                        f"(allowed: {allowed})")
+    check_measured(event)
     if not event.actor:
         raise InputError("the event has no actor", location=Location(field="actor"), expected="the actor's code")
     if state is not None and event.actor != state.holder:

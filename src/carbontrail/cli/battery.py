@@ -59,9 +59,30 @@ def _when(text: str | None, option: str) -> datetime:
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions
+    from carbontrail.services.database import open_sessions  # at call time: `--help` stays fast
 
     return open_sessions()
+
+
+def _actor():  # type: ignore[no-untyped-def]
+    from carbontrail.services.work import cli_actor
+
+    return cli_actor()
+
+
+def _pairs(items: list[str], option: str) -> dict[str, float]:
+    """NAME=NUMBER options (repeatable) as a mapping."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise InputError(f"'{item}' is not NAME=NUMBER", location=Location(field=option)) from None
+        if not sep or not name.strip():
+            raise InputError(f"'{item}' is not NAME=NUMBER", location=Location(field=option))
+        out[name.strip()] = number
+    return out
 
 
 @app.command("register")
@@ -86,7 +107,7 @@ def register(
         for parent in parents:
             codes = [r["code"] for r in rows if (r.get("parent") or None) == parent]
             if codes:
-                counts[parent or ""] = units.register_units(sessions, codes, producer, when, parent=parent)
+                counts[parent or ""] = units.register_units(sessions, _actor(), codes, producer, when, parent=parent)
         total = sum(counts.values())
         if as_json:
             print_json({"registered": total, "producer": producer, "by_parent": counts})
@@ -106,6 +127,9 @@ def event(
     new_code: Annotated[str | None, typer.Option(help="New code of a repacked (cascade-use) unit.")] = None,
     recovered: Annotated[list[str], typer.Option(help="Recovered material, MATERIAL=KG (repeatable).")] = [],  # noqa: B006
     note: Annotated[str, typer.Option(help="Free text.")] = "",
+    measured: Annotated[list[str], typer.Option(help="A test's state of health, NAME=VALUE (repeatable): capacity, "
+                                                     "resistance_increase (fractions), cycles, rated_energy_kwh, "
+                                                     "mass_kg.")] = [],  # noqa: B006
     at: Annotated[str | None, typer.Option(help="When it happened (default: now).")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -115,22 +139,14 @@ def event(
     from carbontrail.units import magnitude, quantity
 
     with user_errors(as_json):
-        masses = {}
-        for item in recovered:
-            name, sep, kg = item.partition("=")
-            try:
-                masses[name.strip()] = quantity(float(kg), "kg")
-            except ValueError:
-                raise InputError(f"'{item}' is not MATERIAL=KG", location=Location(field="--recovered")) from None
-            if not sep or not name.strip():
-                raise InputError(f"'{item}' is not MATERIAL=KG", location=Location(field="--recovered"))
+        masses = {name: quantity(kg, "kg") for name, kg in _pairs(recovered, "--recovered").items()}
         allowed = ("sold", "installed", "maintained", "handed_over", "retired", "tested", "repacked", "recycled")
         if kind not in allowed:
             raise InputError(f"unknown event '{kind}'", location=Location(field="kind"), expected=", ".join(allowed))
-        state = units.record_event(_sessions(), code, Event(
+        state = units.record_event(_sessions(), _actor(), code, Event(
             kind, actor, _when(at, "--at"), to_actor=to, vin=vin,  # type: ignore[arg-type]
             deposit=quantity(deposit, "yuan") if deposit is not None else None, new_code=new_code,
-            recovered=masses, note=note))
+            recovered=masses, note=note, measured=_pairs(measured, "--measured")))
         out = {"code": state.code, "status": state.status, "holder": state.holder,
                "responsible_producer": state.responsible_producer,
                "deposit_cny": magnitude(state.deposit, "yuan") if state.deposit is not None else None}
@@ -147,7 +163,7 @@ def history(code: Annotated[str, typer.Argument(help="The unit's code.")], as_js
     from carbontrail.units import magnitude
 
     with user_errors(as_json):
-        h = units.history(_sessions(), code)
+        h = units.history(_sessions(), _actor(), code)
         events = [{"code": e.code, "seq": e.seq, "kind": e.kind, "actor": e.actor, "at": e.at,
                    "holder_after": e.holder_after, "responsible_producer": e.responsible_producer,
                    "to_actor": e.to_actor, "vin": e.vin, "new_code": e.new_code,
@@ -176,7 +192,7 @@ def deposits(as_json: JsonOption = False) -> None:
     from carbontrail.units import magnitude
 
     with user_errors(as_json):
-        out = {p: magnitude(q, "yuan") for p, q in units.outstanding_deposits(_sessions()).items()}
+        out = {p: magnitude(q, "yuan") for p, q in units.outstanding_deposits(_sessions(), _actor()).items()}
         if as_json:
             print_json(out)
         else:
@@ -196,7 +212,7 @@ def declaration(
 
     with user_errors(as_json):
         doc = parse_document(_read_yaml(file), file=str(file))
-        result = declarations.save(_sessions(), save, doc).result if save else declarations.compute(doc)
+        result = declarations.save(_sessions(), _actor(), save, doc).result if save else declarations.compute(doc)
         if as_json:
             print_json(result)
             return
@@ -230,7 +246,7 @@ def passport_create(
         recycled = passports.RecycledInputs(rc.get("used_kg", {}), rc.get("pre_consumer_kg", {}),
                                             rc.get("post_consumer_kg", {}), rc.get("recycler"),
                                             rc.get("batteries")) if isinstance(rc, dict) else None
-        full = passports.create(_sessions(), organisation, str(spec["identifier"]), model=str(spec["model"]),
+        full = passports.create(_sessions(), _actor(), organisation, str(spec["identifier"]), model=str(spec["model"]),
                                 plant=str(spec["plant"]), submodels=spec["submodels"],
                                 study_url=str(spec.get("study_url", "")), unit_code=spec.get("unit_code"),
                                 recycled=recycled, grants=spec.get("grants", []))
@@ -254,7 +270,7 @@ def passport_export(
         if tier not in ("full", "public", "legitimate_interest", "authority"):
             raise InputError(f"unknown tier '{tier}'", location=Location(field="--tier"),
                              expected="full, public, legitimate_interest or authority")
-        doc = passports.owner_view(_sessions(), organisation, identifier,
+        doc = passports.owner_view(_sessions(), _actor(), organisation, identifier,
                                    None if tier == "full" else tier)  # type: ignore[arg-type]
         text = json.dumps(doc, ensure_ascii=False, indent=2)
         if output is None:
@@ -284,7 +300,7 @@ def residual_command(
         price_model = _read_yaml(prices) if prices else dict(residual.ILLUSTRATIVE_PRICES)
         if not isinstance(price_model, dict):
             raise InputError("the price model is not a mapping", location=Location(file=str(prices)))
-        result = residual.sort_units(_sessions(), organisation, rows, residual.Settings(
+        result = residual.sort_units(_sessions(), _actor(), organisation, rows, residual.Settings(
             min_capacity, max_resistance_increase, max_cycles, price_model), name=file.name)
         if as_json:
             print_json(result)

@@ -84,34 +84,9 @@ def _amount(text: str, unit: str, option: str) -> pint.Quantity:
 
 
 def _see_json(result: InstallationResult) -> dict[str, object]:
-    return {
-        "installation": result.installation, "period": result.period, "gwp_assessment": result.gwp_assessment,
-        "markup_year": result.markup_year, "default_values": result.defaults,
-        "processes": [{
-            "process_id": p.process_id, "name": p.name, "category": p.category, "cn_codes": list(p.cn_codes),
-            "activity_level_t": magnitude(p.activity_level, "t"),
-            "attributed_direct_t": magnitude(p.attributed_direct, "t"),
-            "attributed_indirect_t": magnitude(p.attributed_indirect, "t"),
-            "embedded_direct_t": magnitude(p.embedded_direct, "t"),
-            "embedded_indirect_t": magnitude(p.embedded_indirect, "t"),
-            "see_direct_t_per_t": magnitude(p.see_direct, "t/t"),
-            "see_indirect_t_per_t": magnitude(p.see_indirect, "t/t"),
-            "see_obligation_t_per_t": magnitude(p.see_obligation, "t/t"),
-            "default_share": p.default_share,
-            "components_t": {k: magnitude(v, "t") for k, v in p.components.items()},
-            "precursors": [{"name": c.name, "origin": c.origin, "mass_t": magnitude(c.mass, "t"),
-                            "see_direct_t_per_t": magnitude(c.see_direct, "t/t"),
-                            "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
-                            "source": c.source} for c in p.precursors],
-            "methods": list(p.methods), "electricity": list(p.electricity),
-            "source_streams": [{"name": name, "method": method, "co2_t": magnitude(co2, "t")}
-                               for name, method, co2 in p.streams],
-            "pfc": None if p.pfc is None else {
-                "cf4_t": magnitude(p.pfc.cf4, "t"), "c2f6_t": magnitude(p.pfc.c2f6, "t"),
-                "gwp_cf4": p.pfc.gwp_cf4, "gwp_c2f6": p.pfc.gwp_c2f6, "co2e_t": magnitude(p.pfc.co2e, "t")},
-            "see_indirect_counted_t_per_t": magnitude(p.see_indirect_counted, "t/t"),
-        } for p in result.processes],
-    }
+    from carbontrail.services.cbam import see_summary  # the one shape the API, the pages and the CLI print
+
+    return see_summary(result)
 
 
 @app.command("see")
@@ -326,6 +301,16 @@ def _import_line(item: object, file: str, row: int) -> ImportLine:
 Organisation = Annotated[str, typer.Argument(help="Organisation code.")]
 
 
+def _bytes_of(path: Path):  # type: ignore[no-untyped-def]
+    """The database and the command line's actor, once `path` is known to be a file to store."""
+    from carbontrail.services.database import open_sessions  # at call time: `--help` stays fast
+    from carbontrail.services.work import cli_actor
+
+    if not path.is_file():
+        raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
+    return open_sessions(), cli_actor()
+
+
 @app.command("store")
 def store_command(
     organisation: Organisation, path: ModelFile,
@@ -335,15 +320,11 @@ def store_command(
 ) -> None:
     """Store an installation model for an organisation (the same code and period again replaces it)."""
     from carbontrail.services import cbam as service
-    from carbontrail.services.database import open_sessions
 
     with user_errors(as_json):
-        if not path.is_file():
-            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        stored, created = service.save_installation(sessions, access, installation, path.read_bytes(),
-                                                    file_name=path.name, facility=facility, actor="cli")
+        sessions, actor = _bytes_of(path)
+        stored, created = service.save_installation(sessions, actor, organisation, installation, path.read_bytes(),
+                                                    file_name=path.name, facility=facility)
         data = {"organisation": organisation, "installation": stored.code, "period": stored.period,
                 "processes": [p.id for p in stored.installation.processes], "created": created}
         if as_json:
@@ -358,12 +339,10 @@ def list_command(organisation: Organisation, as_json: JsonOption = False) -> Non
     """The installation models stored for an organisation."""
     from carbontrail.services import cbam as service
     from carbontrail.services.database import open_sessions
+    from carbontrail.services.work import cli_actor
 
     with user_errors(as_json):
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        with sessions() as s:
-            found = service.list_installations(s, access)
+        found = service.list_installations(open_sessions(), cli_actor(), organisation)
         rows = [{"installation": i.code, "name": i.name, "period": i.period, "facility": i.facility,
                  "processes": [p.id for p in i.installation.processes]} for i in found]
         if as_json:
@@ -387,15 +366,11 @@ def load_defaults_command(
 ) -> None:
     """Store a version of a default-value table for an organisation (every value with its source)."""
     from carbontrail.services import cbam as service
-    from carbontrail.services.database import open_sessions
 
     with user_errors(as_json):
-        if not path.is_file():
-            raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
-        sessions = open_sessions()
-        access = service.operator_access(sessions, organisation)
-        info = service.add_defaults(sessions, access, name, version, path.read_bytes(), file_name=path.name,
-                                    description=description, actor="cli")
+        sessions, actor = _bytes_of(path)
+        info = service.add_defaults(sessions, actor, organisation, name, version, path.read_bytes(),
+                                    file_name=path.name, description=description)
         if as_json:
             print_json(info.__dict__)
             return

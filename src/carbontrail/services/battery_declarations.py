@@ -7,14 +7,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.declaration import STAGE_LABELS, Comparison, Footprint, compare
 from carbontrail.battery.document import DeclarationDocument
 from carbontrail.errors import CalculationError, NotFound
-from carbontrail.store.db import transaction
-from carbontrail.store.models import BatteryDeclarationRecord, Organisation
+from carbontrail.services import acting, tenancy
+from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.store.models import BatteryDeclarationRecord
+from carbontrail.store.repositories import battery as repo
 from carbontrail.units import magnitude
 
 JSONDict = dict[str, object]
@@ -83,12 +84,17 @@ class StoredDeclaration:
     result: JSONDict
     document: JSONDict
 
+    @property
+    def per_kwh(self) -> float:
+        return float(self.result["declaration"]["per_kwh"])  # type: ignore[index]
 
-def _org_id(session: Session, code: str) -> int:
-    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id
+    @property
+    def iso14067_per_kwh(self) -> float:
+        return float(self.result["iso14067"]["per_kwh"])  # type: ignore[index]
+
+    @property
+    def performance_class(self) -> str:
+        return str(self.result["performance_class"])
 
 
 def _stored(row: BatteryDeclarationRecord, org: str) -> StoredDeclaration:
@@ -96,19 +102,19 @@ def _stored(row: BatteryDeclarationRecord, org: str) -> StoredDeclaration:
                              dict(row.document))
 
 
-def save(sessions: sessionmaker[Session], organisation: str, doc: DeclarationDocument) -> StoredDeclaration:
+def save(sessions: sessionmaker[Session], actor: Actor, organisation: str,
+         doc: DeclarationDocument) -> StoredDeclaration:
     """Compute and store the declaration of `doc`'s model and plant for `organisation`; a new input for the same
     model and plant replaces the old one (revision + 1). Nothing is stored if the computation refuses."""
     result = compute(doc)
-    with transaction(sessions) as s:
-        org_id = _org_id(s, organisation)
-        row = s.scalars(select(BatteryDeclarationRecord).where(
-            BatteryDeclarationRecord.organisation_id == org_id, BatteryDeclarationRecord.model == doc.battery.model,
-            BatteryDeclarationRecord.plant == doc.battery.plant)).one_or_none()
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        row = repo.declaration(work.session, access.organisation_id, doc.battery.model, doc.battery.plant)
+        created = row is None
         if row is None:
-            row = BatteryDeclarationRecord(organisation_id=org_id, model=doc.battery.model, plant=doc.battery.plant,
-                                           revision=1)
-            s.add(row)
+            row = BatteryDeclarationRecord(organisation_id=access.organisation_id, model=doc.battery.model,
+                                           plant=doc.battery.plant, revision=1)
+            work.session.add(row)
         else:
             row.revision += 1
         row.document = doc.model_dump(mode="json")
@@ -116,29 +122,24 @@ def save(sessions: sessionmaker[Session], organisation: str, doc: DeclarationDoc
         row.per_kwh = float(result["declaration"]["per_kwh"])  # type: ignore[index]
         row.iso_per_kwh = float(result["iso14067"]["per_kwh"])  # type: ignore[index]
         row.performance_class = str(result["performance_class"])
-        s.flush()
+        work.session.flush()
+        work.audit("create" if created else "update", "battery_declaration", f"{row.model}@{row.plant}",
+                   organisation_id=access.organisation_id,
+                   detail={"revision": row.revision, "per_kwh": row.per_kwh})
         return _stored(row, organisation)
 
 
-def list_for(sessions: sessionmaker[Session], organisation: str) -> list[StoredDeclaration]:
-    with sessions() as s:
-        org_id = _org_id(s, organisation)
-        rows = s.scalars(select(BatteryDeclarationRecord).where(BatteryDeclarationRecord.organisation_id == org_id)
-                         .order_by(BatteryDeclarationRecord.model, BatteryDeclarationRecord.plant)).all()
-        return [_stored(r, organisation) for r in rows]
+def list_for(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[StoredDeclaration]:
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        return [_stored(r, organisation) for r in repo.declarations_of(work.session, access.organisation_id)]
 
 
-def get(sessions: sessionmaker[Session], organisation: str, declaration_id: int) -> StoredDeclaration:
+def get(sessions: sessionmaker[Session], actor: Actor, organisation: str, declaration_id: int) -> StoredDeclaration:
     """One of the organisation's declarations; another organisation's answers NotFound like a missing one."""
-    with sessions() as s:
-        org_id = _org_id(s, organisation)
-        row = s.get(BatteryDeclarationRecord, declaration_id) if 0 < declaration_id < 2**31 else None
-        if row is None or row.organisation_id != org_id:
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        row = work.session.get(BatteryDeclarationRecord, declaration_id) if 0 < declaration_id < 2**31 else None
+        if row is None or row.organisation_id != access.organisation_id:
             raise NotFound(f"organisation '{organisation}' has no battery declaration {declaration_id}")
         return _stored(row, organisation)
-
-
-def find(session: Session, organisation_id: int, model: str, plant: str) -> BatteryDeclarationRecord | None:
-    return session.scalars(select(BatteryDeclarationRecord).where(
-        BatteryDeclarationRecord.organisation_id == organisation_id, BatteryDeclarationRecord.model == model,
-        BatteryDeclarationRecord.plant == plant)).one_or_none()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.declaration import compare
@@ -22,17 +21,14 @@ from carbontrail.battery.passport import (
     view,
 )
 from carbontrail.errors import Conflict, InputError, Location, NotFound
-from carbontrail.services import tenancy
+from carbontrail.services import acting, tenancy
 from carbontrail.services.accounts import Principal
-from carbontrail.services.battery_declarations import find as find_declaration
 from carbontrail.services.jurisdictions import subtree_ids
-from carbontrail.store.db import transaction
-from carbontrail.store.models import (
-    BatteryEvent,
-    BatteryPassportGrant,
-    BatteryPassportRecord,
-    Organisation,
-)
+from carbontrail.services.tenancy import Access
+from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.store.models import BatteryPassportGrant, BatteryPassportRecord
+from carbontrail.store.repositories import battery as repo
+from carbontrail.store.repositories import organisation_lookup
 from carbontrail.units import quantity
 
 #: Roles that make a principal an authority or notified body for the passports of organisations it oversees.
@@ -55,8 +51,9 @@ class RecycledInputs:
 
 @dataclass(frozen=True)
 class PassportInfo:
+    """A stored passport as its owner lists it: what it describes and who was granted legitimate interest."""
+
     identifier: str
-    organisation: str
     model: str
     plant: str
     unit_code: str | None
@@ -66,9 +63,8 @@ class PassportInfo:
 def recovered_materials(session: Session, recycler: str) -> dict[str, float]:
     """kg of each material the recycler's 'recycled' events recovered, summed over every unit."""
     totals: dict[str, float] = {}
-    for rec in session.scalars(select(BatteryEvent.recovered_kg).where(BatteryEvent.kind == "recycled",
-                                                                       BatteryEvent.actor == recycler)):
-        for material, kg in (rec or {}).items():
+    for rec in repo.recovered_by(session, recycler):
+        for material, kg in rec.items():
             totals[material] = totals.get(material, 0.0) + float(kg)
     return dict(sorted(totals.items()))
 
@@ -93,23 +89,24 @@ def _recycled_entries(session: Session, recycled: RecycledInputs) -> list[JSONOb
 
 
 def _org_id(session: Session, code: str) -> int:
-    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    org_id = organisation_lookup.id_of(session, code)
     if org_id is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org_id
 
 
-def create(sessions: sessionmaker[Session], organisation: str, identifier: str, *, model: str, plant: str,
-           submodels: Mapping[str, JSONObject], study_url: str = "", unit_code: str | None = None,
+def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str, *, model: str,
+           plant: str, submodels: Mapping[str, JSONObject], study_url: str = "", unit_code: str | None = None,
            recycled: RecycledInputs | None = None, grants: Sequence[str] = ()) -> JSONObject:
     """Store a passport; its carbon-footprint sub-model comes from the stored declaration of `model` at `plant`
     and its recycled content from `recycled`. Every sub-model is validated first; nothing is stored if one fails."""
     subs: dict[str, JSONObject] = {k: dict(v) for k, v in submodels.items()}
-    with transaction(sessions) as s:
-        org_id = _org_id(s, organisation)
-        if s.scalar(select(BatteryPassportRecord.id).where(BatteryPassportRecord.identifier == identifier)):
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        if repo.passport(s, identifier) is not None:
             raise Conflict(f"a passport with identifier '{identifier}' already exists")
-        decl = find_declaration(s, org_id, model, plant)
+        decl = repo.declaration(s, access.organisation_id, model, plant)
         if decl is not None:
             doc = DeclarationDocument.model_validate(decl.document)
             cmp = compare(doc.inputs(), rules=doc.rules(), classes=doc.class_table())
@@ -124,48 +121,36 @@ def create(sessions: sessionmaker[Session], organisation: str, identifier: str, 
             circ["recycledContent"] = _recycled_entries(s, recycled)  # type: ignore[assignment]
             subs["circularity"] = circ
         full = export(BatteryPassport(identifier, subs))  # validates every sub-model
-        row = BatteryPassportRecord(identifier=identifier, organisation_id=org_id,
+        row = BatteryPassportRecord(identifier=identifier, organisation_id=access.organisation_id,
                                     declaration_id=decl.id if decl else None, model=model, plant=plant,
                                     unit_code=unit_code, submodels=subs)
         s.add(row)
         s.flush()
-        for code in dict.fromkeys(grants):
+        granted = list(dict.fromkeys(grants))
+        for code in granted:
             s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=_org_id(s, code)))
+        work.audit("create", "battery_passport", identifier, organisation_id=access.organisation_id,
+                   detail={"model": model, "plant": plant, "grants": granted})  # type: ignore[dict-item]
         return full
 
 
-def _row(session: Session, identifier: str) -> BatteryPassportRecord:
-    row = session.scalars(select(BatteryPassportRecord).where(
-        BatteryPassportRecord.identifier == identifier)).one_or_none()
-    if row is None:
-        raise NotFound(f"no battery passport with identifier '{identifier}'")
-    return row
-
-
-def grant(sessions: sessionmaker[Session], organisation: str, identifier: str, grantee: str) -> None:
+def grant(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str, grantee: str) -> None:
     """Recognise `grantee` as having a legitimate interest in one of the organisation's passports."""
-    with transaction(sessions) as s:
-        row = _owned(s, organisation, identifier)
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        row = _owned(s, access, identifier)
         grantee_id = _org_id(s, grantee)
-        exists = s.scalar(select(BatteryPassportGrant.id).where(BatteryPassportGrant.passport_id == row.id,
-                                                                BatteryPassportGrant.organisation_id == grantee_id))
-        if exists is None:
+        if grantee_id not in repo.grantee_ids(s, row.id):
             s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=grantee_id))
+            work.audit("grant", "battery_passport", f"{identifier}→{grantee}", organisation_id=access.organisation_id)
 
 
-def _owned(session: Session, organisation: str, identifier: str) -> BatteryPassportRecord:
-    org_id = _org_id(session, organisation)
-    row = session.scalars(select(BatteryPassportRecord).where(
-        BatteryPassportRecord.identifier == identifier)).one_or_none()
-    if row is None or row.organisation_id != org_id:
-        raise NotFound(f"organisation '{organisation}' has no battery passport '{identifier}'")
+def _owned(session: Session, access: Access, identifier: str) -> BatteryPassportRecord:
+    row = repo.passport(session, identifier)
+    if row is None or row.organisation_id != access.organisation_id:
+        raise NotFound(f"organisation '{access.code}' has no battery passport '{identifier}'")
     return row
-
-
-def _grantees(session: Session, passport_id: int) -> list[str]:
-    return list(session.scalars(select(Organisation.code).join(
-        BatteryPassportGrant, BatteryPassportGrant.organisation_id == Organisation.id)
-        .where(BatteryPassportGrant.passport_id == passport_id).order_by(Organisation.code)))
 
 
 def audience_for(session: Session, principal: Principal | None, row: BatteryPassportRecord) -> Audience:
@@ -184,8 +169,7 @@ def audience_for(session: Session, principal: Principal | None, row: BatteryPass
                 places = tenancy.organisation_jurisdictions(session, owner)
             if places & subtree_ids(session, g.jurisdiction_id):
                 return "authority"
-    granted = set(session.scalars(select(BatteryPassportGrant.organisation_id).where(
-        BatteryPassportGrant.passport_id == row.id)))
+    granted = repo.grantee_ids(session, row.id)
     members = {g.organisation_id for g in principal.grants if g.organisation_id is not None
                and g.role in ("org_admin", "carbon_manager", "data_entry")}
     if owner in members or granted & members:
@@ -198,32 +182,35 @@ def _passport(row: BatteryPassportRecord) -> BatteryPassport:
 
 
 def serve(sessions: sessionmaker[Session], identifier: str, principal: Principal | None) -> JSONObject:
-    """The passport as the asker may see it (the tier is named in the answer's `audience`)."""
+    """The passport as the asker may see it (the tier is named in the answer's `audience`); anyone may ask."""
     with sessions() as s:
-        row = _row(s, identifier)
+        row = repo.passport(s, identifier)
+        if row is None:
+            raise NotFound(f"no battery passport with identifier '{identifier}'")
         return view(_passport(row), audience_for(s, principal, row))
 
 
-def owner_view(sessions: sessionmaker[Session], organisation: str, identifier: str,
+def owner_view(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str,
                audience: Audience | None = None) -> JSONObject:
     """The owner's passport in full (validated export), or as one audience would see it."""
-    with sessions() as s:
-        row = _owned(s, organisation, identifier)
-        passport = _passport(row)
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        passport = _passport(_owned(work.session, access, identifier))
     return export(passport) if audience is None else view(passport, audience)
 
 
-def list_for(sessions: sessionmaker[Session], organisation: str) -> list[PassportInfo]:
-    with sessions() as s:
-        org_id = _org_id(s, organisation)
-        rows = s.scalars(select(BatteryPassportRecord).where(BatteryPassportRecord.organisation_id == org_id)
-                         .order_by(BatteryPassportRecord.identifier)).all()
-        return [PassportInfo(r.identifier, organisation, r.model, r.plant, r.unit_code, tuple(_grantees(s, r.id)))
-                for r in rows]
+def _info(session: Session, r: BatteryPassportRecord) -> PassportInfo:
+    return PassportInfo(r.identifier, r.model, r.plant, r.unit_code,
+                        tuple(repo.grantee_codes(session, r.id)))
 
 
-def info(sessions: sessionmaker[Session], organisation: str, identifier: str) -> PassportInfo:
-    with sessions() as s:
-        r = _owned(s, organisation, identifier)
-        return PassportInfo(r.identifier, organisation, r.model, r.plant, r.unit_code, tuple(_grantees(s, r.id)))
+def list_for(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[PassportInfo]:
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        return [_info(work.session, r) for r in repo.passports_of(work.session, access.organisation_id)]
 
+
+def info(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str) -> PassportInfo:
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        return _info(work.session, _owned(work.session, access, identifier))

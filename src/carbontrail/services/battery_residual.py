@@ -9,16 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.residual import PriceModel, SoHBatch, Thresholds, expected_recovery, sort_batch
 from carbontrail.errors import InputError, Location, NotFound
-from carbontrail.store.db import transaction
-from carbontrail.store.models import BatteryResidualBatch, Organisation
+from carbontrail.battery.traceability import SOH_FIELDS
+from carbontrail.services import acting, tenancy
+from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.store.models import BatteryResidualBatch
+from carbontrail.store.repositories import battery as repo
 from carbontrail.units import magnitude, quantity, ureg
 
-SOH_COLUMNS = ("code", "capacity", "resistance_increase", "cycles", "rated_energy_kwh", "mass_kg")
+SOH_COLUMNS = ("code", *SOH_FIELDS)
 #: Illustrative LFP pack prices (not market data): second-life storage value, repurposing cost, material content
 #: and recovery of an LFP pack, recycling cost. An operator replaces them with its own contracts.
 ILLUSTRATIVE_PRICES = {
@@ -101,8 +103,8 @@ def _batch(rows: Sequence[SoHRow]) -> SoHBatch:
                     mass=np.array([r.mass_kg for r in rows], dtype=float) * ureg.kg)
 
 
-def sort_units(sessions: sessionmaker[Session], organisation: str, rows: Sequence[SoHRow], settings: Settings,
-               name: str = "batch") -> dict[str, object]:
+def sort_units(sessions: sessionmaker[Session], actor: Actor, organisation: str, rows: Sequence[SoHRow],
+               settings: Settings, name: str = "batch") -> dict[str, object]:
     """Sort and value the batch, keep it as the organisation's latest, and return summary and units (best
     value first)."""
     batch = _batch(rows)
@@ -120,28 +122,39 @@ def sort_units(sessions: sessionmaker[Session], organisation: str, rows: Sequenc
                "prices_source": prices.source, "thresholds_source": result.thresholds.source}
     stored = {"min_capacity": settings.min_capacity, "max_resistance_increase": settings.max_resistance_increase,
               "max_cycles": settings.max_cycles, "prices": dict(settings.prices)}
-    with transaction(sessions) as s:
-        org_id = _org_id(s, organisation)
-        for old in s.scalars(select(BatteryResidualBatch).where(BatteryResidualBatch.organisation_id == org_id)):
-            s.delete(old)
-        s.add(BatteryResidualBatch(organisation_id=org_id, name=name, settings=stored, summary=summary,
-                                   units=units))
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        repo.replace_residual_batch(work.session, BatteryResidualBatch(
+            organisation_id=access.organisation_id, name=name, settings=stored, summary=summary, units=units))
+        work.audit("create", "battery_residual_batch", name, organisation_id=access.organisation_id,
+                   detail={"units": len(rows), "cascade": result.n_cascade})
     return {"name": name, "settings": stored, "summary": summary, "units": units}
 
 
-def latest(sessions: sessionmaker[Session], organisation: str) -> dict[str, object]:
-    with sessions() as s:
-        org_id = _org_id(s, organisation)
-        row = s.scalars(select(BatteryResidualBatch).where(BatteryResidualBatch.organisation_id == org_id)
-                        .order_by(BatteryResidualBatch.id.desc())).first()
+def tested_rows(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[SoHRow]:
+    """The state of health of every unit the organisation holds, from each unit's latest stored 'tested' event."""
+    with unit_of_work(sessions, actor) as work:
+        acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        found = repo.tested_events(work.session, organisation)
+    return [SoHRow(code, **{k: float(measured[k]) for k in SOH_FIELDS}) for code, measured, _ in found]
+
+
+def assess_tested(sessions: sessionmaker[Session], actor: Actor, organisation: str, settings: Settings,
+                  name: str = "tested units") -> dict[str, object]:
+    """Sort and value the units the organisation holds from their stored 'tested' events (the latest of each)."""
+    rows = tested_rows(sessions, actor, organisation)
+    if not rows:
+        raise NotFound(f"organisation '{organisation}' holds no unit with a recorded test (a 'tested' event "
+                       "with its measurements)")
+    return sort_units(sessions, actor, organisation, rows, settings, name)
+
+
+def latest(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> dict[str, object] | None:
+    """The organisation's latest sorted batch, or None when it has sorted none yet."""
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        row = repo.latest_residual_batch(work.session, access.organisation_id)
         if row is None:
-            raise NotFound(f"organisation '{organisation}' has sorted no batch of retired units yet")
+            return None
         return {"name": row.name, "settings": dict(row.settings), "summary": dict(row.summary),
                 "units": list(row.units)}
-
-
-def _org_id(session: Session, code: str) -> int:
-    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id

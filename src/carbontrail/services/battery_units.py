@@ -1,27 +1,37 @@
 """Battery unit registry: register coded units, link them, record life events under the core rules, read a unit's
-whole history in one query, and report deposits still outstanding per producer."""
+whole history, and report deposits still outstanding per producer.
+
+A unit's state and holder follow its own events and those of the unit it sits in: an event on a pack moves its
+modules and cells with it, and when a cascade-use operator re-codes the pack, what is inside follows the new code.
+Every use case takes who acts: a signed-in principal acts for the organisation its roles allow (and sees a unit only
+if that organisation is in its chain of custody); a system actor (the command line, the demo) acts for any actor."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pint
-from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.codes import BatteryCode, parse_code
-from carbontrail.battery.traceability import Event, UnitState, apply, cascade_state, check_link
+from carbontrail.battery.traceability import Event, UnitState, apply, cascade_state, check_date, check_link
 from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
-from carbontrail.store.db import transaction
+from carbontrail.services import acting, tenancy
+from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
 from carbontrail.store.models import BatteryDeposit, BatteryEvent, BatteryUnit
+from carbontrail.store.repositories import battery as repo
+from carbontrail.store.repositories import organisation_lookup
 from carbontrail.units import magnitude, quantity
+
+MAX_DEPTH = 16  # pack → module → cell is three; a deeper chain of containers is a data error
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One event as the history shows it: which code it happened under, in order."""
+    """One event as the history shows it: which code it happened under (the unit's own, one it was re-coded
+    from, or the pack it sits in), in order."""
 
     code: str
     seq: int
@@ -40,18 +50,14 @@ class HistoryEntry:
 
 @dataclass(frozen=True)
 class UnitHistory:
-    """A unit's current state and every event of it and of the unit it was re-coded from (oldest first)."""
+    """A unit's current state, its place in the pack → module → cell tree, and every event of it, of the units it
+    was re-coded from (back to the first code) and of the units it sits in (oldest first)."""
 
     state: UnitState
     original_code: str | None
     events: tuple[HistoryEntry, ...]
-
-
-def _get(session: Session, code: str) -> BatteryUnit:
-    row = session.scalars(select(BatteryUnit).where(BatteryUnit.code == code)).one_or_none()
-    if row is None:
-        raise NotFound(f"no battery unit with code '{code}'")
-    return row
+    parent: str | None = None
+    children: tuple[str, ...] = ()
 
 
 def _state(row: BatteryUnit) -> UnitState:
@@ -76,13 +82,66 @@ def _event_values(unit_id: int, seq: int, event: Event, after: UnitState) -> dic
             "holder_after": after.holder, "responsible_producer": after.responsible_producer,
             "deposit_cny": magnitude(event.deposit, "yuan") if event.deposit is not None else None,
             "recovered_kg": {m: magnitude(q, "kg") for m, q in event.recovered.items()} or None,
-            "note": event.note}
+            "measured": dict(event.measured) or None, "note": event.note}
 
 
-def register_units(sessions: sessionmaker[Session], codes: Sequence[str], producer: str, at: datetime,
-                   parent: str | None = None) -> int:
-    """Register units produced by `producer` (optionally all inside `parent`); every code is checked first and
-    nothing is stored if any is malformed, repeated or already registered."""
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they were written in UTC
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _get(session: Session, code: str, *, for_update: bool = False) -> BatteryUnit:
+    row = repo.unit(session, code, for_update=for_update)
+    if row is None:
+        raise NotFound(f"no battery unit with code '{code}'")
+    return row
+
+
+def _organisation_id(work: Work, organisation: str, permission: str) -> int | None:
+    """The organisation the actor acts for, if it may; a system actor may act for a code that is no organisation."""
+    if isinstance(work.actor, SystemActor):
+        return organisation_lookup.id_of(work.session, organisation)
+    return acting.access(work.session, work.actor, organisation, permission).organisation_id
+
+
+def _containers(session: Session, row: BatteryUnit) -> list[int]:
+    """The units `row` sits in, nearest first, each followed by what a cascade-use operator re-coded it into."""
+    out: list[int] = []
+    parent_id = row.parent_id
+    while parent_id is not None and len(out) < MAX_DEPTH:
+        out.append(parent_id)
+        nxt = repo.successor(session, parent_id)
+        while nxt is not None and len(out) < MAX_DEPTH:
+            out.append(nxt)
+            nxt = repo.successor(session, nxt)
+        parent_id = session.get(BatteryUnit, parent_id).parent_id  # type: ignore[union-attr]
+    return out
+
+
+def _require_visible(session: Session, actor: Actor, organisation: str | None, row: BatteryUnit) -> None:
+    """NotFound unless a principal's organisation holds, produced, or once held or handled the unit."""
+    if isinstance(actor, SystemActor) and organisation is None:
+        return
+    ids = repo.lineage(session, row.code) + _containers(session, row)
+    people = repo.custody(session, ids) | {row.holder, row.responsible_producer}
+    if organisation not in people:
+        raise NotFound(f"no battery unit with code '{row.code}' in the custody of '{organisation}'")
+
+
+def _follow(session: Session, unit: BatteryUnit, state: UnitState) -> int:
+    """Move what sits inside `unit` (and inside the units it was re-coded from) with it; how many units moved."""
+    inside = repo.contents(session, repo.lineage(session, unit.code))
+    for child in repo.units_by_id(session, inside):
+        child.status, child.holder = state.status, state.holder
+        child.responsible_producer = state.responsible_producer
+    return len(inside)
+
+
+def _parse_codes(codes: Sequence[str]) -> list[BatteryCode]:
     parsed = []
     problems: list[InputError] = []
     for row, text in enumerate(codes, start=1):
@@ -96,45 +155,83 @@ def register_units(sessions: sessionmaker[Session], codes: Sequence[str], produc
             + "; ".join(p.message for p in problems[:3]), location=Location(field="code"))
     if len({c.text for c in parsed}) != len(parsed):
         raise InputError("the same code appears twice in the list", location=Location(field="code"))
+    return parsed
+
+
+def register_units(sessions: sessionmaker[Session], actor: Actor, codes: Sequence[str], producer: str,
+                   at: datetime, parent: str | None = None) -> int:
+    """Register units produced by `producer` (optionally all inside `parent`, which the producer must hold); every
+    code is checked first and nothing is stored if any is malformed, repeated, already registered or dated after
+    now or before its code's production date."""
+    parsed = _parse_codes(codes)
     produced = Event("produced", producer, at)
-    with transaction(sessions) as session:
+    recorded_at = _now()
+    for c in parsed:
+        check_date(c, produced, recorded_at=recorded_at, produced_at=None)
+    with unit_of_work(sessions, actor) as work:
+        session = work.session
+        org_id = _organisation_id(work, producer, tenancy.DATA_WRITE)
         parent_id = None
         if parent is not None:
             parent_row = _get(session, parent)
+            if not isinstance(actor, SystemActor):
+                _require_visible(session, actor, producer, parent_row)
+                if parent_row.holder != producer:
+                    raise PermissionDenied(f"{producer} does not hold unit {parent}, so it cannot put units inside it")
             parent_code = parse_code(parent_row.code)
             for c in parsed:
                 check_link(parent_code, c)
             parent_id = parent_row.id
-        texts = [c.text for c in parsed]
-        clash = []
-        for i in range(0, len(texts), 5000):
-            clash += session.scalars(select(BatteryUnit.code).where(BatteryUnit.code.in_(texts[i:i + 5000]))).all()
+        clash = repo.registered(session, [c.text for c in parsed])
         if clash:
             raise Conflict(f"{len(clash)} code(s) are already registered, e.g. {clash[0]}")
         state = {c.text: apply(None, c.text, produced) for c in parsed}
-        session.execute(insert(BatteryUnit), [_unit_values(c, state[c.text], parent_id) for c in parsed])
-        ids = {}
-        for i in range(0, len(texts), 5000):
-            ids.update(dict(session.execute(select(BatteryUnit.code, BatteryUnit.id)
-                                            .where(BatteryUnit.code.in_(texts[i:i + 5000]))).all()))
-        session.execute(insert(BatteryEvent), [_event_values(ids[t], 1, produced, state[t]) for t in texts])
+        ids = repo.add_units(session, [_unit_values(c, state[c.text], parent_id) for c in parsed])
+        repo.add_events(session, [_event_values(ids[c.text], 1, produced, state[c.text]) for c in parsed])
+        work.audit("create", "battery_units", f"{producer}/{len(parsed)} units", organisation_id=org_id,
+                   detail={"count": len(parsed), "parent": parent, "first": parsed[0].text})
     return len(parsed)
 
 
-def link(sessions: sessionmaker[Session], parent: str, child: str) -> None:
-    """Put `child` inside `parent` (pack → module → cell)."""
-    with transaction(sessions) as session:
-        p, c = _get(session, parent), _get(session, child)
+def link(sessions: sessionmaker[Session], actor: Actor, parent: str, child: str) -> None:
+    """Put `child` inside `parent` (pack → module → cell); a principal's organisation must hold both."""
+    with unit_of_work(sessions, actor) as work:
+        p, c = _get(work.session, parent), _get(work.session, child)
+        org_id = None
+        if not isinstance(actor, SystemActor):
+            org_id = _organisation_id(work, p.holder, tenancy.DATA_WRITE)
+            if c.holder != p.holder:
+                raise PermissionDenied(f"{p.holder} does not hold unit {child}")
         check_link(parse_code(p.code), parse_code(c.code))
         c.parent_id = p.id
+        work.audit("link", "battery_unit", f"{parent}>{child}", organisation_id=org_id)
 
 
-def record_event(sessions: sessionmaker[Session], code: str, event: Event) -> UnitState:
-    """Record one event if the core rules allow it (order, holder, data); a repack also registers the new code."""
-    with transaction(sessions) as session:
-        row = session.scalars(select(BatteryUnit).where(BatteryUnit.code == code).with_for_update()).one_or_none()
-        if row is None:
-            raise NotFound(f"no battery unit with code '{code}'")
+def _check_handover(session: Session, actor: Actor, event: Event) -> None:
+    if event.to_actor is not None and event.kind not in ("sold", "handed_over"):
+        raise InputError(f"a '{event.kind}' event hands the unit to no one", location=Location(field="to_actor"),
+                         expected="no receiving actor (only 'sold' and 'handed_over' have one)")
+    if (not isinstance(actor, SystemActor) and event.to_actor is not None
+            and event.to_actor not in organisation_lookup.codes(session)):
+        raise InputError(f"'{event.to_actor}' is not an organisation on this platform",
+                         location=Location(field="to_actor"), expected="an organisation code")
+
+
+def record_event(sessions: sessionmaker[Session], actor: Actor, code: str, event: Event) -> UnitState:
+    """Record one event if the core rules allow it (order, holder, data, date); what sits inside the unit moves with
+    it, and a repack also registers the new code. A principal records as the event's actor, an organisation it
+    may write for and that is in the unit's chain of custody."""
+    recorded_at = _now()
+    with unit_of_work(sessions, actor) as work:
+        session = work.session
+        org_id = _organisation_id(work, event.actor, tenancy.DATA_WRITE)
+        row = _get(session, code, for_update=True)
+        if not isinstance(actor, SystemActor):
+            _require_visible(session, actor, event.actor, row)
+        _check_handover(session, actor, event)
+        first = repo.first_event_at(session, row.id)
+        check_date(parse_code(row.code), event, recorded_at=recorded_at,
+                   produced_at=_aware(first) if first is not None else None)
         before = _state(row)
         after = apply(before, code, event)
         row.event_count += 1
@@ -149,9 +246,13 @@ def record_event(sessions: sessionmaker[Session], code: str, event: Event) -> Un
         row.responsible_producer = after.responsible_producer
         row.deposit_cny = magnitude(after.deposit, "yuan") if after.deposit is not None else None
         row.deposit_refunded = after.deposit_refunded
+        session.flush()
+        moved = _follow(session, row, after)
+        detail: dict[str, object] = {"kind": event.kind, "at": event.at.isoformat(), "to_actor": event.to_actor,
+                                     "moved_inside": moved}
         if event.kind == "repacked" and event.new_code:
             new_code = parse_code(event.new_code, location=Location(field="new_code"))
-            if session.scalars(select(BatteryUnit.id).where(BatteryUnit.code == new_code.text)).first():
+            if repo.unit(session, new_code.text) is not None:
                 raise Conflict(f"the new code {new_code} is already registered")
             new_state = cascade_state(after, new_code.text, event.actor)
             new_row = BatteryUnit(**_unit_values(new_code, new_state, original_id=row.id))
@@ -159,151 +260,82 @@ def record_event(sessions: sessionmaker[Session], code: str, event: Event) -> Un
             session.flush()
             session.add(BatteryEvent(**_event_values(
                 new_row.id, 1, Event("produced", event.actor, event.at, note=f"repacked from {code}"), new_state)))
+            session.flush()
+            detail["moved_inside"] = _follow(session, new_row, new_state)
+            detail["new_code"] = new_code.text
+        if event.measured:
+            detail["measured"] = dict(event.measured)
+        work.audit("create", "battery_event", f"{code}/{event.kind}", organisation_id=org_id,
+                   detail=detail)  # type: ignore[arg-type]
         return after
 
 
-def history(sessions: sessionmaker[Session], code: str) -> UnitHistory:
-    """The unit's state and its whole history (including the unit it was re-coded from) in one query."""
-    e, u = BatteryEvent, BatteryUnit
-    with sessions() as session:
-        # the unit and the unit it was re-coded from, as one id list (an OR of two IN lists defeats the index)
-        ids = select(u.id).where(u.code == code).union_all(
-            select(u.original_id).where(u.code == code, u.original_id.is_not(None)))
-        # plain columns, not ORM objects: a history is read far more often than written, and building mapped
-        # objects (identity map, one unit object per event row) costs more than the query itself
-        stmt = (select(e.seq, e.kind, e.actor, e.at, e.holder_after, e.responsible_producer, e.to_actor, e.vin,
-                       e.new_code, e.deposit_cny, e.recovered_kg, e.note, u.code.label("unit_code"),
-                       u.original_id, u.status, u.holder, u.responsible_producer.label("unit_producer"),
-                       u.vin.label("unit_vin"), u.deposit_cny.label("unit_deposit"), u.deposit_refunded, u.id)
-                .join(u, e.unit_id == u.id)
-                .where(e.unit_id.in_(ids))
-                .order_by(e.unit_id, e.seq))
-        rows = session.execute(stmt).all()
-    current = next((r for r in rows if r.unit_code == code), None)
-    if current is None:
-        raise NotFound(f"no battery unit with code '{code}'")
-    original = next((r.unit_code for r in rows if current.original_id is not None and r.id == current.original_id),
-                    None)
-    entries = [HistoryEntry(
-        code=r.unit_code, seq=r.seq, kind=r.kind, actor=r.actor, at=r.at, holder_after=r.holder_after,
+def history(sessions: sessionmaker[Session], actor: Actor, code: str, *,
+            organisation: str | None = None) -> UnitHistory:
+    """The unit's state and its whole history: its own events, those of every code it was re-coded from, and
+    those of the units it sits in since it was produced. A principal reads as `organisation`, which must be in
+    the unit's chain of custody."""
+    with unit_of_work(sessions, actor) as work:
+        session = work.session
+        if not isinstance(actor, SystemActor) or organisation is not None:
+            if organisation is None:
+                raise InputError("name the organisation you read the unit for", location=Location(field="code"))
+            _organisation_id(work, organisation, tenancy.DATA_READ)
+        row = _get(session, code)
+        _require_visible(session, actor, organisation, row)
+        own = repo.lineage(session, code)
+        containers = _containers(session, row)
+        rows = repo.history_rows(session, own + containers)
+        parent = repo.code_of(session, row.parent_id)
+        inside = tuple(repo.child_codes(session, row.id))
+        state = _state(row)
+    mine = set(own)
+    start = min((_aware(r.at) for r in rows if r.id == row.id), default=None)
+    entries = tuple(HistoryEntry(
+        code=r.unit_code, seq=r.seq, kind=r.kind, actor=r.actor, at=_aware(r.at), holder_after=r.holder_after,
         responsible_producer=r.responsible_producer, to_actor=r.to_actor, vin=r.vin, new_code=r.new_code,
         deposit=quantity(r.deposit_cny, "yuan") if r.deposit_cny is not None else None,
-        recovered={m: quantity(v, "kg") for m, v in (r.recovered_kg or {}).items()}, note=r.note) for r in rows]
-    # the original's events first, then the cascade product's
-    entries.sort(key=lambda h: (h.code != original, h.seq))
-    state = UnitState(code=code, status=current.status, holder=current.holder,
-                      responsible_producer=current.unit_producer, vin=current.unit_vin,
-                      deposit=quantity(current.unit_deposit, "yuan") if current.unit_deposit is not None else None,
-                      deposit_refunded=current.deposit_refunded)
-    return UnitHistory(state=state, original_code=original, events=tuple(entries))
+        recovered={m: quantity(v, "kg") for m, v in (r.recovered_kg or {}).items()}, note=r.note)
+        for r in rows if r.id in mine or start is None or _aware(r.at) >= start)
+    original = None
+    if len(own) > 1:
+        first_id = own[-1]
+        original = next((r.unit_code for r in rows if r.id == first_id), None)
+    return UnitHistory(state=state, original_code=original, events=entries, parent=parent, children=inside)
 
 
-def children(sessions: sessionmaker[Session], code: str) -> list[str]:
-    """Codes of the units directly inside `code`."""
-    with sessions() as session:
-        parent = _get(session, code)
-        return list(session.scalars(select(BatteryUnit.code).where(BatteryUnit.parent_id == parent.id)
-                                    .order_by(BatteryUnit.code)))
+def outstanding_deposits(sessions: sessionmaker[Session], actor: Actor) -> dict[str, pint.Quantity]:
+    """Deposits still held per responsible producer (sales minus refunds), in CNY: the whole platform's ledger,
+    for the machine's operator or a platform administrator."""
+    if not actor.platform_admin:
+        raise PermissionDenied("only a platform administrator may read every producer's deposits")
+    with unit_of_work(sessions, actor) as work:
+        return {producer: quantity(total, "yuan") for producer, total in repo.deposits_by_producer(work.session)}
 
 
-def outstanding_deposits(sessions: sessionmaker[Session]) -> dict[str, pint.Quantity]:
-    """Deposits still held per responsible producer (sales minus refunds), in CNY."""
-    with sessions() as session:
-        rows: Iterable[tuple[str, float]] = session.execute(
-            select(BatteryDeposit.producer, func.sum(BatteryDeposit.amount_cny))
-            .group_by(BatteryDeposit.producer).order_by(BatteryDeposit.producer)).all()
-        return {producer: quantity(float(total), "yuan") for producer, total in rows}
+@dataclass(frozen=True)
+class BatteryOverview:
+    """What an organisation holds: units (the first page), how many in each status, its outstanding deposits."""
+
+    held: tuple[UnitState, ...]
+    counts: dict[str, int]
+    deposit: pint.Quantity
+    deposit_units: int
 
 
-# -- as seen by one organisation (API, pages): a unit is visible to those in its chain of custody ---------------
-
-
-def _participants(session: Session, code: str) -> set[str] | None:
-    """Every actor in the custody chain of `code` (and of the unit it was re-coded from); None if no such unit."""
-    unit = session.execute(select(BatteryUnit.id, BatteryUnit.original_id, BatteryUnit.holder,
-                                  BatteryUnit.responsible_producer).where(BatteryUnit.code == code)).one_or_none()
-    if unit is None:
-        return None
-    ids = [unit.id] + ([unit.original_id] if unit.original_id else [])
-    people = {unit.holder, unit.responsible_producer}
-    for actor, to_actor, holder in session.execute(
-            select(BatteryEvent.actor, BatteryEvent.to_actor, BatteryEvent.holder_after)
-            .where(BatteryEvent.unit_id.in_(ids))):
-        people |= {actor, holder} | ({to_actor} if to_actor else set())
-    return people
-
-
-def require_visible(sessions: sessionmaker[Session], organisation: str, code: str) -> None:
-    """NotFound unless `organisation` holds, produced, or once held or handled the unit."""
-    with sessions() as session:
-        people = _participants(session, code)
-    if people is None or organisation not in people:
-        raise NotFound(f"no battery unit with code '{code}' in the custody of '{organisation}'")
-
-
-def history_for(sessions: sessionmaker[Session], organisation: str, code: str) -> UnitHistory:
-    """The unit's whole history, if `organisation` is in its chain of custody."""
-    require_visible(sessions, organisation, code)
-    return history(sessions, code)
-
-
-def record_event_as(sessions: sessionmaker[Session], organisation: str, code: str, event: Event,
-                    known_actors: Iterable[str] | None = None) -> UnitState:
-    """Record `event` as `organisation` (it must be the event's actor); `known_actors` lists the organisations a
-    unit may be handed to (a handover to an unknown one is refused)."""
-    require_visible(sessions, organisation, code)
-    if event.actor != organisation:
-        raise InputError(f"an event recorded by '{organisation}' must name it as the actor",
-                         location=Location(field="actor"), expected=organisation)
-    if event.to_actor is not None and event.kind not in ("sold", "handed_over"):
-        raise InputError(f"a '{event.kind}' event hands the unit to no one", location=Location(field="to_actor"),
-                         expected="no receiving actor (only 'sold' and 'handed_over' have one)")
-    if known_actors is not None and event.to_actor is not None and event.to_actor not in set(known_actors):
-        raise InputError(f"'{event.to_actor}' is not an organisation on this platform",
-                         location=Location(field="to_actor"), expected="an organisation code")
-    return record_event(sessions, code, event)
-
-
-def units_held(sessions: sessionmaker[Session], organisation: str, *, limit: int = 200,
+def units_held(sessions: sessionmaker[Session], actor: Actor, organisation: str, *, limit: int = 200,
                offset: int = 0) -> list[UnitState]:
     """Units the organisation holds now, by code."""
-    with sessions() as session:
-        rows = session.scalars(select(BatteryUnit).where(BatteryUnit.holder == organisation)
-                               .order_by(BatteryUnit.code).limit(limit).offset(offset)).all()
-        return [_state(r) for r in rows]
+    with unit_of_work(sessions, actor) as work:
+        _organisation_id(work, organisation, tenancy.DATA_READ)
+        return [_state(r) for r in repo.held_by(work.session, organisation, limit=limit, offset=offset)]
 
 
-def status_counts(sessions: sessionmaker[Session], organisation: str) -> dict[str, int]:
-    """How many of the units the organisation holds are in each status."""
-    with sessions() as session:
-        rows = session.execute(select(BatteryUnit.status, func.count()).where(BatteryUnit.holder == organisation)
-                               .group_by(BatteryUnit.status).order_by(BatteryUnit.status)).all()
-        return {status: int(n) for status, n in rows}
-
-
-def deposit_of(sessions: sessionmaker[Session], producer: str) -> tuple[pint.Quantity, int]:
-    """The producer's outstanding deposits (CNY) and on how many units they are held."""
-    with sessions() as session:
-        total, units = session.execute(
-            select(func.coalesce(func.sum(BatteryDeposit.amount_cny), 0.0), func.count(func.distinct(
-                BatteryDeposit.unit_id))).where(BatteryDeposit.producer == producer)).one()
-        refunded = session.scalar(select(func.count()).where(BatteryDeposit.producer == producer,
-                                                             BatteryDeposit.kind == "refund")) or 0
-        return quantity(float(total), "yuan"), int(units) - int(refunded)
-
-
-def parent_of(sessions: sessionmaker[Session], code: str) -> str | None:
-    with sessions() as session:
-        unit = _get(session, code)
-        if unit.parent_id is None:
-            return None
-        return session.scalar(select(BatteryUnit.code).where(BatteryUnit.id == unit.parent_id))
-
-
-def require_holder(sessions: sessionmaker[Session], organisation: str, code: str) -> None:
-    """NotFound unless the unit is visible to `organisation`; PermissionDenied unless it also holds it now."""
-    require_visible(sessions, organisation, code)
-    with sessions() as session:
-        holder = session.scalar(select(BatteryUnit.holder).where(BatteryUnit.code == code))
-    if holder != organisation:
-        raise PermissionDenied(f"{organisation} does not hold unit {code}, so it cannot put units inside it")
+def overview(sessions: sessionmaker[Session], actor: Actor, organisation: str, *, limit: int = 100) -> BatteryOverview:
+    """The organisation's units, their status counts and its outstanding deposits, in one read."""
+    with unit_of_work(sessions, actor) as work:
+        _organisation_id(work, organisation, tenancy.DATA_READ)
+        s = work.session
+        held = tuple(_state(r) for r in repo.held_by(s, organisation, limit=limit, offset=0))
+        total, n = repo.deposit_of(s, organisation)
+        return BatteryOverview(held, repo.status_counts(s, organisation), quantity(total, "yuan"), n)

@@ -12,7 +12,6 @@ from datetime import date
 
 import pint
 import yaml
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,29 +37,18 @@ from carbontrail.cbam.comparison import GridComparison
 from carbontrail.cbam.cost import CostEstimate
 from carbontrail.cbam.defaults import SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION
 from carbontrail.cbam.emissions import ProcessResult
-from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
-from carbontrail.services import audit, tenancy
+from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.services import acting, tenancy
 from carbontrail.services.tenancy import Access
-from carbontrail.store.db import transaction
-from carbontrail.store.models import (
-    CbamDefaultDataset,
-    CbamDefaultValue,
-    CbamInstallation,
-    CbamResult,
-    Facility,
-    Organisation,
-)
+from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
+from carbontrail.store.models import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
+from carbontrail.store.repositories import cbam as repo
 from carbontrail.store.models.base import utcnow
 from carbontrail.units import magnitude, quantity
 
 MAX_MODEL_BYTES = 5 * 2**20
 MAX_DEFAULTS_BYTES = 20 * 2**20
 _CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
-
-
-def _need(access: Access, permission: str) -> None:
-    if not access.allows(permission):
-        raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
 
 
 def check_code(code: str, field: str = "installation") -> str:
@@ -70,16 +58,6 @@ def check_code(code: str, field: str = "installation") -> str:
         raise InputError(f"'{code[:80]}' is not a usable code", location=Location(field=field),
                          expected="1–64 letters, digits, '-', '_' or '.'")
     return code
-
-
-def operator_access(sessions: sessionmaker[Session], organisation: str) -> Access:
-    """The access of the command line: whoever runs it holds the database itself, so it acts as the
-    organisation's administrator (the web and API go through `tenancy.require` instead)."""
-    with sessions() as s:
-        org_id = s.scalar(select(Organisation.id).where(Organisation.code == organisation))
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{organisation}'")
-    return Access(org_id, organisation, tenancy.ROLE_PERMISSIONS["org_admin"])
 
 
 # -- installation models --------------------------------------------------------------------------------------
@@ -128,31 +106,24 @@ class StoredInstallation:
         return f"{self.period_start.isoformat()}/{self.period_end.isoformat()}"
 
 
-def _facility_id(session: Session, access: Access, facility: str | None) -> int | None:
-    if not facility:
-        return None
-    found = session.scalar(select(Facility.id).where(Facility.organisation_id == access.organisation_id,
-                                                     Facility.code == facility))
-    if found is None:
-        raise NotFound(f"organisation '{access.code}' has no facility '{facility}'")
-    return found
-
-
-def save_installation(sessions: sessionmaker[Session], access: Access, code: str, data: bytes, *,
-                      file_name: str = "installation.yaml", facility: str | None = None,
-                      actor: str = "cli") -> tuple[StoredInstallation, bool]:
+def save_installation(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, data: bytes, *,
+                      file_name: str = "installation.yaml",
+                      facility: str | None = None) -> tuple[StoredInstallation, bool]:
     """Store (or replace, for the same code and period) an installation model; returns it and whether it is new."""
-    _need(access, tenancy.DATA_WRITE)
-    code = check_code(code)
-    model = read_model(data, file_name)
-    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    start, end = model.reporting_period.start, model.reporting_period.end
-    with transaction(sessions) as s:
-        fac_id = _facility_id(s, access, facility)
-        row = s.scalars(select(CbamInstallation).where(
-            CbamInstallation.organisation_id == access.organisation_id, CbamInstallation.code == code,
-            CbamInstallation.period_start == start)).one_or_none()
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)  # before the file: its problems are
+        code = check_code(code)  # only told to those who may store it
+        model = read_model(data, file_name)
+        body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        start, end = model.reporting_period.start, model.reporting_period.end
+        fac_id = None
+        if facility:
+            fac_id = repo.facility_id(s, access.organisation_id, facility)
+            if fac_id is None:
+                raise NotFound(f"organisation '{access.code}' has no facility '{facility}'")
+        row = repo.installation(s, access.organisation_id, code, start)
         created = row is None
         if row is not None and row.sha256 == digest and row.facility_id == fac_id:
             return _stored(row, facility), False  # the same model again: nothing to change
@@ -160,33 +131,24 @@ def save_installation(sessions: sessionmaker[Session], access: Access, code: str
             row = CbamInstallation(organisation_id=access.organisation_id, code=code, period_start=start)
             s.add(row)
         elif row.sha256 != digest:
-            s.execute(delete(CbamResult).where(CbamResult.installation_id == row.id))
+            repo.drop_results(s, row.id)
         row.facility_id = fac_id
         row.name, row.operator, row.period_end = model.name[:300], model.operator[:300], end
         row.model, row.sha256, row.file_name = body, digest, file_name[:300]
         row.updated_at = utcnow()
-        audit.record(s, actor, "create" if created else "update", "cbam_installation",
-                     f"{access.code}/{code}/{start.isoformat()}", organisation_id=access.organisation_id,
-                     detail={"file": file_name, "sha256": digest, "processes": len(model.processes)})
+        work.audit("create" if created else "update", "cbam_installation",
+                   f"{access.code}/{code}/{start.isoformat()}", organisation_id=access.organisation_id,
+                   detail={"file": file_name, "sha256": digest, "processes": len(model.processes),
+                           "facility": facility})
     return StoredInstallation(code, model.name, model.operator, facility, start, end, digest, file_name,
                               model), created
 
 
-def list_installations(session: Session, access: Access) -> list[StoredInstallation]:
+def list_installations(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[StoredInstallation]:
     """Every stored installation model of the organisation, by code then period."""
-    _need(access, tenancy.DATA_READ)
-    rows = session.execute(select(CbamInstallation, Facility.code)
-                           .outerjoin(Facility, CbamInstallation.facility_id == Facility.id)
-                           .where(CbamInstallation.organisation_id == access.organisation_id)
-                           .order_by(CbamInstallation.code, CbamInstallation.period_start)).all()
-    return [_stored(row, fac) for row, fac in rows]
-
-
-def count_installations(session: Session, access: Access) -> int:
-    """How many installation models (code × period) the organisation has stored."""
-    _need(access, tenancy.DATA_READ)
-    return len(session.scalars(select(CbamInstallation.id).where(
-        CbamInstallation.organisation_id == access.organisation_id)).all())
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        return [_stored(row, fac) for row, fac in repo.installations(work.session, access.organisation_id)]
 
 
 def _stored(row: CbamInstallation, facility: str | None) -> StoredInstallation:
@@ -196,33 +158,62 @@ def _stored(row: CbamInstallation, facility: str | None) -> StoredInstallation:
 
 
 def _row(session: Session, access: Access, code: str, year: int | None) -> tuple[CbamInstallation, str | None]:
-    stmt = (select(CbamInstallation, Facility.code)
-            .outerjoin(Facility, CbamInstallation.facility_id == Facility.id)
-            .where(CbamInstallation.organisation_id == access.organisation_id, CbamInstallation.code == code)
-            .order_by(CbamInstallation.period_end.desc(), CbamInstallation.period_start.desc()))
-    for row, fac in session.execute(stmt):
+    for row, fac in repo.installations(session, access.organisation_id, code):
         if year is None or row.period_end.year == year:
             return row, fac
     period = f" for a period ending in {year}" if year is not None else ""
     raise NotFound(f"organisation '{access.code}' has no CBAM installation '{code}'{period}")
 
 
-def get_installation(session: Session, access: Access, code: str, year: int | None = None) -> StoredInstallation:
+def get_installation(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str,
+                     year: int | None = None) -> StoredInstallation:
     """A stored installation: the period ending in `year`, else the latest."""
-    _need(access, tenancy.DATA_READ)
-    row, fac = _row(session, access, code, year)
-    return _stored(row, fac)
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        row, fac = _row(work.session, access, code, year)
+        return _stored(row, fac)
 
 
-def delete_installation(sessions: sessionmaker[Session], access: Access, code: str, year: int | None, *,
-                        actor: str = "cli") -> None:
-    _need(access, tenancy.DATA_WRITE)
-    with transaction(sessions) as s:
-        row, _ = _row(s, access, code, year)
+def delete_installation(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str,
+                        year: int | None) -> None:
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        row, _ = _row(work.session, access, code, year)
         key = f"{access.code}/{code}/{row.period_start.isoformat()}"
-        s.execute(delete(CbamResult).where(CbamResult.installation_id == row.id))
-        s.delete(row)
-        audit.record(s, actor, "delete", "cbam_installation", key, organisation_id=access.organisation_id)
+        repo.drop_results(work.session, row.id)
+        work.session.delete(row)
+        work.audit("delete", "cbam_installation", key, organisation_id=access.organisation_id)
+
+
+@dataclass(frozen=True)
+class InstallationsPage:
+    """What an organisation's CBAM page shows: its profile, installations, default-value tables and facilities,
+    and whether the reader may add or change installations."""
+
+    profile: tenancy.Profile
+    installations: list[StoredInstallation]
+    tables: list[DefaultsInfo]
+    facilities: list[tuple[str, str]]  # code, name
+    writable: bool
+
+
+def installations_page(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> InstallationsPage:
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.DATA_READ)
+        return InstallationsPage(tenancy.profile(s, access),
+                                 [_stored(row, fac) for row, fac in repo.installations(s, access.organisation_id)],
+                                 _defaults(s, access), [(f.code, f.name) for f in tenancy.facilities(s, access)],
+                                 access.allows(tenancy.DATA_WRITE))
+
+
+def overview(sessions: sessionmaker[Session], actor: Actor) -> list[tuple[tenancy.Profile, int]]:
+    """The organisations whose CBAM installations a principal may see, with how many each has."""
+    if isinstance(actor, SystemActor):
+        raise NotFound("a system actor has no list of organisations it may read")
+    with sessions() as s:
+        return [(tenancy.profile(s, a), repo.count_installations(s, a.organisation_id))
+                for a in tenancy.visible_organisations(s, actor) if a.allows(tenancy.DATA_READ)]
 
 
 # -- default-value tables ---------------------------------------------------------------------------------------
@@ -239,26 +230,27 @@ class DefaultsInfo:
     description: str
 
 
-def list_defaults(session: Session, access: Access) -> list[DefaultsInfo]:
-    """The shipped table and the organisation's own tables, newest version of each name last."""
-    _need(access, tenancy.DATA_READ)
+def _defaults(session: Session, access: Access) -> list[DefaultsInfo]:
     out = [DefaultsInfo(SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION, len(DefaultValues.shipped()), True,
                         "values of Implementing Regulation (EU) 2025/2621 shipped with carbontrail (partial; "
                         "see cbam/data/README.md)")]
-    rows = session.scalars(select(CbamDefaultDataset).where(
-        CbamDefaultDataset.organisation_id == access.organisation_id).order_by(CbamDefaultDataset.name,
-                                                                                 CbamDefaultDataset.id)).all()
-    for d in rows:
-        count = len(session.scalars(select(CbamDefaultValue.id).where(CbamDefaultValue.dataset_id == d.id)).all())
-        out.append(DefaultsInfo(d.name, d.version, count, False, d.description))
+    out += [DefaultsInfo(d.name, d.version, n, False, d.description)
+            for d, n in repo.default_datasets(session, access.organisation_id)]
     return out
 
 
-def add_defaults(sessions: sessionmaker[Session], access: Access, name: str, version: str, data: bytes, *,
-                 file_name: str = "default_values.csv", description: str = "", actor: str = "cli") -> DefaultsInfo:
+def list_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[DefaultsInfo]:
+    """The shipped table and the organisation's own tables, newest version of each name last."""
+    with unit_of_work(sessions, actor) as work:
+        return _defaults(work.session, acting.access(work.session, actor, organisation, tenancy.DATA_READ))
+
+
+def add_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str, version: str,
+                 data: bytes, *, file_name: str = "default_values.csv", description: str = "") -> DefaultsInfo:
     """Store a version of a default-value table from CSV (the layout of cbam/data/default_values.csv: every row
     with its source); any bad row rejects the file, and a stored version is never replaced."""
-    _need(access, tenancy.DATA_WRITE)
+    with unit_of_work(sessions, actor) as work:
+        acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)  # before the file is read
     name, version = name.strip(), version.strip()
     if not name or not version or len(name) > 200 or len(version) > 64:
         raise InputError("a default-value table needs a name (≤ 200 characters) and a version (≤ 64)",
@@ -278,10 +270,11 @@ def add_defaults(sessions: sessionmaker[Session], access: Access, name: str, ver
         raise InputError("the file holds no default values", location=Location(file=file_name, row=2),
                          expected="cn_code,country,see_direct,see_indirect,route,source,confidence rows")
     values = list(table.values())
-    with transaction(sessions) as s:
-        if s.scalar(select(CbamDefaultDataset.id).where(
-                CbamDefaultDataset.organisation_id == access.organisation_id, CbamDefaultDataset.name == name,
-                CbamDefaultDataset.version == version)) is not None:
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        found = repo.default_dataset(s, access.organisation_id, name, version)
+        if found is not None and found.version == version:
             raise Conflict(f"default-value table {name} {version} is already stored; give a new version")
         ds = CbamDefaultDataset(organisation_id=access.organisation_id, name=name, version=version,
                                 description=description[:2000], file_name=file_name[:300],
@@ -293,31 +286,32 @@ def add_defaults(sessions: sessionmaker[Session], access: Access, name: str, ver
                                    see_indirect=magnitude(v.see_indirect, "t/t") if v.see_indirect is not None
                                    else None, route=v.route[:64], source=v.source, confidence=v.confidence[:64])
                   for v in values)
-        audit.record(s, actor, "create", "cbam_default_values", f"{name}@{version}",
-                     organisation_id=access.organisation_id, detail={"values": len(values), "file": file_name})
+        work.audit("create", "cbam_default_values", f"{name}@{version}", organisation_id=access.organisation_id,
+                   detail={"values": len(values), "file": file_name})
     return DefaultsInfo(name, version, len(values), False, description)
 
 
-def defaults_table(session: Session, access: Access, name: str | None = None,
-                   version: str | None = None) -> DefaultValues:
-    """The table called `name` (the newest version unless `version` is given); the shipped one when no name."""
+def _table(session: Session, access: Access, name: str | None = None, version: str | None = None) -> DefaultValues:
     if not name or name == SHIPPED_DEFAULTS:
         if version and version != SHIPPED_DEFAULTS_VERSION:
             raise NotFound(f"the shipped default values have version {SHIPPED_DEFAULTS_VERSION}, not '{version}'")
         return DefaultValues.shipped()
-    stmt = select(CbamDefaultDataset).where(CbamDefaultDataset.organisation_id == access.organisation_id,
-                                            CbamDefaultDataset.name == name)
-    if version:
-        stmt = stmt.where(CbamDefaultDataset.version == version)
-    ds = session.scalars(stmt.order_by(CbamDefaultDataset.id.desc())).first()
+    ds = repo.default_dataset(session, access.organisation_id, name, version)
     if ds is None:
         shown = f"{name} {version}" if version else name
         raise NotFound(f"organisation '{access.code}' has no default-value table '{shown}'")
-    rows = session.scalars(select(CbamDefaultValue).where(CbamDefaultValue.dataset_id == ds.id)).all()
     return DefaultValues(ds.name, ds.version, (
         DefaultValue(r.cn_code, r.country, quantity(r.see_direct, "t/t"),
                      quantity(r.see_indirect, "t/t") if r.see_indirect is not None else None,
-                     r.route, r.source, r.confidence, ds.name, ds.version) for r in rows))
+                     r.route, r.source, r.confidence, ds.name, ds.version) for r in repo.default_values(session, ds.id)))
+
+
+def defaults_table(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str | None = None,
+                   version: str | None = None) -> DefaultValues:
+    """The table called `name` (the newest version unless `version` is given); the shipped one when no name."""
+    with unit_of_work(sessions, actor) as work:
+        return _table(work.session, acting.access(work.session, actor, organisation, tenancy.DATA_READ), name,
+                      version)
 
 
 # -- computing ----------------------------------------------------------------------------------------------------
@@ -331,55 +325,56 @@ class Computed:
     result: InstallationResult
 
 
-def compute(sessions: sessionmaker[Session], access: Access, code: str, *, year: int | None = None,
-            markup_year: int | None = None, defaults: str | None = None,
+def compute(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *,
+            year: int | None = None, markup_year: int | None = None, defaults: str | None = None,
             defaults_version: str | None = None) -> Computed:
     """SEE of every process of a stored installation (the period ending in `year`, else the latest); the result is
     kept per period, mark-up year and default-value table until the model changes."""
-    _need(access, tenancy.INVENTORY)
     if markup_year is not None and not 2000 <= markup_year <= 2100:
         raise InputError(f"{markup_year} is not a year of import", location=Location(field="markup_year"),
                          expected="a year such as 2026")
-    with sessions() as s:
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = acting.access(s, actor, organisation, tenancy.INVENTORY)
         row, fac = _row(s, access, code, year)
         stored = _stored(row, fac)
-        table = defaults_table(s, access, defaults, defaults_version)
-        row_id = row.id
-    result = compute_see(stored.installation, defaults=table, markup_year=markup_year)
-    try:
-        _keep(sessions, row_id, stored.sha256, table, result)
-    except IntegrityError:
-        pass  # a concurrent request kept the same result first
+        table = _table(s, access, defaults, defaults_version)
+        result = compute_see(stored.installation, defaults=table, markup_year=markup_year)
+        _keep(work, row.id, stored.sha256, table, result)
     return Computed(stored, result)
 
 
-def _keep(sessions: sessionmaker[Session], row_id: int, sha256: str, table: DefaultValues,
-          result: InstallationResult) -> None:
-    """Keep the result of a period, mark-up year and table (once per model: a stored table never changes)."""
-    with transaction(sessions) as s:
-        kept = s.scalars(select(CbamResult).where(
-            CbamResult.installation_id == row_id, CbamResult.markup_year == result.markup_year,
-            CbamResult.defaults_name == table.name, CbamResult.defaults_version == table.version)).one_or_none()
-        if kept is not None and kept.model_sha256 == sha256:
-            return
-        if kept is None:
-            kept = CbamResult(installation_id=row_id, markup_year=result.markup_year, defaults_name=table.name,
-                              defaults_version=table.version)
-            s.add(kept)
-        kept.model_sha256 = sha256
-        kept.result = json.dumps(see_summary(result), ensure_ascii=False)
-        kept.computed_at = utcnow()
+def _keep(work: Work, row_id: int, sha256: str, table: DefaultValues, result: InstallationResult) -> None:
+    """Keep the result of a period, mark-up year and table (once per model: a stored table never changes).
+
+    A kept result is a cache of a computation anyone with the right may repeat, not a change of the data: it is
+    written without an audit row of its own, under the read's name."""
+    s = work.session
+    kept = repo.kept_result(s, row_id, result.markup_year, table.name, table.version)
+    if kept is not None and kept.model_sha256 == sha256:
+        return
+    try:
+        with s.begin_nested():
+            if kept is None:
+                kept = CbamResult(installation_id=row_id, markup_year=result.markup_year, defaults_name=table.name,
+                                  defaults_version=table.version)
+                s.add(kept)
+            kept.model_sha256 = sha256
+            kept.result = json.dumps(see_summary(result), ensure_ascii=False)
+            kept.computed_at = utcnow()
+    except IntegrityError:
+        return  # a concurrent request kept the same result first
+    work.audit("compute", "cbam_result", f"{row_id}/{result.markup_year}/{table.name}@{table.version}",
+               detail={"model_sha256": sha256})
 
 
-def stored_results(session: Session, access: Access, code: str) -> list[dict[str, object]]:
+def stored_results(sessions: sessionmaker[Session], actor: Actor, organisation: str,
+                   code: str) -> list[dict[str, object]]:
     """Every result kept for the installation's periods (only those computed from the model now stored)."""
-    _need(access, tenancy.INVENTORY)
-    rows = session.execute(select(CbamResult, CbamInstallation)
-                           .join(CbamInstallation, CbamResult.installation_id == CbamInstallation.id)
-                           .where(CbamInstallation.organisation_id == access.organisation_id,
-                                  CbamInstallation.code == code, CbamResult.model_sha256 == CbamInstallation.sha256)
-                           .order_by(CbamInstallation.period_start, CbamResult.markup_year, CbamResult.id)).all()
-    return [{**json.loads(r.result), "computed_at": r.computed_at.isoformat()} for r, _ in rows]
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.INVENTORY)
+        return [{**json.loads(r.result), "computed_at": r.computed_at.isoformat()}
+                for r in repo.current_results(work.session, access.organisation_id, code)]
 
 
 def see_summary(result: InstallationResult) -> dict[str, object]:
@@ -411,16 +406,50 @@ def process_summary(p: ProcessResult) -> dict[str, object]:
                         "see_indirect_t_per_t": magnitude(c.see_indirect, "t/t"), "markup": c.markup,
                         "source": c.source} for c in p.precursors],
         "methods": list(p.methods), "electricity": list(p.electricity),
+        "source_streams": [{"name": name, "method": method, "co2_t": magnitude(co2, "t")}
+                           for name, method, co2 in p.streams],
+        "pfc": None if p.pfc is None else {
+            "cf4_t": magnitude(p.pfc.cf4, "t"), "c2f6_t": magnitude(p.pfc.c2f6, "t"),
+            "gwp_cf4": p.pfc.gwp_cf4, "gwp_c2f6": p.pfc.gwp_c2f6, "co2e_t": magnitude(p.pfc.co2e, "t")},
+        "see_indirect_counted_t_per_t": magnitude(p.see_indirect_counted, "t/t"),
     }
 
 
-def communication(sessions: sessionmaker[Session], access: Access, code: str, *, year: int | None = None,
-                  markup_year: int | None = None, defaults: str | None = None,
+def communication(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *,
+                  year: int | None = None, markup_year: int | None = None, defaults: str | None = None,
                   defaults_version: str | None = None) -> tuple[Computed, Communication]:
     """The operator → importer emissions communication of a stored installation."""
-    done = compute(sessions, access, code, year=year, markup_year=markup_year, defaults=defaults,
+    done = compute(sessions, actor, organisation, code, year=year, markup_year=markup_year, defaults=defaults,
                    defaults_version=defaults_version)
     return done, build_communication(done.stored.installation, done.result)
+
+
+#: Yuan per euro a rate must lie in to be believed: the euro has never been worth less than 4 or more than 16 yuan,
+#: so a figure outside is a slip (most often the rate the other way round, EUR per CNY).
+PLAUSIBLE_CNY_PER_EUR = (4.0, 16.0)
+
+
+def exchange_rate(*, cny_per_eur: float | None = None, eur_per_cny: float | None = None) -> float | None:
+    """The exchange rate as yuan per euro, from either direction; an implausible rate is refused with the reason."""
+    if cny_per_eur is not None and eur_per_cny is not None:
+        raise InputError("give the exchange rate once, as CNY per EUR", location=Location(field="cny_per_eur"),
+                         expected="CNY per EUR, e.g. 7.8")
+    if eur_per_cny is not None:
+        if not math.isfinite(eur_per_cny) or eur_per_cny <= 0:
+            raise InputError(f"{eur_per_cny} EUR per CNY is not an exchange rate",
+                             location=Location(field="eur_per_cny"), expected="a positive number")
+        cny_per_eur, field = 1.0 / eur_per_cny, "eur_per_cny"
+    else:
+        field = "cny_per_eur"
+    if cny_per_eur is None:
+        return None
+    low, high = PLAUSIBLE_CNY_PER_EUR
+    if not math.isfinite(cny_per_eur) or not low <= cny_per_eur <= high:
+        hint = (f"; {cny_per_eur:g} looks like EUR per CNY — the same rate is {1 / cny_per_eur:.4g} CNY per EUR"
+                if field == "cny_per_eur" and 0 < cny_per_eur and low <= 1 / cny_per_eur <= high else "")
+        raise InputError(f"{cny_per_eur:.4g} CNY per EUR is outside the plausible {low:g}–{high:g} CNY per EUR{hint}",
+                         location=Location(field=field), expected=f"CNY per EUR between {low:g} and {high:g}")
+    return cny_per_eur
 
 
 @dataclass(frozen=True)
@@ -433,12 +462,15 @@ class CostAnswer:
     estimate: CostEstimate
 
 
-def cost(sessions: sessionmaker[Session], access: Access, code: str, *, process: str, mass_t: float,
+def cost(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *, process: str, mass_t: float,
          price_eur_per_t: float, import_year: int, free_allocation: float | None = None,
-         benchmark_t_per_t: float | None = None, eur_per_cny: float | None = None, year: int | None = None,
+         benchmark_t_per_t: float | None = None, eur_per_cny: float | None = None,
+         cny_per_eur: float | None = None, year: int | None = None,
          defaults: str | None = None, defaults_version: str | None = None) -> CostAnswer:
     """Certificates and euros for importing `mass_t` of a process's goods in `import_year`, net of the carbon price
-    the installation paid (converted with `eur_per_cny` when it was paid in yuan)."""
+    the installation paid (converted with the exchange rate, given as `cny_per_eur` or `eur_per_cny`, when it was
+    paid in yuan)."""
+    rate = exchange_rate(cny_per_eur=cny_per_eur, eur_per_cny=eur_per_cny)
     for name, value in (("mass_t", mass_t), ("price_eur_per_t", price_eur_per_t)):
         if not math.isfinite(value) or value < 0 or (name == "mass_t" and value == 0):
             raise InputError(f"{value} is not a usable {name.replace('_', ' ')}", location=Location(field=name),
@@ -446,7 +478,7 @@ def cost(sessions: sessionmaker[Session], access: Access, code: str, *, process:
     if (free_allocation is None) == (benchmark_t_per_t is None):
         raise InputError("give either a free-allocation share or a benchmark",
                          location=Location(field="free_allocation_share"))
-    done = compute(sessions, access, code, year=year, markup_year=import_year, defaults=defaults,
+    done = compute(sessions, actor, organisation, code, year=year, markup_year=import_year, defaults=defaults,
                    defaults_version=defaults_version)
     installation = done.stored.installation
     p = done.result.process(installation.process(process).id)
@@ -454,17 +486,17 @@ def cost(sessions: sessionmaker[Session], access: Access, code: str, *, process:
     share = free_allocation if free_allocation is not None else free_allocation_share(
         see, quantity(benchmark_t_per_t or 0.0, "t/t"), import_year)
     imported = quantity(mass_t, "t")
-    rates = {"CNY": quantity(eur_per_cny, "EUR/CNY")} if eur_per_cny is not None else {}
+    rates = {"CNY": quantity(1.0 / rate, "EUR/CNY")} if rate is not None else {}
     paid = carbon_price_per_tonne(installation, p, rates) * imported if installation.carbon_prices else None
     estimate = estimate_cost(imported * see, year=import_year, certificate_price=quantity(price_eur_per_t, "EUR/t"),
                              free_allocation_share=share, carbon_price_paid=paid)
     return CostAnswer(p.process_id, imported, see, estimate)
 
 
-def grid(sessions: sessionmaker[Session], access: Access, code: str, *, process: str, grid_year: int,
-         local: str = "Sichuan", reference: str = "China", year: int | None = None) -> GridComparison:
+def grid(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *, process: str,
+         grid_year: int, local: str = "Sichuan", reference: str = "China", year: int | None = None) -> GridComparison:
     """Indirect SEE of a process with its electricity on the local grid and on the reference grid."""
-    return grid_of(compute(sessions, access, code, year=year), process=process, grid_year=grid_year, local=local,
+    return grid_of(compute(sessions, actor, organisation, code, year=year), process=process, grid_year=grid_year, local=local,
                    reference=reference)
 
 
@@ -492,12 +524,13 @@ class ImportIn:
     source: str = ""
 
 
-def importer(sessions: sessionmaker[Session], access: Access, import_year: int, lines: Sequence[ImportIn], *,
-             defaults: str | None = None, defaults_version: str | None = None) -> ImporterView:
+def importer(sessions: sessionmaker[Session], actor: Actor, organisation: str, import_year: int,
+             lines: Sequence[ImportIn], *, defaults: str | None = None,
+             defaults_version: str | None = None) -> ImporterView:
     """The importer's year across suppliers: embedded and obligation emissions and the 50 t de minimis check."""
-    _need(access, tenancy.INVENTORY)
-    with sessions() as s:
-        table = defaults_table(s, access, defaults, defaults_version)
+    with unit_of_work(sessions, actor) as work:
+        access = acting.access(work.session, actor, organisation, tenancy.INVENTORY)
+        table = _table(work.session, access, defaults, defaults_version)
     out: list[ImportLine] = []
     for n, line in enumerate(lines, start=1):
         see_d = quantity(line.see_direct, "t/t") if line.see_direct is not None else None
@@ -508,7 +541,7 @@ def importer(sessions: sessionmaker[Session], access: Access, import_year: int, 
             if not line.process:
                 raise InputError("a line naming an installation names its process too",
                                  location=Location(row=n, field="process"))
-            done = compute(sessions, access, line.installation, markup_year=import_year, defaults=defaults,
+            done = compute(sessions, actor, organisation, line.installation, markup_year=import_year, defaults=defaults,
                            defaults_version=defaults_version)
             p = done.result.process(done.stored.installation.process(line.process).id)
             if line.cn_code.replace(" ", "") not in p.cn_codes:

@@ -4,54 +4,122 @@ page; the declaration with its stage shares beside ISO 14067; a passport per Ann
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
-from carbontrail.errors import InputError, Location
+from carbontrail.battery.traceability import SOH_FIELDS, Event
+from carbontrail.errors import Conflict, InputError, Location
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
-from carbontrail.services import tenancy
-from carbontrail.units import magnitude
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.services import acting, tenancy
+from carbontrail.units import magnitude, quantity
+from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
 TIERS = ("public", "legitimate_interest", "authority")
 
 
-def _profile(page: Page, access: tenancy.Access) -> tenancy.Profile:
-    with page.ctx.sessions() as s:
-        return tenancy.profile(s, access)
+EVENT_KINDS = ("sold", "installed", "maintained", "handed_over", "retired", "tested", "repacked", "recycled")
+
+
+def _moment(text: str) -> datetime:
+    """A form's date and time (`datetime-local`, read as UTC), or the input error naming the field."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"'{text[:40]}' is not a date and time", location=Location(field="at"),
+                         expected="YYYY-MM-DDTHH:MM (UTC)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _number(text: str, field: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"'{text[:40]}' is not a number", location=Location(field=field),
+                         expected="a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"'{text[:40]}' is not a number", location=Location(field=field), expected="a number")
+    return value
 
 
 @router.get("/org/{code}/battery", response_class=HTMLResponse)
 def overview(code: str, request: Request, ctx: AppContext) -> Response:
+    return _overview(signed_in(request, ctx), code)
+
+
+@router.post("/org/{code}/battery/units", response_class=HTMLResponse)
+def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()],
+             codes: Annotated[str, Form(max_length=300_000)], at: Annotated[str, Form(max_length=40)],
+             parent: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Register units from the form (one code a line); a refusal shows the same message as the import."""
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    held = units.units_held(ctx.sessions, access.code, limit=100)
-    counts = units.status_counts(ctx.sessions, access.code)
-    deposit, deposit_units = units.deposit_of(ctx.sessions, access.code)
-    decls = declarations.list_for(ctx.sessions, access.code)
-    passes = passports.list_for(ctx.sessions, access.code)
-    org = _profile(page, access)
-    return page.render("battery_overview.html", org=org, held=held, counts=counts,
-                       deposit=magnitude(deposit, "yuan"), deposit_units=deposit_units, declarations=decls,
-                       passports=passes)
+    page.check_csrf(csrf_token)
+    try:
+        units.register_units(ctx.sessions, page.principal, [c.strip() for c in codes.splitlines() if c.strip()],
+                             code, _moment(at), parent=parent.strip() or None)
+    except InputError as exc:
+        return _overview(page, code, status=422, failed=str(exc))
+    return RedirectResponse(f"/org/{quote(code)}/battery", status_code=303)
+
+
+def _overview(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
+    who, ctx = page.principal, page.ctx
+    org = acting.profile(ctx.sessions, who, code, tenancy.DATA_READ)
+    o = units.overview(ctx.sessions, who, code)
+    return page.render("battery_overview.html", status=status, failed=failed, org=org, held=o.held, counts=o.counts,
+                       deposit=magnitude(o.deposit, "yuan"), deposit_units=o.deposit_units,
+                       declarations=declarations.list_for(ctx.sessions, who, code),
+                       passports=passports.list_for(ctx.sessions, who, code))
 
 
 @router.get("/org/{code}/battery/units/{unit}", response_class=HTMLResponse)
 def unit_history(code: str, unit: str, request: Request, ctx: AppContext) -> Response:
+    return _unit(signed_in(request, ctx), code, unit)
+
+
+def _unit(page: Page, code: str, unit: str, status: int = 200, failed: str | None = None) -> Response:
+    history = units.history(page.ctx.sessions, page.principal, unit, organisation=code)
+    return page.render("battery_unit.html", status=status, failed=failed, code=code, unit=unit, history=history,
+                       parent=history.parent, children=history.children, magnitude=magnitude, kinds=EVENT_KINDS,
+                       soh_fields=SOH_FIELDS)
+
+
+@router.post("/org/{code}/battery/units/{unit}/events", response_class=HTMLResponse)
+async def record(code: str, unit: str, request: Request, ctx: AppContext) -> Response:
+    """Record a life event from the form, as the organisation of the page; refusals keep the page with the reason."""
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    history = units.history_for(ctx.sessions, access.code, unit)
-    parent = units.parent_of(ctx.sessions, unit)
-    inside = units.children(ctx.sessions, unit)
-    return page.render("battery_unit.html", code=access.code, unit=unit, history=history, parent=parent,
-                       children=inside, magnitude=magnitude)
+    form = await request.form()
+    field = {k: str(v)[:500] for k, v in form.items() if isinstance(v, str)}
+    page.check_csrf(field.get("csrf_token", ""))
+    try:
+        kind = field.get("kind", "")
+        if kind not in EVENT_KINDS:
+            raise InputError(f"unknown event '{kind[:40]}'", location=Location(field="kind"),
+                             expected=", ".join(EVENT_KINDS))
+        measured = {f: v for f in SOH_FIELDS if (v := _number(field.get(f, ""), f)) is not None}
+        deposit = _number(field.get("deposit_cny", ""), "deposit_cny")
+        event = Event(kind, code, _moment(field.get("at", "")), to_actor=field.get("to_actor", "").strip() or None,  # type: ignore[arg-type]
+                      vin=field.get("vin", "").strip() or None,
+                      deposit=quantity(deposit, "yuan") if deposit is not None else None,
+                      new_code=field.get("new_code", "").strip() or None, note=field.get("note", ""),
+                      measured=measured)
+        units.record_event(ctx.sessions, page.principal, unit, event)
+    except InputError as exc:
+        return _unit(page, code, unit, status=422, failed=str(exc))
+    except Conflict as exc:
+        return _unit(page, code, unit, status=409, failed=str(exc))
+    return RedirectResponse(f"/org/{quote(code)}/battery/units/{quote(unit)}", status_code=303)
 
 
 def _declaration_chart(page: Page, result: dict[str, Any]) -> str:
@@ -71,25 +139,24 @@ def _declaration_chart(page: Page, result: dict[str, Any]) -> str:
 @router.get("/org/{code}/battery/declarations/{declaration}", response_class=HTMLResponse)
 def declaration(code: str, declaration: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
     if not declaration.isdigit():
         raise InputError("a declaration is named by its number", location=Location(field="declaration"))
-    stored = declarations.get(ctx.sessions, access.code, int(declaration))
-    return page.render("battery_declaration.html", code=access.code, d=stored, r=stored.result,
+    stored = declarations.get(ctx.sessions, page.principal, code, int(declaration))
+    return page.render("battery_declaration.html", code=code, d=stored, r=stored.result,
                        chart_json=_declaration_chart(page, stored.result))
 
 
 @router.get("/org/{code}/battery/passports/{passport}", response_class=HTMLResponse)
 def owner_passport(code: str, passport: str, request: Request, ctx: AppContext, tier: str = "full") -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
     if tier not in ("full", *TIERS):
         raise InputError(f"unknown tier '{tier}'", location=Location(field="tier"),
                          expected="full, " + ", ".join(TIERS))
-    doc = passports.owner_view(ctx.sessions, access.code, passport, None if tier == "full" else tier)  # type: ignore[arg-type]
-    info = passports.info(ctx.sessions, access.code, passport)
-    return page.render("battery_passport.html", doc=doc, tier=tier, tiers=("full", *TIERS), info=info,
-                       base=f"/org/{access.code}/battery/passports/{passport}")
+    doc = passports.owner_view(ctx.sessions, page.principal, code, passport,
+                               None if tier == "full" else tier)  # type: ignore[arg-type]
+    info = passports.info(ctx.sessions, page.principal, code, passport)
+    return page.render("battery_passport.html", doc=doc, tier=tier, tiers=("full", *TIERS), info=info, owner=code,
+                       base=f"/org/{quote(code)}/battery/passports/{quote(passport)}")
 
 
 @router.get("/battery/passport/{passport}", response_class=HTMLResponse)
@@ -102,17 +169,26 @@ def public_passport(passport: str, request: Request, ctx: AppContext) -> Respons
 
 @router.get("/org/{code}/battery/residual", response_class=HTMLResponse)
 def residual_batch(code: str, request: Request, ctx: AppContext) -> Response:
+    """The latest valued batch, or a page saying there is none yet (with the tested units that could be valued)."""
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_READ)
-    batch = residual.latest(ctx.sessions, access.code)
-    return page.render("battery_residual.html", code=access.code, batch=batch, shown=batch["units"][:500])
+    org = acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_READ)
+    batch = residual.latest(ctx.sessions, page.principal, code)
+    tested = residual.tested_rows(ctx.sessions, page.principal, code)
+    return page.render("battery_residual.html", org=org, code=code, batch=batch,
+                       shown=batch["units"][:500] if batch else [], tested=tested)  # type: ignore[index]
+
+
+@router.post("/org/{code}/battery/residual", response_class=HTMLResponse)
+def assess(code: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()]) -> Response:
+    """Value the units the organisation holds from their stored tests (the illustrative price model)."""
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    residual.assess_tested(ctx.sessions, page.principal, code, residual.Settings())
+    return RedirectResponse(f"/org/{quote(code)}/battery/residual", status_code=303)
 
 
 @router.get("/battery", response_class=HTMLResponse)
 def battery_home(request: Request, ctx: AppContext) -> Response:
     """The organisations whose battery data the signed-in user may read, and a passport look-up."""
     page = signed_in(request, ctx)
-    with ctx.sessions() as s:
-        orgs = [tenancy.profile(s, a) for a in tenancy.visible_organisations(s, page.principal)
-                if a.allows(tenancy.DATA_READ)]
-    return page.render("battery_home.html", orgs=orgs)
+    return page.render("battery_home.html", orgs=acting.readable(ctx.sessions, page.principal, tenancy.DATA_READ))

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError
-from carbontrail.services import cbam, tenancy
+from carbontrail.services import acting, cbam, tenancy
 from carbontrail.services.cbam_views import cost_out, grid_out
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
 
@@ -23,25 +23,15 @@ router = page_router()
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose CBAM installations you may see, with how many each has."""
     page = signed_in(request, ctx)
-    rows = []
-    with ctx.sessions() as s:
-        for access in tenancy.visible_organisations(s, page.principal):
-            if access.allows(tenancy.DATA_READ):
-                rows.append((tenancy.profile(s, access), cbam.count_installations(s, access)))
-    return page.render("cbam_overview.html", rows=rows)
+    return page.render("cbam_overview.html", rows=cbam.overview(ctx.sessions, page.principal))
 
 
 def _list(page: Page, code: str, status: int = 200, rejected: ImportRejected | None = None,
           failed: str | None = None) -> Response:
-    access = require_access(page, code, tenancy.DATA_READ)
-    with page.ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        installations = cbam.list_installations(s, access)
-        tables = cbam.list_defaults(s, access)
-        facilities = tenancy.facilities(s, access)
-    return page.render("cbam_list.html", status=status, org=profile, access=access, perm=tenancy,
-                       installations=installations, tables=tables, facilities=facilities, rejected=rejected,
-                       failed=failed)
+    listed = cbam.installations_page(page.ctx.sessions, page.principal, code)
+    return page.render("cbam_list.html", status=status, org=listed.profile, writable=listed.writable,
+                       installations=listed.installations, tables=listed.tables, facilities=listed.facilities,
+                       rejected=rejected, failed=failed)
 
 
 @router.get("/org/{code}/cbam", response_class=HTMLResponse)
@@ -57,12 +47,11 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
     """Store an installation model from the form; a bad file shows every problem on the list page."""
     page = signed_in(request, ctx)
     page.check_csrf(csrf_token)
-    access = require_access(page, code, tenancy.DATA_WRITE)
     data = await file.read()
     try:
-        stored, _ = cbam.save_installation(ctx.sessions, access, installation, data,
+        stored, _ = cbam.save_installation(ctx.sessions, page.principal, code, installation, data,
                                            file_name=file.filename or "installation.yaml",
-                                           facility=facility.strip() or None, actor=page.principal.actor)
+                                           facility=facility.strip() or None)
     except ImportRejected as exc:
         return _list(page, code, status=422, rejected=exc)
     except InputError as exc:
@@ -89,28 +78,26 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                       markup_year: int | None = None, defaults: str | None = None, process: str | None = None,
                       mass_t: float | None = None, price_eur_per_t: float | None = None,
                       import_year: int | None = None, free_allocation_share: float | None = None,
-                      eur_per_cny: float | None = None, grid_year: int | None = None) -> Response:
+                      cny_per_eur: float | None = None, grid_year: int | None = None) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.INVENTORY)
-    with ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        tables = cbam.list_defaults(s, access)
-    done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+    profile = acting.profile(ctx.sessions, page.principal, code, tenancy.INVENTORY)
+    tables = cbam.list_defaults(ctx.sessions, page.principal, code)
+    done = cbam.compute(ctx.sessions, page.principal, code, installation, year=period, markup_year=markup_year,
                         defaults=defaults)
     summary = cbam.see_summary(done.result)
     stored = done.stored
     query = {"period": stored.period_end.year, "markup_year": done.result.markup_year}
     if defaults:
         query["defaults"] = defaults
-    api = f"/api/organisations/{quote(access.code)}/cbam/installations/{quote(stored.code)}"
+    api = f"/api/organisations/{quote(code)}/cbam/installations/{quote(stored.code)}"
 
     cost_result, cost_error = None, None
     if process is not None and mass_t is not None and price_eur_per_t is not None:
         try:
             cost_result = cost_out(cbam.cost(
-                ctx.sessions, access, stored.code, process=process, mass_t=mass_t, price_eur_per_t=price_eur_per_t,
+                ctx.sessions, page.principal, code, stored.code, process=process, mass_t=mass_t, price_eur_per_t=price_eur_per_t,
                 import_year=import_year or 2026, free_allocation=free_allocation_share
-                if free_allocation_share is not None else 0.0, eur_per_cny=eur_per_cny,
+                if free_allocation_share is not None else 0.0, cny_per_eur=cny_per_eur,
                 year=stored.period_end.year, defaults=defaults))
         except CarbontrailError as exc:
             cost_error = str(exc)
@@ -130,5 +117,5 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                        form={"process": process or stored.installation.processes[0].id, "mass_t": mass_t or 1000,
                              "price_eur_per_t": price_eur_per_t or 75.36, "import_year": import_year or 2026,
                              "free_allocation_share": free_allocation_share or 0.0,
-                             "eur_per_cny": eur_per_cny or ""},
+                             "cny_per_eur": cny_per_eur or ""},
                        grids=grids, grid_error=grid_error, grid_year=grid_year)

@@ -9,24 +9,25 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, Field
 
-from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access, principal_or_none
-from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.battery.document import DeclarationDocument
 from carbontrail.battery.traceability import Event
-from carbontrail.errors import InputError, Location
-from carbontrail.services import audit, organisations, tenancy
+from carbontrail.errors import InputError, Location, NotFound
+from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access, principal_or_none
+from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services import battery_declarations as declarations
+from carbontrail.services import tenancy
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
-from carbontrail.services.tenancy import Access
 from carbontrail.units import magnitude, quantity
 
 router = APIRouter(tags=["battery"], responses=ERROR_RESPONSES)
 ORG = "/api/organisations/{code}/battery"
-
-Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
-Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
+# the organisation is checked before the request's parameters, so a stranger learns nothing from a validation
+# error (the service checks again: it is the boundary every door shares)
+READ = Depends(organisation_access(tenancy.DATA_READ))
+WRITE = Depends(organisation_access(tenancy.DATA_WRITE))
+RESULTS = Depends(organisation_access(tenancy.INVENTORY))
 
 
 def _plausible(at: datetime) -> datetime:
@@ -66,6 +67,8 @@ class EventIn(BaseModel):
     recovered_kg: Annotated[dict[Annotated[str, Field(min_length=1, max_length=32)], Kg],
                             Field(max_length=20)] = {}
     note: Annotated[str, Field(max_length=500)] = ""
+    measured: Annotated[dict[Annotated[str, Field(max_length=32)], Annotated[float, Field(allow_inf_nan=False)]],
+                        Field(max_length=8)] = {}
 
 
 class UnitOut(BaseModel):
@@ -154,14 +157,6 @@ class PassportIn(BaseModel):
     grants: Annotated[list[Code], Field(max_length=50)] = []
 
 
-class PassportSummary(BaseModel):
-    identifier: str
-    model: str
-    plant: str
-    unit_code: str | None
-    granted: list[str]
-
-
 class GrantIn(BaseModel):
     organisation: Code
 
@@ -204,6 +199,16 @@ class ResidualIn(BaseModel):
     prices: PricesIn | None = None
 
 
+class TestedIn(BaseModel):
+    """Settings for valuing the units the organisation holds from their stored tests."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "tested units"
+    min_capacity: Share = 0.70
+    max_resistance_increase: Fraction = 0.50
+    max_cycles: Annotated[float, Field(ge=0, le=1e6)] = 3000.0
+    prices: PricesIn | None = None
+
+
 class ResidualUnitOut(BaseModel):
     code: str
     route: Literal["cascade", "recycling"]
@@ -227,10 +232,9 @@ def _unit_out(state: Any) -> UnitOut:
                    deposit_refunded=state.deposit_refunded)
 
 
-def history_out(ctx: AppContext, code: str, h: units.UnitHistory) -> HistoryOut:
+def history_out(h: units.UnitHistory) -> HistoryOut:
     return HistoryOut(
-        unit=_unit_out(h.state), original_code=h.original_code, parent=units.parent_of(ctx.sessions, code),
-        children=units.children(ctx.sessions, code),
+        unit=_unit_out(h.state), original_code=h.original_code, parent=h.parent, children=list(h.children),
         events=[EventOut(code=e.code, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, holder_after=e.holder_after,
                          responsible_producer=e.responsible_producer, to_actor=e.to_actor, vin=e.vin,
                          new_code=e.new_code,
@@ -239,50 +243,49 @@ def history_out(ctx: AppContext, code: str, h: units.UnitHistory) -> HistoryOut:
                 for e in h.events])
 
 
-@router.post(ORG + "/units", response_model=RegisteredOut, status_code=status.HTTP_201_CREATED)
-def register(body: RegisterIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> RegisteredOut:
+@router.post(ORG + "/units", response_model=RegisteredOut, status_code=status.HTTP_201_CREATED, dependencies=[WRITE])
+def register(code: str, body: RegisterIn, ctx: AppContext, principal: CurrentPrincipal) -> RegisteredOut:
     """Register packs, modules or cells the organisation produced (optionally all inside `parent`)."""
-    if body.parent is not None:
-        units.require_holder(ctx.sessions, access.code, body.parent)
-    n = units.register_units(ctx.sessions, body.codes, access.code, body.at, parent=body.parent)
-    with ctx.sessions.begin() as s:
-        audit.record(s, principal.actor, "create", "battery_units", f"{access.code}/{n} units",
-                     organisation_id=access.organisation_id, detail={"count": n, "parent": body.parent})
-    return RegisteredOut(registered=n, producer=access.code, parent=body.parent)
+    n = units.register_units(ctx.sessions, principal, body.codes, code, body.at, parent=body.parent)
+    return RegisteredOut(registered=n, producer=code, parent=body.parent)
 
 
-@router.get(ORG + "/units", response_model=list[UnitOut])
-def held(access: Reader, ctx: AppContext, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+@router.get(ORG + "/units", response_model=list[UnitOut], dependencies=[READ])
+def held(code: str, ctx: AppContext, principal: CurrentPrincipal,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
          offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[UnitOut]:
     """Units the organisation holds now."""
-    return [_unit_out(u) for u in units.units_held(ctx.sessions, access.code, limit=limit, offset=offset)]
+    return [_unit_out(u) for u in units.units_held(ctx.sessions, principal, code, limit=limit, offset=offset)]
 
 
-@router.get(ORG + "/units/{unit}", response_model=HistoryOut)
-def unit_history(unit: str, access: Reader, ctx: AppContext) -> HistoryOut:
+@router.get(ORG + "/units/{unit}", response_model=HistoryOut, dependencies=[READ])
+def unit_history(code: str, unit: str, ctx: AppContext, principal: CurrentPrincipal) -> HistoryOut:
     """A unit's whole history in one call (the organisation must be in its chain of custody)."""
-    return history_out(ctx, unit, units.history_for(ctx.sessions, access.code, unit))
+    return history_out(units.history(ctx.sessions, principal, unit, organisation=code))
 
 
-@router.post(ORG + "/units/{unit}/events", response_model=UnitOut, status_code=status.HTTP_201_CREATED)
-def record(unit: str, body: EventIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> UnitOut:
-    """Record a life event as the organisation holding the unit; `handed_over` and `sold` pass it on."""
-    event = Event(kind=body.kind, actor=access.code, at=body.at, to_actor=body.to_actor, vin=body.vin,
-                  deposit=quantity(body.deposit_cny, "yuan") if body.deposit_cny is not None else None,
-                  new_code=body.new_code, recovered={m: quantity(v, "kg") for m, v in body.recovered_kg.items()},
-                  note=body.note)
-    state = units.record_event_as(ctx.sessions, access.code, unit, event, known_actors=organisations.organisation_codes(ctx.sessions))
-    with ctx.sessions.begin() as s:
-        audit.record(s, principal.actor, "create", "battery_event", f"{unit}/{body.kind}",
-                     organisation_id=access.organisation_id, detail=body.model_dump(mode="json"))
-    return _unit_out(state)
+def event_of(organisation: str, body: EventIn) -> Event:
+    """The core event an API body (or a page's form, parsed into the same model) describes."""
+    return Event(kind=body.kind, actor=organisation, at=body.at, to_actor=body.to_actor, vin=body.vin,
+                 deposit=quantity(body.deposit_cny, "yuan") if body.deposit_cny is not None else None,
+                 new_code=body.new_code, recovered={m: quantity(v, "kg") for m, v in body.recovered_kg.items()},
+                 note=body.note, measured=body.measured)
 
 
-@router.get(ORG + "/deposits", response_model=DepositsOut)
-def deposits(access: Reader, ctx: AppContext) -> DepositsOut:
+@router.post(ORG + "/units/{unit}/events", response_model=UnitOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[WRITE])
+def record(code: str, unit: str, body: EventIn, ctx: AppContext, principal: CurrentPrincipal) -> UnitOut:
+    """Record a life event as the organisation holding the unit; `handed_over` and `sold` pass it on, `tested`
+    may carry the state of health measured (`measured`: capacity, resistance_increase, cycles, rated_energy_kwh,
+    mass_kg)."""
+    return _unit_out(units.record_event(ctx.sessions, principal, unit, event_of(code, body)))
+
+
+@router.get(ORG + "/deposits", response_model=DepositsOut, dependencies=[READ])
+def deposits(code: str, ctx: AppContext, principal: CurrentPrincipal) -> DepositsOut:
     """Deposits the organisation, as responsible producer, still holds (paid at sale, refunded on recycling)."""
-    total, n = units.deposit_of(ctx.sessions, access.code)
-    return DepositsOut(producer=access.code, outstanding_cny=magnitude(total, "yuan"), units_with_deposit=n)
+    o = units.overview(ctx.sessions, principal, code, limit=1)
+    return DepositsOut(producer=code, outstanding_cny=magnitude(o.deposit, "yuan"), units_with_deposit=o.deposit_units)
 
 
 def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
@@ -290,70 +293,55 @@ def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
                           created_at=d.created_at, result=d.result)
 
 
-@router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED)
-def declare(body: DeclarationDocument, access: Writer, ctx: AppContext,
-            principal: CurrentPrincipal) -> DeclarationOut:
+@router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[WRITE])
+def declare(code: str, body: DeclarationDocument, ctx: AppContext, principal: CurrentPrincipal) -> DeclarationOut:
     """Compute and store the declaration of a battery model at a plant, beside its ISO 14067 footprint."""
-    stored = declarations.save(ctx.sessions, access.code, body)
-    with ctx.sessions.begin() as s:
-        audit.record(s, principal.actor, "create", "battery_declaration", f"{stored.model}@{stored.plant}",
-                     organisation_id=access.organisation_id, detail={"revision": stored.revision})
-    return _declaration_out(stored)
+    return _declaration_out(declarations.save(ctx.sessions, principal, code, body))
 
 
-@router.get(ORG + "/declarations", response_model=list[DeclarationSummary])
-def list_declarations(access: Reader, ctx: AppContext) -> list[DeclarationSummary]:
-    out = []
-    for d in declarations.list_for(ctx.sessions, access.code):
-        r: dict[str, Any] = d.result
-        out.append(DeclarationSummary(id=d.id, model=d.model, plant=d.plant, revision=d.revision,
-                                      per_kwh=r["declaration"]["per_kwh"], iso14067_per_kwh=r["iso14067"]["per_kwh"],
-                                      performance_class=r["performance_class"]))
-    return out
+@router.get(ORG + "/declarations", response_model=list[DeclarationSummary], dependencies=[READ])
+def list_declarations(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[DeclarationSummary]:
+    return [DeclarationSummary(id=d.id, model=d.model, plant=d.plant, revision=d.revision, per_kwh=d.per_kwh,
+                               iso14067_per_kwh=d.iso14067_per_kwh, performance_class=d.performance_class)
+            for d in declarations.list_for(ctx.sessions, principal, code)]
 
 
-@router.get(ORG + "/declarations/{declaration}", response_model=DeclarationOut)
-def get_declaration(declaration: int, access: Reader, ctx: AppContext) -> DeclarationOut:
-    return _declaration_out(declarations.get(ctx.sessions, access.code, declaration))
+@router.get(ORG + "/declarations/{declaration}", response_model=DeclarationOut, dependencies=[READ])
+def get_declaration(code: str, declaration: int, ctx: AppContext, principal: CurrentPrincipal) -> DeclarationOut:
+    return _declaration_out(declarations.get(ctx.sessions, principal, code, declaration))
 
 
-@router.post(ORG + "/passports", response_model=dict[str, Any], status_code=status.HTTP_201_CREATED)
-def create_passport(body: PassportIn, access: Writer, ctx: AppContext,
-                    principal: CurrentPrincipal) -> dict[str, Any]:
+def recycled_of(rc: RecycledIn | None) -> passports.RecycledInputs | None:
+    return passports.RecycledInputs(rc.used_kg, rc.pre_consumer_kg, rc.post_consumer_kg, rc.recycler,
+                                    rc.batteries) if rc else None
+
+
+@router.post(ORG + "/passports", response_model=dict[str, Any], status_code=status.HTTP_201_CREATED,
+             dependencies=[WRITE])
+def create_passport(code: str, body: PassportIn, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """Store a passport; answers its full export (every sub-model validated against the v1.2 JSON Schemas)."""
-    rc = body.recycled_content
-    recycled = passports.RecycledInputs(rc.used_kg, rc.pre_consumer_kg, rc.post_consumer_kg, rc.recycler,
-                                        rc.batteries) if rc else None
-    full = passports.create(ctx.sessions, access.code, body.identifier, model=body.model, plant=body.plant,
+    return passports.create(ctx.sessions, principal, code, body.identifier, model=body.model, plant=body.plant,
                             submodels=body.submodels, study_url=body.study_url, unit_code=body.unit_code,
-                            recycled=recycled, grants=body.grants)
-    with ctx.sessions.begin() as s:
-        audit.record(s, principal.actor, "create", "battery_passport", body.identifier,
-                     organisation_id=access.organisation_id, detail={"model": body.model, "plant": body.plant})
-    return full
+                            recycled=recycled_of(body.recycled_content), grants=body.grants)
 
 
-@router.get(ORG + "/passports", response_model=list[PassportSummary])
-def list_passports(access: Reader, ctx: AppContext) -> list[PassportSummary]:
-    return [PassportSummary(identifier=p.identifier, model=p.model, plant=p.plant, unit_code=p.unit_code,
-                            granted=list(p.granted)) for p in passports.list_for(ctx.sessions, access.code)]
+@router.get(ORG + "/passports", response_model=list[passports.PassportInfo], dependencies=[READ])
+def list_passports(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[passports.PassportInfo]:
+    return passports.list_for(ctx.sessions, principal, code)
 
 
-@router.get(ORG + "/passports/{passport}", response_model=dict[str, Any])
-def owner_passport(passport: str, access: Reader, ctx: AppContext,
+@router.get(ORG + "/passports/{passport}", response_model=dict[str, Any], dependencies=[READ])
+def owner_passport(code: str, passport: str, ctx: AppContext, principal: CurrentPrincipal,
                    audience: Literal["full", "public", "legitimate_interest", "authority"] = "full") -> dict[str, Any]:
     """The organisation's own passport in full, or as one Annex XIII audience would see it."""
-    return passports.owner_view(ctx.sessions, access.code, passport, None if audience == "full" else audience)
+    return passports.owner_view(ctx.sessions, principal, code, passport, None if audience == "full" else audience)
 
 
-@router.post(ORG + "/passports/{passport}/grants", status_code=status.HTTP_204_NO_CONTENT)
-def grant_passport(passport: str, body: GrantIn, access: Writer, ctx: AppContext,
-                   principal: CurrentPrincipal) -> Response:
+@router.post(ORG + "/passports/{passport}/grants", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WRITE])
+def grant_passport(code: str, passport: str, body: GrantIn, ctx: AppContext, principal: CurrentPrincipal) -> Response:
     """Recognise an organisation (a customer, a repairer …) as having a legitimate interest in the passport."""
-    passports.grant(ctx.sessions, access.code, passport, body.organisation)
-    with ctx.sessions.begin() as s:
-        audit.record(s, principal.actor, "grant", "battery_passport", f"{passport}→{body.organisation}",
-                     organisation_id=access.organisation_id, detail={})
+    passports.grant(ctx.sessions, principal, code, passport, body.organisation)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -366,19 +354,34 @@ def public_passport(passport: str, request: Request, ctx: AppContext) -> dict[st
     return passports.serve(ctx.sessions, passport, found[0] if found else None)
 
 
-@router.post(ORG + "/residual", response_model=ResidualOut, status_code=status.HTTP_201_CREATED)
-def sort_residual(body: ResidualIn, access: Writer, ctx: AppContext) -> ResidualOut:
-    """Sort retired units into cascade use or material recycling and value each (best value first)."""
+def residual_settings(body: ResidualIn | TestedIn) -> residual.Settings:
     if body.min_capacity > 1:
         raise InputError("min_capacity is a fraction of rated capacity", location=Location(field="min_capacity"),
                          expected="0 to 1")
     prices = body.prices.model_dump() if body.prices else dict(residual.ILLUSTRATIVE_PRICES)
-    settings = residual.Settings(body.min_capacity, body.max_resistance_increase, body.max_cycles, prices)
+    return residual.Settings(body.min_capacity, body.max_resistance_increase, body.max_cycles, prices)
+
+
+@router.post(ORG + "/residual", response_model=ResidualOut, status_code=status.HTTP_201_CREATED, dependencies=[WRITE])
+def sort_residual(code: str, body: ResidualIn, ctx: AppContext, principal: CurrentPrincipal) -> ResidualOut:
+    """Sort retired units into cascade use or material recycling and value each (best value first)."""
     rows = [residual.SoHRow(**u.model_dump()) for u in body.units]
-    return ResidualOut.model_validate(residual.sort_units(ctx.sessions, access.code, rows, settings, body.name))
+    return ResidualOut.model_validate(residual.sort_units(ctx.sessions, principal, code, rows,
+                                                          residual_settings(body), body.name))
 
 
-@router.get(ORG + "/residual", response_model=ResidualOut)
-def latest_residual(access: Reader, ctx: AppContext) -> ResidualOut:
+@router.post(ORG + "/residual/tested", response_model=ResidualOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[WRITE])
+def assess_tested(code: str, body: TestedIn, ctx: AppContext, principal: CurrentPrincipal) -> ResidualOut:
+    """Sort and value the units the organisation holds from their stored 'tested' events (the latest of each)."""
+    return ResidualOut.model_validate(residual.assess_tested(ctx.sessions, principal, code, residual_settings(body),
+                                                             body.name))
+
+
+@router.get(ORG + "/residual", response_model=ResidualOut, dependencies=[READ])
+def latest_residual(code: str, ctx: AppContext, principal: CurrentPrincipal) -> ResidualOut:
     """The organisation's latest sorted batch."""
-    return ResidualOut.model_validate(residual.latest(ctx.sessions, access.code))
+    batch = residual.latest(ctx.sessions, principal, code)
+    if batch is None:
+        raise NotFound(f"organisation '{code}' has sorted no batch of retired units yet")
+    return ResidualOut.model_validate(batch)

@@ -14,14 +14,15 @@ from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.cbam import DE_MINIMIS, Communication, ImporterView, communication_to_xlsx
 from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import CostOut, GridOut, cost_out, grid_out
-from carbontrail.services.tenancy import Access
 from carbontrail.units import magnitude
 
+# the organisation is checked before the request's parameters, so a stranger learns nothing from a validation
+# error (the service checks again: it is the boundary every door shares)
+READ = Depends(organisation_access(tenancy.DATA_READ))
+WRITE = Depends(organisation_access(tenancy.DATA_WRITE))
+RESULTS = Depends(organisation_access(tenancy.INVENTORY))
 router = APIRouter(prefix="/api/organisations", tags=["cbam"], responses=ERROR_RESPONSES)
 
-Reader = Annotated[Access, Depends(organisation_access(tenancy.DATA_READ))]
-Writer = Annotated[Access, Depends(organisation_access(tenancy.DATA_WRITE))]
-Results = Annotated[Access, Depends(organisation_access(tenancy.INVENTORY))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Period = Annotated[int | None, Query(ge=1990, le=2100, description="Year the reporting period ends (default: "
@@ -142,14 +143,6 @@ class ImporterOut(BaseModel):
     lines: list[ImportResultOut]
 
 
-class DefaultsOut(BaseModel):
-    name: str
-    version: str
-    values: int
-    shipped: bool
-    description: str
-
-
 class DefaultValueOut(BaseModel):
     cn_code: str
     country: str
@@ -174,80 +167,79 @@ def installation_out(s: cbam.StoredInstallation) -> InstallationOut:
                            file_name=s.file_name)
 
 
-@router.get("/{code}/cbam/installations", response_model=list[InstallationOut])
-def list_installations(access: Reader, ctx: AppContext) -> list[InstallationOut]:
+@router.get("/{code}/cbam/installations", response_model=list[InstallationOut], dependencies=[READ])
+def list_installations(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[InstallationOut]:
     """The organisation's CBAM installation models, one per code and reporting period."""
-    with ctx.sessions() as s:
-        return [installation_out(i) for i in cbam.list_installations(s, access)]
+    return [installation_out(i) for i in cbam.list_installations(ctx.sessions, principal, code)]
 
 
 @router.post("/{code}/cbam/installations", response_model=InstallationOut, status_code=status.HTTP_201_CREATED,
-             responses={200: {"model": InstallationOut, "description": "The model of this code and period replaced"}})
-async def upload_installation(access: Writer, ctx: AppContext, principal: CurrentPrincipal, response: Response,
+             responses={200: {"model": InstallationOut, "description": "The model of this code and period replaced"}}, dependencies=[WRITE])
+async def upload_installation(code: str, ctx: AppContext, principal: CurrentPrincipal, response: Response,
                               file: UploadFile, installation: Annotated[str, Form(min_length=1, max_length=64)],
                               facility: Annotated[str, Form(max_length=64)] = "") -> InstallationOut:
     """Store an installation model (YAML or JSON, see examples/cbam/); the same code and period again replaces it
     (200). Any problem in the file rejects it with every field named (422)."""
     data = await file.read()
-    stored, created = cbam.save_installation(ctx.sessions, access, installation, data,
+    stored, created = cbam.save_installation(ctx.sessions, principal, code, installation, data,
                                              file_name=file.filename or "installation.yaml",
-                                             facility=facility.strip() or None, actor=principal.actor)
+                                             facility=facility.strip() or None)
     if not created:
         response.status_code = status.HTTP_200_OK
     return installation_out(stored)
 
 
-@router.get("/{code}/cbam/installations/{installation}", response_model=InstallationDetailOut)
-def get_installation(installation: str, access: Reader, ctx: AppContext, period: Period = None
+@router.get("/{code}/cbam/installations/{installation}", response_model=InstallationDetailOut, dependencies=[READ])
+def get_installation(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None
                      ) -> InstallationDetailOut:
-    with ctx.sessions() as s:
-        stored = cbam.get_installation(s, access, installation, period)
+    stored = cbam.get_installation(ctx.sessions, principal, code, installation, period)
     return InstallationDetailOut(**installation_out(stored).model_dump(),
                                  model=stored.installation.model_dump(mode="json"))
 
 
-@router.get("/{code}/cbam/installations/{installation}/see", response_model=SeeOut)
-def see(installation: str, access: Results, ctx: AppContext, period: Period = None,
+@router.get("/{code}/cbam/installations/{installation}/see", response_model=SeeOut, dependencies=[RESULTS])
+def see(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None,
         markup_year: MarkupYear = None, defaults: DefaultsName = None,
         defaults_version: DefaultsVersion = None) -> SeeOut:
     """Specific embedded emissions per process and good, direct and indirect apart, with the share from default
     values; the result is kept per period, mark-up year and default-value table."""
-    done = cbam.compute(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+    done = cbam.compute(ctx.sessions, principal, code, installation, year=period, markup_year=markup_year,
                         defaults=defaults, defaults_version=defaults_version)
     return SeeOut.model_validate(cbam.see_summary(done.result))
 
 
-@router.get("/{code}/cbam/installations/{installation}/results", response_model=list[StoredSeeOut])
-def stored_results(installation: str, access: Results, ctx: AppContext) -> list[StoredSeeOut]:
+@router.get("/{code}/cbam/installations/{installation}/results", response_model=list[StoredSeeOut],
+             dependencies=[RESULTS])
+def stored_results(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[StoredSeeOut]:
     """The results kept for every period of the installation (those computed from the models now stored)."""
-    with ctx.sessions() as s:
-        return [StoredSeeOut.model_validate(r) for r in cbam.stored_results(s, access, installation)]
+    return [StoredSeeOut.model_validate(r) for r in cbam.stored_results(ctx.sessions, principal, code, installation)]
 
 
-@router.get("/{code}/cbam/installations/{installation}/communication", response_model=Communication)
-def communication(installation: str, access: Results, ctx: AppContext, period: Period = None,
+@router.get("/{code}/cbam/installations/{installation}/communication", response_model=Communication,
+             dependencies=[RESULTS])
+def communication(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None,
                   markup_year: MarkupYear = None, defaults: DefaultsName = None,
                   defaults_version: DefaultsVersion = None) -> Communication:
     """The operator → importer emissions communication (content of the Commission's template) as JSON."""
-    return cbam.communication(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+    return cbam.communication(ctx.sessions, principal, code, installation, year=period, markup_year=markup_year,
                               defaults=defaults, defaults_version=defaults_version)[1]
 
 
 @router.get("/{code}/cbam/installations/{installation}/communication.xlsx", response_class=Response,
-            responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
-def communication_xlsx(installation: str, access: Results, ctx: AppContext, period: Period = None,
+            responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}, dependencies=[RESULTS])
+def communication_xlsx(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None,
                        markup_year: MarkupYear = None, defaults: DefaultsName = None,
                        defaults_version: DefaultsVersion = None) -> Response:
     """The same communication as an XLSX workbook (reopens with `carbontrail.cbam.communication_from_xlsx`)."""
-    done, comm = cbam.communication(ctx.sessions, access, installation, year=period, markup_year=markup_year,
+    done, comm = cbam.communication(ctx.sessions, principal, code, installation, year=period, markup_year=markup_year,
                                     defaults=defaults, defaults_version=defaults_version)
-    name = f"{access.code}-{done.stored.code}-cbam-{done.stored.period_end:%Y}.xlsx"
+    name = f"{code}-{done.stored.code}-cbam-{done.stored.period_end:%Y}.xlsx"
     return Response(communication_to_xlsx(comm), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/{code}/cbam/installations/{installation}/cost", response_model=CostOut)
-def cost(installation: str, access: Results, ctx: AppContext,
+@router.get("/{code}/cbam/installations/{installation}/cost", response_model=CostOut, dependencies=[RESULTS])
+def cost(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal,
          process: Annotated[str, Query(min_length=1, max_length=200)],
          mass_t: Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False, description="Net mass imported, t.")],
          price_eur_per_t: Annotated[float, Query(ge=0, le=1e5, allow_inf_nan=False,
@@ -257,18 +249,21 @@ def cost(installation: str, access: Results, ctx: AppContext,
          benchmark_t_per_t: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
                                                           description="Benchmark to derive the share from "
                                                                       "(Implementing Reg. (EU) 2025/2620).")] = None,
-         eur_per_cny: Annotated[float | None, Query(gt=0, le=100, allow_inf_nan=False)] = None,
+         cny_per_eur: Annotated[float | None, Query(gt=0, le=1000, allow_inf_nan=False,
+                                                    description="Exchange rate, yuan per euro (e.g. 7.8).")] = None,
+         eur_per_cny: Annotated[float | None, Query(gt=0, le=100, allow_inf_nan=False,
+                                                    description="The same rate the other way round.")] = None,
          period: Period = None, defaults: DefaultsName = None, defaults_version: DefaultsVersion = None) -> CostOut:
     """Certificate cost = obligation emissions × (1 − free-allocation share) × price − carbon price paid abroad."""
-    answer = cbam.cost(ctx.sessions, access, installation, process=process, mass_t=mass_t,
+    answer = cbam.cost(ctx.sessions, principal, code, installation, process=process, mass_t=mass_t,
                        price_eur_per_t=price_eur_per_t, import_year=import_year,
                        free_allocation=free_allocation_share, benchmark_t_per_t=benchmark_t_per_t,
-                       eur_per_cny=eur_per_cny, year=period, defaults=defaults, defaults_version=defaults_version)
+                       eur_per_cny=eur_per_cny, cny_per_eur=cny_per_eur, year=period, defaults=defaults, defaults_version=defaults_version)
     return cost_out(answer)
 
 
-@router.get("/{code}/cbam/installations/{installation}/grid", response_model=GridOut)
-def grid(installation: str, access: Results, ctx: AppContext,
+@router.get("/{code}/cbam/installations/{installation}/grid", response_model=GridOut, dependencies=[RESULTS])
+def grid(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal,
          process: Annotated[str, Query(min_length=1, max_length=200)],
          grid_year: Annotated[int, Query(ge=2000, le=2100, description="Year of the grid factors (the most recent "
                                                                        "on or before it).")],
@@ -276,20 +271,20 @@ def grid(installation: str, access: Results, ctx: AppContext,
          reference: Annotated[str, Query(min_length=1, max_length=64)] = "China",
          period: Period = None) -> GridOut:
     """Indirect SEE of a process on the local (Sichuan) grid and on the China-average grid."""
-    cmp = cbam.grid(ctx.sessions, access, installation, process=process, grid_year=grid_year, local=local,
+    cmp = cbam.grid(ctx.sessions, principal, code, installation, process=process, grid_year=grid_year, local=local,
                     reference=reference, year=period)
     return grid_out(cmp)
 
 
-@router.post("/{code}/cbam/importer", response_model=ImporterOut)
-def importer(body: ImporterIn, access: Results, ctx: AppContext) -> ImporterOut:
+@router.post("/{code}/cbam/importer", response_model=ImporterOut, dependencies=[RESULTS])
+def importer(body: ImporterIn, code: str, ctx: AppContext, principal: CurrentPrincipal) -> ImporterOut:
     """An importer's year across suppliers: embedded and obligation emissions, and the 50 t de minimis check
     (Regulation (EU) 2025/2083; hydrogen and electricity are outside the threshold)."""
     lines = [cbam.ImportIn(supplier=line.supplier, cn_code=line.cn_code, country=line.country, mass_t=line.mass_t,
                            see_direct=line.see_direct_t_per_t, see_indirect=line.see_indirect_t_per_t,
                            installation=line.installation, process=line.process, source=line.source)
              for line in body.lines]
-    view = cbam.importer(ctx.sessions, access, body.year, lines, defaults=body.defaults,
+    view = cbam.importer(ctx.sessions, principal, code, body.year, lines, defaults=body.defaults,
                          defaults_version=body.defaults_version)
     return importer_out(view)
 
@@ -308,32 +303,30 @@ def importer_out(view: ImporterView) -> ImporterOut:
                                source=r.source) for r in view.lines])
 
 
-@router.get("/{code}/cbam/default-values", response_model=list[DefaultsOut])
-def list_defaults(access: Reader, ctx: AppContext) -> list[DefaultsOut]:
+@router.get("/{code}/cbam/default-values", response_model=list[cbam.DefaultsInfo], dependencies=[READ])
+def list_defaults(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[cbam.DefaultsInfo]:
     """The default-value tables you may use here: the shipped one and the organisation's own."""
-    with ctx.sessions() as s:
-        return [DefaultsOut(**d.__dict__) for d in cbam.list_defaults(s, access)]
+    return cbam.list_defaults(ctx.sessions, principal, code)
 
 
-@router.post("/{code}/cbam/default-values", response_model=DefaultsOut, status_code=status.HTTP_201_CREATED)
-async def upload_defaults(access: Writer, ctx: AppContext, principal: CurrentPrincipal, file: UploadFile,
+@router.post("/{code}/cbam/default-values", response_model=cbam.DefaultsInfo,
+             status_code=status.HTTP_201_CREATED, dependencies=[WRITE])
+async def upload_defaults(code: str, ctx: AppContext, principal: CurrentPrincipal, file: UploadFile,
                           name: Annotated[str, Form(min_length=1, max_length=200)],
                           version: Annotated[str, Form(min_length=1, max_length=64)],
-                          description: Annotated[str, Form(max_length=2000)] = "") -> DefaultsOut:
+                          description: Annotated[str, Form(max_length=2000)] = "") -> cbam.DefaultsInfo:
     """Load a version of a default-value table from CSV (columns cn_code, country, see_direct, see_indirect, route,
     source, confidence; values before mark-up, each with its source). A stored version never changes (409)."""
     data = await file.read()
-    info = cbam.add_defaults(ctx.sessions, access, name, version, data, file_name=file.filename or "defaults.csv",
-                             description=description, actor=principal.actor)
-    return DefaultsOut(**info.__dict__)
+    return cbam.add_defaults(ctx.sessions, principal, code, name, version, data,
+                             file_name=file.filename or "defaults.csv", description=description)
 
 
-@router.get("/{code}/cbam/default-values/{defaults}", response_model=DefaultsTableOut)
-def default_values(defaults: str, access: Reader, ctx: AppContext, version: DefaultsVersion = None
+@router.get("/{code}/cbam/default-values/{defaults}", response_model=DefaultsTableOut, dependencies=[READ])
+def default_values(defaults: str, code: str, ctx: AppContext, principal: CurrentPrincipal, version: DefaultsVersion = None
                    ) -> DefaultsTableOut:
     """Every value of a default-value table (the newest version unless `version` is given), with its source."""
-    with ctx.sessions() as s:
-        table = cbam.defaults_table(s, access, defaults, version)
+    table = cbam.defaults_table(ctx.sessions, principal, code, defaults, version)
     return DefaultsTableOut(name=table.name, version=table.version, values=[
         DefaultValueOut(cn_code=v.cn_code, country=v.country, see_direct_t_per_t=magnitude(v.see_direct, "t/t"),
                         see_indirect_t_per_t=magnitude(v.see_indirect, "t/t") if v.see_indirect is not None else None,

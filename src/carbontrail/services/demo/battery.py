@@ -20,8 +20,9 @@ from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
+from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import BatteryPassportRecord, BatteryUnit, Jurisdiction, Organisation, User
+from carbontrail.store.models import BatteryUnit, Jurisdiction, Organisation, User
 from carbontrail.units import quantity
 
 MAKER, CAR_MAKER, STORAGE, RECYCLER = "CD-CELL", "CD-NEV", "SL-STORAGE", "SN-RECYCLE"
@@ -40,6 +41,10 @@ DEMO_USERS = {
 PACK, PACK2, PACK3 = "CDCPBAA6000001R3F0000001", "CDCPBAA6000001R3F0000002", "CDCPBAA6000001R3F0000003"
 CASCADE = "SLSPBST0100001S610000001"  # the second-life storage product made from PACK (GB/T 34014 §4.2)
 VIN = "LZWADAGA5RB000123"  # illustrative
+#: the second-life operator's test of PACK before re-coding it (illustrative; rated values of the demo pack)
+TESTED_PACK = {"capacity": 0.78, "resistance_increase": 0.22, "cycles": 420.0, "rated_energy_kwh": 60.0,
+               "mass_kg": 380.0}
+DEMO = SystemActor("demo")
 
 
 def _at(y: int, m: int, d: int) -> datetime:
@@ -94,18 +99,22 @@ def _units(sessions: sessionmaker[Session], folder: Path) -> int:
     n = 0
     for parent in [None] + list(dict.fromkeys(r["parent"] for r in rows if r["parent"])):
         codes = [r["code"] for r in rows if (r["parent"] or None) == parent]
-        n += units.register_units(sessions, codes, MAKER, _at(2024, 3, 15), parent=parent)
+        n += units.register_units(sessions, DEMO, codes, MAKER, _at(2024, 3, 15), parent=parent)
+    # every date lies between the codes' production dates (PACK: 2024-03-15, CASCADE: 2025-06-01) and the day the
+    # demo was written, so no event is dated in the future (the registry refuses those)
     life = [
         (PACK, Event("sold", MAKER, _at(2024, 4, 1), to_actor=CAR_MAKER, deposit=quantity(300, "yuan"))),
         (PACK, Event("installed", CAR_MAKER, _at(2024, 4, 20), vin=VIN)),
-        (PACK, Event("maintained", CAR_MAKER, _at(2026, 5, 10), note="module 2 balanced")),
-        (PACK, Event("retired", CAR_MAKER, _at(2032, 6, 1), note="capacity below 80 % for traction")),
-        (PACK, Event("handed_over", CAR_MAKER, _at(2032, 6, 15), to_actor=STORAGE)),
-        (PACK, Event("tested", STORAGE, _at(2032, 6, 20), note="GB/T 34015 residual capacity 78 %")),
-        (PACK, Event("repacked", STORAGE, _at(2032, 7, 1), new_code=CASCADE, note="1 MWh storage cabinet")),
-        (CASCADE, Event("retired", STORAGE, _at(2038, 9, 1), note="capacity below 60 %")),
-        (CASCADE, Event("handed_over", STORAGE, _at(2038, 9, 10), to_actor=RECYCLER)),
-        (CASCADE, Event("recycled", RECYCLER, _at(2038, 10, 1),
+        (PACK, Event("maintained", CAR_MAKER, _at(2024, 11, 10), note="module 2 balanced")),
+        (PACK, Event("retired", CAR_MAKER, _at(2025, 4, 1),
+                     note="taken out of the vehicle after a collision, cells intact (illustrative)")),
+        (PACK, Event("handed_over", CAR_MAKER, _at(2025, 4, 15), to_actor=STORAGE)),
+        (PACK, Event("tested", STORAGE, _at(2025, 5, 20), note="GB/T 34015 residual capacity 78 %",
+                     measured=TESTED_PACK)),
+        (PACK, Event("repacked", STORAGE, _at(2025, 6, 1), new_code=CASCADE, note="1 MWh storage cabinet")),
+        (CASCADE, Event("retired", STORAGE, _at(2026, 9, 1), note="cabinet decommissioned (illustrative)")),
+        (CASCADE, Event("handed_over", STORAGE, _at(2026, 9, 10), to_actor=RECYCLER)),
+        (CASCADE, Event("recycled", RECYCLER, _at(2026, 10, 1),
                         recovered={"lithium": quantity(4.9, "kg"), "copper": quantity(30.2, "kg"),
                                    "aluminium": quantity(55.0, "kg")}, note="hydrometallurgy (illustrative)")),
         (PACK2, Event("sold", MAKER, _at(2024, 4, 1), to_actor=CAR_MAKER, deposit=quantity(300, "yuan"))),
@@ -116,7 +125,7 @@ def _units(sessions: sessionmaker[Session], folder: Path) -> int:
         (PACK3, Event("recycled", RECYCLER, _at(2025, 2, 1), recovered={"lithium": quantity(5.1, "kg")})),
     ]
     for code, event in life:
-        units.record_event(sessions, code, event)
+        units.record_event(sessions, DEMO, code, event)
     return n
 
 
@@ -133,26 +142,25 @@ def load(sessions: sessionmaker[Session], folder: Path, password: str) -> dict[s
                              location=Location(file=str(folder)))
         doc = parse_document(_read_yaml(folder / "declaration-lfp-pack.yaml"),
                              file=str(folder / "declaration-lfp-pack.yaml"))
-        have_declaration = declarations.find(s, org_id, doc.battery.model, doc.battery.plant) is not None
+    have_declaration = any((d.model, d.plant) == (doc.battery.model, doc.battery.plant)
+                           for d in declarations.list_for(sessions, DEMO, MAKER))
     if not have_declaration:
-        declared = declarations.save(sessions, MAKER, doc).result["declaration"]
+        declared = declarations.save(sessions, DEMO, MAKER, doc).result["declaration"]
     registered = _units(sessions, folder)
     spec = _read_yaml(folder / "passport-lfp-pack.yaml")
     if not isinstance(spec, dict):
         raise InputError("the passport file is not a mapping", location=Location(file="passport-lfp-pack.yaml"))
-    with sessions() as s:
-        have_passport = s.scalar(select(BatteryPassportRecord.id).where(
-            BatteryPassportRecord.identifier == spec["identifier"])) is not None
+    have_passport = any(p.identifier == spec["identifier"] for p in passports.list_for(sessions, DEMO, MAKER))
     if not have_passport:
         rc = spec.get("recycled_content") or {}
-        passports.create(sessions, MAKER, spec["identifier"], model=spec["model"], plant=spec["plant"],
+        passports.create(sessions, DEMO, MAKER, spec["identifier"], model=spec["model"], plant=spec["plant"],
                          submodels=spec["submodels"], study_url=spec.get("study_url", ""),
                          unit_code=spec.get("unit_code"), grants=spec.get("grants", []),
                          recycled=passports.RecycledInputs(rc.get("used_kg", {}), rc.get("pre_consumer_kg", {}),
                                                            rc.get("post_consumer_kg", {}), rc.get("recycler"),
                                                            rc.get("batteries")) if rc else None)
     rows = residual.read_soh_csv((folder / "retired-soh.csv").read_text(encoding="utf-8"), "retired-soh.csv")
-    sorted_batch = residual.sort_units(sessions, STORAGE, rows, residual.Settings(), name="retired-soh.csv")
+    sorted_batch = residual.sort_units(sessions, DEMO, STORAGE, rows, residual.Settings(), name="retired-soh.csv")
     return {"organisations_created": created_orgs, "users_created": created_users,
             "declaration_per_kwh": declared["per_kwh"] if declared else None,  # type: ignore[index]
             "units_registered": registered, "passport": spec["identifier"],

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
-from carbontrail.services import accounts, cbam, jurisdictions, tenancy
+from carbontrail.services import accounts, cbam, jurisdictions
 from carbontrail.services.imports import describe, import_files
+from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Jurisdiction, Organisation, User
+from carbontrail.store.models import Jurisdiction, User
 
 #: code, kind, name, English name, parent — the CBAM exporters' cities and parks under Sichuan
 CBAM_JURISDICTIONS = (
@@ -31,6 +32,7 @@ CBAM_EXPORTERS = {
 CBAM_DEMO_USERS = {"manager@gy-alu.example": ("carbon_manager", "GY-ALU"),
                    "manager@pzh-vti.example": ("carbon_manager", "PZH-VTI")}
 FILES = ("organisations", "facilities", "periods")
+DEMO = SystemActor("demo")
 
 
 def load_cbam_demo(sessions: sessionmaker[Session], folder: Path, password: str) -> dict[str, object]:
@@ -53,12 +55,8 @@ def load_cbam_demo(sessions: sessionmaker[Session], folder: Path, password: str)
     stored = []
     for org, (park, installation, model, facility) in CBAM_EXPORTERS.items():
         jurisdictions.place(sessions, park, organisation=org, actor="demo")
-        with sessions() as s:
-            org_id = s.scalar(select(Organisation.id).where(Organisation.code == org))
-        assert org_id is not None  # imported just above
-        access = tenancy.Access(org_id, org, tenancy.ROLE_PERMISSIONS["org_admin"])
-        saved, _ = cbam.save_installation(sessions, access, installation, (folder / model).read_bytes(),
-                                          file_name=model, facility=facility, actor="demo")
+        saved, _ = cbam.save_installation(sessions, DEMO, org, installation, (folder / model).read_bytes(),
+                                          file_name=model, facility=facility)
         stored.append(f"{org}/{saved.code} {saved.period}")
     users = _users(sessions, password)
     return {"files": describe(reports), "jurisdictions_created": created, "installations": stored,

@@ -51,6 +51,7 @@ class BatteryEvent(Base):
     responsible_producer: Mapped[str] = mapped_column(String(64))
     deposit_cny: Mapped[float | None] = mapped_column(Float)
     recovered_kg: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    measured: Mapped[dict[str, float] | None] = mapped_column(JSON)  # a test's state of health
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
