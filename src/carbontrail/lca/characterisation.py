@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -44,9 +45,21 @@ class Characterisation:
     source: str
 
 
+# Per product system and assessment: preparing the same system again (a service answering many requests) finds
+# its factors here instead of looking up thousands of flows again (USLCI: 9 of 17 ms of a prepare).
+_DONE: WeakKeyDictionary[ProductSystem, dict[str, Characterisation]] = WeakKeyDictionary()
+
+
 def characterise(system: ProductSystem, assessment: str = DEFAULT_ASSESSMENT) -> Characterisation:
     """GWP100 factors for every row of the system's B under `assessment` (AR6 default, AR5 selectable)."""
     report = assessment.upper()
+    done = _DONE.setdefault(system, {})
+    if report not in done:
+        done[report] = _characterise(system, report)
+    return done[report]
+
+
+def _characterise(system: ProductSystem, report: str) -> Characterisation:
     looked_up = [_factor(f.name, f.category, f.unit, report) for f in system.flows]
     rows = np.fromiter((r for r, _, _ in looked_up), dtype=np.int64, count=len(looked_up))
     values = np.fromiter((v for _, v, _ in looked_up), dtype=float, count=len(looked_up))

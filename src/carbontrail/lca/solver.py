@@ -3,12 +3,13 @@
 A supply chain is mostly acyclic: ordering its strongly connected components (loops) by supply depth makes A
 block triangular. Only the loops are LU-factorised (once, SuperLU); everything else is exact substitution, one
 supply tier at a time, vectorised. Factorising the whole of A instead fills the factors through every process
-that buys from a loop (see benchmarks/bench_engine_all_products.py). Each loop is ordered once with a
-minimum-degree ordering of A_KK + A_KKᵀ (its diagonal is production, so a symmetric ordering with diagonal
-pivots suits it): on the generated 20k system's 3,849-process loop that is 0.28 M factor entries against 4.1 M
-with SuperLU's default COLAMD. Monte Carlo keeps the ordering and refactorises each draw's loops numerically
-(about 0.07 s for that loop instead of 1 s with the ordering), or, for one or two right-hand sides on a large
-loop, runs GMRES preconditioned with the static LU and falls back to the draw's own LU when it does not converge.
+that buys from a loop (see benchmarks/bench_engine_all_products.py). A loop of 1,000 processes or more is
+ordered by minimum degree on A_KK + A_KKᵀ (its diagonal is production, so a symmetric ordering suits it): on the
+generated 20k system's 3,849-process loop that is 0.28 M factor entries against 4.1 M with COLAMD; smaller
+loops, and the whole of a small matrix, take COLAMD on A_KKᵀ (USLCI: 8.6k entries against 26k). Monte Carlo
+keeps each loop's ordering and refactorises a draw's loop numerically (≈ 0.07 s for that loop against 1 s
+with the ordering search), or, for one or two right-hand sides on a loop above 2,000 processes, runs GMRES
+preconditioned with the static LU and falls back to the draw's own LU when it does not converge.
 
 Every solution x of M x = b is checked by its normwise backward error ‖b − M x‖∞ / (‖M‖∞ ‖x‖∞ + ‖b‖∞): x is the
 exact solution of a system whose entries differ from M's and b's by at most that fraction. A residual relative
@@ -36,6 +37,9 @@ WHOLE_MATRIX_BELOW = 4000
 # has at most ITERATIVE_COLUMNS right-hand sides (more share one factorisation better).
 DIRECT_LOOP_UP_TO = 2000
 ITERATIVE_COLUMNS = 2
+# Loops from this size are ordered by minimum degree on A_KK + A_KKᵀ, smaller ones (and USLCI's whole matrix:
+# 8.6k factor entries against 26k) by COLAMD.
+MINIMUM_DEGREE_FROM = 1000
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,15 +55,23 @@ class _Level:
 @dataclass(frozen=True, eq=False)
 class _Loop:
     nodes: np.ndarray
-    lu: SuperLU  # of A_KK, in its own ordering
-    order: np.ndarray  # that ordering as a symmetric permutation: A_KK[order][:, order] factorises without fill-in search
+    lu: SuperLU  # of M = A_KKᵀ
     block_pos: np.ndarray  # CSC data positions (in A) of A_KK's entries, CSC order of A_KK
     block: sparse.csc_matrix  # A_KK
-    permuted_pos: np.ndarray  # likewise for A_KK[order][:, order]
-    permuted: sparse.csc_matrix
 
     def solve(self, r: np.ndarray, transpose: bool) -> np.ndarray:
-        return self.lu.solve(np.ascontiguousarray(r), trans="T" if transpose else "N")
+        """x with A_KKᵀ x = r (transpose) or A_KK x = r."""
+        return self.lu.solve(np.ascontiguousarray(r), trans="N" if transpose else "T")
+
+
+@dataclass(frozen=True, eq=False)
+class _DrawPlan:
+    """How a draw refactorises a loop without searching an ordering again: M = A_KKᵀ with its columns in the
+    static LU's order, M[:, order], and where each entry's value sits in A's CSC data."""
+
+    order: np.ndarray
+    pos: np.ndarray
+    pattern: sparse.csc_matrix
 
 
 class Solver:
@@ -84,19 +96,17 @@ class Solver:
                                       processes=[self.names[j] for j in missing])
         self._columns = columns
         self.norms = _norms(A, columns)
-        positions = sparse.csc_matrix((np.arange(1, A.nnz + 1, dtype=float), A.indices, A.indptr), shape=A.shape)
         self._loops: dict[int, _Loop] = {}
+        self._plans: dict[int, _DrawPlan] = {}
+        self._loop_sizes: tuple[int, ...] | None = None
         if tiers is None:
             tiers = n >= WHOLE_MATRIX_BELOW
         self.whole = not tiers
         if not tiers:
             # Small systems: one LU of the whole matrix beats a Python pass per supply tier. Any failure is
             # redone by tiers, which names the loops at fault.
-            n_blocks, label = connected_components(A, directed=True, connection="strong")
-            sizes = np.bincount(label, minlength=n_blocks)
-            self.loop_sizes = tuple(int(x) for x in sorted(sizes[sizes > 1], reverse=True))
             try:
-                self._loops[0] = self._factorise(np.arange(n), positions)
+                self._loops[0] = self._factorise(np.arange(n), None)
             except SingularSystemError:
                 Solver(A, names, tolerance, tiers=True)
                 raise
@@ -106,7 +116,8 @@ class Solver:
             return
         n_blocks, label = connected_components(A, directed=True, connection="strong")
         sizes = np.bincount(label, minlength=n_blocks)
-        self.loop_sizes = tuple(int(x) for x in sorted(sizes[sizes > 1], reverse=True))
+        self._loop_sizes = _sizes(sizes)
+        positions = sparse.csc_matrix((np.arange(1, A.nnz + 1, dtype=float), A.indices, A.indptr), shape=A.shape)
         coo = positions.tocoo()
         inside = label[coo.row] == label[coo.col]
         off = sparse.csr_matrix((coo.data[~inside], (coo.row[~inside], coo.col[~inside])), shape=A.shape)
@@ -128,41 +139,63 @@ class Solver:
                                  adj.data.astype(np.int64) - 1, fwd.data.astype(np.int64) - 1, tuple(loops)))
         self._levels = tuple(levels)
 
+    @property
+    def loop_sizes(self) -> tuple[int, ...]:
+        """Sizes of the loops (strongly connected blocks of more than one process), largest first."""
+        if self._loop_sizes is None:  # the whole-matrix path does not need them to solve
+            n_blocks, label = connected_components(self.A, directed=True, connection="strong")
+            self._loop_sizes = _sizes(np.bincount(label, minlength=n_blocks))
+        return self._loop_sizes
+
     def __reduce__(self) -> tuple[type[Solver], tuple[sparse.csc_matrix, list[str], float]]:
         # SuperLU factors cannot be pickled: a Dask worker receiving a solver factorises its own copy once.
         return (Solver, (self.A, self.names, self.tolerance))
 
     # -- factorisation and checks ---------------------------------------------------------------
 
-    def _factorise(self, nodes: np.ndarray, positions: sparse.csc_matrix) -> _Loop:
-        whole = nodes.size == self.n
-        block_pos = positions if whole else positions[nodes][:, nodes].tocsc()
-        block_pos.sort_indices()
-        pos = block_pos.data.astype(np.int64) - 1
-        block = sparse.csc_matrix((self.A.data[pos], block_pos.indices, block_pos.indptr), shape=block_pos.shape)
-        names = [self.names[i] for i in nodes]
+    def _factorise(self, nodes: np.ndarray, positions: sparse.csc_matrix | None) -> _Loop:
+        """LU of the loop `nodes` (or of the whole of A, positions None), with the productivity check."""
+        if positions is None:
+            pos, block = np.arange(self.A.nnz), self.A
+            off_diagonal = np.delete(self.A.data, self._diag_pos)
+        else:
+            block_pos = positions[nodes][:, nodes].tocsc()
+            block_pos.sort_indices()
+            pos = block_pos.data.astype(np.int64) - 1
+            block = sparse.csc_matrix((self.A.data[pos], block_pos.indices, block_pos.indptr), shape=block_pos.shape)
+            cols = np.repeat(np.arange(nodes.size), np.diff(block.indptr))
+            off_diagonal = block.data[block.indices != cols]
         try:
-            lu = splu(block, permc_spec="MMD_AT_PLUS_A")
+            lu = splu(block.T.tocsc(), permc_spec="MMD_AT_PLUS_A" if nodes.size >= MINIMUM_DEGREE_FROM else "COLAMD")
         except RuntimeError:
+            names = [self.names[i] for i in nodes]
             raise SingularSystemError(
                 f"the loop of {len(names)} processes cannot be solved (its matrix is singular): "
                 f"{_listing(names)}", processes=names) from None
-        order = np.argsort(lu.perm_c)
-        permuted_pos = block_pos[order][:, order].tocsc()
-        permuted_pos.sort_indices()
-        ppos = permuted_pos.data.astype(np.int64) - 1
-        permuted = sparse.csc_matrix((self.A.data[ppos], permuted_pos.indices, permuted_pos.indptr),
-                                     shape=block.shape)
-        loop = _Loop(nodes, lu, order, pos, block, ppos, permuted)
-        off_diagonal = block - sparse.diags(block.diagonal())
-        if off_diagonal.nnz == 0 or off_diagonal.data.max() <= 0:
+        loop = _Loop(nodes, lu, pos, block)
+        if off_diagonal.size == 0 or off_diagonal.max() <= 0:
             # Inputs only (no substitution credits): productive iff A_KK⁻¹·1 > 0 (an M-matrix test).
             x = loop.solve(np.ones(len(nodes)), transpose=False)
             if not np.all(np.isfinite(x)) or np.any(x <= 0):
+                names = [self.names[i] for i in nodes]
                 raise SingularSystemError(
                     f"the loop of {len(names)} processes uses more of its own products than it makes, so it "
                     f"cannot produce: {_listing(names)}", processes=names)
         return loop
+
+    def _plan(self, key: int) -> _DrawPlan:
+        plan = self._plans.get(key)
+        if plan is None:
+            loop = self._loops[key]
+            order = np.argsort(loop.lu.perm_c)
+            m = loop.block.shape[0]
+            where = sparse.csc_matrix((loop.block_pos + 1.0, loop.block.indices, loop.block.indptr), shape=(m, m))
+            pattern = where.T.tocsc()[:, order].tocsc()
+            pattern.sort_indices()
+            pos = pattern.data.astype(np.int64) - 1
+            pattern.data = self.A.data[pos]
+            plan = self._plans[key] = _DrawPlan(order, pos, pattern)
+        return plan
 
     # -- solves ---------------------------------------------------------------------------------
 
@@ -221,7 +254,8 @@ class ResampledSolver:
         self.diag = base.diag.copy()
         self.norms = base.norms
         self._parts = [(lv.adjoint.copy(), lv.forward.copy()) for lv in base._levels]
-        self._blocks = {k: (lp.block.copy(), lp.permuted.copy()) for k, lp in base._loops.items()}
+        self._plans = {k: base._plan(k) for k in base._loops}
+        self._blocks = {k: (lp.block.copy(), self._plans[k].pattern.copy()) for k, lp in base._loops.items()}
         self._lu: dict[int, _PermutedLU] = {}
 
     def update(self, data: np.ndarray) -> ResampledSolver:
@@ -234,7 +268,7 @@ class ResampledSolver:
         for key, (block, permuted) in self._blocks.items():
             loop = self.base._loops[key]
             block.data[:] = data[loop.block_pos]
-            permuted.data[:] = data[loop.permuted_pos]
+            permuted.data[:] = data[self._plans[key].pos]
         self._lu.clear()
         return self
 
@@ -284,7 +318,7 @@ class ResampledSolver:
             except RuntimeError:
                 raise CalculationError(f"a Monte Carlo draw makes the loop of {len(names)} processes singular: "
                                        f"{_listing(names)}") from None
-            lu = self._lu[key] = _PermutedLU(factor, loop.order)
+            lu = self._lu[key] = _PermutedLU(factor, self._plans[key].order)
         return lu
 
     def _loop_solve(self, key: int, r: np.ndarray, transpose: bool) -> np.ndarray:
@@ -308,16 +342,18 @@ class ResampledSolver:
 
 @dataclass(frozen=True, eq=False)
 class _PermutedLU:
-    """The LU of B[order][:, order], solving with B or Bᵀ in B's own numbering."""
+    """The LU of M[:, order] (M = A_KKᵀ), solving with A_KKᵀ or A_KK in the loop's own numbering."""
 
     lu: SuperLU
     order: np.ndarray
 
     def solve(self, r: np.ndarray, transpose: bool) -> np.ndarray:
-        y = self.lu.solve(np.ascontiguousarray(r[self.order]), trans="T" if transpose else "N")
-        x = np.empty_like(y)
-        x[self.order] = y
-        return x
+        if transpose:  # M x = r: M[:, order] y = r with y = x[order]
+            y = self.lu.solve(np.ascontiguousarray(r), trans="N")
+            x = np.empty_like(y)
+            x[self.order] = y
+            return x
+        return self.lu.solve(np.ascontiguousarray(r[self.order]), trans="T")  # Mᵀ x = r: M[:, order]ᵀ x = r[order]
 
 
 def _values(pattern: sparse.csr_matrix, data: np.ndarray) -> sparse.csr_matrix:
@@ -340,6 +376,10 @@ def _depths(supplier: np.ndarray, consumer: np.ndarray, n_blocks: int) -> np.nda
         ready = np.flatnonzero((remaining == 0) & (dec > 0))
         d += 1
     return depth
+
+
+def _sizes(sizes: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(x) for x in sorted(sizes[sizes > 1], reverse=True))
 
 
 def _norms(A: sparse.csc_matrix, columns: np.ndarray) -> tuple[float, float]:
