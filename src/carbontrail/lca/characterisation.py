@@ -14,7 +14,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from carbontrail.errors import InputError, UnitError
-from carbontrail.factors.gwp import DATASET, DEFAULT_ASSESSMENT, gwp100
+from carbontrail.factors.gwp import DATASET, DEFAULT_ASSESSMENT, canonical_species, gwp100
+from carbontrail.factors.gwp import species as gwp_species
 from carbontrail.lca.matrices import ProductSystem
 from carbontrail.units import magnitude, quantity
 
@@ -114,7 +115,15 @@ def _gas(name: str, category: str) -> Gas | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(name.upper() for name in gwp_species())
+
+
 def _species(candidate: str) -> str | None:
+    # Most flow names are no gas: a set look-up turns them away without raising an error per name.
+    if canonical_species(candidate).upper() not in _known():
+        return None
     try:
         return gwp100(candidate, DEFAULT_ASSESSMENT).species
     except InputError:
