@@ -112,7 +112,7 @@ def measure(name: str, n_rounds: int) -> dict[str, object]:
     row["combined_standard_error"] = se
     if name in DASK_SYSTEMS:
         chunk = 4
-        total = 16 * chunk
+        total = 8 * chunk
         got = []
         for workers in (1, 2):
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
