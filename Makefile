@@ -27,6 +27,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml | $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
 install: $(STAMP)
 
 ## make run: install, create the SQLite database under var/, load the demo data, serve.
@@ -57,7 +62,7 @@ test: $(TEST_STAMP) system-packages postgres
 	CARBONTRAIL_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q
 
 ## make bench: speed and memory figures, each written to var/bench/NAME.json.
-bench: $(TEST_STAMP) system-packages postgres
+bench: $(TEST_STAMP) $(BENCH_STAMP) system-packages postgres
 	mkdir -p var/bench
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 

@@ -38,15 +38,7 @@ def generate(n: int = 20_000, inputs: int = 10, emissions: int = 12, other_flows
     # Popularity of each process as a supplier (Zipf-like, shuffled within its tier).
     popularity = 1.0 / (1 + rng.permutation(n)) ** 0.9
 
-    flows: dict[str, Flow] = {f"p{j}": Flow(f"p{j}", f"product {j}", "product", "kg") for j in range(n)}
-    elementary = [Flow(f"e{k}", name, "elementary", "kg", "resource/in air" if "in air" in name else "air/unspecified")
-                  for k, name in enumerate(GASES)]
-    elementary += [Flow(f"e{len(GASES) + k}", f"substance {k}", "elementary", "kg", "air/unspecified")
-                   for k in range(other_flows)]
-    flows.update({f.id: f for f in elementary})
-    # Ecoinvent-like: CO2 fossil nearly everywhere, others with falling frequency.
-    flow_weights = np.r_[np.full(len(GASES), 0.0), 1.0 / (1 + np.arange(other_flows))]
-    flow_cdf = np.cumsum(flow_weights)
+    flows, flow_cdf = _flows(n, other_flows)
 
     # Loops close through hubs (markets for electricity, heat, transport: ≈1.5 % of processes), as in
     # ecoinvent, where a random upward link anywhere would make an unrealistically dense factorisation.
@@ -69,27 +61,100 @@ def generate(n: int = 20_000, inputs: int = 10, emissions: int = 12, other_flows
         if not suppliers:
             continue_with = int(hubs[0] if hubs[0] != j else hubs[1])
             suppliers = {continue_with}
-        amounts = rng.lognormal(0.0, 1.0, len(suppliers))
-        amounts *= rng.uniform(0.2, 0.7) / max(amounts.sum(), 1e-12)
-        exchanges = [Exchange(f"p{j}", 1.0, is_input=False, is_reference=True)]
-        for supplier, amount in zip(sorted(suppliers), amounts):
-            exchanges.append(Exchange(f"p{supplier}", float(amount), is_input=True, provider=f"P{supplier}",
-                                      uncertainty=_lognormal(rng)))
-        exchanges.append(Exchange("e0", float(rng.lognormal(0.0, 1.0)), is_input=False,
-                                  uncertainty=_lognormal(rng)))
-        for gas in np.flatnonzero(rng.random(len(GASES) - 1) < [0, .5, .3, .2, .1, .02, .02, .02])[:]:
-            exchanges.append(Exchange(f"e{gas}", float(rng.lognormal(-4.0, 1.0)), is_input=False,
-                                      uncertainty=_lognormal(rng)))
-        if rng.random() < 0.05:
-            exchanges.append(Exchange(f"e{len(GASES) - 1}", float(rng.lognormal(0.0, 0.5)), is_input=True,
-                                      uncertainty=_lognormal(rng)))
-        for other in np.unique(np.searchsorted(flow_cdf, rng.random(emissions) * flow_cdf[-1])):
-            exchanges.append(Exchange(f"e{other}", float(rng.lognormal(-6.0, 2.0)), is_input=False,
-                                      uncertainty=_lognormal(rng)))
-        processes[f"P{j}"] = Process(f"P{j}", f"process {j} (tier {t})", tuple(exchanges),
-                                     location="GLO", stage="production", supplier=f"supplier {j % 500}")
+        processes[f"P{j}"] = _process(j, f"tier {t}", suppliers, rng, flow_cdf, emissions)
     return ProcessDatabase(name=f"generated ecoinvent-shaped system ({n} processes, seed {seed})", version="1",
                            flows=flows, processes=processes, source="benchmarks/generate_system.py")
+
+
+def generate_loop_heavy(n: int = 20_000, loop_share: float = 0.4, inputs: int = 10, emissions: int = 12,
+                        other_flows: int = 400, seed: int = 1) -> ProcessDatabase:
+    """An ecoinvent-shaped system whose one strongly connected block holds `loop_share` of the `n` processes.
+
+    ecoinvent 3.x has one such block holding most of its activities; `generate` has many small loops instead.
+    Layout: processes [0, u) are upstream (extraction; they buy only from lower upstream ones), [u, u + m)
+    the loop (m = loop_share·n) and the rest downstream (they buy from all three, never sell back). A loop
+    member buys from the member just below it (a chain through the whole block), from the top member (the
+    largest market) and ≈1.5 % hubs (markets) of the block one input in six, and otherwise from lower members
+    or upstream with a Zipf-like preference; every member thus reaches the top member through the chain and
+    is reached from it through a hub, so the block is strongly connected and of exactly m processes. Inputs,
+    emissions and distributions as in `generate` (≈`inputs` inputs per process, ≤ 0.7 kg input per kg).
+    """
+    rng = np.random.default_rng(seed)
+    m = round(loop_share * n)
+    up = (n - m) // 2
+    top = up + m - 1
+    popularity = 1.0 / (1 + rng.permutation(n)) ** 0.9
+    cdf = np.cumsum(popularity)
+    members = np.arange(up, up + m)
+    hubs = np.sort(members[np.argsort(-popularity[members])[: max(2, int(0.015 * m))]])
+    hub_cdf = np.cumsum(popularity[hubs])
+    flows, flow_cdf = _flows(n, other_flows)
+
+    def below(u: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Indices in [start, stop) drawn with the popularity preference (u uniform in [0, 1))."""
+        low = cdf[start - 1] if start > 0 else 0.0
+        return np.minimum(np.searchsorted(cdf, low + u * (cdf[stop - 1] - low)), stop - 1)
+
+    processes: dict[str, Process] = {}
+    for j in range(n):
+        k = max(1, int(rng.poisson(inputs)))
+        u = rng.random(k)
+        kind = rng.random(k)
+        if j < up:
+            label = "upstream"
+            suppliers = set(below(u, 0, j).tolist()) if j > 0 else set()
+        elif j <= top:
+            label = "loop"
+            hub = hubs[np.minimum(np.searchsorted(hub_cdf, u * hub_cdf[-1]), hubs.size - 1)]
+            inner = below(u, up, j) if j > up else hub
+            outer = below(u, 0, up) if up > 0 else inner
+            picks = np.where(kind < 1 / 6, hub, np.where(kind < 2 / 6, outer, inner))
+            suppliers = set(picks.tolist()) | {top} | ({j - 1} if j > up else set())
+        else:
+            label = "downstream"
+            suppliers = set(below(u, 0, j).tolist())
+        suppliers.discard(j)
+        processes[f"P{j}"] = _process(j, label, suppliers, rng, flow_cdf, emissions)
+    return ProcessDatabase(name=f"generated loop-heavy system ({n} processes, {loop_share:.0%} in one loop, "
+                                f"seed {seed})", version="1", flows=flows, processes=processes,
+                           source="benchmarks/generate_system.py")
+
+
+def _flows(n: int, other_flows: int) -> tuple[dict[str, Flow], np.ndarray]:
+    """Product flows p0…p(n−1), the greenhouse gases and `other_flows` substances; the substances' CDF."""
+    flows: dict[str, Flow] = {f"p{j}": Flow(f"p{j}", f"product {j}", "product", "kg") for j in range(n)}
+    elementary = [Flow(f"e{k}", name, "elementary", "kg", "resource/in air" if "in air" in name else "air/unspecified")
+                  for k, name in enumerate(GASES)]
+    elementary += [Flow(f"e{len(GASES) + k}", f"substance {k}", "elementary", "kg", "air/unspecified")
+                   for k in range(other_flows)]
+    flows.update({f.id: f for f in elementary})
+    # Ecoinvent-like: CO2 fossil nearly everywhere, others with falling frequency.
+    flow_weights = np.r_[np.full(len(GASES), 0.0), 1.0 / (1 + np.arange(other_flows))]
+    return flows, np.cumsum(flow_weights)
+
+
+def _process(j: int, label: str, suppliers: set[int], rng: np.random.Generator, flow_cdf: np.ndarray,
+             emissions: int = 12) -> Process:
+    """Process j: 1 kg of p{j} from its suppliers (at most 0.7 kg of inputs per kg made) and its emissions."""
+    amounts = rng.lognormal(0.0, 1.0, len(suppliers))
+    amounts *= rng.uniform(0.2, 0.7) / max(amounts.sum(), 1e-12)
+    exchanges = [Exchange(f"p{j}", 1.0, is_input=False, is_reference=True)]
+    for supplier, amount in zip(sorted(suppliers), amounts):
+        exchanges.append(Exchange(f"p{supplier}", float(amount), is_input=True, provider=f"P{supplier}",
+                                  uncertainty=_lognormal(rng)))
+    exchanges.append(Exchange("e0", float(rng.lognormal(0.0, 1.0)), is_input=False,
+                              uncertainty=_lognormal(rng)))
+    for gas in np.flatnonzero(rng.random(len(GASES) - 1) < [0, .5, .3, .2, .1, .02, .02, .02])[:]:
+        exchanges.append(Exchange(f"e{gas}", float(rng.lognormal(-4.0, 1.0)), is_input=False,
+                                  uncertainty=_lognormal(rng)))
+    if rng.random() < 0.05:
+        exchanges.append(Exchange(f"e{len(GASES) - 1}", float(rng.lognormal(0.0, 0.5)), is_input=True,
+                                  uncertainty=_lognormal(rng)))
+    for other in np.unique(np.searchsorted(flow_cdf, rng.random(emissions) * flow_cdf[-1])):
+        exchanges.append(Exchange(f"e{other}", float(rng.lognormal(-6.0, 2.0)), is_input=False,
+                                  uncertainty=_lognormal(rng)))
+    return Process(f"P{j}", f"process {j} ({label})", tuple(exchanges), location="GLO", stage="production",
+                   supplier=f"supplier {j % 500}")
 
 
 def _lognormal(rng: np.random.Generator) -> Uncertainty:

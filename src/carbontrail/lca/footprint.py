@@ -49,7 +49,7 @@ class FootprintModel:
         self.B = system.B
         # One row per indicator: kg CO2e per unit of each activity (characterisation folded into B).
         self.cB = np.asarray((self.B.T @ self.characterisation.factors.T).T)
-        self.solver = Solver(system.A, [a.name for a in system.activities], tolerance)
+        self.solver = Solver(system.A, system.names, tolerance)
 
     @property
     def indicators(self) -> tuple[str, ...]:

@@ -125,6 +125,11 @@ class ProductSystem:
         return self.biosphere.matrix
 
     @cached_property
+    def names(self) -> list[str]:
+        """Each activity's process name, in column order."""
+        return [a.name for a in self.activities]
+
+    @cached_property
     def _by_product(self) -> dict[str, list[int]]:
         table: dict[str, list[int]] = {}
         for j, a in enumerate(self.activities):

@@ -7,7 +7,7 @@ once and solves with the static structure (see solver.py); several demands share
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,18 +32,14 @@ class _Job:
     biosphere: Matrix
     factors: np.ndarray
     solver: Solver
-    demands: np.ndarray  # activities × demands
+    demands: np.ndarray | None  # activities × demands; None: every product per unit (adjoint)
 
 
-def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
-    """Scores of `iterations` draws: iterations × indicators × demands."""
+def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(A's CSC data, B's entry values) of each draw of a chunk, always in the same order for a given seed."""
     rng = np.random.default_rng(seed)
     tech, bio = job.technosphere, job.biosphere
-    # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
-    weights = job.factors[:, bio.rows]
-    out = np.empty((iterations, job.factors.shape[0], job.demands.shape[1]))
-    solver = ResampledSolver(job.solver)
-    # Draw in batches of iterations (bounded memory), always in the same order for a given chunk.
+    # Draw in batches of iterations (bounded memory).
     batch = max(1, min(iterations, 1_000_000 // max(1, tech.values.size + bio.values.size)))
     for start in range(0, iterations, batch):
         n = min(batch, iterations - start)
@@ -54,8 +50,28 @@ def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.n
             a_values[a_idx] *= a_ratios[k]
             b_values = bio.values.copy()
             b_values[b_idx] *= b_ratios[k]
-            supply = solver.update(tech.csc_data(a_values)).forward(job.demands)
-            out[start + k] = (weights * b_values) @ supply[bio.cols]
+            yield tech.csc_data(a_values), b_values
+
+
+def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
+    """Scores of `iterations` draws: iterations × indicators × demands (× products when `demands` is None)."""
+    bio = job.biosphere
+    # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
+    weights = job.factors[:, bio.rows]
+    solver = ResampledSolver(job.solver)
+    n_act = job.solver.n
+    columns = n_act if job.demands is None else job.demands.shape[1]
+    out = np.empty((iterations, job.factors.shape[0], columns))
+    for k, (a_data, b_values) in enumerate(_draws(job, seed, iterations)):
+        solver.update(a_data)
+        if job.demands is None:
+            # Every product per unit: Aᵀ q = (C B)ᵀ, one adjoint solve with one column per indicator.
+            charged = weights * b_values
+            cB = np.stack([np.bincount(bio.cols, weights=row, minlength=n_act) for row in charged])
+            out[k] = solver.adjoint(cB.T).T
+        else:
+            supply = solver.forward(job.demands)
+            out[k] = (weights * b_values) @ supply[bio.cols]
     return out
 
 
@@ -133,21 +149,61 @@ def compare(model: FootprintModel, a: Mapping[str, pint.Quantity], b: Mapping[st
     return Comparison(first, second)
 
 
-def _simulate(model: FootprintModel, demands: list[Mapping[str, pint.Quantity]], iterations: int, seed: int,
-              scheduler: object, chunk_size: int) -> list[MonteCarloResult]:
+@dataclass(frozen=True, eq=False)
+class ProductsMonteCarlo:
+    """Sampled footprints per unit of every product (iterations × indicators × products), with the static ones."""
+
+    indicators: tuple[str, ...]
+    samples: np.ndarray
+    deterministic: np.ndarray  # indicators × products
+    seed: int
+    provenance: Provenance = field(repr=False)
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.samples, axis=0)
+
+    def percentiles(self, q: Sequence[float] = PERCENTILES) -> np.ndarray:
+        """q × indicators × products."""
+        return np.percentile(self.samples, q, axis=0)
+
+
+def monte_carlo_products(model: FootprintModel, iterations: int, *, seed: int, scheduler: object = None,
+                         chunk_size: int = DEFAULT_CHUNK) -> ProductsMonteCarlo:
+    """Monte Carlo of every product's footprint per unit: one adjoint solve per draw.
+
+    Draw k is the same as in `monte_carlo` with the same seed and chunk size, so column j equals the Monte
+    Carlo of one unit of product j. Memory: iterations × indicators × products floats."""
+    _check_sizes(iterations, chunk_size)
+    system = model.system
+    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, None)
+    samples = _chunks(job, iterations, seed, scheduler, chunk_size)
+    return ProductsMonteCarlo(model.indicators, samples, model.product_scores, seed, model.provenance())
+
+
+def _check_sizes(iterations: int, chunk_size: int) -> None:
     if iterations < 1 or chunk_size < 1:
         raise InputError("Monte Carlo needs at least one iteration and a chunk size of at least one",
                          expected="positive integers")
-    system = model.system
-    f = np.column_stack([model.demand_vector(d) for d in demands])
-    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, f)
+
+
+def _chunks(job: _Job, iterations: int, seed: int, scheduler: object, chunk_size: int) -> np.ndarray:
     sizes = [min(chunk_size, iterations - start) for start in range(0, iterations, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     if scheduler is None:
         parts = [_run_chunk(job, s, n) for s, n in zip(seeds, sizes)]
     else:
         parts = _on_dask(scheduler, job, seeds, sizes)
-    samples = np.concatenate(parts, axis=0)
+    return np.concatenate(parts, axis=0)
+
+
+def _simulate(model: FootprintModel, demands: list[Mapping[str, pint.Quantity]], iterations: int, seed: int,
+              scheduler: object, chunk_size: int) -> list[MonteCarloResult]:
+    _check_sizes(iterations, chunk_size)
+    system = model.system
+    f = np.column_stack([model.demand_vector(d) for d in demands])
+    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, f)
+    samples = _chunks(job, iterations, seed, scheduler, chunk_size)
     deterministic = model.cB @ model.solver.forward(f)
     return [MonteCarloResult(model.indicators, samples[:, :, k], deterministic[:, k], seed, model.provenance())
             for k in range(len(demands))]

@@ -1,0 +1,123 @@
+"""Single-demand footprint: ours against bare scipy (SuperLU factorise + solve), bw2calc 3.1 and pypardiso.
+
+Every side starts from the same product system and solves A s = f for 1 unit of the product with the largest
+GWP per unit (a deep supply chain), then scores c·s. Set-up not timed, reported apart: loading the system,
+building bw2calc's datapackage, c = C·B for the bare solvers. Timed:
+- ours: `prepare(system)` (characterise, structure, factorise) + `footprint(model, demand)`;
+- ours_solver: `Solver(A, names).forward(f)` and c·s, the same work as bare scipy;
+- scipy: `splu(A).solve(f)` and c·s; pypardiso: `PyPardisoSolver()` + `spsolve(A, f)` (a new solver object each
+  round, so it factorises every time; MKL on one thread) and c·s; bw2calc: `LCA(...).lci(); .lcia()`;
+- prepared: a second demand on a prepared model against `lu.solve(f)` on scipy's kept factorisation.
+Cold: each round a fresh process (first call); warm: rounds in one process. ≥5 rounds each, medians.
+
+    .venv/bin/python benchmarks/bench_engine_single.py [--rounds 5] [--systems USLCI loop-heavy-20k-70 ...]
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import engine_common as ec  # noqa: E402
+
+ec.pin_threads()
+
+import numpy as np  # noqa: E402
+
+SIDES = ("ours", "ours_solver", "scipy", "pypardiso", "bw2calc")
+
+
+def call(name: str, j: int, side: str) -> object:
+    """The timed call of `side` for system `name` and demand j; its set-up is done here, untimed. For `ours`
+    nothing of the engine runs in the set-up, so a cold process starts with empty caches."""
+    from scipy.sparse.linalg import splu
+
+    from carbontrail.lca.footprint import footprint, prepare
+    from carbontrail.lca.solver import Solver
+    from carbontrail.units import quantity
+
+    system = ec.system(name)
+    if side == "ours":
+        act = system.activities[j]
+        demand = {act.product: quantity(1.0, act.unit)}
+        return lambda: float(footprint(prepare(system), demand).scores[0])
+    A = system.A
+    model = prepare(system)
+    c = model.cB[0].copy()
+    f = np.zeros(A.shape[0])
+    f[j] = 1.0
+    if side == "ours_solver":
+        return lambda: float(c @ Solver(A, system.names).forward(f))
+    if side == "scipy":
+        return lambda: float(c @ splu(A).solve(f))
+    if side == "pypardiso":
+        import pypardiso
+
+        matrix = A.tocsr()
+        return lambda: float(c @ pypardiso.PyPardisoSolver().solve(matrix, f))
+    from generate_system import bw2calc_datapackage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import bw2calc as bc
+    dp = bw2calc_datapackage(model, impacts=1)
+
+    def peer() -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lca = bc.LCA({j + 1: 1.0}, data_objs=[dp])
+            lca.lci()
+            lca.lcia()
+        return float(lca.score)
+
+    return peer
+
+
+def measure(name: str, n: int) -> dict[str, object]:
+    from scipy.sparse.linalg import splu
+
+    from carbontrail.lca.footprint import footprint, prepare
+    from carbontrail.units import quantity
+
+    system = ec.system(name)
+    model = prepare(system)
+    j = ec.readable_demand(model)
+    act = system.activities[j]
+    demand = {act.product: quantity(1.0, act.unit)}
+    row: dict[str, object] = {"system": name, "products": len(system.activities), "demand": act.product_name,
+                              "technosphere_nonzeros": int(system.A.nnz),
+                              "largest_loop": int(model.solver.loop_sizes[0]) if model.solver.loop_sizes else 1,
+                              "loops": len(model.solver.loop_sizes)}
+    values = {}
+    sides = [s for s in SIDES if s != "pypardiso" or ec.pypardiso_version()]
+    for side in sides:
+        row[f"{side}_warm"], values[side] = ec.rounds(call(name, j, side), n)
+        row[f"{side}_cold"] = ec.cold_unless_over(row[f"{side}_warm"], "bench_engine_single.py", side, name, n,
+                                                   ("--demand", str(j)))
+    c = model.cB[0]
+    f = np.zeros(system.A.shape[0])
+    f[j] = 1.0
+    lu = splu(system.A)
+    row["ours_prepared"], _ = ec.rounds(lambda: footprint(model, demand).scores[0], max(n, 20))
+    row["scipy_prepared"], _ = ec.rounds(lambda: float(c @ lu.solve(f)), max(n, 20))
+    ref = values["scipy"]
+    row["relative_difference_to_scipy"] = {side: abs(v - ref) / abs(ref) for side, v in values.items()}
+    ec.ratios(row, sides)
+    row["ratio_prepared_ours_over_scipy"] = row["ours_prepared"]["median_s"] / row["scipy_prepared"]["median_s"]
+    print(f"{name}: cold ours/scipy {row['ratio_cold_ours_over_scipy']:.2f}, warm {row['ratio_warm_ours_over_scipy']:.2f}",
+          file=sys.stderr)
+    return row
+
+
+def main() -> None:
+    ec.main(__doc__, SIDES, lambda args: call(args.system, args.demand, args.cold), measure, "engine_single",
+            ratio="ratio_cold_ours_over_scipy", ours="ours_cold",
+            peer="scipy_cold", units="s", worst_is_low=False,
+            figure="single-demand footprint time, ours / bare scipy factorise + solve (cold process, median)",
+            goal="ours ≤ 1.5 × scipy, cold and warm, on every system (issue 20, item 2)")
+
+
+if __name__ == "__main__":
+    main()
