@@ -192,13 +192,15 @@ def received_footprints(access: Reader, ctx: AppContext) -> list[ReceivedOut]:
         return [ReceivedOut(**vars(r)) for r in pr.received(s, access.organisation_id)]
 
 
-@router.get("/{code}/supplier-coverage", response_model=CoverageOut)
+# an organisation with no purchased inputs answers without `inputs`, as before the field existed
+@router.get("/{code}/supplier-coverage", response_model=CoverageOut, response_model_exclude_unset=True)
 def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
     """Share of purchased volume with suppliers' primary data, per basis (mass, spend …) and per supplier."""
     with ctx.sessions() as s:
         cov = pr.coverage(s, access.organisation_id)
+    inputs = {"inputs": list(cov.inputs)} if cov.inputs else {}
     return CoverageOut(source=cov.source, totals=[_line(c) for c in cov.totals],
-                       suppliers=[_line(c) for c in cov.lines], inputs=list(cov.inputs))
+                       suppliers=[_line(c) for c in cov.lines], **inputs)
 
 
 # -- the supplier's side (services/pact/host.py, inbox.py, publishing.py) ----------------------------------
