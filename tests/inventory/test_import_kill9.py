@@ -70,6 +70,7 @@ def test_kill_9_during_an_import_leaves_all_rows_or_none(db_url: str, engine: En
     env = {**os.environ, "CARBONTRAIL_DATABASE_URL": db_url, "CARBONTRAIL_HOME": str(tmp_path / "home")}
     command = [sys.executable, "-c", "from carbontrail.cli import app; app()", "import", str(big), "--json"]
     full = (ROWS, 1, 1, ROWS * (ROWS + 1) / 2)
+    assert full[3] == 72_006_000
     chance = random.Random(9)
     for _ in range(KILLS):
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

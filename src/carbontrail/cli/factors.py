@@ -26,12 +26,16 @@ WideOption = Annotated[bool, typer.Option("--wide", help="Every column, however 
 WIDE = 240  # the width a --wide table may take (a pager or a wide terminal shows it whole)
 
 
-def _table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
-    """A table whose columns wrap (never cut to "…") so that it fits the terminal (80 columns at least)."""
+def _print(title: str, columns: tuple[str, ...], wide: bool, right: tuple[str, ...],
+           rows: list[dict[str, str]]) -> None:
+    """`columns` of `rows` as a table whose cells wrap (never cut to "…"), so it fits the terminal (80 columns
+    at least); `wide` lets it take up to WIDE columns."""
     table = Table(title=title, pad_edge=False, collapse_padding=True)
     for col in columns:
         table.add_column(col, justify="right" if col in right else "left", overflow="fold")
-    return table
+    for cells in rows:
+        table.add_row(*(escape(cells[c]) for c in columns))
+    (Console(width=WIDE) if wide else console).print(table)
 
 
 def _library() -> FactorLibrary:
@@ -93,14 +97,10 @@ def search_command(
         if not found:
             console.print("no factor matches; try fewer filters, or `carbontrail factors datasets`")
             return
-        columns = SEARCH_WIDE if wide else SEARCH_NARROW
-        table = _table(f"{len(found)} factor(s)", columns, right=("year", "value"))
-        for f in found:
-            cells = {"activity": f.activity, "series": f.series, "gas": f.gas, "geography": f.geography,
-                     "year": "" if f.year is None else str(f.year), "value": f"{f.value:g}", "unit": f.unit,
-                     "dataset": f"{f.dataset} {f.dataset_version}", "confidence": f.confidence}
-            table.add_row(*(escape(cells[c]) for c in columns))
-        (Console(width=WIDE) if wide else console).print(table)
+        _print(f"{len(found)} factor(s)", SEARCH_WIDE if wide else SEARCH_NARROW, wide, ("year", "value"),
+               [{"activity": f.activity, "series": f.series, "gas": f.gas, "geography": f.geography,
+                 "year": "" if f.year is None else str(f.year), "value": f"{f.value:g}", "unit": f.unit,
+                 "dataset": f"{f.dataset} {f.dataset_version}", "confidence": f.confidence} for f in found])
 
 
 @app.command("select")
@@ -147,13 +147,9 @@ def datasets_command(wide: WideOption = False, as_json: JsonOption = False) -> N
         if as_json:
             print_json(listing)
             return
-        columns = ("name", "version", "factors", "publisher") + (("description",) if wide else ())
-        table = _table("factor datasets", columns, right=("factors",))
-        for d in listing:
-            cells = {"name": d.name, "version": d.version, "factors": str(d.factors), "publisher": d.publisher,
-                     "description": d.description}
-            table.add_row(*(escape(cells[c]) for c in columns))
-        (Console(width=WIDE) if wide else console).print(table)
+        _print("factor datasets", ("name", "version", "factors", "publisher") + (("description",) if wide else ()),
+               wide, ("factors",), [{"name": d.name, "version": d.version, "factors": str(d.factors),
+                                     "publisher": d.publisher, "description": d.description} for d in listing])
 
 
 @app.command("add")

@@ -620,6 +620,12 @@ def _upload_name(file_name: str, data: bytes) -> str:
     return name
 
 
+def may_upload(sessions: sessionmaker[Session], actor: Actor, code: str) -> str:
+    """The organisation's code if `actor` may import its data (`NotFound` / `PermissionDenied` otherwise)."""
+    with unit_of_work(sessions, actor) as work:
+        return organisation_access(work.session, actor, code, tenancy.DATA_WRITE).code
+
+
 def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
            template: str | None = None, progress: ProgressCallback | None = None,
            encoding: str | None = None) -> ImportReport:

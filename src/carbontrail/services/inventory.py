@@ -195,24 +195,13 @@ def organisation_inventory(sessions: sessionmaker[Session] | None, organisation:
 
 
 @dataclass(frozen=True)
-class Site:
-    """A facility as a report names it."""
-
-    code: str
-    name: str
-    province: str
-    city: str
-    park: str
-
-
-@dataclass(frozen=True)
 class InventoryView:
     """What the inventory page and report show: the organisation, its periods and sites, and the result."""
 
     profile: tenancy.Profile
     periods: tuple[tuple[str, date, date], ...]
     period: str | None
-    sites: tuple[Site, ...]
+    sites: tuple[tuple[str, str, str, str, str], ...]  # (code, name, province, city, park) of each facility
     result: InventoryResult | None
 
 
@@ -226,7 +215,7 @@ def inventory_view(sessions: sessionmaker[Session], actor: Actor, code: str, *, 
         access = organisation_access(s, actor, code, tenancy.INVENTORY)
         profile = tenancy.profile(s, access)
         periods = tuple((p.name, p.start, p.end) for p in inventory_repo.periods(s, access.organisation_id))
-        sites = tuple(Site(f.code, f.name, f.province, f.city, f.park) for f in tenancy.facilities(s, access)) \
+        sites = tuple((f.code, f.name, f.province, f.city, f.park) for f in tenancy.facilities(s, access)) \
             if access.allows(tenancy.DATA_READ) else ()
     if latest and period is None and start is None and end is None:
         if not periods:

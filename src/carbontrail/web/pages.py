@@ -141,8 +141,8 @@ def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotat
 @router.get("/org/{code}/upload", response_class=HTMLResponse)
 def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
-    access = require_access(page, code, tenancy.DATA_WRITE)
-    return page.render("upload.html", code=access.code, report=None, rejected=None)
+    return page.render("upload.html", code=imports.may_upload(ctx.sessions, page.principal, code), report=None,
+                       rejected=None)
 
 
 # A plain `def`: it runs on a worker thread, so a long import never holds up the event loop. With script on, the

@@ -83,7 +83,7 @@ def inventory_pdf(code: str, ctx: AppContext, principal: CurrentPrincipal, perio
                                       facility=facility, cache=_cache(ctx))
     result = view.result
     assert result is not None
-    sites = [Site(f.code, f.name, f.province, f.city, f.park) for f in view.sites]
+    sites = [Site(*f) for f in view.sites]
     profile = view.profile
     data = render(result, organisation_name=profile.name if lang == "zh_CN" else (profile.name_en or profile.name),
                   facilities=sites, locale=lang)
