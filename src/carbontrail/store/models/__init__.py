@@ -28,6 +28,14 @@ from carbontrail.store.models.battery import (
     BatteryUnit,
 )
 from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
+from carbontrail.store.models.monitor import (
+    MonitorTarget,
+    MonitorWarning,
+    MonthlyFigure,
+    ReadingBatch,
+    WarningEvent,
+    WarningRule,
+)
 
 __all__ = [
     "ActivityRecord", "ApiClient", "AuditEvent", "Base",
@@ -40,4 +48,5 @@ __all__ = [
     "PactRule", "PactState",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
+    "MonitorTarget", "MonitorWarning", "MonthlyFigure", "ReadingBatch", "WarningEvent", "WarningRule",
 ]
