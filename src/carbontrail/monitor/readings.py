@@ -52,7 +52,7 @@ def _problem(problems: list[InputError], file: str, row: int, field: str, reason
 
 
 def _as_bool(col: pd.Series) -> np.ndarray:
-    text = col.fillna("").astype(str).str.strip().str.lower()
+    text = col.astype("string").fillna("").str.strip().str.lower()
     return text.isin(("1", "true", "yes", "y", "reset")).to_numpy()
 
 
@@ -72,7 +72,8 @@ def parse_timestamps(col: pd.Series) -> pd.Series:
 
 def validate(frame: pd.DataFrame, meters: Mapping[str, MeterSpec], *, now: datetime, file: str,
              counters: Mapping[str, Counter] | None = None, first_row: int = 2) -> pd.DataFrame:
-    """The readings of `frame` as rows (meter, start, value, counter, reset) of consumption in the meter's unit.
+    """The readings of `frame` as rows (meter, start, at, value, counter, reset, row) of consumption in the meter's
+    unit: `start` the interval's start, `at` when it was read, `row` the input row it came from.
 
     Every bad row is named (file, row, field) in one `ImportRejected`: nothing of a file with one bad row is
     accepted. `first_row` is the row number of the frame's first line (2 for a CSV with a header).
@@ -107,7 +108,7 @@ def validate(frame: pd.DataFrame, meters: Mapping[str, MeterSpec], *, now: datet
         what = "a counter reading" if cumulative[i] else "an interval value"
         _problem(problems, file, int(rows[i]), "value", f"meter '{code.iat[i]}': {what} cannot be negative")
     if "unit" in frame.columns:
-        unit = frame["unit"].fillna("").astype(str).str.strip()
+        unit = frame["unit"].astype("string").fillna("").str.strip()
         expected = code.map({m: s.unit for m, s in meters.items()})
         wrong = (known & (unit != "").to_numpy() & (unit != expected).to_numpy())
         for i in np.flatnonzero(wrong)[:MAX_PROBLEMS]:
@@ -133,8 +134,9 @@ def _consumption(table: pd.DataFrame, meters: Mapping[str, MeterSpec], counters:
     parts = []
     interval = table[~table["cumulative"]]
     if len(interval):
-        parts.append(pd.DataFrame({"meter": interval["meter"], "start": interval["ts"],
-                                   "value": interval["value"], "counter": np.nan, "reset": interval["reset"]}))
+        parts.append(pd.DataFrame({"meter": interval["meter"], "start": interval["ts"], "at": interval["ts"],
+                                   "value": interval["value"], "counter": np.nan, "reset": interval["reset"],
+                                   "row": interval["row"]}))
     cum = table[table["cumulative"]].sort_values(["meter", "ts"], kind="stable")
     for code, group in cum.groupby("meter", sort=True):
         values = group["value"].to_numpy()
@@ -151,16 +153,18 @@ def _consumption(table: pd.DataFrame, meters: Mapping[str, MeterSpec], counters:
                      f"{pd.Timestamp(times[i]):%Y-%m-%d %H:%M} without a declared reset",
                      "a 'reset' column set to true on the row where the counter restarted")
         start = pd.Series(prev_t).fillna(pd.Series(times)).to_numpy()  # the first reading: a baseline, no usage
-        parts.append(pd.DataFrame({"meter": str(code), "start": start.astype("datetime64[us]"), "value": delta,
-                                   "counter": values, "reset": resets}))
+        parts.append(pd.DataFrame({"meter": str(code), "start": start.astype("datetime64[us]"), "at": times,
+                                   "value": delta, "counter": values, "reset": resets, "row": group["row"].to_numpy()}))
     if problems:
         raise ImportRejected(file, problems, total_rows=len(table))
     if not parts:
         return pd.DataFrame({"meter": pd.Series(dtype=str), "start": pd.Series(dtype="datetime64[us]"),
-                             "value": pd.Series(dtype=float), "counter": pd.Series(dtype=float),
-                             "reset": pd.Series(dtype=bool)})
-    out = pd.concat(parts, ignore_index=True)
+                             "at": pd.Series(dtype="datetime64[us]"), "value": pd.Series(dtype=float),
+                             "counter": pd.Series(dtype=float), "reset": pd.Series(dtype=bool),
+                             "row": pd.Series(dtype="int64")})
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     out["start"] = out["start"].astype("datetime64[us]")
+    out["at"] = out["at"].astype("datetime64[us]")
     return out
 
 
