@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.services import jurisdictions
+from carbontrail.services import accounts, jurisdictions
+from carbontrail.services.accounts import Principal
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Facility, Meter, Organisation
 from carbontrail.store.readings import ReadingStore
@@ -45,6 +46,19 @@ def seed(sessions: sessionmaker[Session]) -> None:
                              cumulative=True)])
     for code, park in ENTERPRISES.items():
         jurisdictions.place(sessions, park, organisation=code)
+
+
+def principal(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str | None = None,
+              jurisdiction: str | None = None) -> Principal:
+    """A user holding one role, as the service boundary sees them."""
+    from sqlalchemy import select
+
+    from carbontrail.store.models import User
+
+    accounts.create_user(sessions, email, "correct horse battery", name=email.split("@")[0])
+    accounts.grant_role(sessions, email, role, organisation=organisation, jurisdiction=jurisdiction)
+    with sessions() as s:
+        return accounts.principal_of(s, s.scalar(select(User.id).where(User.email == email)))
 
 
 @pytest.fixture

@@ -175,3 +175,15 @@ def warning_rule(session: Session, rule_id: int) -> WarningRule | None:
 def trail(session: Session, warning_id: int) -> list[WarningEvent]:
     return list(session.scalars(select(WarningEvent).where(WarningEvent.warning_id == warning_id)
                                 .order_by(WarningEvent.id)))
+
+
+def supplier_footprint_years(session: Session, org_ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
+    """(organisation id, product key, supplier, reference year) of the organisations' supplier footprints."""
+    from carbontrail.store.models import SupplierFootprint
+
+    ids = list(org_ids)
+    rows = session.execute(select(SupplierFootprint.organisation_id, SupplierFootprint.product_key,
+                                  SupplierFootprint.supplier, SupplierFootprint.year)
+                           .where(SupplierFootprint.organisation_id.in_(ids))
+                           .order_by(SupplierFootprint.id)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
