@@ -187,3 +187,10 @@ def supplier_footprint_years(session: Session, org_ids: Iterable[int]) -> list[t
                            .where(SupplierFootprint.organisation_id.in_(ids))
                            .order_by(SupplierFootprint.id)).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def activity_records_between(session: Session, org_id: int, start: date, end: date) -> list[ActivityRecord]:
+    return list(session.scalars(select(ActivityRecord).where(ActivityRecord.organisation_id == org_id,
+                                                             ActivityRecord.period_start >= start,
+                                                             ActivityRecord.period_end <= end)
+                                .order_by(ActivityRecord.period_start, ActivityRecord.id)))
