@@ -46,6 +46,20 @@ def seed(sessions: sessionmaker[Session]) -> None:
                              cumulative=True)])
     for code, park in ENTERPRISES.items():
         jurisdictions.place(sessions, park, organisation=code)
+    # another province with one enterprise: the object no principal of PROV's side may reach
+    jurisdictions.create(sessions, "OTHER", "province", "外省 SECRET-X", name_en="Other SECRET-X")
+    jurisdictions.create(sessions, "OX-CITY", "city", "外市", name_en="Other city", parent="OTHER")
+    jurisdictions.create(sessions, "OX", "park", "外园 SECRET-X", name_en="Other park SECRET-X", parent="OX-CITY")
+    with transaction(sessions) as s:
+        org = Organisation(code="E4", name="外企 SECRET-X", name_en="SECRET-X Ltd", industry="C3841",
+                           province="Other")
+        s.add(org)
+        s.flush()
+        fac = Facility(organisation_id=org.id, code="F1", name="SECRET-X plant", province="Other")
+        s.add(fac)
+        s.flush()
+        s.add(Meter(facility_id=fac.id, code="EL", medium="electricity", unit="kWh", interval_s=900))
+    jurisdictions.place(sessions, "OX", organisation="E4")
 
 
 def principal(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str | None = None,

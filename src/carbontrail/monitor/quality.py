@@ -93,7 +93,7 @@ def daily_monthly_deviation(daily_total: float, monthly: float | None) -> float 
     if monthly is None:
         return None
     if monthly == 0:
-        return 0.0 if daily_total == 0 else float("inf")
+        return 0.0 if daily_total == 0 else None  # nothing to compare a use against
     return abs(daily_total - monthly) / abs(monthly)
 
 
