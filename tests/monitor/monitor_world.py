@@ -80,4 +80,6 @@ def mworld(sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.
     home = tmp_path / "home"
     monkeypatch.setenv("CARBONTRAIL_HOME", str(home))
     seed(sessions)
-    return MonitorWorld(sessions, ReadingStore(home / "readings"), home)
+    from carbontrail.services.monitor.access import reading_store
+
+    return MonitorWorld(sessions, reading_store(sessions), home)

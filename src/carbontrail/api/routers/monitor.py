@@ -95,7 +95,7 @@ def post_readings(code: str, body: BatchIn, ctx: AppContext, principal: CurrentP
     """A batch of readings as JSON; any bad reading refuses the batch (422, naming meter, row and field)."""
     items = [r.model_dump(exclude_none=True) for r in body.readings]
     return readings.import_batch(ctx.sessions, principal, code, items, correction=body.correction,
-                                 store=reading_store(ctx.settings))
+                                 store=reading_store(ctx.sessions, ctx.settings))
 
 
 @router.post("/organisations/{code}/readings.csv", response_model=readings.IngestReport,
@@ -108,7 +108,7 @@ async def post_readings_csv(code: str, request: Request, ctx: AppContext, princi
     data = await request.body()
     _bounded(data)
     return readings.import_upload(ctx.sessions, principal, code, "request.csv", data, correction=correction,
-                                  store=reading_store(ctx.settings))
+                                  store=reading_store(ctx.sessions, ctx.settings))
 
 
 @router.post("/organisations/{code}/reading-files", response_model=readings.IngestReport)
@@ -119,7 +119,7 @@ async def post_reading_file(code: str, file: UploadFile, ctx: AppContext, princi
     data = await file.read()
     _bounded(data)
     return readings.import_upload(ctx.sessions, principal, code, file.filename or "readings.csv", data,
-                                  correction=correction, store=reading_store(ctx.settings))
+                                  correction=correction, store=reading_store(ctx.sessions, ctx.settings))
 
 
 def _bounded(data: bytes) -> None:
@@ -135,7 +135,7 @@ def get_readings(code: str, meter: Annotated[str, Query(max_length=200)], start:
                  limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000) -> list[readings.ReadingOut]:
     """One meter's current readings in [start, end)."""
     return readings.list_readings(ctx.sessions, principal, code, meter, start=_naive(start), end=_naive(end),
-                                  limit=limit, store=reading_store(ctx.settings))
+                                  limit=limit, store=reading_store(ctx.sessions, ctx.settings))
 
 
 def _naive(value: datetime) -> datetime:
@@ -150,7 +150,7 @@ def _naive(value: datetime) -> datetime:
 def get_versions(code: str, meter: Annotated[str, Query(max_length=200)], start: datetime, ctx: AppContext,
                  principal: CurrentPrincipal) -> list[readings.VersionOut]:
     """Every version of one interval's reading, the original first."""
-    return readings.versions(ctx.sessions, principal, code, meter, _naive(start), store=reading_store(ctx.settings))
+    return readings.versions(ctx.sessions, principal, code, meter, _naive(start), store=reading_store(ctx.sessions, ctx.settings))
 
 
 @router.get("/organisations/{code}/quality", response_model=QualityOut)
@@ -158,13 +158,13 @@ def get_quality(code: str, meter: Annotated[str, Query(max_length=200)], month: 
                 principal: CurrentPrincipal) -> QualityOut:
     """Completeness, daily vs monthly, clock drift, gaps and flat lines of one meter's month."""
     return QualityOut.of(readings.month_quality(ctx.sessions, principal, code, meter, month,
-                                                store=reading_store(ctx.settings)))
+                                                store=reading_store(ctx.sessions, ctx.settings)))
 
 
 @router.post("/organisations/{code}/derive", response_model=list[derive.DerivedMonth])
 def post_derive(code: str, year: Year, ctx: AppContext, principal: CurrentPrincipal) -> list[derive.DerivedMonth]:
     """Derive the year's monthly activity records from the readings (differences with other sources shown)."""
-    return derive.derive(ctx.sessions, principal, code, year, store=reading_store(ctx.settings))
+    return derive.derive(ctx.sessions, principal, code, year, store=reading_store(ctx.sessions, ctx.settings))
 
 
 @router.post("/organisations/{code}/figures", response_model=list[dict[str, Any]])
@@ -188,7 +188,7 @@ def get_kpis(code: str, year: Year, ctx: AppContext, principal: CurrentPrincipal
 def get_monthly_report(code: str, month: Month, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """The key energy-using unit's monthly report in the online monitoring system's structure."""
     return report.report_dict(report.monthly_report(ctx.sessions, principal, code, month,
-                                                    store=reading_store(ctx.settings)))
+                                                    store=reading_store(ctx.sessions, ctx.settings)))
 
 
 @router.get("/jurisdictions/{jurisdiction}/oversight", response_model=figures.Oversight)

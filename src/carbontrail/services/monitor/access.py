@@ -4,10 +4,12 @@ group smaller than the minimum count is suppressed so no enterprise can be infer
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
 from carbontrail.errors import NotFound
@@ -32,9 +34,18 @@ def key_unit_tce() -> float:
     return float(os.environ.get("CARBONTRAIL_KEY_UNIT_TCE", DEFAULT_KEY_UNIT_TCE))
 
 
-def reading_store(settings: Settings | None = None) -> ReadingStore:
+def reading_store(sessions: sessionmaker[Session], settings: Settings | None = None) -> ReadingStore:
+    """The readings of the database `sessions` opens, so two databases never share readings: a SQLite file's sit
+    beside it (`carbontrail.db-readings/`), a server database's under the data directory in a folder named after
+    its URL's digest."""
     settings = settings or Settings.from_env()
-    return ReadingStore(settings.home / "readings", settings.dask_scheduler)
+    bind = sessions.kw.get("bind")
+    url = bind.url if bind is not None else None
+    if url is not None and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return ReadingStore(Path(f"{url.database}-readings"), settings.dask_scheduler)
+    text = url.render_as_string(hide_password=True) if url is not None else ""
+    folder = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return ReadingStore(settings.home / "readings" / folder, settings.dask_scheduler)
 
 
 def organisation(session: Session, actor: Actor, code: str, permission: str) -> tenancy.Access:

@@ -48,7 +48,7 @@ class DerivedMonth:
 def derive(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int, *,
            store: ReadingStore | None = None) -> list[DerivedMonth]:
     """Derive the monthly activity records of `year` from the enterprise's readings, and import the new ones."""
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
         meters = {m.id: (m, fac) for m, fac in repo.meters(s, access.organisation_id)}

@@ -6,6 +6,8 @@ Monthly figures come from the enterprise's inventory (its activity records, whic
 so the KPIs and the inventory agree. A record that spans several months (a base-year total) counts in its first
 month; the yearly KPIs are unaffected. CO2 is scope 1 plus scope 2 location-based, the basis of the provincial
 CO2-intensity indicator. Value added is read as given: the activity template asks for constant (base-year) prices.
+The barometer's "did not fall" test compares with the same months of the year before, or with the base year where
+the year before has no figures.
 """
 
 from __future__ import annotations
@@ -158,7 +160,8 @@ def _kpis(years: dict[int, kpi.Figures], ytd: dict[int, kpi.Figures], year: int,
         if target and base is not None:
             on_track = kpi.trajectory(target, base, year)
             goal = target.target_value(base)
-        previous = before.value(name) if before else None
+        # the barometer compares with the same months of the year before; without them, with the base year
+        previous = before.value(name) if before else (base if base_year != year else None)
         falls = name.endswith("intensity") or (target is not None and target.cap is None and (target.change or 0) < 0)
         colour = kpi.status(value, on_track, previous if falls else None,
                             cap=target.cap if target else None) if target else None

@@ -189,7 +189,7 @@ def import_batch(sessions: sessionmaker[Session], actor: Actor, organisation_cod
 
 def _ingest(sessions: sessionmaker[Session], actor: Actor, code: str, chunks: object, shown: str, sha: str,
             correction: str | None, store: ReadingStore | None, first_row: int = 2) -> IngestReport:
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     if correction is not None and not correction.strip():
         raise InputError("a correction needs a reason", location=Location(field="reason"))
     with unit_of_work(sessions, actor) as work:
@@ -299,7 +299,7 @@ def list_readings(sessions: sessionmaker[Session], actor: Actor, organisation_co
                   start: datetime, end: datetime, limit: int = 10_000,
                   store: ReadingStore | None = None) -> list[ReadingOut]:
     """The current readings of one meter in [start, end), oldest first (raw readings: members only)."""
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
         m, _ = _meter(s, access.organisation_id, meter, organisation_code)
@@ -311,7 +311,7 @@ def list_readings(sessions: sessionmaker[Session], actor: Actor, organisation_co
 def versions(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, meter: str, start: datetime,
              *, store: ReadingStore | None = None) -> list[VersionOut]:
     """Every version of one interval's reading: the original first, then each correction with who, when, why."""
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
         m, _ = _meter(s, access.organisation_id, meter, organisation_code)
@@ -325,7 +325,7 @@ def month_quality(sessions: sessionmaker[Session], actor: Actor, organisation_co
     """The data-quality figures of one meter's month (completeness, daily vs monthly, drift, gaps, flat lines).
 
     Without `monthly_figure` the month's activity record of the meter (if any) is the monthly figure."""
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     try:
         begin, end = quality.month_bounds(month)
     except ValueError:

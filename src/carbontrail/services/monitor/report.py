@@ -77,7 +77,7 @@ def monthly_report(sessions: sessionmaker[Session], actor: Actor, organisation_c
     """The key-energy-unit monthly report of one enterprise for `month` (YYYY-MM), from its records and readings."""
     from carbontrail.services.inventory import organisation_inventory
 
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     try:
         begin, end = quality.month_bounds(month)
     except ValueError:

@@ -213,7 +213,7 @@ def evaluate(sessions: sessionmaker[Session], actor: Actor, *, year: int, today:
     if not isinstance(actor, SystemActor):
         raise PermissionDenied("warnings are evaluated by the platform itself")
     today = today or date.today()
-    store = store or reading_store()
+    store = store or reading_store(sessions)
     raised: list[tuple[int, WarningRule]] = []
     with unit_of_work(sessions, actor) as work:
         s = work.session
