@@ -359,3 +359,46 @@ def _monthly_record(session: Session, org_id: int, meter: Meter, begin: datetime
             amount = float(convert(quantity(qty, unit), meter.unit).magnitude)
         total = (total or 0.0) + amount
     return total
+
+
+@dataclass(frozen=True)
+class MeterMonth:
+    """One meter's month for the dashboard: daily totals, an hour-of-day × day matrix, its data quality."""
+
+    meter: str
+    medium: str
+    unit: str
+    days: list[str]
+    daily: list[float]
+    heat: list[list[float]]  # [day index, hour, total]
+    quality: quality.MonthQuality
+
+
+def dashboard(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, month: str, *,
+              store: ReadingStore | None = None) -> list[MeterMonth]:
+    """Every meter of the enterprise with readings in `month` (its own members only)."""
+    store = store or reading_store(sessions)
+    try:
+        begin, end = quality.month_bounds(month)
+    except ValueError:
+        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+        meters = repo.meters(s, access.organisation_id)
+        monthly = {m.id: _monthly_record(s, access.organisation_id, m, begin, end) for m, _ in meters}
+    out = []
+    for meter, fac in meters:
+        frame = store.current(access.organisation_id, [meter.id], start=begin, end=end)
+        if frame.empty:
+            continue
+        day = frame["start"].dt.floor("D")
+        daily = frame.groupby(day)["value"].sum()
+        hourly = frame.groupby([day, frame["start"].dt.hour])["value"].sum()
+        index = {d: i for i, d in enumerate(daily.index)}
+        heat = [[index[d], int(h), float(v)] for (d, h), v in hourly.items()]
+        q = quality.month_quality(f"{fac}/{meter.code}", month, frame["start"].to_numpy(dtype="datetime64[s]"),
+                                  frame["value"].to_numpy(dtype=float), meter.interval_s,
+                                  monthly_figure=monthly.get(meter.id))
+        out.append(MeterMonth(f"{fac}/{meter.code}", meter.medium, meter.unit,
+                              [f"{d:%Y-%m-%d}" for d in daily.index], [float(v) for v in daily], heat, q))
+    return out
