@@ -122,27 +122,35 @@ def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: st
 # -- KPIs -----------------------------------------------------------------------------------------------------
 
 
-def _targets_for(session: Session, org_id: int | None, chain: list[int]) -> dict[str, kpi.Target]:
-    """The targets that apply: the entity's own, else the nearest level above that set one (chain: own first)."""
-    found: dict[str, kpi.Target] = {}
-    rows = repo.targets(session, jurisdiction_ids=chain, organisation_ids=[org_id] if org_id else [])
+def _targets_for(session: Session, org_id: int | None, chain: list[int],
+                 rows: list[MonitorTarget] | None = None) -> dict[str, kpi.Target]:
+    """The targets that apply: the entity's own, else the nearest level above that set one (chain: own first).
+    `rows` are the candidate targets when the caller has them already."""
+    if rows is None:
+        rows = repo.targets(session, jurisdiction_ids=chain, organisation_ids=[org_id] if org_id else [])
     rank = {jid: i + 1 for i, jid in enumerate(chain)}
     best: dict[str, tuple[int, MonitorTarget]] = {}
     for t in rows:
-        level = 0 if t.organisation_id is not None else rank[t.jurisdiction_id]  # type: ignore[index]
+        if t.organisation_id is not None:
+            if t.organisation_id != org_id:
+                continue
+            level = 0
+        elif t.jurisdiction_id in rank:
+            level = rank[t.jurisdiction_id]
+        else:
+            continue
         if t.kpi not in best or level < best[t.kpi][0]:
             best[t.kpi] = (level, t)
-    for name, (_, t) in best.items():
-        found[name] = kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap)
-    return found
+    return {name: kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap)
+            for name, (_, t) in best.items()}
 
 
-def _ancestors(session: Session, jurisdiction_id: int | None) -> list[int]:
-    by_id = {j.id: j for j in repo.jurisdictions(session)}
-    out = []
+def _ancestors(session: Session, jurisdiction_id: int | None, by_id: dict[int, object] | None = None) -> list[int]:
+    by_id = by_id if by_id is not None else {j.id: j for j in repo.jurisdictions(session)}
+    out: list[int] = []
     while jurisdiction_id is not None and jurisdiction_id in by_id:
         out.append(jurisdiction_id)
-        jurisdiction_id = by_id[jurisdiction_id].parent_id
+        jurisdiction_id = by_id[jurisdiction_id].parent_id  # type: ignore[attr-defined]
     return out
 
 
@@ -216,24 +224,36 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
     through = latest_month(s, org_ids, year)
     full, ytd = _sums(s, org_ids, first_year, year, through)
     minimum = min_count()
+    all_targets = repo.targets(s, jurisdiction_ids=list(by_id), organisation_ids=org_ids)
+    org_targets: dict[int, list[MonitorTarget]] = defaultdict(list)
+    for t in all_targets:
+        if t.organisation_id is not None:
+            org_targets[t.organisation_id].append(t)
+    jur_targets = [t for t in all_targets if t.jurisdiction_id is not None]
     targets_by_jur: dict[int, dict[str, kpi.Target]] = {}
 
     def targets_of(jid: int) -> dict[str, kpi.Target]:
         if jid not in targets_by_jur:
-            targets_by_jur[jid] = _targets_for(s, None, _ancestors(s, jid))
+            targets_by_jur[jid] = _targets_for(s, None, _ancestors(s, jid, by_id), jur_targets)
         return targets_by_jur[jid]
+
+    kids: dict[int | None, list[int]] = defaultdict(list)
+    for j in tree:
+        kids[j.parent_id].append(j.id)
 
     def subtree(jid: int) -> set[int]:
         out, todo = set(), [jid]
         while todo:
             j = todo.pop()
             out.add(j)
-            todo.extend(c.id for c in tree if c.parent_id == j)
+            todo.extend(kids.get(j, []))
         return out
+
+    inside_of: dict[int, set[int]] = {}
 
     def group_row(jid: int) -> EntityKpis:
         j = by_id[jid]
-        inside = subtree(jid)
+        inside = inside_of.setdefault(jid, subtree(jid))
         members = [o[0] for o in orgs if o[4] in inside]
         if len(members) < minimum:
             return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), len(members))
@@ -245,14 +265,17 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
     children = tuple(group_row(j.id) for j in tree if j.parent_id == scope.id)
     enterprise_rows = []
     intensity: dict[str, float | None] = {}
-    for org_id, code, name, industry, jid in orgs:
+    english = repo.english_names(s, org_ids)
+    for org_id, code, name, _industry, jid in orgs:
         f_ytd = ytd.get(org_id, {})
-        targets = _targets_for(s, org_id, _ancestors(s, jid))
+        if org_id in org_targets:
+            targets = _targets_for(s, org_id, _ancestors(s, jid, by_id), [*org_targets[org_id], *jur_targets])
+        else:
+            targets = targets_of(jid) if jid is not None else {}
         rows = _kpis(full.get(org_id, {}), f_ytd, year, targets)
         figures = f_ytd.get(year, kpi.Figures())
         intensity[code] = figures.co2_intensity
-        org = repo.organisation(s, org_id)
-        enterprise_rows.append((code, name, org.name_en if org else "", figures, rows))
+        enterprise_rows.append((code, name, english.get(org_id, ""), figures, rows))
     graded = kpi.grades(intensity) if len(intensity) >= minimum else {}
     enterprises = tuple(EntityKpis(code, "enterprise", name, name_en, year, through, figures, rows, 1,
                                    graded.get(code))

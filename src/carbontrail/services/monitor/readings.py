@@ -326,10 +326,7 @@ def month_quality(sessions: sessionmaker[Session], actor: Actor, organisation_co
 
     Without `monthly_figure` the month's activity record of the meter (if any) is the monthly figure."""
     store = store or reading_store(sessions)
-    try:
-        begin, end = quality.month_bounds(month)
-    except ValueError:
-        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
+    begin, end = month_range(month)
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
         m, spec = _meter(s, access.organisation_id, meter, organisation_code)
@@ -339,6 +336,14 @@ def month_quality(sessions: sessionmaker[Session], actor: Actor, organisation_co
     starts = frame["start"].to_numpy(dtype="datetime64[s]")
     return quality.month_quality(meter, month, starts, frame["value"].to_numpy(dtype=float), spec.interval_s,
                                  monthly_figure=monthly_figure)
+
+
+def month_range(month: str) -> tuple[datetime, datetime]:
+    """The first moment of `month` (YYYY-MM) and of the month after."""
+    try:
+        return quality.month_bounds(month)
+    except ValueError:
+        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
 
 
 def _monthly_record(session: Session, org_id: int, meter: Meter, begin: datetime, end: datetime) -> float | None:
@@ -378,10 +383,7 @@ def dashboard(sessions: sessionmaker[Session], actor: Actor, organisation_code: 
               store: ReadingStore | None = None) -> list[MeterMonth]:
     """Every meter of the enterprise with readings in `month` (its own members only)."""
     store = store or reading_store(sessions)
-    try:
-        begin, end = quality.month_bounds(month)
-    except ValueError:
-        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
+    begin, end = month_range(month)
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
         meters = repo.meters(s, access.organisation_id)

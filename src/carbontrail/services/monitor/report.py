@@ -78,10 +78,9 @@ def monthly_report(sessions: sessionmaker[Session], actor: Actor, organisation_c
     from carbontrail.services.inventory import organisation_inventory
 
     store = store or reading_store(sessions)
-    try:
-        begin, end = quality.month_bounds(month)
-    except ValueError:
-        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
+    from carbontrail.services.monitor.readings import month_range
+
+    begin, end = month_range(month)
     last = (end - timedelta(days=1)).date()
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.INVENTORY)

@@ -194,3 +194,10 @@ def activity_records_between(session: Session, org_id: int, start: date, end: da
                                                              ActivityRecord.period_start >= start,
                                                              ActivityRecord.period_end <= end)
                                 .order_by(ActivityRecord.period_start, ActivityRecord.id)))
+
+
+def english_names(session: Session, org_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Organisation.id, Organisation.name_en)).all())  # type: ignore[arg-type]
