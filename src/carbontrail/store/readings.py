@@ -77,16 +77,21 @@ class ReadingStore:
         frame["recorded_by"] = recorded_by
         frame["recorded_at"] = np.datetime64(recorded_at.replace(tzinfo=None), "us")
         frame["reason"] = reason
-        month = frame["start"].dt.strftime("%Y-%m")
         kind = "vc" if correction else "v1"
-        for (meter, mon), part in frame.groupby([frame["meter"], month], sort=True):
-            final_dir = self.root / f"org={organisation_id}" / f"meter={int(meter)}" / f"month={mon}"
-            name = f"{kind}-b{batch}-{len(staged.moves)}.parquet"
-            tmp = staged.folder / name
-            table = pa.Table.from_pandas(part.sort_values("start", kind="stable"), schema=SCHEMA,
-                                         preserve_index=False)
-            pq.write_table(table, tmp, compression="zstd")
-            staged.moves.append((tmp, final_dir / name))
+        chunk = len(staged.moves)
+        part_dir = staged.folder / f"c{chunk}"
+        table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
+        with duckdb.connect() as con:
+            con.register("incoming", table)
+            # one parallel, partitioned write; the partition columns stay inside the files as well
+            con.execute(f"COPY (SELECT *, meter AS meter_part, strftime(start, '%Y-%m') AS month FROM incoming "
+                        f"ORDER BY meter, start) TO '{part_dir}' (FORMAT parquet, COMPRESSION zstd, "
+                        f"PARTITION_BY (meter_part, month), FILENAME_PATTERN '{kind}-b{batch}-c{chunk}-{{i}}')")
+        for path in sorted(part_dir.glob("meter_part=*/month=*/*.parquet")):
+            meter = path.parent.parent.name.split("=", 1)[1]
+            month = path.parent.name.split("=", 1)[1]
+            final = self.root / f"org={organisation_id}" / f"meter={meter}" / f"month={month}" / path.name
+            staged.moves.append((path, final))
         staged.rows += len(frame)
         return staged
 
