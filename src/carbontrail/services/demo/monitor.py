@@ -46,7 +46,7 @@ def shape(starts: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     """An illustrative load shape: daytime peak, lower weekends, multiplicative noise; positive."""
     hours = starts.hour.to_numpy() + starts.minute.to_numpy() / 60
     day = 1.0 + 0.25 * np.sin(2 * np.pi * (hours - 8) / 24)
-    week = np.where(starts.dayofweek.to_numpy() >= 5, 0.85, 1.0)
+    week = np.where(starts.day_of_week.to_numpy() >= 5, 0.85, 1.0)
     return np.clip(day * week * rng.normal(1.0, 0.03, len(starts)), 0.05, None)
 
 
