@@ -18,6 +18,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         health,
         inventory,
         jurisdictions,
+        monitor,
         organisations,
         supply_chain,
     )
@@ -25,4 +26,4 @@ def all_routers() -> tuple[APIRouter, ...]:
     # PACT first: its paths overlap no other's, and PACT reads are the hot path
     return (pact.router, health.router, auth.router, organisations.router, activity.router, inventory.router,
             factors.router, jurisdictions.router, cbam.router, battery.router, supply_chain.router,
-            footprints.router)
+            footprints.router, monitor.router)

@@ -29,6 +29,14 @@ from carbontrail.store.models.battery import (
     BatteryUnit,
 )
 from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
+from carbontrail.store.models.monitor import (
+    MonitorTarget,
+    MonitorWarning,
+    MonthlyFigure,
+    ReadingBatch,
+    WarningEvent,
+    WarningRule,
+)
 
 __all__ = [
     "ActivityRecord", "ApiClient", "AuditEvent", "Base",
@@ -42,4 +50,5 @@ __all__ = [
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
     "AuthState", "SignInThrottle",
+    "MonitorTarget", "MonitorWarning", "MonthlyFigure", "ReadingBatch", "WarningEvent", "WarningRule",
 ]

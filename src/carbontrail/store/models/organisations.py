@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carbontrail.store.models.base import Base, Timestamped
@@ -71,6 +71,9 @@ class Meter(Base):
     medium: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(32))
     supplier: Mapped[str] = mapped_column(String(200), default="")
+    # what the monitoring area needs to check readings: the reading interval and whether the meter counts up
+    interval_s: Mapped[int] = mapped_column(Integer, default=900, server_default="900")
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReportingPeriod(Base):

@@ -1,0 +1,131 @@
+"""Ingesting 15-minute meter readings from CSV with every check: readings/s and peak RSS, ours against DuckDB's own
+bare `read_csv` → Parquet of the same file, in the same run.
+
+Ours reads the CSV in chunks, checks every row (meter known, unit, timestamp parse and not in the future, value a
+non-negative number, duplicates, counters), compares with what is stored, writes Parquet per organisation / meter /
+month into staging and publishes it with its batch and audit rows. The peer only parses and writes. Each side runs
+in its own process, so its peak RSS (getrusage) is its own. `make bench` runs 10⁷ readings (100 meters × 100 000
+quarter-hours); the issue's figure is for 10⁸ (`--rows 100000000`).
+
+    .venv/bin/python benchmarks/bench_monitor_ingest.py [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+METERS = 100
+
+
+def generate(path: Path, rows: int) -> None:
+    """`rows` readings: METERS meters, each a run of quarter-hours from 2015-01-01 (values 0.25–10 kWh)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    per = rows // METERS
+    starts = np.datetime64("2015-01-01T00:00") + np.arange(per) * np.timedelta64(15, "m")
+    stamp = np.datetime_as_string(starts, unit="m")
+    rng = np.random.default_rng(1)
+    with pacsv.CSVWriter(path, pa.schema([("meter", pa.string()), ("timestamp", pa.string()),
+                                          ("value", pa.float64())])) as writer:
+        for m in range(METERS):
+            values = rng.integers(1, 41, per) * 0.25
+            writer.write_table(pa.table({"meter": [f"M{m:03d}"] * per, "timestamp": stamp, "value": values}))
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
+    if which == "peer":
+        import duckdb
+
+        t0 = time.perf_counter()
+        with duckdb.connect() as con:
+            con.execute(f"COPY (SELECT * FROM read_csv('{csv_path}')) TO '{folder / 'peer.parquet'}' "
+                        "(FORMAT parquet, COMPRESSION zstd)")
+        return {"seconds": time.perf_counter() - t0, "peak_rss_mb": _peak_rss_mb()}
+    from carbontrail.services.monitor import readings
+    from carbontrail.services.work import SystemActor
+    from carbontrail.store.db import make_engine, session_factory
+    from carbontrail.store.migrate import upgrade
+    from carbontrail.store.models import Facility, Meter, Organisation
+    from carbontrail.store.readings import ReadingStore
+
+    engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        org = Organisation(code="BENCH", name="bench")
+        s.add(org)
+        s.flush()
+        fac = Facility(organisation_id=org.id, code="F1", name="plant", province="四川省")
+        s.add(fac)
+        s.flush()
+        s.add_all(Meter(facility_id=fac.id, code=f"M{m:03d}", medium="electricity", unit="kWh", interval_s=900)
+                  for m in range(METERS))
+    t0 = time.perf_counter()
+    report = readings.import_file(sessions, SystemActor("bench"), "BENCH", csv_path,
+                                  store=ReadingStore(folder / "readings"))
+    seconds = time.perf_counter() - t0
+    assert report.inserted == report.rows
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rows": report.rows}
+
+
+def _run(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--worker", which, "--csv", str(csv_path), "--folder",
+                          str(folder)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--worker")
+    parser.add_argument("--csv")
+    parser.add_argument("--folder")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, Path(args.csv), Path(args.folder))))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="bench-monitor-ingest-"))
+    try:
+        csv_path = folder / "readings.csv"
+        generate(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 2**20
+        peer = _run("peer", csv_path, folder)
+        ours = _run("ours", csv_path, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rows = args.rows // METERS * METERS
+    summary = {
+        "figure": f"readings/s ingesting {rows:,} 15-minute readings ({METERS} meters, CSV of {size_mb:,.0f} MB) "
+                  "into Parquet (ours: every check, partitioned, staged and published with its batch; peer: "
+                  "DuckDB read_csv → one Parquet file)",
+        "ours": {"readings_per_s": round(rows / ours["seconds"]), "seconds": round(ours["seconds"], 2),
+                 "peak_rss_mb": round(ours["peak_rss_mb"])},
+        "peer": {"readings_per_s": round(rows / peer["seconds"]), "seconds": round(peer["seconds"], 2),
+                 "peak_rss_mb": round(peer["peak_rss_mb"])},
+        "ratio": round(peer["seconds"] / ours["seconds"], 3),
+        "units": "readings per second (ratio = ours ÷ peer rate); peak RSS in MB",
+        "goal": "≥ 0.5 of DuckDB's rate, peak RSS < 1024 MB",
+    }
+    (OUT / "monitor_ingest.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

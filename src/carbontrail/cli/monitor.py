@@ -1,0 +1,257 @@
+"""`carbontrail readings` (import, list) and `carbontrail monitor` (quality, derive, figures, oversight, report,
+targets, rules, warnings): the monitoring area from this machine's console, acting as its operator."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from carbontrail.cli._common import console, print_json, user_errors
+
+readings_app = typer.Typer(help="Meter readings: import CSV, XLSX or Parquet files; list a meter's readings.",
+                           no_args_is_help=True)
+app = typer.Typer(help="Monitoring: data quality, KPIs against targets, oversight, warnings.", no_args_is_help=True)
+
+Org = Annotated[str, typer.Argument(help="Organisation code.")]
+Jur = Annotated[str, typer.Argument(help="Jurisdiction code (province, city or park).")]
+Year = Annotated[int, typer.Option(help="Calendar year.")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    from carbontrail.services.database import open_sessions
+
+    return open_sessions()
+
+
+def _actor():  # type: ignore[no-untyped-def]
+    from carbontrail.services.work import cli_actor
+
+    return cli_actor()
+
+
+@readings_app.command("import")
+def import_readings(organisation: Org, files: Annotated[list[Path], typer.Argument(help="CSV, XLSX or Parquet.")],
+                    correction: Annotated[str | None, typer.Option(help="A reason: changed values become new "
+                                                                       "versions instead of being refused.")] = None,
+                    as_json: Json = False) -> None:
+    """Import readings (columns meter, timestamp, value[, unit, reset]); a file with one bad row adds nothing."""
+    from carbontrail.services.monitor import readings
+
+    with user_errors(as_json):
+        sessions = _sessions()
+        reports = [readings.import_file(sessions, _actor(), organisation, f, correction=correction) for f in files]
+        if as_json:
+            print_json([asdict(r) for r in reports])
+            return
+        for r in reports:
+            note = " (the same file was imported before: nothing added)" if r.repeated else ""
+            console.print(f"{r.source}: {r.rows} rows, {r.inserted} new, {r.unchanged} unchanged, "
+                          f"{r.corrected} corrected{note}")
+
+
+@readings_app.command("list")
+def list_readings(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter code (or facility/code).")],
+                  start: Annotated[datetime, typer.Option(help="From (China Standard Time).")],
+                  end: Annotated[datetime, typer.Option(help="Until, exclusive.")],
+                  limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000, as_json: Json = False) -> None:
+    """A meter's current readings."""
+    from carbontrail.services.monitor import readings
+
+    with user_errors(as_json):
+        rows = readings.list_readings(_sessions(), _actor(), organisation, meter, start=start, end=end, limit=limit)
+        if as_json:
+            print_json([asdict(r) for r in rows])
+            return
+        table = Table("start", "value", "counter")
+        for r in rows:
+            table.add_row(f"{r.start:%Y-%m-%d %H:%M}", f"{r.value:g}", "" if r.counter is None else f"{r.counter:g}")
+        console.print(table)
+
+
+@app.command("quality")
+def quality(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter code.")],
+            month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
+    """Completeness, daily vs monthly, clock drift, gaps and flat lines of one meter's month."""
+    from carbontrail.services.monitor import readings
+
+    with user_errors(as_json):
+        q = readings.month_quality(_sessions(), _actor(), organisation, meter, month)
+        if as_json:
+            print_json({**asdict(q), "complete": q.complete, "daily_vs_monthly": q.daily_vs_monthly,
+                        "consistent": q.consistent, "clock_ok": q.clock_ok})
+            return
+        dev = "no monthly figure" if q.daily_vs_monthly is None else f"{q.daily_vs_monthly:.2%}"
+        console.print(f"{q.meter} {q.month}: completeness {q.completeness:.1%} ({q.present}/{q.expected}), "
+                      f"daily vs monthly {dev}, drift {q.drift_s:+.0f} s, {len(q.gaps)} gap(s), "
+                      f"{len(q.flat_lines)} flat line(s)")
+
+
+@app.command("derive")
+def derive_records(organisation: Org, year: Year, as_json: Json = False) -> None:
+    """Derive monthly activity records from readings; where another source has one, show the difference."""
+    from carbontrail.services.monitor import derive
+
+    with user_errors(as_json):
+        rows = derive.derive(_sessions(), _actor(), organisation, year)
+        if as_json:
+            print_json([{**asdict(r), "difference": r.difference} for r in rows])
+            return
+        table = Table("meter", "month", "readings", "record", "difference", "action")
+        for r in rows:
+            table.add_row(r.meter, r.month, f"{r.from_readings:g} {r.unit}",
+                          "" if r.recorded is None else f"{r.recorded:g}",
+                          "" if r.difference is None else f"{r.difference:+g}", r.action)
+        console.print(table)
+
+
+@app.command("figures")
+def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to recompute.")],
+                    organisation: Annotated[str | None, typer.Option(help="Only this enterprise.")] = None) -> None:
+    """Recompute monthly figures (energy, CO2, value added) from the inventories, for the KPIs."""
+    from carbontrail.services.monitor import figures
+
+    with user_errors():
+        sessions = _sessions()
+        if organisation:
+            for y in years:
+                figures.refresh(sessions, _actor(), organisation, y)
+            return
+        for problem in figures.refresh_all(sessions, _actor(), years):
+            console.print(f"[yellow]not computed[/]: {problem}")
+
+
+@app.command("oversight")
+def oversight(jurisdiction: Jur, year: Year, as_json: Json = False) -> None:
+    """KPIs of a jurisdiction, its sub-jurisdictions and its enterprises, with barometer colours."""
+    from carbontrail.services.monitor import figures
+
+    with user_errors(as_json):
+        view = figures.oversight(_sessions(), _actor(), jurisdiction, year)
+        if as_json:
+            print_json(view)
+            return
+        table = Table("entity", "kind", "energy tce", "tce/10⁴ yuan", "vs base", "on track", "status", "grade")
+        for e in (view.entity, *view.children, *view.enterprises):
+            if e.figures is None:
+                table.add_row(e.code, e.kind, f"suppressed (< {view.minimum_count})", "", "", "", "", "")
+                continue
+            k = next((x for x in e.kpis if x.kpi == "energy_intensity"), None)
+            table.add_row(e.code, e.kind, f"{e.figures.energy_tce:,.1f}",
+                          _num(k.value if k else None), _pct(k.change if k else None),
+                          _num(k.on_track if k else None), (k.status if k else None) or "", e.grade or "")
+        console.print(table)
+
+
+def _num(v: float | None) -> str:
+    return "" if v is None else f"{v:.4f}"
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{v:+.1%}"
+
+
+@app.command("report")
+def monthly_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+    """The key energy-using unit's monthly report (JSON, in the online monitoring system's structure)."""
+    from carbontrail.services.monitor import report
+
+    with user_errors(True):
+        print_json(report.report_dict(report.monthly_report(_sessions(), _actor(), organisation, month)))
+
+
+@app.command("target")
+def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intensity, energy_total, co2_total")],
+           base_year: Annotated[int, typer.Option()], target_year: Annotated[int, typer.Option()],
+           change: Annotated[float | None, typer.Option(help="-0.14 for 14 % lower than the base year")] = None,
+           cap: Annotated[float | None, typer.Option(help="An absolute cap instead")] = None,
+           jurisdiction: Annotated[str | None, typer.Option()] = None,
+           organisation: Annotated[str | None, typer.Option()] = None,
+           source: Annotated[str, typer.Option(help="The plan or decision that sets it")] = "") -> None:
+    """Set a target for a jurisdiction or an enterprise."""
+    from carbontrail.services.monitor import figures
+
+    with user_errors():
+        t = figures.set_target(_sessions(), _actor(), kpi_name=kpi, base_year=base_year, target_year=target_year,
+                               change=change, cap=cap, jurisdiction_code=jurisdiction,
+                               organisation_code=organisation, source=source)
+        console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}")
+
+
+@app.command("rule")
+def rule(name: Annotated[str, typer.Argument(help="off_trajectory, above_cap, reading_jump, missing_data, "
+                                                   "late_report, supplier_expired")],
+         jurisdiction: Annotated[str | None, typer.Option()] = None,
+         organisation: Annotated[str | None, typer.Option()] = None,
+         param: Annotated[list[str], typer.Option(help="name=number, e.g. cap=1.2 or limit=3.5")] = [],  # noqa: B006
+         kpi: Annotated[str | None, typer.Option(help="The KPI an off-trajectory/cap rule watches")] = None,
+         email: Annotated[str, typer.Option(help="Comma-separated recipients")] = "",
+         webhook: Annotated[str, typer.Option(help="URL to POST signed warnings to")] = "",
+         secret: Annotated[str, typer.Option(help="The webhook's HMAC secret (≥ 16 characters)")] = "") -> None:
+    """Add a warning rule."""
+    from carbontrail.errors import InputError, Location
+    from carbontrail.services.monitor import warnings
+
+    with user_errors():
+        params: dict[str, float | str] = {}
+        for p in param:
+            key, _, value = p.partition("=")
+            try:
+                params[key.strip()] = float(value)
+            except ValueError:
+                raise InputError(f"'{p}' is not name=number", location=Location(field="param")) from None
+        if kpi:
+            params["kpi"] = kpi
+        r = warnings.add_rule(_sessions(), _actor(), name, jurisdiction_code=jurisdiction,
+                              organisation_code=organisation, params=params,  # type: ignore[arg-type]
+                              email_to=email, webhook_url=webhook, webhook_secret=secret)
+        console.print(f"rule {r.id}: {r.rule} on {r.level}")
+
+
+@app.command("evaluate")
+def evaluate(year: Year, today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+             as_json: Json = False) -> None:
+    """Run every warning rule; raise and deliver the new warnings."""
+    from carbontrail.services.monitor import warnings
+
+    with user_errors(as_json):
+        day = date.fromisoformat(today) if today else None
+        raised = warnings.evaluate(_sessions(), _actor(), year=year, today=day)
+        if as_json:
+            print_json(raised)
+            return
+        for w in raised:
+            console.print(f"#{w.id} [{w.severity}] {w.entity} {w.rule}: {w.message}")
+        console.print(f"{len(raised)} new warning(s)")
+
+
+@app.command("warnings")
+def list_warnings(status: Annotated[str | None, typer.Option(help="open, acknowledged, resolved")] = None,
+                  as_json: Json = False) -> None:
+    """The warnings inbox."""
+    from carbontrail.services.monitor import warnings
+
+    with user_errors(as_json):
+        rows = warnings.list_warnings(_sessions(), _actor(), status=status)
+        if as_json:
+            print_json(rows)
+            return
+        for w in rows:
+            console.print(f"#{w.id} [{w.severity}] {w.status} {w.entity} {w.rule}: {w.message}")
+
+
+@app.command("handle")
+def handle(warning_id: Annotated[int, typer.Argument()],
+           action: Annotated[str, typer.Argument(help="acknowledge or resolve")],
+           note: Annotated[str, typer.Option(help="Why")]) -> None:
+    """Acknowledge or resolve a warning with a note."""
+    from carbontrail.services.monitor import warnings
+
+    with user_errors():
+        w = warnings.handle(_sessions(), _actor(), warning_id, action, note)
+        console.print(f"#{w.id} is {w.status}")

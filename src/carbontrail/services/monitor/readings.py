@@ -1,0 +1,406 @@
+"""Readings in (API batches, CSV / XLSX / Parquet files, the CLI) and out (an enterprise's own readings, their
+versions, data quality). An upload is all-or-nothing; the same upload twice adds nothing; a changed value is refused
+unless it is sent as a correction with a reason, which then becomes a new version beside the original."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePath
+
+import numpy as np
+import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbontrail.errors import Conflict, ImportRejected, InputError, Location, NotFound
+from carbontrail.monitor import quality
+from carbontrail.monitor.readings import LOCAL_OFFSET, MAX_PROBLEMS, Counter, MeterSpec, validate
+from carbontrail.services import tenancy
+from carbontrail.services.imports import file_sha256
+from carbontrail.services.monitor.access import organisation, reading_store
+from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.spreadsheets import check_xlsx
+from carbontrail.store.models import Meter, ReadingBatch
+from carbontrail.store.readings import ReadingStore, Staged
+from carbontrail.store.repositories import monitor as repo
+
+CHUNK_ROWS = 1_000_000
+MAX_BATCH_ITEMS = 100_000  # readings in one API request
+MAX_XLSX_ROWS = 1_048_576
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one upload did."""
+
+    source: str
+    sha256: str
+    rows: int
+    inserted: int
+    unchanged: int
+    corrected: int
+    repeated: bool  # the very same upload was accepted before, so nothing was added
+    batch: int | None
+
+
+@dataclass(frozen=True)
+class ReadingOut:
+    meter: str
+    start: datetime
+    value: float
+    counter: float | None
+
+
+@dataclass(frozen=True)
+class VersionOut:
+    version: int
+    value: float
+    recorded_by: str
+    recorded_at: datetime
+    reason: str
+
+
+def now_local() -> datetime:
+    """The present moment in China Standard Time, naive (the readings' clock)."""
+    return datetime.now(UTC).replace(tzinfo=None) + LOCAL_OFFSET
+
+
+def _specs(session: Session, org_id: int) -> tuple[dict[str, MeterSpec], dict[str, int]]:
+    """Meter specs by the name readings use (its code, or facility/code when two facilities share a code)."""
+    rows = repo.meters(session, org_id)
+    counts: dict[str, int] = {}
+    for meter, _ in rows:
+        counts[meter.code] = counts.get(meter.code, 0) + 1
+    specs: dict[str, MeterSpec] = {}
+    ids: dict[str, int] = {}
+    for meter, fac in rows:
+        names = [f"{fac}/{meter.code}"] + ([meter.code] if counts[meter.code] == 1 else [])
+        for name in names:
+            specs[name] = MeterSpec(name, meter.medium, meter.unit, meter.interval_s, meter.cumulative)
+            ids[name] = meter.id
+    return specs, ids
+
+
+# -- reading the input ----------------------------------------------------------------------------------------
+
+
+def _chunks_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 26),
+                                    convert_options=pacsv.ConvertOptions(
+                                        column_types={c: "string" for c in ("meter", "timestamp", "value", "unit",
+                                                                            "reset")}))
+        except Exception as exc:  # noqa: BLE001 - pyarrow's errors say what is wrong with the text
+            raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
+        pending: list[pd.DataFrame] = []
+        size = 0
+        for batch in reader:
+            pending.append(batch.to_pandas())
+            size += batch.num_rows
+            if size >= CHUNK_ROWS:
+                yield pd.concat(pending, ignore_index=True)
+                pending, size = [], 0
+        if pending:
+            yield pd.concat(pending, ignore_index=True)
+    elif suffix == ".parquet":
+        try:
+            parquet = pq.ParquetFile(path)
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"cannot read the Parquet file: {exc}", location=Location(file=shown)) from None
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            frame = batch.to_pandas()
+            if "timestamp" in frame and pd.api.types.is_datetime64_any_dtype(frame["timestamp"]):
+                ts = frame["timestamp"]
+                if getattr(ts.dt, "tz", None) is not None:
+                    ts = ts.dt.tz_convert("UTC").dt.tz_localize(None) + LOCAL_OFFSET
+                frame["timestamp"] = ts.dt.strftime("%Y-%m-%dT%H:%M:%S")
+            yield frame
+    elif suffix == ".xlsx":
+        yield _xlsx_frame(path, shown)
+    else:
+        raise InputError(f"'{shown}' is not a CSV, XLSX or Parquet file", location=Location(file=shown),
+                         expected="a .csv, .xlsx or .parquet file")
+
+
+def _xlsx_frame(path: Path, shown: str) -> pd.DataFrame:
+    import openpyxl
+
+    check_xlsx(path, shown)
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        body = []
+        for i, row in enumerate(rows):
+            if i >= MAX_XLSX_ROWS:
+                raise InputError("the sheet has more rows than a workbook may", location=Location(file=shown))
+            body.append(["" if v is None else (v.isoformat() if isinstance(v, datetime) else str(v)) for v in row])
+    finally:
+        book.close()
+    return pd.DataFrame(body, columns=header) if body else pd.DataFrame(columns=header)
+
+
+# -- ingest ---------------------------------------------------------------------------------------------------
+
+
+def import_file(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, path: Path, *,
+                display_name: str | None = None, correction: str | None = None,
+                store: ReadingStore | None = None) -> IngestReport:
+    """Import a CSV, XLSX or Parquet file of readings (columns meter, timestamp, value[, unit, reset]).
+
+    `correction` (a reason) makes changed values new versions instead of refusing them."""
+    path = Path(path)
+    shown = display_name or path.name
+    return _ingest(sessions, actor, organisation_code, lambda: _chunks_of_file(path, shown), shown,
+                   file_sha256(path), correction, store)
+
+
+def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, file_name: str,
+                  data: bytes, *, correction: str | None = None, store: ReadingStore | None = None) -> IngestReport:
+    import tempfile
+
+    name = PurePath(file_name or "readings.csv").name
+    with tempfile.TemporaryDirectory(prefix="carbontrail-readings-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_file(sessions, actor, organisation_code, path, display_name=name, correction=correction,
+                           store=store)
+
+
+def import_batch(sessions: sessionmaker[Session], actor: Actor, organisation_code: str,
+                 items: list[dict[str, object]], *, correction: str | None = None,
+                 store: ReadingStore | None = None) -> IngestReport:
+    """Import readings sent as JSON objects (meter, timestamp, value[, unit, reset]); row n is the n-th item."""
+    if len(items) > MAX_BATCH_ITEMS:
+        raise InputError(f"a batch holds at most {MAX_BATCH_ITEMS} readings", location=Location(field="readings"))
+    frame = pd.DataFrame([{k: ("" if v is None else str(v)) for k, v in item.items()} for item in items],
+                         columns=["meter", "timestamp", "value", "unit", "reset"])
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
+    return _ingest(sessions, actor, organisation_code, lambda: iter([frame]), "request", digest, correction, store,
+                   first_row=1)
+
+
+def _ingest(sessions: sessionmaker[Session], actor: Actor, code: str, chunks: object, shown: str, sha: str,
+            correction: str | None, store: ReadingStore | None, first_row: int = 2) -> IngestReport:
+    store = store or reading_store(sessions)
+    if correction is not None and not correction.strip():
+        raise InputError("a correction needs a reason", location=Location(field="reason"))
+    with unit_of_work(sessions, actor) as work:
+        s = work.session
+        access = organisation(s, actor, code, tenancy.DATA_WRITE)
+        before = repo.batch_by_sha(s, access.organisation_id, sha)
+        if before is not None:
+            return IngestReport(shown, sha, before.rows, 0, before.rows, 0, True, before.id)
+        specs, ids = _specs(s, access.organisation_id)
+        if not specs:
+            raise NotFound(f"organisation '{code}' has no meters; add them first (the meters template)")
+        batch = ReadingBatch(organisation_id=access.organisation_id, sha256=sha, source=shown[:500],
+                             actor=actor.actor[:300], reason=correction or "")
+        s.add(batch)
+        s.flush()
+        stamp = datetime.now(UTC)
+        last = store.last_counters(access.organisation_id, [ids[n] for n, sp in specs.items() if sp.cumulative])
+        counters = {n: Counter(*last[ids[n]]) for n, sp in specs.items() if sp.cumulative and ids[n] in last}
+        staged_new: Staged | None = None
+        staged_fix: Staged | None = None
+        totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
+        offset = first_row
+        try:
+            for frame in chunks():  # type: ignore[operator]
+                rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
+                offset += len(frame)
+                totals["rows"] += len(frame)
+                if rows.empty:
+                    continue
+                for name, group in rows[rows["counter"].notna()].groupby("meter"):
+                    last = group.iloc[group["at"].argmax()]
+                    counters[str(name)] = Counter(last["at"].to_pydatetime(), float(last["counter"]))
+                rows["meter"] = rows["meter"].map(ids).astype("int32")
+                new, fixes, same = _against_store(store, access.organisation_id, rows, shown, correction)
+                totals["inserted"] += len(new)
+                totals["unchanged"] += same
+                totals["corrected"] += len(fixes)
+                staged_new = store.stage(access.organisation_id, new, batch=batch.id, recorded_by=actor.actor,
+                                         recorded_at=stamp, staged=staged_new)
+                if len(fixes):
+                    staged_fix = store.stage(access.organisation_id, fixes, batch=batch.id, recorded_by=actor.actor,
+                                             recorded_at=stamp, reason=correction or "", correction=True,
+                                             staged=staged_fix)
+            batch.rows, batch.inserted = totals["rows"], totals["inserted"]
+            batch.unchanged, batch.corrected = totals["unchanged"], totals["corrected"]
+            work.audit("import", "readings", shown, organisation_id=access.organisation_id,
+                       detail={"sha256": sha, "batch": batch.id, **totals, "reason": correction or ""})
+            s.flush()
+            for staged in (staged_new, staged_fix):
+                if staged is not None:
+                    store.publish(staged)
+        except BaseException:
+            for staged in (staged_new, staged_fix):
+                if staged is not None:
+                    store.unpublish(staged)
+            raise
+    return IngestReport(shown, sha, totals["rows"], totals["inserted"], totals["unchanged"], totals["corrected"],
+                        False, batch.id)
+
+
+def _against_store(store: ReadingStore, org_id: int, rows: pd.DataFrame, shown: str,
+                   correction: str | None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Split validated rows into new ones, corrections (changed values) and unchanged ones."""
+    start = rows["start"].min().to_pydatetime()
+    end = rows["start"].max().to_pydatetime() + timedelta(microseconds=1)
+    stored = store.current(org_id, sorted(set(rows["meter"].tolist())), start=start, end=end)
+    if stored.empty:
+        return rows, rows.iloc[0:0], 0
+    merged = rows.merge(stored[["meter", "start", "value"]].rename(columns={"value": "old"}),
+                        on=["meter", "start"], how="left", indicator=True)
+    exists = (merged["_merge"] == "both").to_numpy()
+    same = exists & ((merged["value"] == merged["old"]) | (merged["value"].isna() & merged["old"].isna())).to_numpy()
+    changed = exists & ~same
+    if changed.any() and correction is None:
+        problems = [InputError(f"meter {int(r.meter)} already has {r.old:g} for the interval from "
+                               f"{r.start:%Y-%m-%d %H:%M}, not {r.value:g}; send changed values as a correction "
+                               "with a reason", location=Location(file=shown, row=int(r.row), field="value"))
+                    for r in merged[changed].head(MAX_PROBLEMS).itertuples()]
+        raise ImportRejected(shown, problems, total_rows=len(rows))
+    fixes = merged[changed].drop(columns=["old", "_merge"])
+    if len(fixes):
+        versions = _next_versions(store, org_id, fixes)
+        fixes = fixes.assign(version=versions)
+    return merged[~exists].drop(columns=["old", "_merge"]), fixes, int(same.sum())
+
+
+def _next_versions(store: ReadingStore, org_id: int, fixes: pd.DataFrame) -> np.ndarray:
+    out = []
+    for r in fixes.itertuples():
+        hist = store.history(org_id, int(r.meter), r.start.to_pydatetime())
+        out.append(int(hist["version"].max()) + 1 if len(hist) else 2)
+    return np.array(out, dtype="int32")
+
+
+# -- reading out (the tenant's own members only) --------------------------------------------------------------
+
+
+def _meter(session: Session, org_id: int, code: str, org_code: str) -> tuple[Meter, MeterSpec]:
+    specs, ids = _specs(session, org_id)
+    if code not in specs:
+        raise NotFound(f"organisation '{org_code}' has no meter '{code}'")
+    meter = next(m for m, _ in repo.meters(session, org_id) if m.id == ids[code])
+    return meter, specs[code]
+
+
+def list_readings(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, meter: str, *,
+                  start: datetime, end: datetime, limit: int = 10_000,
+                  store: ReadingStore | None = None) -> list[ReadingOut]:
+    """The current readings of one meter in [start, end), oldest first (raw readings: members only)."""
+    store = store or reading_store(sessions)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+        m, _ = _meter(s, access.organisation_id, meter, organisation_code)
+    frame = store.current(access.organisation_id, [m.id], start=start, end=end).head(limit)
+    return [ReadingOut(meter, r.start.to_pydatetime(), float(r.value), None if pd.isna(r.counter) else float(r.counter))
+            for r in frame.itertuples()]
+
+
+def versions(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, meter: str, start: datetime,
+             *, store: ReadingStore | None = None) -> list[VersionOut]:
+    """Every version of one interval's reading: the original first, then each correction with who, when, why."""
+    store = store or reading_store(sessions)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+        m, _ = _meter(s, access.organisation_id, meter, organisation_code)
+    hist = store.history(access.organisation_id, m.id, start)
+    return [VersionOut(int(r.version), float(r.value), str(r.recorded_by), r.recorded_at.to_pydatetime(),
+                       str(r.reason)) for r in hist.itertuples()]
+
+
+def month_quality(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, meter: str, month: str, *,
+                  monthly_figure: float | None = None, store: ReadingStore | None = None) -> quality.MonthQuality:
+    """The data-quality figures of one meter's month (completeness, daily vs monthly, drift, gaps, flat lines).
+
+    Without `monthly_figure` the month's activity record of the meter (if any) is the monthly figure."""
+    store = store or reading_store(sessions)
+    begin, end = month_range(month)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+        m, spec = _meter(s, access.organisation_id, meter, organisation_code)
+        if monthly_figure is None:
+            monthly_figure = _monthly_record(s, access.organisation_id, m, begin, end)
+    frame = store.current(access.organisation_id, [m.id], start=begin, end=end)
+    starts = frame["start"].to_numpy(dtype="datetime64[s]")
+    return quality.month_quality(meter, month, starts, frame["value"].to_numpy(dtype=float), spec.interval_s,
+                                 monthly_figure=monthly_figure)
+
+
+def month_range(month: str) -> tuple[datetime, datetime]:
+    """The first moment of `month` (YYYY-MM) and of the month after."""
+    try:
+        return quality.month_bounds(month)
+    except ValueError:
+        raise InputError(f"'{month}' is not a month", location=Location(field="month"), expected="YYYY-MM") from None
+
+
+def _monthly_record(session: Session, org_id: int, meter: Meter, begin: datetime, end: datetime) -> float | None:
+    from carbontrail.monitor.energy import carrier, unit_factor
+    from carbontrail.units import convert, quantity
+
+    total = None
+    car = carrier(meter.medium)
+    for meter_id, kind, _item, unit, _start, qty in repo.activity_totals(session, org_id, begin.date(),
+                                                                         (end - timedelta(days=1)).date()):
+        if meter_id != meter.id or kind == "value_added":
+            continue
+        if unit == meter.unit:
+            amount = qty
+        elif car.code != "production" and unit in car.units:
+            amount = qty * unit_factor(car, unit) / unit_factor(car, meter.unit)
+        else:
+            amount = float(convert(quantity(qty, unit), meter.unit).magnitude)
+        total = (total or 0.0) + amount
+    return total
+
+
+@dataclass(frozen=True)
+class MeterMonth:
+    """One meter's month for the dashboard: daily totals, an hour-of-day × day matrix, its data quality."""
+
+    meter: str
+    medium: str
+    unit: str
+    days: list[str]
+    daily: list[float]
+    heat: list[list[float]]  # [day index, hour, total]
+    quality: quality.MonthQuality
+
+
+def dashboard(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, month: str, *,
+              store: ReadingStore | None = None) -> list[MeterMonth]:
+    """Every meter of the enterprise with readings in `month` (its own members only)."""
+    store = store or reading_store(sessions)
+    begin, end = month_range(month)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+        meters = repo.meters(s, access.organisation_id)
+        monthly = {m.id: _monthly_record(s, access.organisation_id, m, begin, end) for m, _ in meters}
+    out = []
+    for meter, fac in meters:
+        frame = store.current(access.organisation_id, [meter.id], start=begin, end=end)
+        if frame.empty:
+            continue
+        day = frame["start"].dt.floor("D")
+        daily = frame.groupby(day)["value"].sum()
+        hourly = frame.groupby([day, frame["start"].dt.hour])["value"].sum()
+        index = {d: i for i, d in enumerate(daily.index)}
+        heat = [[index[d], int(h), float(v)] for (d, h), v in hourly.items()]
+        q = quality.month_quality(f"{fac}/{meter.code}", month, frame["start"].to_numpy(dtype="datetime64[s]"),
+                                  frame["value"].to_numpy(dtype=float), meter.interval_s,
+                                  monthly_figure=monthly.get(meter.id))
+        out.append(MeterMonth(f"{fac}/{meter.code}", meter.medium, meter.unit,
+                              [f"{d:%Y-%m-%d}" for d in daily.index], [float(v) for v in daily], heat, q))
+    return out

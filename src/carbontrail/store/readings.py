@@ -1,0 +1,246 @@
+"""Meter readings as Parquet files partitioned by organisation / meter / month, queried with DuckDB in-process or,
+when a Dask scheduler is configured, with Dask over the same files.
+
+Layout: ``<root>/org=<id>/meter=<id>/month=<YYYY-MM>/<kind>-b<batch>-<n>.parquet``. `kind` is ``v1`` for first
+readings (each interval of a meter is stored once at version 1) and ``vc`` for corrections (version ≥ 2, with who,
+when and why); the current value of an interval is its newest correction, else its first reading. A file is written
+to a staging folder first and moved into place only when the whole upload is accepted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema([
+    ("meter", pa.int32()), ("start", pa.timestamp("us")), ("at", pa.timestamp("us")), ("value", pa.float64()),
+    ("counter", pa.float64()), ("reset", pa.bool_()), ("version", pa.int32()), ("batch", pa.int64()),
+    ("recorded_by", pa.string()), ("recorded_at", pa.timestamp("us")), ("reason", pa.string()),
+])
+
+
+@dataclass
+class Staged:
+    """Files written for one upload, waiting to be moved into the store (or thrown away)."""
+
+    folder: Path
+    moves: list[tuple[Path, Path]] = field(default_factory=list)
+    rows: int = 0
+    done: list[Path] = field(default_factory=list)
+
+
+def _sql_list(paths: Iterable[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+class ReadingStore:
+    """The readings under `root`; `dask_scheduler` (an address) makes the roll-ups run on Dask."""
+
+    def __init__(self, root: Path, dask_scheduler: str | None = None) -> None:
+        self.root = Path(root)
+        self.dask_scheduler = dask_scheduler
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def stage(self, organisation_id: int, rows: pd.DataFrame, *, batch: int, recorded_by: str,
+              recorded_at: datetime, reason: str = "", correction: bool = False,
+              staged: Staged | None = None) -> Staged:
+        """Write `rows` (meter, start, at, value, counter, reset[, version]) into a staging folder, one file per
+        meter and month."""
+        if staged is None:
+            staged = Staged(self.root / f".staging-{uuid.uuid4().hex}")
+        staged.folder.mkdir(parents=True, exist_ok=True)
+        if rows.empty:
+            return staged
+        frame = pd.DataFrame({
+            "meter": rows["meter"].astype("int32").to_numpy(),
+            "start": rows["start"].astype("datetime64[us]").to_numpy(),
+            "at": rows["at"].astype("datetime64[us]").to_numpy(),
+            "value": rows["value"].astype("float64").to_numpy(),
+            "counter": rows["counter"].astype("float64").to_numpy(),
+            "reset": rows["reset"].astype(bool).to_numpy(),
+            "version": (rows["version"] if "version" in rows else pd.Series(1, index=rows.index)).astype(
+                "int32").to_numpy(),
+        })
+        frame["batch"] = np.int64(batch)
+        frame["recorded_by"] = recorded_by
+        frame["recorded_at"] = np.datetime64(recorded_at.replace(tzinfo=None), "us")
+        frame["reason"] = reason
+        kind = "vc" if correction else "v1"
+        chunk = len(staged.moves)
+        part_dir = staged.folder / f"c{chunk}"
+        table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
+        with duckdb.connect() as con:
+            con.register("incoming", table)
+            # one parallel, partitioned write; the partition columns stay inside the files as well
+            con.execute(f"COPY (SELECT *, meter AS meter_part, strftime(start, '%Y-%m') AS month FROM incoming "
+                        f"ORDER BY meter, start) TO '{part_dir}' (FORMAT parquet, COMPRESSION zstd, "
+                        f"PARTITION_BY (meter_part, month), FILENAME_PATTERN '{kind}-b{batch}-c{chunk}-{{i}}')")
+        for path in sorted(part_dir.glob("meter_part=*/month=*/*.parquet")):
+            meter = path.parent.parent.name.split("=", 1)[1]
+            month = path.parent.name.split("=", 1)[1]
+            final = self.root / f"org={organisation_id}" / f"meter={meter}" / f"month={month}" / path.name
+            staged.moves.append((path, final))
+        staged.rows += len(frame)
+        return staged
+
+    def publish(self, staged: Staged) -> None:
+        """Move staged files into the store (undone by `unpublish` if the surrounding transaction fails)."""
+        for tmp, final in staged.moves:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            staged.done.append(final)
+        shutil.rmtree(staged.folder, ignore_errors=True)
+
+    def unpublish(self, staged: Staged) -> None:
+        for path in staged.done:
+            path.unlink(missing_ok=True)
+        shutil.rmtree(staged.folder, ignore_errors=True)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    def files(self, organisation_ids: Iterable[int], meter_ids: Iterable[int] | None = None, *,
+              months: Iterable[str] | None = None, kind: str = "v1") -> list[Path]:
+        wanted_months = set(months) if months is not None else None
+        wanted_meters = set(meter_ids) if meter_ids is not None else None
+        out: list[Path] = []
+        for org in organisation_ids:
+            base = self.root / f"org={org}"
+            if not base.is_dir():
+                continue
+            for meter_dir in sorted(base.iterdir()):
+                meter = int(meter_dir.name.split("=", 1)[1])
+                if wanted_meters is not None and meter not in wanted_meters:
+                    continue
+                for month_dir in sorted(meter_dir.iterdir()):
+                    if wanted_months is not None and month_dir.name.split("=", 1)[1] not in wanted_months:
+                        continue
+                    out.extend(sorted(month_dir.glob(f"{kind}-*.parquet")))
+        return out
+
+    def _current_sql(self, base: Sequence[Path], corrections: Sequence[Path], where: str) -> str:
+        cols = 'meter, start, "at", value, counter'
+        if not corrections:
+            return f"SELECT {cols} FROM read_parquet({_sql_list(base)}) {where}"
+        return (f"WITH c AS (SELECT meter, start, arg_max(value, version) AS value FROM "
+                f"read_parquet({_sql_list(corrections)}) GROUP BY meter, start) "
+                f'SELECT b.meter, b.start, b."at", coalesce' f"(c.value, b.value) AS value, b.counter "
+                f"FROM read_parquet({_sql_list(base)}) b LEFT JOIN c USING (meter, start) {where.replace('start', 'b.start')}")
+
+    @staticmethod
+    def _range(start: datetime | None, end: datetime | None) -> str:
+        parts = []
+        if start is not None:
+            parts.append(f"start >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S.%f}'")
+        if end is not None:
+            parts.append(f"start < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S.%f}'")
+        return ("WHERE " + " AND ".join(parts)) if parts else ""
+
+    @staticmethod
+    def _months(start: datetime | None, end: datetime | None) -> list[str] | None:
+        if start is None or end is None:
+            return None
+        return [p.strftime("%Y-%m") for p in pd.period_range(start, end - pd.Timedelta(microseconds=1), freq="M")]
+
+    def current(self, organisation_id: int, meter_ids: Iterable[int] | None = None, *,
+                start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+        """The current value of every stored interval (meter, start, at, value, counter), oldest first."""
+        months = self._months(start, end)
+        base = self.files([organisation_id], meter_ids, months=months)
+        if not base:
+            return pd.DataFrame({"meter": pd.Series(dtype="int32"), "start": pd.Series(dtype="datetime64[us]"),
+                                 "at": pd.Series(dtype="datetime64[us]"), "value": pd.Series(dtype=float),
+                                 "counter": pd.Series(dtype=float)})
+        corr = self.files([organisation_id], meter_ids, months=months, kind="vc")
+        sql = self._current_sql(base, corr, self._range(start, end)) + " ORDER BY meter, start"
+        with duckdb.connect() as con:
+            return con.execute(sql).df()
+
+    def history(self, organisation_id: int, meter_id: int, start: datetime) -> pd.DataFrame:
+        """Every version of one interval's reading, oldest first (the original stays readable)."""
+        month = f"{start:%Y-%m}"
+        paths = [*self.files([organisation_id], [meter_id], months=[month]),
+                 *self.files([organisation_id], [meter_id], months=[month], kind="vc")]
+        if not paths:
+            return pd.DataFrame(columns=[f.name for f in SCHEMA])
+        with duckdb.connect() as con:
+            return con.execute(f"SELECT * FROM read_parquet({_sql_list(paths)}) WHERE start = ? ORDER BY version",
+                               [start]).df()
+
+    def last_counters(self, organisation_id: int, meter_ids: Iterable[int]) -> dict[int, tuple[datetime, float]]:
+        """Each cumulative meter's newest stored counter reading: (time read, counter)."""
+        base = self.files([organisation_id], meter_ids)
+        if not base:
+            return {}
+        with duckdb.connect() as con:
+            rows = con.execute(f'SELECT meter, max("at"), arg_max(counter, "at") FROM read_parquet('
+                               f"{_sql_list(base)}) WHERE counter IS NOT NULL GROUP BY meter").fetchall()
+        return {int(m): (at, float(c)) for m, at, c in rows}
+
+    # -- roll-ups (DuckDB, or Dask when a scheduler is configured) ----------------------------------------------
+
+    def totals(self, organisation_ids: Iterable[int], meter_ids: Iterable[int] | None = None, *, period: str = "day",
+               start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+        """Per meter and day (or month): the sum of the current interval values and how many intervals there are.
+
+        Columns: meter, period (timestamp of the day's or month's start), total, intervals; sorted."""
+        if period not in ("day", "month"):
+            raise ValueError(period)
+        orgs = list(organisation_ids)
+        months = self._months(start, end)
+        base = self.files(orgs, meter_ids, months=months)
+        corr = self.files(orgs, meter_ids, months=months, kind="vc")
+        if not base:
+            return pd.DataFrame({"meter": pd.Series(dtype="int32"), "period": pd.Series(dtype="datetime64[us]"),
+                                 "total": pd.Series(dtype=float), "intervals": pd.Series(dtype="int64")})
+        if self.dask_scheduler:
+            return self._totals_dask(base, corr, period, start, end)
+        inner = self._current_sql(base, corr, self._range(start, end))
+        sql = (f"SELECT meter, date_trunc('{period}', start)::TIMESTAMP AS period, sum(value) AS total, "
+               f"count(value) AS intervals FROM ({inner}) GROUP BY ALL ORDER BY meter, period")
+        with duckdb.connect() as con:
+            out = con.execute(sql).df()
+        out["meter"] = out["meter"].astype("int32")
+        out["period"] = out["period"].astype("datetime64[us]")
+        out["intervals"] = out["intervals"].astype("int64")
+        return out
+
+    def _totals_dask(self, base: Sequence[Path], corr: Sequence[Path], period: str, start: datetime | None,
+                     end: datetime | None) -> pd.DataFrame:
+        import dask.dataframe as dd
+        from distributed import Client
+
+        with Client(self.dask_scheduler, set_as_default=False) as client:
+            frame = dd.read_parquet([str(p) for p in base], columns=["meter", "start", "value"],
+                                    dataset={"partitioning": None})
+            if start is not None:
+                frame = frame[frame["start"] >= pd.Timestamp(start)]
+            if end is not None:
+                frame = frame[frame["start"] < pd.Timestamp(end)]
+            if corr:
+                fixes = pq.read_table([str(p) for p in corr], columns=["meter", "start", "value", "version"],
+                                      partitioning=None).to_pandas()
+                fixes = (fixes.sort_values("version").groupby(["meter", "start"], as_index=False).last()
+                         .rename(columns={"value": "fixed"})[["meter", "start", "fixed"]])
+                frame = frame.merge(fixes, on=["meter", "start"], how="left")
+                frame["value"] = frame["fixed"].fillna(frame["value"])
+            frame = frame.assign(period=frame["start"].dt.floor("D") if period == "day"
+                                 else frame["start"].dt.to_period("M").dt.start_time)
+            grouped = frame.groupby(["meter", "period"]).agg(total=("value", "sum"), intervals=("value", "count"))
+            out = client.compute(grouped).result().reset_index()
+        out = out.sort_values(["meter", "period"], kind="stable").reset_index(drop=True)
+        out["meter"] = out["meter"].astype("int32")
+        out["period"] = out["period"].astype("datetime64[us]")
+        out["intervals"] = out["intervals"].astype("int64")
+        return out[["meter", "period", "total", "intervals"]]

@@ -1,0 +1,203 @@
+"""Queries of the monitoring area: meters of an organisation, reading batches, monthly figures, targets, rules,
+warnings and their trail, and which enterprises a jurisdiction covers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from carbontrail.store.models import (
+    ActivityRecord,
+    Facility,
+    Jurisdiction,
+    Meter,
+    MonitorTarget,
+    MonitorWarning,
+    MonthlyFigure,
+    Organisation,
+    ReadingBatch,
+    WarningEvent,
+    WarningRule,
+)
+
+
+def organisation_id(session: Session, code: str) -> int | None:
+    return session.scalar(select(Organisation.id).where(Organisation.code == code))
+
+
+def organisation(session: Session, org_id: int) -> Organisation | None:
+    return session.get(Organisation, org_id)
+
+
+def meters(session: Session, org_id: int) -> list[tuple[Meter, str]]:
+    """The organisation's meters with their facility code, by facility and code."""
+    rows = session.execute(select(Meter, Facility.code).join(Facility, Meter.facility_id == Facility.id)
+                           .where(Facility.organisation_id == org_id).order_by(Facility.code, Meter.code)).all()
+    return [(m, f) for m, f in rows]
+
+
+def facility_id(session: Session, org_id: int, code: str) -> int | None:
+    return session.scalar(select(Facility.id).where(Facility.organisation_id == org_id, Facility.code == code))
+
+
+def batch_by_sha(session: Session, org_id: int, sha256: str) -> ReadingBatch | None:
+    return session.scalars(select(ReadingBatch).where(ReadingBatch.organisation_id == org_id,
+                                                      ReadingBatch.sha256 == sha256)).one_or_none()
+
+
+def batches(session: Session, org_id: int) -> list[ReadingBatch]:
+    return list(session.scalars(select(ReadingBatch).where(ReadingBatch.organisation_id == org_id)
+                                .order_by(ReadingBatch.id)))
+
+
+def activity_totals(session: Session, org_id: int, start: date, end: date) -> list[tuple[int | None, str, str, str,
+                                                                                          date, float]]:
+    """(meter id, kind, item, unit, period start, quantity) of the monthly activity records in [start, end]."""
+    rows = session.execute(select(ActivityRecord.meter_id, ActivityRecord.kind, ActivityRecord.item,
+                                  ActivityRecord.unit, ActivityRecord.period_start, ActivityRecord.quantity)
+                           .where(ActivityRecord.organisation_id == org_id, ActivityRecord.period_start >= start,
+                                  ActivityRecord.period_end <= end)
+                           .order_by(ActivityRecord.period_start, ActivityRecord.id)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def activity_records_from_readings(session: Session, org_id: int, source_prefix: str) -> list[ActivityRecord]:
+    return list(session.scalars(select(ActivityRecord).where(ActivityRecord.organisation_id == org_id,
+                                                             ActivityRecord.source.startswith(source_prefix))))
+
+
+# -- monthly figures ------------------------------------------------------------------------------------------
+
+
+def monthly_figures(session: Session, org_ids: Iterable[int], start: date, end: date) -> list[MonthlyFigure]:
+    ids = list(org_ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(MonthlyFigure).where(MonthlyFigure.organisation_id.in_(ids),
+                                                            MonthlyFigure.month >= start, MonthlyFigure.month <= end)
+                                .order_by(MonthlyFigure.organisation_id, MonthlyFigure.month)))
+
+
+def yearly_sums(session: Session, org_ids: Iterable[int] | None, first_year: int, last_year: int,
+                through_month: int = 12) -> list[tuple[int, int, float, float, float, int]]:
+    """(organisation id, year, Σ energy, Σ CO2, Σ value added, months) for months 1..`through_month` of each year."""
+    year = func.extract("year", MonthlyFigure.month)
+    month = func.extract("month", MonthlyFigure.month)
+    stmt = (select(MonthlyFigure.organisation_id, year, func.sum(MonthlyFigure.energy_tce),
+                   func.sum(MonthlyFigure.co2_t), func.sum(MonthlyFigure.value_added), func.count())
+            .where(year >= first_year, year <= last_year, month <= through_month)
+            .group_by(MonthlyFigure.organisation_id, year))
+    if org_ids is not None:
+        ids = list(org_ids)
+        stmt = stmt.where(MonthlyFigure.organisation_id.in_(ids))
+    return [(int(o), int(y), float(e or 0), float(c or 0), float(v or 0), int(n))
+            for o, y, e, c, v, n in session.execute(stmt)]
+
+
+def existing_figure(session: Session, org_id: int, month: date) -> MonthlyFigure | None:
+    return session.scalars(select(MonthlyFigure).where(MonthlyFigure.organisation_id == org_id,
+                                                       MonthlyFigure.month == month)).one_or_none()
+
+
+# -- jurisdictions --------------------------------------------------------------------------------------------
+
+
+def jurisdictions(session: Session) -> list[Jurisdiction]:
+    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code)))
+
+
+def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction | None:
+    return session.scalars(select(Jurisdiction).where(Jurisdiction.code == code)).one_or_none()
+
+
+def organisations_in(session: Session, jurisdiction_ids: Iterable[int]) -> list[tuple[int, str, str, str, int | None]]:
+    """(id, code, name, industry, jurisdiction id) of the enterprises placed in the jurisdictions."""
+    ids = list(jurisdiction_ids)
+    rows = session.execute(select(Organisation.id, Organisation.code, Organisation.name, Organisation.industry,
+                                  Organisation.jurisdiction_id)
+                           .where(Organisation.jurisdiction_id.in_(ids)).order_by(Organisation.code)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+# -- targets, rules, warnings ---------------------------------------------------------------------------------
+
+
+def targets(session: Session, *, jurisdiction_ids: Iterable[int] = (), organisation_ids: Iterable[int] = ()
+            ) -> list[MonitorTarget]:
+    j, o = list(jurisdiction_ids), list(organisation_ids)
+    stmt = select(MonitorTarget).where(MonitorTarget.jurisdiction_id.in_(j) | MonitorTarget.organisation_id.in_(o))
+    return list(session.scalars(stmt.order_by(MonitorTarget.id)))
+
+
+def rules(session: Session, *, jurisdiction_ids: Iterable[int] = (), organisation_ids: Iterable[int] = (),
+          enabled_only: bool = False) -> list[WarningRule]:
+    j, o = list(jurisdiction_ids), list(organisation_ids)
+    stmt = select(WarningRule).where(WarningRule.jurisdiction_id.in_(j) | WarningRule.organisation_id.in_(o))
+    if enabled_only:
+        stmt = stmt.where(WarningRule.enabled.is_(True))
+    return list(session.scalars(stmt.order_by(WarningRule.id)))
+
+
+def all_rules(session: Session) -> list[WarningRule]:
+    return list(session.scalars(select(WarningRule).where(WarningRule.enabled.is_(True)).order_by(WarningRule.id)))
+
+
+def live_warning(session: Session, rule_id: int, entity: str, key: str) -> MonitorWarning | None:
+    """The open or acknowledged warning of a rule about one breach (a resolved one may be raised again)."""
+    return session.scalars(select(MonitorWarning).where(MonitorWarning.rule_id == rule_id,
+                                                        MonitorWarning.entity == entity, MonitorWarning.key == key,
+                                                        MonitorWarning.status != "resolved")).first()
+
+
+def warnings(session: Session, *, jurisdiction_ids: Iterable[int] | None = None,
+             organisation_ids: Iterable[int] | None = None, status: str | None = None) -> list[MonitorWarning]:
+    """Warnings about the enterprises or jurisdictions given (None: every one), newest first."""
+    stmt = select(MonitorWarning)
+    if jurisdiction_ids is not None or organisation_ids is not None:
+        j, o = list(jurisdiction_ids or ()), list(organisation_ids or ())
+        stmt = stmt.where(MonitorWarning.jurisdiction_id.in_(j) | MonitorWarning.organisation_id.in_(o))
+    if status:
+        stmt = stmt.where(MonitorWarning.status == status)
+    return list(session.scalars(stmt.order_by(MonitorWarning.id.desc())))
+
+
+def warning(session: Session, warning_id: int) -> MonitorWarning | None:
+    return session.get(MonitorWarning, warning_id)
+
+
+def warning_rule(session: Session, rule_id: int) -> WarningRule | None:
+    return session.get(WarningRule, rule_id)
+
+
+def trail(session: Session, warning_id: int) -> list[WarningEvent]:
+    return list(session.scalars(select(WarningEvent).where(WarningEvent.warning_id == warning_id)
+                                .order_by(WarningEvent.id)))
+
+
+def supplier_footprint_years(session: Session, org_ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
+    """(organisation id, product key, supplier, reference year) of the organisations' supplier footprints."""
+    from carbontrail.store.models import SupplierFootprint
+
+    ids = list(org_ids)
+    rows = session.execute(select(SupplierFootprint.organisation_id, SupplierFootprint.product_key,
+                                  SupplierFootprint.supplier, SupplierFootprint.year)
+                           .where(SupplierFootprint.organisation_id.in_(ids))
+                           .order_by(SupplierFootprint.id)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def activity_records_between(session: Session, org_id: int, start: date, end: date) -> list[ActivityRecord]:
+    return list(session.scalars(select(ActivityRecord).where(ActivityRecord.organisation_id == org_id,
+                                                             ActivityRecord.period_start >= start,
+                                                             ActivityRecord.period_end <= end)
+                                .order_by(ActivityRecord.period_start, ActivityRecord.id)))
+
+
+def english_names(session: Session, org_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Organisation.id, Organisation.name_en)).all())  # type: ignore[arg-type]

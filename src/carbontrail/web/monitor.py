@@ -1,0 +1,111 @@
+"""Monitoring pages: an enterprise's energy dashboard (load curves, carrier mix, heat-map of a month by hour, data
+quality), park / city / province oversight (entities with their status colours, trajectory against the target,
+ranking, warnings, XLSX and PDF export), and the warnings inbox with acknowledgement and resolution."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from carbontrail.http.deps import AppContext
+from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
+from carbontrail.services import jurisdictions, tenancy
+from carbontrail.services.monitor import figures, readings, warnings
+from carbontrail.web.page import Page, page_router, signed_in
+
+router = page_router()
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/")
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def home(request: Request, ctx: AppContext) -> Response:
+    """Where to start: the jurisdictions you oversee and the enterprises whose readings you may see."""
+    page = signed_in(request, ctx)
+    with ctx.sessions() as s:
+        own = [tenancy.profile(s, a) for a in tenancy.visible_organisations(s, page.principal)
+               if a.allows(tenancy.DATA_READ)]
+        roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
+        trees = jurisdictions.tree(s, roots) if roots else []
+    return page.render("monitor_home.html", organisations=own, trees=trees)
+
+
+@router.get("/monitor/org/{code}", response_class=HTMLResponse)
+def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-12", year: int = 2023) -> Response:
+    """The enterprise's energy dashboard for a month (its own members only)."""
+    page = signed_in(request, ctx)
+    meters = readings.dashboard(ctx.sessions, page.principal, code, month)
+    bench = figures.enterprise(ctx.sessions, page.principal, code, year)
+    _ = page._
+    chart = {"locale": page.locale,
+             "meters": [{"name": m.meter, "unit": m.unit, "days": m.days, "daily": m.daily, "heat": m.heat}
+                        for m in meters],
+             "mix": [{"name": m.meter, "value": sum(m.daily)} for m in meters],
+             "labels": {"load": _("Daily use"), "heat": _("Use by hour of day"), "mix": _("Meters")}}
+    return page.render("monitor_dashboard.html", code=code, month=month, year=year, meters=meters, bench=bench,
+                       chart_json=_json(chart))
+
+
+@router.get("/monitor/j/{jurisdiction}", response_class=HTMLResponse)
+def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
+    """A park's, city's or province's oversight page."""
+    page = signed_in(request, ctx)
+    view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
+    inbox = warnings.list_warnings(ctx.sessions, page.principal, jurisdiction_code=jurisdiction)
+    _ = page._
+    chart = {"locale": page.locale, "years": [y for y, _v, _l in view.trajectory],
+             "actual": [v for _y, v, _l in view.trajectory], "line": [line for _y, _v, line in view.trajectory],
+             "labels": {"actual": _("Energy intensity"), "line": _("Trajectory to the target"),
+                        "title": _("tce per 10⁴ yuan of value added")}}
+    ranking = sorted((e for e in view.enterprises if e.figures and e.figures.co2_intensity is not None),
+                     key=lambda e: e.figures.co2_intensity)  # type: ignore[union-attr]
+    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year,
+                       chart_json=_json(chart))
+
+
+@router.get("/monitor/j/{jurisdiction}/export.{fmt}")
+def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
+    page = signed_in(request, ctx)
+    view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
+    name = f"oversight-{quote(jurisdiction)}-{year}"
+    if fmt == "xlsx":
+        return Response(oversight_xlsx(view, page.locale), media_type="application/vnd.openxmlformats-officedocument"
+                        ".spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    if fmt == "pdf":
+        return Response(oversight_pdf(view, page.locale), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    return page.error(_unknown(fmt))
+
+
+def _unknown(fmt: str):  # type: ignore[no-untyped-def]
+    from carbontrail.errors import NotFound
+
+    return NotFound(f"no export as '{fmt}' (xlsx or pdf)")
+
+
+@router.get("/monitor/warnings", response_class=HTMLResponse)
+def inbox(request: Request, ctx: AppContext, status: str | None = None) -> Response:
+    page = signed_in(request, ctx)
+    rows = warnings.list_warnings(ctx.sessions, page.principal, status=status or None)
+    return page.render("monitor_warnings.html", rows=rows, shown=status or "")
+
+
+@router.get("/monitor/warnings/{warning_id}", response_class=HTMLResponse)
+def warning_page(warning_id: int, request: Request, ctx: AppContext) -> Response:
+    page = signed_in(request, ctx)
+    return page.render("monitor_warning.html", w=warnings.get_warning(ctx.sessions, page.principal, warning_id))
+
+
+@router.post("/monitor/warnings/{warning_id}", response_class=HTMLResponse)
+def handle(warning_id: int, request: Request, ctx: AppContext, action: Annotated[str, Form()],
+           note: Annotated[str, Form()], csrf_token: Annotated[str, Form()]) -> Response:
+    page: Page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    warnings.handle(ctx.sessions, page.principal, warning_id, action, note)
+    return RedirectResponse(f"/monitor/warnings/{warning_id}", status_code=303)

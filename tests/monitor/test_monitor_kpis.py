@@ -1,0 +1,200 @@
+"""KPIs of enterprises, parks and the province against targets; suppression below the minimum count; warnings that
+fire exactly on a hand-made breach, reach a real SMTP server and a webhook (signature checked), and are not
+repeated while acknowledged."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from carbontrail.errors import Conflict, PermissionDenied
+from carbontrail.services.monitor import delivery, figures, warnings
+from carbontrail.services.work import SystemActor
+from carbontrail.store.db import transaction
+from carbontrail.store.models import MonthlyFigure
+
+ACTOR = SystemActor("test")
+#: enterprise → year → (energy tce, CO2 t, value added 10⁴ yuan at 2020 prices); all counted in January
+FIGURES = {
+    "E1": {2020: (1000, 2000, 2000), 2022: (1150, 2300, 2400), 2023: (1150, 2200, 2500)},
+    "E2": {2020: (3000, 6000, 1000), 2022: (2900, 5800, 1150), 2023: (2700, 5000, 1200)},
+    "E3": {2020: (500, 1000, 500), 2022: (600, 1200, 500), 2023: (700, 1400, 500)},
+}
+
+
+def _seed_figures(sessions) -> None:
+    from sqlalchemy import select
+
+    from carbontrail.store.models import Organisation
+
+    with transaction(sessions) as s:
+        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
+        for code, years in FIGURES.items():
+            for year, (e, c, v) in years.items():
+                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=c,
+                                    value_added=v, source="test"))
+
+
+@pytest.fixture
+def kworld(mworld, monkeypatch):
+    monkeypatch.setenv("CARBONTRAIL_MONITOR_MIN_COUNT", "2")
+    _seed_figures(mworld.sessions)
+    figures.set_target(mworld.sessions, SystemActor("plan"), kpi_name="energy_intensity", base_year=2020,
+                       target_year=2025, change=-0.14, jurisdiction_code="PROV", source="provincial plan: -14 %")
+    return mworld
+
+
+def _kpi(entity, name):
+    return next(k for k in entity.kpis if k.kpi == name)
+
+
+def test_park_and_province_kpis(kworld) -> None:
+    """P1 = E1 + E2. 2020: 4000/3000 = 1.333333; 2023: (1150+2700)/(2500+1200) = 3850/3700 = 1.040541; change
+    −21.96 %; on track 1.333333 × (1 − 0.14 × 3/5) = 1.221333; 2022: 4050/3550 = 1.140845, so it fell → green.
+    E1: 0.46 in 2023, on track 0.5 × 0.916 = 0.458, 2022 0.479167 → fell but behind → yellow.
+    E3: 1.4 in 2023 against 1.2 in 2022 → rose → red. P2 holds only E3 (below the minimum count 2) → suppressed.
+    Province: (1150+2700+700)/(2500+1200+500) = 4550/4200 = 1.083333 (not the mean of 0.46, 2.25, 1.4 = 1.37)."""
+    view = figures.oversight(kworld.sessions, ACTOR, "PROV", 2023)
+    e = _kpi(view.entity, "energy_intensity")
+    assert e.value == pytest.approx(1.083333, rel=1e-6)
+    assert e.base == pytest.approx(4500 / 3500)
+    city = view.children[0]
+    assert city.code == "CITY" and city.members == 3
+    park_view = figures.oversight(kworld.sessions, ACTOR, "CITY", 2023)
+    p1, p2 = park_view.children
+    p1e = _kpi(p1, "energy_intensity")
+    assert p1e.value == pytest.approx(1.040541, rel=1e-6)
+    assert p1e.change == pytest.approx(1.040541 / 1.333333 - 1, rel=1e-5)
+    assert p1e.on_track == pytest.approx(1.221333, rel=1e-6)
+    assert p1e.previous == pytest.approx(1.140845, rel=1e-6) and p1e.status == "green"
+    assert p2.suppressed and p2.members == 1 and p2.kpis == ()
+    status = {x.code: _kpi(x, "energy_intensity").status for x in view.enterprises}
+    assert status == {"E1": "yellow", "E2": "green", "E3": "red"}
+    assert _kpi(view.enterprises[0], "energy_intensity").on_track == pytest.approx(0.458)
+    # projection through 2020, 2022, 2023 for E2: 3.0, 2.521739, 2.25 — a falling trend
+    proj = _kpi(view.enterprises[1], "energy_intensity").projection
+    assert proj is not None and proj.slope < 0 and proj.low < proj.value < proj.high
+
+
+def test_grades_and_anonymous_benchmarks(kworld) -> None:
+    """CO2 intensity 2023: E1 2200/2500 = 0.88, E2 5000/1200 = 4.1667, E3 1400/500 = 2.8 → the shares of peers below
+    each are 0, 1/3 (E3), 2/3 (E2), so the quarters give A (E1), B (E3), C (E2). Park P1 for E1: (2200+5000)/(2500+1200) = 1.945946, no names."""
+    view = figures.oversight(kworld.sessions, ACTOR, "PROV", 2023)
+    assert {e.code: e.grade for e in view.enterprises} == {"E1": "A", "E2": "C", "E3": "B"}
+    bench = figures.enterprise(kworld.sessions, ACTOR, "E1", 2023)
+    assert bench.park_co2_intensity == pytest.approx(1.945946, rel=1e-6) and bench.park_members == 2
+    assert bench.grade_in_park == "A"
+    solo = figures.enterprise(kworld.sessions, ACTOR, "E3", 2023)
+    assert solo.park_co2_intensity is None and solo.park_members == 1  # below the minimum count
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def receivers(monkeypatch):
+    box = _Mailbox()
+    port = _free_port()
+    smtp = Controller(box, hostname="127.0.0.1", port=port)
+    smtp.start()
+    monkeypatch.setenv("CARBONTRAIL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CARBONTRAIL_SMTP_PORT", str(port))
+    posts: list[tuple[bytes, dict[str, str]]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            posts.append((body, dict(self.headers)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    http = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield box, posts, f"http://127.0.0.1:{http.server_port}/hook"
+    http.shutdown()
+    smtp.stop()
+
+
+SECRET = "a-webhook-secret-of-some-length"
+
+
+def test_warning_fires_is_delivered_and_not_repeated_while_acknowledged(kworld, receivers) -> None:
+    """The off-trajectory rule on the province fires exactly for E1 (yellow) and E3 (red); P1, the city and the
+    province are green; P2 is suppressed. Each warning reaches the SMTP server and the webhook."""
+    box, posts, url = receivers
+    warnings.add_rule(kworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV",
+                      email_to="energy@prov.example", webhook_url=url, webhook_secret=SECRET)
+    raised = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20))
+    assert sorted((w.entity, w.severity, w.key) for w in raised) == [
+        ("E1", "yellow", "energy_intensity:2023"), ("E3", "red", "energy_intensity:2023")]
+    e3 = next(w for w in raised if w.entity == "E3")
+    assert e3.figures["value"] == pytest.approx(1.4) and e3.figures["previous"] == pytest.approx(1.2)
+    assert [e.action for e in e3.trail] == ["raised", "emailed", "webhook"]
+    assert len(box.messages) == 2 and b"E3" in b"".join(box.messages)
+    assert len(posts) == 2
+    for body, headers in posts:
+        assert delivery.verify(SECRET, body, headers[delivery.SIGNATURE_HEADER])
+        assert not delivery.verify("another secret entirely", body, headers[delivery.SIGNATURE_HEADER])
+    assert {json.loads(b)["entity"] for b, _ in posts} == {"E1", "E3"}
+    # acknowledged (E3) and open (E1): nothing new
+    warnings.handle(kworld.sessions, ACTOR, e3.id, "acknowledge", "talking to the plant manager")
+    assert warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 21)) == []
+    with pytest.raises(Conflict):
+        warnings.handle(kworld.sessions, ACTOR, e3.id, "acknowledge", "again")
+    # resolving E1 while the breach lasts: the next run raises it again; E3 stays acknowledged, unrepeated
+    e1 = next(w for w in raised if w.entity == "E1")
+    warnings.handle(kworld.sessions, ACTOR, e1.id, "resolve", "new kiln commissioned")
+    again = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 22))
+    assert [(w.entity, w.key) for w in again] == [("E1", "energy_intensity:2023")]
+    trail = warnings.get_warning(kworld.sessions, ACTOR, e3.id).trail
+    assert [(e.action, e.note) for e in trail][-1] == ("acknowledged", "talking to the plant manager")
+    assert len(box.messages) == 3
+
+
+def test_rule_outside_breach_stays_silent(kworld, receivers) -> None:
+    """A cap of 5 tce/10⁴ yuan on energy intensity: no enterprise's 2023 value (≤ 2.25) is above it."""
+    warnings.add_rule(kworld.sessions, ACTOR, "above_cap", jurisdiction_code="P1",
+                      params={"kpi": "energy_intensity", "cap": 5.0})
+    assert warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20)) == []
+    warnings.add_rule(kworld.sessions, ACTOR, "above_cap", jurisdiction_code="P1",
+                      params={"kpi": "energy_intensity", "cap": 2.0})
+    [w] = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20))
+    assert (w.entity, w.figures["value"], w.figures["cap"]) == ("E2", 2.25, 2.0)
+
+
+def test_targets_are_set_by_the_level_above(kworld) -> None:
+    from monitor_world import principal
+
+    park = principal(kworld.sessions, "park@p1.example", "park_admin", jurisdiction="P1")
+    out = figures.set_target(kworld.sessions, park, kpi_name="energy_intensity", base_year=2020, target_year=2025,
+                             change=-0.2, organisation_code="E1", source="park agreement")
+    assert out.level == "E1" and out.set_by == park.actor
+    with pytest.raises(PermissionDenied, match="level above"):
+        figures.set_target(kworld.sessions, park, kpi_name="energy_intensity", base_year=2020, target_year=2025,
+                           change=-0.2, jurisdiction_code="P1")
+    # E1's own target (−20 %) now applies instead of the province's: on track 0.5 × (1 − 0.2 × 0.6) = 0.44 → yellow
+    view = figures.oversight(kworld.sessions, ACTOR, "P1", 2023)
+    e1 = next(e for e in view.enterprises if e.code == "E1")
+    assert _kpi(e1, "energy_intensity").on_track == pytest.approx(0.44)

@@ -1,0 +1,90 @@
+"""Monitoring pages: the enterprise dashboard (own members only), oversight with status colours and suppression,
+XLSX export, the warnings inbox and its acknowledgement form; both languages."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from carbontrail.app import create_app
+from carbontrail.config import Settings
+from carbontrail.services import accounts
+from carbontrail.services.monitor import figures, readings, warnings
+from carbontrail.services.work import SystemActor
+from carbontrail.store.db import transaction
+from carbontrail.store.models import MonthlyFigure, Organisation
+
+ACTOR = SystemActor("test")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def site(mworld, monkeypatch):
+    monkeypatch.setenv("CARBONTRAIL_MONITOR_MIN_COUNT", "2")
+    app = create_app(Settings(home=mworld.home, database_url="", secret_key="pages-key"), sessions=mworld.sessions)
+    for email, role, org, jur in (("m@e1.example", "carbon_manager", "E1", None),
+                                  ("gov@prov.example", "government_viewer", None, "PROV")):
+        accounts.create_user(mworld.sessions, email, PASSWORD, name=role)
+        accounts.grant_role(mworld.sessions, email, role, organisation=org, jurisdiction=jur)
+    batch = [{"meter": "EL", "timestamp": f"{t:%Y-%m-%dT%H:%M}", "value": 1.0}
+             for t in pd.date_range("2023-12-01", periods=96 * 31, freq="15min")]
+    readings.import_batch(mworld.sessions, ACTOR, "E1", batch)
+    with transaction(mworld.sessions) as s:
+        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
+        for code, e20, e23 in (("E1", 100.0, 95.0), ("E2", 300.0, 310.0), ("E3", 50.0, 40.0)):
+            for year, e in ((2020, e20), (2023, e23)):
+                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=e,
+                                    value_added=100.0))
+    figures.set_target(mworld.sessions, ACTOR, kpi_name="energy_intensity", base_year=2020, target_year=2025,
+                       change=-0.14, jurisdiction_code="PROV")
+    warnings.add_rule(mworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV")
+    warnings.evaluate(mworld.sessions, ACTOR, year=2023, today=date(2024, 1, 10))
+    return TestClient(app)
+
+
+def _sign_in(client: TestClient, email: str) -> None:
+    client.cookies.clear()
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    r = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_dashboard_for_the_enterprise_only(site) -> None:
+    """December 2023: 31 × 96 quarter-hours of 1 kWh — complete (100 %)."""
+    _sign_in(site, "m@e1.example")
+    site.cookies.set("ct_lang", "en")
+    r = site.get("/monitor/org/E1?month=2023-12")
+    assert r.status_code == 200 and 'id="monitor-quality"' in r.text and "100.0 %" in r.text
+    assert 'id="monitor-data"' in r.text and "<script>" not in r.text.replace('<script src=', '')
+    assert site.get("/monitor/org/E4?month=2023-12").status_code == 404
+    assert site.get("/monitor/j/PROV?year=2023").status_code == 404
+
+
+def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
+    """E1 0.95 vs 1.00 (on track 0.916) → yellow; E2 3.10 vs 3.00 → red; E3 0.40 vs 0.50 → green. P2 holds E3
+    alone: suppressed (minimum 2)."""
+    _sign_in(site, "gov@prov.example")
+    r = site.get("/monitor/j/CITY?year=2023")
+    assert r.status_code == 200
+    assert "badge status-red" in r.text and "badge status-yellow" in r.text
+    assert "不公开：企业数少于 2 家" in r.text
+    book = openpyxl.load_workbook(io.BytesIO(site.get("/monitor/j/CITY/export.xlsx?year=2023").content))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "主体" and any(str(row[0]).startswith("E2") and row[9] == "red" for row in rows)
+    inbox = site.get("/monitor/warnings")
+    assert inbox.status_code == 200 and "E2" in inbox.text and "E1" in inbox.text
+    wid = int(re.search(r'/monitor/warnings/(\d+)">\d+</a></td><td>E2', inbox.text).group(1))
+    page = site.get(f"/monitor/warnings/{wid}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = site.post(f"/monitor/warnings/{wid}", data={"action": "acknowledge", "note": "on the agenda",
+                                                       "csrf_token": token}, follow_redirects=True)
+    assert done.status_code == 200 and "on the agenda" in done.text and "已确认" in done.text
