@@ -76,11 +76,19 @@ class CFFDoc(_Doc):
     e_disposal_kg_per_kg: Signed | None = None
 
 
+class FootprintRef(_Doc):
+    """A supplier's stored product-footprint result the factor is taken from (organisation and product id)."""
+
+    organisation: Annotated[str, Field(min_length=1, max_length=64)]
+    product: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class MaterialDoc(_Doc):
     name: Text
     component: Text
     mass_kg: Amount
-    factor: FactorDoc  # kg CO2e per kg
+    factor: FactorDoc  # kg CO2e per kg; replaced by the stored result when `footprint` names one
+    footprint: FootprintRef | None = None
     company_specific: bool = False
     stage: StageName = "raw_material"
     cff: CFFDoc | None = None
