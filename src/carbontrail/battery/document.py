@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carbontrail.battery.cff import CFFEmissions, CFFParameters
 from carbontrail.battery.declaration import (
@@ -14,6 +14,7 @@ from carbontrail.battery.declaration import (
     DeclarationInputs,
     ElectricityUse,
     Factor,
+    FuelUse,
     FunctionalUnitRules,
     MaterialInput,
     ProcessEmission,
@@ -21,7 +22,7 @@ from carbontrail.battery.declaration import (
 )
 from carbontrail.battery.performance_class import ILLUSTRATIVE_CLASSES, ClassTable, PerformanceClass
 from carbontrail.errors import InputError, Location
-from carbontrail.units import quantity
+from carbontrail.units import parse_unit, quantity
 
 # Bounds keep every product of the formula finite: a battery's inputs are nowhere near them.
 Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
@@ -75,14 +76,42 @@ class CFFDoc(_Doc):
     e_disposal_kg_per_kg: Signed | None = None
 
 
+class FootprintRef(_Doc):
+    """A supplier's stored product-footprint result the factor is taken from (organisation and product id)."""
+
+    organisation: Annotated[str, Field(min_length=1, max_length=64)]
+    product: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class MaterialDoc(_Doc):
     name: Text
     component: Text
     mass_kg: Amount
-    factor: FactorDoc  # kg CO2e per kg
+    factor: FactorDoc  # kg CO2e per kg; replaced by the stored result when `footprint` names one
+    footprint: FootprintRef | None = None
     company_specific: bool = False
     stage: StageName = "raw_material"
     cff: CFFDoc | None = None
+
+
+class FuelDoc(_Doc):
+    """A fuel burnt in a stage as amount × factor: `amount` in an energy or mass unit (e.g. 12000 MJ), the factor's
+    value in kg CO2e per `unit` of that amount."""
+
+    name: Text
+    stage: StageName = "main_production"
+    amount: Amount
+    unit: Annotated[str, Field(min_length=1, max_length=16)]  # e.g. MJ, GJ, kg, Nm3
+    factor: FactorDoc  # kg CO2e per `unit`
+
+    @field_validator("unit")
+    @classmethod
+    def _known(cls, unit: str) -> str:
+        try:
+            parse_unit(unit)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        return unit
 
 
 class ElectricityDoc(_Doc):
@@ -124,6 +153,7 @@ class DeclarationDocument(_Doc):
     electricity: Annotated[list[ElectricityDoc], Field(max_length=100)] = []
     processes: Annotated[list[ProcessDoc], Field(max_length=100)] = []
     transport: Annotated[list[TransportDoc], Field(max_length=100)] = []
+    fuels: Annotated[list[FuelDoc], Field(max_length=100)] = []
     national_mix: dict[Annotated[str, Field(min_length=2, max_length=3)], FactorDoc] = {}
     cycles_per_year: dict[Annotated[str, Field(max_length=3)], Annotated[float, Field(ge=0.01, le=10_000, allow_inf_nan=False)]] | None = None
     classes: Annotated[list[ClassDoc], Field(min_length=1, max_length=20)] | None = None
@@ -157,8 +187,10 @@ class DeclarationDocument(_Doc):
         processes = [ProcessEmission(p.name, p.stage, quantity(p.amount_kg, "kg"), p.source) for p in self.processes]
         transport = [TransportLeg(t.name, quantity(t.freight_tkm, "tkm"), t.factor.to_factor("kg/tkm"), t.stage)
                      for t in self.transport]
+        fuels = [FuelUse(f.name, f.stage, quantity(f.amount, f.unit), f.factor.to_factor(f"kg/({f.unit})"))
+                 for f in self.fuels]
         return DeclarationInputs(battery, materials, electricity, processes, transport,
-                                 {k: v.to_factor("kg/kWh") for k, v in self.national_mix.items()})
+                                 {k: v.to_factor("kg/kWh") for k, v in self.national_mix.items()}, fuels=fuels)
 
     def rules(self) -> FunctionalUnitRules:
         if self.cycles_per_year is None:

@@ -4,6 +4,7 @@ and always shown beside the ISO 14067 footprint of the same battery with the gap
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.declaration import STAGE_LABELS, Comparison, Footprint, compare
 from carbontrail.battery.document import DeclarationDocument
-from carbontrail.errors import CalculationError, NotFound
+from carbontrail.errors import CalculationError, InputError, Location, NotFound
 from carbontrail.services import acting, tenancy
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import BatteryDeclarationRecord
@@ -53,6 +54,50 @@ def comparison_json(cmp: Comparison) -> JSONDict:
                        "gap_per_kwh": (magnitude(g.declaration, "kg") - magnitude(g.iso14067, "kg")) / kwh,
                        "reason": g.reason} for g in cmp.lines],
     }
+
+
+@dataclass(frozen=True)
+class StoredFootprint:
+    """A computed product-footprint result as the footprint service stores it: kg CO2e per declared unit, the
+    result's id and the model revision it was computed from, and whether the model has changed since."""
+
+    kg_per_unit: float
+    unit: str
+    result_id: int
+    model: str
+    model_version: str
+    stale: bool = False
+
+
+#: Reads organisation `organisation`'s stored footprint result of `product` (the footprint service's answer).
+FootprintSource = Callable[[str, str], StoredFootprint]
+
+
+def with_stored_footprints(doc: DeclarationDocument, footprints: FootprintSource | None) -> DeclarationDocument:
+    """The document with every material that names a stored footprint taking its factor from that result (so the
+    declaration's input is the computed, stored number, never one typed beside it)."""
+    if not any(m.footprint for m in doc.materials):
+        return doc
+    materials = []
+    for n, m in enumerate(doc.materials):
+        if m.footprint is None:
+            materials.append(m)
+            continue
+        where = Location(field=f"materials.{n}.footprint")
+        if footprints is None:
+            raise InputError(f"material '{m.name}' takes its factor from {m.footprint.organisation}'s stored "
+                             f"footprint of {m.footprint.product}, and no footprint service was given to read it",
+                             location=where, expected="the footprint service's stored results")
+        found = footprints(m.footprint.organisation, m.footprint.product)
+        if found.unit not in ("kg", "kilogram"):
+            raise InputError(f"the stored footprint of {m.footprint.product} is per {found.unit}, not per kg",
+                             location=where, expected="a footprint per kg of material")
+        source = (f"stored product-footprint result {found.result_id} of {m.footprint.organisation} "
+                  f"(model {found.model} revision {found.model_version})" + (" — out of date" if found.stale else ""))
+        factor = m.factor.model_copy(update={"value": found.kg_per_unit, "source": source[:200],
+                                             "version": found.model_version[:64]})
+        materials.append(m.model_copy(update={"factor": factor, "company_specific": True}))
+    return doc.model_copy(update={"materials": materials})
 
 
 def _finite(value: object) -> bool:
@@ -102,10 +147,12 @@ def _stored(row: BatteryDeclarationRecord, org: str) -> StoredDeclaration:
                              dict(row.document))
 
 
-def save(sessions: sessionmaker[Session], actor: Actor, organisation: str,
-         doc: DeclarationDocument) -> StoredDeclaration:
+def save(sessions: sessionmaker[Session], actor: Actor, organisation: str, doc: DeclarationDocument, *,
+         footprints: FootprintSource | None = None) -> StoredDeclaration:
     """Compute and store the declaration of `doc`'s model and plant for `organisation`; a new input for the same
-    model and plant replaces the old one (revision + 1). Nothing is stored if the computation refuses."""
+    model and plant replaces the old one (revision + 1). Materials naming a stored footprint take their factor from
+    `footprints` (the footprint service's stored results). Nothing is stored if the computation refuses."""
+    doc = with_stored_footprints(doc, footprints)
     result = compute(doc)
     with unit_of_work(sessions, actor) as work:
         access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)

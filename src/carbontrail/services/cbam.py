@@ -553,3 +553,97 @@ def importer(sessions: sessionmaker[Session], actor: Actor, organisation: str, i
         out.append(ImportLine(line.supplier, installation, line.cn_code, line.country, quantity(line.mass_t, "t"),
                               see_d, see_i, source))
     return importer_view(out, import_year, table)
+
+
+# -- CBAM beside the facility's inventory -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One cause of the gap between the CBAM direct emissions and the facility's scope 1 (t CO2e, inventory −
+    CBAM): `cause` is boundary, method or factor."""
+
+    cause: str
+    item: str
+    t: float
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The installation's direct emissions beside the scope 1 of its facility's inventory for the same period, and
+    what makes them differ; `unexplained_t` is what no listed cause accounts for."""
+
+    installation: str
+    facility: str
+    period: str
+    cbam_direct_t: float
+    inventory_scope1_t: float
+    differences: tuple[Difference, ...]
+
+    @property
+    def difference_t(self) -> float:
+        return self.inventory_scope1_t - self.cbam_direct_t
+
+    @property
+    def unexplained_t(self) -> float:
+        return self.difference_t - sum(d.t for d in self.differences)
+
+
+def reconcile(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *,
+              year: int | None = None) -> Reconciliation | None:
+    """The CBAM direct emissions of a stored installation beside the scope 1 of the facility it sits at, for the
+    same period, with the gap split by cause; None when the installation names no facility."""
+    from carbontrail.services.inventory import organisation_inventory  # the inventory's own use case, called as is
+
+    done = compute(sessions, actor, organisation, code, year=year)
+    stored = done.stored
+    if stored.facility is None:
+        return None
+    inventory = organisation_inventory(sessions, organisation, start=stored.period_start, end=stored.period_end,
+                                       facility=stored.facility)
+    scope1 = [line for line in inventory.lines if line.scope == 1]
+    gwp = {"CF4": None, "C2F6": None}
+    cbam_streams: dict[str, float] = {}
+    for p in done.result.processes:
+        for _name, method, co2 in p.streams:
+            cbam_streams[method] = cbam_streams.get(method, 0.0) + magnitude(co2, "t")
+        if p.pfc is not None:
+            gwp = {"CF4": p.pfc.gwp_cf4, "C2F6": p.pfc.gwp_c2f6}
+    assessment = done.result.gwp_assessment
+    out: list[Difference] = []
+    fuel_co2 = sum(line.co2e_t for line in scope1 if line.category != "process" and line.gas == "CO2")
+    out.append(Difference("factor", "fuel combustion CO2", fuel_co2 - cbam_streams.get("combustion", 0.0),
+                          "the inventory applies the factor library's NCV and emission factor to the fuels it "
+                          "records; the installation its own NCV and emission factor"))
+    other_gases = sum(line.co2e_t for line in scope1 if line.category != "process" and line.gas != "CO2")
+    out.append(Difference("boundary", "CH4 and N2O of fuel combustion", other_gases,
+                          "the inventory counts all greenhouse gases of combustion; the installation's combustion "
+                          "streams count CO2 (the CBAM rules' gases for these goods)"))
+    process_co2 = sum(line.co2e_t for line in scope1 if line.category == "process" and line.gas == "CO2")
+    out.append(Difference("method", "process CO2", process_co2 - cbam_streams.get("mass_balance", 0.0)
+                          - cbam_streams.get("process", 0.0),
+                          "the inventory takes the process CO2 the enterprise reports; the installation computes it "
+                          "by mass balance and process streams"))
+    for gas in ("CF4", "C2F6"):
+        lines = [line for line in scope1 if line.category == "process" and line.gas == gas]
+        if lines and gwp[gas] is not None:
+            mass = sum(line.gas_t for line in lines)
+            out.append(Difference("method", f"{gas} GWP", sum(line.co2e_t for line in lines) - mass * gwp[gas],
+                                  f"the inventory's GWP100 for {gas} ({lines[0].gwp:g}, {inventory.options.gwp}) "
+                                  f"against the one the CBAM rules fix ({gwp[gas]:g}, {assessment})"))
+    pfc_cbam = sum(magnitude(p.pfc.co2e, "t") for p in done.result.processes if p.pfc is not None)
+    pfc_inventory_at_cbam = sum(line.gas_t * (gwp[line.gas] or 0.0) for line in scope1
+                                if line.category == "process" and line.gas in ("CF4", "C2F6"))
+    if pfc_cbam or pfc_inventory_at_cbam:
+        out.append(Difference("boundary", "PFC masses", pfc_inventory_at_cbam - pfc_cbam,
+                              "PFC masses the inventory records against those the installation computes"))
+    other_direct = sum(magnitude(v, "t") for p in done.result.processes for k, v in p.components.items()
+                       if k not in ("combustion", "mass_balance", "process", "pfc"))
+    if other_direct:
+        out.append(Difference("boundary", "measured emissions and heat", -other_direct,
+                              "emissions the installation counts (measured, heat imported or exported) that the "
+                              "inventory has no record of"))
+    cbam_direct = sum(magnitude(p.attributed_direct, "t") for p in done.result.processes)
+    return Reconciliation(stored.code, stored.facility, stored.period, cbam_direct, inventory.scope1_t,
+                          tuple(d for d in out if abs(d.t) > 1e-9))

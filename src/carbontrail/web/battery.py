@@ -60,11 +60,12 @@ def overview(code: str, request: Request, ctx: AppContext) -> Response:
 
 @router.post("/org/{code}/battery/units", response_class=HTMLResponse)
 def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()],
-             codes: Annotated[str, Form(max_length=300_000)], at: Annotated[str, Form(max_length=40)],
+             codes: Annotated[str, Form(max_length=300_000)] = "", at: Annotated[str, Form(max_length=40)] = "",
              parent: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Register units from the form (one code a line); a refusal shows the same message as the import."""
     page = signed_in(request, ctx)
     page.check_csrf(csrf_token)
+    acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
     try:
         units.register_units(ctx.sessions, page.principal, [c.strip() for c in codes.splitlines() if c.strip()],
                              code, _moment(at), parent=parent.strip() or None)
@@ -102,6 +103,7 @@ async def record(code: str, unit: str, request: Request, ctx: AppContext) -> Res
     form = await request.form()
     field = {k: str(v)[:500] for k, v in form.items() if isinstance(v, str)}
     page.check_csrf(field.get("csrf_token", ""))
+    acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
     try:
         kind = field.get("kind", "")
         if kind not in EVENT_KINDS:

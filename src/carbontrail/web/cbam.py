@@ -118,4 +118,6 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                              "price_eur_per_t": price_eur_per_t or 75.36, "import_year": import_year or 2026,
                              "free_allocation_share": free_allocation_share or 0.0,
                              "cny_per_eur": cny_per_eur or ""},
-                       grids=grids, grid_error=grid_error, grid_year=grid_year)
+                       grids=grids, grid_error=grid_error, grid_year=grid_year,
+                       reconciliation=cbam.reconcile(ctx.sessions, page.principal, code, stored.code,
+                                                     year=stored.period_end.year))
