@@ -28,6 +28,20 @@ from carbontrail.store.models.battery import (
     BatteryUnit,
 )
 from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
+from carbontrail.store.models.ledger import (
+    AccreditedBody,
+    EngagementFinding,
+    IssuedCredential,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerLogKey,
+    LedgerNode,
+    OrganisationKey,
+    RegistryEntry,
+    StatusList,
+    VerificationEngagement,
+    VerificationStatement,
+)
 
 __all__ = [
     "ActivityRecord", "ApiClient", "AuditEvent", "Base",
@@ -40,4 +54,6 @@ __all__ = [
     "PactRule", "PactState",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
+    "AccreditedBody", "EngagementFinding", "IssuedCredential", "LedgerCheckpoint", "LedgerEntry", "LedgerLogKey",
+    "LedgerNode", "OrganisationKey", "RegistryEntry", "StatusList", "VerificationEngagement", "VerificationStatement",
 ]

@@ -1,0 +1,1 @@
+"""Queries, one module per area: services ask these for rows and never write `select(` themselves."""
