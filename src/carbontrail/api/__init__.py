@@ -13,11 +13,13 @@ def all_routers() -> tuple[APIRouter, ...]:
         auth,
         battery,
         cbam,
+        engagements,
         factors,
         footprints,
         health,
         inventory,
         jurisdictions,
+        ledger,
         organisations,
         supply_chain,
     )
@@ -25,4 +27,4 @@ def all_routers() -> tuple[APIRouter, ...]:
     # PACT first: its paths overlap no other's, and PACT reads are the hot path
     return (pact.router, health.router, auth.router, organisations.router, activity.router, inventory.router,
             factors.router, jurisdictions.router, cbam.router, battery.router, supply_chain.router,
-            footprints.router)
+            footprints.router, ledger.router, engagements.router)

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
     AccreditedBody,
+    ActivityRecord,
     EngagementFinding,
+    ImportBatch,
     IssuedCredential,
     LedgerCheckpoint,
     LedgerEntry,
@@ -19,6 +21,7 @@ from carbontrail.store.models import (
     Organisation,
     OrganisationKey,
     RegistryEntry,
+    ReportingPeriod,
     StatusList,
     VerificationEngagement,
     VerificationStatement,
@@ -213,3 +216,27 @@ def registry_live_for_product(session: Session, organisation_id: int, product: s
     return list(session.scalars(select(RegistryEntry).where(
         RegistryEntry.organisation_id == organisation_id, RegistryEntry.product == product,
         RegistryEntry.status == "published")))
+
+
+# -- what a verification engagement freezes ---------------------------------------------------------------------
+
+
+def period_records(session: Session, organisation_id: int, period: str) -> list[ActivityRecord]:
+    """The activity records inside the organisation's reporting period `period` (empty when no such period)."""
+    found = session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id,
+                                                          ReportingPeriod.name == period)).first()
+    if found is None:
+        return []
+    return list(session.scalars(select(ActivityRecord).where(
+        ActivityRecord.organisation_id == organisation_id, ActivityRecord.period_start >= found.start,
+        ActivityRecord.period_end <= found.end).order_by(ActivityRecord.record_key)))
+
+
+def has_period(session: Session, organisation_id: int, period: str) -> bool:
+    return session.scalars(select(ReportingPeriod.id).where(ReportingPeriod.organisation_id == organisation_id,
+                                                            ReportingPeriod.name == period)).first() is not None
+
+
+def imports_of(session: Session, organisation_id: int, ids: Iterable[int]) -> list[ImportBatch]:
+    return list(session.scalars(select(ImportBatch).where(ImportBatch.organisation_id == organisation_id,
+                                                          ImportBatch.id.in_(list(ids))).order_by(ImportBatch.id)))
