@@ -21,10 +21,12 @@ def all_routers() -> tuple[APIRouter, ...]:
         jurisdictions,
         ledger,
         organisations,
+        registry,
         supply_chain,
     )
 
     # PACT first: its paths overlap no other's, and PACT reads are the hot path
     return (pact.router, health.router, auth.router, organisations.router, activity.router, inventory.router,
             factors.router, jurisdictions.router, cbam.router, battery.router, supply_chain.router,
-            footprints.router, ledger.router, engagements.router)
+            footprints.router, ledger.router, engagements.router,
+            registry.router)

@@ -11,7 +11,7 @@ from carbontrail.ledger.failures import VerificationFailed
 from carbontrail.ledger.merkle import leaf_hash
 
 FIELDS = frozenset({"kind", "organisation", "time", "subject", "credential", "digest", "detail"})
-KINDS = ("credential", "statement", "revocation", "withdrawal", "key", "status_list", "certificate")
+KINDS = ("credential", "statement", "revocation", "withdrawal", "key", "status_list", "certificate", "publication")
 
 
 @dataclass(frozen=True)
