@@ -134,20 +134,20 @@ def latest(sessions: sessionmaker[Session]) -> Head:
 
 
 def _checkpoint(session: Session, size: int | None) -> tuple[int, str]:
-    cp = repo.latest_checkpoint(session) if size is None else repo.checkpoint_of_size(session, size)
-    if cp is None:
+    found = repo.head(session, size)
+    if found is None:
         raise NotFound("the log is empty" if size is None else f"no signed checkpoint of {size} entries")
-    return cp.size, cp.note
+    return found
 
 
 def inclusion_in(session: Session, seq: int, size: int | None = None) -> Inclusion:
     tree_size, note = _checkpoint(session, size)
-    row = repo.entry(session, seq)
-    if row is None or seq >= tree_size:
+    leaf = repo.leaf(session, seq) if 0 <= seq < tree_size else None
+    if leaf is None:
         raise NotFound(f"no entry {seq} in the log of {tree_size} entries")
     ranges = merkle.inclusion_ranges(seq, tree_size)
     hashes = merkle.assemble(ranges, repo.nodes(session, merkle.nodes_for(ranges)))
-    entry = Entry.from_leaf(bytes(row.leaf)).to_json()
+    entry = Entry.from_leaf(leaf).to_json()
     return Inclusion(entry, seq, tree_size, [base64.b64encode(h).decode() for h in hashes], note)
 
 
