@@ -102,3 +102,41 @@ def test_only_accredited_bodies_and_their_verifiers(people: People) -> None:
     made = _engage(people)
     with pytest.raises(NotFound):
         engagements.raise_finding(people.sessions, people.c_admin, made.id, "I am not the verifier")
+
+
+def _lfp_footprint(fossil: str) -> object:
+    """A cradle-to-gate PACT footprint of 1 kg LFP cathode, reference year 2024 (illustrative numbers)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from carbontrail.formats import pact
+
+    utc = dt.UTC
+    return pact.FootprintValues(
+        product_ids=("urn:pact:a.example:product:lfp",), product_name="LFP cathode (illustrative)",
+        product_description="LFP cathode material", company_name="甲锂电",
+        company_ids=("urn:pact:a.example:company:1",), declared_unit="kilogram", declared_amount=Decimal(1),
+        product_mass_kg=Decimal(1), fossil_ghg=Decimal(fossil), reference_start=dt.datetime(2024, 1, 1, tzinfo=utc),
+        reference_end=dt.datetime(2025, 1, 1, tzinfo=utc), geography="CN-SC", classifications=("urn:pact:cpc:34250",),
+        cpc="34250", validity_start=None, validity_end=None, primary_data_share=Decimal("40"),
+        dqr=pact.DataQuality(Decimal(1), Decimal(2), Decimal(1), Decimal(2), Decimal(1)))
+
+
+def test_a_verified_pact_footprint_carries_its_credential_and_assurance(people: People) -> None:
+    from carbontrail.services import pact_host
+
+    published = pact_host.publish(people.sessions, people.a_admin, "ORG-A", _lfp_footprint("9.5"))  # type: ignore[arg-type]
+    made = engagements.engage(people.sessions, people.a_admin, "ORG-A", "VB-1", subject_type="footprint",
+                              subject_key=published.pf_id, grants=["results"])
+    seen = engagements.show(people.sessions, people.verifier, made.id)
+    assert seen.snapshot["sections"]["results"]["id"] == published.pf_id
+    statement = engagements.issue_statement(people.sessions, people.verifier, KEY, made.id, STATEMENT)
+    issued = credentials.credential_for_footprint(people.sessions, people.a_admin, KEY, "ORG-A", published.pf_id,
+                                                  statement_id=statement.credential_id)
+    subject = issued.document["credentialSubject"]
+    assert subject["productFootprint"]["id"] == published.pf_id
+    assert subject["assurance"]["level"] == "limited" and subject["assurance"]["assurance"] is True
+    assert subject["assurance"]["providerName"] == "Sichuan Verification Centre"
+    assert bundle.verify(issued.document, credentials.bundle(people.sessions, issued.credential_id)).ok
+    extension = credentials.pact_extension(issued, statement.credential_id)
+    assert extension["data"]["credential"]["id"] == issued.credential_id  # type: ignore[index]
