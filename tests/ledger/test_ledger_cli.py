@@ -68,5 +68,8 @@ def test_issue_then_verify_offline(sessions: sessionmaker[Session], db_url: str,
     assert r.exit_code == 1 and "revoked or withdrawn" in " ".join(r.output.split())
     check = runner.invoke(app, ["ledger", "check"])
     assert check.exit_code == 0 and "intact" in " ".join(check.output.split())
+    accredited = runner.invoke(app, ["ledger", "accredit", "--org", "VB-1", "--accreditation", "CNAS (test)",
+                                     "--by", "CNAS"])
+    assert accredited.exit_code == 0 and "accredited verification body" in " ".join(accredited.output.split())
     broken = runner.invoke(app, ["verify", str(tmp_path / "missing.json")])
     assert broken.exit_code == 3 and "no such file" in " ".join(broken.output.split())

@@ -208,3 +208,14 @@ def rotate_key_command(org: Org) -> None:
     with user_errors():
         info = credentials.rotate_key(_sessions(), cli_actor(), _key(), org)
     console.print(f"new key {info.multikey} (log entry {info.log_seq})", highlight=False)
+
+
+@app.command("accredit")
+def accredit_command(org: Org, accreditation: Annotated[str, typer.Option(help="e.g. 'CNAS GHG0123'.")],
+                     by: Annotated[str, typer.Option("--by", help="Who accredited it, e.g. CNAS.")]) -> None:
+    """Flag an organisation as an accredited verification body (enterprises may then engage it)."""
+    from carbontrail.services.ledger import engagements
+
+    with user_errors():
+        engagements.accredit(_sessions(), cli_actor(), org, accreditation, by)
+    console.print(f"{org} is an accredited verification body ({accreditation}, {by})", highlight=False)
