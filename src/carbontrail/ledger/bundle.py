@@ -154,6 +154,9 @@ def verify(credential: dict[str, Any], bundle: dict[str, Any] | None, *, held: s
     if verifier is None:
         return report
     report.checks.pop()  # the key's form is not worth a clause when it is fine
+    if not log_key and not held:
+        report.checks.append(Check("log key", True, "the log key is the one the bundle names (pin it with "
+                                   "--log-key or a checkpoint you hold)"))
     checkpoint = _check(report, "checkpoint", "the log checkpoint is signed by the log key",
                         lambda: open_checkpoint(str(bundle.get("checkpoint", "")), verifier))
     if checkpoint is None:
