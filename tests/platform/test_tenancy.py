@@ -24,6 +24,8 @@ TENANT_B.update({"supplier": "B-SUPPLIER", "request_id": "1"})  # supply chain: 
 TENANT_B.update({"model": "b-model", "product": "b-only-product"})  # footprints: B's product model
 TENANT_B.update({"pf_id": "b0b0b0b0-0000-4000-8000-0000000000f1"})  # PACT: a footprint id, which only B could republish
 NOT_TENANT = {"locale": "en"}
+TENANT_B.update({"pf_id": "b-footprint", "engagement_id": "1", "finding_id": "1"})  # trust: B's footprint, engagement
+NOT_TENANT["entry_id"] = "1"  # registry entries are public by number
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
 #: bodies that would be accepted if the caller had the right, so only tenancy can refuse them
 JSON_BODIES = {
@@ -56,6 +58,19 @@ JSON_BODIES = {
                                                              "cycles": 100, "rated_energy_kwh": 60, "mass_kg": 400}]},
 }
 SIGN_OUT = {"/logout", "/api/logout"}
+JSON_BODIES.update({  # trust: credentials, engagements, the registry
+    "/api/organisations/{code}/credentials": {"kind": "inventory_report", "reference": "2023", "subject": {"t": 1}},
+    "/api/ledger/credentials/revoke": {"reason": "matrix"},
+    "/api/organisations/{code}/engagements": {"body": "VB-1", "subject_type": "inventory", "subject_key": "2023",
+                                              "grants": ["activity"]},
+    "/api/engagements/{engagement_id}/findings": {"text": "matrix"},
+    "/api/findings/{finding_id}/answer": {"answer": "matrix"},
+    "/api/engagements/{engagement_id}/statement": {"assurance": "limited", "materiality": "5 %", "procedures": "p",
+                                                   "opinion": "o"},
+    "/api/engagements/{engagement_id}/withdraw": {"reason": "matrix"},
+    "/api/organisations/{code}/registry": {"credential_id": "urn:x", "statement_id": "urn:y", "product": "p",
+                                           "category": "c", "declared_unit": "kg", "value": 1},
+})
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
        "instrument,instrument_ref,contract_factor,source\n"
        "ORG-B,B-SMELTER,2024-01-01,2024-01-31,electricity,grid electricity,1000,kWh,,,,,,,,matrix\n")

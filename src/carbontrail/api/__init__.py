@@ -13,17 +13,20 @@ def all_routers() -> tuple[APIRouter, ...]:
         auth,
         battery,
         cbam,
+        engagements,
         factors,
         footprints,
         health,
         inventory,
         jurisdictions,
+        ledger,
         monitor,
         organisations,
+        registry,
         supply_chain,
     )
 
     # PACT first: its paths overlap no other's, and PACT reads are the hot path
     return (pact.router, health.router, auth.router, organisations.router, activity.router, inventory.router,
             factors.router, jurisdictions.router, cbam.router, battery.router, supply_chain.router,
-            footprints.router, monitor.router)
+            footprints.router, monitor.router, ledger.router, engagements.router, registry.router)

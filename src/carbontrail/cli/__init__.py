@@ -13,6 +13,7 @@ from carbontrail.cli import suppliers
 from carbontrail.cli import battery
 from carbontrail.cli import pact as pact_cli
 from carbontrail.cli import monitor as monitor_cli
+from carbontrail.cli import ledger as ledger_cli
 
 app = typer.Typer(
     name="carbontrail",
@@ -35,6 +36,8 @@ app.add_typer(battery.app, name="battery")
 app.add_typer(pact_cli.app, name="pact")
 app.add_typer(monitor_cli.readings_app, name="readings")
 app.add_typer(monitor_cli.app, name="monitor")
+app.add_typer(ledger_cli.app, name="ledger")
+app.command("verify")(ledger_cli.verify_command)
 
 
 def main() -> None:

@@ -36,6 +36,19 @@ from carbontrail.store.models.monitor import (
     ReadingBatch,
     WarningEvent,
     WarningRule,
+from carbontrail.store.models.ledger import (
+    AccreditedBody,
+    EngagementFinding,
+    IssuedCredential,
+    LedgerCheckpoint,
+    LedgerEntry,
+    LedgerLogKey,
+    LedgerNode,
+    OrganisationKey,
+    RegistryEntry,
+    StatusList,
+    VerificationEngagement,
+    VerificationStatement,
 )
 
 __all__ = [
@@ -51,4 +64,6 @@ __all__ = [
     "User",
     "AuthState", "SignInThrottle",
     "MonitorTarget", "MonitorWarning", "MonthlyFigure", "ReadingBatch", "WarningEvent", "WarningRule",
+    "AccreditedBody", "EngagementFinding", "IssuedCredential", "LedgerCheckpoint", "LedgerEntry", "LedgerLogKey",
+    "LedgerNode", "OrganisationKey", "RegistryEntry", "StatusList", "VerificationEngagement", "VerificationStatement",
 ]
