@@ -123,7 +123,7 @@ def _lfp_footprint(fossil: str) -> object:
 
 
 def test_a_verified_pact_footprint_carries_its_credential_and_assurance(people: People) -> None:
-    from carbontrail.services import pact_host
+    from carbontrail.services.pact import host as pact_host
 
     published = pact_host.publish(people.sessions, people.a_admin, "ORG-A", _lfp_footprint("9.5"))  # type: ignore[arg-type]
     made = engagements.engage(people.sessions, people.a_admin, "ORG-A", "VB-1", subject_type="footprint",

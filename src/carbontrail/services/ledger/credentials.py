@@ -22,7 +22,8 @@ from carbontrail.ledger import status_list
 from carbontrail.ledger.canonical import digest
 from carbontrail.ledger.entries import Entry, document_entry
 from carbontrail.ledger.keys import KeyPair, PublicKey, did_document, did_web
-from carbontrail.services import pact_host, tenancy
+from carbontrail.services import tenancy
+from carbontrail.services.pact import host as pact_host
 from carbontrail.services.accounts import Principal
 from carbontrail.services.ledger import log
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work

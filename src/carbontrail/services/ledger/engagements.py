@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, NotFound, PermissionDenied
 from carbontrail.ledger.canonical import digest
-from carbontrail.services import pact_host, tenancy
+from carbontrail.services import tenancy
+from carbontrail.services.pact import host as pact_host
 from carbontrail.services.accounts import Principal
 from carbontrail.services.ledger import credentials
 from carbontrail.services.work import Actor, SystemActor, unit_of_work

@@ -19,7 +19,7 @@ from carbontrail.ledger import merkle
 from carbontrail.ledger.checkpoint import Checkpoint, Verifier, open_checkpoint, sign_checkpoint, verifier_key
 from carbontrail.ledger.entries import Entry
 from carbontrail.ledger.keys import KeyPair
-from carbontrail.services import pact_callbacks
+from carbontrail.services.pact import secrets
 from carbontrail.services.work import Actor, Work, unit_of_work
 from carbontrail.store.models import LedgerLogKey
 from carbontrail.store.repositories import ledger as repo
@@ -35,12 +35,12 @@ def origin() -> str:
 
 def seal(key: bytes, seed: bytes) -> str:
     """An Ed25519 seed encrypted with the platform's secret-key Fernet (as stored callback secrets are)."""
-    return pact_callbacks.encrypt(key, base64.b64encode(seed).decode())
+    return secrets.encrypt(key, "ledger-signing-keys", base64.b64encode(seed).decode())
 
 
 def unseal(key: bytes, token: str) -> bytes:
     try:
-        return base64.b64decode(pact_callbacks.decrypt(key, token))
+        return base64.b64decode(secrets.decrypt(key, "ledger-signing-keys", token))
     except ConfigurationError:
         raise ConfigurationError("a stored signing key cannot be decrypted: the platform secret key changed") from None
 

@@ -36,6 +36,7 @@ from carbontrail.store.models.monitor import (
     ReadingBatch,
     WarningEvent,
     WarningRule,
+)
 from carbontrail.store.models.ledger import (
     AccreditedBody,
     EngagementFinding,
