@@ -28,6 +28,13 @@ from carbontrail.store.models.battery import (
     BatteryUnit,
 )
 from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
+from carbontrail.store.models.certificates import (
+    CertificateClaim,
+    CertificateEvent,
+    CertificateTransfer,
+    EnergyInstrument,
+    GenerationProfile,
+)
 
 __all__ = [
     "ActivityRecord", "ApiClient", "AuditEvent", "Base",
@@ -40,4 +47,5 @@ __all__ = [
     "PactRule", "PactState",
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
+    "CertificateClaim", "CertificateEvent", "CertificateTransfer", "EnergyInstrument", "GenerationProfile",
 ]
