@@ -270,6 +270,9 @@ class Holding:
 def claim_refusal(holding: Holding, claimant: str, mwh: float, on: date, consumption_market: str) -> str | None:
     """Why `claimant` may not claim `mwh` of the instrument on day `on` against consumption in a market, or None."""
     ref = f"{holding.kind} {holding.reference}"
+    # A claim is public (the transparency log shows it), so "already claimed" is said before "not yours".
+    if holding.status == "claimed" or holding.claimed_mwh >= holding.face_mwh:
+        return f"{ref} is already fully claimed ({holding.claimed_mwh:g} of {holding.face_mwh:g} MWh)"
     if not mwh > 0:
         return f"a claim must be a positive amount of MWh, not {mwh:g}"
     if holding.owner != claimant:
@@ -278,8 +281,6 @@ def claim_refusal(holding: Holding, claimant: str, mwh: float, on: date, consump
         return f"{ref} is frozen: its production was registered for CCER instead"
     if holding.status == "cancelled":
         return f"{ref} was cancelled by its registry"
-    if holding.status == "claimed" or holding.claimed_mwh >= holding.face_mwh:
-        return f"{ref} is already fully claimed ({holding.claimed_mwh:g} of {holding.face_mwh:g} MWh)"
     if holding.valid_until is not None and on > holding.valid_until:
         return f"{ref} expired on {holding.valid_until.isoformat()}"
     if holding.claimed_mwh + mwh > holding.face_mwh + 1e-9:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
+from carbontrail.services.certificates import with_claims
 from carbontrail.services.supplier_data import supplier_footprints
 from carbontrail.store.models import ActivityRecord, Facility, Organisation, ReportingPeriod
 from carbontrail.units import quantity
@@ -71,9 +72,11 @@ def organisation_inventory(
     end: date | None = None,
     facility: str | None = None,
     options: InventoryOptions | None = None,
+    matching: str = "annual",
 ) -> InventoryResult:
     """The inventory of `organisation` (or of one of its facilities) for a period, with the factor library
-    including the users' own datasets (`sessions` defaults to the configured database)."""
+    including the users' own datasets (`sessions` defaults to the configured database). The organisation's claimed
+    certificates lower its market-based scope 2 by what they match at `matching` ('hourly' | 'monthly' | 'annual')."""
     from carbontrail.services.database import open_sessions
     from carbontrail.services.factors import library_with_user_datasets
 
@@ -85,6 +88,8 @@ def organisation_inventory(
             raise NotFound(f"organisation '{organisation}' has no facility '{facility}'")
         p_start, p_end = resolve_period(session, org, period, start, end)
         activities = load_activities(session, org, p_start, p_end, facility)
+        if not facility:  # claims are the organisation's, against all its consumption
+            activities = with_claims(session, org, p_start, p_end, activities, matching)
         library = library_with_user_datasets(session)
         footprints = supplier_footprints(session, org.id)
     label = org.code if not facility else f"{org.code}/{facility}"

@@ -18,6 +18,7 @@ from carbontrail.services.accounts import Principal
 from carbontrail.services.jurisdictions import subtree_ids
 from carbontrail.store.models import (
     ActivityRecord,
+    CertificateClaim,
     Facility,
     FactorDatasetRow,
     ImportBatch,
@@ -204,7 +205,7 @@ def _need(access: Access, permission: str) -> None:
 def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
-    and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
+    its suppliers' footprints (scope 3) and its certificate claims. Equal fingerprints mean a computed inventory is still right, so it
     may be reused."""
     org = access.organisation_id
     activity = session.execute(select(func.count(ActivityRecord.id), func.max(ActivityRecord.id),
@@ -219,5 +220,8 @@ def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     suppliers = session.execute(select(func.count(SupplierFootprint.id), func.max(SupplierFootprint.updated_at),
                                        func.sum(SupplierFootprint.fossil_kg_per_unit))
                                 .where(SupplierFootprint.organisation_id == org)).one()
+    claims = session.execute(select(func.count(CertificateClaim.id), func.max(CertificateClaim.id),
+                                    func.sum(CertificateClaim.kwh).filter(CertificateClaim.status == "active"))
+                             .where(CertificateClaim.organisation_id == org)).one()
     return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, periods)), tuple(datasets),
-            tuple(suppliers))
+            tuple(suppliers), tuple(claims))
