@@ -12,6 +12,7 @@ from carbontrail.cli import footprint
 from carbontrail.cli import suppliers
 from carbontrail.cli import battery
 from carbontrail.cli import pact as pact_cli
+from carbontrail.cli import certificates
 
 app = typer.Typer(
     name="carbontrail",
@@ -32,6 +33,7 @@ app.add_typer(footprint.app, name="footprint")
 app.add_typer(suppliers.app, name="suppliers")
 app.add_typer(battery.app, name="battery")
 app.add_typer(pact_cli.app, name="pact")
+app.add_typer(certificates.app, name="certificates")
 
 
 def main() -> None:

@@ -5,8 +5,7 @@ Every issuance, transfer, claim and release writes one transparency-log entry bo
 canonical bytes and SHA-256 in `certificate_event`, in the same transaction as the change and its audit row.
 The guarantees against double counting are held by the database (see store/repositories/certificates.py).
 
-Consumption for matching comes through one adapter, `hourly_consumption`: today it spreads the organisation's
-electricity activity records evenly over the hours of their periods.
+Matching itself, and the claims' effect on the market-based scope 2, live in services/certificate_matching.py.
 """
 
 from __future__ import annotations
@@ -14,17 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, ImportRejected, InputError, Location, NotFound, PermissionDenied
 from carbontrail.inventory.readers import TableFile
-from carbontrail.inventory.records import Activity
 from carbontrail.ledger.certificates import (
     BOUNDARIES,
     DEFAULT_BOUNDARY,
@@ -36,20 +33,49 @@ from carbontrail.ledger.certificates import (
     market_of,
     transfer_refusal,
 )
-from carbontrail.ledger.matching import LEVELS, MatchResult, hours_between, match, month_labels, place
+from carbontrail.ledger.matching import hours_between
 from carbontrail.services import tenancy
+from carbontrail.services.certificate_matching import (
+    MatchReport,
+    claimed_mwh,
+    claimed_production,
+    hourly_consumption,
+    matched_report,
+    with_claims,
+)
 from carbontrail.services.tenancy import Access
-from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
-from carbontrail.store.models import CertificateClaim, CertificateEvent, CertificateTransfer, EnergyInstrument
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.store.models import CertificateEvent, CertificateTransfer, EnergyInstrument
 from carbontrail.store.models import GenerationProfile, Organisation
 from carbontrail.store.repositories import certificates as repo
-from carbontrail.units import magnitude, quantity, read_number
+from carbontrail.units import read_number
 
 LOG_TYPE = "carbontrail.certificate.v1"
-CONSUMPTION_SOURCE = "electricity activity records, spread evenly over each record's period"
 EVENT_KINDS = ("issuance", "transfer", "claim", "release")
 MAX_REFERENCES = 100_000
 Period = tuple[date, date]
+
+
+def parse_period(text: str) -> Period:
+    """A period from '2025' (the year), '2025-01' (the month) or '2025-01-01..2025-03-31'."""
+    value = text.strip()
+    try:
+        if ".." in value:
+            first, last = value.split("..", 1)
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        elif len(value) == 4:
+            start, end = date(int(value), 1, 1), date(int(value), 12, 31)
+        elif len(value) == 7:
+            start = date(int(value[:4]), int(value[5:]), 1)
+            end = _month_end(start)
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise InputError(f"'{value[:40]}' is not a period", location=Location(field="period"),
+                         expected="YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD") from None
+    if end < start:
+        raise InputError("the period ends before it starts", location=Location(field="period"))
+    return start, end
 
 
 # -- what the use cases return -----------------------------------------------------------------------------------
@@ -132,36 +158,6 @@ class Overview:
     log: tuple[LogEntryView, ...]
 
 
-@dataclass(frozen=True)
-class MatchReport:
-    """An organisation's claims matched to its consumption in a period, at the three levels."""
-
-    organisation: str
-    period_start: date
-    period_end: date
-    consumption_mwh: float
-    claimed_mwh: float
-    hourly_mwh: float
-    monthly_mwh: float
-    annual_mwh: float
-    not_hourly_mwh: float  # claimed MWh whose generator has no hourly production: they cannot match hour by hour
-    months: tuple[str, ...]
-    consumption_by_month: tuple[float, ...]
-    hourly_by_month: tuple[float, ...]
-    share_by_day_hour: tuple[tuple[float | None, ...], ...]  # days × 24, None where nothing was used
-    consumption_source: str
-
-    def matched(self, level: str) -> float:
-        if level not in LEVELS:
-            raise InputError(f"unknown matching level '{level}'", location=Location(field="matching"),
-                             expected=" | ".join(LEVELS))
-        return {"hourly": self.hourly_mwh, "monthly": self.monthly_mwh, "annual": self.annual_mwh}[level]
-
-    @property
-    def residual_mwh(self) -> dict[str, float]:
-        return {level: self.consumption_mwh - self.matched(level) for level in LEVELS}
-
-
 # -- log entries -------------------------------------------------------------------------------------------------
 
 
@@ -203,13 +199,12 @@ def canonical_bytes(body: dict[str, object]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _record(work: Work, kind: str, instrument: EnergyInstrument, organisation_id: int,
-            body: dict[str, object]) -> str:
+def _event(kind: str, instrument: EnergyInstrument, organisation_id: int, body: dict[str, object],
+           at: datetime) -> dict[str, object]:
+    """A `certificate_event` row for a log entry body: its canonical bytes and their SHA-256."""
     data = canonical_bytes(body)
-    digest = hashlib.sha256(data).hexdigest()
-    work.session.add(CertificateEvent(kind=kind, instrument_id=instrument.id, organisation_id=organisation_id,
-                                      body=data.decode("utf-8"), canonical=data, sha256=digest))
-    return digest
+    return {"kind": kind, "instrument_id": instrument.id, "organisation_id": organisation_id,
+            "body": data.decode("utf-8"), "canonical": data, "sha256": hashlib.sha256(data).hexdigest(), "at": at}
 
 
 # -- who may act ---------------------------------------------------------------------------------------------------
@@ -459,9 +454,10 @@ def issue(sessions: sessionmaker[Session], actor: Actor, organisation: str,
             else:
                 existing.hourly_kwh = series
         s.flush()
-        for row, holder_code in rows:
-            body = log_entry("issuance", instrument=row, organisation=access.code, at=at, counterparty=holder_code)
-            _record(work, "issuance", row, access.organisation_id, body)
+        repo.add_rows(s, CertificateEvent, [
+            _event("issuance", row, access.organisation_id,
+                   log_entry("issuance", instrument=row, organisation=access.code, at=at, counterparty=holder_code), at)
+            for row, holder_code in rows])
         mwh = sum(_mwh(r.face_kwh) for r, _ in rows)
         work.audit("certificates.issue", "energy_instrument", source or f"{len(rows)} instruments",
                    organisation_id=access.organisation_id,
@@ -512,14 +508,19 @@ def transfer(sessions: sessionmaker[Session], actor: Actor, organisation: str, t
             raise InputError("an instrument cannot be transferred to its own holder", location=Location(field="to"))
         rows = _locked(s, kind, refs)
         owners = repo.organisation_codes(s, [r.owner_id for r in rows])
-        digests = []
         for row in rows:
             reason = transfer_refusal(_holding(row, owners[row.owner_id], "country"), access.code, on)
-            if reason or not repo.move_owner(s, row.id, access.organisation_id, target.id):
-                raise Conflict(reason or f"{kind} {row.reference} changed while it was being transferred")
-            s.add(CertificateTransfer(instrument_id=row.id, from_id=access.organisation_id, to_id=target.id, at=at))
-            body = log_entry("transfer", instrument=row, organisation=access.code, at=at, counterparty=target.code)
-            digests.append(_record(work, "transfer", row, access.organisation_id, body))
+            if reason:
+                raise Conflict(reason)
+        if repo.move_owners(s, [r.id for r in rows], access.organisation_id, target.id) != len(rows):
+            raise Conflict("an instrument changed while it was being transferred; nothing was transferred")
+        repo.add_rows(s, CertificateTransfer, [{"instrument_id": r.id, "from_id": access.organisation_id,
+                                                "to_id": target.id, "at": at} for r in rows])
+        events = [_event("transfer", r, access.organisation_id,
+                         log_entry("transfer", instrument=r, organisation=access.code, at=at, counterparty=target.code),
+                         at) for r in rows]
+        repo.add_rows(s, CertificateEvent, events)
+        digests = [str(e["sha256"]) for e in events]
         mwh = sum(_mwh(r.face_kwh) for r in rows)
         work.audit("certificates.transfer", "energy_instrument", f"{kind} × {len(rows)} → {target.code}",
                    organisation_id=access.organisation_id,
@@ -551,24 +552,32 @@ def claim(sessions: sessionmaker[Session], actor: Actor, organisation: str, refe
         consumption_market = market_of(province or _home_province(s, access), boundary)
         rows = _locked(s, kind, refs)
         owners = repo.organisation_codes(s, [r.owner_id for r in rows])
-        digests, ids, total = [], [], 0
+        amounts = []
         for row in rows:
             kwh = _kwh(mwh) if mwh is not None else row.face_kwh - row.claimed_kwh
             holding = _holding(row, owners[row.owner_id], boundary)
             reason = claim_refusal(holding, access.code, _mwh(kwh) if kwh > 0 else 0.0, on, consumption_market)
-            if reason or not repo.claim_kwh(s, row.id, access.organisation_id, kwh):
-                raise Conflict(reason or f"{kind} {row.reference} changed while it was being claimed")
-            record = CertificateClaim(instrument_id=row.id, organisation_id=access.organisation_id, kwh=kwh,
-                                      period_start=start, period_end=end, boundary=boundary,
-                                      instrument_market=holding.market, consumption_market=consumption_market,
-                                      claimed_on=on, valid_until=row.valid_until, status="active", at=at)
-            s.add(record)
-            s.flush()
-            body = log_entry("claim", instrument=row, organisation=access.code, at=at, kwh=kwh, period=period,
-                             market=consumption_market, claim_id=record.id)
-            digests.append(_record(work, "claim", row, access.organisation_id, body))
-            ids.append(record.id)
-            total += kwh
+            if reason:
+                raise Conflict(reason)
+            amounts.append((row, kwh, holding.market))
+        if mwh is not None:
+            claimable = repo.claim_kwh(s, rows[0].id, access.organisation_id, amounts[0][1])
+        else:
+            claimable = repo.claim_rest(s, [r.id for r in rows], access.organisation_id) == len(rows)
+        if not claimable:
+            raise Conflict("an instrument changed while it was being claimed; nothing was claimed")
+        ids = repo.add_claims(s, [
+            {"instrument_id": row.id, "organisation_id": access.organisation_id, "kwh": kwh, "period_start": start,
+             "period_end": end, "boundary": boundary, "instrument_market": market,
+             "consumption_market": consumption_market, "claimed_on": on, "valid_until": row.valid_until,
+             "status": "active", "at": at} for row, kwh, market in amounts])
+        events = [_event("claim", row, access.organisation_id,
+                         log_entry("claim", instrument=row, organisation=access.code, at=at, kwh=kwh, period=period,
+                                   market=consumption_market, claim_id=claim_id), at)
+                  for (row, kwh, _), claim_id in zip(amounts, ids, strict=True)]
+        repo.add_rows(s, CertificateEvent, events)
+        digests = [str(e["sha256"]) for e in events]
+        total = sum(kwh for _, kwh, _ in amounts)
         work.audit("certificates.claim", "energy_instrument", f"{kind} × {len(rows)} for {start}…{end}",
                    organisation_id=access.organisation_id,
                    detail={"kind": kind, "references": refs[:50], "mwh": _mwh(total), "market": consumption_market,
@@ -593,7 +602,9 @@ def release(sessions: sessionmaker[Session], actor: Actor, organisation: str, cl
         record.status = "released"
         body = log_entry("release", instrument=row, organisation=access.code, at=at, kwh=record.kwh,
                          period=(record.period_start, record.period_end), claim_id=record.id)
-        digest = _record(work, "release", row, access.organisation_id, body)
+        event = _event("release", row, access.organisation_id, body, at)
+        repo.add_rows(s, CertificateEvent, [event])
+        digest = str(event["sha256"])
         work.audit("certificates.release", "certificate_claim", str(claim_id), organisation_id=access.organisation_id,
                    detail={"reference": row.reference, "mwh": _mwh(record.kwh)})
     return ChangeReport("release", access.code, (row.reference,), _mwh(record.kwh), (digest,), (claim_id,))
@@ -640,68 +651,6 @@ def overview(sessions: sessionmaker[Session], actor: Actor, organisation: str, *
 # -- consumption and matching ----------------------------------------------------------------------------------
 
 
-def hourly_consumption(sessions: sessionmaker[Session], org: str, period: Period) -> tuple[np.ndarray, str]:
-    """The organisation's electricity use per hour of the period, in MWh, and where it comes from.
-
-    The one place matching reads consumption. Today: each electricity activity record without an instrument of its
-    own, spread evenly over the hours of its period (a monthly bill becomes a flat month). Metered readings
-    (15-minute or hourly) replace this when the monitoring store provides them.
-    """
-    with sessions() as s:
-        found = repo.organisation_by_code(s, org)
-        if found is None:
-            raise NotFound(f"no organisation with code '{org}'")
-        return _consumption_in(s, found.id, period), CONSUMPTION_SOURCE
-
-
-def _claimed_production(s: Session, organisation_id: int, period: Period
-                        ) -> tuple[np.ndarray, np.ndarray, float, float, list[int]]:
-    """Hourly MWh of the organisation's active claims inside the period: (with hourly production known,
-    all claims with production laid evenly where unknown, total claimed MWh, MWh without hourly data, claim ids)."""
-    start, end = period
-    hours = hours_between(start, end)
-    shaped, timed = np.zeros(hours), np.zeros(hours)
-    rows = [(c, i) for c, i in repo.claims(s, organisation_id, start, end)
-            if c.period_start >= start and c.period_end <= end]
-    profiles: dict[tuple[str, date], list[float]] = {
-        (p.generator, p.month): p.hourly_kwh
-        for p in repo.profiles(s, {i.generator for _, i in rows},
-                               min((i.production_start for _, i in rows), default=start),
-                               max((i.production_end for _, i in rows), default=end))}
-    total = no_profile = 0.0
-    for record, ins in rows:
-        mwh = _mwh(record.kwh)
-        total += mwh
-        curve = _profile(profiles, ins.generator, ins.production_start, ins.production_end)
-        if curve is None:
-            no_profile += mwh
-            n = hours_between(ins.production_start, ins.production_end)
-            place(timed, np.full(n, mwh / n), ins.production_start, start)
-            continue
-        weights = curve / curve.sum()
-        place(shaped, weights * mwh, ins.production_start, start)
-        place(timed, weights * mwh, ins.production_start, start)
-    return shaped, timed, total, no_profile, [c.id for c, _ in rows]
-
-
-def _profile(profiles: dict[tuple[str, date], list[float]], generator: str, start: date, end: date
-             ) -> np.ndarray | None:
-    """The generator's hourly production over [start, end] from its monthly profiles, or None if any is missing
-    or the generator produced nothing then."""
-    parts = []
-    month = start.replace(day=1)
-    while month <= end:
-        series = profiles.get((generator, month))
-        if series is None:
-            return None
-        parts.append(np.asarray(series, dtype=float))
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    curve = np.concatenate(parts)
-    offset = (start.day - 1) * 24
-    curve = curve[offset:offset + hours_between(start, end)]
-    return curve if curve.sum() > 0 else None
-
-
 def match_report(sessions: sessionmaker[Session], actor: Actor, organisation: str, period: Period) -> MatchReport:
     """The organisation's claims in `period` matched to its consumption hour by hour, by month and annually."""
     start, end = period
@@ -713,80 +662,9 @@ def match_report(sessions: sessionmaker[Session], actor: Actor, organisation: st
         access = _access(s, actor, organisation, tenancy.DATA_READ)
         if not access.allows(tenancy.DATA_READ):
             raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
-        shaped, timed, total, no_profile, _ = _claimed_production(s, access.organisation_id, period)
+        shaped, timed, total, no_profile, _ = claimed_production(s, access.organisation_id, period)
     consumption, source = hourly_consumption(sessions, access.code, period)
-    return _report(access.code, period, consumption, shaped, timed, total, no_profile, source)
-
-
-def _report(code: str, period: Period, consumption: np.ndarray, shaped: np.ndarray, timed: np.ndarray,
-            total: float, no_profile: float, source: str) -> MatchReport:
-    start, end = period
-    hourly: MatchResult = match(consumption[None, :], shaped[None, :], start=start)
-    timed_result = match(consumption[None, :], timed[None, :], start=start)
-    used = float(consumption.sum())
-    annual = min(used, total)
-    share = hourly.share_by_day_hour()
-    grid = tuple(tuple(None if np.isnan(v) else round(float(v), 4) for v in day) for day in share)
-    return MatchReport(code, start, end, used, total, float(hourly.hourly[0]), float(timed_result.monthly[0]),
-                       annual, no_profile, tuple(month_labels(start, hourly.hourly_by_month.shape[1])),
-                       tuple(float(v) for v in hourly.consumption_by_month[0]),
-                       tuple(float(v) for v in hourly.hourly_by_month[0]), grid, source)
-
-
-def claimed_mwh(sessions: sessionmaker[Session], org: str, period: Period, matching: str) -> float:
-    """MWh of the organisation's claimed instruments that count against its consumption in the period at a
-    matching level ('hourly' | 'monthly' | 'annual'): what the market-based scope 2 takes at zero emissions."""
-    with sessions() as s:
-        found = repo.organisation_by_code(s, org)
-        if found is None:
-            raise NotFound(f"no organisation with code '{org}'")
-        return _claimed_matched(s, found, period, matching)[0]
-
-
-def _claimed_matched(s: Session, org: Organisation, period: Period, matching: str) -> tuple[float, int]:
-    if matching not in LEVELS:
-        raise InputError(f"unknown matching level '{matching}'", location=Location(field="matching"),
-                         expected=" | ".join(LEVELS))
-    shaped, timed, total, no_profile, ids = _claimed_production(s, org.id, period)
-    if not ids:
-        return 0.0, 0
-    consumption = _consumption_in(s, org.id, period)
-    report = _report(org.code, period, consumption, shaped, timed, total, no_profile, "")
-    return report.matched(matching), len(ids)
-
-
-def _consumption_in(s: Session, organisation_id: int, period: Period) -> np.ndarray:
-    start, end = period
-    out = np.zeros(hours_between(start, end))
-    for rec_start, rec_end, amount, unit, _ in repo.electricity_records(s, organisation_id, start, end):
-        mwh = magnitude(quantity(amount, unit, location=Location(field="unit")), "MWh")
-        hours = hours_between(rec_start, rec_end)
-        place(out, np.full(hours, mwh / hours), rec_start, start)
-    return out
-
-
-def with_claims(session: Session, organisation: Organisation, start: date, end: date,
-                activities: list[Activity], matching: str = "annual") -> list[Activity]:
-    """The inventory's activities with the organisation's claimed, matched MWh taken out of its uncontracted
-    electricity: each such record is split pro rata into a part covered by the claims (instrument 'GEC', factor 0)
-    and the rest (residual mix). Location-based figures do not change; records with their own instrument stay."""
-    matched, n = _claimed_matched(session, organisation, (start, end), matching)
-    plain = [a for a in activities if a.kind == "electricity" and not a.instrument and a.contract_factor is None]
-    used = sum(magnitude(a.quantity, "MWh") for a in plain)
-    if matched <= 0 or used <= 0:
-        return activities
-    covered = min(matched / used, 1.0)
-    ref = f"{n} claim(s), {matching} matching, {matched:.3f} MWh"
-    out = []
-    for act in activities:
-        if act not in plain:
-            out.append(act)
-            continue
-        out.append(replace(act, quantity=act.quantity * covered, instrument="GEC", instrument_ref=ref,
-                           contract_factor=0.0, supplier=act.supplier or "claimed certificates"))
-        if covered < 1.0:
-            out.append(replace(act, quantity=act.quantity * (1.0 - covered)))
-    return out
+    return matched_report(access.code, period, consumption, shaped, timed, total, no_profile, source)
 
 
 def verify_log(sessions: sessionmaker[Session]) -> tuple[int, list[str]]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
-from carbontrail.services.certificates import with_claims
+from carbontrail.services.certificate_matching import with_claims
 from carbontrail.services.supplier_data import supplier_footprints
 from carbontrail.store.models import ActivityRecord, Facility, Organisation, ReportingPeriod
 from carbontrail.units import quantity

@@ -18,6 +18,7 @@ from carbontrail.inventory.templates import IMPORT_ORDER
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.demo.battery import load as load_battery_demo
 from carbontrail.services.demo.cbam import load_cbam_demo
+from carbontrail.services.demo.green import load_green_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
 from carbontrail.services.footprints import load_demo_products
@@ -82,8 +83,9 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     cbam = load_cbam_demo(sessions, folder.parent / "cbam", demo_password())
     products = load_demo_products(sessions, folder / "products")
     pact = load_demo_pact(sessions)
+    green = load_green_demo(sessions, folder.parent / "green")
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
-            "users_created": created_users, "cbam": cbam, "products": products, "pact": pact,
+            "users_created": created_users, "cbam": cbam, "products": products, "pact": pact, "green": green,
             "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
                         f"'{DEFAULT_DEMO_PASSWORD}'"}}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
@@ -85,16 +85,51 @@ def release_kwh(session: Session, instrument_id: int, owner_id: int, kwh: int) -
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def move_owner(session: Session, instrument_id: int, from_id: int, to_id: int) -> bool:
-    """Hand the instrument to `to_id` if `from_id` still holds it, unclaimed, active and tradable."""
-    result = session.execute(
-        update(EnergyInstrument)
-        .where(EnergyInstrument.id == instrument_id, EnergyInstrument.owner_id == from_id,
-               EnergyInstrument.status == "active", EnergyInstrument.claimed_kwh == 0,
-               EnergyInstrument.tradable.is_(True))
-        .values(owner_id=to_id)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+def claim_rest(session: Session, instrument_ids: Sequence[int], claimant_id: int) -> int:
+    """Claim what is left of each instrument for the claimant, where it still holds it active and unfrozen;
+    the number of instruments changed (fewer than asked means one was not claimable)."""
+    changed = 0
+    for start in range(0, len(instrument_ids), 500):
+        result = session.execute(
+            update(EnergyInstrument)
+            .where(EnergyInstrument.id.in_(list(instrument_ids[start:start + 500])),
+                   EnergyInstrument.owner_id == claimant_id, EnergyInstrument.status == "active",
+                   EnergyInstrument.ccer.is_(False), EnergyInstrument.claimed_kwh < EnergyInstrument.face_kwh)
+            .values(claimed_kwh=EnergyInstrument.face_kwh, status="claimed")
+            .execution_options(synchronize_session=False))
+        changed += result.rowcount  # type: ignore[attr-defined]
+    return changed
+
+
+def move_owners(session: Session, instrument_ids: Sequence[int], from_id: int, to_id: int) -> int:
+    """Hand the instruments to `to_id` where `from_id` still holds them unclaimed, active and tradable; the number
+    of instruments changed."""
+    changed = 0
+    for start in range(0, len(instrument_ids), 500):
+        result = session.execute(
+            update(EnergyInstrument)
+            .where(EnergyInstrument.id.in_(list(instrument_ids[start:start + 500])),
+                   EnergyInstrument.owner_id == from_id, EnergyInstrument.status == "active",
+                   EnergyInstrument.claimed_kwh == 0, EnergyInstrument.tradable.is_(True))
+            .values(owner_id=to_id)
+            .execution_options(synchronize_session=False))
+        changed += result.rowcount  # type: ignore[attr-defined]
+    return changed
+
+
+def add_claims(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """Insert claim rows in one statement batch; their ids in the order given."""
+    if not rows:
+        return []
+    return list(session.scalars(insert(CertificateClaim).returning(CertificateClaim.id, sort_by_parameter_order=True),
+                                rows))
+
+
+def add_rows(session: Session, model: type[CertificateTransfer] | type[CertificateEvent],
+             rows: list[dict[str, object]]) -> None:
+    """Insert transfer or log-entry rows in one statement batch."""
+    if rows:
+        session.execute(insert(model), rows)
 
 
 def active_claim(session: Session, claim_id: int, organisation_id: int) -> CertificateClaim | None:
