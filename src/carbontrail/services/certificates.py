@@ -15,7 +15,8 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
+import tempfile
+from pathlib import Path, PurePath
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -395,6 +396,24 @@ def import_registry(sessions: sessionmaker[Session], actor: Actor, organisation:
     rows, hourly = read_registry_export(Path(path), name, today=today)
     return issue(sessions, actor, organisation, [(r.row, r.instrument, r.holder) for r in rows], hourly,
                  source=name)
+
+
+MAX_UPLOAD = 64 * 1024 * 1024
+
+
+def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation: str, file_name: str,
+                  data: bytes) -> ImportReport:
+    """`import_registry` for uploaded bytes (API and pages)."""
+    name = PurePath(file_name or "upload.csv").name
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise InputError(f"'{name}' is neither a CSV nor an XLSX file", location=Location(file=name),
+                         expected="a .csv or .xlsx file")
+    if len(data) > MAX_UPLOAD:
+        raise InputError(f"'{name}' is larger than {MAX_UPLOAD // 2**20} MB", location=Location(file=name))
+    with tempfile.TemporaryDirectory(prefix="carbontrail-certificates-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return import_registry(sessions, actor, organisation, path, display_name=name)
 
 
 def issue(sessions: sessionmaker[Session], actor: Actor, organisation: str,
