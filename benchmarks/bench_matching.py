@@ -44,10 +44,10 @@ START = date(2025, 1, 1)
 
 def _inputs(consumers: int, generators: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(16)
-    cons = rng.gamma(4.0, 0.25, size=(consumers, HOURS)).astype(np.float32)
+    cons = rng.standard_gamma(4.0, size=(consumers, HOURS), dtype=np.float32) * np.float32(0.25)
     hours = np.arange(HOURS) % 24
     sun = np.clip(np.sin((hours - 6) / 12 * np.pi), 0, None).astype(np.float32)
-    prod = (rng.gamma(2.0, 1.5, size=(generators, HOURS)).astype(np.float32) * (0.3 + sun))
+    prod = rng.standard_gamma(2.0, size=(generators, HOURS), dtype=np.float32) * np.float32(1.5) * (0.3 + sun)
     owner = rng.integers(0, consumers, size=generators)
     return cons, prod, owner
 
@@ -62,12 +62,15 @@ def _ours(consumers: int, generators: int) -> dict[str, float]:
 
 
 def _peer(consumers: int, generators: int) -> dict[str, float]:
-    """The same matching written the plain vectorised way: whole (consumers, hours) arrays."""
+    """The same matching written the plain vectorised way: whole (consumers, hours) arrays, each consumer's supply
+    as one sparse (consumers × generators) product."""
+    from scipy.sparse import csr_matrix
+
     cons, prod, owner = _inputs(consumers, generators)
     t = time.perf_counter()
     cons64 = cons.astype(np.float64)
-    supply = np.zeros_like(cons64)
-    np.add.at(supply, owner, prod.astype(np.float64))
+    owns = csr_matrix((np.ones(generators), (owner, np.arange(generators))), shape=(consumers, generators))
+    supply = np.asarray(owns @ prod.astype(np.float64))
     hourly = np.minimum(cons64, supply).sum(axis=1)
     edges = np.searchsorted(hour_months(START, HOURS), np.arange(12))
     monthly = np.minimum(np.add.reduceat(cons64, edges, axis=1), np.add.reduceat(supply, edges, axis=1)).sum(axis=1)
@@ -230,7 +233,7 @@ def main() -> None:
     out = {
         "figure": f"hourly + monthly + annual matching, {args.consumers:,} consumers × {HOURS:,} h against "
                   f"{args.generators:,} generators; goal ≤ 60 s on 2 cores; peer: bare vectorised numpy on whole "
-                  "arrays, same run, same answers",
+                  "arrays (supply as a sparse owner × production product), same run, same answers",
         "ours": round(ours["seconds"], 2), "peer": round(peer["seconds"], 2),
         "ratio": round(ours["seconds"] / peer["seconds"], 2), "units": "s",
         "peak_rss_mb": {"ours": round(ours["peak_rss_mb"]), "peer": round(peer["peak_rss_mb"]),

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, UploadFile, status
+from fastapi import APIRouter, Path, Query, UploadFile, status
 from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal
@@ -68,7 +68,7 @@ def claim(code: str, body: ClaimIn, ctx: AppContext, principal: CurrentPrincipal
 
 
 @router.delete(ORG + "/claims/{claim_id}")
-def release(code: str, claim_id: int, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
+def release(code: str, claim_id: Annotated[int, Path(ge=1, le=2**31 - 1)], ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """Withdraw a claim made in error."""
     return asdict(certs.release(ctx.sessions, principal, code, claim_id))
 
