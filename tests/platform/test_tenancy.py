@@ -22,6 +22,7 @@ TENANT_B.update({"installation": "B-CBAM", "defaults": "b-defaults"})  # CBAM: t
 TENANT_B.update({"unit": "B0BPBAA6000001R3F0000009", "declaration": "1"})  # battery: tenant B's unit, declaration
 TENANT_B.update({"supplier": "B-SUPPLIER", "request_id": "1"})  # supply chain: B's connection, inbox item
 TENANT_B.update({"model": "b-model", "product": "b-only-product"})  # footprints: B's product model
+TENANT_B.update({"claim_id": "1"})  # certificates: a claim number (tenant B's, were it to exist)
 NOT_TENANT = {"locale": "en"}
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
 #: bodies that would be accepted if the caller had the right, so only tenancy can refuse them
