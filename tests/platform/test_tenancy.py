@@ -23,6 +23,7 @@ TENANT_B.update({"unit": "B0BPBAA6000001R3F0000009", "declaration": "1"})  # bat
 TENANT_B.update({"supplier": "B-SUPPLIER", "request_id": "1"})  # supply chain: B's connection, inbox item
 TENANT_B.update({"model": "b-model", "product": "b-only-product"})  # footprints: B's product model
 TENANT_B.update({"pf_id": "b0b0b0b0-0000-4000-8000-0000000000f1"})  # PACT: a footprint id, which only B could republish
+TENANT_B.update({"claim_id": "1"})  # certificates: a claim number (tenant B's, were it to exist)
 NOT_TENANT = {"locale": "en"}
 TENANT_B.update({"pf_id": "b-footprint", "engagement_id": "1", "finding_id": "1"})  # trust: B's footprint, engagement
 NOT_TENANT["entry_id"] = "1"  # registry entries are public by number

@@ -13,6 +13,7 @@ def all_routers() -> tuple[APIRouter, ...]:
         auth,
         battery,
         cbam,
+        certificates,
         engagements,
         factors,
         footprints,
@@ -29,4 +30,5 @@ def all_routers() -> tuple[APIRouter, ...]:
     # PACT first: its paths overlap no other's, and PACT reads are the hot path
     return (pact.router, health.router, auth.router, organisations.router, activity.router, inventory.router,
             factors.router, jurisdictions.router, cbam.router, battery.router, supply_chain.router,
-            footprints.router, monitor.router, ledger.router, engagements.router, registry.router)
+            footprints.router, monitor.router, ledger.router, engagements.router, registry.router,
+            certificates.router)

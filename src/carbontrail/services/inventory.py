@@ -17,6 +17,7 @@ from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.factors import FactorLibrary
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
 from carbontrail.services import organisations, tenancy
+from carbontrail.services.certificate_matching import with_claims
 from carbontrail.services.factors import library_with_user_datasets
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
@@ -108,12 +109,16 @@ def load_activities(session: Session, org: Organisation, start: date, end: date,
 
 def compute_for(session: Session, org: Organisation, *, period: str | None = None, start: date | None = None,
                 end: date | None = None, facility: str | None = None, options: InventoryOptions | None = None,
-                library: FactorLibrary | None = None) -> InventoryResult:
-    """The inventory of `org` (or one facility) inside a session already opened by a use case."""
+                library: FactorLibrary | None = None, matching: str = "annual") -> InventoryResult:
+    """The inventory of `org` (or one facility) inside a session already opened by a use case. The organisation's
+    claimed certificates lower its market-based scope 2 by what they match at `matching` ('hourly' | 'monthly' |
+    'annual')."""
     if facility and inventory_repo.facility_id(session, org.id, facility) is None:
         raise NotFound(f"organisation '{org.code}' has no facility '{facility}'")
     p_start, p_end = resolve_period(session, org, period, start, end)
     activities = load_activities(session, org, p_start, p_end, facility)
+    if not facility:  # claims are the organisation's, against all its consumption
+        activities = with_claims(session, org, p_start, p_end, activities, matching)
     library = library or library_with_user_datasets(session)
     footprints = supplier_footprints(session, org.id)
     label = org.code if not facility else f"{org.code}/{facility}"
@@ -163,22 +168,25 @@ class InventoryCache:
 
 def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, period: str | None = None,
               start: date | None = None, end: date | None = None, facility: str | None = None,
-              options: InventoryOptions | None = None, cache: InventoryCache | None = None) -> InventoryResult:
+              options: InventoryOptions | None = None, cache: InventoryCache | None = None,
+              matching: str = "annual") -> InventoryResult:
     """The inventory of organisation `code` (or one of its facilities) for a period, with the factor library
-    including the users' own datasets; reused from `cache` while nothing it depends on changed."""
+    including the users' own datasets and certificate claims matched at `matching`; reused from `cache` while
+    nothing it depends on changed."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
         access = organisation_access(s, actor, code, tenancy.INVENTORY)
         key = None
         if cache is not None:
-            key = (access.organisation_id, period, start, end, facility, repr(options),
+            key = (access.organisation_id, period, start, end, facility, repr(options), matching,
                    tenancy.data_fingerprint(s, access))
             found = cache.get(key)
             if found is not None:
                 return found
         org = s.get(Organisation, access.organisation_id)
         assert org is not None
-        result = compute_for(s, org, period=period, start=start, end=end, facility=facility, options=options)
+        result = compute_for(s, org, period=period, start=start, end=end, facility=facility, options=options,
+                             matching=matching)
     if cache is not None and key is not None:
         cache.put(key, result)
     return result
@@ -186,12 +194,12 @@ def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, perio
 
 def organisation_inventory(sessions: sessionmaker[Session] | None, organisation: str, *, period: str | None = None,
                            start: date | None = None, end: date | None = None, facility: str | None = None,
-                           options: InventoryOptions | None = None) -> InventoryResult:
+                           options: InventoryOptions | None = None, matching: str = "annual") -> InventoryResult:
     """`inventory` called from Python code that names no actor (`sessions` defaults to the configured database)."""
     from carbontrail.services.database import open_sessions
 
     return inventory(sessions or open_sessions(), PYTHON, organisation, period=period, start=start, end=end,
-                     facility=facility, options=options)
+                     facility=facility, options=options, matching=matching)
 
 
 @dataclass(frozen=True)

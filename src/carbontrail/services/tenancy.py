@@ -220,8 +220,8 @@ def _organisation_id(session: Session, code: str) -> int | None:
 def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
-    and its suppliers' footprints (scope 3). Equal fingerprints mean a computed inventory is still right, so it
-    may be reused."""
+    its suppliers' footprints (scope 3) and its certificate claims. Equal fingerprints mean a computed inventory
+    is still right, so it may be reused."""
     engine, now, seen = session.get_bind(), clock(), changes.generation()
     with _MEMO_LOCK:
         kept = _FINGERPRINTS.setdefault(engine, {}).get(access.organisation_id)

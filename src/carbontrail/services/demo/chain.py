@@ -18,6 +18,7 @@ from carbontrail.inventory.templates import IMPORT_ORDER
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.demo.battery import load as load_battery_demo
 from carbontrail.services.demo.cbam import load_cbam_demo
+from carbontrail.services.demo.green import load_green_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.monitor import load_monitor_demo
 from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
@@ -84,8 +85,10 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     products = load_demo_products(sessions, folder / "products")
     pact = load_demo_pact(sessions, folder / "products")
     monitor = load_monitor_demo(sessions)
+    green = load_green_demo(sessions, folder.parent / "green")
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
             "users_created": created_users, "cbam": cbam, "products": products, "pact": pact, "monitor": monitor,
+            "green": green,
             "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
                         f"'{DEFAULT_DEMO_PASSWORD}'"}}
 

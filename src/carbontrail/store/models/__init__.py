@@ -51,6 +51,13 @@ from carbontrail.store.models.ledger import (
     VerificationEngagement,
     VerificationStatement,
 )
+from carbontrail.store.models.certificates import (
+    CertificateClaim,
+    CertificateEvent,
+    CertificateTransfer,
+    EnergyInstrument,
+    GenerationProfile,
+)
 
 __all__ = [
     "ActivityRecord", "ApiClient", "AuditEvent", "Base",
@@ -67,4 +74,5 @@ __all__ = [
     "MonitorTarget", "MonitorWarning", "MonthlyFigure", "ReadingBatch", "WarningEvent", "WarningRule",
     "AccreditedBody", "EngagementFinding", "IssuedCredential", "LedgerCheckpoint", "LedgerEntry", "LedgerLogKey",
     "LedgerNode", "OrganisationKey", "RegistryEntry", "StatusList", "VerificationEngagement", "VerificationStatement",
+    "CertificateClaim", "CertificateEvent", "CertificateTransfer", "EnergyInstrument", "GenerationProfile",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
     ActivityRecord,
+    CertificateClaim,
     Facility,
     FactorDatasetRow,
     ImportBatch,
@@ -129,5 +130,8 @@ def inventory_inputs(session: Session, organisation_id: int) -> tuple[object, ..
     suppliers = session.execute(select(func.count(SupplierFootprint.id), func.max(SupplierFootprint.updated_at),
                                        func.sum(SupplierFootprint.fossil_kg_per_unit))
                                 .where(SupplierFootprint.organisation_id == org)).one()
+    claims = session.execute(select(func.count(CertificateClaim.id), func.max(CertificateClaim.id),
+                                    func.sum(CertificateClaim.kwh).filter(CertificateClaim.status == "active"))
+                             .where(CertificateClaim.organisation_id == org)).one()
     return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, spans)), tuple(datasets),
-            tuple(suppliers))
+            tuple(suppliers), tuple(claims))
