@@ -72,6 +72,9 @@ JSON_BODIES.update({  # trust: credentials, engagements, the registry
     "/api/organisations/{code}/registry": {"credential_id": "urn:x", "statement_id": "urn:y", "product": "p",
                                            "category": "c", "declared_unit": "kg", "value": 1},
 })
+JSON_BODIES.update({  # monitoring: bodies valid in shape, so only tenancy can refuse them
+    "/api/monitor/organisations/{code}/readings": {"readings": []},
+})
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
        "instrument,instrument_ref,contract_factor,source\n"
        "ORG-B,B-SMELTER,2024-01-01,2024-01-31,electricity,grid electricity,1000,kWh,,,,,,,,matrix\n")

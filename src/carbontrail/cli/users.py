@@ -105,7 +105,7 @@ def jurisdiction(code: Annotated[str, typer.Argument(help="Code, e.g. SC or SC-C
     """Add a jurisdiction (province → city → park) that park and government roles are granted on."""
     with user_errors(as_json):
         node = jurisdictions.create(open_sessions(), code, kind, name, name_en=name_en, parent=parent,
-                                    actor=cli_actor().actor)
+                                    actor=cli_actor())
         if as_json:
             print_json({"code": node.code, "kind": node.kind, "parent": node.parent})
         else:
@@ -120,7 +120,7 @@ def place(jurisdiction_code: Annotated[str, typer.Argument(metavar="JURISDICTION
     """Put an enterprise (or one facility) inside a jurisdiction."""
     with user_errors(as_json):
         jurisdictions.place(open_sessions(), jurisdiction_code, organisation=organisation, facility=facility,
-                            actor=cli_actor().actor)
+                            actor=cli_actor())
         if as_json:
             print_json({"jurisdiction": jurisdiction_code, "organisation": organisation, "facility": facility})
         else:
