@@ -96,6 +96,7 @@ FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{c
           "/org/{code}/cbam"}
 FILES |= {"/org/{code}/products"}  # footprints: a product model upload
 FILES |= {"/api/organisations/{code}/import-jobs"}  # imports: an upload run as a job
+FILES |= {"/api/monitor/organisations/{code}/reading-files"}  # monitoring: a readings file
 NOT_TENANT["job"] = "no-such-job"  # import jobs: ids are unguessable, a stranger's answer is 404
 FORM_FIELDS["/org/{code}/supplier-footprints"] = {"product_key": "x", "supplier": "s", "fossil": "1", "unit": "kg",
                                                   "reference": "r"}
