@@ -24,8 +24,9 @@ TENANT_B.update({"supplier": "B-SUPPLIER", "request_id": "1"})  # supply chain: 
 TENANT_B.update({"model": "b-model", "product": "b-only-product"})  # footprints: B's product model
 TENANT_B.update({"pf_id": "b0b0b0b0-0000-4000-8000-0000000000f1"})  # PACT: a footprint id, which only B could republish
 TENANT_B.update({"claim_id": "1"})  # certificates: a claim number (tenant B's, were it to exist)
-NOT_TENANT = {"locale": "en"}
-TENANT_B.update({"pf_id": "b-footprint", "engagement_id": "1", "finding_id": "1"})  # trust: B's footprint, engagement
+TENANT_B.update({"warning_id": "1"})  # monitoring: a warning number (tenant B's, were it to exist)
+NOT_TENANT = {"locale": "en", "action": "acknowledge", "fmt": "xlsx"}
+TENANT_B.update({"engagement_id": "1", "finding_id": "1"})  # trust: B's engagement and finding
 NOT_TENANT["entry_id"] = "1"  # registry entries are public by number
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
 #: bodies that would be accepted if the caller had the right, so only tenancy can refuse them
@@ -74,6 +75,7 @@ JSON_BODIES.update({  # trust: credentials, engagements, the registry
 })
 JSON_BODIES.update({  # monitoring: bodies valid in shape, so only tenancy can refuse them
     "/api/monitor/organisations/{code}/readings": {"readings": []},
+    "/api/monitor/warnings/{warning_id}/{action}": {"note": "matrix"},
 })
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
        "instrument,instrument_ref,contract_factor,source\n"
@@ -90,6 +92,7 @@ FORM_FIELDS = {
                               "client_secret": "s"},
     "/org/{code}/suppliers/{supplier}/requests": {"product_id": "urn:x:1"},
     "/org/{code}/pact/inbox/{request_id}": {"decision": "reject", "reason": "no"},
+    "/monitor/warnings/{warning_id}": {"action": "acknowledge", "note": "matrix"},
 }
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
@@ -122,7 +125,7 @@ def _required_query(world: World, method: str, template: str) -> dict[str, str]:
     out = {}
     for p in op.get("parameters", []):
         if p["in"] == "query" and p.get("required"):
-            out[p["name"]] = "2023"
+            out[p["name"]] = "2023-01" if p["name"] == "month" else "2023"
     return out
 
 
