@@ -71,8 +71,6 @@ def test_data_entry_holds_no_right_to_share_or_delete() -> None:
     assert {tenancy.GRANT_ACCESS, tenancy.DELETE} <= tenancy.ROLE_PERMISSIONS["carbon_manager"]
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN EXCEPTION for the lead: the battery and footprint routes still "
-                   "check tenancy.DATA_WRITE; their owners switch to tenancy.GRANT_ACCESS and tenancy.DELETE")
 def test_data_entry_cannot_grant_a_passport_tier_or_delete_a_model(world: World) -> None:
     h = world.auth("data_entry")
     r = world.client.post("/api/organisations/ORG-A/battery/passports/urn:bpack:none/grants",

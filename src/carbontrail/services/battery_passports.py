@@ -135,10 +135,11 @@ def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, ide
 
 
 def grant(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str, grantee: str) -> None:
-    """Recognise `grantee` as having a legitimate interest in one of the organisation's passports."""
+    """Recognise `grantee` as having a legitimate interest in one of the organisation's passports (sharing data:
+    `tenancy.GRANT_ACCESS`, which data entry does not hold)."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = acting.access(s, actor, organisation, tenancy.GRANT_ACCESS)
         row = _owned(s, access, identifier)
         grantee_id = _org_id(s, grantee)
         if grantee_id not in repo.grantee_ids(s, row.id):

@@ -728,9 +728,9 @@ def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key
 
 
 def remove_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> None:
-    """Delete a stored product model."""
+    """Delete a stored product model (`tenancy.DELETE`, which data entry does not hold)."""
     with unit_of_work(sessions, actor) as work:
-        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        org = access(work.session, actor, code, tenancy.DELETE)
         delete_model(work.session, org.organisation_id, key)
         work.audit("delete", "product_model", f"{code}/{key}", organisation_id=org.organisation_id)
 
