@@ -52,7 +52,9 @@ class PublishIn(BaseModel):
     region: str = Field("", max_length=64)
 
 
-@router.get("/api/registry", response_model=list[ListingOut])
+@router.get("/api/registry", response_model=list[ListingOut],
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The entries as JSON, or as CSV with `format=csv`"}})
 def search(ctx: AppContext, category: Filter = "", cn_code: Filter = "", region: Filter = "",
            declared_unit: Filter = "", assurance: Filter = "", verifier: Filter = "",
            format: Literal["json", "csv"] = "json") -> Response | list[ListingOut]:
