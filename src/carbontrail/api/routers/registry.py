@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -18,28 +16,6 @@ router = APIRouter(tags=["registry"], responses=ERROR_RESPONSES)
 Filter = Annotated[str, Query(max_length=200)]
 
 
-class ListingOut(BaseModel):
-    id: int
-    organisation: str
-    product: str
-    category: str
-    cn_code: str
-    region: str
-    declared_unit: str
-    value: float
-    unit: str
-    standard: str
-    assurance: str
-    verifier: str
-    status: str
-    status_reason: str
-    superseded_by: int | None
-    credential_id: str
-    statement_id: str
-    log_seq: int
-    published_at: datetime
-
-
 class PublishIn(BaseModel):
     credential_id: str = Field(max_length=100)
     statement_id: str = Field(max_length=100)
@@ -52,24 +28,24 @@ class PublishIn(BaseModel):
     region: str = Field("", max_length=64)
 
 
-@router.get("/api/registry", response_model=list[ListingOut],
+@router.get("/api/registry", response_model=list[registry.Listing],
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                              "description": "The entries as JSON, or as CSV with `format=csv`"}})
 def search(ctx: AppContext, category: Filter = "", cn_code: Filter = "", region: Filter = "",
            declared_unit: Filter = "", assurance: Filter = "", verifier: Filter = "",
-           format: Literal["json", "csv"] = "json") -> Response | list[ListingOut]:
+           format: Literal["json", "csv"] = "json") -> Response | list[registry.Listing]:
     """Published verified footprints (withdrawn and superseded ones are listed, marked); `format=csv` exports."""
     found = registry.search(ctx.sessions, category=category, cn_code=cn_code, region=region,
                             declared_unit=declared_unit, assurance=assurance, verifier=verifier)
     if format == "csv":
         return Response(registry.to_csv(found), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": 'attachment; filename="registry.csv"'})
-    return [ListingOut(**asdict(item)) for item in found]
+    return found
 
 
-@router.get("/api/registry/{entry_id}", response_model=ListingOut)
-def show(entry_id: int, ctx: AppContext) -> ListingOut:
-    return ListingOut(**asdict(registry.entry(ctx.sessions, entry_id)))
+@router.get("/api/registry/{entry_id}", response_model=registry.Listing)
+def show(entry_id: int, ctx: AppContext) -> registry.Listing:
+    return registry.entry(ctx.sessions, entry_id)
 
 
 def label_of(item: registry.Listing) -> carbon_label.Label:
@@ -93,15 +69,14 @@ def label_png(entry_id: int, ctx: AppContext, lang: Literal["zh_CN", "en"] = "zh
     return Response(carbon_label.png(label_of(registry.entry(ctx.sessions, entry_id)), lang), media_type="image/png")
 
 
-@router.post("/api/organisations/{code}/registry", response_model=ListingOut, status_code=201)
-def publish(code: str, body: PublishIn, principal: CurrentPrincipal, ctx: AppContext) -> ListingOut:
+@router.post("/api/organisations/{code}/registry", response_model=registry.Listing, status_code=201)
+def publish(code: str, body: PublishIn, principal: CurrentPrincipal, ctx: AppContext) -> registry.Listing:
     """Publish a verified footprint credential in the public registry."""
     item = registry.Publication(body.product, body.category, body.declared_unit, body.value, body.standard,
                                 body.cn_code, body.region)
-    return ListingOut(**asdict(registry.publish(ctx.sessions, principal, ctx.key, code, body.credential_id,
-                                                body.statement_id, item)))
+    return registry.publish(ctx.sessions, principal, ctx.key, code, body.credential_id, body.statement_id, item)
 
 
-@router.post("/api/organisations/{code}/registry/{entry_id}/withdraw", response_model=ListingOut)
-def withdraw(code: str, entry_id: int, principal: CurrentPrincipal, ctx: AppContext) -> ListingOut:
-    return ListingOut(**asdict(registry.withdraw(ctx.sessions, principal, code, entry_id)))
+@router.post("/api/organisations/{code}/registry/{entry_id}/withdraw", response_model=registry.Listing)
+def withdraw(code: str, entry_id: int, principal: CurrentPrincipal, ctx: AppContext) -> registry.Listing:
+    return registry.withdraw(ctx.sessions, principal, code, entry_id)
