@@ -17,6 +17,15 @@ from rich.table import Table
 
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
+from carbontrail.services.database import open_sessions
+from carbontrail.services.work import cli_actor
+from carbontrail.services import battery_units as units
+from carbontrail.battery.traceability import Event
+from carbontrail.units import magnitude, quantity
+from carbontrail.battery.document import parse_document
+from carbontrail.services import battery_declarations as declarations
+from carbontrail.services import battery_passports as passports
+from carbontrail.services import battery_residual as residual
 
 app = typer.Typer(help="Power batteries: units and life events, EU declaration, passport, residual value.",
                   no_args_is_help=True)
@@ -59,14 +68,10 @@ def _when(text: str | None, option: str) -> datetime:
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions  # at call time: `--help` stays fast
-
     return open_sessions()
 
 
 def _actor():  # type: ignore[no-untyped-def]
-    from carbontrail.services.work import cli_actor
-
     return cli_actor()
 
 
@@ -93,8 +98,6 @@ def register(
     as_json: JsonOption = False,
 ) -> None:
     """Register GB/T 34014-coded packs, modules and cells in bulk; nothing is stored if one code is wrong."""
-    from carbontrail.services import battery_units as units
-
     with user_errors(as_json):
         rows = list(csv.DictReader(_read_text(file).splitlines()))
         if not rows or "code" not in rows[0]:
@@ -134,10 +137,6 @@ def event(
     as_json: JsonOption = False,
 ) -> None:
     """Record one life event under the traceability rules (order, holder, handovers, deposits)."""
-    from carbontrail.battery.traceability import Event
-    from carbontrail.services import battery_units as units
-    from carbontrail.units import magnitude, quantity
-
     with user_errors(as_json):
         masses = {name: quantity(kg, "kg") for name, kg in _pairs(recovered, "--recovered").items()}
         allowed = ("sold", "installed", "maintained", "handed_over", "retired", "tested", "repacked", "recycled")
@@ -159,9 +158,6 @@ def event(
 @app.command("history")
 def history(code: Annotated[str, typer.Argument(help="The unit's code.")], as_json: JsonOption = False) -> None:
     """A unit's whole history (with the unit it was re-coded from), oldest first."""
-    from carbontrail.services import battery_units as units
-    from carbontrail.units import magnitude
-
     with user_errors(as_json):
         h = units.history(_sessions(), _actor(), code)
         events = [{"code": e.code, "seq": e.seq, "kind": e.kind, "actor": e.actor, "at": e.at,
@@ -188,9 +184,6 @@ def history(code: Annotated[str, typer.Argument(help="The unit's code.")], as_js
 @app.command("deposits")
 def deposits(as_json: JsonOption = False) -> None:
     """Deposits still held per responsible producer (paid at sale, refunded on recycling)."""
-    from carbontrail.services import battery_units as units
-    from carbontrail.units import magnitude
-
     with user_errors(as_json):
         out = {p: magnitude(q, "yuan") for p, q in units.outstanding_deposits(_sessions(), _actor()).items()}
         if as_json:
@@ -207,9 +200,6 @@ def declaration(
     as_json: JsonOption = False,
 ) -> None:
     """The EU Art. 7 declaration beside the ISO 14067 footprint of the same battery, and why they differ."""
-    from carbontrail.battery.document import parse_document
-    from carbontrail.services import battery_declarations as declarations
-
     with user_errors(as_json):
         doc = parse_document(_read_yaml(file), file=str(file))
         result = declarations.save(_sessions(), _actor(), save, doc).result if save else declarations.compute(doc)
@@ -235,8 +225,6 @@ def passport_create(
     as_json: JsonOption = False,
 ) -> None:
     """Store a passport: sub-models from the file, carbon footprint from the stored declaration."""
-    from carbontrail.services import battery_passports as passports
-
     with user_errors(as_json):
         spec = _read_yaml(file)
         if not isinstance(spec, dict) or not {"identifier", "model", "plant", "submodels"} <= set(spec):
@@ -264,8 +252,6 @@ def passport_export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """The passport as JSON, every sub-model validated against the shipped v1.2 JSON Schemas."""
-    from carbontrail.services import battery_passports as passports
-
     with user_errors(False):
         if tier not in ("full", "public", "legitimate_interest", "authority"):
             raise InputError(f"unknown tier '{tier}'", location=Location(field="--tier"),
@@ -293,8 +279,6 @@ def residual_command(
     as_json: JsonOption = False,
 ) -> None:
     """Sort retired units into cascade use or material recycling and value each, best first."""
-    from carbontrail.services import battery_residual as residual
-
     with user_errors(as_json):
         rows = residual.read_soh_csv(_read_text(file), str(file))
         price_model = _read_yaml(prices) if prices else dict(residual.ILLUSTRATIVE_PRICES)

@@ -33,6 +33,10 @@ from carbontrail.cbam import (
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.units import magnitude, quantity
+from carbontrail.services.cbam import see_summary
+from carbontrail.services.database import open_sessions
+from carbontrail.services.work import cli_actor
+from carbontrail.services import cbam as service
 
 app = typer.Typer(help="EU CBAM: embedded emissions, communication to importers, certificate cost.",
                   no_args_is_help=True)
@@ -84,8 +88,6 @@ def _amount(text: str, unit: str, option: str) -> pint.Quantity:
 
 
 def _see_json(result: InstallationResult) -> dict[str, object]:
-    from carbontrail.services.cbam import see_summary  # the one shape the API, the pages and the CLI print
-
     return see_summary(result)
 
 
@@ -303,9 +305,6 @@ Organisation = Annotated[str, typer.Argument(help="Organisation code.")]
 
 def _bytes_of(path: Path):  # type: ignore[no-untyped-def]
     """The database and the command line's actor, once `path` is known to be a file to store."""
-    from carbontrail.services.database import open_sessions  # at call time: `--help` stays fast
-    from carbontrail.services.work import cli_actor
-
     if not path.is_file():
         raise InputError(f"there is no file '{path}'", location=Location(file=str(path)))
     return open_sessions(), cli_actor()
@@ -319,8 +318,6 @@ def store_command(
     as_json: JsonOption = False,
 ) -> None:
     """Store an installation model for an organisation (the same code and period again replaces it)."""
-    from carbontrail.services import cbam as service
-
     with user_errors(as_json):
         sessions, actor = _bytes_of(path)
         stored, created = service.save_installation(sessions, actor, organisation, installation, path.read_bytes(),
@@ -337,10 +334,6 @@ def store_command(
 @app.command("list")
 def list_command(organisation: Organisation, as_json: JsonOption = False) -> None:
     """The installation models stored for an organisation."""
-    from carbontrail.services import cbam as service
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         found = service.list_installations(open_sessions(), cli_actor(), organisation)
         rows = [{"installation": i.code, "name": i.name, "period": i.period, "facility": i.facility,
@@ -365,8 +358,6 @@ def load_defaults_command(
     as_json: JsonOption = False,
 ) -> None:
     """Store a version of a default-value table for an organisation (every value with its source)."""
-    from carbontrail.services import cbam as service
-
     with user_errors(as_json):
         sessions, actor = _bytes_of(path)
         info = service.add_defaults(sessions, actor, organisation, name, version, path.read_bytes(),

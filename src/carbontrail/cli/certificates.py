@@ -12,6 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.services.database import open_sessions
+from carbontrail.errors import InputError, Location
+from carbontrail.services import certificates as certs
+from carbontrail.services.work import cli_actor
+from carbontrail.errors import CalculationError
 
 app = typer.Typer(help="Green-electricity certificates (GEC, I-REC), green-power trades, PPAs: holdings, transfers, "
                        "claims and hourly matching.", no_args_is_help=True)
@@ -23,14 +28,10 @@ PeriodOption = Annotated[str, typer.Option("--period", help="YYYY, YYYY-MM or YY
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions
-
     return open_sessions()
 
 
 def _refs(serials: list[str], file: Path | None) -> list[str]:
-    from carbontrail.errors import InputError, Location
-
     refs = list(serials)
     if file is not None:
         try:
@@ -49,9 +50,6 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Register the instruments of a registry export as issued by ORG; all rows or none."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         report = certs.import_registry(_sessions(), cli_actor(), org, file)
         if as_json:
@@ -64,9 +62,6 @@ def import_command(
 @app.command("list")
 def list_command(org: OrgOption, as_json: JsonOption = False) -> None:
     """Holdings, claims, transfers and expiry warnings of ORG."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         view = certs.overview(_sessions(), cli_actor(), org)
         if as_json:
@@ -96,9 +91,6 @@ def transfer_command(
     as_json: JsonOption = False,
 ) -> None:
     """Hand instruments held by ORG to another organisation; all or none."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         report = certs.transfer(_sessions(), cli_actor(), org, to, _refs(serials, file), kind=kind)
         _changed(report, as_json)
@@ -117,9 +109,6 @@ def claim_command(
     as_json: JsonOption = False,
 ) -> None:
     """Claim (cancel) instruments against ORG's consumption in a period; refused with the reason if any cannot be."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         report = certs.claim(_sessions(), cli_actor(), org, _refs(serials, file), certs.parse_period(period),
                              kind=kind, mwh=mwh, province=province, boundary=boundary)
@@ -130,9 +119,6 @@ def claim_command(
 def release_command(claim_id: Annotated[int, typer.Argument(help="The claim's number (see `list`).")],
                     org: OrgOption, as_json: JsonOption = False) -> None:
     """Withdraw a claim made in error; its MWh become claimable again."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         _changed(certs.release(_sessions(), cli_actor(), org, claim_id), as_json)
 
@@ -150,9 +136,6 @@ def match_command(org: OrgOption, period: PeriodOption,
                   matching: Annotated[str, typer.Option(help="Level shown first: hourly, monthly or annual.")] = "hourly",
                   as_json: JsonOption = False) -> None:
     """ORG's claims matched to its consumption hour by hour, monthly and annually, with the unmatched residual."""
-    from carbontrail.services import certificates as certs
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         report = certs.match_report(_sessions(), cli_actor(), org, certs.parse_period(period))
         chosen = report.matched(matching)
@@ -180,9 +163,6 @@ def match_command(org: OrgOption, period: PeriodOption,
 @app.command("verify")
 def verify_command(as_json: JsonOption = False) -> None:
     """Recompute every certificate log entry's hash and compare each instrument's claimed MWh with its claims."""
-    from carbontrail.errors import CalculationError
-    from carbontrail.services import certificates as certs
-
     with user_errors(as_json):
         entries, problems = certs.verify_log(_sessions())
         if as_json:

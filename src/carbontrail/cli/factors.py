@@ -15,6 +15,11 @@ from rich.table import Table
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.factors import ELECTRICITY_SERIES, Factor, FactorLibrary, FactorQuery
+from carbontrail.services import database
+from carbontrail.services.factors import load_library
+from carbontrail.services import factors
+from carbontrail.services.work import cli_actor
+from carbontrail.services.factors import add_dataset
 
 app = typer.Typer(
     help="The emission-factor library: IPCC fuels, China grid factors, GWPs and your own datasets.",
@@ -39,15 +44,10 @@ def _print(title: str, columns: tuple[str, ...], wide: bool, right: tuple[str, .
 
 
 def _library() -> FactorLibrary:
-    from carbontrail.services import database
-    from carbontrail.services.factors import load_library
-
     return load_library(database.open_sessions())
 
 
 def _sessions() -> sessionmaker[Session]:
-    from carbontrail.services import database
-
     return database.open_sessions()
 
 
@@ -86,8 +86,6 @@ def search_command(
 ) -> None:
     """List the factors matching every filter, with value, unit, year, dataset version, source and confidence."""
     with user_errors(as_json):
-        from carbontrail.services import factors
-        from carbontrail.services.work import cli_actor
 
         found = factors.search(_sessions(), cli_actor(), text, activity=activity, geography=geography, year=year,
                                series=series, all_versions=all_versions)
@@ -139,9 +137,6 @@ def select_command(
 @app.command("datasets")
 def datasets_command(wide: WideOption = False, as_json: JsonOption = False) -> None:
     """List every dataset and version (shipped and added), with publisher, licence and number of factors."""
-    from carbontrail.services import factors
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         listing = factors.datasets(_sessions(), cli_actor())
         if as_json:
@@ -164,9 +159,6 @@ def add_command(
     as_json: JsonOption = False,
 ) -> None:
     """Add your own factor dataset (e.g. a supplier's); any bad row rejects the whole file."""
-    from carbontrail.services.factors import add_dataset
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         dataset = add_dataset(_sessions(), file, name=name, version=version, publisher=publisher,
                               licence=licence, description=description, actor=cli_actor())

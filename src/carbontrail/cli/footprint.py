@@ -18,6 +18,13 @@ from rich.table import Table
 
 from carbontrail.cli._common import console, err_console, print_json, user_errors
 from carbontrail.errors import InputError, Location
+from carbontrail.services import footprints as fps
+from carbontrail.services.database import open_sessions
+from carbontrail.services.work import cli_actor, unit_of_work
+from carbontrail.reports.pcf import pcf_report
+from carbontrail.services.tenancy import Access, profile
+from carbontrail.services.pact.supplier_data import record_supplier_footprint
+from carbontrail.services.pact.supplier_data import supplier_footprint_rows
 
 app = typer.Typer(help="Product carbon footprints: models, results, contributions, uncertainty, PCF reports.",
                   no_args_is_help=True)
@@ -37,9 +44,6 @@ T = TypeVar("T")
 
 
 def _loaded(organisation: str, key: str, allocation: str, boundary: str, gwp: str):  # type: ignore[no-untyped-def]
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-
     with open_sessions()() as s:
         org = fps.organisation_id(s, organisation)
         return fps.load(s, org, key, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
@@ -74,10 +78,6 @@ def import_command(organisation: Org,
                    name: Annotated[str | None, typer.Option(help="Name to show (default: the model's).")] = None,
                    as_json: Json = False) -> None:
     """Import (or replace) a product model of the organisation."""
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.work import cli_actor, unit_of_work
-
     with user_errors(as_json):
         def work() -> fps.ImportSummary:
             with unit_of_work(open_sessions(), cli_actor()) as uow:
@@ -103,9 +103,6 @@ def import_command(organisation: Org,
 @app.command("models")
 def models_command(organisation: Org, as_json: Json = False) -> None:
     """The organisation's product models."""
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-
     with user_errors(as_json):
         with open_sessions()() as s:
             rows = fps.list_models(s, fps.organisation_id(s, organisation))
@@ -123,8 +120,6 @@ def models_command(organisation: Org, as_json: Json = False) -> None:
 def products_command(organisation: Org, key: ModelKey, allocation: Allocation = "physical",
                      boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6", as_json: Json = False) -> None:
     """Every product of a model with its footprint per unit (all at once: one adjoint solve)."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         rows = _run("computing", as_json,
                     lambda: fps.products(_loaded(organisation, key, allocation, boundary, gwp)))
@@ -145,8 +140,6 @@ def compute_command(organisation: Org, key: ModelKey, product: Product, amount: 
                     allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
                     as_json: Json = False) -> None:
     """The footprint of an amount of one product, with data quality, cut-off and provenance."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         report = _run("computing", as_json, lambda: fps.compute(
             _loaded(organisation, key, allocation, boundary, gwp), product, amount))
@@ -177,8 +170,6 @@ def contributions_command(organisation: Org, key: ModelKey, product: Product, am
                           allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate",
                           gwp: Gwp = "AR6", as_json: Json = False) -> None:
     """Where the footprint comes from: by process, life-cycle stage, supplier or gas."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         rows = _run("computing", as_json, lambda: fps.contributions(
             _loaded(organisation, key, allocation, boundary, gwp), product, amount, by))  # type: ignore[arg-type]
@@ -198,8 +189,6 @@ def tree_command(organisation: Org, key: ModelKey, product: Product, amount: Amo
                  allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
                  as_json: Json = False) -> None:
     """The upstream supply-chain tree, inputs below the cut-off summed as 'pruned'."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         rows = _run("computing", as_json, lambda: fps.tree(
             _loaded(organisation, key, allocation, boundary, gwp), product, amount, cutoff=cutoff, max_depth=depth))
@@ -222,8 +211,6 @@ def monte_carlo_command(organisation: Org, key: ModelKey, product: Product, amou
                         allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate",
                         gwp: Gwp = "AR6", as_json: Json = False) -> None:
     """Monte Carlo of a product's footprint from the distributions stored with the model."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         loaded = _run("preparing", as_json, lambda: _loaded(organisation, key, allocation, boundary, gwp))
         report = _run(f"{iterations:,} draws", as_json, lambda: fps.uncertainty(
@@ -247,8 +234,6 @@ def compare_command(organisation: Org, key: ModelKey, a: Product, b: Product,
                     allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
                     as_json: Json = False) -> None:
     """Two products of one model on the same Monte Carlo draws: difference and the chance a is lower."""
-    from carbontrail.services import footprints as fps
-
     with user_errors(as_json):
         loaded = _run("preparing", as_json, lambda: _loaded(organisation, key, allocation, boundary, gwp))
         report = _run(f"{iterations:,} draws", as_json,
@@ -274,11 +259,6 @@ def report_command(organisation: Org, key: ModelKey, product: Product,
                    allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate",
                    gwp: Gwp = "AR6") -> None:
     """The PCF report (ISO 14067 / GB/T 24067 elements) as a PDF in Chinese or English."""
-    from carbontrail.reports.pcf import pcf_report
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.tenancy import Access, profile
-
     with user_errors(False):
         if lang not in ("zh_CN", "en"):
             raise InputError(f"unknown language '{lang}'", location=Location(field="--lang"), expected="zh_CN or en")
@@ -310,11 +290,6 @@ def supplier_add(organisation: Org,
                  geography: Annotated[str, typer.Option(help="Where it is made.")] = "",
                  as_json: Json = False) -> None:
     """Record a supplier's footprint by hand (replaces one with the same product, supplier and reference)."""
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.pact.supplier_data import record_supplier_footprint
-    from carbontrail.services.work import cli_actor, unit_of_work
-
     with user_errors(as_json):
         ratings = _dqr(dqr)
         with unit_of_work(open_sessions(), cli_actor()) as uow:
@@ -333,10 +308,6 @@ def supplier_add(organisation: Org,
 @supplier_app.command("list")
 def supplier_list(organisation: Org, as_json: Json = False) -> None:
     """The supplier footprints the organisation holds, newest first per product."""
-    from carbontrail.services import footprints as fps
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.pact.supplier_data import supplier_footprint_rows
-
     with user_errors(as_json):
         with open_sessions()() as s:
             rows = supplier_footprint_rows(s, fps.organisation_id(s, organisation))

@@ -12,6 +12,9 @@ from rich.table import Table
 
 from carbontrail.cli._common import EXIT_INPUT, console, err_console, print_json, user_errors
 from carbontrail.errors import ImportRejected, InputError, Location
+from carbontrail.services.database import open_sessions
+from carbontrail.services.imports import describe, import_files
+from carbontrail.services.work import cli_actor
 
 
 def import_command(
@@ -42,9 +45,6 @@ def import_command(
 
 def _import(files: list[Path], template: str | None, organisation: str | None, as_json: bool,
             encoding: str | None) -> None:
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.imports import describe, import_files
-    from carbontrail.services.work import cli_actor
 
     for path in files:
         if not path.is_file():

@@ -13,6 +13,10 @@ from rich.table import Table
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.inventory.ghg import InventoryOptions, InventoryResult
+from carbontrail.reports.inventory import write_csv, write_xlsx
+from carbontrail.services.database import open_sessions
+from carbontrail.services.inventory import inventory
+from carbontrail.services.work import cli_actor
 
 
 def _pins(values: list[str]) -> dict[str, str]:
@@ -41,11 +45,6 @@ def inventory_command(
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Scope 1 by gas and source, scope 2 location- and market-based, energy in tce and intensities."""
-    from carbontrail.reports.inventory import write_csv, write_xlsx
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.inventory import inventory
-    from carbontrail.services.work import cli_actor
-
     fmt = "json" if as_json else output_format.lower()
     with user_errors(fmt == "json"):
         if fmt not in ("table", "json", "csv", "xlsx"):

@@ -13,6 +13,12 @@ from carbontrail.errors import InputError, NotFound
 from carbontrail.ledger import bundle as bundles
 from carbontrail.ledger.canonical import parse
 from carbontrail.services.work import cli_actor
+from carbontrail.services.database import open_sessions
+from carbontrail.config import Settings
+from carbontrail.services.accounts import secret_key
+from carbontrail.services.ledger import log
+from carbontrail.services.ledger import credentials
+from carbontrail.services.ledger import engagements
 
 app = typer.Typer(help="The transparency log: checkpoints, proofs, search; credentials, revocation, keys.",
                   no_args_is_help=True)
@@ -22,15 +28,10 @@ Org = Annotated[str, typer.Option("--org", help="Organisation code.")]
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions
-
     return open_sessions()
 
 
 def _key() -> bytes:
-    from carbontrail.config import Settings
-    from carbontrail.services.accounts import secret_key
-
     return secret_key(Settings.from_env())
 
 
@@ -82,8 +83,6 @@ def verify_command(
 def head_command(save: Annotated[Path | None, typer.Option(help="Save the signed checkpoint to this file.")] = None,
                  as_json: JsonOption = False) -> None:
     """The latest signed checkpoint of the log."""
-    from carbontrail.services.ledger import log
-
     with user_errors(as_json):
         head = log.latest(_sessions())
     if save:
@@ -100,8 +99,6 @@ def proof_command(seq: Annotated[int, typer.Argument(help="Entry number (from 0)
                   size: Annotated[int | None, typer.Option(help="Tree size of a signed checkpoint.")] = None,
                   as_json: JsonOption = True) -> None:
     """An inclusion proof of one entry."""
-    from carbontrail.services.ledger import log
-
     with user_errors(as_json):
         print_json(log.inclusion(_sessions(), seq, size))
 
@@ -109,8 +106,6 @@ def proof_command(seq: Annotated[int, typer.Argument(help="Entry number (from 0)
 @app.command("consistency")
 def consistency_command(old: int, new: int) -> None:
     """A consistency proof between two signed checkpoints (sizes)."""
-    from carbontrail.services.ledger import log
-
     with user_errors(True):
         print_json({"from": old, "to": new, "hashes": log.consistency(_sessions(), old, new)})
 
@@ -121,8 +116,6 @@ def search_command(subject: Annotated[str, typer.Option(help="Subject hash (hex)
                    credential: Annotated[str, typer.Option(help="Credential id.")] = "",
                    kind: Annotated[str, typer.Option(help="Entry kind.")] = "") -> None:
     """Entries by subject hash, organisation, credential id or kind."""
-    from carbontrail.services.ledger import log
-
     with user_errors(True):
         print_json(log.search(_sessions(), subject=subject, organisation=organisation, credential=credential,
                               kind=kind))
@@ -131,8 +124,6 @@ def search_command(subject: Annotated[str, typer.Option(help="Subject hash (hex)
 @app.command("check")
 def check_command() -> None:
     """Recompute the whole tree from the stored entries and check it against the latest signed checkpoint."""
-    from carbontrail.services.ledger import log
-
     with user_errors():
         audit = log.check(_sessions())
     if audit.ok:
@@ -151,8 +142,6 @@ def issue_command(org: Org,
                   reference: Annotated[str, typer.Option(help="What it is about (period, id).")] = "",
                   name: Annotated[str, typer.Option(help="A name for the credential.")] = "") -> None:
     """Issue a signed credential over a document of the organisation, log it and save it with its proof bundle."""
-    from carbontrail.services.ledger import credentials
-
     with user_errors():
         subject = _read_json(document, "document")
         issued = credentials.issue(_sessions(), cli_actor(), _key(), org, kind, reference or document.stem,
@@ -168,8 +157,6 @@ def footprint_credential_command(org: Org, pf_id: Annotated[str, typer.Argument(
                                  out: Annotated[Path, typer.Option(help="Where to write the credential.")],
                                  statement: Annotated[str, typer.Option(help="Statement credential id.")] = "") -> None:
     """Issue the credential of a published PACT footprint (with a statement's assurance)."""
-    from carbontrail.services.ledger import credentials
-
     with user_errors():
         issued = credentials.credential_for_footprint(_sessions(), cli_actor(), _key(), org, pf_id,
                                                       statement_id=statement)
@@ -183,8 +170,6 @@ def bundle_command(credential_id: str, out: Annotated[Path, typer.Option(help="W
                    since: Annotated[int | None, typer.Option(help="Tree size of a checkpoint you hold.")] = None
                    ) -> None:
     """Fetch a credential's proof bundle (with a consistency proof from a checkpoint you hold)."""
-    from carbontrail.services.ledger import credentials
-
     with user_errors():
         _write(out, credentials.bundle(_sessions(), credential_id, since=since))
     console.print(f"saved {out}", highlight=False)
@@ -193,8 +178,6 @@ def bundle_command(credential_id: str, out: Annotated[Path, typer.Option(help="W
 @app.command("revoke")
 def revoke_command(credential_id: str, reason: Annotated[str, typer.Option(help="Why.")]) -> None:
     """Revoke a credential (its status bit is set and the revocation logged)."""
-    from carbontrail.services.ledger import credentials
-
     with user_errors():
         credentials.revoke(_sessions(), cli_actor(), _key(), credential_id, reason)
     console.print(f"{credential_id} revoked", highlight=False)
@@ -203,8 +186,6 @@ def revoke_command(credential_id: str, reason: Annotated[str, typer.Option(help=
 @app.command("rotate-key")
 def rotate_key_command(org: Org) -> None:
     """Start a new signing key for the organisation; the old one keeps verifying what it signed."""
-    from carbontrail.services.ledger import credentials
-
     with user_errors():
         info = credentials.rotate_key(_sessions(), cli_actor(), _key(), org)
     console.print(f"new key {info.multikey} (log entry {info.log_seq})", highlight=False)
@@ -214,8 +195,6 @@ def rotate_key_command(org: Org) -> None:
 def accredit_command(org: Org, accreditation: Annotated[str, typer.Option(help="e.g. 'CNAS GHG0123'.")],
                      by: Annotated[str, typer.Option("--by", help="Who accredited it, e.g. CNAS.")]) -> None:
     """Flag an organisation as an accredited verification body (enterprises may then engage it)."""
-    from carbontrail.services.ledger import engagements
-
     with user_errors():
         engagements.accredit(_sessions(), cli_actor(), org, accreditation, by)
     console.print(f"{org} is an accredited verification body ({accreditation}, {by})", highlight=False)

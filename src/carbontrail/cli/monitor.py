@@ -12,6 +12,14 @@ import typer
 from rich.table import Table
 
 from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.services.database import open_sessions
+from carbontrail.services.work import cli_actor
+from carbontrail.services.monitor import readings
+from carbontrail.services.monitor import derive
+from carbontrail.services.monitor import figures
+from carbontrail.services.monitor import report
+from carbontrail.errors import InputError, Location
+from carbontrail.services.monitor import warnings
 
 readings_app = typer.Typer(help="Meter readings: import CSV, XLSX or Parquet files; list a meter's readings.",
                            no_args_is_help=True)
@@ -24,14 +32,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions
-
     return open_sessions()
 
 
 def _actor():  # type: ignore[no-untyped-def]
-    from carbontrail.services.work import cli_actor
-
     return cli_actor()
 
 
@@ -41,8 +45,6 @@ def import_readings(organisation: Org, files: Annotated[list[Path], typer.Argume
                                                                        "versions instead of being refused.")] = None,
                     as_json: Json = False) -> None:
     """Import readings (columns meter, timestamp, value[, unit, reset]); a file with one bad row adds nothing."""
-    from carbontrail.services.monitor import readings
-
     with user_errors(as_json):
         sessions = _sessions()
         reports = [readings.import_file(sessions, _actor(), organisation, f, correction=correction) for f in files]
@@ -61,8 +63,6 @@ def list_readings(organisation: Org, meter: Annotated[str, typer.Argument(help="
                   end: Annotated[datetime, typer.Option(help="Until, exclusive.")],
                   limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000, as_json: Json = False) -> None:
     """A meter's current readings."""
-    from carbontrail.services.monitor import readings
-
     with user_errors(as_json):
         rows = readings.list_readings(_sessions(), _actor(), organisation, meter, start=start, end=end, limit=limit)
         if as_json:
@@ -78,8 +78,6 @@ def list_readings(organisation: Org, meter: Annotated[str, typer.Argument(help="
 def quality(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter code.")],
             month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
     """Completeness, daily vs monthly, clock drift, gaps and flat lines of one meter's month."""
-    from carbontrail.services.monitor import readings
-
     with user_errors(as_json):
         q = readings.month_quality(_sessions(), _actor(), organisation, meter, month)
         if as_json:
@@ -95,8 +93,6 @@ def quality(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter 
 @app.command("derive")
 def derive_records(organisation: Org, year: Year, as_json: Json = False) -> None:
     """Derive monthly activity records from readings; where another source has one, show the difference."""
-    from carbontrail.services.monitor import derive
-
     with user_errors(as_json):
         rows = derive.derive(_sessions(), _actor(), organisation, year)
         if as_json:
@@ -114,8 +110,6 @@ def derive_records(organisation: Org, year: Year, as_json: Json = False) -> None
 def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to recompute.")],
                     organisation: Annotated[str | None, typer.Option(help="Only this enterprise.")] = None) -> None:
     """Recompute monthly figures (energy, CO2, value added) from the inventories, for the KPIs."""
-    from carbontrail.services.monitor import figures
-
     with user_errors():
         sessions = _sessions()
         if organisation:
@@ -129,8 +123,6 @@ def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to re
 @app.command("oversight")
 def oversight(jurisdiction: Jur, year: Year, as_json: Json = False) -> None:
     """KPIs of a jurisdiction, its sub-jurisdictions and its enterprises, with barometer colours."""
-    from carbontrail.services.monitor import figures
-
     with user_errors(as_json):
         view = figures.oversight(_sessions(), _actor(), jurisdiction, year)
         if as_json:
@@ -159,8 +151,6 @@ def _pct(v: float | None) -> str:
 @app.command("report")
 def monthly_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
     """The key energy-using unit's monthly report (JSON, in the online monitoring system's structure)."""
-    from carbontrail.services.monitor import report
-
     with user_errors(True):
         print_json(report.report_dict(report.monthly_report(_sessions(), _actor(), organisation, month)))
 
@@ -174,8 +164,6 @@ def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intens
            organisation: Annotated[str | None, typer.Option()] = None,
            source: Annotated[str, typer.Option(help="The plan or decision that sets it")] = "") -> None:
     """Set a target for a jurisdiction or an enterprise."""
-    from carbontrail.services.monitor import figures
-
     with user_errors():
         t = figures.set_target(_sessions(), _actor(), kpi_name=kpi, base_year=base_year, target_year=target_year,
                                change=change, cap=cap, jurisdiction_code=jurisdiction,
@@ -194,9 +182,6 @@ def rule(name: Annotated[str, typer.Argument(help="off_trajectory, above_cap, re
          webhook: Annotated[str, typer.Option(help="URL to POST signed warnings to")] = "",
          secret: Annotated[str, typer.Option(help="The webhook's HMAC secret (≥ 16 characters)")] = "") -> None:
     """Add a warning rule."""
-    from carbontrail.errors import InputError, Location
-    from carbontrail.services.monitor import warnings
-
     with user_errors():
         params: dict[str, float | str] = {}
         for p in param:
@@ -217,8 +202,6 @@ def rule(name: Annotated[str, typer.Argument(help="off_trajectory, above_cap, re
 def evaluate(year: Year, today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
              as_json: Json = False) -> None:
     """Run every warning rule; raise and deliver the new warnings."""
-    from carbontrail.services.monitor import warnings
-
     with user_errors(as_json):
         day = date.fromisoformat(today) if today else None
         raised = warnings.evaluate(_sessions(), _actor(), year=year, today=day)
@@ -234,8 +217,6 @@ def evaluate(year: Year, today: Annotated[str | None, typer.Option(help="YYYY-MM
 def list_warnings(status: Annotated[str | None, typer.Option(help="open, acknowledged, resolved")] = None,
                   as_json: Json = False) -> None:
     """The warnings inbox."""
-    from carbontrail.services.monitor import warnings
-
     with user_errors(as_json):
         rows = warnings.list_warnings(_sessions(), _actor(), status=status)
         if as_json:
@@ -250,8 +231,6 @@ def handle(warning_id: Annotated[int, typer.Argument()],
            action: Annotated[str, typer.Argument(help="acknowledge or resolve")],
            note: Annotated[str, typer.Option(help="Why")]) -> None:
     """Acknowledge or resolve a warning with a note."""
-    from carbontrail.services.monitor import warnings
-
     with user_errors():
         w = warnings.handle(_sessions(), _actor(), warning_id, action, note)
         console.print(f"#{w.id} is {w.status}")

@@ -13,6 +13,15 @@ from rich.table import Table
 
 from carbontrail.cli._common import console, print_json, user_errors
 from carbontrail.errors import InputError, Location
+from carbontrail.services.database import open_sessions
+from carbontrail.config import Settings
+from carbontrail.services.accounts import secret_key
+from carbontrail.formats import pact
+from carbontrail.services.pact import host as pact_host
+from carbontrail.services.pact import publishing
+from carbontrail.services.work import cli_actor
+from carbontrail.services.pact import inbox as pact_inbox
+from carbontrail.services.demo.pact import CLIENT_ID, CUSTOMER, demo_client_secret
 
 app = typer.Typer(help="PACT host: publish and grant footprints, answer footprint requests.", no_args_is_help=True)
 
@@ -22,15 +31,10 @@ PfId = Annotated[str, typer.Argument(help="Footprint id (a UUID).")]
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from carbontrail.services.database import open_sessions
-
     return open_sessions()
 
 
 def _key() -> bytes:
-    from carbontrail.config import Settings
-    from carbontrail.services.accounts import secret_key
-
     return secret_key(Settings.from_env())
 
 
@@ -54,9 +58,6 @@ def publish_command(
     as_json: JsonOption = False,
 ) -> None:
     """Publish a footprint; if the organisation has an Active one for the same product, this is its next version."""
-    from carbontrail.formats import pact
-    from carbontrail.services.pact import host as pact_host
-
     with user_errors(as_json):
         data = _read(file)
         if not isinstance(data, dict):
@@ -65,7 +66,7 @@ def publish_command(
             values = pact.parse(data)[0] if "specVersion" in data else pact.values_from_json(data)
         except InputError as exc:
             raise exc.at(file=str(file)) from None
-        done = pact_host.publish(_sessions(), None, org, values, status_comment=comment)
+        done = pact_host.publish(_sessions(), cli_actor(), org, values, status_comment=comment)
         if as_json:
             print_json(done)
         else:
@@ -79,10 +80,8 @@ def grant_command(org: Org, pf_id: PfId,
                   revoke: Annotated[bool, typer.Option("--revoke", help="Stop sharing instead.")] = False,
                   as_json: JsonOption = False) -> None:
     """Share a footprint with a customer organisation (its PACT clients can then list and fetch it)."""
-    from carbontrail.services.pact import host as pact_host
-
     with user_errors(as_json):
-        (pact_host.revoke if revoke else pact_host.grant)(_sessions(), None, org, pf_id, customer)
+        (pact_host.revoke if revoke else pact_host.grant)(_sessions(), cli_actor(), org, pf_id, customer)
         if as_json:
             print_json({"pf_id": pf_id, "customer": customer, "granted": not revoke})
         else:
@@ -92,10 +91,8 @@ def grant_command(org: Org, pf_id: PfId,
 @app.command("list")
 def list_command(org: Org, as_json: JsonOption = False) -> None:
     """The organisation's published footprints, every version, and with whom each is shared."""
-    from carbontrail.services.pact import host as pact_host
-
     with user_errors(as_json):
-        rows = pact_host.outbox(_sessions(), None, org)
+        rows = pact_host.outbox(_sessions(), cli_actor(), org)
         if as_json:
             print_json(rows)
             return
@@ -111,9 +108,6 @@ def list_command(org: Org, as_json: JsonOption = False) -> None:
 def status_command(org: Org, as_json: JsonOption = False) -> None:
     """Each Active footprint: computed from which stored result (or entered by hand), and whether its model now
     computes a different number (out of date, with the difference)."""
-    from carbontrail.services.pact import publishing
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         rows = publishing.freshness(_sessions(), cli_actor(), org)
         if as_json:
@@ -134,9 +128,6 @@ def status_command(org: Org, as_json: JsonOption = False) -> None:
 @app.command("republish")
 def republish_command(org: Org, pf_id: PfId, as_json: JsonOption = False) -> None:
     """Publish the next version of an out-of-date computed footprint from its model as it computes today."""
-    from carbontrail.services.pact import publishing
-    from carbontrail.services.work import cli_actor
-
     with user_errors(as_json):
         done = publishing.republish(_sessions(), cli_actor(), org, pf_id)
         if as_json:
@@ -152,13 +143,11 @@ def show_command(org: Org, pf_id: PfId,
                  fmt: Annotated[str, typer.Option("--format", help="v3 (PACT 3.0), v2 (PACT 2.3) or catenax.")] = "v3",
                  ) -> None:
     """Print one of the organisation's footprints as a PACT or Catena-X document (JSON)."""
-    from carbontrail.services.pact import host as pact_host
-
     with user_errors(True):
         if fmt == "catenax":
-            print_json(pact_host.catenax_document(_sessions(), None, org, pf_id))
+            print_json(pact_host.catenax_document(_sessions(), cli_actor(), org, pf_id))
         elif fmt in ("v2", "v3"):
-            print_json(pact_host.document(_sessions(), None, org, pf_id, fmt[1]))
+            print_json(pact_host.document(_sessions(), cli_actor(), org, pf_id, fmt[1]))
         else:
             raise InputError(f"'{fmt}' is not a format", location=Location(field="format"),
                              expected="v3, v2 or catenax")
@@ -169,10 +158,8 @@ def requests_command(org: Org,
                      status: Annotated[str | None, typer.Option(help="pending, fulfilled or rejected.")] = None,
                      as_json: JsonOption = False) -> None:
     """The footprint requests customers sent the organisation (its inbox), newest first."""
-    from carbontrail.services.pact import inbox as pact_inbox
-
     with user_errors(as_json):
-        rows = pact_inbox.inbox(_sessions(), None, org, status)
+        rows = pact_inbox.inbox(_sessions(), cli_actor(), org, status)
         if as_json:
             print_json(rows)
             return
@@ -194,10 +181,8 @@ def decide_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer a pending request; the answer is posted to the customer's events endpoint at once."""
-    from carbontrail.services.pact import inbox as pact_inbox
-
     with user_errors(as_json):
-        done = pact_inbox.decide(_sessions(), None, org, request_id, accept=accept, reason=reason,
+        done = pact_inbox.decide(_sessions(), cli_actor(), org, request_id, accept=accept, reason=reason,
                                 pf_ids=pf_id or (), key=_key())
         if as_json:
             print_json(done)
@@ -213,10 +198,8 @@ def rule_command(org: Org, mode: Annotated[str, typer.Argument(help="manual or a
                                                      "already granted to it.")] = True,
                  as_json: JsonOption = False) -> None:
     """How the organisation answers footprint requests: by hand (manual) or automatically (auto)."""
-    from carbontrail.services.pact import inbox as pact_inbox
-
     with user_errors(as_json):
-        pact_inbox.set_rule(_sessions(), None, org, mode, grant_on_request=grant)
+        pact_inbox.set_rule(_sessions(), cli_actor(), org, mode, grant_on_request=grant)
         if as_json:
             print_json({"organisation": org, "mode": mode, "grant_on_request": grant})
         else:
@@ -234,11 +217,9 @@ def credentials_command(
     as_json: JsonOption = False,
 ) -> None:
     """Store credentials for posting answers to a customer's PACT host (the secret is kept encrypted)."""
-    from carbontrail.services.pact import inbox as pact_inbox
-
     with user_errors(as_json):
         pem = ca.read_text(encoding="utf-8") if ca else ""
-        origin = pact_inbox.set_callback_credentials(_sessions(), None, org, _key(), host=host, client_id=client_id,
+        origin = pact_inbox.set_callback_credentials(_sessions(), cli_actor(), org, _key(), host=host, client_id=client_id,
                                                     client_secret=client_secret, ca_pem=pem)
         if as_json:
             print_json({"host": origin, "organisation": org, "client_id": client_id})
@@ -249,8 +230,6 @@ def credentials_command(
 @app.command("demo-client")
 def demo_client_command(as_json: JsonOption = False) -> None:
     """The demo customer's PACT client id and secret (after `carbontrail demo load`)."""
-    from carbontrail.services.demo.pact import CLIENT_ID, CUSTOMER, demo_client_secret
-
     if as_json:
         print_json({"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": demo_client_secret()})
     else:

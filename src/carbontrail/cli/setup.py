@@ -10,6 +10,10 @@ import typer
 
 from carbontrail.cli._common import EXIT_ADDRESS_IN_USE, console, err_console, print_json, user_errors
 from carbontrail.config import Settings
+from carbontrail.services.database import migrate
+from carbontrail.services.database import open_sessions
+from carbontrail.services.demo import load_demo
+from carbontrail.services.tls import development_certificate
 
 demo_app = typer.Typer(help="The Sichuan power-battery demo data set.", no_args_is_help=True)
 
@@ -18,8 +22,6 @@ DEMO_DIR = Path(__file__).resolve().parents[3] / "examples" / "sichuan-battery-c
 
 def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
     """Create the database (SQLite under var/ unless CARBONTRAIL_DATABASE_URL is set) and migrate it."""
-    from carbontrail.services.database import migrate
-
     with user_errors(as_json):
         url = migrate(Settings.from_env())
         if as_json:
@@ -35,10 +37,6 @@ def demo_load(
 ) -> None:
     """Load the demo data set (organisations, facilities, meters, periods, activity); loading twice changes nothing."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from carbontrail.cli._common import err_console
-    from carbontrail.services.database import open_sessions
-    from carbontrail.services.demo import load_demo
 
     with user_errors(as_json):
         if as_json:
@@ -88,8 +86,6 @@ def serve_command(
 ) -> None:
     """Run the API and pages (uvicorn)."""
     import uvicorn
-
-    from carbontrail.services.tls import development_certificate
 
     settings = Settings.from_env()
     taken = _address_taken(host, port)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.battery.declaration import STAGE_LABELS, Comparison, Footprint, compare
 from carbontrail.battery.document import DeclarationDocument
 from carbontrail.errors import CalculationError, InputError, Location, NotFound
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import BatteryDeclarationRecord
 from carbontrail.store.repositories import battery as repo
@@ -155,7 +155,7 @@ def save(sessions: sessionmaker[Session], actor: Actor, organisation: str, doc: 
     doc = with_stored_footprints(doc, footprints)
     result = compute(doc)
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE)
         row = repo.declaration(work.session, access.organisation_id, doc.battery.model, doc.battery.plant)
         created = row is None
         if row is None:
@@ -178,14 +178,14 @@ def save(sessions: sessionmaker[Session], actor: Actor, organisation: str, doc: 
 
 def list_for(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[StoredDeclaration]:
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         return [_stored(r, organisation) for r in repo.declarations_of(work.session, access.organisation_id)]
 
 
 def get(sessions: sessionmaker[Session], actor: Actor, organisation: str, declaration_id: int) -> StoredDeclaration:
     """One of the organisation's declarations; another organisation's answers NotFound like a missing one."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         row = work.session.get(BatteryDeclarationRecord, declaration_id) if 0 < declaration_id < 2**31 else None
         if row is None or row.organisation_id != access.organisation_id:
             raise NotFound(f"organisation '{organisation}' has no battery declaration {declaration_id}")

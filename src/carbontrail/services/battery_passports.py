@@ -21,14 +21,13 @@ from carbontrail.battery.passport import (
     view,
 )
 from carbontrail.errors import Conflict, InputError, Location, NotFound
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.accounts import Principal
 from carbontrail.services.jurisdictions import subtree_ids
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import BatteryPassportGrant, BatteryPassportRecord
 from carbontrail.store.repositories import battery as repo
-from carbontrail.store.repositories import organisation_lookup
 from carbontrail.units import quantity
 
 #: Roles that make a principal an authority or notified body for the passports of organisations it oversees.
@@ -89,7 +88,7 @@ def _recycled_entries(session: Session, recycled: RecycledInputs) -> list[JSONOb
 
 
 def _org_id(session: Session, code: str) -> int:
-    org_id = organisation_lookup.id_of(session, code)
+    org_id = tenancy.organisation_id(session, code)
     if org_id is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org_id
@@ -103,7 +102,7 @@ def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, ide
     subs: dict[str, JSONObject] = {k: dict(v) for k, v in submodels.items()}
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         if repo.passport(s, identifier) is not None:
             raise Conflict(f"a passport with identifier '{identifier}' already exists")
         decl = repo.declaration(s, access.organisation_id, model, plant)
@@ -139,7 +138,7 @@ def grant(sessions: sessionmaker[Session], actor: Actor, organisation: str, iden
     `tenancy.GRANT_ACCESS`, which data entry does not hold)."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.GRANT_ACCESS)
+        access = tenancy.access(s, actor, organisation, tenancy.GRANT_ACCESS)
         row = _owned(s, access, identifier)
         grantee_id = _org_id(s, grantee)
         if grantee_id not in repo.grantee_ids(s, row.id):
@@ -195,7 +194,7 @@ def owner_view(sessions: sessionmaker[Session], actor: Actor, organisation: str,
                audience: Audience | None = None) -> JSONObject:
     """The owner's passport in full (validated export), or as one audience would see it."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         passport = _passport(_owned(work.session, access, identifier))
     return export(passport) if audience is None else view(passport, audience)
 
@@ -207,11 +206,11 @@ def _info(session: Session, r: BatteryPassportRecord) -> PassportInfo:
 
 def list_for(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[PassportInfo]:
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         return [_info(work.session, r) for r in repo.passports_of(work.session, access.organisation_id)]
 
 
 def info(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str) -> PassportInfo:
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         return _info(work.session, _owned(work.session, access, identifier))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.battery.residual import PriceModel, SoHBatch, Thresholds, expected_recovery, sort_batch
 from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.battery.traceability import SOH_FIELDS
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import BatteryResidualBatch
 from carbontrail.store.repositories import battery as repo
@@ -123,7 +123,7 @@ def sort_units(sessions: sessionmaker[Session], actor: Actor, organisation: str,
     stored = {"min_capacity": settings.min_capacity, "max_resistance_increase": settings.max_resistance_increase,
               "max_cycles": settings.max_cycles, "prices": dict(settings.prices)}
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE)
         repo.replace_residual_batch(work.session, BatteryResidualBatch(
             organisation_id=access.organisation_id, name=name, settings=stored, summary=summary, units=units))
         work.audit("create", "battery_residual_batch", name, organisation_id=access.organisation_id,
@@ -134,7 +134,7 @@ def sort_units(sessions: sessionmaker[Session], actor: Actor, organisation: str,
 def tested_rows(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[SoHRow]:
     """The state of health of every unit the organisation holds, from each unit's latest stored 'tested' event."""
     with unit_of_work(sessions, actor) as work:
-        acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         found = repo.tested_events(work.session, organisation)
     return [SoHRow(code, **{k: float(measured[k]) for k in SOH_FIELDS}) for code, measured, _ in found]
 
@@ -152,7 +152,7 @@ def assess_tested(sessions: sessionmaker[Session], actor: Actor, organisation: s
 def latest(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> dict[str, object] | None:
     """The organisation's latest sorted batch, or None when it has sorted none yet."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         row = repo.latest_residual_batch(work.session, access.organisation_id)
         if row is None:
             return None

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.battery.codes import BatteryCode, parse_code
 from carbontrail.battery.traceability import Event, UnitState, apply, cascade_state, check_date, check_link
 from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
 from carbontrail.store.models import BatteryDeposit, BatteryEvent, BatteryUnit
 from carbontrail.store.repositories import battery as repo
-from carbontrail.store.repositories import organisation_lookup
 from carbontrail.units import magnitude, quantity
 
 MAX_DEPTH = 16  # pack → module → cell is three; a deeper chain of containers is a data error
@@ -104,8 +103,8 @@ def _get(session: Session, code: str, *, for_update: bool = False) -> BatteryUni
 def _organisation_id(work: Work, organisation: str, permission: str) -> int | None:
     """The organisation the actor acts for, if it may; a system actor may act for a code that is no organisation."""
     if isinstance(work.actor, SystemActor):
-        return organisation_lookup.id_of(work.session, organisation)
-    return acting.access(work.session, work.actor, organisation, permission).organisation_id
+        return tenancy.organisation_id(work.session, organisation)
+    return tenancy.access(work.session, work.actor, organisation, permission).organisation_id
 
 
 def _containers(session: Session, row: BatteryUnit) -> list[int]:
@@ -212,7 +211,7 @@ def _check_handover(session: Session, actor: Actor, event: Event) -> None:
         raise InputError(f"a '{event.kind}' event hands the unit to no one", location=Location(field="to_actor"),
                          expected="no receiving actor (only 'sold' and 'handed_over' have one)")
     if (not isinstance(actor, SystemActor) and event.to_actor is not None
-            and event.to_actor not in organisation_lookup.codes(session)):
+            and tenancy.organisation_id(session, event.to_actor) is None):
         raise InputError(f"'{event.to_actor}' is not an organisation on this platform",
                          location=Location(field="to_actor"), expected="an organisation code")
 

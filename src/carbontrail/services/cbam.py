@@ -38,7 +38,7 @@ from carbontrail.cbam.cost import CostEstimate
 from carbontrail.cbam.defaults import SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION
 from carbontrail.cbam.emissions import ProcessResult
 from carbontrail.errors import Conflict, InputError, Location, NotFound
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
 from carbontrail.store.models import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
@@ -112,7 +112,7 @@ def save_installation(sessions: sessionmaker[Session], actor: Actor, organisatio
     """Store (or replace, for the same code and period) an installation model; returns it and whether it is new."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)  # before the file: its problems are
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)  # before the file: its problems are
         code = check_code(code)  # only told to those who may store it
         model = read_model(data, file_name)
         body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
@@ -147,7 +147,7 @@ def save_installation(sessions: sessionmaker[Session], actor: Actor, organisatio
 def list_installations(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[StoredInstallation]:
     """Every stored installation model of the organisation, by code then period."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         return [_stored(row, fac) for row, fac in repo.installations(work.session, access.organisation_id)]
 
 
@@ -169,7 +169,7 @@ def get_installation(sessions: sessionmaker[Session], actor: Actor, organisation
                      year: int | None = None) -> StoredInstallation:
     """A stored installation: the period ending in `year`, else the latest."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         row, fac = _row(work.session, access, code, year)
         return _stored(row, fac)
 
@@ -177,7 +177,7 @@ def get_installation(sessions: sessionmaker[Session], actor: Actor, organisation
 def delete_installation(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str,
                         year: int | None) -> None:
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE)
         row, _ = _row(work.session, access, code, year)
         key = f"{access.code}/{code}/{row.period_start.isoformat()}"
         repo.drop_results(work.session, row.id)
@@ -200,7 +200,7 @@ class InstallationsPage:
 def installations_page(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> InstallationsPage:
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
         return InstallationsPage(tenancy.profile(s, access),
                                  [_stored(row, fac) for row, fac in repo.installations(s, access.organisation_id)],
                                  _defaults(s, access), [(f.code, f.name) for f in tenancy.facilities(s, access)],
@@ -242,7 +242,7 @@ def _defaults(session: Session, access: Access) -> list[DefaultsInfo]:
 def list_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: str) -> list[DefaultsInfo]:
     """The shipped table and the organisation's own tables, newest version of each name last."""
     with unit_of_work(sessions, actor) as work:
-        return _defaults(work.session, acting.access(work.session, actor, organisation, tenancy.DATA_READ))
+        return _defaults(work.session, tenancy.access(work.session, actor, organisation, tenancy.DATA_READ))
 
 
 def add_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str, version: str,
@@ -250,7 +250,7 @@ def add_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: st
     """Store a version of a default-value table from CSV (the layout of cbam/data/default_values.csv: every row
     with its source); any bad row rejects the file, and a stored version is never replaced."""
     with unit_of_work(sessions, actor) as work:
-        acting.access(work.session, actor, organisation, tenancy.DATA_WRITE)  # before the file is read
+        tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE)  # before the file is read
     name, version = name.strip(), version.strip()
     if not name or not version or len(name) > 200 or len(version) > 64:
         raise InputError("a default-value table needs a name (≤ 200 characters) and a version (≤ 64)",
@@ -272,7 +272,7 @@ def add_defaults(sessions: sessionmaker[Session], actor: Actor, organisation: st
     values = list(table.values())
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         found = repo.default_dataset(s, access.organisation_id, name, version)
         if found is not None and found.version == version:
             raise Conflict(f"default-value table {name} {version} is already stored; give a new version")
@@ -310,7 +310,7 @@ def defaults_table(sessions: sessionmaker[Session], actor: Actor, organisation: 
                    version: str | None = None) -> DefaultValues:
     """The table called `name` (the newest version unless `version` is given); the shipped one when no name."""
     with unit_of_work(sessions, actor) as work:
-        return _table(work.session, acting.access(work.session, actor, organisation, tenancy.DATA_READ), name,
+        return _table(work.session, tenancy.access(work.session, actor, organisation, tenancy.DATA_READ), name,
                       version)
 
 
@@ -335,7 +335,7 @@ def compute(sessions: sessionmaker[Session], actor: Actor, organisation: str, co
                          expected="a year such as 2026")
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = acting.access(s, actor, organisation, tenancy.INVENTORY)
+        access = tenancy.access(s, actor, organisation, tenancy.INVENTORY)
         row, fac = _row(s, access, code, year)
         stored = _stored(row, fac)
         table = _table(s, access, defaults, defaults_version)
@@ -372,7 +372,7 @@ def stored_results(sessions: sessionmaker[Session], actor: Actor, organisation: 
                    code: str) -> list[dict[str, object]]:
     """Every result kept for the installation's periods (only those computed from the model now stored)."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.INVENTORY)
+        access = tenancy.access(work.session, actor, organisation, tenancy.INVENTORY)
         return [{**json.loads(r.result), "computed_at": r.computed_at.isoformat()}
                 for r in repo.current_results(work.session, access.organisation_id, code)]
 
@@ -529,7 +529,7 @@ def importer(sessions: sessionmaker[Session], actor: Actor, organisation: str, i
              defaults_version: str | None = None) -> ImporterView:
     """The importer's year across suppliers: embedded and obligation emissions and the 50 t de minimis check."""
     with unit_of_work(sessions, actor) as work:
-        access = acting.access(work.session, actor, organisation, tenancy.INVENTORY)
+        access = tenancy.access(work.session, actor, organisation, tenancy.INVENTORY)
         table = _table(work.session, access, defaults, defaults_version)
     out: list[ImportLine] = []
     for n, line in enumerate(lines, start=1):

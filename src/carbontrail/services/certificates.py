@@ -45,7 +45,7 @@ from carbontrail.services.certificate_matching import (
     with_claims,
 )
 from carbontrail.services.tenancy import Access
-from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import CertificateEvent, CertificateTransfer, EnergyInstrument
 from carbontrail.store.models import GenerationProfile, Organisation
 from carbontrail.store.repositories import certificates as repo
@@ -209,17 +209,6 @@ def _event(kind: str, instrument: EnergyInstrument, organisation_id: int, body: 
 
 
 # -- who may act ---------------------------------------------------------------------------------------------------
-
-
-def _access(session: Session, actor: Actor, code: str, permission: str) -> Access:
-    """The organisation `code` as `actor` may use it: the command line (who holds the database) acts as its
-    administrator; a signed-in user through `tenancy.require`."""
-    if isinstance(actor, SystemActor):
-        org = repo.organisation_by_code(session, code)
-        if org is None:
-            raise NotFound(f"no organisation with code '{code}'")
-        return Access(org.id, org.code, tenancy.ROLE_PERMISSIONS["org_admin"])
-    return tenancy.require(session, actor, code, permission)
 
 
 def _now() -> datetime:
@@ -425,7 +414,7 @@ def issue(sessions: sessionmaker[Session], actor: Actor, organisation: str,
     at = _now()
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = _access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         repo.begin_write(s)
         problems: list[InputError] = []
         by_kind: dict[str, list[str]] = {}
@@ -519,7 +508,7 @@ def transfer(sessions: sessionmaker[Session], actor: Actor, organisation: str, t
     on = on or at.date()
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = _access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         target = repo.organisation_by_code(s, to)
         if target is None:
             raise NotFound(f"no organisation with code '{to}'")
@@ -567,7 +556,7 @@ def claim(sessions: sessionmaker[Session], actor: Actor, organisation: str, refe
     on = on or at.date()
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = _access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         consumption_market = market_of(province or _home_province(s, access), boundary)
         rows = _locked(s, kind, refs)
         owners = repo.organisation_codes(s, [r.owner_id for r in rows])
@@ -609,7 +598,7 @@ def release(sessions: sessionmaker[Session], actor: Actor, organisation: str, cl
     at = _now()
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = _access(s, actor, organisation, tenancy.DATA_WRITE)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)
         repo.begin_write(s)
         record = repo.active_claim(s, claim_id, access.organisation_id)
         if record is None:
@@ -648,7 +637,7 @@ def overview(sessions: sessionmaker[Session], actor: Actor, organisation: str, *
     """Holdings, totals, claims, transfers, instruments expiring within `warn_days`, and log entries."""
     today = today or _now().date()
     with sessions() as s:
-        access = _access(s, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
         if not access.allows(tenancy.DATA_READ):
             raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
         org = access.organisation_id
@@ -678,7 +667,7 @@ def match_report(sessions: sessionmaker[Session], actor: Actor, organisation: st
     if hours_between(start, end) > 24 * 366:
         raise InputError("a matching period is at most a year", location=Location(field="period"))
     with sessions() as s:
-        access = _access(s, actor, organisation, tenancy.DATA_READ)
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
         if not access.allows(tenancy.DATA_READ):
             raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
         shaped, timed, total, no_profile, _ = claimed_production(s, access.organisation_id, period)

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import Conflict, ConfigurationError, InputError, Location
 from carbontrail.factors import Factor, FactorDataset, FactorLibrary, read_factor_csv
 from carbontrail.services import organisations, tenancy
-from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.services.work import PYTHON, Actor, SystemActor, unit_of_work
 from carbontrail.store.models import FactorDatasetRow, FactorRow
 from carbontrail.store.repositories import factors as factors_repo
 
-PYTHON = SystemActor("python")  # a library call that names no actor (a notebook, a test, a script)
 
 
 @dataclass(frozen=True)

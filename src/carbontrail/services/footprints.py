@@ -695,18 +695,10 @@ def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
 # -- the use cases, one function each, for every door ----------------------------------------------------------
 
 
-def access(session: Session, actor: Actor, code: str, permission: str) -> tenancy.Access:
-    """Organisation `code` if `actor` may do `permission` on it; a system actor (the CLI on this machine) may."""
-    if isinstance(actor, SystemActor):
-        org_id = organisation_id(session, code)
-        return tenancy.Access(org_id, code, frozenset().union(*tenancy.ROLE_PERMISSIONS.values()))
-    return tenancy.require(session, actor, code, permission)
-
-
 def models_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[ModelInfo]:
     """The organisation's stored product models."""
     with sessions() as s:
-        return list_models(s, access(s, actor, code, tenancy.DATA_READ).organisation_id)
+        return list_models(s, tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id)
 
 
 def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key: str, document: object = None,
@@ -714,7 +706,7 @@ def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key
     """Store a product model given as parsed JSON in our format (`document`) or as a file of any supported format
     (`path`); it replaces the model under `key` unless `create_only` (then an existing key is a Conflict)."""
     with unit_of_work(sessions, actor) as work:
-        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        org = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
         if create_only:
             ensure_unused(work.session, org.organisation_id, key)
         if path is not None:
@@ -730,7 +722,7 @@ def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key
 def remove_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> None:
     """Delete a stored product model (`tenancy.DELETE`, which data entry does not hold)."""
     with unit_of_work(sessions, actor) as work:
-        org = access(work.session, actor, code, tenancy.DELETE)
+        org = tenancy.access(work.session, actor, code, tenancy.DELETE)
         delete_model(work.session, org.organisation_id, key)
         work.audit("delete", "product_model", f"{code}/{key}", organisation_id=org.organisation_id)
 
@@ -738,7 +730,7 @@ def remove_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: 
 def document_of(sessions: sessionmaker[Session], actor: Actor, code: str, key: str) -> dict[str, object]:
     """The stored model in our format (tenant data: members only)."""
     with sessions() as s:
-        return model_document(s, access(s, actor, code, tenancy.DATA_READ).organisation_id, key)
+        return model_document(s, tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id, key)
 
 
 def overview(sessions: sessionmaker[Session], actor: Actor) -> list[tuple[tenancy.Profile, list[ModelInfo]]]:
@@ -753,7 +745,7 @@ def overview(sessions: sessionmaker[Session], actor: Actor) -> list[tuple[tenanc
 def names_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> tenancy.Profile:
     """The organisation's profile (names, place) for a report on its products."""
     with sessions() as s:
-        return tenancy.profile(s, access(s, actor, code, tenancy.INVENTORY))
+        return tenancy.profile(s, tenancy.access(s, actor, code, tenancy.INVENTORY))
 
 
 def open_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: str,
@@ -761,7 +753,7 @@ def open_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: st
     """The organisation's model `key`, with its supplier footprints in place, ready to compute (results are
     tenant data: the inventory permission)."""
     with sessions() as s:
-        return load(s, access(s, actor, code, tenancy.INVENTORY).organisation_id, key, options)
+        return load(s, tenancy.access(s, actor, code, tenancy.INVENTORY).organisation_id, key, options)
 
 
 # -- stored results -----------------------------------------------------------------------------------------------

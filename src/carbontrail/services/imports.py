@@ -41,8 +41,7 @@ from carbontrail.inventory.readers import ENCODING_NAMES
 from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
 from carbontrail.services import tenancy
-from carbontrail.services.inventory import PYTHON, organisation_access
-from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.services.work import PYTHON, Actor, unit_of_work
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
 from carbontrail.store.repositories import activity as repo
 from carbontrail.store.models.base import utcnow
@@ -623,7 +622,7 @@ def _upload_name(file_name: str, data: bytes) -> str:
 def may_upload(sessions: sessionmaker[Session], actor: Actor, code: str) -> str:
     """The organisation's code if `actor` may import its data (`NotFound` / `PermissionDenied` otherwise)."""
     with unit_of_work(sessions, actor) as work:
-        return organisation_access(work.session, actor, code, tenancy.DATA_WRITE).code
+        return tenancy.access(work.session, actor, code, tenancy.DATA_WRITE).code
 
 
 def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
@@ -633,7 +632,7 @@ def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: 
     another organisation are refused. All rows or none (`ImportRejected`)."""
     name = _upload_name(file_name, data)
     with unit_of_work(sessions, actor) as work:
-        access = organisation_access(work.session, actor, code, tenancy.DATA_WRITE)
+        access = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
     with tempfile.TemporaryDirectory(prefix="carbontrail-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
@@ -697,7 +696,7 @@ class ImportJobs:
         """Check the upload and the permission now, import on a worker thread; the status to poll."""
         name = _upload_name(file_name, data)
         with unit_of_work(sessions, actor) as work:
-            access = organisation_access(work.session, actor, code, tenancy.DATA_WRITE)
+            access = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
         job_id = secrets.token_urlsafe(12)
         status = ImportStatus(job_id, access.code, name, "queued", 0, None)
         with self._lock:
@@ -738,7 +737,7 @@ class ImportJobs:
         if job.actor != actor.actor:
             try:
                 with unit_of_work(sessions, actor) as work:
-                    organisation_access(work.session, actor, job.status.organisation, tenancy.DATA_READ)
+                    tenancy.access(work.session, actor, job.status.organisation, tenancy.DATA_READ)
             except (NotFound, PermissionDenied):
                 raise NotFound(f"no import job '{job_id}'") from None
         with self._lock:

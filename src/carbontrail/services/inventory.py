@@ -19,25 +19,13 @@ from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResul
 from carbontrail.services import organisations, tenancy
 from carbontrail.services.certificate_matching import with_claims
 from carbontrail.services.factors import library_with_user_datasets
-from carbontrail.services.tenancy import Access
-from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.services.work import PYTHON, Actor, unit_of_work
 from carbontrail.store.models import Organisation
 from carbontrail.store.repositories.footprints import supplier_footprints
 from carbontrail.store.repositories import activity as records_repo
 from carbontrail.store.repositories import inventory as inventory_repo
 from carbontrail.units import quantity
 
-PYTHON = SystemActor("python")  # a library call that names no actor (a notebook, a test, a script)
-EVERY_PERMISSION = frozenset().union(*tenancy.ROLE_PERMISSIONS.values())
-
-
-def organisation_access(session: Session, actor: Actor, code: str, permission: str) -> Access:
-    """The organisation `code` as `actor` may use it: a system actor (a command on this machine, which holds the
-    database already) may do everything; a principal what its roles allow (`NotFound` / `PermissionDenied`)."""
-    if isinstance(actor, SystemActor):
-        org = organisations.get_organisation(session, code)
-        return Access(org.id, org.code, EVERY_PERMISSION)
-    return tenancy.require(session, actor, code, permission)
 
 
 @dataclass(frozen=True)
@@ -64,7 +52,7 @@ def list_activity(sessions: sessionmaker[Session], actor: Actor, code: str, *, k
                   limit: int = 100, offset: int = 0) -> list[ActivityView]:
     """A page of the organisation's activity records, oldest period first."""
     with unit_of_work(sessions, actor) as work:
-        access = organisation_access(work.session, actor, code, tenancy.DATA_READ)
+        access = tenancy.access(work.session, actor, code, tenancy.DATA_READ)
         return [ActivityView(fac, r.kind, r.item, r.category, r.gas, r.period_start, r.period_end, r.quantity, r.unit,
                              r.supplier, r.instrument, r.instrument_ref, r.contract_factor, r.source)
                 for r, fac in records_repo.page_of_records(work.session, access.organisation_id, limit=limit,
@@ -175,7 +163,7 @@ def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, perio
     nothing it depends on changed."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = organisation_access(s, actor, code, tenancy.INVENTORY)
+        access = tenancy.access(s, actor, code, tenancy.INVENTORY)
         key = None
         if cache is not None:
             key = (access.organisation_id, period, start, end, facility, repr(options), matching,
@@ -220,7 +208,7 @@ def inventory_view(sessions: sessionmaker[Session], actor: Actor, code: str, *, 
     named, the newest reporting period is shown; without any period, `result` is None."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = organisation_access(s, actor, code, tenancy.INVENTORY)
+        access = tenancy.access(s, actor, code, tenancy.INVENTORY)
         profile = tenancy.profile(s, access)
         periods = tuple((p.name, p.start, p.end) for p in inventory_repo.periods(s, access.organisation_id))
         sites = tuple((f.code, f.name, f.province, f.city, f.park) for f in tenancy.facilities(s, access)) \

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.services.jurisdictions import subtree_ids
 from carbontrail.services.principals import Grant, Principal
+from carbontrail.services.work import SystemActor
 from carbontrail.store.models import ActivityRecord, Facility, Meter, Organisation, ReportingPeriod
 from carbontrail.store import changes
 from carbontrail.store.repositories import organisations as repo
@@ -95,7 +96,7 @@ def require(session: Session, principal: Actor, code: str, permission: str) -> A
     An organisation the principal cannot see at all answers `NotFound` (its existence is not revealed);
     one it can see but not act on this way answers `PermissionDenied`.
     """
-    org_id = _organisation_id(session, code)
+    org_id = organisation_id(session, code)
     held = permissions(session, principal, org_id) if org_id is not None else frozenset()
     if not held:
         raise NotFound(f"no organisation with code '{code}'")
@@ -103,6 +104,27 @@ def require(session: Session, principal: Actor, code: str, permission: str) -> A
         raise PermissionDenied(f"your role does not allow this on organisation '{code}'")
     assert org_id is not None
     return Access(org_id, code, held)
+
+
+#: What a system actor (a command on this machine, the demo loader) may do: it holds the database already.
+EVERY_PERMISSION = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def access(session: Session, actor: Actor, code: str, *needed: str) -> Access:
+    """The organisation `code` as `actor` may use it for every one of `needed`: the one place that decides.
+
+    A system actor acts as the organisation's administrator (`NotFound` only when no such organisation exists); a
+    principal as its roles allow (`require`: `NotFound` if it may not see the organisation at all,
+    `PermissionDenied` if it may see it but not act this way)."""
+    if isinstance(actor, SystemActor):
+        org_id = organisation_id(session, code)
+        if org_id is None:
+            raise NotFound(f"no organisation with code '{code}'")
+        return Access(org_id, code, EVERY_PERMISSION)
+    found = require(session, actor, code, needed[0] if needed else PROFILE)
+    for permission in needed[1:]:
+        _need(found, permission)
+    return found
 
 
 def check(sessions: sessionmaker[Session], principal: Actor, code: str, permission: str) -> Access:
@@ -119,6 +141,20 @@ def visible_organisations(session: Session, principal: Actor) -> list[Access]:
         if held:
             out.append(Access(org_id, code, held))
     return out
+
+
+def profile_of(sessions: sessionmaker[Session], actor: Actor, code: str, permission: str) -> Profile:
+    """The organisation's profile, if `actor` may use it for `permission` (what a page's heading shows)."""
+    with sessions() as session:
+        return profile(session, access(session, actor, code, permission))
+
+
+def readable(sessions: sessionmaker[Session], actor: Actor, permission: str) -> list[Profile]:
+    """The profiles of every organisation a principal may use for `permission`, by code."""
+    if isinstance(actor, SystemActor):
+        raise NotFound("a system actor has no list of organisations it may read")
+    with sessions() as session:
+        return [profile(session, a) for a in visible_organisations(session, actor) if a.allows(permission)]
 
 
 def require_platform_admin(principal: Actor) -> None:
@@ -205,7 +241,9 @@ _MEMO_LOCK = threading.Lock()
 clock = time.monotonic  # what the memories measure their age by (tests stop it)
 
 
-def _organisation_id(session: Session, code: str) -> int | None:
+def organisation_id(session: Session, code: str) -> int | None:
+    """The id of the organisation with this code (None if there is none): the one look-up by code, kept per
+    database once found."""
     engine = session.get_bind()
     with _MEMO_LOCK:
         found = _IDS.setdefault(engine, {}).get(code)

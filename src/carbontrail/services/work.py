@@ -48,6 +48,9 @@ def cli_actor() -> SystemActor:
     return SystemActor(f"cli ({user})")
 
 
+#: a library call that names no actor (a notebook, a test, a script)
+PYTHON = SystemActor("python")
+
 Actor = Principal | SystemActor
 
 

@@ -19,7 +19,7 @@ from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
-from carbontrail.services import acting, tenancy
+from carbontrail.services import tenancy
 from carbontrail.units import magnitude, quantity
 from carbontrail.web.page import Page, page_router, signed_in
 
@@ -65,7 +65,7 @@ def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated
     """Register units from the form (one code a line); a refusal shows the same message as the import."""
     page = signed_in(request, ctx)
     page.check_csrf(csrf_token)
-    acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
     try:
         units.register_units(ctx.sessions, page.principal, [c.strip() for c in codes.splitlines() if c.strip()],
                              code, _moment(at), parent=parent.strip() or None)
@@ -76,7 +76,7 @@ def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated
 
 def _overview(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
     who, ctx = page.principal, page.ctx
-    org = acting.profile(ctx.sessions, who, code, tenancy.DATA_READ)
+    org = tenancy.profile_of(ctx.sessions, who, code, tenancy.DATA_READ)
     o = units.overview(ctx.sessions, who, code)
     return page.render("battery_overview.html", status=status, failed=failed, org=org, held=o.held, counts=o.counts,
                        deposit=magnitude(o.deposit, "yuan"), deposit_units=o.deposit_units,
@@ -103,7 +103,7 @@ async def record(code: str, unit: str, request: Request, ctx: AppContext) -> Res
     form = await request.form()
     field = {k: str(v)[:500] for k, v in form.items() if isinstance(v, str)}
     page.check_csrf(field.get("csrf_token", ""))
-    acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
     try:
         kind = field.get("kind", "")
         if kind not in EVENT_KINDS:
@@ -173,7 +173,7 @@ def public_passport(passport: str, request: Request, ctx: AppContext) -> Respons
 def residual_batch(code: str, request: Request, ctx: AppContext) -> Response:
     """The latest valued batch, or a page saying there is none yet (with the tested units that could be valued)."""
     page = signed_in(request, ctx)
-    org = acting.profile(ctx.sessions, page.principal, code, tenancy.DATA_READ)
+    org = tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_READ)
     batch = residual.latest(ctx.sessions, page.principal, code)
     tested = residual.tested_rows(ctx.sessions, page.principal, code)
     return page.render("battery_residual.html", org=org, code=code, batch=batch,
@@ -193,4 +193,4 @@ def assess(code: str, request: Request, ctx: AppContext, csrf_token: Annotated[s
 def battery_home(request: Request, ctx: AppContext) -> Response:
     """The organisations whose battery data the signed-in user may read, and a passport look-up."""
     page = signed_in(request, ctx)
-    return page.render("battery_home.html", orgs=acting.readable(ctx.sessions, page.principal, tenancy.DATA_READ))
+    return page.render("battery_home.html", orgs=tenancy.readable(ctx.sessions, page.principal, tenancy.DATA_READ))

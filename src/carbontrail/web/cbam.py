@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError
-from carbontrail.services import acting, cbam, tenancy
+from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import cost_out, grid_out
 from carbontrail.web.page import Page, page_router, signed_in
 
@@ -80,7 +80,7 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                       import_year: int | None = None, free_allocation_share: float | None = None,
                       cny_per_eur: float | None = None, grid_year: int | None = None) -> Response:
     page = signed_in(request, ctx)
-    profile = acting.profile(ctx.sessions, page.principal, code, tenancy.INVENTORY)
+    profile = tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.INVENTORY)
     tables = cbam.list_defaults(ctx.sessions, page.principal, code)
     done = cbam.compute(ctx.sessions, page.principal, code, installation, year=period, markup_year=markup_year,
                         defaults=defaults)

@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import Engine, delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import InputError, Location, NotFound, PermissionDenied
+from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.lca.footprint import Footprint, ProductFootprints
 from carbontrail.formats import catenax, pact
 from carbontrail.services import audit, tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal
+from carbontrail.services.work import Actor, SystemActor
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 from carbontrail.store.models.pact import (
@@ -41,24 +42,22 @@ MAJORS = ("2", "3")
 PUBLISH = (tenancy.DATA_WRITE, tenancy.INVENTORY)
 
 
-def actor_name(principal: Principal | None) -> str:
-    return principal.actor if principal is not None else "cli"
+#: who acts when a caller names no one: a command or script on this machine
+LOCAL = SystemActor("cli")
+
+
+def actor_name(principal: Actor | None) -> str:
+    return (principal or LOCAL).actor
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def require(session: Session, principal: Principal | None, org_code: str, *permissions: str) -> tenancy.Access:
-    """The organisation if the principal may do all `permissions` on it; None is the local operator (the CLI)."""
-    if principal is None:
-        org_id = _organisation_id(session, org_code)
-        return tenancy.Access(org_id, org_code, frozenset().union(*tenancy.ROLE_PERMISSIONS.values()))
-    access = tenancy.require(session, principal, org_code, tenancy.PROFILE)
-    for p in permissions:
-        if not access.allows(p):
-            raise PermissionDenied(f"your role does not allow this on organisation '{org_code}'")
-    return access
+def require(session: Session, principal: Actor | None, org_code: str, *permissions: str) -> tenancy.Access:
+    """The organisation if `principal` may do all `permissions` on it (`tenancy.access`); None is the local
+    operator, a command on this machine."""
+    return tenancy.access(session, LOCAL if principal is None else principal, org_code, *permissions)
 
 
 # -- publishing ----------------------------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ def publish_in(session: Session, organisation_id: int, values: pact.FootprintVal
     return row
 
 
-def publish(sessions: sessionmaker[Session], principal: Principal | None, org_code: str,
+def publish(sessions: sessionmaker[Session], principal: Actor | None, org_code: str,
             values: pact.FootprintValues, *, status_comment: str = "") -> Published:
     """Publish a footprint for organisation `org_code` (a new version if one for the product is Active)."""
     with transaction(sessions) as s:
@@ -198,7 +197,7 @@ def values_from_footprint(result: Footprint | ProductFootprints, *, product_ids:
         dqr=quality, secondary_sources=sources, **extra)
 
 
-def grant(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, pf_id: str,
+def grant(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, pf_id: str,
           customer: str) -> None:
     """Share footprint `pf_id` of `org_code` with organisation `customer` (its clients can then see it)."""
     with transaction(sessions) as s:
@@ -225,7 +224,7 @@ def grant_in(s: Session, footprint_id: int, customer_id: int) -> bool:
     return False
 
 
-def revoke(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, pf_id: str,
+def revoke(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, pf_id: str,
            customer: str) -> None:
     """Stop sharing `pf_id` with `customer`; `NotFound` if it was not shared with it."""
     with transaction(sessions) as s:
@@ -241,7 +240,7 @@ def revoke(sessions: sessionmaker[Session], principal: Principal | None, org_cod
                      detail={"customer": customer})
 
 
-def outbox(sessions: sessionmaker[Session], principal: Principal | None, org_code: str) -> list[Published]:
+def outbox(sessions: sessionmaker[Session], principal: Actor | None, org_code: str) -> list[Published]:
     """Every footprint version the organisation published, newest first, with whom each is shared."""
     with sessions() as s:
         access = require(s, principal, org_code, tenancy.DATA_READ)
@@ -250,7 +249,7 @@ def outbox(sessions: sessionmaker[Session], principal: Principal | None, org_cod
         return [published_of(s, r, org_code) for r in rows]
 
 
-def document(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, pf_id: str,
+def document(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, pf_id: str,
              major: str = "3") -> dict[str, Any]:
     """The PACT document of one of the organisation's own footprints, as published."""
     with sessions() as s:
@@ -263,7 +262,7 @@ def document(sessions: sessionmaker[Session], principal: Principal | None, org_c
         return doc
 
 
-def catenax_document(sessions: sessionmaker[Session], principal: Principal | None, org_code: str,
+def catenax_document(sessions: sessionmaker[Session], principal: Actor | None, org_code: str,
                      pf_id: str) -> dict[str, Any]:
     """One of the organisation's own footprints in the Catena-X PCF 7.0.0 aspect shape."""
     with sessions() as s:
@@ -283,7 +282,7 @@ def own_footprint(s: Session, access: tenancy.Access, pf_id: str) -> PactFootpri
 
 
 def _organisation_id(s: Session, code: str) -> int:
-    org_id = s.scalar(select(Organisation.id).where(Organisation.code == code))
+    org_id = tenancy.organisation_id(s, code)
     if org_id is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org_id

@@ -22,6 +22,7 @@ from carbontrail.formats import pact
 from carbontrail.services import audit, tenancy
 from carbontrail.services.pact import callbacks, requests, secrets
 from carbontrail.services.accounts import Principal
+from carbontrail.services.work import Actor
 from carbontrail.store.db import transaction
 from carbontrail.store.models import Organisation
 from carbontrail.store.models.pact import (
@@ -214,7 +215,7 @@ def _fulfil(s: Session, row: PactInboundRequest, found: Iterable[PactFootprint])
     row.answered_pf_ids = json.dumps(ids)
 
 
-def decide(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, request_id: int, *,
+def decide(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, request_id: int, *,
            accept: bool, reason: str = "", pf_ids: Sequence[str] = (), deliver_now: bool = True,
            key: bytes | None = None) -> Inbound:
     """The supplier answers a pending request: accept (with `pf_ids`, else its Active footprints matching the
@@ -267,7 +268,7 @@ def _inbound(s: Session, row: PactInboundRequest) -> Inbound:
                    row.created_at, row.spec, json.loads(row.criteria))
 
 
-def inbox(sessions: sessionmaker[Session], principal: Principal | None, org_code: str,
+def inbox(sessions: sessionmaker[Session], principal: Actor | None, org_code: str,
           status: str | None = None) -> list[Inbound]:
     """The organisation's footprint requests, newest first (optionally only those of one status)."""
     if status is not None and status not in STATUSES:
@@ -281,7 +282,7 @@ def inbox(sessions: sessionmaker[Session], principal: Principal | None, org_code
         return [_inbound(s, r) for r in s.scalars(stmt.order_by(PactInboundRequest.id.desc()))]
 
 
-def set_rule(sessions: sessionmaker[Session], principal: Principal | None, org_code: str, mode: str, *,
+def set_rule(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, mode: str, *,
              grant_on_request: bool = True) -> None:
     """How the organisation answers requests: "manual" (in its inbox) or "auto" (see `PactRule`)."""
     if mode not in RULE_MODES:
@@ -301,7 +302,7 @@ def set_rule_in(s: Session, organisation_id: int, mode: str, *, grant_on_request
         rule.mode, rule.grant_on_request = mode, grant_on_request
 
 
-def set_callback_credentials(sessions: sessionmaker[Session], principal: Principal | None, org_code: str | None,
+def set_callback_credentials(sessions: sessionmaker[Session], principal: Actor | None, org_code: str | None,
                              key: bytes, *, host: str, client_id: str, client_secret: str, ca_pem: str = "") -> str:
     """Store the client credentials the customer's host `host` issued to supplier `org_code` (None: to this host
     itself, a platform administrator's business), for posting answers. Returns the host's origin as stored."""
@@ -420,7 +421,7 @@ def log_event(sessions: sessionmaker[Session], principal: Principal, event: dict
         _log(s, orgs[0] if orgs else None, "in", event, outcome)
 
 
-def events(sessions: sessionmaker[Session], principal: Principal | None, org_code: str,
+def events(sessions: sessionmaker[Session], principal: Actor | None, org_code: str,
            limit: int = 100) -> list[PactEvent]:
     """The organisation's PACT event log, newest first."""
     with sessions() as s:

@@ -16,7 +16,7 @@ from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.formats import pact
 from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.pact import host
-from carbontrail.services.work import Actor, SystemActor, unit_of_work
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import PactFootprint, ProductFootprintResult
 from carbontrail.store.repositories import pact as repo
 
@@ -73,10 +73,6 @@ class PublishedResult:
     stale: bool
 
 
-def _access(s: Session, actor: Actor, org_code: str, *permissions: str) -> tenancy.Access:
-    return host.require(s, None if isinstance(actor, SystemActor) else actor, org_code, *permissions)
-
-
 def _info(row: ProductFootprintResult) -> ResultInfo:
     return ResultInfo(row.id, row.model_key, row.model_version, row.model_digest, row.product, row.unit,
                       row.fossil_kg_per_unit, row.biogenic_kg_per_unit, row.primary_data_share, row.created_at)
@@ -107,7 +103,7 @@ def publish_computed(sessions: sessionmaker[Session], actor: Actor, org_code: st
     """Compute `product` of the organisation's model `model`, keep the result, and publish it with the product
     identity of `values` (its number fields are replaced by the result's)."""
     with unit_of_work(sessions, actor) as work:
-        access = _access(work.session, actor, org_code, *host.PUBLISH)
+        access = tenancy.access(work.session, actor, org_code, *host.PUBLISH)
         result = fps.record_result_in(work.session, access.organisation_id, model, product, options)
         row = publish_result_in(work.session, access.organisation_id, result, values, actor=actor.actor,
                                 status_comment=status_comment)
@@ -136,7 +132,7 @@ def freshness(sessions: sessionmaker[Session], actor: Actor, org_code: str) -> l
     """Every Active footprint the organisation published: made from which result, or entered by hand, and
     whether what its model computes today differs."""
     with sessions() as s:
-        access = _access(s, actor, org_code, tenancy.DATA_READ)
+        access = tenancy.access(s, actor, org_code, tenancy.DATA_READ)
         return [_freshness(s, r) for r in repo.active_footprints(s, access.organisation_id)]
 
 
@@ -145,7 +141,7 @@ def republish(sessions: sessionmaker[Session], actor: Actor, org_code: str, pf_i
     n+1, precedingPfIds extended, the old version Deprecated, and every customer that had it granted the new one."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
-        access = _access(s, actor, org_code, *host.PUBLISH)
+        access = tenancy.access(s, actor, org_code, *host.PUBLISH)
         row = host.own_footprint(s, access, pf_id)
         if row.status != "Active":
             raise Conflict(f"footprint {pf_id} is {row.status}: only the Active version is published anew")
@@ -170,7 +166,7 @@ def published_result(sessions: sessionmaker[Session], actor: Actor, org_code: st
     """The stored result behind organisation `org_code`'s Active PACT footprint of `product_id` (a PACT product
     id, or the tail after its last ':'); NotFound when none is published, InputError when it was entered by hand."""
     with sessions() as s:
-        access = _access(s, actor, org_code, tenancy.INVENTORY)
+        access = tenancy.access(s, actor, org_code, tenancy.INVENTORY)
         for row in repo.active_footprints(s, access.organisation_id):
             fresh = _freshness(s, row)
             if product_id in (fresh.product_id, fresh.product_id.rsplit(":", 1)[-1]):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
-from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import SupplierFootprint
 from carbontrail.store.repositories.footprints import (
@@ -112,7 +112,7 @@ def _info(row: SupplierFootprint) -> SupplierFootprintInfo:
 def supplier_footprints_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[SupplierFootprintInfo]:
     """Every supplier footprint organisation `code` holds, newest first within each product."""
     with sessions() as s:
-        org = fps.access(s, actor, code, tenancy.DATA_READ)
+        org = tenancy.access(s, actor, code, tenancy.DATA_READ)
         return [_info(r) for r in supplier_footprint_rows(s, org.organisation_id)]
 
 
@@ -123,7 +123,7 @@ def enter_supplier_footprint(sessions: sessionmaker[Session], actor: Actor, code
     """Enter a supplier's footprint by hand (source "manual"); it replaces one with the same product, supplier and
     reference."""
     with unit_of_work(sessions, actor) as work:
-        org = fps.access(work.session, actor, code, tenancy.DATA_WRITE)
+        org = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
         row_id = record_supplier_footprint(work.session, org.organisation_id, product_key=product_key,
                                            supplier=supplier, fossil_kg_per_unit=fossil_kg_per_unit,
                                            biogenic_kg_per_unit=biogenic_kg_per_unit, unit=unit, source="manual",
