@@ -69,7 +69,7 @@ def test_versions_chain_and_follow_grantees(orgs: sessionmaker[Session]) -> None
     assert pact_host.document(orgs, me, "SUP", v3.pf_id, "3")["pcf"]["pcfExcludingBiogenicUptake"] == "7"
     with orgs() as s:
         cust = s.scalar(select(Organisation.id).where(Organisation.code == "CUST"))
-        texts, more = pact_host.list_documents(s, [cust], "3")
+    texts, more = pact_host.list_documents(orgs, [cust], "3")
     assert {json.loads(t)["id"] for t in texts} == {v1.pf_id, v2.pf_id, v3.pf_id} and not more
 
 
@@ -114,7 +114,7 @@ def test_requests_are_answered_once_and_with_reasons(orgs: sessionmaker[Session]
     # answered: the footprint is now granted to the requester
     with orgs() as s:
         cust = s.scalar(select(Organisation.id).where(Organisation.code == "CUST"))
-        assert pact_host.get_document(s, [cust], "3", done.answered_pf_ids[0]) is not None
+    assert pact_host.get_document(orgs, [cust], "3", done.answered_pf_ids[0]) is not None
 
 
 def test_unknown_product_is_rejected_at_once(orgs: sessionmaker[Session]) -> None:

@@ -20,11 +20,9 @@ from carbontrail.cli._common import console, err_console, print_json, user_error
 from carbontrail.errors import InputError, Location
 from carbontrail.services import footprints as fps
 from carbontrail.services.database import open_sessions
-from carbontrail.services.work import cli_actor, unit_of_work
+from carbontrail.services.work import cli_actor
 from carbontrail.reports.pcf import pcf_report
-from carbontrail.services.tenancy import Access, profile
-from carbontrail.services.pact.supplier_data import record_supplier_footprint
-from carbontrail.services.pact.supplier_data import supplier_footprint_rows
+from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 
 app = typer.Typer(help="Product carbon footprints: models, results, contributions, uncertainty, PCF reports.",
                   no_args_is_help=True)
@@ -44,9 +42,8 @@ T = TypeVar("T")
 
 
 def _loaded(organisation: str, key: str, allocation: str, boundary: str, gwp: str):  # type: ignore[no-untyped-def]
-    with open_sessions()() as s:
-        org = fps.organisation_id(s, organisation)
-        return fps.load(s, org, key, fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
+    return fps.open_model(open_sessions(), cli_actor(), organisation, key,
+                          fps.Options(allocation, boundary, gwp))  # type: ignore[arg-type]
 
 
 @contextmanager
@@ -79,15 +76,8 @@ def import_command(organisation: Org,
                    as_json: Json = False) -> None:
     """Import (or replace) a product model of the organisation."""
     with user_errors(as_json):
-        def work() -> fps.ImportSummary:
-            with unit_of_work(open_sessions(), cli_actor()) as uow:
-                org_id = fps.organisation_id(uow.session, organisation)
-                done = fps.import_model(uow.session, org_id, path, key=key, name=name)
-                uow.audit("import", "product_model", f"{organisation}/{done.model.key}", organisation_id=org_id,
-                          detail={"processes": done.model.processes, "file": path.name})
-                return done
-
-        summary = _run(f"importing {path.name}", as_json, work)
+        summary = _run(f"importing {path.name}", as_json, lambda: fps.store_model(
+            open_sessions(), cli_actor(), organisation, key=key or "", path=path, name=name))
         if as_json:
             print_json(asdict(summary))
             return
@@ -104,8 +94,7 @@ def import_command(organisation: Org,
 def models_command(organisation: Org, as_json: Json = False) -> None:
     """The organisation's product models."""
     with user_errors(as_json):
-        with open_sessions()() as s:
-            rows = fps.list_models(s, fps.organisation_id(s, organisation))
+        rows = fps.models_of(open_sessions(), cli_actor(), organisation)
         if as_json:
             print_json([asdict(r) for r in rows])
             return
@@ -265,9 +254,7 @@ def report_command(organisation: Org, key: ModelKey, product: Product,
 
         def work() -> bytes:
             loaded = _loaded(organisation, key, allocation, boundary, gwp)
-            with open_sessions()() as s:
-                org_id = fps.organisation_id(s, organisation)
-                who = profile(s, Access(org_id, organisation, frozenset()))
+            who = fps.names_of(open_sessions(), cli_actor(), organisation)
             name = who.name if lang == "zh_CN" else (who.name_en or who.name)
             return pcf_report(loaded, product, amount, organisation_name=name, locale=lang, iterations=iterations,
                               seed=seed)
@@ -292,29 +279,24 @@ def supplier_add(organisation: Org,
     """Record a supplier's footprint by hand (replaces one with the same product, supplier and reference)."""
     with user_errors(as_json):
         ratings = _dqr(dqr)
-        with unit_of_work(open_sessions(), cli_actor()) as uow:
-            org_id = fps.organisation_id(uow.session, organisation)
-            row_id = record_supplier_footprint(
-                uow.session, org_id, product_key=product, supplier=supplier,
-                fossil_kg_per_unit=fossil, biogenic_kg_per_unit=biogenic, unit=unit, source="manual",
-                reference=reference, dqr=ratings, year=year, geography=geography)
-            uow.audit("record", "supplier_footprint", f"{organisation}/{product}", organisation_id=org_id)
+        info = enter_supplier_footprint(open_sessions(), cli_actor(), organisation, product_key=product,
+                                        supplier=supplier, fossil_kg_per_unit=fossil, biogenic_kg_per_unit=biogenic,
+                                        unit=unit, reference=reference, dqr=ratings, year=year, geography=geography)
         if as_json:
-            print_json({"id": row_id})
+            print_json({"id": info.id})
         else:
-            console.print(f"recorded supplier footprint {row_id}")
+            console.print(f"recorded supplier footprint {info.id}")
 
 
 @supplier_app.command("list")
 def supplier_list(organisation: Org, as_json: Json = False) -> None:
     """The supplier footprints the organisation holds, newest first per product."""
     with user_errors(as_json):
-        with open_sessions()() as s:
-            rows = supplier_footprint_rows(s, fps.organisation_id(s, organisation))
-            data = [{"id": r.id, "product_key": r.product_key, "supplier": r.supplier,
-                     "fossil_kg_per_unit": r.fossil_kg_per_unit, "biogenic_kg_per_unit": r.biogenic_kg_per_unit,
-                     "unit": r.unit, "source": r.source, "reference": r.reference, "year": r.year,
-                     "dqr": [r.dqr_technological, r.dqr_temporal, r.dqr_geographical]} for r in rows]
+        rows = supplier_footprints_of(open_sessions(), cli_actor(), organisation)
+        data = [{"id": r.id, "product_key": r.product_key, "supplier": r.supplier,
+                 "fossil_kg_per_unit": r.fossil_kg_per_unit, "biogenic_kg_per_unit": r.biogenic_kg_per_unit,
+                 "unit": r.unit, "source": r.source, "reference": r.reference, "year": r.year,
+                 "dqr": list(r.dqr)} for r in rows]
         if as_json:
             print_json(data)
             return

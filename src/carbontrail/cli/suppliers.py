@@ -16,8 +16,7 @@ from carbontrail.errors import InputError, Location
 from carbontrail.services.pact import requests as pr
 from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
-from carbontrail.services.footprints import organisation_id
-from carbontrail.services.work import cli_actor, unit_of_work
+from carbontrail.services.work import cli_actor
 
 app = typer.Typer(help="Suppliers' PACT hosts: connections, footprint requests, pulls, coverage.",
                   no_args_is_help=True)
@@ -25,11 +24,6 @@ app = typer.Typer(help="Suppliers' PACT hosts: connections, footprint requests, 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Org = Annotated[str, typer.Argument(help="Your organisation's code (the customer).")]
 Supplier = Annotated[str, typer.Argument(help="The supplier connection's code.")]
-
-
-def _org_id(code: str) -> int:
-    with open_sessions()() as s:
-        return organisation_id(s, code)
 
 
 def _secret(from_stdin: bool) -> str:
@@ -62,18 +56,15 @@ def add(organisation: Org, supplier: Supplier,
         as_json: AsJson = False) -> None:
     """Connect to a supplier's PACT host (secret from a prompt, --secret-stdin or CARBONTRAIL_SUPPLIER_SECRET)."""
     with user_errors(as_json):
-        org_id = _org_id(organisation)
         ca_pem = ""
         if ca is not None:
             if not ca.is_file():
                 raise InputError(f"'{ca}' is not a file", location=Location(file=str(ca)),
                                  expected="a PEM certificate file")
             ca_pem = ca.read_text(encoding="utf-8")
-        actor = cli_actor()
-        with unit_of_work(open_sessions(), actor) as work:
-            info = pr.add_connection(work.session, org_id, secret_key(Settings.from_env()), supplier=supplier, name=name,
-                                     host_url=host, client_id=client_id, client_secret=_secret(secret_stdin),
-                                     pact_version=pact_version, ca_pem=ca_pem, actor=actor.actor)
+        info = pr.connect(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+                          supplier=supplier, name=name, host_url=host, client_id=client_id,
+                          client_secret=_secret(secret_stdin), pact_version=pact_version, ca_pem=ca_pem)
         if as_json:
             print_json(info)
         else:
@@ -89,9 +80,8 @@ def request(organisation: Org, supplier: Supplier,
             as_json: AsJson = False) -> None:
     """Ask a supplier for a product's footprint; its host answers at {callback}/{version}/events."""
     with user_errors(as_json):
-        info = pr.create_request(open_sessions(), _org_id(organisation), secret_key(Settings.from_env()),
-                                 supplier=supplier, product_id=product_id, product_key=key,
-                                 public_url=_public_url(callback))
+        info = pr.ask(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+                      supplier=supplier, product_id=product_id, product_key=key, public_url=_public_url(callback))
         if as_json:
             print_json(info)
         elif info.status == "error":
@@ -115,8 +105,8 @@ def pull(organisation: Org, supplier: Supplier,
             if not sep or not pid or not flow:
                 raise InputError(f"'{item}' is not PRODUCT_ID=FLOW", location=Location(field="--map"))
             keys[pid] = flow
-        report = pr.pull(open_sessions(), _org_id(organisation), secret_key(Settings.from_env()), supplier=supplier,
-                         product_ids=product or [], product_keys=keys)
+        report = pr.pull_from(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+                              supplier=supplier, product_ids=product or [], product_keys=keys)
         if as_json:
             print_json(report)
         else:
@@ -128,10 +118,8 @@ def pull(organisation: Org, supplier: Supplier,
 def list_(organisation: Org, as_json: AsJson = False) -> None:
     """Supplier connections, requests sent, footprints received and coverage with primary data."""
     with user_errors(as_json):
-        org_id = _org_id(organisation)
-        with open_sessions()() as s:
-            conns, reqs = pr.connections(s, org_id), pr.requests(s, org_id)
-            got, cov = pr.received(s, org_id), pr.coverage(s, org_id)
+        chain = pr.supply_chain(open_sessions(), cli_actor(), organisation)
+        conns, reqs, got, cov = chain.suppliers, chain.requests, chain.received, chain.coverage
         if as_json:
             print_json({"suppliers": conns, "requests": reqs, "received": got,
                         "coverage": {"source": cov.source,
@@ -141,8 +129,7 @@ def list_(organisation: Org, as_json: AsJson = False) -> None:
         for col in ("code", "name", "host", "PACT", "received"):
             table.add_column(col)
         for c in conns:
-            table.add_row(c.supplier, c.name, c.host_url, f"v{c.pact_version}",
-                          str(sum(r.supplier == c.supplier for r in got)))
+            table.add_row(c.supplier, c.name, c.host_url, f"v{c.pact_version}", str(c.footprints_received))
         console.print(table)
         table = Table(title="requests")
         for col in ("supplier", "product", "flow", "status", "reason"):

@@ -19,7 +19,6 @@ from typing import Literal
 
 import numpy as np
 import pint
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
@@ -37,7 +36,7 @@ from carbontrail.lca.solver import Solver
 from carbontrail.lca.tree import Node, supply_tree
 from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
-from carbontrail.store.models import Organisation, ProductFootprintResult, ProductModel
+from carbontrail.store.models import ProductFootprintResult, ProductModel
 from carbontrail.store.repositories import footprints as repo
 from carbontrail.store.repositories.footprints import supplier_footprints
 from carbontrail.units import quantity
@@ -101,7 +100,8 @@ class ImportSummary:
 
 
 def organisation_id(session: Session, code: str) -> int:
-    org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+    """The id of organisation `code` (`NotFound` if there is none)."""
+    org_id = tenancy.organisation_id(session, code)
     if org_id is None:
         raise NotFound(f"no organisation with code '{code}'")
     return org_id
@@ -159,8 +159,7 @@ def save_model(session: Session, organisation_id: int, doc: ProductModelDocument
     build_system(doc.database, external=doc.factors, unallocatable="reference")
     document = product_model.to_document(doc)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    row = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
-                                                     ProductModel.key == key)).one_or_none()
+    row = repo.model(session, organisation_id, key)
     created = row is None
     if row is None:
         row = ProductModel(organisation_id=organisation_id, key=key)
@@ -204,9 +203,7 @@ def _key_from(path: Path) -> str:
 
 
 def list_models(session: Session, organisation_id: int) -> list[ModelInfo]:
-    rows = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id)
-                           .order_by(ProductModel.key))
-    return [_info(r) for r in rows]
+    return [_info(r) for r in repo.models(session, organisation_id)]
 
 
 def delete_model(session: Session, organisation_id: int, key: str) -> None:
@@ -220,8 +217,7 @@ def model_document(session: Session, organisation_id: int, key: str) -> dict[str
 
 
 def _row(session: Session, organisation_id: int, key: str) -> ProductModel:
-    row = session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
-                                                     ProductModel.key == key)).one_or_none()
+    row = repo.model(session, organisation_id, key)
     if row is None:
         raise NotFound(f"no product model '{key}'")
     return row
@@ -282,9 +278,7 @@ def load(session: Session, organisation_id: int, key: str, options: Options = Op
     """The organisation's model `key` with its supplier footprints, ready to compute."""
     options = options.checked()
     # The digest first: a large model's document (USLCI: 4 MB) is read only when it is not prepared yet.
-    found_row = session.execute(select(ProductModel.id, ProductModel.key, ProductModel.name, ProductModel.digest)
-                                .where(ProductModel.organisation_id == organisation_id,
-                                       ProductModel.key == key)).one_or_none()
+    found_row = repo.model_digest(session, organisation_id, key)
     if found_row is None:
         raise NotFound(f"no product model '{key}'")
     primary = supplier_footprints(session, organisation_id)
@@ -687,8 +681,7 @@ def product_keys(loaded: Loaded) -> list[str]:
 
 def ensure_unused(session: Session, organisation_id: int, key: str) -> None:
     """Refuse to create a model under a key that exists (the API's create; `save_model` replaces)."""
-    if session.scalar(select(ProductModel.id).where(ProductModel.organisation_id == organisation_id,
-                                                    ProductModel.key == key)) is not None:
+    if repo.model_exists(session, organisation_id, key):
         raise Conflict(f"a product model '{key}' exists already")
 
 
@@ -702,7 +695,7 @@ def models_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[
 
 
 def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key: str, document: object = None,
-                path: Path | None = None, create_only: bool = False) -> ImportSummary:
+                path: Path | None = None, create_only: bool = False, name: str | None = None) -> ImportSummary:
     """Store a product model given as parsed JSON in our format (`document`) or as a file of any supported format
     (`path`); it replaces the model under `key` unless `create_only` (then an existing key is a Conflict)."""
     with unit_of_work(sessions, actor) as work:
@@ -710,7 +703,7 @@ def store_model(sessions: sessionmaker[Session], actor: Actor, code: str, *, key
         if create_only:
             ensure_unused(work.session, org.organisation_id, key)
         if path is not None:
-            summary = import_model(work.session, org.organisation_id, path, key=key or None)
+            summary = import_model(work.session, org.organisation_id, path, key=key or None, name=name)
         else:
             summary = import_document(work.session, org.organisation_id, document, key=key)
         work.audit("import" if path is not None else ("create" if summary.created else "replace"), "product_model",
@@ -794,4 +787,4 @@ def current_result(session: Session, row: ProductFootprintResult) -> tuple[float
 
 
 def session_org(session: Session, code: str) -> int | None:
-    return session.scalar(select(Organisation.id).where(Organisation.code == code))
+    return tenancy.organisation_id(session, code)

@@ -127,10 +127,10 @@ def access(session: Session, actor: Actor, code: str, *needed: str) -> Access:
     return found
 
 
-def check(sessions: sessionmaker[Session], principal: Actor, code: str, permission: str) -> Access:
-    """`require` in a session of its own, for a door that needs the access before it calls a use case."""
+def check(sessions: sessionmaker[Session], actor: Actor, code: str, *needed: str) -> Access:
+    """`access` in a session of its own, for a use case that decides before it opens its own unit of work."""
     with sessions() as s:
-        return require(s, principal, code, permission)
+        return access(s, actor, code, *needed)
 
 
 def visible_organisations(session: Session, principal: Actor) -> list[Access]:

@@ -4,6 +4,7 @@ PACT outbox (published footprints, grants, versions) and request inbox (accept, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -15,7 +16,6 @@ from carbontrail.errors import CarbontrailError
 from carbontrail.services import tenancy
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
-from carbontrail.services.work import unit_of_work
 from carbontrail.web.page import Page, page_router, require_access, signed_in
 
 router = page_router()
@@ -25,26 +25,15 @@ router = page_router()
 def overview(request: Request, ctx: AppContext) -> Response:
     """The organisations whose supply chain you may see, with their supplier connections and open requests."""
     page = signed_in(request, ctx)
-    rows = []
-    with ctx.sessions() as s:
-        for access in tenancy.visible_organisations(s, page.principal):
-            if access.allows(tenancy.DATA_READ):
-                reqs = pr.requests(s, access.organisation_id)
-                rows.append((tenancy.profile(s, access), len(pr.connections(s, access.organisation_id)),
-                             sum(r.status == "pending" for r in reqs)))
+    rows = [(c.profile, c.connections, c.pending) for c in pr.overview(ctx.sessions, page.principal)]
     return page.render("supply_chain_overview.html", rows=rows)
 
 
 def _suppliers_page(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
-    access = require_access(page, code, tenancy.DATA_READ)
-    with page.ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
-        coverage = pr.coverage(s, access.organisation_id)
-        requests = pr.requests(s, access.organisation_id)
-        received = pr.received(s, access.organisation_id)
-    return page.render("supply_chain_suppliers.html", status=status, org=profile, access=access, perm=tenancy,
-                       suppliers=pr.supplier_overview(page.ctx.sessions, access.organisation_id), coverage=coverage, requests=requests,
-                       received=received, failed=failed, coverage_json=_chart(page, coverage))
+    chain = pr.supply_chain(page.ctx.sessions, page.principal, code)
+    return page.render("supply_chain_suppliers.html", status=status, org=chain.profile, access=chain.access,
+                       perm=tenancy, suppliers=chain.suppliers, coverage=chain.coverage, requests=chain.requests,
+                       received=chain.received, failed=failed, coverage_json=_chart(page, chain.coverage))
 
 
 def _chart(page: Page, coverage: pr.Coverage) -> str:
@@ -72,12 +61,12 @@ def _back(code: str) -> RedirectResponse:
     return RedirectResponse(f"/org/{quote(code)}/suppliers", status_code=303)
 
 
-def _change(page: Page, code: str, csrf_token: str, action: object) -> Response:
+def _change(page: Page, code: str, csrf_token: str, action: Callable[[], object]) -> Response:
     """Run a form's change; a mistake in the input shows on the page itself, anything else on the error page."""
     page.check_csrf(csrf_token)
-    access = require_access(page, code, tenancy.DATA_WRITE)
+    require_access(page, code, tenancy.DATA_WRITE)
     try:
-        action(access)  # type: ignore[operator]
+        action()
     except CarbontrailError as exc:
         try:
             return _suppliers_page(page, code, status=422, failed=str(exc))
@@ -93,15 +82,9 @@ def add_supplier(code: str, request: Request, ctx: AppContext, supplier: Annotat
                  name: Annotated[str, Form()] = "", pact_version: Annotated[str, Form()] = "3",
                  ca_pem: Annotated[str, Form()] = "") -> Response:
     page = signed_in(request, ctx)
-    actor = page.principal.actor
-
-    def action(access: tenancy.Access) -> None:
-        with unit_of_work(ctx.sessions, page.principal) as work:
-            pr.add_connection(work.session, access.organisation_id, ctx.key, supplier=supplier, name=name, host_url=host_url,
-                              client_id=client_id, client_secret=client_secret, pact_version=pact_version,
-                              ca_pem=ca_pem, actor=actor)
-
-    return _change(page, code, csrf_token, action)
+    return _change(page, code, csrf_token, lambda: pr.connect(
+        ctx.sessions, page.principal, code, ctx.key, supplier=supplier, name=name, host_url=host_url,
+        client_id=client_id, client_secret=client_secret, pact_version=pact_version, ca_pem=ca_pem))
 
 
 @router.post("/org/{code}/suppliers/{supplier}/requests", response_class=HTMLResponse)
@@ -109,25 +92,17 @@ def request_footprint(code: str, supplier: str, request: Request, ctx: AppContex
                       product_id: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                       product_key: Annotated[str, Form()] = "", callback_url: Annotated[str, Form()] = "") -> Response:
     page = signed_in(request, ctx)
-    actor = page.principal.actor
-
-    def action(access: tenancy.Access) -> None:
-        pr.create_request(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, product_id=product_id,
-                          product_key=product_key, public_url=callback_url or str(request.base_url), actor=actor)
-
-    return _change(page, code, csrf_token, action)
+    return _change(page, code, csrf_token, lambda: pr.ask(
+        ctx.sessions, page.principal, code, ctx.key, supplier=supplier, product_id=product_id,
+        product_key=product_key, public_url=callback_url or str(request.base_url)))
 
 
 @router.post("/org/{code}/suppliers/{supplier}/pull", response_class=HTMLResponse)
 def pull(code: str, supplier: str, request: Request, ctx: AppContext,
          csrf_token: Annotated[str, Form()]) -> Response:
     page = signed_in(request, ctx)
-    actor = page.principal.actor
-
-    def action(access: tenancy.Access) -> None:
-        pr.pull(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, actor=actor)
-
-    return _change(page, code, csrf_token, action)
+    return _change(page, code, csrf_token, lambda: pr.pull_from(ctx.sessions, page.principal, code, ctx.key,
+                                                                supplier=supplier))
 
 
 # -- the supplier's side ---------------------------------------------------------------------------------------
@@ -135,8 +110,7 @@ def pull(code: str, supplier: str, request: Request, ctx: AppContext,
 
 def _pact_page(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
     access = require_access(page, code, tenancy.DATA_READ)
-    with page.ctx.sessions() as s:
-        profile = tenancy.profile(s, access)
+    profile = tenancy.profile_of(page.ctx.sessions, page.principal, code, tenancy.DATA_READ)
     published = pact_host.outbox(page.ctx.sessions, page.principal, code)
     inbox = pact_inbox.inbox(page.ctx.sessions, page.principal, code)
     fresh = {f.pf_id: f for f in publishing.freshness(page.ctx.sessions, page.principal, code)}

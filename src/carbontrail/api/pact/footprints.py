@@ -70,8 +70,8 @@ def _viewer(claims: dict[str, str | int], ctx: Context) -> tuple[tuple[int, ...]
 
 def _page(ctx: Context, organisations: tuple[int, ...], major: str, filters: pact_host.Filters, limit: int,
           offset: int) -> tuple[str, bool]:
-    with ctx.sessions() as s:
-        texts, more = pact_host.list_documents(s, organisations, major, filters=filters, limit=limit, offset=offset)
+    texts, more = pact_host.list_documents(ctx.sessions, organisations, major, filters=filters, limit=limit,
+                                           offset=offset)
     return '{"data":[' + ",".join(texts) + "]}", more
 
 
@@ -113,8 +113,7 @@ def _get(request: Request, major: str, pf_id: str) -> Response:
         raise PactProblem(400, "BadRequest", f"'{pf_id}' is not a footprint id (a UUID)") from None
     ctx = context(request)
     organisations, _version = _viewer(claims, ctx)
-    with ctx.sessions() as s:
-        text = pact_host.get_document(s, organisations, major, key)
+    text = pact_host.get_document(ctx.sessions, organisations, major, key)
     if text is None:
         raise PactProblem(404, pact.NOT_FOUND_CODE[major], f"no footprint {key} is available to this client")
     return Response('{"data":' + text + "}", media_type="application/json")

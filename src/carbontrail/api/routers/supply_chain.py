@@ -15,7 +15,6 @@ from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, pu
 from carbontrail.services.pact import requests as pr
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
-from carbontrail.services.work import unit_of_work
 
 router = APIRouter(prefix="/api/organisations", tags=["supply chain"], responses=ERROR_RESPONSES)
 
@@ -36,18 +35,6 @@ class SupplierIn(BaseModel):
     ca_pem: str = Field(default="", max_length=20000, description="the host's CA or self-signed certificate (PEM)")
 
 
-class SupplierOut(BaseModel):
-    supplier: str
-    name: str
-    host_url: str
-    client_id: str
-    pact_version: str
-    custom_ca: bool
-    created_at: datetime
-    footprints_received: int
-    requests: dict[str, int]
-
-
 class RequestIn(BaseModel):
     product_id: str = Field(min_length=1, max_length=500, description="the product as the supplier names it")
     product_key: str = Field(default="", max_length=200, description="the input's flow id in our product models")
@@ -55,43 +42,9 @@ class RequestIn(BaseModel):
                               description="our public https:// base URL (default: the one this request came to)")
 
 
-class RequestOut(BaseModel):
-    id: int
-    supplier: str
-    product_id: str
-    product_key: str
-    event_id: str
-    status: str
-    reason: str
-    footprints: int
-    created_at: datetime
-    answered_at: datetime | None
-
-
 class PullIn(BaseModel):
     product_ids: list[str] = Field(default_factory=list, max_length=100)
     product_keys: dict[str, str] = Field(default_factory=dict, description="product id → our flow id")
-
-
-class PullOut(BaseModel):
-    supplier: str
-    listed: int
-    stored: int
-    recorded: int
-    fulfilled_requests: int
-
-
-class ReceivedOut(BaseModel):
-    supplier: str
-    pf_id: str
-    version: str
-    status: str
-    product_key: str
-    product_name: str
-    unit: str
-    pcf_excluding_biogenic: float
-    pcf_including_biogenic: float | None
-    received_at: datetime
 
 
 class CoverageLineOut(BaseModel):
@@ -136,68 +89,57 @@ def _line(c: pr.CoverageLine) -> CoverageLineOut:
                            share=c.share)
 
 
-@router.get("/{code}/suppliers", response_model=list[SupplierOut])
-def list_suppliers(access: Reader, ctx: AppContext) -> list[SupplierOut]:
+@router.get("/{code}/suppliers", response_model=list[pr.SupplierView])
+def list_suppliers(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[pr.SupplierView]:
     """The suppliers whose PACT hosts this organisation is connected to, with footprints received and requests."""
-    return [SupplierOut(**row) for row in pr.supplier_overview(ctx.sessions, access.organisation_id)]
+    return pr.suppliers_of(ctx.sessions, principal, code)
 
 
-@router.post("/{code}/suppliers", response_model=SupplierOut, status_code=status.HTTP_201_CREATED)
-def add_supplier(body: SupplierIn, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> SupplierOut:
+@router.post("/{code}/suppliers", response_model=pr.SupplierView, status_code=status.HTTP_201_CREATED)
+def add_supplier(code: str, body: SupplierIn, ctx: AppContext, principal: CurrentPrincipal) -> pr.SupplierView:
     """Connect to a supplier's PACT host; the client secret is stored encrypted and never shown again."""
-    with unit_of_work(ctx.sessions, principal) as work:
-        info = pr.add_connection(work.session, access.organisation_id, ctx.key, actor=principal.actor,
-                                 **body.model_dump())
-    return SupplierOut(**vars(info), footprints_received=0, requests={k: 0 for k in pr.STATUSES})
+    return pr.connect(ctx.sessions, principal, code, ctx.key, **body.model_dump())
 
 
 @router.delete("/{code}/suppliers/{supplier}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_supplier(supplier: str, access: Writer, ctx: AppContext, principal: CurrentPrincipal) -> None:
-    with unit_of_work(ctx.sessions, principal) as work:
-        pr.remove_connection(work.session, access.organisation_id, supplier, actor=principal.actor)
+def remove_supplier(code: str, supplier: str, ctx: AppContext, principal: CurrentPrincipal) -> None:
+    pr.disconnect(ctx.sessions, principal, code, supplier)
 
 
-@router.get("/{code}/suppliers/{supplier}/requests", response_model=list[RequestOut])
-def list_requests(supplier: str, access: Reader, ctx: AppContext) -> list[RequestOut]:
-    with ctx.sessions() as s:
-        pr.connection(s, access.organisation_id, supplier)
-        return [RequestOut(**vars(r)) for r in pr.requests(s, access.organisation_id, supplier)]
+@router.get("/{code}/suppliers/{supplier}/requests", response_model=list[pr.RequestInfo])
+def list_requests(code: str, supplier: str, ctx: AppContext, principal: CurrentPrincipal) -> list[pr.RequestInfo]:
+    return pr.requests_of(ctx.sessions, principal, code, supplier)
 
 
-@router.post("/{code}/suppliers/{supplier}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED)
-def request_footprint(supplier: str, body: RequestIn, request: Request, access: Writer, ctx: AppContext,
-                      principal: CurrentPrincipal) -> RequestOut:
+@router.post("/{code}/suppliers/{supplier}/requests", response_model=pr.RequestInfo,
+             status_code=status.HTTP_201_CREATED)
+def request_footprint(code: str, supplier: str, body: RequestIn, request: Request, ctx: AppContext,
+                      principal: CurrentPrincipal) -> pr.RequestInfo:
     """Ask the supplier for a product's footprint (PACT RequestCreated); its host answers our events endpoint.
     A host that cannot be reached or refuses leaves the request in status `error` with the reason."""
-    public = body.callback_url or str(request.base_url)
-    info = pr.create_request(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier,
-                             product_id=body.product_id, product_key=body.product_key, public_url=public,
-                             actor=principal.actor)
-    return RequestOut(**vars(info))
+    return pr.ask(ctx.sessions, principal, code, ctx.key, supplier=supplier, product_id=body.product_id,
+                  product_key=body.product_key, public_url=body.callback_url or str(request.base_url))
 
 
-@router.post("/{code}/suppliers/{supplier}/pull", response_model=PullOut)
-def pull_footprints(supplier: str, body: PullIn, access: Writer, ctx: AppContext,
-                    principal: CurrentPrincipal) -> PullOut:
+@router.post("/{code}/suppliers/{supplier}/pull", response_model=pr.PullReport)
+def pull_footprints(code: str, supplier: str, body: PullIn, ctx: AppContext,
+                    principal: CurrentPrincipal) -> pr.PullReport:
     """Fetch every footprint the supplier's host shows us (all pages) and keep them as supplier data."""
-    report = pr.pull(ctx.sessions, access.organisation_id, ctx.key, supplier=supplier, product_ids=body.product_ids,
-                     product_keys=body.product_keys, actor=principal.actor)
-    return PullOut(**vars(report))
+    return pr.pull_from(ctx.sessions, principal, code, ctx.key, supplier=supplier, product_ids=body.product_ids,
+                        product_keys=body.product_keys)
 
 
-@router.get("/{code}/received-footprints", response_model=list[ReceivedOut])
-def received_footprints(access: Reader, ctx: AppContext) -> list[ReceivedOut]:
+@router.get("/{code}/received-footprints", response_model=list[pr.ReceivedInfo])
+def received_footprints(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[pr.ReceivedInfo]:
     """PACT footprints received from suppliers, newest first."""
-    with ctx.sessions() as s:
-        return [ReceivedOut(**vars(r)) for r in pr.received(s, access.organisation_id)]
+    return pr.received_of(ctx.sessions, principal, code)
 
 
 # an organisation with no purchased inputs answers without `inputs`, as before the field existed
 @router.get("/{code}/supplier-coverage", response_model=CoverageOut, response_model_exclude_unset=True)
-def supplier_coverage(access: Reader, ctx: AppContext) -> CoverageOut:
+def supplier_coverage(code: str, ctx: AppContext, principal: CurrentPrincipal) -> CoverageOut:
     """Share of purchased volume with suppliers' primary data, per basis (mass, spend …) and per supplier."""
-    with ctx.sessions() as s:
-        cov = pr.coverage(s, access.organisation_id)
+    cov = pr.coverage_of(ctx.sessions, principal, code)
     inputs = {"inputs": list(cov.inputs)} if cov.inputs else {}
     return CoverageOut(source=cov.source, totals=[_line(c) for c in cov.totals],
                        suppliers=[_line(c) for c in cov.lines], **inputs)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.document import parse_document
@@ -22,7 +21,8 @@ from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import BatteryUnit, Jurisdiction, Organisation, User
+from carbontrail.store.repositories import accounts as account_repo, battery as battery_repo
+from carbontrail.store.repositories import jurisdictions as jurisdiction_repo, organisations as organisation_repo
 from carbontrail.units import quantity
 
 MAKER, CAR_MAKER, STORAGE, RECYCLER = "CD-CELL", "CD-NEV", "SL-STORAGE", "SN-RECYCLE"
@@ -54,14 +54,14 @@ def _at(y: int, m: int, d: int) -> datetime:
 def _organisations(sessions: sessionmaker[Session]) -> list[str]:
     created = []
     with transaction(sessions) as s:
-        existing = set(s.scalars(select(Organisation.code)))
+        existing = set(organisation_repo.codes(s))
         for code, name, name_en, industry, city, park, _ in NEW_ORGANISATIONS:
             if code not in existing:
                 organisations.create_organisation(s, code, name, name_en=name_en, industry=industry,
                                                   province="四川省", city=city, park=park)
                 created.append(code)
     with sessions() as s:
-        places = set(s.scalars(select(Jurisdiction.code)))
+        places = jurisdiction_repo.codes(s)
     for code, *_, place in NEW_ORGANISATIONS:
         if place in places:
             jurisdictions.place(sessions, place, organisation=code, actor="demo")
@@ -70,8 +70,8 @@ def _organisations(sessions: sessionmaker[Session]) -> list[str]:
 
 def _users(sessions: sessionmaker[Session], password: str) -> list[str]:
     with sessions() as s:
-        existing = set(s.scalars(select(User.email)))
-        orgs = set(s.scalars(select(Organisation.code)))
+        existing = account_repo.emails(s)
+        orgs = set(organisation_repo.codes(s))
     created = []
     for email, (role, org) in DEMO_USERS.items():
         if org not in orgs:
@@ -93,7 +93,7 @@ def _read_yaml(path: Path) -> object:
 
 def _units(sessions: sessionmaker[Session], folder: Path) -> int:
     with sessions() as s:
-        if s.scalar(select(BatteryUnit.id).where(BatteryUnit.code == PACK)) is not None:
+        if battery_repo.unit(s, PACK) is not None:
             return 0
     rows = list(csv.DictReader((folder / "units.csv").open(encoding="utf-8")))
     n = 0
@@ -136,7 +136,7 @@ def load(sessions: sessionmaker[Session], folder: Path, password: str) -> dict[s
     created_users = _users(sessions, password)
     declared = None
     with sessions() as s:
-        org_id = s.scalar(select(Organisation.id).where(Organisation.code == MAKER))
+        org_id = organisation_repo.id_of(s, MAKER)
         if org_id is None:
             raise InputError(f"the battery demo needs organisation {MAKER} from the chain's organisations file",
                              location=Location(file=str(folder)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
@@ -13,7 +12,7 @@ from carbontrail.services import accounts, cbam, jurisdictions
 from carbontrail.services.imports import describe, import_files
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Jurisdiction, User
+from carbontrail.store.repositories import accounts as account_repo, jurisdictions as jurisdiction_repo
 
 #: code, kind, name, English name, parent — the CBAM exporters' cities and parks under Sichuan
 CBAM_JURISDICTIONS = (
@@ -46,7 +45,7 @@ def load_cbam_demo(sessions: sessionmaker[Session], folder: Path, password: str)
         raise InputError(f"the CBAM demo folder lacks {', '.join(missing)}", location=Location(file=str(folder)))
     reports = import_files(sessions, files)
     with sessions() as s:
-        existing = set(s.scalars(select(Jurisdiction.code)))
+        existing = jurisdiction_repo.codes(s)
     created = []
     for code, kind, name, name_en, parent in CBAM_JURISDICTIONS:
         if code not in existing:
@@ -65,7 +64,7 @@ def load_cbam_demo(sessions: sessionmaker[Session], folder: Path, password: str)
 
 def _users(sessions: sessionmaker[Session], password: str) -> list[str]:
     with sessions() as s:
-        existing = set(s.scalars(select(User.email)))
+        existing = account_repo.emails(s)
     created = []
     for email, (role, organisation) in CBAM_DEMO_USERS.items():
         if email not in existing:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
@@ -25,7 +24,8 @@ from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_passw
 from carbontrail.services.demo.products import load_demo_products
 from carbontrail.services.imports import describe, import_files
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Jurisdiction, Organisation, User
+from carbontrail.store.repositories import accounts as account_repo, jurisdictions as jurisdiction_repo
+from carbontrail.store.repositories import organisations as organisation_repo
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -95,8 +95,8 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
 
 def _jurisdictions(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as s:
-        existing = set(s.scalars(select(Jurisdiction.code)))
-        parks = {code: park for code, park in s.execute(select(Organisation.code, Organisation.park))}
+        existing = jurisdiction_repo.codes(s)
+        parks = organisation_repo.parks(s)
     created = []
     for j in JURISDICTIONS:
         if j.code not in existing:
@@ -110,7 +110,7 @@ def _jurisdictions(sessions: sessionmaker[Session]) -> list[str]:
 
 def _users(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as s:
-        existing = set(s.scalars(select(User.email)))
+        existing = account_repo.emails(s)
     created = []
     password = demo_password()
     if ADMIN_EMAIL not in existing:

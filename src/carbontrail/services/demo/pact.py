@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.formats import pact, product_model
@@ -25,8 +24,9 @@ from carbontrail.services import accounts, footprints
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.demo.sign_ins import demo_password
 from carbontrail.store.db import transaction
-from carbontrail.store.models import ApiClient, Organisation, User
-from carbontrail.store.models.pact import PactFootprint
+from carbontrail.store.models import ApiClient, User
+from carbontrail.store.repositories import accounts as account_repo, organisations as organisation_repo
+from carbontrail.store.repositories import pact as pact_repo
 
 CUSTOMER = "CD-PACK"
 CLIENT_ID = "ct_demo_cd_pack_pact"
@@ -43,7 +43,8 @@ def demo_client_secret() -> str:
 
 
 def _company(s: Session, code: str) -> tuple[str, tuple[str, ...]]:
-    org = s.scalars(select(Organisation).where(Organisation.code == code)).one()
+    org = organisation_repo.by_code(s, code)
+    assert org is not None, code
     return (org.name_en or org.name), (f"urn:pact:carbontrail.demo:company:{code}",)
 
 
@@ -83,12 +84,10 @@ def load_demo_pact(sessions: sessionmaker[Session], products: Path) -> dict[str,
     before, `demo.products.load_demo_products`; `products` is their folder), grant them to CD-PACK, make its PACT
     client; returns how to use it."""
     with transaction(sessions) as s:
-        ids = dict(s.execute(select(Organisation.code, Organisation.id).where(
-            Organisation.code.in_(("SH-LFP", "CD-CELL", CUSTOMER)))).all())
+        ids = {c: i for c in ("SH-LFP", "CD-CELL", CUSTOMER) if (i := organisation_repo.id_of(s, c)) is not None}
         if len(ids) < 3:
             return {"skipped": "the demo organisations SH-LFP, CD-CELL and CD-PACK are not loaded"}
-        published = set(s.scalars(select(PactFootprint.product_key).where(
-            PactFootprint.organisation_id.in_((ids["SH-LFP"], ids["CD-CELL"])))))
+        published = pact_repo.published_products(s, (ids["SH-LFP"], ids["CD-CELL"]))
         cathode = "urn:pact:carbontrail.demo:product:lfp-cathode"
         cell = "urn:pact:carbontrail.demo:product:lfp-cell-280ah"
         models = {m.key for code in ("SH-LFP", "CD-CELL") for m in footprints.list_models(s, ids[code])}
@@ -128,14 +127,14 @@ def _client(sessions: sessionmaker[Session], secret: str) -> None:
     """CD-PACK's PACT client, with a fixed id and the demo secret (kept in step with the environment)."""
     digest = accounts.hash_password(secret)
     with transaction(sessions) as s:
-        user = s.scalars(select(User).where(User.email == CLIENT_USER)).one_or_none()
+        user = account_repo.user_by_email(s, CLIENT_USER)
         if user is None:
             user = User(email=CLIENT_USER, name="CD-PACK PACT client", password_hash=accounts.hash_password(
                 demo_password()), locale="en")
             s.add(user)
             s.flush()
         accounts.grant_in(s, CLIENT_USER, "carbon_manager", organisation=CUSTOMER, actor="demo")
-        client = s.scalars(select(ApiClient).where(ApiClient.client_id == CLIENT_ID)).one_or_none()
+        client = account_repo.client(s, CLIENT_ID)
         if client is None:
             s.add(ApiClient(client_id=CLIENT_ID, secret_hash=digest, name="demo PACT client", user_id=user.id))
         else:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, select, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
@@ -27,7 +27,8 @@ from carbontrail.services import audit, tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal
 from carbontrail.services.work import Actor, SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Organisation
+from carbontrail.store.repositories import pact as repo
+from carbontrail.store.repositories.pact import Filters
 from carbontrail.store.models.pact import (
     PactFootprint,
     PactFootprintKey,
@@ -111,9 +112,7 @@ def publish_in(session: Session, organisation_id: int, values: pact.FootprintVal
     pact.check(values)
     key = values.product_ids[0].lower()
     now = utc_now()
-    previous = session.scalars(select(PactFootprint).where(
-        PactFootprint.organisation_id == organisation_id, PactFootprint.product_key == key,
-        PactFootprint.status == "Active").order_by(PactFootprint.version.desc())).first()
+    previous = repo.active_version(session, organisation_id, key)
     row = PactFootprint(pf_id=pf_id or pact.new_pf_id(), organisation_id=organisation_id, product_key=key,
                         version=1, preceding_pf_ids="[]", status="Active", status_comment=status_comment,
                         values_json=json.dumps(pact.values_to_json(values), ensure_ascii=False), created_at=now)
@@ -125,8 +124,7 @@ def publish_in(session: Session, organisation_id: int, values: pact.FootprintVal
         previous.status, previous.updated_at = "Deprecated", now
         previous.status_comment = f"superseded by {row.pf_id} (version {row.version})"
         _render(previous, pact.values_from_json(json.loads(previous.values_json)))
-        grantees = list(session.scalars(select(PactGrant.organisation_id).where(
-            PactGrant.footprint_id == previous.id)))
+        grantees = repo.grantee_ids(session, previous.id)
     _render(row, values)
     session.add(row)
     session.flush()
@@ -150,8 +148,7 @@ def publish(sessions: sessionmaker[Session], principal: Actor | None, org_code: 
 
 def published_of(s: Session, row: PactFootprint, org_code: str) -> Published:
     values = pact.values_from_json(json.loads(row.values_json))
-    grantees = tuple(s.scalars(select(Organisation.code).join(PactGrant, PactGrant.organisation_id == Organisation.id)
-                               .where(PactGrant.footprint_id == row.id).order_by(Organisation.code)))
+    grantees = repo.grantee_codes(s, row.id)
     return Published(row.pf_id, org_code, values.product_ids, values.product_name, row.version, row.status,
                      tuple(json.loads(row.preceding_pf_ids)), values.pcf_excluding, values.declared_unit,
                      row.created_at, grantees, "computed" if row.result_id is not None else "entered by hand",
@@ -214,9 +211,7 @@ def grant(sessions: sessionmaker[Session], principal: Actor | None, org_code: st
 
 def grant_in(s: Session, footprint_id: int, customer_id: int) -> bool:
     """Grant inside the caller's transaction; False if it was granted already."""
-    found = s.scalar(select(PactGrant.id).where(PactGrant.footprint_id == footprint_id,
-                                                PactGrant.organisation_id == customer_id))
-    if found is None:
+    if repo.grant_id(s, footprint_id, customer_id) is None:
         s.add(PactGrant(footprint_id=footprint_id, organisation_id=customer_id))
         s.flush()
         touch(s)
@@ -244,9 +239,7 @@ def outbox(sessions: sessionmaker[Session], principal: Actor | None, org_code: s
     """Every footprint version the organisation published, newest first, with whom each is shared."""
     with sessions() as s:
         access = require(s, principal, org_code, tenancy.DATA_READ)
-        rows = s.scalars(select(PactFootprint).where(PactFootprint.organisation_id == access.organisation_id)
-                         .order_by(PactFootprint.product_key, PactFootprint.version.desc()))
-        return [published_of(s, r, org_code) for r in rows]
+        return [published_of(s, r, org_code) for r in repo.published_versions(s, access.organisation_id)]
 
 
 def document(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, pf_id: str,
@@ -274,8 +267,7 @@ def catenax_document(sessions: sessionmaker[Session], principal: Actor | None, o
 
 
 def own_footprint(s: Session, access: tenancy.Access, pf_id: str) -> PactFootprint:
-    row = s.scalars(select(PactFootprint).where(PactFootprint.pf_id == pf_id,
-                                                PactFootprint.organisation_id == access.organisation_id)).first()
+    row = repo.own_footprint(s, access.organisation_id, pf_id)
     if row is None:
         raise NotFound(f"organisation '{access.code}' has no published footprint {pf_id}")
     return row
@@ -365,64 +357,15 @@ def member_organisations(principal: Principal) -> tuple[int, ...]:
     return tuple(sorted({g.organisation_id for g in principal.grants if g.organisation_id is not None}))
 
 
-@dataclass(frozen=True)
-class Filters:
-    """v3 list filters: OR within one (any of the values), AND across them; matching ignores case."""
-
-    product_ids: tuple[str, ...] = ()
-    company_ids: tuple[str, ...] = ()
-    geographies: tuple[str, ...] = ()
-    classifications: tuple[str, ...] = ()
-    valid_on: dt.datetime | None = None
-    valid_after: dt.datetime | None = None
-    valid_before: dt.datetime | None = None
-    statuses: tuple[str, ...] = ()
-
-    def empty(self) -> bool:
-        return self == Filters()
+def list_documents(sessions: sessionmaker[Session], org_ids: Sequence[int], major: str, *,
+                   filters: Filters = Filters(), limit: int = 100, offset: int = 0) -> tuple[list[str], bool]:
+    """What a PACT client whose organisations are `org_ids` may list: the JSON texts of footprints granted to
+    them (oldest first), one page, and whether more follow."""
+    with sessions() as s:
+        return repo.granted_documents(s, org_ids, major, filters=filters, limit=limit, offset=offset)
 
 
-def filtered(stmt: Any, filters: Filters) -> Any:
-    for kind, wanted in (("product", filters.product_ids), ("company", filters.company_ids),
-                         ("geo", filters.geographies), ("class", filters.classifications)):
-        if wanted:
-            stmt = stmt.where(exists().where(PactFootprintKey.footprint_id == PactFootprint.id,
-                                             PactFootprintKey.kind == kind,
-                                             PactFootprintKey.value.in_([w.lower() for w in wanted])))
-    if filters.valid_on is not None:
-        stmt = stmt.where(PactFootprint.validity_start <= filters.valid_on,
-                          PactFootprint.validity_end >= filters.valid_on)
-    if filters.valid_after is not None:
-        stmt = stmt.where(PactFootprint.validity_start > filters.valid_after)
-    if filters.valid_before is not None:
-        stmt = stmt.where(PactFootprint.validity_end < filters.valid_before)
-    if filters.statuses:
-        wanted = {s.lower() for s in filters.statuses}
-        stmt = stmt.where(PactFootprint.status.in_([s for s in ("Active", "Deprecated") if s.lower() in wanted]))
-    return stmt
-
-
-def granted_to(org_ids: Sequence[int]) -> Any:
-    return exists().where(PactGrant.footprint_id == PactFootprint.id, PactGrant.organisation_id.in_(org_ids))
-
-
-def list_documents(session: Session, org_ids: Sequence[int], major: str, *, filters: Filters = Filters(),
-                   limit: int = 100, offset: int = 0) -> tuple[list[str], bool]:
-    """The JSON texts of footprints granted to `org_ids` (oldest first), one page, and whether more follow."""
-    if not org_ids:
-        return [], False
-    column = PactFootprint.payload_v2 if major == "2" else PactFootprint.payload_v3
-    stmt = filtered(select(column).where(granted_to(org_ids)), filters)
-    if major == "2":
-        stmt = stmt.where(PactFootprint.payload_v2 != "")
-    texts = list(session.scalars(stmt.order_by(PactFootprint.id).limit(limit + 1).offset(offset)))
-    return texts[:limit], len(texts) > limit
-
-
-def get_document(session: Session, org_ids: Sequence[int], major: str, pf_id: str) -> str | None:
-    """The JSON text of footprint `pf_id` if it is granted to one of `org_ids`, else None."""
-    if not org_ids:
-        return None
-    column = PactFootprint.payload_v2 if major == "2" else PactFootprint.payload_v3
-    text = session.scalar(select(column).where(PactFootprint.pf_id == pf_id.lower(), granted_to(org_ids)))
-    return text or None
+def get_document(sessions: sessionmaker[Session], org_ids: Sequence[int], major: str, pf_id: str) -> str | None:
+    """The JSON text of footprint `pf_id` if it is granted to one of `org_ids` (the PACT client's), else None."""
+    with sessions() as s:
+        return repo.granted_document(s, org_ids, major, pf_id)

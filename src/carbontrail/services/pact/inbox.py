@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, Location, NotFound
@@ -24,7 +23,7 @@ from carbontrail.services.pact import callbacks, requests, secrets
 from carbontrail.services.accounts import Principal
 from carbontrail.services.work import Actor
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Organisation
+from carbontrail.store.repositories import pact as repo
 from carbontrail.store.models.pact import (
     PactCallbackCredential,
     PactEvent,
@@ -38,9 +37,7 @@ from carbontrail.services.pact.host import (
     PUBLISH,
     Filters,
     actor_name,
-    filtered,
     grant_in,
-    granted_to,
     log,
     member_organisations,
     own_footprint,
@@ -148,13 +145,11 @@ def receive_request(sessions: sessionmaker[Session], principal: Principal, event
     requester_id = requester[0] if requester else None
     ready: list[int] = []
     with transaction(sessions) as s:
-        if s.scalar(select(PactInboundRequest.id).where(PactInboundRequest.source == source,
-                                                        PactInboundRequest.event_id == event_id)) is not None:
+        if repo.inbound_seen(s, source, event_id):
             return []
         suppliers: list[int] = []
         if not criteria.filters.empty():
-            stmt = filtered(select(PactFootprint.organisation_id).distinct(), criteria.filters)
-            suppliers = sorted(set(s.scalars(stmt)) - {requester_id})
+            suppliers = sorted(repo.publishers_matching(s, criteria.filters) - {requester_id})
         base = dict(event_id=event_id, source=source, spec=major, requester_organisation_id=requester_id,
                     requester_client=principal.client_id or "", comment=criteria.comment[:4000],
                     product_ids=json.dumps(list(criteria.filters.product_ids)),
@@ -173,7 +168,7 @@ def receive_request(sessions: sessionmaker[Session], principal: Principal, event
             s.flush()
             audit.record(s, actor_name(principal), "receive", "pact_request", event_id, organisation_id=org_id,
                          detail={"product_ids": list(criteria.filters.product_ids)})
-            rule = s.scalars(select(PactRule).where(PactRule.organisation_id == org_id)).first()
+            rule = repo.rule(s, org_id)
             if rule is not None and rule.mode == "auto":
                 _auto_decide(s, row, rule)
                 ready.append(row.id)
@@ -188,13 +183,10 @@ def _matching(s: Session, row: PactInboundRequest, *, granted_only: bool) -> lis
     filters = criteria.filters
     if not filters.statuses:
         filters = Filters(**{**vars(filters), "statuses": ("Active",)})
-    stmt = filtered(select(PactFootprint).where(PactFootprint.organisation_id == row.supplier_organisation_id),
-                     filters)
-    if granted_only and row.requester_organisation_id is not None:
-        stmt = stmt.where(granted_to([row.requester_organisation_id]))
-    elif granted_only:
+    if granted_only and row.requester_organisation_id is None:
         return []
-    return list(s.scalars(stmt.order_by(PactFootprint.id)))
+    return repo.supplier_footprints_matching(s, row.supplier_organisation_id, filters,
+                                             row.requester_organisation_id if granted_only else None)
 
 
 def _auto_decide(s: Session, row: PactInboundRequest, rule: PactRule) -> None:
@@ -222,9 +214,7 @@ def decide(sessions: sessionmaker[Session], principal: Actor | None, org_code: s
     request, granted to the requester) or reject with a reason. The answer is then delivered to the requester."""
     with transaction(sessions) as s:
         access = require(s, principal, org_code, *PUBLISH)
-        row = s.scalars(select(PactInboundRequest).where(
-            PactInboundRequest.id == request_id,
-            PactInboundRequest.supplier_organisation_id == access.organisation_id)).first()
+        row = repo.inbound_request(s, access.organisation_id, request_id)
         if row is None:
             raise NotFound(f"organisation '{org_code}' has no footprint request {request_id}")
         if row.status != "pending":
@@ -260,8 +250,7 @@ def inbox_item(sessions: sessionmaker[Session], request_id: int) -> Inbound:
 
 
 def _inbound(s: Session, row: PactInboundRequest) -> Inbound:
-    codes = dict(s.execute(select(Organisation.id, Organisation.code).where(Organisation.id.in_(
-        [i for i in (row.supplier_organisation_id, row.requester_organisation_id) if i is not None]))).all())
+    codes = repo.organisation_codes(s, (row.supplier_organisation_id, row.requester_organisation_id))
     return Inbound(row.id, codes.get(row.supplier_organisation_id), codes.get(row.requester_organisation_id),
                    tuple(json.loads(row.product_ids)), row.comment, row.status, row.reason,
                    tuple(json.loads(row.answered_pf_ids)), row.events_url, row.delivery, row.delivery_note,
@@ -276,10 +265,7 @@ def inbox(sessions: sessionmaker[Session], principal: Actor | None, org_code: st
                          expected=", ".join(STATUSES))
     with sessions() as s:
         access = require(s, principal, org_code, tenancy.DATA_READ)
-        stmt = select(PactInboundRequest).where(PactInboundRequest.supplier_organisation_id == access.organisation_id)
-        if status:
-            stmt = stmt.where(PactInboundRequest.status == status)
-        return [_inbound(s, r) for r in s.scalars(stmt.order_by(PactInboundRequest.id.desc()))]
+        return [_inbound(s, r) for r in repo.inbound_requests(s, access.organisation_id, status)]
 
 
 def set_rule(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, mode: str, *,
@@ -295,7 +281,7 @@ def set_rule(sessions: sessionmaker[Session], principal: Actor | None, org_code:
 
 
 def set_rule_in(s: Session, organisation_id: int, mode: str, *, grant_on_request: bool = True) -> None:
-    rule = s.scalars(select(PactRule).where(PactRule.organisation_id == organisation_id)).first()
+    rule = repo.rule(s, organisation_id)
     if rule is None:
         s.add(PactRule(organisation_id=organisation_id, mode=mode, grant_on_request=grant_on_request))
     else:
@@ -322,10 +308,7 @@ def set_callback_credentials(sessions: sessionmaker[Session], principal: Actor |
             org_id = None
         else:
             org_id = require(s, principal, org_code, *PUBLISH).organisation_id
-        row = s.scalars(select(PactCallbackCredential).where(
-            PactCallbackCredential.organisation_id.is_(None) if org_id is None
-            else PactCallbackCredential.organisation_id == org_id,
-            PactCallbackCredential.host == stored)).first()
+        row = repo.callback_credential(s, org_id, stored)
         if row is None:
             row = PactCallbackCredential(organisation_id=org_id, host=stored)
             s.add(row)
@@ -360,8 +343,7 @@ def deliver(sessions: sessionmaker[Session], key: bytes, request_id: int, *, own
         if row is None or row.status == "pending":
             return ""
         ids = json.loads(row.answered_pf_ids)
-        column = PactFootprint.payload_v2 if row.spec == "2" else PactFootprint.payload_v3
-        texts = dict(s.execute(select(PactFootprint.pf_id, column).where(PactFootprint.pf_id.in_(ids))).all())
+        texts = repo.documents_by_id(s, ids, row.spec)
         documents = [json.loads(texts[i]) for i in ids if texts.get(i)]
         own = own_origin or row.host_origin
         event = answer_event(row, documents, own)
@@ -369,10 +351,7 @@ def deliver(sessions: sessionmaker[Session], key: bytes, request_id: int, *, own
         credential = None
         if target:
             # the supplier's own credentials on that host first, else the host-wide ones
-            candidates = s.scalars(select(PactCallbackCredential).where(
-                PactCallbackCredential.host == origin(target),
-                (PactCallbackCredential.organisation_id == row.supplier_organisation_id)
-                | PactCallbackCredential.organisation_id.is_(None))).all()
+            candidates = repo.callback_candidates(s, row.supplier_organisation_id, origin(target))
             credential = min(candidates, key=lambda c: c.organisation_id is None, default=None)
         requester, supplier = row.requester_organisation_id, row.supplier_organisation_id
         client_id = credential.client_id if credential else ""
@@ -426,5 +405,4 @@ def events(sessions: sessionmaker[Session], principal: Actor | None, org_code: s
     """The organisation's PACT event log, newest first."""
     with sessions() as s:
         access = require(s, principal, org_code, tenancy.DATA_READ)
-        return list(s.scalars(select(PactEvent).where(PactEvent.organisation_id == access.organisation_id)
-                              .order_by(PactEvent.id.desc()).limit(limit)))
+        return repo.events(s, access.organisation_id, limit)

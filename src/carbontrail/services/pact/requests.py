@@ -19,16 +19,16 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, ConfigurationError, Conflict, InputError, Location, NotFound
 from carbontrail.formats import product_model
-from carbontrail.services import audit
+from carbontrail.services import audit, tenancy
 from carbontrail.services.pact import secrets
 from carbontrail.services.pact.client import PactClient, check_base_url, tls_from_pem
 from carbontrail.services.pact.events import EVENT_TYPES, VERSIONS, Version
 from carbontrail.services.pact.supplier_data import record_supplier_footprint, supplier_footprint_rows
+from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.db import transaction
 from carbontrail.store.models import OutboundRequest, ReceivedFootprint, SupplierConnection, SupplierFootprint
 from carbontrail.store.repositories import pact as repo
@@ -89,9 +89,7 @@ def add_connection(session: Session, organisation_id: int, key: bytes, *, suppli
             tls_from_pem(ca_pem)
         except ConfigurationError as exc:
             raise InputError(str(exc), location=Location(field="ca_pem"), expected="a PEM certificate") from None
-    exists = session.scalar(select(SupplierConnection.id).where(SupplierConnection.organisation_id == organisation_id,
-                                                                 SupplierConnection.supplier == supplier))
-    if exists is not None:
+    if repo.connection(session, organisation_id, supplier) is not None:
         raise Conflict(f"a connection to supplier '{supplier}' exists already")
     row = SupplierConnection(organisation_id=organisation_id, supplier=supplier, name=name[:200], host_url=url,
                              client_id=client_id.strip(), secret_encrypted=secrets.encrypt(key, SECRETS, client_secret),
@@ -105,27 +103,19 @@ def add_connection(session: Session, organisation_id: int, key: bytes, *, suppli
 
 def remove_connection(session: Session, organisation_id: int, supplier: str, *, actor: str = "cli") -> None:
     """Forget a supplier connection with its requests (received footprints stay as supplier data)."""
-    row = connection(session, organisation_id, supplier)
-    for pf in session.scalars(select(ReceivedFootprint).where(ReceivedFootprint.connection_id == row.id)):
-        session.delete(pf)
-    for req in session.scalars(select(OutboundRequest).where(OutboundRequest.connection_id == row.id)):
-        session.delete(req)
-    session.flush()
-    session.delete(row)
+    repo.delete_connection(session, connection(session, organisation_id, supplier))
     audit.record(session, actor, "delete", "supplier_connection", supplier, organisation_id=organisation_id)
 
 
 def connection(session: Session, organisation_id: int, supplier: str) -> SupplierConnection:
-    row = session.scalars(select(SupplierConnection).where(SupplierConnection.organisation_id == organisation_id,
-                                                           SupplierConnection.supplier == supplier)).one_or_none()
+    row = repo.connection(session, organisation_id, supplier)
     if row is None:
         raise NotFound(f"no supplier connection '{supplier}'")
     return row
 
 
 def connections(session: Session, organisation_id: int) -> list[ConnectionInfo]:
-    return [_info(c) for c in session.scalars(select(SupplierConnection).where(
-        SupplierConnection.organisation_id == organisation_id).order_by(SupplierConnection.supplier))]
+    return [_info(c) for c in repo.connections(session, organisation_id)]
 
 
 class _Clients:
@@ -254,9 +244,7 @@ def store_footprint(session: Session, conn: SupplierConnection, pf: Mapping[str,
                     *, request_id: int | None = None) -> ReceivedFootprint:
     """Keep one received footprint and, unless it is deprecated, record it as the supplier's primary data."""
     values = footprint_values(pf)
-    row = session.scalars(select(ReceivedFootprint).where(
-        ReceivedFootprint.organisation_id == conn.organisation_id, ReceivedFootprint.connection_id == conn.id,
-        ReceivedFootprint.pf_id == values.pf_id)).one_or_none()
+    row = repo.received_footprint(session, conn, values.pf_id)
     if row is None:
         row = ReceivedFootprint(organisation_id=conn.organisation_id, connection_id=conn.id, pf_id=values.pf_id)
         session.add(row)
@@ -267,8 +255,7 @@ def store_footprint(session: Session, conn: SupplierConnection, pf: Mapping[str,
     row.payload = dict(pf)
     if values.preceding:
         # a new version replaces the ones it names
-        for old in session.scalars(select(ReceivedFootprint).where(
-                ReceivedFootprint.connection_id == conn.id, ReceivedFootprint.pf_id.in_(values.preceding))):
+        for old in repo.received_versions(session, conn, values.preceding):
             old.status = "Deprecated"
     if values.status == "Active":
         biogenic = (values.including_biogenic - values.excluding_biogenic
@@ -363,9 +350,7 @@ def on_answer(sessions: sessionmaker[Session], organisation_id: int, event: dict
     if not isinstance(data, dict) or not isinstance(data.get("requestEventId"), str):
         raise InputError("the answer names no requestEventId", location=Location(field="data.requestEventId"))
     with transaction(sessions) as s:
-        req = s.scalars(select(OutboundRequest).where(OutboundRequest.organisation_id == organisation_id,
-                                                      OutboundRequest.event_id == data["requestEventId"])
-                        ).one_or_none()
+        req = repo.request_by_event(s, organisation_id, data["requestEventId"])
         if req is None:
             raise NotFound(f"no footprint request '{data['requestEventId']}'")
         conn = s.get(SupplierConnection, req.connection_id)
@@ -407,13 +392,7 @@ def _first_id(pf: Mapping[str, object]) -> str:
 
 def requests(session: Session, organisation_id: int, supplier: str | None = None) -> list[RequestInfo]:
     """The organisation's footprint requests, newest first."""
-    stmt = (select(OutboundRequest, SupplierConnection.supplier)
-            .join(SupplierConnection, OutboundRequest.connection_id == SupplierConnection.id)
-            .where(OutboundRequest.organisation_id == organisation_id)
-            .order_by(OutboundRequest.id.desc()))
-    if supplier is not None:
-        stmt = stmt.where(SupplierConnection.supplier == supplier)
-    return [_request_info(r, code) for r, code in session.execute(stmt)]
+    return [_request_info(r, code) for r, code in repo.requests_sent(session, organisation_id, supplier)]
 
 
 # -- pulling -----------------------------------------------------------------------------------------------------
@@ -445,8 +424,7 @@ def pull(sessions: sessionmaker[Session], organisation_id: int, key: bytes, *, s
     stored = recorded = fulfilled = 0
     with transaction(sessions) as s:
         conn = connection(s, organisation_id, supplier)
-        reqs = list(s.scalars(select(OutboundRequest).where(OutboundRequest.connection_id == conn.id)
-                              .order_by(OutboundRequest.id)))
+        reqs = repo.requests_over(s, conn)
         # product ids are compared regardless of case, as PACT hosts filter them
         keys = {r.product_id.lower(): r.product_key for r in reqs}
         keys.update({k.lower(): v for k, v in (product_keys or {}).items()})
@@ -494,15 +472,9 @@ class ReceivedInfo:
 
 def received(session: Session, organisation_id: int, supplier: str | None = None) -> list[ReceivedInfo]:
     """The PACT footprints received, newest first."""
-    stmt = (select(ReceivedFootprint, SupplierConnection.supplier)
-            .join(SupplierConnection, ReceivedFootprint.connection_id == SupplierConnection.id)
-            .where(ReceivedFootprint.organisation_id == organisation_id)
-            .order_by(ReceivedFootprint.updated_at.desc(), ReceivedFootprint.id.desc()))
-    if supplier is not None:
-        stmt = stmt.where(SupplierConnection.supplier == supplier)
     return [ReceivedInfo(code, r.pf_id, r.version, r.status, r.product_key, r.product_name, r.declared_unit,
                          r.pcf_excluding_biogenic, r.pcf_including_biogenic, r.updated_at)
-            for r, code in session.execute(stmt)]
+            for r, code in repo.footprints_received(session, organisation_id, supplier)]
 
 
 # -- coverage: how much of what the organisation buys is covered by suppliers' own footprints --------------------
@@ -641,17 +613,140 @@ def _model_inputs(session: Session, organisation_id: int,
     return out
 
 
-def supplier_overview(sessions: sessionmaker[Session], organisation_id: int) -> list[dict[str, object]]:
-    """Each supplier connection with the footprints received from it and its requests counted by status."""
-    with sessions() as s:
-        infos = connections(s, organisation_id)
-        got = received(s, organisation_id)
-        reqs = requests(s, organisation_id)
-    out: list[dict[str, object]] = []
+# -- the use cases: what the CLI, the API and the pages call, each checking who acts --------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierView:
+    """A supplier connection with the footprints received over it and its requests counted by status."""
+
+    supplier: str
+    name: str
+    host_url: str
+    client_id: str
+    pact_version: str
+    custom_ca: bool
+    created_at: datetime
+    footprints_received: int
+    requests: dict[str, int]
+
+
+def _views(infos: Iterable[ConnectionInfo], got: Iterable[ReceivedInfo],
+           reqs: Iterable[RequestInfo]) -> list[SupplierView]:
+    got, reqs = list(got), list(reqs)
+    out = []
     for c in infos:
         counts = {k: 0 for k in STATUSES}
         for r in reqs:
             if r.supplier == c.supplier:
                 counts[r.status] = counts.get(r.status, 0) + 1
-        out.append({**vars(c), "footprints_received": sum(r.supplier == c.supplier for r in got), "requests": counts})
+        out.append(SupplierView(**vars(c), footprints_received=sum(r.supplier == c.supplier for r in got),
+                                requests=counts))
+    return out
+
+
+def suppliers_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[SupplierView]:
+    """The suppliers whose PACT hosts the organisation is connected to, with footprints received and requests."""
+    with sessions() as s:
+        org_id = tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id
+        return _views(connections(s, org_id), received(s, org_id), requests(s, org_id))
+
+
+def connect(sessions: sessionmaker[Session], actor: Actor, code: str, key: bytes, *, supplier: str, host_url: str,
+            client_id: str, client_secret: str, name: str = "", pact_version: str = "3",
+            ca_pem: str = "") -> SupplierView:
+    """Connect the organisation to a supplier's PACT host; the client secret is stored encrypted."""
+    with unit_of_work(sessions, actor) as work:
+        org_id = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE).organisation_id
+        info = add_connection(work.session, org_id, key, supplier=supplier, name=name, host_url=host_url,
+                              client_id=client_id, client_secret=client_secret, pact_version=pact_version,
+                              ca_pem=ca_pem, actor=actor.actor)
+    return _views([info], (), ())[0]
+
+
+def disconnect(sessions: sessionmaker[Session], actor: Actor, code: str, supplier: str) -> None:
+    """Forget a supplier connection with its requests (received footprints stay as supplier data)."""
+    with unit_of_work(sessions, actor) as work:
+        org_id = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE).organisation_id
+        remove_connection(work.session, org_id, supplier, actor=actor.actor)
+
+
+def requests_of(sessions: sessionmaker[Session], actor: Actor, code: str,
+                supplier: str | None = None) -> list[RequestInfo]:
+    """The organisation's footprint requests, newest first; only those to `supplier` (which must exist) if given."""
+    with sessions() as s:
+        org_id = tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id
+        if supplier is not None:
+            connection(s, org_id, supplier)
+        return requests(s, org_id, supplier)
+
+
+def ask(sessions: sessionmaker[Session], actor: Actor, code: str, key: bytes, *, supplier: str, product_id: str,
+        product_key: str = "", public_url: str) -> RequestInfo:
+    """Ask a supplier for a product's footprint (`create_request`), for an actor who may write the data."""
+    org_id = tenancy.check(sessions, actor, code, tenancy.DATA_WRITE).organisation_id
+    return create_request(sessions, org_id, key, supplier=supplier, product_id=product_id, product_key=product_key,
+                          public_url=public_url, actor=actor.actor)
+
+
+def pull_from(sessions: sessionmaker[Session], actor: Actor, code: str, key: bytes, *, supplier: str,
+              product_ids: Iterable[str] = (), product_keys: Mapping[str, str] | None = None) -> PullReport:
+    """Fetch every footprint the supplier's host shows the organisation (`pull`), for an actor who may write."""
+    org_id = tenancy.check(sessions, actor, code, tenancy.DATA_WRITE).organisation_id
+    return pull(sessions, org_id, key, supplier=supplier, product_ids=product_ids, product_keys=product_keys,
+                actor=actor.actor)
+
+
+def received_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[ReceivedInfo]:
+    """PACT footprints the organisation received from suppliers, newest first."""
+    with sessions() as s:
+        return received(s, tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id)
+
+
+def coverage_of(sessions: sessionmaker[Session], actor: Actor, code: str) -> Coverage:
+    """Share of the organisation's purchases with suppliers' primary data (`coverage`)."""
+    with sessions() as s:
+        return coverage(s, tenancy.access(s, actor, code, tenancy.DATA_READ).organisation_id)
+
+
+@dataclass(frozen=True)
+class SupplyChain:
+    """Everything a customer's supplier page shows, read in one transaction."""
+
+    profile: tenancy.Profile
+    access: tenancy.Access
+    suppliers: list[SupplierView]
+    coverage: Coverage
+    requests: list[RequestInfo]
+    received: list[ReceivedInfo]
+
+
+def supply_chain(sessions: sessionmaker[Session], actor: Actor, code: str) -> SupplyChain:
+    """The organisation's suppliers, coverage, requests and received footprints."""
+    with sessions() as s:
+        access = tenancy.access(s, actor, code, tenancy.DATA_READ)
+        org_id = access.organisation_id
+        reqs, got = requests(s, org_id), received(s, org_id)
+        return SupplyChain(tenancy.profile(s, access), access, _views(connections(s, org_id), got, reqs),
+                           coverage(s, org_id), reqs, got)
+
+
+@dataclass(frozen=True)
+class ChainSummary:
+    """One organisation on the supply-chain overview: its supplier connections and requests still pending."""
+
+    profile: tenancy.Profile
+    connections: int
+    pending: int
+
+
+def overview(sessions: sessionmaker[Session], actor: Actor) -> list[ChainSummary]:
+    """Every organisation whose supply chain the actor may read, with its connections and pending requests."""
+    out = []
+    with sessions() as s:
+        for access in tenancy.visible_organisations(s, actor):
+            if access.allows(tenancy.DATA_READ):
+                reqs = requests(s, access.organisation_id)
+                out.append(ChainSummary(tenancy.profile(s, access), len(connections(s, access.organisation_id)),
+                                        sum(r.status == "pending" for r in reqs)))
     return out

@@ -65,3 +65,8 @@ def bump_auth_version(session: Session) -> None:
     if not session.execute(update(AuthState).where(AuthState.id == 1)
                            .values(version=AuthState.version + 1)).rowcount:
         session.add(AuthState(id=1, version=1))
+
+
+def emails(session: Session) -> set[str]:
+    """Every user's e-mail address."""
+    return set(session.scalars(select(User.email)))

@@ -1,12 +1,12 @@
-"""Product-footprint queries: suppliers' own footprints (primary data) an organisation holds."""
+"""Product-footprint queries: product models, stored results, and suppliers' own footprints (primary data)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from carbontrail.lca.external import ExternalFootprint
-from carbontrail.store.models import ProductFootprintResult, SupplierFootprint
+from carbontrail.store.models import ProductFootprintResult, ProductModel, SupplierFootprint
 from carbontrail.units import quantity
 
 
@@ -54,3 +54,30 @@ def result_by_inputs(session: Session, organisation_id: int, inputs_digest: str,
         ProductFootprintResult.organisation_id == organisation_id,
         ProductFootprintResult.inputs_digest == inputs_digest, ProductFootprintResult.product == product)
         .order_by(ProductFootprintResult.id.desc())).first()
+
+
+# -- product models --------------------------------------------------------------------------------------------
+
+
+def model(session: Session, organisation_id: int, key: str) -> ProductModel | None:
+    """The organisation's product model `key`, or None."""
+    return session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
+                                                      ProductModel.key == key)).one_or_none()
+
+
+def models(session: Session, organisation_id: int) -> list[ProductModel]:
+    """The organisation's product models, by key."""
+    return list(session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id)
+                                .order_by(ProductModel.key)))
+
+
+def model_digest(session: Session, organisation_id: int, key: str) -> Row[tuple[int, str, str, str]] | None:
+    """(id, key, name, digest) of model `key` without its document (a large model's is megabytes), or None."""
+    return session.execute(select(ProductModel.id, ProductModel.key, ProductModel.name, ProductModel.digest)
+                           .where(ProductModel.organisation_id == organisation_id,
+                                  ProductModel.key == key)).one_or_none()
+
+
+def model_exists(session: Session, organisation_id: int, key: str) -> bool:
+    return session.scalar(select(ProductModel.id).where(ProductModel.organisation_id == organisation_id,
+                                                        ProductModel.key == key)) is not None

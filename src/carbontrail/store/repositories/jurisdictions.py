@@ -31,3 +31,8 @@ def facility_places(session: Session) -> list[Row[tuple[int, str, int | None]]]:
     """(organisation id, code, jurisdiction id) of every facility, by code."""
     return list(session.execute(select(Facility.organisation_id, Facility.code, Facility.jurisdiction_id)
                                 .order_by(Facility.code)))
+
+
+def codes(session: Session) -> set[str]:
+    """Every jurisdiction's code."""
+    return set(session.scalars(select(Jurisdiction.code)))

@@ -135,3 +135,8 @@ def inventory_inputs(session: Session, organisation_id: int) -> tuple[object, ..
                              .where(CertificateClaim.organisation_id == org)).one()
     return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, spans)), tuple(datasets),
             tuple(suppliers), tuple(claims))
+
+
+def parks(session: Session) -> dict[str, str]:
+    """Organisation code → the park it names (as entered on the organisation; "" when none)."""
+    return {code: park for code, park in session.execute(select(Organisation.code, Organisation.park))}
