@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
-from carbontrail.services import jurisdictions, tenancy
 from carbontrail.services.monitor import figures, readings, warnings
 from carbontrail.web.page import Page, page_router, signed_in
 
@@ -28,12 +27,8 @@ def _json(data: object) -> str:
 def home(request: Request, ctx: AppContext) -> Response:
     """Where to start: the jurisdictions you oversee and the enterprises whose readings you may see."""
     page = signed_in(request, ctx)
-    with ctx.sessions() as s:
-        own = [tenancy.profile(s, a) for a in tenancy.visible_organisations(s, page.principal)
-               if a.allows(tenancy.DATA_READ)]
-        roots = {g.jurisdiction_id for g in page.principal.grants if g.jurisdiction_id is not None}
-        trees = jurisdictions.tree(s, roots) if roots else []
-    return page.render("monitor_home.html", organisations=own, trees=trees)
+    where = figures.start(ctx.sessions, page.principal)
+    return page.render("monitor_home.html", organisations=where.organisations, trees=where.trees)
 
 
 @router.get("/monitor/org/{code}", response_class=HTMLResponse)

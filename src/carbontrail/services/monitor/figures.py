@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.monitor import kpi
-from carbontrail.services import tenancy
+from carbontrail.services import jurisdictions, tenancy
 from carbontrail.services.monitor.access import Scope, jurisdiction, min_count, organisation
+from carbontrail.services.principals import Principal
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import MonitorTarget, MonthlyFigure
 from carbontrail.store.repositories import monitor as repo
@@ -442,3 +443,19 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
             except CarbontrailError as exc:
                 problems.append(f"{code} {y}: {exc}")
     return problems
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a monitoring user begins: enterprises whose readings they may see and the jurisdictions they oversee."""
+
+    organisations: list[tenancy.Profile]
+    trees: list[jurisdictions.JurisdictionNode]
+
+
+def start(sessions: sessionmaker[Session], actor: Principal) -> Start:
+    """The organisations `actor` may read data of and the jurisdiction subtrees granted to it."""
+    with sessions() as s:
+        own = [tenancy.profile(s, a) for a in tenancy.visible_organisations(s, actor) if a.allows(tenancy.DATA_READ)]
+        roots = {g.jurisdiction_id for g in actor.grants if g.jurisdiction_id is not None}
+        return Start(own, jurisdictions.tree(s, roots) if roots else [])
