@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -45,67 +43,38 @@ class WithdrawIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class FindingOut(BaseModel):
-    id: int
-    text: str
-    material: bool
-    answer: str
-    resolved: bool
-
-
-class EngagementOut(BaseModel):
-    id: int
-    organisation: str
-    body: str
-    subject_type: str
-    subject_key: str
-    snapshot_digest: str
-    grants: list[str]
-    criteria: str
-    status: str
-    created_at: datetime
-    snapshot: dict[str, Any]
-    findings: list[FindingOut]
-    statement_id: str
-
-
 class StatementOut(BaseModel):
     credential_id: str
     document: dict[str, Any]
     log_seq: int
 
 
-def _out(e: engagements.Engagement) -> EngagementOut:
-    return EngagementOut(**asdict(e))
-
-
-@router.post("/api/organisations/{code}/engagements", response_model=EngagementOut, status_code=201)
-def engage(code: str, body: EngageIn, principal: CurrentPrincipal, ctx: AppContext) -> EngagementOut:
+@router.post("/api/organisations/{code}/engagements", response_model=engagements.Engagement, status_code=201)
+def engage(code: str, body: EngageIn, principal: CurrentPrincipal, ctx: AppContext) -> engagements.Engagement:
     """Engage an accredited body; the subject is frozen as it stands now."""
-    return _out(engagements.engage(ctx.sessions, principal, code, body.body, subject_type=body.subject_type,
-                                   subject_key=body.subject_key, grants=body.grants, criteria=body.criteria))
+    return engagements.engage(ctx.sessions, principal, code, body.body, subject_type=body.subject_type,
+                              subject_key=body.subject_key, grants=body.grants, criteria=body.criteria)
 
 
-@router.get("/api/engagements", response_model=list[EngagementOut])
-def listing(principal: CurrentPrincipal, ctx: AppContext) -> list[EngagementOut]:
-    return [_out(e) for e in engagements.listing(ctx.sessions, principal)]
+@router.get("/api/engagements", response_model=list[engagements.Engagement])
+def listing(principal: CurrentPrincipal, ctx: AppContext) -> list[engagements.Engagement]:
+    return engagements.listing(ctx.sessions, principal)
 
 
-@router.get("/api/engagements/{engagement_id}", response_model=EngagementOut)
-def show(engagement_id: int, principal: CurrentPrincipal, ctx: AppContext) -> EngagementOut:
+@router.get("/api/engagements/{engagement_id}", response_model=engagements.Engagement)
+def show(engagement_id: int, principal: CurrentPrincipal, ctx: AppContext) -> engagements.Engagement:
     """The engagement; the body's verifiers see only the granted sections of the subject."""
-    return _out(engagements.show(ctx.sessions, principal, engagement_id))
+    return engagements.show(ctx.sessions, principal, engagement_id)
 
 
-@router.post("/api/engagements/{engagement_id}/findings", response_model=FindingOut, status_code=201)
-def finding(engagement_id: int, body: FindingIn, principal: CurrentPrincipal, ctx: AppContext) -> FindingOut:
-    return FindingOut(**asdict(engagements.raise_finding(ctx.sessions, principal, engagement_id, body.text,
-                                                         material=body.material)))
+@router.post("/api/engagements/{engagement_id}/findings", response_model=engagements.Finding, status_code=201)
+def finding(engagement_id: int, body: FindingIn, principal: CurrentPrincipal, ctx: AppContext) -> engagements.Finding:
+    return engagements.raise_finding(ctx.sessions, principal, engagement_id, body.text, material=body.material)
 
 
-@router.post("/api/findings/{finding_id}/answer", response_model=FindingOut)
-def answer(finding_id: int, body: AnswerIn, principal: CurrentPrincipal, ctx: AppContext) -> FindingOut:
-    return FindingOut(**asdict(engagements.answer_finding(ctx.sessions, principal, finding_id, body.answer)))
+@router.post("/api/findings/{finding_id}/answer", response_model=engagements.Finding)
+def answer(finding_id: int, body: AnswerIn, principal: CurrentPrincipal, ctx: AppContext) -> engagements.Finding:
+    return engagements.answer_finding(ctx.sessions, principal, finding_id, body.answer)
 
 
 @router.post("/api/engagements/{engagement_id}/statement", response_model=StatementOut, status_code=201)

@@ -3,7 +3,6 @@ status lists, DID documents) and an organisation's credentials (issue, list, rev
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -20,31 +19,10 @@ Size = Annotated[int | None, Query(ge=1, le=2**53, description="Tree size of a s
 Hash = Annotated[str, Query(max_length=64, pattern="^[0-9a-fA-F]*$", description="Subject hash, SHA-256 hex.")]
 
 
-class HeadOut(BaseModel):
-    origin: str
-    size: int
-    root: str = Field(description="Root hash, base64.")
-    checkpoint: str = Field(description="The C2SP tlog-checkpoint, a signed note.")
-    log_key: str = Field(description="The log's note verifier key: name+keyid+base64(0x01 || Ed25519 key).")
-
-
-class InclusionOut(BaseModel):
-    entry: dict[str, Any]
-    index: int
-    tree_size: int
-    hashes: list[str]
-    checkpoint: str
-
-
 class ConsistencyOut(BaseModel):
     old: int
     new: int
     hashes: list[str]
-
-
-class EntryOut(BaseModel):
-    seq: int
-    entry: dict[str, Any]
 
 
 class IssueIn(BaseModel):
@@ -78,10 +56,10 @@ def _issued(item: credentials.Issued) -> IssuedOut:
                      revoked=item.revoked_at is not None, revoked_reason=item.revoked_reason)
 
 
-@router.get("/api/ledger/head", response_model=HeadOut)
-def head(ctx: AppContext) -> HeadOut:
+@router.get("/api/ledger/head", response_model=log.Head)
+def head(ctx: AppContext) -> log.Head:
     """The latest signed checkpoint, with the log's verifier key."""
-    return HeadOut(**asdict(log.latest(ctx.sessions)))
+    return log.latest(ctx.sessions)
 
 
 @router.get("/api/ledger/checkpoint", response_class=Response, responses={200: {"content": {NOTE: {}}}})
@@ -91,10 +69,10 @@ def checkpoint(ctx: AppContext, size: Size = None) -> Response:
     return Response(note, media_type=NOTE)
 
 
-@router.get("/api/ledger/proof/inclusion", response_model=InclusionOut)
-def inclusion(ctx: AppContext, seq: Annotated[int, Query(ge=0, le=2**53)], size: Size = None) -> InclusionOut:
+@router.get("/api/ledger/proof/inclusion", response_model=log.Inclusion)
+def inclusion(ctx: AppContext, seq: Annotated[int, Query(ge=0, le=2**53)], size: Size = None) -> log.Inclusion:
     """RFC 9162 inclusion proof of entry `seq` in the tree of a signed checkpoint."""
-    return InclusionOut(**asdict(log.inclusion(ctx.sessions, seq, size)))
+    return log.inclusion(ctx.sessions, seq, size)
 
 
 @router.get("/api/ledger/proof/consistency", response_model=ConsistencyOut)
@@ -104,17 +82,16 @@ def consistency(ctx: AppContext, old: Annotated[int, Query(ge=0, le=2**53)],
     return ConsistencyOut(old=old, new=new, hashes=log.consistency(ctx.sessions, old, new))
 
 
-@router.get("/api/ledger/entries", response_model=list[EntryOut])
+@router.get("/api/ledger/entries", response_model=list[log.Found])
 def entries(ctx: AppContext, subject: Hash = "",
             organisation: Annotated[str, Query(max_length=64)] = "",
             credential: Annotated[str, Query(max_length=300)] = "",
             kind: Annotated[str, Query(max_length=16)] = "",
             after: Annotated[int, Query(ge=-1, le=2**53)] = -1,
-            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[EntryOut]:
+            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[log.Found]:
     """Entries by subject hash, organisation code, credential id or kind, in log order (page with `after`)."""
-    found = log.search(ctx.sessions, subject=subject, organisation=organisation, credential=credential, kind=kind,
-                       after=after, limit=limit)
-    return [EntryOut(seq=f.seq, entry=f.entry) for f in found]
+    return log.search(ctx.sessions, subject=subject, organisation=organisation, credential=credential, kind=kind,
+                      after=after, limit=limit)
 
 
 @router.get("/api/ledger/bundle")
