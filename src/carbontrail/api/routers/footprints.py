@@ -33,17 +33,6 @@ IterationsQ = Annotated[int, Query(ge=1, le=5000)]
 SeedQ = Annotated[int, Query(ge=0, le=2**31 - 1)]
 
 
-class ModelOut(BaseModel):
-    key: str
-    name: str
-    version: str
-    source_format: str
-    source: str
-    processes: int
-    products: int
-    updated_at: str
-
-
 class ModelIn(BaseModel):
     """A product model in carbontrail's format (docs/product-models.md) to store under `key`."""
 
@@ -52,7 +41,7 @@ class ModelIn(BaseModel):
 
 
 class ImportOut(BaseModel):
-    model: ModelOut
+    model: fps.ModelInfo
     created: bool
     secondary_factors: int
 
@@ -71,43 +60,6 @@ class ProductOut(BaseModel):
     biogenic_kg_per_unit: float
 
 
-class DataQualityOut(BaseModel):
-    primary_data_share: float
-    technological: float | None
-    temporal: float | None
-    geographical: float | None
-    coverage: float
-
-
-class ExternalOut(BaseModel):
-    flow: str
-    name: str
-    amount: float
-    unit: str
-    primary: bool
-    supplier: str
-    source: str
-    fossil_kg: float
-
-
-class CutOffOut(BaseModel):
-    flow: str
-    name: str
-    amount: float
-    unit: str
-
-
-class ProvenanceOut(BaseModel):
-    database: str
-    version: str
-    source: str
-    characterisation: str
-    assessment: str
-    allocation: str
-    boundary: str
-    geography: str
-
-
 class FootprintOut(BaseModel):
     model: str
     product: str
@@ -123,65 +75,11 @@ class FootprintOut(BaseModel):
     cutoff_kg: float
     cutoff_share: float
     cutoff_unestimated: list[str]
-    data_quality: DataQualityOut
-    provenance: ProvenanceOut
-    external: list[ExternalOut]
-    cutoffs: list[CutOffOut]
+    data_quality: fps.DataQuality
+    provenance: fps.Provenance
+    external: list[fps.ExternalUse]
+    cutoffs: list[fps.CutOff]
     allocation_notes: list[str]
-
-
-class ContributionOut(BaseModel):
-    label: str
-    fossil_kg: float
-    biogenic_kg: float
-    share: float
-
-
-class TreeRowOut(BaseModel):
-    depth: int
-    process: str
-    name: str
-    amount: float
-    unit: str
-    total_kg: float
-    direct_kg: float
-    pruned_kg: float
-
-
-class UncertaintyOut(BaseModel):
-    product: str
-    amount: float
-    unit: str
-    iterations: int
-    seed: int
-    deterministic: float
-    mean: float
-    sd: float
-    median: float
-    p2_5: float
-    p5: float
-    p95: float
-    p97_5: float
-    biogenic_mean: float
-    histogram_counts: list[int]
-    histogram_edges: list[float]
-    uncertain_entries: int
-    on_dask: bool
-
-
-class ComparisonOut(BaseModel):
-    a: str
-    b: str
-    a_deterministic: float
-    b_deterministic: float
-    a_mean: float
-    b_mean: float
-    difference_mean: float
-    difference_p2_5: float
-    difference_p97_5: float
-    probability_a_lower: float
-    iterations: int
-    seed: int
 
 
 class SupplierFootprintIn(BaseModel):
@@ -207,10 +105,10 @@ def _load(ctx: AppContext, access: Access, model: str, allocation: str, boundary
     return fps.open_model(ctx.sessions, principal, access.code, model, _options(allocation, boundary, gwp))
 
 
-@router.get("/{code}/product-models", response_model=list[ModelOut])
-def list_models(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[ModelOut]:
+@router.get("/{code}/product-models", response_model=list[fps.ModelInfo])
+def list_models(access: Reader, ctx: AppContext, principal: CurrentPrincipal) -> list[fps.ModelInfo]:
     """The organisation's stored product models (process databases)."""
-    return [ModelOut(**asdict(m)) for m in fps.models_of(ctx.sessions, principal, access.code)]
+    return fps.models_of(ctx.sessions, principal, access.code)
 
 
 @router.post("/{code}/product-models", response_model=ImportOut, status_code=status.HTTP_201_CREATED)
@@ -218,7 +116,7 @@ def create_model(body: ModelIn, access: Writer, ctx: AppContext, principal: Curr
     """Store a product model given in carbontrail's format (409 if the key is taken; PUT replaces)."""
     summary = fps.store_model(ctx.sessions, principal, access.code, key=body.key, document=body.model,
                               create_only=True)
-    return ImportOut(model=ModelOut(**asdict(summary.model)), created=True,
+    return ImportOut(model=summary.model, created=True,
                      secondary_factors=summary.secondary_factors)
 
 
@@ -227,7 +125,7 @@ def replace_model(model: str, body: dict[str, object], access: Writer, ctx: AppC
                   principal: CurrentPrincipal) -> ImportOut:
     """Store or replace the product model `model` (body: the model in carbontrail's format)."""
     summary = fps.store_model(ctx.sessions, principal, access.code, key=model, document=body)
-    return ImportOut(model=ModelOut(**asdict(summary.model)), created=summary.created,
+    return ImportOut(model=summary.model, created=summary.created,
                      secondary_factors=summary.secondary_factors)
 
 
@@ -264,50 +162,50 @@ def product_footprint(model: str, product: str, access: Results, ctx: AppContext
     return FootprintOut.model_validate(asdict(report))
 
 
-@router.get("/{code}/products/{model}/{product}/contributions", response_model=list[ContributionOut])
+@router.get("/{code}/products/{model}/{product}/contributions", response_model=list[fps.Contribution])
 def product_contributions(model: str, product: str, access: Results, ctx: AppContext,
                       principal: CurrentPrincipal,
                           by: Literal["process", "stage", "supplier", "gas"] = "process", amount: AmountQ = None,
                           allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
-                          gwp: GwpQ = "AR6") -> list[ContributionOut]:
+                          gwp: GwpQ = "AR6") -> list[fps.Contribution]:
     """Contributions by process, life-cycle stage, supplier or gas, largest first."""
     rows = fps.contributions(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount, by)
-    return [ContributionOut(**asdict(r)) for r in rows]
+    return rows
 
 
-@router.get("/{code}/products/{model}/{product}/tree", response_model=list[TreeRowOut])
+@router.get("/{code}/products/{model}/{product}/tree", response_model=list[fps.TreeRow])
 def product_tree(model: str, product: str, access: Results, ctx: AppContext,
                       principal: CurrentPrincipal, amount: AmountQ = None,
                  cutoff: Annotated[float, Query(ge=0, le=1)] = 0.01, depth: Annotated[int, Query(ge=0, le=12)] = 6,
                  allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
-                 gwp: GwpQ = "AR6") -> list[TreeRowOut]:
+                 gwp: GwpQ = "AR6") -> list[fps.TreeRow]:
     """The upstream supply-chain tree, depth-first; inputs below `cutoff` of the total are summed as pruned."""
     rows = fps.tree(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount, cutoff=cutoff,
                     max_depth=depth)
-    return [TreeRowOut(**asdict(r)) for r in rows]
+    return rows
 
 
-@router.get("/{code}/products/{model}/{product}/monte-carlo", response_model=UncertaintyOut)
+@router.get("/{code}/products/{model}/{product}/monte-carlo", response_model=fps.UncertaintyReport)
 def product_monte_carlo(model: str, product: str, access: Results, ctx: AppContext,
                       principal: CurrentPrincipal, amount: AmountQ = None,
                         iterations: IterationsQ = 500, seed: SeedQ = 1, allocation: AllocationQ = "physical",
-                        boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> UncertaintyOut:
+                        boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> fps.UncertaintyReport:
     """Monte Carlo from the model's distributions (seeded; on Dask when a scheduler is configured)."""
     report = fps.uncertainty(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount,
                              iterations=iterations, seed=seed)
-    return UncertaintyOut.model_validate(asdict(report))
+    return report
 
 
-@router.get("/{code}/products/{model}/{product}/compare", response_model=ComparisonOut)
+@router.get("/{code}/products/{model}/{product}/compare", response_model=fps.ComparisonReport)
 def product_compare(model: str, product: str, other: Annotated[str, Query(min_length=1, max_length=200)],
                     access: Results, ctx: AppContext, principal: CurrentPrincipal, iterations: IterationsQ = 500,
                     seed: SeedQ = 1,
                     allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
-                    gwp: GwpQ = "AR6") -> ComparisonOut:
+                    gwp: GwpQ = "AR6") -> fps.ComparisonReport:
     """This product against `other` of the same model, one unit each, on the same Monte Carlo draws."""
     report = fps.compare(_load(ctx, access, model, allocation, boundary, gwp, principal), product, other,
                          iterations=iterations, seed=seed)
-    return ComparisonOut.model_validate(asdict(report))
+    return report
 
 
 @router.get("/{code}/products/{model}/{product}/report.pdf", response_class=Response,
