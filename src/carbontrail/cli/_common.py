@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import yaml
 from rich.console import Console
 
 from carbontrail.errors import (
     CarbontrailError,
     ConfigurationError,
     ImportRejected,
+    InputError,
+    Location,
     NotFound,
 )
 
@@ -29,6 +32,25 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_ADDRESS_IN_USE = 0, 1, 2, 3, 4, 5
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 file's text, or an input error naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
+
+
+def read_document(path: Path, expected: str = "a YAML or JSON document") -> Any:
+    """A parsed YAML or JSON file (JSON is YAML, so one parser serves both); errors name the file and line."""
+    text = read_text(path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("not valid YAML/JSON", location=Location(file=str(path), row=mark.line + 1 if mark else None),
+                         expected=expected) from None
 
 
 def _default(value: Any) -> Any:

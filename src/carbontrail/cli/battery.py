@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, read_document, read_text, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.services.work import cli_actor
@@ -33,24 +32,6 @@ passport_app = typer.Typer(help="Battery passports (Battery Pass v1.2).", no_arg
 app.add_typer(passport_app, name="passport")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
-
-
-def _read_yaml(path: Path) -> object:
-    """Parsed YAML or JSON (JSON is YAML, so one parser serves both)."""
-    try:
-        return yaml.safe_load(_read_text(path))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("not valid YAML/JSON", location=Location(file=str(path),
-                                                                  row=mark.line + 1 if mark else None),
-                         expected="a YAML or JSON document") from None
 
 
 def _when(text: str | None, option: str) -> datetime:
@@ -99,7 +80,7 @@ def register(
 ) -> None:
     """Register GB/T 34014-coded packs, modules and cells in bulk; nothing is stored if one code is wrong."""
     with user_errors(as_json):
-        rows = list(csv.DictReader(_read_text(file).splitlines()))
+        rows = list(csv.DictReader(read_text(file).splitlines()))
         if not rows or "code" not in rows[0]:
             raise InputError("the file has no 'code' column", location=Location(file=str(file), row=1),
                              expected="code[,parent]")
@@ -201,7 +182,7 @@ def declaration(
 ) -> None:
     """The EU Art. 7 declaration beside the ISO 14067 footprint of the same battery, and why they differ."""
     with user_errors(as_json):
-        doc = parse_document(_read_yaml(file), file=str(file))
+        doc = parse_document(read_document(file), file=str(file))
         result = declarations.save(_sessions(), _actor(), save, doc).result if save else declarations.compute(doc)
         if as_json:
             print_json(result)
@@ -226,7 +207,7 @@ def passport_create(
 ) -> None:
     """Store a passport: sub-models from the file, carbon footprint from the stored declaration."""
     with user_errors(as_json):
-        spec = _read_yaml(file)
+        spec = read_document(file)
         if not isinstance(spec, dict) or not {"identifier", "model", "plant", "submodels"} <= set(spec):
             raise InputError("the passport file lacks identifier, model, plant or submodels",
                              location=Location(file=str(file)), expected="see examples/battery/passport-lfp-pack.yaml")
@@ -280,8 +261,8 @@ def residual_command(
 ) -> None:
     """Sort retired units into cascade use or material recycling and value each, best first."""
     with user_errors(as_json):
-        rows = residual.read_soh_csv(_read_text(file), str(file))
-        price_model = _read_yaml(prices) if prices else dict(residual.ILLUSTRATIVE_PRICES)
+        rows = residual.read_soh_csv(read_text(file), str(file))
+        price_model = read_document(prices) if prices else dict(residual.ILLUSTRATIVE_PRICES)
         if not isinstance(price_model, dict):
             raise InputError("the price model is not a mapping", location=Location(file=str(prices)))
         result = residual.sort_units(_sessions(), _actor(), organisation, rows, residual.Settings(

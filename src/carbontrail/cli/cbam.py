@@ -9,7 +9,6 @@ from typing import Annotated
 
 import pint
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
@@ -30,7 +29,7 @@ from carbontrail.cbam import (
     library_grid_factors,
     parse_installation,
 )
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, read_document, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.units import magnitude, quantity
 from carbontrail.services.cbam import see_summary
@@ -50,23 +49,8 @@ DefaultsOption = Annotated[Path | None, typer.Option(help="A default-value table
 DefaultsVersion = Annotated[str, typer.Option(help="Version label of --defaults.")]
 
 
-def _read(path: Path) -> object:
-    """Parsed YAML or JSON from a file (JSON is YAML, so one parser serves both)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("not valid YAML/JSON", location=Location(file=str(path),
-                                                                  row=mark.line + 1 if mark else None),
-                         expected="an installation model such as examples/cbam/*.yaml") from None
-
-
 def _installation(path: Path) -> Installation:
-    data = _read(path)
+    data = read_document(path, "an installation model such as examples/cbam/*.yaml")
     if not isinstance(data, dict):
         raise InputError("the file does not hold an installation", location=Location(file=str(path)))
     return parse_installation(data, file=str(path))
@@ -243,7 +227,7 @@ def importer_command(
 ) -> None:
     """An importer's year across suppliers: embedded and obligation emissions, and the 50 t de minimis check."""
     with user_errors(as_json):
-        raw = _read(path)
+        raw = read_document(path)
         if not isinstance(raw, list):
             raise InputError("the file does not hold a list of imports", location=Location(file=str(path)))
         lines = [_import_line(item, str(path), n) for n, item in enumerate(raw, start=1)]

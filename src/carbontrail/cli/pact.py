@@ -4,14 +4,13 @@ answer footprint requests (by hand or by rule), and export a footprint as PACT v
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, read_document, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.config import Settings
@@ -38,17 +37,6 @@ def _key() -> bytes:
     return secret_key(Settings.from_env())
 
 
-def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", location=Location(file=str(path))) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError("not valid YAML/JSON", location=Location(file=str(path))) from None
-
-
 @app.command("publish")
 def publish_command(
     org: Org,
@@ -59,7 +47,7 @@ def publish_command(
 ) -> None:
     """Publish a footprint; if the organisation has an Active one for the same product, this is its next version."""
     with user_errors(as_json):
-        data = _read(file)
+        data = read_document(file)
         if not isinstance(data, dict):
             raise InputError("the file must hold one footprint (a mapping)", location=Location(file=str(file)))
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -246,16 +246,7 @@ def to_v2(values: FootprintValues, life: Lifecycle) -> dict[str, Any]:
         "exemptedEmissionsDescription": values.exempted_description,
         **geography_fields(values.geography),
     }
-    if values.aircraft_ghg is not None:
-        pcf["aircraftGhgEmissions"] = _dec(values.aircraft_ghg)
-    if values.packaging_ghg is not None:
-        pcf["packagingGhgEmissions"] = _dec(values.packaging_ghg)
-    if values.allocation:
-        pcf["allocationRulesDescription"] = values.allocation
-    if values.secondary_sources:
-        pcf["secondaryEmissionFactorSources"] = [{"name": n, "version": v} for n, v in values.secondary_sources]
-    if values.primary_data_share is not None:
-        pcf["primaryDataShare"] = float(values.primary_data_share)
+    _optional(pcf, values, float)
     q = values.dqr
     if q is not None and q.completeness is not None and q.reliability is not None:
         pcf["dqi"] = {"coveragePercent": float(q.coverage_percent if q.coverage_percent is not None else 100),
@@ -300,16 +291,7 @@ def to_v3(values: FootprintValues, life: Lifecycle) -> dict[str, Any]:
     }
     if values.exempted_description:
         pcf["exemptedEmissionsDescription"] = values.exempted_description
-    if values.aircraft_ghg is not None:
-        pcf["aircraftGhgEmissions"] = _dec(values.aircraft_ghg)
-    if values.packaging_ghg is not None:
-        pcf["packagingGhgEmissions"] = _dec(values.packaging_ghg)
-    if values.allocation:
-        pcf["allocationRulesDescription"] = values.allocation
-    if values.secondary_sources:
-        pcf["secondaryEmissionFactorSources"] = [{"name": n, "version": v} for n, v in values.secondary_sources]
-    if values.primary_data_share is not None:
-        pcf["primaryDataShare"] = _dec(values.primary_data_share)
+    _optional(pcf, values, _dec)
     if values.dqr is not None:
         pcf["dqi"] = {"technologicalDQR": _dec(values.dqr.technological),
                       "geographicalDQR": _dec(values.dqr.geographical),
@@ -324,6 +306,21 @@ def to_v3(values: FootprintValues, life: Lifecycle) -> dict[str, Any]:
         doc["comment"] = values.comment
     _common(doc, values, life)
     return doc
+
+
+def _optional(pcf: dict[str, Any], values: FootprintValues, share: Callable[[Any], Any]) -> None:
+    """The optional pcf fields both versions share; `share` writes the primary-data share (v2: a number, v3: a
+    decimal string)."""
+    if values.aircraft_ghg is not None:
+        pcf["aircraftGhgEmissions"] = _dec(values.aircraft_ghg)
+    if values.packaging_ghg is not None:
+        pcf["packagingGhgEmissions"] = _dec(values.packaging_ghg)
+    if values.allocation:
+        pcf["allocationRulesDescription"] = values.allocation
+    if values.secondary_sources:
+        pcf["secondaryEmissionFactorSources"] = [{"name": n, "version": v} for n, v in values.secondary_sources]
+    if values.primary_data_share is not None:
+        pcf["primaryDataShare"] = share(values.primary_data_share)
 
 
 def _common(doc: dict[str, Any], values: FootprintValues, life: Lifecycle) -> None:
