@@ -22,7 +22,7 @@ import pint
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.config import Settings
-from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.errors import CarbontrailError, Conflict, InputError, Location, NotFound
 from carbontrail.formats import ecospold1, olca_jsonld, product_model
 from carbontrail.formats.product_model import ProductModelDocument
 from carbontrail.lca.allocation import METHODS, AllocationMethod
@@ -320,6 +320,7 @@ def _fp_tuple(fp: ExternalFootprint) -> list[object]:
 class ProductRow:
     """One product of a model with its cradle-to-gate (or -grave) footprint per unit."""
 
+    model: str
     product: str
     process: str
     name: str
@@ -337,7 +338,7 @@ def products(loaded: Loaded) -> list[ProductRow]:
     scores = all_footprints(loaded.model).scores
     out = []
     for j, a in enumerate(loaded.model.system.activities):
-        out.append(ProductRow(a.product, a.process, a.name, a.product_name, a.unit, a.location, a.stage,
+        out.append(ProductRow(loaded.key, a.product, a.process, a.name, a.product_name, a.unit, a.location, a.stage,
                               a.supplier, float(scores[0, j]), float(scores[1, j])))
     return out
 
@@ -747,6 +748,29 @@ def open_model(sessions: sessionmaker[Session], actor: Actor, code: str, key: st
     tenant data: the inventory permission)."""
     with sessions() as s:
         return load(s, tenancy.access(s, actor, code, tenancy.INVENTORY).organisation_id, key, options)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every product of every model of an organisation; a model that cannot be computed is named with its error."""
+
+    models: list[ModelInfo]
+    products: list[ProductRow]
+    problems: list[tuple[str, CarbontrailError]]
+
+    def by_model(self) -> list[tuple[str, list[ProductRow]]]:
+        return [(m.key, rows) for m in self.models if (rows := [r for r in self.products if r.model == m.key])]
+
+
+def catalogue(sessions: sessionmaker[Session], actor: Actor, code: str, options: Options = Options()) -> Catalogue:
+    """The products of all the organisation's models with their footprints per unit (one adjoint solve a model)."""
+    models, rows, problems = models_of(sessions, actor, code), [], []
+    for m in models:
+        try:
+            rows += products(open_model(sessions, actor, code, m.key, options))
+        except CarbontrailError as exc:
+            problems.append((m.key, exc))
+    return Catalogue(models, rows, problems)
 
 
 # -- stored results -----------------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from urllib.parse import quote, urlencode
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from carbontrail.errors import InputError, Location
 from carbontrail.http.deps import AppContext
-from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 from carbontrail.web.page import Page, page_router, require_access, signed_in
@@ -34,19 +34,12 @@ def overview(request: Request, ctx: AppContext) -> Response:
 
 def _list(page: Page, code: str, status: int = 200, failed: str | None = None, done: str | None = None) -> Response:
     access = require_access(page, code, tenancy.INVENTORY)
-    products: list[tuple[str, list[fps.ProductRow]]] = []
-    problems: list[tuple[str, str]] = []
     profile = fps.names_of(page.ctx.sessions, page.principal, code)
-    models = fps.models_of(page.ctx.sessions, page.principal, code)
+    found = fps.catalogue(page.ctx.sessions, page.principal, code)
     supplier_rows = (supplier_footprints_of(page.ctx.sessions, page.principal, code)
                      if access.allows(tenancy.DATA_READ) else [])
-    for m in models:
-        try:
-            products.append((m.key, fps.products(fps.open_model(page.ctx.sessions, page.principal, code, m.key))))
-        except CarbontrailError as exc:
-            problems.append((m.key, str(exc)))
-    return page.render("footprints_list.html", status=status, org=profile, access=access, perm=tenancy, models=models,
-                       products=products, problems=problems, suppliers=supplier_rows, failed=failed, done=done)
+    return page.render("footprints_list.html", status=status, org=profile, access=access, perm=tenancy, models=found.models,
+                       products=found.by_model(), problems=[(k, str(e)) for k, e in found.problems], suppliers=supplier_rows, failed=failed, done=done)
 
 
 @router.get("/org/{code}/products", response_class=HTMLResponse)

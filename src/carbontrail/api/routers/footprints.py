@@ -46,20 +46,6 @@ class ImportOut(BaseModel):
     secondary_factors: int
 
 
-class ProductOut(BaseModel):
-    model: str
-    product: str
-    process: str
-    name: str
-    product_name: str
-    unit: str
-    location: str
-    stage: str
-    supplier: str
-    fossil_kg_per_unit: float
-    biogenic_kg_per_unit: float
-
-
 class FootprintOut(BaseModel):
     model: str
     product: str
@@ -141,15 +127,14 @@ def delete_model(model: str, access: Writer, ctx: AppContext, principal: Current
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{code}/products", response_model=list[ProductOut])
+@router.get("/{code}/products", response_model=list[fps.ProductRow])
 def list_products(access: Results, ctx: AppContext, principal: CurrentPrincipal, allocation: AllocationQ = "physical",
-                  boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> list[ProductOut]:
+                  boundary: BoundaryQ = "cradle-to-gate", gwp: GwpQ = "AR6") -> list[fps.ProductRow]:
     """Every product of every model with its footprint per unit (kg CO2e; biogenic apart)."""
-    out = []
-    for key in [m.key for m in fps.models_of(ctx.sessions, principal, access.code)]:
-        loaded = _load(ctx, access, key, allocation, boundary, gwp, principal)
-        out += [ProductOut(model=key, **asdict(r)) for r in fps.products(loaded)]
-    return out
+    found = fps.catalogue(ctx.sessions, principal, access.code, _options(allocation, boundary, gwp))
+    if found.problems:
+        raise found.problems[0][1]
+    return found.products
 
 
 @router.get("/{code}/products/{model}/{product}", response_model=FootprintOut)

@@ -617,16 +617,9 @@ def _model_inputs(session: Session, organisation_id: int,
 
 
 @dataclass(frozen=True)
-class SupplierView:
+class SupplierView(ConnectionInfo):
     """A supplier connection with the footprints received over it and its requests counted by status."""
 
-    supplier: str
-    name: str
-    host_url: str
-    client_id: str
-    pact_version: str
-    custom_ca: bool
-    created_at: datetime
     footprints_received: int
     requests: dict[str, int]
 
