@@ -136,3 +136,29 @@ def test_the_web_sign_in_is_throttled_too(world: World, clock: Clock) -> None:
     assert held.status_code == 429 and "ct_session" not in held.cookies
     clock.now += accounts.LOCK_SECONDS
     assert sign_in(PASSWORD).status_code == 303
+
+
+def test_the_pact_token_endpoint_is_throttled_per_client_and_address(world: World, clock: Clock) -> None:
+    """100 wrong client secrets at PACT's /auth/token: 401 for the first few, then 429 with Retry-After (RFC 6749
+    error body), the client locked even for the right secret, and the address counted as on the other doors."""
+    client_id, secret = accounts.create_client(world.sessions, "carbon_manager@a.example", name="PACT peer")
+
+    def token(password: str):  # type: ignore[no-untyped-def]
+        return world.client.post("https://testserver/auth/token", data={"grant_type": "client_credentials"},
+                                 auth=(client_id, password))
+
+    answers = []
+    for _ in range(100):
+        answers.append(token("wrong-secret").status_code)
+        clock.now += 0.5
+    assert answers[:5] == [401] * 5
+    assert answers.count(429) > 50
+    refused = token(secret)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.json()["error"] == "invalid_client"
+    assert _locks(world, f"client:{client_id}") == ["lock"]
+    with world.sessions() as s:
+        address = s.get(SignInThrottle, "address:testclient")
+        assert address is not None and address.failures >= 100
+    clock.now += accounts.LOCK_SECONDS + 1
+    assert token(secret).status_code == 200

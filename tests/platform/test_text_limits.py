@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from carbontrail.errors import InputError
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Facility, Meter
+from carbontrail.store.models import ActivityRecord, Facility, Meter
 from platform_world import World
 
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
@@ -63,3 +63,19 @@ def test_very_large_ids_are_not_server_errors(world: World) -> None:
                  "/api/organisations/99999999999999999999999999/facilities"):
         r = world.client.get(path, headers=h)
         assert r.status_code in (404, 422), (path, r.status_code, r.text)
+
+
+@pytest.mark.parametrize("cell, field", [("x" * 201, "item"), ("grid\u0000electricity", "item"),
+                                         ("s" * 501, "source")])
+def test_an_imported_cell_too_long_or_with_a_nul_is_a_row_error_on_both_databases(world: World, cell: str,
+                                                                                    field: str) -> None:
+    """Bulk inserts (COPY on PostgreSQL, executemany on SQLite) bypass the flush check, so the importer checks each
+    cell against its column: one row error naming the row and the field, nothing stored, on both databases."""
+    before = _count(world, ActivityRecord)
+    text = CSV.replace("grid electricity", cell) if field == "item" else CSV.replace("limits test", cell)
+    r = world.client.post("/api/organisations/ORG-A/imports", headers=world.auth("data_entry"),
+                          files={"file": ("long.csv", text.encode(), "text/csv")})
+    assert r.status_code == 422, r.text
+    body = r.text
+    assert field in body and ("NUL" in body or "characters" in body), body
+    assert _count(world, ActivityRecord) == before

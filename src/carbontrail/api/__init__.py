@@ -7,6 +7,8 @@ from fastapi import APIRouter
 
 def all_routers() -> tuple[APIRouter, ...]:
     """Every API router, in the order the application includes them."""
+    # imported on call, not at the top: the routers import `carbontrail.api` submodules, so the package must
+    # finish initialising first
     from carbontrail.api import pact
     from carbontrail.api.routers import (
         activity,

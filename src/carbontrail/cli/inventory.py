@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -61,7 +62,6 @@ def inventory_command(
             data = result.summary()
             data["factors"] = [f.__dict__ for f in result.factors_used()]
             if output:
-                import json
 
                 output.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,7 @@ def demo_load(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Load the demo data set (organisations, facilities, meters, periods, activity); loading twice changes nothing."""
+    # loaded by the command that uses it: the CLI starts fast
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with user_errors(as_json):
@@ -62,7 +64,6 @@ def demo_load(
 
 def _address_taken(host: str, port: int) -> str:
     """Why `host:port` cannot be listened on (e.g. another server holds it), or "" when it is free."""
-    import socket
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -85,6 +86,7 @@ def serve_command(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Run the API and pages (uvicorn)."""
+    # loaded by `serve` only: every other command starts fast
     import uvicorn
 
     settings = Settings.from_env()

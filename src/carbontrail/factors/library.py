@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from carbontrail.errors import Conflict, FactorNotFound, InputError, Location
 from carbontrail.factors import geography as places
+from carbontrail.factors.datafiles import shipped
 from carbontrail.factors.fuels import SECTORS, fuel_info
 from carbontrail.factors.gwp import canonical_species
 from carbontrail.factors.model import Factor, FactorDataset, FactorQuery, FuelData, Selection, version_key
@@ -308,6 +309,5 @@ def _explain(query: FactorQuery, asked: str, factor: Factor, used: str, year: in
 
 @lru_cache(maxsize=1)
 def _default_library() -> FactorLibrary:
-    from carbontrail.factors.datafiles import shipped
 
     return FactorLibrary(shipped())

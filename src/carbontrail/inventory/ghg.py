@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import pint
 
 from carbontrail.errors import FactorNotFound, InputError, Location
-from carbontrail.factors import Factor, FactorLibrary, FactorQuery
+from carbontrail.factors import FactorLibrary, FactorQuery
 from carbontrail.factors.gwp import gwp100
 from carbontrail.inventory.records import Activity, FactorUse
 from carbontrail.inventory.scope3 import SCOPE3_KINDS, Scope3Calculator, Scope3Line

@@ -6,7 +6,6 @@ Nothing here touches the database: references between files (does this facility 
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,10 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import IO
+from zipfile import BadZipFile
 
 import pint
 
-from carbontrail.errors import InputError, Location, UnitError
+from carbontrail.errors import FactorNotFound, InputError, Location, UnitError
+from carbontrail.factors import FactorLibrary
+from carbontrail.factors.gwp import gwp100
+from carbontrail.inventory.scope3 import check_activity
 from carbontrail.inventory.words import Word, fuel_word, unit_word
 from carbontrail.inventory.templates import FUEL_CATEGORIES, INSTRUMENTS, KINDS, Template, check_header
 from carbontrail.spreadsheets import MAX_COLUMNS, MAX_ROWS, check_shape, check_xlsx
@@ -193,8 +196,8 @@ class TableFile:
                                    "named when it is not detected")
 
     def _open_xlsx(self) -> None:
-        from zipfile import BadZipFile
 
+        # openpyxl loads when a workbook is read, not at start-up
         from openpyxl import load_workbook
 
         check_xlsx(self.path, self.name)
@@ -549,7 +552,6 @@ def _unit_problem(kind: str, unit: str) -> tuple[str, str] | None:
 
 
 def _gas_problem(gas: str) -> str | None:
-    from carbontrail.factors.gwp import gwp100
 
     try:
         gwp100(gas)
@@ -561,8 +563,6 @@ def _gas_problem(gas: str) -> str | None:
 @lru_cache(maxsize=1024)
 def check_scope3(kind: str, category: str, unit: str) -> tuple[str, str, str] | None:
     """(field, reason, expected) when a scope 3 row names no known factor or mode, or a unit that does not fit it."""
-    from carbontrail.factors import FactorLibrary
-    from carbontrail.inventory.scope3 import check_activity
 
     return check_activity(FactorLibrary.default(), kind, category, unit)
 
@@ -570,8 +570,6 @@ def check_scope3(kind: str, category: str, unit: str) -> tuple[str, str, str] | 
 @lru_cache(maxsize=1024)
 def check_fuel(name: str) -> str | None:
     """Why the factor library does not know fuel `name`, or None when it does (the one place the importer asks it)."""
-    from carbontrail.errors import FactorNotFound
-    from carbontrail.factors import FactorLibrary
 
     try:
         FactorLibrary.default().fuel(name)

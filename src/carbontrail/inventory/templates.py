@@ -233,6 +233,7 @@ def write_csv(template: Template, out: TextIO, *, example: bool = False) -> None
 
 def write_xlsx(template: Template, path: Path, *, example: bool = False) -> None:
     """The template as XLSX: a data sheet (header, drop-down lists for choice columns) and a help sheet."""
+    # openpyxl loads when a template is written, not at start-up
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation

@@ -210,6 +210,7 @@ def _simulate(model: FootprintModel, demands: list[Mapping[str, pint.Quantity]],
 
 
 def _on_dask(scheduler: object, job: _Job, seeds: list[np.random.SeedSequence], sizes: list[int]) -> list[np.ndarray]:
+    # Dask loads only when a scheduler is configured (it takes seconds to import)
     from distributed import Client
 
     if isinstance(scheduler, Client):

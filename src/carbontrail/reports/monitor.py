@@ -42,6 +42,7 @@ def _rows(view: Oversight) -> list[EntityKpis]:
 
 
 def oversight_xlsx(view: Oversight, locale: str = "zh_CN") -> bytes:
+    # openpyxl loads when a workbook is written, not at start-up
     import openpyxl
 
     book = openpyxl.Workbook()

@@ -14,9 +14,9 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -26,8 +26,17 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import CarbontrailError, Conflict, ImportRejected, InputError, Location, NotFound, PermissionDenied
+from carbontrail.errors import (
+    CarbontrailError,
+    Conflict,
+    ImportRejected,
+    InputError,
+    Location,
+    NotFound,
+    PermissionDenied,
+)
 from carbontrail.inventory.readers import (
+    ENCODING_NAMES,
     ActivityRow,
     FacilityRow,
     MeterRow,
@@ -37,14 +46,14 @@ from carbontrail.inventory.readers import (
     RowChecker,
     TableFile,
 )
-from carbontrail.inventory.readers import ENCODING_NAMES
-from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
+from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.services import tenancy
 from carbontrail.services.work import PYTHON, Actor, unit_of_work
+from carbontrail.store.limits import check_text
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
-from carbontrail.store.repositories import activity as repo
 from carbontrail.store.models.base import utcnow
+from carbontrail.store.repositories import activity as repo
 from carbontrail.units import parse_unit
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -228,6 +237,11 @@ _RECORD = ActivityRecord.__table__
 _INSERT_COLUMNS = ("record_key", "organisation_id", "facility_id", "meter_id", "kind", "item", "category", "gas",
                    "period_start", "period_end", "quantity", "unit", "supplier", "instrument", "instrument_ref",
                    "contract_factor", "source", "import_id", "created_at")
+#: the text fields of an activity row and their column lengths: bulk inserts (COPY, executemany) skip the store's
+#: flush-time check, so the importer checks them, row by row, the same way on SQLite and PostgreSQL
+_TEXT_LIMITS = tuple((name, _RECORD.c[name].type.length) for name in ("kind", "item", "category", "gas", "unit",
+                                                                     "supplier", "instrument", "instrument_ref",
+                                                                     "source"))
 _UPDATE = (_RECORD.update().where(_RECORD.c.id == bindparam("_id"))
            .values(quantity=bindparam("_quantity"), unit=bindparam("_unit"),
                    contract_factor=bindparam("_contract_factor"), source=bindparam("_source"),
@@ -283,7 +297,9 @@ class _Run:
                 parsed, problems = checker.check(number, cells)
                 for p in problems:
                     self.problem(p)
-                if parsed is not None:
+                if parsed is not None and (text := _text_problem(parsed, shown)) is not None:
+                    self.problem(text)
+                elif parsed is not None:
                     if isinstance(parsed, ActivityRow):
                         resolved = self._activity_refs(parsed)
                         if resolved is not None:
@@ -553,6 +569,22 @@ class _Run:
                 f"the row repeats row {first_of[row]} (same facility, kind, item, period, meter, supplier, "
                 "instrument, gas and category)", location=Location(self.file, row),
                 expected="each activity record once per file"))
+
+
+def _text_problem(parsed: ParsedRow, shown: str) -> InputError | None:
+    """The first text cell of a checked row that the database would refuse (too long for its column, or holding a
+    NUL character), as a row error; None when every cell fits."""
+    if isinstance(parsed, ActivityRow):
+        limits: Iterable[tuple[str, int | None]] = _TEXT_LIMITS
+    else:  # the other templates' rows are stored through the ORM, whose flush checks lengths; NULs are checked here
+        limits = ((f.name, None) for f in fields(parsed) if isinstance(getattr(parsed, f.name), str))
+    for name, length in limits:
+        value = getattr(parsed, name)
+        try:
+            check_text(_RECORD.name if length is not None else "", name, value, length)
+        except InputError as exc:
+            return InputError(exc.reason, location=Location(shown, parsed.row, name), expected=exc.expected)
+    return None
 
 
 def _insert_records(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -18,6 +18,7 @@ from carbontrail.factors import FactorLibrary
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
 from carbontrail.services import organisations, tenancy
 from carbontrail.services.certificate_matching import with_claims
+from carbontrail.services.database import open_sessions
 from carbontrail.services.factors import library_with_user_datasets
 from carbontrail.services.work import PYTHON, Actor, unit_of_work
 from carbontrail.store.models import Organisation
@@ -184,7 +185,6 @@ def organisation_inventory(sessions: sessionmaker[Session] | None, organisation:
                            start: date | None = None, end: date | None = None, facility: str | None = None,
                            options: InventoryOptions | None = None, matching: str = "annual") -> InventoryResult:
     """`inventory` called from Python code that names no actor (`sessions` defaults to the configured database)."""
-    from carbontrail.services.database import open_sessions
 
     return inventory(sessions or open_sessions(), PYTHON, organisation, period=period, start=start, end=end,
                      facility=facility, options=options, matching=matching)

@@ -16,7 +16,7 @@ def check_text(table: str, field: str, value: str, length: int | None) -> None:
     """`InputError` if `value` holds a NUL character or is longer than `length` characters."""
     if "\x00" in value:
         raise InputError("the text holds a NUL character", location=Location(field=field),
-                         expected=f"text without control character U+0000 ({table})")
+                         expected="text without control character U+0000" + (f" ({table})" if table else ""))
     if length is not None and len(value) > length:
         raise InputError(f"the text is {len(value)} characters long", location=Location(field=field),
                          expected=f"at most {length} characters ({table})")

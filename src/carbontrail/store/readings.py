@@ -218,6 +218,7 @@ class ReadingStore:
 
     def _totals_dask(self, base: Sequence[Path], corr: Sequence[Path], period: str, start: datetime | None,
                      end: datetime | None) -> pd.DataFrame:
+        # Dask loads only when a scheduler is configured (it takes seconds to import)
         import dask.dataframe as dd
         from distributed import Client
 

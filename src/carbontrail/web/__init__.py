@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,8 +19,6 @@ PAGE_MODULES = ("carbontrail.web.pages", "carbontrail.web.cbam", "carbontrail.we
 
 def mount(app: FastAPI) -> None:
     """Add the pages and the static files to `app`."""
-    from importlib import import_module
-
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for name in PAGE_MODULES:
         app.include_router(import_module(name).router)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from carbontrail.errors import NotFound
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
 from carbontrail.services.monitor import figures, readings, warnings
@@ -79,7 +80,6 @@ def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year:
 
 
 def _unknown(fmt: str):  # type: ignore[no-untyped-def]
-    from carbontrail.errors import NotFound
 
     return NotFound(f"no export as '{fmt}' (xlsx or pdf)")
 

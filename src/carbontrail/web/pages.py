@@ -15,7 +15,7 @@ from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
-from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, PermissionDenied
+from carbontrail.errors import ImportRejected, InputError, Location, PermissionDenied
 from carbontrail.services import jurisdictions, organisations, tenancy
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
@@ -28,7 +28,7 @@ from carbontrail.services.accounts import (
 from carbontrail.services import aggregates, imports
 from carbontrail.services import inventory as inventories
 from carbontrail.web import i18n
-from carbontrail.web.page import LANG_COOKIE, Page, page_router, require_access, signed_in
+from carbontrail.web.page import LANG_COOKIE, Page, page_router, signed_in
 
 router = page_router()
 LOGIN_CSRF_COOKIE = "ct_login_csrf"

@@ -10,7 +10,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from carbontrail.api.pact.common import context, pact_route
-from carbontrail.services.accounts import TOKEN_TTL_SECONDS, AuthenticationFailed, access_token, authenticate_client
+from carbontrail.http.deps import client_address
+from carbontrail.services.accounts import (
+    TOKEN_TTL_SECONDS,
+    AuthenticationFailed,
+    SignInThrottled,
+    access_token,
+    authenticate_client,
+)
 
 router = APIRouter()
 SCOPES = "footprint:list footprint:read"
@@ -71,7 +78,13 @@ async def token(request: Request) -> JSONResponse:
         return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
     ctx = context(request)
     try:
-        principal = await run_in_threadpool(authenticate_client, ctx.sessions, *credentials)
+        principal = await run_in_threadpool(authenticate_client, ctx.sessions, *credentials,
+                                            address=client_address(request), now=ctx.clock())
+    except SignInThrottled as exc:
+        # counted per client and per address, as the platform's own sign-in: refused unchecked while backing off
+        response = _oauth_error(429, "invalid_client", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthenticationFailed:
         return _oauth_error(401, "invalid_client", "the client id or the client secret is wrong")
     return JSONResponse({"access_token": access_token(ctx.key, principal), "token_type": "bearer",

@@ -201,6 +201,7 @@ def product_report(model: str, product: str, access: Results, ctx: AppContext,
                    seed: SeedQ = 1, allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
                    gwp: GwpQ = "AR6") -> Response:
     """The PCF report (ISO 14067 / GB/T 24067 elements) as a PDF in Chinese or English."""
+    # reportlab loads when a PDF is asked for, not at start-up
     from carbontrail.reports.pcf import pcf_report
 
     loaded = _load(ctx, access, model, allocation, boundary, gwp, principal)

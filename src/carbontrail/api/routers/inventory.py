@@ -59,6 +59,7 @@ def inventory(code: str, ctx: AppContext, principal: CurrentPrincipal, period: s
             responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def inventory_xlsx(code: str, ctx: AppContext, principal: CurrentPrincipal, period: str | None = None,
                    start: date | None = None, end: date | None = None, facility: str | None = None) -> Response:
+    # the report writers (openpyxl, reportlab) load when a report is asked for, not at start-up
     from carbontrail.reports.inventory import write_xlsx
 
     result = inventories.inventory(ctx.sessions, principal, code, period=period, start=start, end=end,
@@ -77,6 +78,7 @@ def inventory_pdf(code: str, ctx: AppContext, principal: CurrentPrincipal, perio
                   start: date | None = None, end: date | None = None, facility: str | None = None,
                   lang: Literal["zh_CN", "en"] = "zh_CN") -> Response:
     """The inventory report: title page, boundary, method, factors with sources, results and charts."""
+    # reportlab loads when a PDF is asked for, not at start-up
     from carbontrail.reports.pdf import Site, inventory_pdf as render
 
     view = inventories.inventory_view(ctx.sessions, principal, code, period=period, start=start, end=end,

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
+from carbontrail.errors import InputError
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.monitor.quality import MonthQuality
+from carbontrail.monitor.readings import LOCAL_OFFSET
 from carbontrail.services.monitor import derive, figures, readings, report, warnings
 from carbontrail.services.monitor.access import reading_store
 
@@ -123,7 +125,6 @@ async def post_reading_file(code: str, file: UploadFile, ctx: AppContext, princi
 
 
 def _bounded(data: bytes) -> None:
-    from carbontrail.errors import InputError
 
     if len(data) > MAX_UPLOAD:
         raise InputError(f"an upload is at most {MAX_UPLOAD // 2**20} MB")
@@ -139,7 +140,6 @@ def get_readings(code: str, meter: Annotated[str, Query(max_length=200)], start:
 
 
 def _naive(value: datetime) -> datetime:
-    from carbontrail.monitor.readings import LOCAL_OFFSET
 
     if value.tzinfo is None:
         return value

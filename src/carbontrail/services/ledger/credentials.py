@@ -341,7 +341,6 @@ def bundle(sessions: sessionmaker[Session], credential_id: str, *, since: int | 
         assert head is not None and log_row is not None  # an issued credential was logged
         multikey = document["proof"]["verificationMethod"].split("#")[-1]
         key_row = repo.key_by_multikey(session, multikey)
-        org = repo.organisation_code(session, row.organisation_id)
         listed = repo.status_list(session, row.organisation_id)
         status_doc = json.loads(listed.document) if listed and listed.document else None
 

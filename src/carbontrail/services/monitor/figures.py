@@ -19,12 +19,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import CarbontrailError, InputError, Location
+from carbontrail.errors import CarbontrailError, InputError, Location, PermissionDenied
 from carbontrail.monitor import kpi
 from carbontrail.services import jurisdictions, tenancy
-from carbontrail.services.monitor.access import Scope, jurisdiction, min_count, organisation
+from carbontrail.services.inventory import organisation_inventory
+from carbontrail.services.jurisdictions import overseen
+from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, min_count, organisation
 from carbontrail.services.principals import Principal
-from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import MonitorTarget, MonthlyFigure
 from carbontrail.store.repositories import monitor as repo
 
@@ -89,7 +91,6 @@ class Oversight:
 
 def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int) -> list[MonthlyFigure]:
     """Recompute the enterprise's monthly figures of `year` from its inventory and keep them for the roll-ups."""
-    from carbontrail.services.inventory import organisation_inventory
 
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
@@ -376,7 +377,6 @@ def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, 
             if parent is not None:
                 _require_above(s, actor, parent, jurisdiction_code)
             elif not getattr(actor, "platform_admin", False):
-                from carbontrail.errors import PermissionDenied
                 raise PermissionDenied("a province's targets are set by the platform's operators from the plan")
             jid = scope.id
         row = MonitorTarget(jurisdiction_id=jid, organisation_id=oid, kpi=kpi_name, base_year=base_year,
@@ -393,14 +393,11 @@ def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, 
 
 def _require_above(s: Session, actor: Actor, parent_id: int | None, what: str) -> None:
     """The actor must oversee the level above `what` (its parent jurisdiction)."""
-    from carbontrail.errors import PermissionDenied
-    from carbontrail.services.work import SystemActor
 
     if isinstance(actor, SystemActor):
         return
     if parent_id is None:
         raise PermissionDenied(f"'{what}' sits in no jurisdiction, so no level above may set its targets")
-    from carbontrail.services.jurisdictions import overseen
 
     if parent_id not in overseen(s, actor.grants):
         raise PermissionDenied(f"targets of '{what}' are set by the level above it")
@@ -420,7 +417,6 @@ def targets(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: st
 
 def key_units(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str, year: int) -> list[str]:
     """Codes of the enterprises in the jurisdiction whose `year` energy use reaches the key-unit threshold."""
-    from carbontrail.services.monitor.access import key_unit_tce
 
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import Conflict, ImportRejected, InputError, Location, NotFound
+from carbontrail.errors import ImportRejected, InputError, Location, NotFound
 from carbontrail.monitor import quality
+from carbontrail.monitor.energy import carrier, unit_factor
 from carbontrail.monitor.readings import LOCAL_OFFSET, MAX_PROBLEMS, Counter, MeterSpec, validate
 from carbontrail.services import tenancy
 from carbontrail.services.imports import file_sha256
@@ -28,6 +30,7 @@ from carbontrail.spreadsheets import check_xlsx
 from carbontrail.store.models import Meter, ReadingBatch
 from carbontrail.store.readings import ReadingStore, Staged
 from carbontrail.store.repositories import monitor as repo
+from carbontrail.units import convert, quantity
 
 CHUNK_ROWS = 1_000_000
 MAX_BATCH_ITEMS = 100_000  # readings in one API request
@@ -130,6 +133,7 @@ def _chunks_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame]:
 
 
 def _xlsx_frame(path: Path, shown: str) -> pd.DataFrame:
+    # openpyxl loads when a workbook is read, not at start-up
     import openpyxl
 
     check_xlsx(path, shown)
@@ -164,7 +168,6 @@ def import_file(sessions: sessionmaker[Session], actor: Actor, organisation_code
 
 def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, file_name: str,
                   data: bytes, *, correction: str | None = None, store: ReadingStore | None = None) -> IngestReport:
-    import tempfile
 
     name = PurePath(file_name or "readings.csv").name
     with tempfile.TemporaryDirectory(prefix="carbontrail-readings-") as folder:
@@ -347,8 +350,6 @@ def month_range(month: str) -> tuple[datetime, datetime]:
 
 
 def _monthly_record(session: Session, org_id: int, meter: Meter, begin: datetime, end: datetime) -> float | None:
-    from carbontrail.monitor.energy import carrier, unit_factor
-    from carbontrail.units import convert, quantity
 
     total = None
     car = carrier(meter.medium)

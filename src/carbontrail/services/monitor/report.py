@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import InputError, Location
 from carbontrail.monitor import quality
 from carbontrail.services import tenancy
+from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.monitor.access import key_unit_tce, organisation, reading_store
+from carbontrail.services.monitor.readings import month_range
 from carbontrail.services.work import Actor
 from carbontrail.store.readings import ReadingStore
 from carbontrail.store.repositories import monitor as repo
@@ -75,10 +76,8 @@ class MonthlyReport:
 def monthly_report(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, month: str, *,
                    store: ReadingStore | None = None) -> MonthlyReport:
     """The key-energy-unit monthly report of one enterprise for `month` (YYYY-MM), from its records and readings."""
-    from carbontrail.services.inventory import organisation_inventory
 
     store = store or reading_store(sessions)
-    from carbontrail.services.monitor.readings import month_range
 
     begin, end = month_range(month)
     last = (end - timedelta(days=1)).date()

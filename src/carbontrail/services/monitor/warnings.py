@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import Conflict, InputError, Location, NotFound, PermissionDenied
 from carbontrail.monitor import detect, quality
 from carbontrail.services import tenancy
-from carbontrail.services.jurisdictions import overseen
+from carbontrail.services.jurisdictions import overseen, subtree_ids
 from carbontrail.services.monitor import delivery
-from carbontrail.services.monitor.access import jurisdiction, organisation, reading_store
+from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, organisation, reading_store
 from carbontrail.services.monitor.figures import EntityKpis, _oversight
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import MonitorWarning, WarningEvent, WarningRule
@@ -108,15 +108,12 @@ def _scope_orgs(s: Session, rule: WarningRule) -> list[tuple[int, str, str, str,
     if rule.organisation_id is not None:
         org = repo.organisation(s, rule.organisation_id)
         return [(org.id, org.code, org.name, org.industry, org.jurisdiction_id)] if org else []
-    from carbontrail.services.jurisdictions import subtree_ids
 
     assert rule.jurisdiction_id is not None
     return repo.organisations_in(s, subtree_ids(s, rule.jurisdiction_id))
 
 
 def _kpi_findings(s: Session, rule: WarningRule, year: int) -> list[tuple[int | None, int | None, detect.Finding]]:
-    from carbontrail.services.monitor.access import Scope
-    from carbontrail.services.jurisdictions import subtree_ids
 
     out: list[tuple[int | None, int | None, detect.Finding]] = []
     if rule.jurisdiction_id is not None:
@@ -193,7 +190,6 @@ def _other_findings(s: Session, rule: WarningRule, today: date
             out.extend((org_id, None, f) for f in detect.supplier_expired(code, f"{_product} ({_supplier})", until,
                                                                            today))
     elif rule.rule == "late_report":
-        from carbontrail.services.monitor.access import key_unit_tce
 
         last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         due = today.replace(day=min(int(rule.params.get("due_day", 10)), 28))

@@ -19,6 +19,7 @@ from carbontrail.store.models import (
     MonthlyFigure,
     Organisation,
     ReadingBatch,
+    SupplierFootprint,
     WarningEvent,
     WarningRule,
 )
@@ -179,7 +180,6 @@ def trail(session: Session, warning_id: int) -> list[WarningEvent]:
 
 def supplier_footprint_years(session: Session, org_ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
     """(organisation id, product key, supplier, reference year) of the organisations' supplier footprints."""
-    from carbontrail.store.models import SupplierFootprint
 
     ids = list(org_ids)
     rows = session.execute(select(SupplierFootprint.organisation_id, SupplierFootprint.product_key,
