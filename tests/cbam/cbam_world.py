@@ -17,6 +17,7 @@ from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts, organisations, tenancy
 from carbontrail.services.accounts import access_token, sign_token
+from carbontrail.services.imports import import_files
 from carbontrail.store.db import transaction
 from carbontrail.store.models import User
 
@@ -63,6 +64,19 @@ class CbamWorld:
         return r.json()
 
 
+def import_smelter_records(sessions: sessionmaker[Session], folder: Path) -> None:
+    """The smelter's meters and 2025 activity records of the CBAM examples, as tenant ALU's: the installation
+    file draws its gas and electricity from them (`from_inventory`)."""
+    files = []
+    for name in ("meters", "activity-2025"):
+        lines = (EXAMPLES / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        path = folder / f"alu-{name}.csv"
+        path.write_text("\n".join([lines[0]] + [line.replace("GY-ALU,", "ALU,", 1) for line in lines[1:]
+                                               if line.startswith("GY-ALU,")]) + "\n", encoding="utf-8")
+        files.append(path)
+    import_files(sessions, files)
+
+
 @cache
 def password_hash() -> str:
     return accounts.hash_password(PASSWORD)  # Argon2id costs ~0.2 s by design: once per run
@@ -79,6 +93,7 @@ def cbam_world(sessions: sessionmaker[Session], tmp_path: Path) -> CbamWorld:
                                           province="四川省", city="攀枝花市")
     with transaction(sessions) as s:
         organisations.create_facility(s, "ALU", code="GY-SMELTER", name="电解铝厂", province="四川省", city="广元市")
+    import_smelter_records(sessions, tmp_path)
     digest = password_hash()
     with transaction(sessions) as s:
         s.add_all(User(email=e, name=e, password_hash=digest, locale="en") for e in PEOPLE)

@@ -90,6 +90,83 @@ class Sourced(BaseModel):
         return f"{self.source} ({extra})" if extra else self.source
 
 
+class InventoryLink(BaseModel):
+    """Where an amount comes from when the inventory already holds it: the installation's facility's activity
+    records for the reporting period, of one `meter`, or of one `kind` (and `item`), times `share`. The amount is
+    then drawn from those records each time the installation is computed (the figure is entered once)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    meter: str = Field(default="", max_length=64)
+    kind: str = Field(default="", max_length=32)
+    item: str = Field(default="", max_length=200)
+    share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+
+    @model_validator(mode="after")
+    def _named(self) -> InventoryLink:
+        if not self.meter and not self.kind:
+            raise ValueError("name the meter, or the kind (and item), of the activity records to draw from")
+        return self
+
+    def matches(self, meter: str, kind: str, item: str) -> bool:
+        if self.meter:
+            return meter == self.meter
+        return kind == self.kind and (not self.item or item == self.item)
+
+    def describe(self) -> str:
+        what = f"meter {self.meter}" if self.meter else f"{self.kind}" + (f" / {self.item}" if self.item else "")
+        return what + (f" × {self.share:g}" if self.share != 1.0 else "")
+
+
+#: the lists of an installation file whose entries may draw their amount from the inventory
+LINKABLE = ("source_streams", "electricity")
+
+
+def fill_linked_amounts(data: Mapping[str, object], amount_of: Callable[[InventoryLink, str, object], object]
+                        ) -> dict[str, object]:
+    """A copy of a parsed installation file in which every source stream or electricity use with `from_inventory`
+    has the amount `amount_of(link, place, stated)` gives (e.g. '6000000 Nm3'); `place` names the entry for errors,
+    `stated` is the amount the file writes beside the link (None if it writes none)."""
+    out = dict(data)
+    processes = out.get("processes")
+    if not isinstance(processes, list):
+        return out
+    filled = []
+    for i, process in enumerate(processes):
+        if not isinstance(process, Mapping):
+            filled.append(process)
+            continue
+        process = dict(process)
+        for key in LINKABLE:
+            entries = process.get(key)
+            if not isinstance(entries, list):
+                continue
+            new = []
+            for j, entry in enumerate(entries):
+                if isinstance(entry, Mapping) and entry.get("from_inventory") is not None:
+                    place = f"processes[{i}].{key}[{j}].from_inventory"
+                    try:
+                        link = InventoryLink.model_validate(entry["from_inventory"])
+                    except ValidationError as exc:
+                        raise InputError(_message(exc.errors()[0]), location=Location(field=place)) from None
+                    entry = {**entry, "from_inventory": link.model_dump(),
+                             "amount": amount_of(link, place, entry.get("amount"))}
+                new.append(entry)
+            process[key] = new
+        filled.append(process)
+    out["processes"] = filled
+    return out
+
+
+def has_links(data: Mapping[str, object]) -> bool:
+    """Whether any source stream or electricity use of a parsed installation file draws from the inventory."""
+    processes = data.get("processes")
+    return isinstance(processes, list) and any(
+        isinstance(e, Mapping) and e.get("from_inventory") is not None
+        for p in processes if isinstance(p, Mapping) for key in LINKABLE
+        for e in (p.get(key) if isinstance(p.get(key), list) else []))
+
+
 class SourceStream(Sourced):
     """A fuel or material whose CO2 is calculated (2023/1773 Annex III, calculation-based):
     combustion = AD × NCV × EF × OxF; process = AD × EF × ConvF; mass balance = ±AD × carbon content × 3.664
@@ -105,6 +182,7 @@ class SourceStream(Sourced):
     carbon_content: PerMass | None = None
     direction: Literal["input", "output"] = "input"
     biomass_fraction: Fraction = 0.0  # zero-rated biomass share (sustainability criteria met)
+    from_inventory: InventoryLink | None = None  # the amount is the facility's activity records (filled in)
 
     @model_validator(mode="after")
     def _complete(self) -> SourceStream:
@@ -191,6 +269,7 @@ class ElectricityUse(Sourced):
     emission_factor: PerEnergy  # e.g. '0.5306 t/MWh'
     basis: ElectricityBasis = "grid_default"
     evidence: str = ""
+    from_inventory: InventoryLink | None = None  # the amount is the facility's activity records (filled in)
 
     @model_validator(mode="after")
     def _evidence(self) -> ElectricityUse:

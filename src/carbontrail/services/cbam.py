@@ -12,6 +12,7 @@ from datetime import date
 
 import pint
 import yaml
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,14 +38,15 @@ from carbontrail.cbam.comparison import GridComparison
 from carbontrail.cbam.cost import CostEstimate
 from carbontrail.cbam.defaults import SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION
 from carbontrail.cbam.emissions import ProcessResult
-from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.cbam.model import Amount, InventoryLink, fill_linked_amounts, has_links
+from carbontrail.errors import CarbontrailError, Conflict, InputError, Location, NotFound
 from carbontrail.services import tenancy
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
 from carbontrail.store.models import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
 from carbontrail.store.repositories import cbam as repo
 from carbontrail.store.models.base import utcnow
-from carbontrail.units import magnitude, quantity
+from carbontrail.units import convert, magnitude, quantity
 
 MAX_MODEL_BYTES = 5 * 2**20
 MAX_DEFAULTS_BYTES = 20 * 2**20
@@ -65,6 +67,11 @@ def check_code(code: str, field: str = "installation") -> str:
 
 def read_model(data: bytes, file_name: str) -> Installation:
     """An installation from the bytes of a YAML or JSON file; every problem names the file and the field."""
+    return parse_installation(_document(data, file_name), file=file_name)
+
+
+def _document(data: bytes, file_name: str) -> dict[str, object]:
+    """The parsed YAML or JSON mapping of an installation file, not yet checked as an installation."""
     if len(data) > MAX_MODEL_BYTES:
         raise InputError(f"the file is larger than {MAX_MODEL_BYTES // 2**20} MB", location=Location(file=file_name))
     try:
@@ -84,7 +91,60 @@ def read_model(data: bytes, file_name: str) -> Installation:
     if not isinstance(parsed, dict):
         raise InputError("the file does not hold an installation", location=Location(file=file_name),
                          expected="a mapping with name, operator, reporting_period, processes")
-    return parse_installation(parsed, file=file_name)
+    return parsed
+
+
+def _period(data: dict[str, object], file_name: str) -> tuple[date, date]:
+    period = data.get("reporting_period")
+    try:
+        assert isinstance(period, dict)
+        return date.fromisoformat(str(period["start"])), date.fromisoformat(str(period["end"]))
+    except (AssertionError, KeyError, ValueError):
+        raise InputError("the reporting period is not two dates", location=Location(file=file_name,
+                                                                                   field="reporting_period"),
+                         expected="reporting_period: {start: 2025-01-01, end: 2025-12-31}") from None
+
+
+def _linked(session: Session, facility_id: int | None, facility: str | None, data: dict[str, object],
+            file_name: str, *, check_stated: bool = True) -> dict[str, object]:
+    """`data` with the amount of every source stream and electricity use that names `from_inventory` drawn from
+    the facility's activity records for the reporting period (summed in the first record's unit, times the share).
+    An amount the file states beside a link must agree with the records; without a facility it is used as stated.
+    A stored model's amounts are those drawn when it was stored: `check_stated=False` draws them again."""
+    if not has_links(data):
+        return data
+    records = []
+    if facility_id is not None:
+        start, end = _period(data, file_name)
+        records = repo.facility_activity(session, facility_id, start, end)
+
+    def amount_of(link: InventoryLink, place: str, stated: object) -> object:
+        where = Location(file=file_name, field=place)
+        if facility_id is None:
+            if stated is None:
+                raise InputError("an amount drawn from the inventory needs the facility whose activity records "
+                                 "hold it", location=where, expected="the installation stored with its facility")
+            return stated  # checked as any amount when the installation is parsed
+        picked = [r for r in records if link.matches(r[0] or "", r[1], r[2])]
+        if not picked:
+            raise InputError(f"facility '{facility}' has no activity records of {link.describe()} from {start} to "
+                             f"{end}", location=where, expected="the facility's activity records for the period, "
+                             "imported first")
+        unit = picked[0][4]
+        total = sum(magnitude(convert(quantity(r[3], r[4]), unit), unit) for r in picked) * link.share
+        if stated is not None and check_stated:
+            try:
+                said = Amount.model_validate(stated)
+                agrees = math.isclose(magnitude(convert(said.q, unit), unit), total, rel_tol=1e-9, abs_tol=1e-12)
+            except (ValidationError, CarbontrailError):
+                agrees = False
+            if not agrees:
+                raise InputError(f"the file states {stated} but the facility's records of {link.describe()} hold "
+                                 f"{total:g} {unit}", location=where,
+                                 expected="the amount the records hold, or no amount beside the link")
+        return f"{total!r} {unit}"
+
+    return fill_linked_amounts(data, amount_of)
 
 
 @dataclass(frozen=True)
@@ -114,19 +174,20 @@ def save_installation(sessions: sessionmaker[Session], actor: Actor, organisatio
         s = work.session
         access = tenancy.access(s, actor, organisation, tenancy.DATA_WRITE)  # before the file: its problems are
         code = check_code(code)  # only told to those who may store it
-        model = read_model(data, file_name)
-        body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        start, end = model.reporting_period.start, model.reporting_period.end
+        document = _document(data, file_name)
         fac_id = None
         if facility:
             fac_id = repo.facility_id(s, access.organisation_id, facility)
             if fac_id is None:
                 raise NotFound(f"organisation '{access.code}' has no facility '{facility}'")
+        model = parse_installation(_linked(s, fac_id, facility, document, file_name), file=file_name)
+        body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        start, end = model.reporting_period.start, model.reporting_period.end
         row = repo.installation(s, access.organisation_id, code, start)
         created = row is None
         if row is not None and row.sha256 == digest and row.facility_id == fac_id:
-            return _stored(row, facility), False  # the same model again: nothing to change
+            return _stored(s, row, facility), False  # the same model again: nothing to change
         if row is None:
             row = CbamInstallation(organisation_id=access.organisation_id, code=code, period_start=start)
             s.add(row)
@@ -148,13 +209,23 @@ def list_installations(sessions: sessionmaker[Session], actor: Actor, organisati
     """Every stored installation model of the organisation, by code then period."""
     with unit_of_work(sessions, actor) as work:
         access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
-        return [_stored(row, fac) for row, fac in repo.installations(work.session, access.organisation_id)]
+        s = work.session
+        return [_stored(s, row, fac) for row, fac in repo.installations(s, access.organisation_id)]
 
 
-def _stored(row: CbamInstallation, facility: str | None) -> StoredInstallation:
-    model = parse_installation(json.loads(row.model), file=f"stored installation {row.code}")
+def _stored(session: Session, row: CbamInstallation, facility: str | None) -> StoredInstallation:
+    """The stored model, its amounts linked to the inventory drawn from the facility's records as they are now (so
+    its digest, the key of kept results, changes when they do)."""
+    where = f"stored installation {row.code}"
+    document = json.loads(row.model)
+    if not has_links(document):
+        return StoredInstallation(row.code, row.name, row.operator, facility, row.period_start, row.period_end,
+                                  row.sha256, row.file_name, parse_installation(document, file=where))
+    model = parse_installation(_linked(session, row.facility_id, facility, document, where, check_stated=False),
+                               file=where)
+    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
     return StoredInstallation(row.code, row.name, row.operator, facility, row.period_start, row.period_end,
-                              row.sha256, row.file_name, model)
+                              hashlib.sha256(body.encode()).hexdigest(), row.file_name, model)
 
 
 def _row(session: Session, access: Access, code: str, year: int | None) -> tuple[CbamInstallation, str | None]:
@@ -171,7 +242,7 @@ def get_installation(sessions: sessionmaker[Session], actor: Actor, organisation
     with unit_of_work(sessions, actor) as work:
         access = tenancy.access(work.session, actor, organisation, tenancy.DATA_READ)
         row, fac = _row(work.session, access, code, year)
-        return _stored(row, fac)
+        return _stored(work.session, row, fac)
 
 
 def delete_installation(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str,
@@ -202,7 +273,7 @@ def installations_page(sessions: sessionmaker[Session], actor: Actor, organisati
         s = work.session
         access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
         return InstallationsPage(tenancy.profile(s, access),
-                                 [_stored(row, fac) for row, fac in repo.installations(s, access.organisation_id)],
+                                 [_stored(s, row, fac) for row, fac in repo.installations(s, access.organisation_id)],
                                  _defaults(s, access), [(f.code, f.name) for f in tenancy.facilities(s, access)],
                                  access.allows(tenancy.DATA_WRITE))
 
@@ -337,7 +408,7 @@ def compute(sessions: sessionmaker[Session], actor: Actor, organisation: str, co
         s = work.session
         access = tenancy.access(s, actor, organisation, tenancy.INVENTORY)
         row, fac = _row(s, access, code, year)
-        stored = _stored(row, fac)
+        stored = _stored(s, row, fac)
         table = _table(s, access, defaults, defaults_version)
         result = compute_see(stored.installation, defaults=table, markup_year=markup_year)
         _keep(work, row.id, stored.sha256, table, result)

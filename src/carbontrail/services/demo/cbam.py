@@ -30,7 +30,7 @@ CBAM_EXPORTERS = {
 }
 CBAM_DEMO_USERS = {"manager@gy-alu.example": ("carbon_manager", "GY-ALU"),
                    "manager@pzh-vti.example": ("carbon_manager", "PZH-VTI")}
-FILES = ("organisations", "facilities", "periods", "activity-2025")
+FILES = ("organisations", "facilities", "meters", "periods", "activity-2025")
 DEMO = SystemActor("demo")
 
 

@@ -16,6 +16,7 @@ from carbontrail.store.models import (
     CbamInstallation,
     CbamResult,
     Facility,
+    Meter,
 )
 
 
@@ -94,9 +95,12 @@ def default_values(session: Session, dataset_id: int) -> list[CbamDefaultValue]:
     return list(session.scalars(select(CbamDefaultValue).where(CbamDefaultValue.dataset_id == dataset_id)))
 
 
-def facility_activity(session: Session, facility_id: int, start: date, end: date) -> list[ActivityRecord]:
-    """The facility's activity records whose period lies inside [start, end]."""
-    return list(session.scalars(select(ActivityRecord).where(
-        ActivityRecord.facility_id == facility_id, ActivityRecord.period_start >= start,
-        ActivityRecord.period_end <= end).order_by(ActivityRecord.kind, ActivityRecord.item,
-                                                   ActivityRecord.period_start)))
+def facility_activity(session: Session, facility_id: int, start: date, end: date
+                      ) -> list[Row[tuple[str | None, str, str, float, str]]]:
+    """(meter code, kind, item, quantity, unit) of the facility's activity records whose period lies in [start, end]."""
+    return list(session.execute(
+        select(Meter.code, ActivityRecord.kind, ActivityRecord.item, ActivityRecord.quantity, ActivityRecord.unit)
+        .outerjoin(Meter, Meter.id == ActivityRecord.meter_id)
+        .where(ActivityRecord.facility_id == facility_id, ActivityRecord.period_start >= start,
+               ActivityRecord.period_end <= end)
+        .order_by(ActivityRecord.kind, ActivityRecord.item, ActivityRecord.period_start)))
