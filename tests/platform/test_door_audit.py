@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
 import typer
+import yaml
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from carbontrail.cli import app as cli_app
+from carbontrail.ledger.certificates import gec_serial
 from carbontrail.services.accounts import principal_of, session_token
 from carbontrail.services.work import cli_actor
 from carbontrail.store.models import AuditEvent, User
@@ -33,11 +38,35 @@ A_CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,
          "ORG-A,A-PLANT,2024-01-01,2024-01-31,electricity,grid electricity,1000,kWh,,,,,,,,door audit test\n")
 A_MODEL = {"name": "m", "flows": [{"id": "p", "unit": "kg"}],
            "processes": [{"id": "P", "outputs": [{"flow": "p", "amount": 1}]}]}
+#: readings of the meter M-NEW (made by the meters example) in January 2024, three ways in
+READINGS = [{"meter": "M-NEW", "timestamp": f"2024-01-01T00:{m:02d}:00", "value": 1.5} for m in (0, 15, 30)]
+READINGS_CSV = "meter,timestamp,value\n" + "".join(f"M-NEW,2024-01-01T01:{m:02d}:00,2\n" for m in (0, 15, 30))
+READINGS_FILE = "meter,timestamp,value\n" + "".join(f"M-NEW,2024-01-01T02:{m:02d}:00,3\n" for m in (0, 15, 30))
+#: green-electricity certificates produced last month (valid two years), issued to ORG-A by a registry export
+_MONTH_END = date.today().replace(day=1) - timedelta(days=1)
+GEC = [gec_serial("1352015513200001" "7", _MONTH_END.replace(day=1), n) for n in (1, 2)]
+GEC_CSV = ("kind,serial,generator,technology,province,production_start,production_end,mwh\n" + "".join(
+    f"GEC,{s},Aba hydro,hydro,四川,{_MONTH_END.replace(day=1)},{_MONTH_END},1\n" for s in GEC))
+SOH = {"capacity": 0.82, "resistance_increase": 0.2, "cycles": 900, "rated_energy_kwh": 60, "mass_kg": 400}
+DECLARATION = json.loads(json.dumps(yaml.safe_load(
+    (Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text(encoding="utf-8")),
+    default=str))
+MATERIALS = {"materialComposition": {
+    "batteryChemistry": {"shortName": "LFP", "clearName": "lithium iron phosphate"},
+    "batteryMaterials": [{"batteryMaterialLocation": {"componentName": "cathode"},
+                          "batteryMaterialIdentifier": "7439-93-2", "batteryMaterialName": "lithium",
+                          "batteryMaterialMass": 4.2, "isCriticalRawMaterial": True}],
+    "hazardousSubstances": []}}
+FACTORS_CSV = "activity,value,unit,gas,geography,year,source\na_cathode,12.5,kg/kg,CO2e,四川,2023,supplier report\n"
+MODEL_YAML = "name: page model\nflows: [{id: q, unit: kg}]\nprocesses: [{id: Q, outputs: [{flow: q, amount: 1}]}]\n"
 
 
 @dataclass
 class Call:
-    """One example request: who sends it (a role of the platform world), and what."""
+    """One example request: who sends it (a role of the platform world), and what.
+
+    `{name}` in the path or in a body's strings stands for a value an earlier example kept (`keep`: name → field
+    of its JSON answer) or the test's own setup made (`_setup`). `job` waits for the import job it started."""
 
     who: str
     path: str
@@ -46,6 +75,13 @@ class Call:
     files: dict[str, tuple[str, bytes, str]] | None = None
     page: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    content: tuple[bytes, str] | None = None  # a raw body and its media type
+    keep: dict[str, str] = field(default_factory=dict)
+    job: bool = False
+
+
+def _csv(text: str, name: str = "a.csv") -> dict[str, tuple[str, bytes, str]]:
+    return {"file": (name, text.encode(), "text/csv")}
 
 
 #: (method, route path) → an example that must succeed and leave one audit row naming `who`
@@ -67,26 +103,125 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "org_admin", "/api/organisations/ORG-A/members/verifier@a.example/verifier"),
     ("POST", "/api/organisations/{code}/imports"): Call(
         "data_entry", "/api/organisations/ORG-A/imports", files={"file": ("a.csv", A_CSV.encode(), "text/csv")}),
+    ("POST", "/api/organisations/{code}/import-jobs"): Call(
+        "data_entry", "/api/organisations/ORG-A/import-jobs", job=True,
+        files=_csv(A_CSV.replace("2024-01-01,2024-01-31", "2024-02-01,2024-02-29"), "job.csv")),
     ("POST", "/api/jurisdictions"): Call("platform_admin", "/api/jurisdictions",
                                          json={"code": "NEW-PARK", "kind": "park", "name": "新园区",
                                                "parent": "SC-CD"}),
+    ("POST", "/api/factors/datasets"): Call(
+        "carbon_manager", "/api/factors/datasets", data={"name": "a-factors", "version": "1", "organisation": "ORG-A"},
+        files=_csv(FACTORS_CSV, "factors.csv")),
     ("POST", "/api/organisations/{code}/cbam/installations"): Call(
         "carbon_manager", "/api/organisations/ORG-A/cbam/installations", data={"installation": "A-CBAM"},
         files={"file": ("a.yaml", B_CBAM_MODEL.replace("SECRET-B", "A").encode(), "application/yaml")}),
     ("POST", "/api/organisations/{code}/cbam/default-values"): Call(
         "carbon_manager", "/api/organisations/ORG-A/cbam/default-values", data={"name": "a-defaults", "version": "1"},
         files={"file": ("a.csv", B_CBAM_DEFAULTS.replace("SECRET-B", "A").encode(), "text/csv")}),
+    # batteries: a unit, its test, valuing it, a declaration and a passport that shares it
     ("POST", "/api/organisations/{code}/battery/units"): Call(
         "carbon_manager", "/api/organisations/ORG-A/battery/units",
         json={"codes": ["A0APBAA6000001R3F0000001"], "at": "2025-01-01T00:00:00Z"}),
+    ("POST", "/api/organisations/{code}/battery/units/{unit}/events"): Call(
+        "data_entry", "/api/organisations/ORG-A/battery/units/A0APBAA6000001R3F0000001/events",
+        json={"kind": "tested", "at": "2025-02-01T00:00:00Z", "measured": SOH}),
+    ("POST", "/api/organisations/{code}/battery/residual"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/residual", json={"units": [{"code": "U1", **SOH}]}),
+    ("POST", "/api/organisations/{code}/battery/residual/tested"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/residual/tested", json={}),
+    ("POST", "/api/organisations/{code}/battery/declarations"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/declarations", json=DECLARATION),
+    ("POST", "/api/organisations/{code}/battery/passports"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/passports",
+        json={"identifier": "urn:bpack:a0001", "model": "CD-LFP-60", "plant": "CDCELL-01", "submodels": MATERIALS}),
+    ("POST", "/api/organisations/{code}/battery/passports/{passport}/grants"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/passports/urn:bpack:a0001/grants",
+        json={"organisation": "ORG-B"}),
+    # product models: stored, replaced, removed
     ("POST", "/api/organisations/{code}/product-models"): Call(
         "carbon_manager", "/api/organisations/ORG-A/product-models", json={"key": "a-model", "model": A_MODEL}),
+    ("PUT", "/api/organisations/{code}/product-models/{model}"): Call(
+        "data_entry", "/api/organisations/ORG-A/product-models/a-model", json={**A_MODEL, "name": "m2"}),
+    ("DELETE", "/api/organisations/{code}/product-models/{model}"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/product-models/a-model"),
     ("POST", "/api/organisations/{code}/supplier-footprints"): Call(
         "carbon_manager", "/api/organisations/ORG-A/supplier-footprints",
         json={"product_key": "x", "supplier": "s", "fossil_kg_per_unit": 1, "unit": "kg", "reference": "r"}),
     ("POST", "/api/organisations/{code}/suppliers"): Call(
         "carbon_manager", "/api/organisations/ORG-A/suppliers",
         json={"supplier": "A-SUP", "host_url": "https://a-sup.example", "client_id": "c", "client_secret": "s"}),
+    ("DELETE", "/api/organisations/{code}/suppliers/{supplier}"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/suppliers/A-SUP"),
+    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/reject"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{inbound}/reject", json={"reason": "not ours"}),
+    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/accept"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{accepted_inbound}/accept", json={}),
+    ("POST", "/api/organisations/{code}/footprints/{pf_id}/credential"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/footprints/{pf_cell}/credential"),
+    ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/republish"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/republish"),
+    # monitoring: readings three ways, monthly records derived from them, figures, a target, a rule, a warning
+    ("POST", "/api/monitor/organisations/{code}/readings"): Call(
+        "data_entry", "/api/monitor/organisations/ORG-A/readings", json={"readings": READINGS}),
+    ("POST", "/api/monitor/organisations/{code}/readings.csv"): Call(
+        "data_entry", "/api/monitor/organisations/ORG-A/readings.csv",
+        content=(READINGS_CSV.encode(), "text/csv")),
+    ("POST", "/api/monitor/organisations/{code}/reading-files"): Call(
+        "data_entry", "/api/monitor/organisations/ORG-A/reading-files", files=_csv(READINGS_FILE, "readings.csv")),
+    ("POST", "/api/monitor/organisations/{code}/derive"): Call(
+        "carbon_manager", "/api/monitor/organisations/ORG-A/derive?year=2024"),
+    ("POST", "/api/monitor/organisations/{code}/figures"): Call(
+        "carbon_manager", "/api/monitor/organisations/ORG-A/figures?year=2023"),
+    ("POST", "/api/monitor/targets"): Call(
+        "park_admin", "/api/monitor/targets",
+        json={"kpi": "energy_intensity", "base_year": 2023, "target_year": 2025, "change": -0.05,
+              "organisation": "ORG-A"}),
+    ("POST", "/api/monitor/rules"): Call(
+        "carbon_manager", "/api/monitor/rules", json={"rule": "reading_jump", "organisation": "ORG-A"}),
+    ("POST", "/api/monitor/warnings/{warning_id}/{action}"): Call(
+        "carbon_manager", "/api/monitor/warnings/{warning}/acknowledge", json={"note": "looking into it"}),
+    # green electricity: imported, handed on, claimed, released
+    ("POST", "/api/organisations/{code}/certificates/imports"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/certificates/imports", files=_csv(GEC_CSV, "registry.csv")),
+    ("POST", "/api/organisations/{code}/certificates/transfers"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/certificates/transfers",
+        json={"to": "ORG-B", "references": GEC[:1]}),
+    ("POST", "/api/organisations/{code}/certificates/claims"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/certificates/claims",
+        json={"references": GEC[1:], "period_start": "2023-01-01", "period_end": "2023-01-31"},
+        keep={"claim": "claim_ids"}),
+    ("DELETE", "/api/organisations/{code}/certificates/claims/{claim_id}"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/certificates/claims/{claim}"),
+    # trust: a credential, a new key, an engagement of tenant B's (accredited) body, its statement in the registry
+    ("POST", "/api/organisations/{code}/credentials"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/credentials",
+        json={"kind": "footprint", "reference": "a-product", "subject": {"product": "a", "kg": 1}},
+        keep={"credential": "credential_id"}),
+    ("POST", "/api/organisations/{code}/keys/rotate"): Call("org_admin", "/api/organisations/ORG-A/keys/rotate"),
+    ("POST", "/api/organisations/{code}/engagements"): Call(
+        "org_admin", "/api/organisations/ORG-A/engagements",
+        json={"body": "ORG-B", "subject_type": "inventory", "subject_key": "2023", "grants": ["activity"]},
+        keep={"engagement": "id"}),
+    ("POST", "/api/engagements/{engagement_id}/findings"): Call(
+        "admin_b", "/api/engagements/{engagement}/findings", json={"text": "explain March", "material": True},
+        keep={"finding": "id"}),
+    ("POST", "/api/findings/{finding_id}/answer"): Call(
+        "carbon_manager", "/api/findings/{finding}/answer", json={"answer": "a meter was replaced"}),
+    ("POST", "/api/engagements/{engagement_id}/statement"): Call(
+        "admin_b", "/api/engagements/{engagement}/statement",
+        json={"assurance": "limited", "materiality": "5 %", "procedures": "sampling", "opinion": "fair"},
+        keep={"statement": "credential_id"}),
+    ("POST", "/api/organisations/{code}/registry"): Call(
+        "org_admin", "/api/organisations/ORG-A/registry",
+        json={"credential_id": "{credential}", "statement_id": "{statement}", "product": "a product",
+              "category": "batteries", "declared_unit": "kg", "value": 1.0}, keep={"entry": "id"}),
+    ("POST", "/api/organisations/{code}/registry/{entry_id}/withdraw"): Call(
+        "org_admin", "/api/organisations/ORG-A/registry/{entry}/withdraw"),
+    ("POST", "/api/engagements/{engagement_id}/withdraw"): Call(
+        "admin_b", "/api/engagements/{engagement}/withdraw", json={"reason": "issued in error"}),
+    ("POST", "/api/ledger/credentials/revoke"): Call(
+        "carbon_manager", "/api/ledger/credentials/revoke?credential={credential}", json={"reason": "superseded"}),
+    # the pages
     ("POST", "/organisations"): Call("platform_admin", "/organisations", data={"code": "PAGE-ORG", "name": "页面企业"},
                                      page=True),
     ("POST", "/org/{code}/facilities"): Call("carbon_manager", "/org/ORG-A/facilities",
@@ -95,54 +230,118 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/upload"): Call("data_entry", "/org/ORG-A/upload", page=True,
                                          files={"file": ("a.csv", A_CSV.replace("1000", "2000").encode(),
                                                          "text/csv")}),
+    ("POST", "/org/{code}/cbam"): Call(
+        "carbon_manager", "/org/ORG-A/cbam", page=True, data={"installation": "PAGE-CBAM"},
+        files={"file": ("p.yaml", B_CBAM_MODEL.replace("SECRET-B", "P").encode(), "application/yaml")}),
+    ("POST", "/org/{code}/products"): Call("carbon_manager", "/org/ORG-A/products", page=True,
+                                           data={"key": "page-model"},
+                                           files={"file": ("page.yaml", MODEL_YAML.encode(), "application/yaml")}),
+    ("POST", "/org/{code}/supplier-footprints"): Call(
+        "carbon_manager", "/org/ORG-A/supplier-footprints", page=True,
+        data={"product_key": "y", "supplier": "s", "fossil": "2", "unit": "kg", "reference": "page"}),
+    ("POST", "/org/{code}/suppliers"): Call(
+        "carbon_manager", "/org/ORG-A/suppliers", page=True,
+        data={"supplier": "PAGE-SUP", "host_url": "https://page-sup.example", "client_id": "c", "client_secret": "s"}),
+    ("POST", "/org/{code}/pact/inbox/{request_id}"): Call(
+        "carbon_manager", "/org/ORG-A/pact/inbox/{page_inbound}", page=True,
+        data={"decision": "reject", "reason": "not ours"}),
+    ("POST", "/org/{code}/pact/footprints/{pf_id}/republish"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/republish", page=True),
+    ("POST", "/org/{code}/battery/units"): Call(
+        "carbon_manager", "/org/ORG-A/battery/units", page=True,
+        data={"codes": "A0APBAA6000001R3F0000002", "at": "2025-01-01T00:00"}),
+    ("POST", "/org/{code}/battery/units/{unit}/events"): Call(
+        "data_entry", "/org/ORG-A/battery/units/A0APBAA6000001R3F0000002/events", page=True,
+        data={"kind": "tested", "at": "2025-02-01T00:00", **{k: str(v) for k, v in SOH.items()}}),
+    ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
+    ("POST", "/monitor/warnings/{warning_id}"): Call(
+        "carbon_manager", "/monitor/warnings/{page_warning}", page=True,
+        data={"action": "resolve", "note": "fixed the meter"}),
     # signing out changes the session version; these run last (they end the role's tokens)
     ("POST", "/api/logout"): Call("supplier", "/api/logout"),
     ("POST", "/logout"): Call("verifier", "/logout", page=True),
 }
 #: answers that change no stored data on success (issuing a token, signing in, computing without storing)
 API_READS = {("POST", "/api/token"), ("POST", "/login"), ("POST", "/auth/token"),
-             ("POST", "/api/organisations/{code}/cbam/importer"),
-             ("POST", "/api/organisations/{code}/battery/residual")}
-#: KNOWN EXCEPTIONS, for the lead to shrink: mutating routes this test does not exercise yet (a valid example needs
-#: the owning area's fixtures: a remote PACT host, a stored passport or declaration document, a factor file)
+             ("POST", "/api/organisations/{code}/cbam/importer")}
+#: KNOWN EXCEPTIONS, for the lead to shrink: mutating routes this test does not exercise yet
 API_NOT_YET = {
+    # PACT peers, not signed-in users: a customer's host posts its events here with a PACT client token (the
+    # tests in tests/pact drive them); and below, requests and pulls that call a supplier's remote PACT host
     ("POST", "/2/events"), ("POST", "/3/events"),
-    ("POST", "/api/factors/datasets"),
-    ("POST", "/api/organisations/{code}/battery/units/{unit}/events"),
-    ("POST", "/api/organisations/{code}/battery/declarations"),
-    ("POST", "/api/organisations/{code}/battery/passports"),
-    ("POST", "/api/organisations/{code}/battery/passports/{passport}/grants"),
-    ("DELETE", "/api/organisations/{code}/suppliers/{supplier}"),
     ("POST", "/api/organisations/{code}/suppliers/{supplier}/requests"),
     ("POST", "/api/organisations/{code}/suppliers/{supplier}/pull"),
-    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/accept"),
-    ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/reject"),
-    ("PUT", "/api/organisations/{code}/product-models/{model}"),
-    ("DELETE", "/api/organisations/{code}/product-models/{model}"),
-    ("POST", "/org/{code}/cbam"), ("POST", "/org/{code}/suppliers"),
     ("POST", "/org/{code}/suppliers/{supplier}/requests"), ("POST", "/org/{code}/suppliers/{supplier}/pull"),
-    ("POST", "/org/{code}/pact/inbox/{request_id}"), ("POST", "/org/{code}/products"),
-    ("POST", "/org/{code}/supplier-footprints"),
-    # merged 2026-12-02 from the monitoring, trust, green-electricity, battery and PACT work, not exercised here yet
-    ("DELETE", "/api/organisations/{code}/certificates/claims/{claim_id}"),
-    ("POST", "/api/engagements/{engagement_id}/findings"), ("POST", "/api/engagements/{engagement_id}/statement"),
-    ("POST", "/api/engagements/{engagement_id}/withdraw"), ("POST", "/api/findings/{finding_id}/answer"),
-    ("POST", "/api/ledger/credentials/revoke"), ("POST", "/api/monitor/organisations/{code}/derive"),
-    ("POST", "/api/monitor/organisations/{code}/figures"), ("POST", "/api/monitor/organisations/{code}/reading-files"),
-    ("POST", "/api/monitor/organisations/{code}/readings"), ("POST", "/api/monitor/organisations/{code}/readings.csv"),
-    ("POST", "/api/monitor/rules"), ("POST", "/api/monitor/targets"),
-    ("POST", "/api/monitor/warnings/{warning_id}/{action}"),
-    ("POST", "/api/organisations/{code}/battery/residual/tested"),
-    ("POST", "/api/organisations/{code}/certificates/claims"), ("POST", "/api/organisations/{code}/certificates/imports"),
-    ("POST", "/api/organisations/{code}/certificates/transfers"), ("POST", "/api/organisations/{code}/credentials"),
-    ("POST", "/api/organisations/{code}/engagements"), ("POST", "/api/organisations/{code}/footprints/{pf_id}/credential"),
-    ("POST", "/api/organisations/{code}/import-jobs"), ("POST", "/api/organisations/{code}/keys/rotate"),
-    ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/republish"),
-    ("POST", "/api/organisations/{code}/registry"), ("POST", "/api/organisations/{code}/registry/{entry_id}/withdraw"),
-    ("POST", "/monitor/warnings/{warning_id}"), ("POST", "/org/{code}/battery/residual"),
-    ("POST", "/org/{code}/battery/units"), ("POST", "/org/{code}/battery/units/{unit}/events"),
-    ("POST", "/org/{code}/pact/footprints/{pf_id}/republish"),
 }
+
+
+def _pact_model(product: str, co2: float) -> dict[str, object]:
+    return {"name": product, "flows": [{"id": product, "unit": "kg"},
+                                       {"id": "co2", "name": "Carbon dioxide, fossil", "kind": "elementary",
+                                        "unit": "kg", "category": "air/unspecified"}],
+            "processes": [{"id": product.upper(), "outputs": [{"flow": product, "amount": 1},
+                                                               {"flow": "co2", "amount": co2}]}]}
+
+
+def _setup(world: World) -> dict[str, object]:
+    """What the examples act on that no route makes: tenant B's organisation accredited as a verification body,
+    two open warnings of ORG-A, three pending PACT footprint requests to it, and two footprints it published from
+    its product models, each out of date since (its model changed)."""
+    from carbontrail.formats import pact
+    from carbontrail.services import footprints
+    from carbontrail.services.ledger import engagements
+    from carbontrail.services.pact import publishing
+    from carbontrail.services.work import SystemActor
+    from carbontrail.store.models import MonitorWarning, Organisation, WarningRule
+    from carbontrail.store.models.pact import PactInboundRequest
+
+    actor = SystemActor("test")
+    engagements.accredit(world.sessions, actor, "ORG-B", "CNAS GHG0001", "CNAS")
+    refs: dict[str, object] = {}
+    for product in ("cell", "pack"):
+        footprints.store_model(world.sessions, actor, "ORG-A", key=f"pact-{product}",
+                               document=_pact_model(product, 2.0))
+        values = pact.FootprintValues(
+            product_ids=(f"urn:a:{product}",), product_name=product, product_description="", company_name="A",
+            company_ids=("urn:a:company",), declared_unit="kilogram", declared_amount=Decimal(1),
+            product_mass_kg=Decimal(1), fossil_ghg=Decimal(0), reference_start=datetime(2023, 1, 1, tzinfo=UTC),
+            reference_end=datetime(2024, 1, 1, tzinfo=UTC))
+        refs[f"pf_{product}"] = publishing.publish_computed(world.sessions, actor, "ORG-A", values,
+                                                            model=f"pact-{product}", product=product).pf_id
+        footprints.store_model(world.sessions, actor, "ORG-A", key=f"pact-{product}",
+                               document=_pact_model(product, 3.0))
+    with world.sessions.begin() as s:
+        a = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-A"))
+        rule = WarningRule(organisation_id=a, rule="reading_jump", params={}, enabled=True, created_by="test")
+        s.add(rule)
+        s.flush()
+        for name in ("warning", "page_warning"):
+            w = MonitorWarning(rule_id=rule.id, organisation_id=a, entity="ORG-A", rule="reading_jump", key=name,
+                               severity="warning", message="a reading jumped", figures={}, readings=[])
+            s.add(w)
+            s.flush()
+            refs[name] = w.id
+        for name in ("inbound", "page_inbound", "accepted_inbound"):
+            r = PactInboundRequest(event_id=f"a-{name}", source="", spec="3", supplier_organisation_id=a,
+                                   product_ids=json.dumps(["urn:a:cell"]), comment="a customer asks",
+                                   status="pending")
+            s.add(r)
+            s.flush()
+            refs[name] = r.id
+    return refs
+
+
+def _fill(value: Any, refs: dict[str, object]) -> Any:
+    """`value` with every `{name}` of `refs` replaced (in a string, or the strings of a JSON body)."""
+    if isinstance(value, str):
+        for name, known in refs.items():
+            value = value.replace("{" + name + "}", str(known))
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, refs) for v in value]
+    return value
 
 
 def _mutating_routes(world: World) -> set[tuple[str, str]]:
@@ -164,9 +363,10 @@ def _email(who: str) -> str:
     return {"platform_admin": "root@platform.example", "admin_b": "admin@b.example"}.get(who, f"{who}@a.example")
 
 
-def _send(world: World, method: str, call: Call):  # type: ignore[no-untyped-def]
+def _send(world: World, method: str, call: Call, refs: dict[str, object]):  # type: ignore[no-untyped-def]
     world.client.cookies.clear()
     kwargs: dict[str, Any] = {"follow_redirects": False, **call.extra}
+    data = _fill(call.data, refs)
     if call.page:
         with world.sessions() as s:
             uid = s.scalar(select(User.id).where(User.email == _email(call.who)))
@@ -174,16 +374,34 @@ def _send(world: World, method: str, call: Call):  # type: ignore[no-untyped-def
         token = session_token(world.app.state.context.key, principal)
         world.client.cookies.set("ct_session", token)
         csrf = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["csrf"]
-        kwargs["data"] = {**(call.data or {}), "csrf_token": csrf}
+        kwargs["data"] = {**(data or {}), "csrf_token": csrf}
     else:
         kwargs["headers"] = world.auth(call.who)
-        if call.data is not None:
-            kwargs["data"] = call.data
+        if data is not None:
+            kwargs["data"] = data
     if call.json is not None:
-        kwargs["json"] = call.json
+        kwargs["json"] = _fill(call.json, refs)
     if call.files is not None:
         kwargs["files"] = call.files
-    return world.client.request(method, call.path, **kwargs)
+    if call.content is not None:
+        kwargs["content"] = call.content[0]
+        kwargs["headers"] = {**kwargs.get("headers", {}), "Content-Type": call.content[1]}
+    response = world.client.request(method, _fill(call.path, refs), **kwargs)
+    if call.job and response.status_code < 400:
+        job = response.json()["job"]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            response = world.client.get(f"/api/imports/{job}", headers=world.auth(call.who))
+            if response.status_code >= 400 or response.json()["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        if response.status_code < 400 and response.json()["state"] != "done":
+            response.status_code = 500  # a job that did not finish is a failed example
+    for name, key in call.keep.items():
+        if response.status_code < 400:
+            kept = response.json()[key]
+            refs[name] = kept[0] if isinstance(kept, list) else kept
+    return response
 
 
 def test_every_mutating_route_is_known(world: World) -> None:
@@ -198,9 +416,10 @@ def test_every_mutating_route_is_known(world: World) -> None:
 
 def test_each_api_and_page_change_leaves_one_audit_row_naming_the_actor(world: World) -> None:
     failures = []
+    refs = _setup(world)
     for (method, template), call in API_EXAMPLES.items():
         before = _audit_count(world)
-        response = _send(world, method, call)
+        response = _send(world, method, call, refs)
         added = _audit_count(world) - before
         if response.status_code >= 400:
             failures.append(f"{method} {template}: {response.status_code} {response.text[:200]}")

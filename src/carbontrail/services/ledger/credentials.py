@@ -89,14 +89,14 @@ def _new_key(work: Work, key: bytes, org_id: int, code: str, replaces: str = "")
     return row, pair
 
 
-def signing_key(work: Work, key: bytes, org_id: int, code: str) -> tuple[OrganisationKey, KeyPair]:
-    """The organisation's current key, generated (and logged) on first use."""
+def signing_key(work: Work, key: bytes, org_id: int, code: str) -> tuple[OrganisationKey, KeyPair, bool]:
+    """The organisation's current key, generated (and logged) on first use, and whether it was generated now
+    (the caller's audit row says so: one change, one audit row)."""
     row = repo.current_key(work.session, org_id)
     if row is None:
         row, pair = _new_key(work, key, org_id, code)
-        work.audit("ledger.key.create", "organisation_key", row.multikey, organisation_id=org_id)
-        return row, pair
-    return row, KeyPair(log.unseal(key, row.seed_encrypted))
+        return row, pair, True
+    return row, KeyPair(log.unseal(key, row.seed_encrypted)), False
 
 
 @dataclass(frozen=True)
@@ -187,13 +187,15 @@ def subject_hash(kind: str, reference: str) -> str:
 
 
 def issue_in(work: Work, key: bytes, org: tenancy.Access, kind: str, reference: str, subject: dict[str, Any], *,
-             name: str = "", entry_kind: str = "credential") -> Issued:
-    """Sign `subject` as a credential of the organisation, record it, and log it (inside the caller's work)."""
+             name: str = "", entry_kind: str = "credential", audited: bool = True) -> Issued:
+    """Sign `subject` as a credential of the organisation, record it, and log it (inside the caller's work).
+
+    `audited=False`: the calling use case records the change's one audit row itself (a verification statement)."""
     if kind not in KINDS:
         raise InputError(f"unknown credential kind {kind!r}", expected=", ".join(sorted(KINDS)))
     if len(json.dumps(subject)) > MAX_SUBJECT_BYTES:
         raise InputError("the credential subject is larger than 1 MB")
-    key_row, pair = signing_key(work, key, org.organisation_id, org.code)
+    key_row, pair, new_key = signing_key(work, key, org.organisation_id, org.code)
     statuses = _status_row(work, org.organisation_id)
     index = statuses.next_index
     statuses.next_index = index + 1
@@ -210,8 +212,11 @@ def issue_in(work: Work, key: bytes, org: tenancy.Access, kind: str, reference: 
                                       subject_ref=reference[:300], subject_hash=hashed,
                                       document=json.dumps(document, ensure_ascii=False), status_index=index,
                                       log_seq=appended.first))
-    work.audit("ledger.credential.issue", "issued_credential", credential_id, organisation_id=org.organisation_id,
-               detail={"kind": kind, "subject": reference[:200], "log_seq": appended.first, "key": key_row.multikey})
+    if audited:
+        work.audit("ledger.credential.issue", "issued_credential", credential_id,
+                   organisation_id=org.organisation_id,
+                   detail={"kind": kind, "subject": reference[:200], "log_seq": appended.first,
+                           "key": key_row.multikey, "new_key": new_key})
     return Issued(credential_id, kind, document, appended.first)
 
 
@@ -278,10 +283,12 @@ def _footprint_as_system(sessions: sessionmaker[Session], code: str, pf_id: str)
         return doc
 
 
-def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: str, *, kind: str = "revocation") -> int:
+def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: str, *, kind: str = "revocation",
+              audited: bool = True) -> int:
+    """Revoke inside the caller's work; `audited=False`: the calling use case records the one audit row."""
     if row.revoked_at is not None:
         raise Conflict(f"credential {row.credential_id} is already revoked")
-    _, pair = signing_key(work, key, row.organisation_id, code)
+    key_row, pair, new_key = signing_key(work, key, row.organisation_id, code)
     statuses = _status_row(work, row.organisation_id)
     bits = bytearray(statuses.bits)
     status_list.set_bit(bits, row.status_index)
@@ -292,8 +299,10 @@ def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: 
         Entry(kind, code, vc.iso(now()), row.subject_hash, row.credential_id, digest(json.loads(row.document)),
               (("reason", reason[:200]),)),
         document_entry("status_list", code, vc.iso(now()), listed)])
-    work.audit(f"ledger.credential.{kind}", "issued_credential", row.credential_id,
-               organisation_id=row.organisation_id, detail={"reason": reason, "log_seq": appended.first})
+    if audited:
+        work.audit(f"ledger.credential.{kind}", "issued_credential", row.credential_id,
+                   organisation_id=row.organisation_id, detail={"reason": reason, "log_seq": appended.first,
+                                                                "key": key_row.multikey, "new_key": new_key})
     return appended.first
 
 
