@@ -14,7 +14,7 @@ from carbontrail.services.work import SystemActor
 from carbontrail.services import battery_declarations, battery_passports, battery_units
 from carbontrail.services.demo import load_demo
 from carbontrail.services.demo.battery import CASCADE, PACK
-from carbontrail.store.models import Organisation
+from carbontrail.store.models import Organisation, PactFootprint, ProductFootprintResult
 from carbontrail.units import magnitude
 
 PY = SystemActor("test")
@@ -22,8 +22,20 @@ PY = SystemActor("test")
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain"
 
 
+def _shared_cathode(sessions: sessionmaker[Session]) -> ProductFootprintResult:
+    """The stored result SH-LFP's Active PACT footprint of its cathode was made from (what it shares with CD-CELL)."""
+    with sessions() as s:
+        return s.scalars(select(ProductFootprintResult).join(
+            PactFootprint, PactFootprint.result_id == ProductFootprintResult.id).join(
+            Organisation, Organisation.id == PactFootprint.organisation_id).where(
+            Organisation.code == "SH-LFP", PactFootprint.status == "Active",
+            ProductFootprintResult.product == "lfp-cathode")).one()
+
+
 def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
-    """Declaration of CD-LFP-60 at CDCELL-01, total energy 60 kWh × 60 cycles × 8 years = 28,800 kWh:
+    """Declaration of CD-LFP-60 at CDCELL-01, total energy 60 kWh × 60 cycles × 8 years = 28,800 kWh. The cathode's
+    factor is SH-LFP's stored footprint result r (published to CD-CELL over PACT; the file's 6.0 is replaced), so
+    each figure below with the file's 6.0 moves by 132 × (r − 6):
     raw material 132×6 + 70×5 + 45×6 + 8×4 + 35×[0.75×12 + 0.25×(0.2×1.5 + 0.8×12)] + 60×2.5 + 10×40
       = 792 + 350 + 270 + 32 + 401.625 + 150 + 400 = 2,395.625 kg;
     main production (2,400 + 1,200 kWh) × 0.6205 (national mix; the hydropower PPA is not recognised) + 45 gas
@@ -40,7 +52,11 @@ def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
     first = load_demo(sessions, DEMO)
     battery = first["battery"]
     assert battery["organisations_created"] == ["SL-STORAGE", "SN-RECYCLE"]  # type: ignore[index]
-    assert battery["declaration_per_kwh"] == pytest.approx(4522.61 / 28_800, abs=1e-9)  # type: ignore[index]
+    shared = _shared_cathode(sessions)
+    shift = 132 * (shared.fossil_kg_per_unit - 6.0)
+    assert 4.0 < shared.fossil_kg_per_unit < 5.0  # the cathode model's 4.49 kg CO2e/kg
+    assert battery["declaration_per_kwh"] == pytest.approx((4522.61 + shift) / 28_800,  # type: ignore[index]
+                                                           abs=1e-9)
     assert battery["residual_batch"]["cascade"] == 4  # type: ignore[index]
     assert battery["residual_batch"]["total_value_cny"] == pytest.approx(58_887.6)  # type: ignore[index]
     again = load_demo(sessions, DEMO)["battery"]
@@ -48,7 +64,11 @@ def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
 
     (decl,) = battery_declarations.list_for(sessions, PY, "CD-CELL")
     assert decl.revision == 1 and decl.result["performance_class"] == "C"
-    assert decl.result["iso14067"]["per_kwh"] == pytest.approx(2637.77 / 28_800, abs=1e-9)  # type: ignore[index]
+    assert decl.result["iso14067"]["per_kwh"] == pytest.approx((2637.77 + shift) / 28_800,  # type: ignore[index]
+                                                               abs=1e-9)
+    cathode = decl.document["materials"][0]  # type: ignore[index]
+    assert cathode["factor"]["value"] == shared.fossil_kg_per_unit  # the stored number itself, not a copy of it
+    assert f"stored product-footprint result {shared.id} of SH-LFP" in cathode["factor"]["source"]
 
     h = battery_units.history(sessions, PY, CASCADE)
     assert h.original_code == PACK
@@ -64,7 +84,9 @@ def test_demo_battery_chain(sessions: sessionmaker[Session]) -> None:
     doc = battery_passports.owner_view(sessions, PY, "CD-CELL", "urn:cdcell:cdcpbaa6000001r3f0000001")
     assert doc["circularity"]["recycledContent"] == [  # type: ignore[index]
         {"recycledMaterial": "Lithium", "preConsumerShare": 1.72, "postConsumerShare": 17.24}]
-    assert doc["carbonFootprint"]["batteryCarbonFootprint"] == 0.157  # type: ignore[index]
+    # the passport shows the stored declaration (kg CO2e/kWh to three decimals): the same number, never retyped
+    assert doc["carbonFootprint"]["batteryCarbonFootprint"] == round(decl.per_kwh, 3)  # type: ignore[index]
+    assert round(decl.per_kwh, 3) == round((4522.61 + shift) / 28_800, 3)
     with sessions() as s:
         park = s.scalar(select(Organisation.park).where(Organisation.code == "SN-RECYCLE"))
     assert park == "射洪经济开发区"

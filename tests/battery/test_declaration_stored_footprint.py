@@ -1,5 +1,6 @@
 """A declaration's material input taken from a supplier's stored product-footprint result (its id and model revision
-kept in the factor's source), on SQLite and PostgreSQL; without the footprint service the document is refused."""
+kept in the factor's source), on SQLite and PostgreSQL; by default the footprint service is read, and a supplier
+that shares no stored result refuses the document (the typed factor never stands in for it)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def test_the_cathode_factor_is_the_stored_result(sessions: sessionmaker[Session]
     assert stored_doc["factor"]["value"] == 4.49
     assert "stored product-footprint result 17" in stored_doc["factor"]["source"]
     assert "model lfp-cathode revision 3" in stored_doc["factor"]["source"]
-    with pytest.raises(InputError, match="no footprint service") as refused:
+    # by default the footprint service's stored results are read: a supplier that does not exist, or shares no
+    # footprint made from a stored result, refuses the document (the typed factor is never used in its place)
+    with pytest.raises(InputError, match="there is no organisation 'SH-LFP'") as refused:
+        declarations.save(sessions, SystemActor("test"), "MAKER", doc)
+    assert refused.value.location.field == "materials.0.footprint"
+    with transaction(sessions) as s:
+        s.add(Organisation(code="SH-LFP", name="正极材料厂", name_en="Cathode maker"))
+    with pytest.raises(InputError, match="SH-LFP shares no footprint of lfp-cathode") as refused:
         declarations.save(sessions, SystemActor("test"), "MAKER", doc)
     assert refused.value.location.field == "materials.0.footprint"

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.battery.declaration import STAGE_LABELS, Comparison, Footprint, compare
 from carbontrail.battery.document import DeclarationDocument
-from carbontrail.errors import CalculationError, InputError, Location, NotFound
+from carbontrail.errors import CalculationError, InputError, Location, NotFound, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import BatteryDeclarationRecord
-from carbontrail.store.repositories import battery as repo
+from carbontrail.services.footprints import current_result
+from carbontrail.store.repositories import battery as repo, footprints as footprint_repo, pact as pact_repo
 from carbontrail.units import magnitude
 
 JSONDict = dict[str, object]
@@ -73,6 +74,40 @@ class StoredFootprint:
 FootprintSource = Callable[[str, str], StoredFootprint]
 
 
+def stored_footprints(session: Session, access: tenancy.Access) -> FootprintSource:
+    """The footprint service's stored results as the declaring organisation may read them: its own newest result
+    of a product, or a supplier's result that the supplier published over PACT and granted to it (never a result a
+    supplier has not shared). `stale` says whether the model, its factors or its supplier data have changed since."""
+
+    def read(organisation: str, product: str) -> StoredFootprint:
+        where = Location(field="materials.footprint")
+        org_id = tenancy.organisation_id(session, organisation)
+        if org_id is None:
+            raise InputError(f"there is no organisation '{organisation}'", location=where,
+                             expected="the code of the supplier whose stored footprint the factor is")
+        if org_id == access.organisation_id:
+            if not access.allows(tenancy.INVENTORY):
+                raise PermissionDenied(f"your role does not allow reading {organisation}'s footprint results")
+            result = footprint_repo.newest_result(session, org_id, product)
+            if result is None:
+                raise InputError(f"{organisation} has no stored footprint result of {product}", location=where,
+                                 expected="a product footprint computed and kept (publish it, or record it)")
+        else:
+            shared = pact_repo.shared_result(session, org_id, access.organisation_id, product)
+            if shared is None:
+                raise InputError(f"{organisation} shares no footprint of {product} made from a stored result with "
+                                 f"{access.code}", location=where,
+                                 expected="a PACT footprint the supplier published from its computed result and "
+                                          "granted to you")
+            result = shared[1]
+        now = current_result(session, result)
+        return StoredFootprint(result.fossil_kg_per_unit, result.unit, result.id, result.model_key,
+                               result.model_version or result.model_digest[:12],
+                               stale=now is None or now[1] != result.inputs_digest)
+
+    return read
+
+
 def with_stored_footprints(doc: DeclarationDocument, footprints: FootprintSource | None) -> DeclarationDocument:
     """The document with every material that names a stored footprint taking its factor from that result (so the
     declaration's input is the computed, stored number, never one typed beside it)."""
@@ -88,7 +123,10 @@ def with_stored_footprints(doc: DeclarationDocument, footprints: FootprintSource
             raise InputError(f"material '{m.name}' takes its factor from {m.footprint.organisation}'s stored "
                              f"footprint of {m.footprint.product}, and no footprint service was given to read it",
                              location=where, expected="the footprint service's stored results")
-        found = footprints(m.footprint.organisation, m.footprint.product)
+        try:
+            found = footprints(m.footprint.organisation, m.footprint.product)
+        except InputError as exc:
+            raise InputError(exc.reason, location=where, expected=exc.expected) from None
         if found.unit not in ("kg", "kilogram"):
             raise InputError(f"the stored footprint of {m.footprint.product} is per {found.unit}, not per kg",
                              location=where, expected="a footprint per kg of material")
@@ -151,11 +189,12 @@ def save(sessions: sessionmaker[Session], actor: Actor, organisation: str, doc: 
          footprints: FootprintSource | None = None) -> StoredDeclaration:
     """Compute and store the declaration of `doc`'s model and plant for `organisation`; a new input for the same
     model and plant replaces the old one (revision + 1). Materials naming a stored footprint take their factor from
-    `footprints` (the footprint service's stored results). Nothing is stored if the computation refuses."""
-    doc = with_stored_footprints(doc, footprints)
-    result = compute(doc)
+    `footprints` (by default the footprint service's stored results the organisation may read). Nothing is stored if
+    the computation refuses."""
     with unit_of_work(sessions, actor) as work:
         access = tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE)
+        doc = with_stored_footprints(doc, footprints or stored_footprints(work.session, access))
+        result = compute(doc)
         row = repo.declaration(work.session, access.organisation_id, doc.battery.model, doc.battery.plant)
         created = row is None
         if row is None:

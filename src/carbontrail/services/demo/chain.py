@@ -80,10 +80,11 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     reports = import_files(sessions, [*files, *([scope3] if scope3.is_file() else [])], progress=progress)
     created_jurisdictions = _jurisdictions(sessions)
     created_users = _users(sessions)
-    battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
     cbam = load_cbam_demo(sessions, folder.parent / "cbam", demo_password())
     products = load_demo_products(sessions, folder / "products")
     pact = load_demo_pact(sessions, folder / "products")
+    # after PACT: the pack declaration's cathode is SH-LFP's stored footprint result, published to CD-CELL
+    battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
     monitor = load_monitor_demo(sessions)
     green = load_green_demo(sessions, folder.parent / "green")
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,

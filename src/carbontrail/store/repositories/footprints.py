@@ -81,3 +81,10 @@ def model_digest(session: Session, organisation_id: int, key: str) -> Row[tuple[
 def model_exists(session: Session, organisation_id: int, key: str) -> bool:
     return session.scalar(select(ProductModel.id).where(ProductModel.organisation_id == organisation_id,
                                                         ProductModel.key == key)) is not None
+
+
+def newest_result(session: Session, organisation_id: int, product: str) -> ProductFootprintResult | None:
+    """The organisation's most recently stored result of `product` (of whichever model computes it)."""
+    return session.scalars(select(ProductFootprintResult).where(
+        ProductFootprintResult.organisation_id == organisation_id, ProductFootprintResult.product == product)
+        .order_by(ProductFootprintResult.id.desc())).first()

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from carbontrail.store.models import (ActivityRecord, Organisation, OutboundRequest, PactFootprint, ProductModel,
-                                      ReceivedFootprint, SupplierConnection)
+from carbontrail.store.models import (ActivityRecord, Organisation, OutboundRequest, PactFootprint,
+                                      ProductFootprintResult, ProductModel, ReceivedFootprint, SupplierConnection)
 from carbontrail.store.models.pact import (PactCallbackCredential, PactEvent, PactFootprintKey, PactGrant,
                                            PactInboundRequest, PactRule)
 
@@ -297,3 +297,16 @@ def published_products(session: Session, organisation_ids: Iterable[int]) -> set
     """The product keys the organisations published footprints for."""
     return set(session.scalars(select(PactFootprint.product_key).where(
         PactFootprint.organisation_id.in_(list(organisation_ids)))))
+
+
+def shared_result(session: Session, supplier_id: int, customer_id: int, product: str
+                  ) -> tuple[PactFootprint, ProductFootprintResult] | None:
+    """The supplier's newest Active footprint made from a stored result of its product `product` and granted to
+    the customer, with that result; None when it shares none."""
+    row = session.execute(
+        select(PactFootprint, ProductFootprintResult)
+        .join(ProductFootprintResult, ProductFootprintResult.id == PactFootprint.result_id)
+        .where(PactFootprint.organisation_id == supplier_id, PactFootprint.status == "Active",
+               ProductFootprintResult.product == product, _granted_to([customer_id]))
+        .order_by(PactFootprint.version.desc(), PactFootprint.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
