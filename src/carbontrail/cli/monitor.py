@@ -111,12 +111,7 @@ def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to re
                     organisation: Annotated[str | None, typer.Option(help="Only this enterprise.")] = None) -> None:
     """Recompute monthly figures (energy, CO2, value added) from the inventories, for the KPIs."""
     with user_errors():
-        sessions = _sessions()
-        if organisation:
-            for y in years:
-                figures.refresh(sessions, _actor(), organisation, y)
-            return
-        for problem in figures.refresh_all(sessions, _actor(), years):
+        for problem in figures.refresh_all(_sessions(), _actor(), years, organisation):
             console.print(f"[yellow]not computed[/]: {problem}")
 
 

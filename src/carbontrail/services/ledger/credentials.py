@@ -89,14 +89,14 @@ def _new_key(work: Work, key: bytes, org_id: int, code: str, replaces: str = "")
     return row, pair
 
 
-def signing_key(work: Work, key: bytes, org_id: int, code: str) -> tuple[OrganisationKey, KeyPair]:
-    """The organisation's current key, generated (and logged) on first use."""
+def signing_key(work: Work, key: bytes, org_id: int, code: str) -> tuple[OrganisationKey, KeyPair, bool]:
+    """The organisation's current key, generated (and logged) on first use; True when it was generated now (the
+    caller's audit row says so: making the key is part of the action that first needs it)."""
     row = repo.current_key(work.session, org_id)
     if row is None:
         row, pair = _new_key(work, key, org_id, code)
-        work.audit("ledger.key.create", "organisation_key", row.multikey, organisation_id=org_id)
-        return row, pair
-    return row, KeyPair(log.unseal(key, row.seed_encrypted))
+        return row, pair, True
+    return row, KeyPair(log.unseal(key, row.seed_encrypted)), False
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,8 @@ def rotate_key(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: 
         repo.retire_keys(work.session, org.organisation_id, now())
         row, _ = _new_key(work, key, org.organisation_id, code, replaces=old.multikey if old else "")
         work.audit("ledger.key.rotate", "organisation_key", row.multikey, organisation_id=org.organisation_id,
-                   before={"key": old.multikey if old else None}, after={"key": row.multikey})
+                   detail={"log_seq": row.log_seq}, before={"key": old.multikey if old else None},
+                   after={"key": row.multikey})
         return KeyInfo(row.multikey, row.created_at, None, row.log_seq)
 
 
@@ -187,13 +188,14 @@ def subject_hash(kind: str, reference: str) -> str:
 
 
 def issue_in(work: Work, key: bytes, org: tenancy.Access, kind: str, reference: str, subject: dict[str, Any], *,
-             name: str = "", entry_kind: str = "credential") -> Issued:
-    """Sign `subject` as a credential of the organisation, record it, and log it (inside the caller's work)."""
+             name: str = "", entry_kind: str = "credential", audit: bool = True) -> Issued:
+    """Sign `subject` as a credential of the organisation, record it, and log it (inside the caller's work), with
+    its audit row unless `audit` is False (a use case that issues as part of a larger action writes its own)."""
     if kind not in KINDS:
         raise InputError(f"unknown credential kind {kind!r}", expected=", ".join(sorted(KINDS)))
     if len(json.dumps(subject)) > MAX_SUBJECT_BYTES:
         raise InputError("the credential subject is larger than 1 MB")
-    key_row, pair = signing_key(work, key, org.organisation_id, org.code)
+    key_row, pair, new_key = signing_key(work, key, org.organisation_id, org.code)
     statuses = _status_row(work, org.organisation_id)
     index = statuses.next_index
     statuses.next_index = index + 1
@@ -210,8 +212,10 @@ def issue_in(work: Work, key: bytes, org: tenancy.Access, kind: str, reference: 
                                       subject_ref=reference[:300], subject_hash=hashed,
                                       document=json.dumps(document, ensure_ascii=False), status_index=index,
                                       log_seq=appended.first))
-    work.audit("ledger.credential.issue", "issued_credential", credential_id, organisation_id=org.organisation_id,
-               detail={"kind": kind, "subject": reference[:200], "log_seq": appended.first, "key": key_row.multikey})
+    if audit:
+        work.audit("ledger.credential.issue", "issued_credential", credential_id, organisation_id=org.organisation_id,
+                   detail={"kind": kind, "subject": reference[:200], "log_seq": appended.first,
+                           "key": key_row.multikey, "new_key": new_key})
     return Issued(credential_id, kind, document, appended.first)
 
 
@@ -278,10 +282,12 @@ def _footprint_as_system(sessions: sessionmaker[Session], code: str, pf_id: str)
         return doc
 
 
-def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: str, *, kind: str = "revocation") -> int:
+def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: str, *, kind: str = "revocation",
+              audit: bool = True) -> int:
+    """Revoke inside the caller's work (with its audit row unless `audit` is False); returns the first log entry."""
     if row.revoked_at is not None:
         raise Conflict(f"credential {row.credential_id} is already revoked")
-    _, pair = signing_key(work, key, row.organisation_id, code)
+    _, pair, _new = signing_key(work, key, row.organisation_id, code)
     statuses = _status_row(work, row.organisation_id)
     bits = bytearray(statuses.bits)
     status_list.set_bit(bits, row.status_index)
@@ -292,8 +298,9 @@ def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: 
         Entry(kind, code, vc.iso(now()), row.subject_hash, row.credential_id, digest(json.loads(row.document)),
               (("reason", reason[:200]),)),
         document_entry("status_list", code, vc.iso(now()), listed)])
-    work.audit(f"ledger.credential.{kind}", "issued_credential", row.credential_id,
-               organisation_id=row.organisation_id, detail={"reason": reason, "log_seq": appended.first})
+    if audit:
+        work.audit(f"ledger.credential.{kind}", "issued_credential", row.credential_id,
+                   organisation_id=row.organisation_id, detail={"reason": reason, "log_seq": appended.first})
     return appended.first
 
 

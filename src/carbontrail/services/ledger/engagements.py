@@ -280,12 +280,12 @@ def issue_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes, e
         org = tenancy.Access(body.id, body.code, frozenset())
         issued = credentials.issue_in(work, key, org, "statement", f"engagement:{row.id}:{row.subject_key}",
                                       subject, name=f"Verification statement: {row.subject_key}",
-                                      entry_kind="statement")
+                                      entry_kind="statement", audit=False)
         work.session.add(VerificationStatement(engagement_id=row.id, credential_id=issued.credential_id,
                                                assurance=statement.assurance, opinion=statement.opinion))
         row.status = "issued"
         work.audit("ledger.statement.issue", "verification_statement", issued.credential_id,
-                   organisation_id=row.organisation_id, detail={"engagement": row.id})
+                   organisation_id=row.organisation_id, detail={"engagement": row.id, "log_seq": issued.log_seq})
         return issued
 
 
@@ -303,12 +303,13 @@ def withdraw_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes
             raise Conflict(f"engagement {engagement_id} has no standing statement")
         issued = repo.credential(work.session, statement.credential_id)
         assert issued is not None
-        credentials.revoke_in(work, key, issued, repo.organisation_code(work.session, row.verifier_organisation_id),
-                              reason, kind="withdrawal")
+        log_seq = credentials.revoke_in(work, key, issued, repo.organisation_code(work.session,
+                                                                                  row.verifier_organisation_id),
+                                        reason, kind="withdrawal", audit=False)
         statement.withdrawn_at, statement.withdrawn_reason = credentials.now(), reason[:500]
         row.status = "withdrawn"
         work.audit("ledger.statement.withdraw", "verification_statement", statement.credential_id,
-                   organisation_id=row.organisation_id, detail={"reason": reason})
+                   organisation_id=row.organisation_id, detail={"reason": reason, "log_seq": log_seq})
 
 
 def statement_status(sessions: sessionmaker[Session], credential_id: str) -> str:

@@ -70,7 +70,8 @@ class Appended:
 
 
 def append_in(work: Work, key: bytes, entries: Sequence[Entry]) -> Appended:
-    """Append `entries` as one batch inside the caller's transaction, and sign the new checkpoint."""
+    """Append `entries` as one batch inside the caller's transaction, and sign the new checkpoint. The caller's use
+    case writes the audit row of what it did (the entries it logged are part of that one action)."""
     if not entries:
         raise InputError("nothing to append", expected="at least one entry")
     if len(entries) > MAX_BATCH:
@@ -91,8 +92,6 @@ def append_in(work: Work, key: bytes, entries: Sequence[Entry]) -> Appended:
     head = Checkpoint(row.origin, frontier.size, frontier.root())
     note = sign_checkpoint(head, row.name, pair)
     repo.add_log_rows(session, entry_rows, node_rows, {"size": head.size, "root": head.root, "note": note})
-    work.audit("ledger.append", "ledger_entry", f"{size}-{frontier.size - 1}",
-               detail={"entries": len(entries), "tree_size": frontier.size})
     return Appended(size, frontier.size, note)
 
 
@@ -101,7 +100,10 @@ def append(sessions: sessionmaker[Session], actor: Actor, key: bytes, entries: S
     if not actor.platform_admin:
         raise PermissionDenied("only the platform may append to the log directly")
     with unit_of_work(sessions, actor) as work:
-        return append_in(work, key, entries)
+        appended = append_in(work, key, entries)
+        work.audit("ledger.append", "ledger_entry", f"{appended.first}-{appended.size - 1}",
+                   detail={"entries": len(entries), "tree_size": appended.size})
+        return appended
 
 
 # -- what anyone may read ---------------------------------------------------------------------------------------
