@@ -275,7 +275,7 @@ CLI_EXAMPLES: dict[str, list[str]] = {
                                     "{tmp}/footprint-credential.json"],
     "ledger revoke": ["ledger", "revoke", "{credential_id}", "--reason", "issued in error"],
     "ledger rotate-key": ["ledger", "rotate-key", "--org", "ORG-A"],
-    "readings import": ["readings", "import", "ORG-B", "{tmp}/readings.csv", "--json"],
+    "readings import": ["readings", "import", "ORG-B", "{tmp}/readings.csv", "{tmp}/readings-february.csv", "--json"],
     "monitor derive": ["monitor", "derive", "ORG-B", "--year", "2024", "--json"],
     "monitor figures": ["monitor", "figures", "2023"],
     "monitor target": ["monitor", "target", "energy_intensity", "--base-year", "2023", "--target-year", "2025",
@@ -366,6 +366,9 @@ def _cli_inputs(world: World, tmp: Path) -> None:
                                      encoding="utf-8")
     (tmp / "readings.csv").write_text("meter,timestamp,value\n" + "".join(
         f"B-METER,2024-01-{day:02d}T{hour:02d}:00,100\n" for day in range(1, 32) for hour in range(24)),
+        encoding="utf-8")
+    (tmp / "readings-february.csv").write_text("meter,timestamp,value\n" + "".join(
+        f"B-METER,2024-02-{day:02d}T{hour:02d}:00,100\n" for day in range(1, 30) for hour in range(24)),
         encoding="utf-8")
     seeder = SystemActor("seed")
     footprints.store_model(world.sessions, seeder, "ORG-A", key="a-cells", document=A_CELLS)

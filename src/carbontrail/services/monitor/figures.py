@@ -453,7 +453,8 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
     else:
         with sessions() as s:
             codes = [o[1] for o in repo.organisations_in(s, [j.id for j in repo.jurisdictions(s)])]
-    problems, computed = [], []
+    problems: list[str] = []
+    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]]]] = []
     for code in codes:
         for y in years:
             try:
