@@ -84,14 +84,8 @@ def register(
         if not rows or "code" not in rows[0]:
             raise InputError("the file has no 'code' column", location=Location(file=str(file), row=1),
                              expected="code[,parent]")
-        sessions = _sessions()
-        when = _when(at, "--at")
-        parents: list[str | None] = [None] + list(dict.fromkeys(r["parent"] for r in rows if r.get("parent")))
-        counts = {}
-        for parent in parents:
-            codes = [r["code"] for r in rows if (r.get("parent") or None) == parent]
-            if codes:
-                counts[parent or ""] = units.register_units(sessions, _actor(), codes, producer, when, parent=parent)
+        counts = units.register_tree(_sessions(), _actor(), [(r["code"], r.get("parent") or None) for r in rows],
+                                     producer, _when(at, "--at"))
         total = sum(counts.values())
         if as_json:
             print_json({"registered": total, "producer": producer, "by_parent": counts})

@@ -44,10 +44,9 @@ def import_readings(organisation: Org, files: Annotated[list[Path], typer.Argume
                     correction: Annotated[str | None, typer.Option(help="A reason: changed values become new "
                                                                        "versions instead of being refused.")] = None,
                     as_json: Json = False) -> None:
-    """Import readings (columns meter, timestamp, value[, unit, reset]); a file with one bad row adds nothing."""
+    """Import readings (columns meter, timestamp, value[, unit, reset]); one bad row in any file adds nothing."""
     with user_errors(as_json):
-        sessions = _sessions()
-        reports = [readings.import_file(sessions, _actor(), organisation, f, correction=correction) for f in files]
+        reports = readings.import_files(_sessions(), _actor(), organisation, files, correction=correction)
         if as_json:
             print_json([asdict(r) for r in reports])
             return
@@ -111,12 +110,7 @@ def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to re
                     organisation: Annotated[str | None, typer.Option(help="Only this enterprise.")] = None) -> None:
     """Recompute monthly figures (energy, CO2, value added) from the inventories, for the KPIs."""
     with user_errors():
-        sessions = _sessions()
-        if organisation:
-            for y in years:
-                figures.refresh(sessions, _actor(), organisation, y)
-            return
-        for problem in figures.refresh_all(sessions, _actor(), years):
+        for problem in figures.refresh_all(_sessions(), _actor(), years, organisation):
             console.print(f"[yellow]not computed[/]: {problem}")
 
 

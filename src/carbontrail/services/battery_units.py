@@ -162,7 +162,19 @@ def register_units(sessions: sessionmaker[Session], actor: Actor, codes: Sequenc
     """Register units produced by `producer` (optionally all inside `parent`, which the producer must hold); every
     code is checked first and nothing is stored if any is malformed, repeated, already registered or dated after
     now or before its code's production date."""
-    parsed = _parse_codes(codes)
+    return register_tree(sessions, actor, [(code, parent) for code in codes], producer, at)[parent or ""]
+
+
+def register_tree(sessions: sessionmaker[Session], actor: Actor, units: Sequence[tuple[str, str | None]],
+                  producer: str, at: datetime) -> dict[str, int]:
+    """Register (code, parent) pairs in one transaction with one audit row: a parent may be a unit registered
+    earlier or one of `units` listed before its children (a pack, its modules, their cells). All or none, as
+    `register_units`; returns how many units went inside each parent ("" for none)."""
+    parsed = _parse_codes([code for code, _parent in units])
+    parent_of = {c.text: parent or None for c, (_code, parent) in zip(parsed, units, strict=True)}
+    groups: dict[str | None, list[BatteryCode]] = {}
+    for c in parsed:
+        groups.setdefault(parent_of[c.text], []).append(c)
     produced = Event("produced", producer, at)
     recorded_at = _now()
     for c in parsed:
@@ -170,26 +182,44 @@ def register_units(sessions: sessionmaker[Session], actor: Actor, codes: Sequenc
     with unit_of_work(sessions, actor) as work:
         session = work.session
         org_id = _organisation_id(work, producer, tenancy.DATA_WRITE)
-        parent_id = None
-        if parent is not None:
-            parent_row = _get(session, parent)
-            if not isinstance(actor, SystemActor):
-                _require_visible(session, actor, producer, parent_row)
-                if parent_row.holder != producer:
-                    raise PermissionDenied(f"{producer} does not hold unit {parent}, so it cannot put units inside it")
-            parent_code = parse_code(parent_row.code)
-            for c in parsed:
-                check_link(parent_code, c)
-            parent_id = parent_row.id
         clash = repo.registered(session, [c.text for c in parsed])
         if clash:
             raise Conflict(f"{len(clash)} code(s) are already registered, e.g. {clash[0]}")
         state = {c.text: apply(None, c.text, produced) for c in parsed}
-        ids = repo.add_units(session, [_unit_values(c, state[c.text], parent_id) for c in parsed])
-        repo.add_events(session, [_event_values(ids[c.text], 1, produced, state[c.text]) for c in parsed])
+        # parents first: units without one, then each parent's children once the parent itself is stored
+        pending, counts, stored = dict(groups), dict[str, int](), set[str]()
+        while pending:
+            ready = [p for p in pending if p is None or p not in parent_of or p in stored]
+            if not ready:
+                raise InputError(f"unit {next(iter(pending))} is listed inside itself or in a loop of parents",
+                                 location=Location(field="parent"))
+            for parent in ready:
+                children = pending.pop(parent)
+                parent_id = _parent_id(session, actor, producer, parent, children)
+                ids = repo.add_units(session, [_unit_values(c, state[c.text], parent_id) for c in children])
+                repo.add_events(session, [_event_values(ids[c.text], 1, produced, state[c.text]) for c in children])
+                counts[parent or ""] = len(children)
+                stored.update(c.text for c in children)
         work.audit("create", "battery_units", f"{producer}/{len(parsed)} units", organisation_id=org_id,
-                   detail={"count": len(parsed), "parent": parent, "first": parsed[0].text})
-    return len(parsed)
+                   detail={"count": len(parsed), "parents": {p: n for p, n in counts.items() if p},
+                           "first": parsed[0].text})
+    return counts
+
+
+def _parent_id(session: Session, actor: Actor, producer: str, parent: str | None, children: Sequence[BatteryCode]
+               ) -> int | None:
+    """The stored id of `parent`, once checked: the producer holds it and each child fits inside it."""
+    if parent is None:
+        return None
+    parent_row = _get(session, parent)
+    if not isinstance(actor, SystemActor):
+        _require_visible(session, actor, producer, parent_row)
+        if parent_row.holder != producer:
+            raise PermissionDenied(f"{producer} does not hold unit {parent}, so it cannot put units inside it")
+    parent_code = parse_code(parent_row.code)
+    for c in children:
+        check_link(parent_code, c)
+    return int(parent_row.id)
 
 
 def link(sessions: sessionmaker[Session], actor: Actor, parent: str, child: str) -> None:

@@ -49,7 +49,7 @@ from carbontrail.inventory.readers import (
 from carbontrail.inventory.templates import IMPORT_ORDER, Template, detect_template, get_template
 from carbontrail.inventory.words import fuel_word, unit_word
 from carbontrail.services import tenancy
-from carbontrail.services.work import PYTHON, Actor, unit_of_work
+from carbontrail.services.work import PYTHON, Actor, JsonValue, unit_of_work
 from carbontrail.store.limits import check_text
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.base import utcnow
@@ -116,8 +116,9 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
     """Import several files in one transaction, in template order (organisations, facilities, meters, periods,
     activity), so a row may name what an earlier file of the same import creates. All files or none.
 
-    Each file's audit row (naming `actor`; a call from Python code without one is named `system:python`) is
-    written in the import's own transaction, so the trail and the data cannot disagree."""
+    The import's one audit row (naming `actor`; a call from Python code without one is named `system:python`),
+    with every file's figures, is written in the import's own transaction, so the trail and the data cannot
+    disagree."""
     templates = list(templates) if templates is not None else [None] * len(paths)
     names = list(display_names) if display_names is not None else [None] * len(paths)
     jobs: list[tuple[Path, str, Template]] = []
@@ -141,12 +142,16 @@ def import_files(sessions: sessionmaker[Session], paths: Sequence[Path], *,
                                      total_rows=sum(r.rows for r in reports))
             organisation_id = (repo.organisation_ids(session, organisation).get(organisation) if organisation
                                else None)
-            for report in reports:
-                work.audit("import", "file", report.file, organisation_id=organisation_id,
-                           detail={"template": report.template, "sha256": report.sha256, "rows": report.rows,
-                                   "inserted": report.inserted, "updated": report.updated,
-                                   "unchanged": report.unchanged, "batches": report.batch_ids,
-                                   "same_as_batch": report.same_as_batch})
+            files: list[dict[str, JsonValue]] = [
+                {"file": r.file, "template": r.template, "sha256": r.sha256, "rows": r.rows, "inserted": r.inserted,
+                 "updated": r.updated, "unchanged": r.unchanged, "batches": list(r.batch_ids),
+                 "same_as_batch": r.same_as_batch} for r in reports]
+            if len(files) == 1:
+                work.audit("import", "file", reports[0].file, organisation_id=organisation_id,
+                           detail={k: v for k, v in files[0].items() if k != "file"})
+            else:  # one import, one audit row: every file's figures in it
+                work.audit("import", "files", ", ".join(r.file for r in reports), organisation_id=organisation_id,
+                           detail={"files": files})  # type: ignore[dict-item]
         return reports
 
     return _in_turn(attempt)

@@ -115,7 +115,8 @@ def rotate_key(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: 
         repo.retire_keys(work.session, org.organisation_id, now())
         row, _ = _new_key(work, key, org.organisation_id, code, replaces=old.multikey if old else "")
         work.audit("ledger.key.rotate", "organisation_key", row.multikey, organisation_id=org.organisation_id,
-                   before={"key": old.multikey if old else None}, after={"key": row.multikey})
+                   detail={"log_seq": row.log_seq}, before={"key": old.multikey if old else None},
+                   after={"key": row.multikey})
         return KeyInfo(row.multikey, row.created_at, None, row.log_seq)
 
 

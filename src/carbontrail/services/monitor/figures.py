@@ -91,7 +91,17 @@ class Oversight:
 
 def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int) -> list[MonthlyFigure]:
     """Recompute the enterprise's monthly figures of `year` from its inventory and keep them for the roll-ups."""
+    access, months = _computed(sessions, actor, organisation_code, year)
+    with unit_of_work(sessions, actor) as work:
+        out = _store(work.session, access.organisation_id, months)
+        work.audit("refresh", "monthly_figures", f"{organisation_code}:{year}", organisation_id=access.organisation_id,
+                   detail={"months": len(out)})
+    return out
 
+
+def _computed(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int
+              ) -> tuple[tenancy.Access, dict[date, list[float]]]:
+    """The enterprise's monthly [energy tce, CO2 t, value added] of `year`, from its inventory (nothing stored)."""
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
         va_rows = repo.activity_totals(s, access.organisation_id, date(year, 1, 1), date(year, 12, 31))
@@ -107,17 +117,18 @@ def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: st
             if unit not in ("10^4 yuan", "wan_yuan", "万元"):
                 raise InputError(f"value added in '{unit}'", location=Location(field="unit"), expected="10^4 yuan")
             months[date(start.year, start.month, 1)][2] += qty
+    return access, months
+
+
+def _store(session: Session, organisation_id: int, months: dict[date, list[float]]) -> list[MonthlyFigure]:
     out = []
-    with unit_of_work(sessions, actor) as work:
-        for month, (energy, co2, va) in sorted(months.items()):
-            row = repo.existing_figure(work.session, access.organisation_id, month)
-            if row is None:
-                row = MonthlyFigure(organisation_id=access.organisation_id, month=month)
-                work.session.add(row)
-            row.energy_tce, row.co2_t, row.value_added, row.source = energy, co2, va, "inventory"
-            out.append(row)
-        work.audit("refresh", "monthly_figures", f"{organisation_code}:{year}", organisation_id=access.organisation_id,
-                   detail={"months": len(out)})
+    for month, (energy, co2, va) in sorted(months.items()):
+        row = repo.existing_figure(session, organisation_id, month)
+        if row is None:
+            row = MonthlyFigure(organisation_id=organisation_id, month=month)
+            session.add(row)
+        row.energy_tce, row.co2_t, row.value_added, row.source = energy, co2, va, "inventory"
+        out.append(row)
     return out
 
 
@@ -426,18 +437,35 @@ def key_units(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: 
     return sorted(orgs[o] for o, _y, e, _c, _v, _n in sums if e >= threshold)
 
 
-def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[int]) -> list[str]:
-    """Refresh every placed enterprise's monthly figures for `years`; returns one line per enterprise-year that
-    could not be computed (said, never skipped silently)."""
-    with sessions() as s:
-        codes = [o[1] for o in repo.organisations_in(s, [j.id for j in repo.jurisdictions(s)])]
-    problems = []
+def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[int],
+                organisation_code: str | None = None) -> list[str]:
+    """Refresh the monthly figures of `years` of one enterprise, or of every placed one, in one transaction with
+    one audit row. Returns one line per enterprise-year of every placed one that could not be computed (said,
+    never skipped silently); for one named enterprise such a problem is raised instead."""
+    years = list(years)
+    if organisation_code is not None:
+        codes = [organisation_code]
+    else:
+        with sessions() as s:
+            codes = [o[1] for o in repo.organisations_in(s, [j.id for j in repo.jurisdictions(s)])]
+    problems: list[str] = []
+    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]]]] = []
     for code in codes:
         for y in years:
             try:
-                refresh(sessions, actor, code, y)
+                computed.append((code, y, *_computed(sessions, actor, code, y)))
             except CarbontrailError as exc:
+                if organisation_code is not None:
+                    raise
                 problems.append(f"{code} {y}: {exc}")
+    if computed:
+        with unit_of_work(sessions, actor) as work:
+            stored = {f"{code}:{y}": len(_store(work.session, access.organisation_id, months))
+                      for code, y, access, months in computed}
+            orgs = {access.organisation_id for _c, _y, access, _m in computed}
+            work.audit("refresh", "monthly_figures", organisation_code or f"{len(orgs)} enterprises",
+                       organisation_id=computed[0][2].organisation_id if len(orgs) == 1 else None,
+                       detail={"years": years, "months": stored, "not_computed": problems})  # type: ignore[dict-item]
     return problems
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
@@ -25,7 +25,7 @@ from carbontrail.monitor.readings import LOCAL_OFFSET, MAX_PROBLEMS, Counter, Me
 from carbontrail.services import tenancy
 from carbontrail.services.imports import file_sha256
 from carbontrail.services.monitor.access import organisation, reading_store
-from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.services.work import Actor, JsonValue, Work, unit_of_work
 from carbontrail.spreadsheets import check_xlsx
 from carbontrail.store.models import Meter, ReadingBatch
 from carbontrail.store.readings import ReadingStore, Staged
@@ -190,65 +190,106 @@ def import_batch(sessions: sessionmaker[Session], actor: Actor, organisation_cod
                    first_row=1)
 
 
+def import_files(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, paths: Sequence[Path], *,
+                 correction: str | None = None, store: ReadingStore | None = None) -> list[IngestReport]:
+    """Import several files of readings (as `import_file`) in one transaction with one audit row: all or none."""
+    files = [(lambda p=Path(p): _chunks_of_file(p, p.name), Path(p).name, file_sha256(Path(p))) for p in paths]
+    return _ingest_all(sessions, actor, organisation_code, files, correction, store)
+
+
 def _ingest(sessions: sessionmaker[Session], actor: Actor, code: str, chunks: object, shown: str, sha: str,
             correction: str | None, store: ReadingStore | None, first_row: int = 2) -> IngestReport:
+    return _ingest_all(sessions, actor, code, [(chunks, shown, sha)], correction, store, first_row)[0]
+
+
+def _ingest_all(sessions: sessionmaker[Session], actor: Actor, code: str,
+                files: Sequence[tuple[object, str, str]], correction: str | None, store: ReadingStore | None,
+                first_row: int = 2) -> list[IngestReport]:
+    """Ingest each (chunks, shown name, sha256) in one unit of work; its audit row names every file that added a
+    batch (a file accepted before adds nothing and needs none)."""
     store = store or reading_store(sessions)
     if correction is not None and not correction.strip():
         raise InputError("a correction needs a reason", location=Location(field="reason"))
+    published: list[Staged] = []
     with unit_of_work(sessions, actor) as work:
-        s = work.session
-        access = organisation(s, actor, code, tenancy.DATA_WRITE)
-        before = repo.batch_by_sha(s, access.organisation_id, sha)
-        if before is not None:
-            return IngestReport(shown, sha, before.rows, 0, before.rows, 0, True, before.id)
-        specs, ids = _specs(s, access.organisation_id)
-        if not specs:
-            raise NotFound(f"organisation '{code}' has no meters; add them first (the meters template)")
-        batch = ReadingBatch(organisation_id=access.organisation_id, sha256=sha, source=shown[:500],
-                             actor=actor.actor[:300], reason=correction or "")
-        s.add(batch)
-        s.flush()
-        stamp = datetime.now(UTC)
-        last = store.last_counters(access.organisation_id, [ids[n] for n, sp in specs.items() if sp.cumulative])
-        counters = {n: Counter(*last[ids[n]]) for n, sp in specs.items() if sp.cumulative and ids[n] in last}
-        staged_new: Staged | None = None
-        staged_fix: Staged | None = None
-        totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
-        offset = first_row
+        access = organisation(work.session, actor, code, tenancy.DATA_WRITE)
         try:
-            for frame in chunks():  # type: ignore[operator]
-                rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
-                offset += len(frame)
-                totals["rows"] += len(frame)
-                if rows.empty:
-                    continue
-                for name, group in rows[rows["counter"].notna()].groupby("meter"):
-                    last = group.iloc[group["at"].argmax()]
-                    counters[str(name)] = Counter(last["at"].to_pydatetime(), float(last["counter"]))
-                rows["meter"] = rows["meter"].map(ids).astype("int32")
-                new, fixes, same = _against_store(store, access.organisation_id, rows, shown, correction)
-                totals["inserted"] += len(new)
-                totals["unchanged"] += same
-                totals["corrected"] += len(fixes)
-                staged_new = store.stage(access.organisation_id, new, batch=batch.id, recorded_by=actor.actor,
-                                         recorded_at=stamp, staged=staged_new)
-                if len(fixes):
-                    staged_fix = store.stage(access.organisation_id, fixes, batch=batch.id, recorded_by=actor.actor,
-                                             recorded_at=stamp, reason=correction or "", correction=True,
-                                             staged=staged_fix)
-            batch.rows, batch.inserted = totals["rows"], totals["inserted"]
-            batch.unchanged, batch.corrected = totals["unchanged"], totals["corrected"]
-            work.audit("import", "readings", shown, organisation_id=access.organisation_id,
-                       detail={"sha256": sha, "batch": batch.id, **totals, "reason": correction or ""})
-            s.flush()
-            for staged in (staged_new, staged_fix):
-                if staged is not None:
-                    store.publish(staged)
+            reports = [_ingest_in(work, store, access, code, chunks, shown, sha, correction, first_row, published)
+                       for chunks, shown, sha in files]
+            new = [r for r in reports if not r.repeated]
+            done: list[dict[str, JsonValue]] = [
+                {"source": r.source, "sha256": r.sha256, "batch": r.batch, "rows": r.rows, "inserted": r.inserted,
+                 "unchanged": r.unchanged, "corrected": r.corrected, "reason": correction or ""} for r in new]
+            if len(done) == 1:
+                work.audit("import", "readings", new[0].source, organisation_id=access.organisation_id,
+                           detail={k: v for k, v in done[0].items() if k != "source"})
+            elif done:
+                work.audit("import", "readings", ", ".join(r.source for r in new),
+                           organisation_id=access.organisation_id, detail={"files": done})  # type: ignore[dict-item]
+            work.session.flush()
         except BaseException:
-            for staged in (staged_new, staged_fix):
-                if staged is not None:
-                    store.unpublish(staged)
+            for staged in published:
+                store.unpublish(staged)
             raise
+    return reports
+
+
+def _ingest_in(work: Work, store: ReadingStore, access: tenancy.Access, code: str, chunks: object, shown: str,
+               sha: str, correction: str | None, first_row: int, published: list[Staged]) -> IngestReport:
+    """One file's readings into the store, inside the caller's work (which writes the audit row and, should it
+    fail, unpublishes what `published` lists)."""
+    s = work.session
+    actor = work.actor
+    before = repo.batch_by_sha(s, access.organisation_id, sha)
+    if before is not None:
+        return IngestReport(shown, sha, before.rows, 0, before.rows, 0, True, before.id)
+    specs, ids = _specs(s, access.organisation_id)
+    if not specs:
+        raise NotFound(f"organisation '{code}' has no meters; add them first (the meters template)")
+    batch = ReadingBatch(organisation_id=access.organisation_id, sha256=sha, source=shown[:500],
+                         actor=actor.actor[:300], reason=correction or "")
+    s.add(batch)
+    s.flush()
+    stamp = datetime.now(UTC)
+    last = store.last_counters(access.organisation_id, [ids[n] for n, sp in specs.items() if sp.cumulative])
+    counters = {n: Counter(*last[ids[n]]) for n, sp in specs.items() if sp.cumulative and ids[n] in last}
+    staged_new: Staged | None = None
+    staged_fix: Staged | None = None
+    totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
+    offset = first_row
+    try:
+        for frame in chunks():  # type: ignore[operator]
+            rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
+            offset += len(frame)
+            totals["rows"] += len(frame)
+            if rows.empty:
+                continue
+            for name, group in rows[rows["counter"].notna()].groupby("meter"):
+                latest = group.iloc[group["at"].argmax()]
+                counters[str(name)] = Counter(latest["at"].to_pydatetime(), float(latest["counter"]))
+            rows["meter"] = rows["meter"].map(ids).astype("int32")
+            new, fixes, same = _against_store(store, access.organisation_id, rows, shown, correction)
+            totals["inserted"] += len(new)
+            totals["unchanged"] += same
+            totals["corrected"] += len(fixes)
+            staged_new = store.stage(access.organisation_id, new, batch=batch.id, recorded_by=actor.actor,
+                                     recorded_at=stamp, staged=staged_new)
+            if len(fixes):
+                staged_fix = store.stage(access.organisation_id, fixes, batch=batch.id, recorded_by=actor.actor,
+                                         recorded_at=stamp, reason=correction or "", correction=True,
+                                         staged=staged_fix)
+        batch.rows, batch.inserted = totals["rows"], totals["inserted"]
+        batch.unchanged, batch.corrected = totals["unchanged"], totals["corrected"]
+        s.flush()
+    except BaseException:
+        for staged in (staged_new, staged_fix):
+            if staged is not None:
+                store.unpublish(staged)  # staged, not yet published: its folder goes
+        raise
+    for staged in (staged_new, staged_fix):
+        if staged is not None:
+            store.publish(staged)
+            published.append(staged)
     return IngestReport(shown, sha, totals["rows"], totals["inserted"], totals["unchanged"], totals["corrected"],
                         False, batch.id)
 

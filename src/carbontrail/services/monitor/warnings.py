@@ -4,6 +4,7 @@ a note, the trail kept. A breach that already has an open or acknowledged warnin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -211,6 +212,7 @@ def evaluate(sessions: sessionmaker[Session], actor: Actor, *, year: int, today:
     today = today or date.today()
     store = store or reading_store(sessions)
     raised: list[tuple[int, WarningRule]] = []
+    found: list[dict[str, object]] = []
     with unit_of_work(sessions, actor) as work:
         s = work.session
         for rule in repo.all_rules(s):
@@ -229,12 +231,17 @@ def evaluate(sessions: sessionmaker[Session], actor: Actor, *, year: int, today:
                 s.add(w)
                 s.flush()
                 s.add(WarningEvent(warning_id=w.id, action="raised", actor=actor.actor, note=""))
-                work.audit("raise", "monitor_warning", str(w.id), organisation_id=oid,
-                           detail={"rule": f.rule, "entity": f.entity, "key": f.key})
                 raised.append((w.id, rule))
+                found.append({"warning": w.id, "rule": f.rule, "entity": f.entity, "key": f.key,
+                              "organisation_id": oid})
+        if raised:  # one run, one audit row naming every warning it raised
+            orgs = {entry["organisation_id"] for entry in found}
+            work.audit("raise", "monitor_warning", ", ".join(str(i) for i, _r in raised),
+                       organisation_id=next(iter(orgs)) if len(orgs) == 1 else None,  # type: ignore[arg-type]
+                       detail={"year": year, "today": today.isoformat(), "raised": found})  # type: ignore[dict-item]
+    _deliver(sessions, actor, raised)
     out = []
-    for warning_id, rule in raised:
-        _deliver(sessions, actor, warning_id, rule)
+    for warning_id, _rule in raised:
         with sessions() as s:
             w = repo.warning(s, warning_id)
             assert w is not None
@@ -242,8 +249,26 @@ def evaluate(sessions: sessionmaker[Session], actor: Actor, *, year: int, today:
     return out
 
 
-def _deliver(sessions: sessionmaker[Session], actor: Actor, warning_id: int, rule: WarningRule) -> None:
-    """E-mail and webhook for a new warning; each attempt is a trail event (a failure is recorded, not raised)."""
+def _deliver(sessions: sessionmaker[Session], actor: Actor, raised: Sequence[tuple[int, WarningRule]]) -> None:
+    """E-mail and webhook for the new warnings; each attempt is a trail event (a failure is recorded, not raised),
+    and the attempts of one run are kept in one transaction with one audit row (after the warnings are committed:
+    a receiver is never told of a warning that is not stored)."""
+    attempts: list[tuple[int, str, str]] = []
+    for warning_id, rule in raised:
+        attempts += [(warning_id, action, note) for action, note in _send(sessions, warning_id, rule)]
+    if attempts:
+        with unit_of_work(sessions, actor) as work:
+            for warning_id, action, note in attempts:
+                work.session.add(WarningEvent(warning_id=warning_id, action=action, actor=actor.actor, note=note))
+            delivered: dict[str, list[str]] = {}
+            for warning_id, action, _note in attempts:
+                delivered.setdefault(str(warning_id), []).append(action)
+            work.audit("deliver", "monitor_warning", ", ".join(delivered),
+                       detail={"events": delivered})  # type: ignore[dict-item]
+
+
+def _send(sessions: sessionmaker[Session], warning_id: int, rule: WarningRule) -> list[tuple[str, str]]:
+    """Send one warning by e-mail and webhook as its rule says; the (action, note) of each attempt."""
     with sessions() as s:
         w = repo.warning(s, warning_id)
         assert w is not None
@@ -267,11 +292,7 @@ def _deliver(sessions: sessionmaker[Session], actor: Actor, warning_id: int, rul
             events.append(("webhook" if status < 300 else "webhook_failed", f"{rule.webhook_url} → {status}"))
         except delivery.httpx.HTTPError as exc:
             events.append(("webhook_failed", str(exc)[:500]))
-    if events:
-        with unit_of_work(sessions, actor) as work:
-            for action, note in events:
-                work.session.add(WarningEvent(warning_id=warning_id, action=action, actor=actor.actor, note=note))
-            work.audit("deliver", "monitor_warning", str(warning_id), detail={"events": [a for a, _ in events]})
+    return events
 
 
 # -- reading and handling warnings ----------------------------------------------------------------------------
