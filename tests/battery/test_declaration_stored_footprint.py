@@ -54,3 +54,21 @@ def test_the_cathode_factor_is_the_stored_result(sessions: sessionmaker[Session]
     with pytest.raises(InputError, match="SH-LFP shares no footprint of lfp-cathode") as refused:
         declarations.save(sessions, SystemActor("test"), "MAKER", doc)
     assert refused.value.location.field == "materials.0.footprint"
+
+
+def test_a_preview_reads_the_same_stored_results_or_refuses(sessions: sessionmaker[Session]) -> None:
+    """`carbontrail battery declaration FILE` computes without storing: with --organisation it reads what that
+    organisation may see, as `save` would; without one, a material naming a stored footprint is refused."""
+    with transaction(sessions) as s:
+        s.add(Organisation(code="MAKER", name="电池厂", name_en="Maker"))
+    first = SMALL["materials"][0]
+    doc = parse_document({**SMALL, "materials": [{**first, "footprint": {"organisation": "MAKER",
+                                                                         "product": "lfp-cathode"}},
+                                                 *SMALL["materials"][1:]]})
+    with pytest.raises(InputError, match="no footprint service") as refused:
+        declarations.preview(sessions, SystemActor("test"), None, doc)
+    assert refused.value.location.field == "materials.0.footprint"
+    with pytest.raises(InputError, match="MAKER has no stored footprint result of lfp-cathode"):
+        declarations.preview(sessions, SystemActor("test"), "MAKER", doc)
+    assert declarations.preview(sessions, SystemActor("test"), None, parse_document(SMALL)) == \
+        declarations.compute(parse_document(SMALL))

@@ -172,12 +172,18 @@ def deposits(as_json: JsonOption = False) -> None:
 def declaration(
     file: Annotated[Path, typer.Argument(help="Declaration input (YAML or JSON), see examples/battery/.")],
     save: Annotated[str | None, typer.Option(help="Store it for this organisation (code).")] = None,
+    organisation: Annotated[str | None, typer.Option(
+        help="Compute it as this organisation would store it (stored footprints it may read), without storing.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The EU Art. 7 declaration beside the ISO 14067 footprint of the same battery, and why they differ."""
     with user_errors(as_json):
         doc = parse_document(read_document(file), file=str(file))
-        result = declarations.save(_sessions(), _actor(), save, doc).result if save else declarations.compute(doc)
+        if save:
+            result = declarations.save(_sessions(), _actor(), save, doc).result
+        else:
+            result = declarations.preview(_sessions(), _actor(), organisation, doc)
         if as_json:
             print_json(result)
             return

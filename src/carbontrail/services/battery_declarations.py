@@ -156,6 +156,17 @@ def compute(doc: DeclarationDocument) -> JSONDict:
     return result
 
 
+def preview(sessions: sessionmaker[Session], actor: Actor, organisation: str | None,
+            doc: DeclarationDocument) -> JSONDict:
+    """The declaration `save` would store, computed without storing: materials naming a stored footprint read the
+    results `organisation` may see; without an organisation such a document is refused (never the typed factor)."""
+    if organisation is None:
+        return compute(with_stored_footprints(doc, None))
+    with sessions() as s:
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
+        return compute(with_stored_footprints(doc, stored_footprints(s, access)))
+
+
 @dataclass(frozen=True)
 class StoredDeclaration:
     id: int
