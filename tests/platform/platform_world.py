@@ -174,6 +174,8 @@ def seed_battery(sessions: sessionmaker[Session]) -> None:
     seeder = SystemActor("seed")
     battery_units.register_units(sessions, seeder, [B_UNIT], "ORG-B", datetime(2024, 3, 15, tzinfo=UTC))
     doc = yaml.safe_load((Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text())
+    for material in doc["materials"]:  # this world has no supplier SH-LFP: the cathode keeps its typed factor
+        material.pop("footprint", None)
     battery_declarations.save(sessions, seeder, "ORG-B", parse_document(doc))
     battery_passports.create(sessions, seeder, "ORG-B", B_PASSPORT, model="CD-LFP-60", plant="CDCELL-01", submodels={
         "materialComposition": {"batteryChemistry": {"shortName": "LFP", "clearName": "lithium iron phosphate"},

@@ -48,9 +48,11 @@ GEC = [gec_serial("1352015513200001" "7", _MONTH_END.replace(day=1), n) for n in
 GEC_CSV = ("kind,serial,generator,technology,province,production_start,production_end,mwh\n" + "".join(
     f"GEC,{s},Aba hydro,hydro,四川,{_MONTH_END.replace(day=1)},{_MONTH_END},1\n" for s in GEC))
 SOH = {"capacity": 0.82, "resistance_increase": 0.2, "cycles": 900, "rated_energy_kwh": 60, "mass_kg": 400}
-DECLARATION = json.loads(json.dumps(yaml.safe_load(
-    (Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text(encoding="utf-8")),
-    default=str))
+#: the demo declaration with its typed cathode factor (this world has no supplier SH-LFP whose stored footprint the
+#: demo file names: the footprint reference is dropped)
+DECLARATION_TEXT = (Path(__file__).parents[2] / "examples/battery/declaration-lfp-pack.yaml").read_text(
+    encoding="utf-8").replace("     footprint: {organisation: SH-LFP, product: lfp-cathode},\n", "")
+DECLARATION = json.loads(json.dumps(yaml.safe_load(DECLARATION_TEXT), default=str))
 MATERIALS = {"materialComposition": {
     "batteryChemistry": {"shortName": "LFP", "clearName": "lithium iron phosphate"},
     "batteryMaterials": [{"batteryMaterialLocation": {"componentName": "cathode"},
@@ -573,7 +575,7 @@ def _cli_inputs(world: World, tmp: Path) -> None:
                                    "A0AMBAA6000001R3F0000001,A0APBAA6000001R3F0000001\n"
                                    "A0AMBAA6000001R3F0000002,A0APBAA6000001R3F0000001\n"
                                    "A0ACBAA6000001R3F0000001,A0AMBAA6000001R3F0000001\n", encoding="utf-8")
-    (tmp / "declaration.yaml").write_bytes((EXAMPLES_DIR / "battery/declaration-lfp-pack.yaml").read_bytes())
+    (tmp / "declaration.yaml").write_text(DECLARATION_TEXT, encoding="utf-8")
     passport = yaml.safe_load((EXAMPLES_DIR / "battery/passport-lfp-pack.yaml").read_text(encoding="utf-8"))
     passport.pop("recycled_content")
     passport.update(identifier="urn:a:passport-1", unit_code="A0APBAA6000001R3F0000001", grants=["ORG-B"])
