@@ -42,12 +42,14 @@ def _chain_records(s) -> int:
 
 
 def test_demo_loads_once_and_a_second_load_changes_nothing(sessions):
+    """activity.csv: 336 rows of 2020 (annual) and 2023 (monthly) + 23 annual rows of 2025 (SH-LITHIUM 6, SH-LFP 4,
+    CD-CELL 4, CD-PACK 4, CD-NEV 5) = 359; periods.csv: 5 enterprises × 3 years (2020, 2023, 2025) = 15."""
     first = load_demo(sessions, DEMO)
     counts = {f["file"]: f["inserted"] for f in first["files"]}
-    assert counts == {"organisations.csv": 5, "facilities.csv": 5, "meters.csv": 9, "periods.csv": 10,
-                      "activity.csv": 336, "activity-scope3.csv": 14}
+    assert counts == {"organisations.csv": 5, "facilities.csv": 5, "meters.csv": 9, "periods.csv": 15,
+                      "activity.csv": 359, "activity-scope3.csv": 14}
     with sessions() as s:
-        assert _chain_records(s) == 336 + 14  # activity.csv + activity-scope3.csv
+        assert _chain_records(s) == 359 + 14  # activity.csv + activity-scope3.csv
         parks = {org: park for org, park in s.execute(
             select(Organisation.code, Jurisdiction.code)
             .join(Jurisdiction, Organisation.jurisdiction_id == Jurisdiction.id)
@@ -58,7 +60,7 @@ def test_demo_loads_once_and_a_second_load_changes_nothing(sessions):
     assert all(f["inserted"] == 0 and f["updated"] == 0 for f in second["files"])
     assert second["users_created"] == [] and second["jurisdictions_created"] == []
     with sessions() as s:
-        assert _chain_records(s) == 336 + 14
+        assert _chain_records(s) == 359 + 14
 
 
 def test_cell_plant_inventory_matches_the_csv(sessions):

@@ -19,6 +19,7 @@ from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
+from carbontrail.services.imports import describe, import_files
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
 from carbontrail.store.repositories import accounts as account_repo, battery as battery_repo
@@ -84,6 +85,11 @@ def _users(sessions: sessionmaker[Session], password: str) -> list[str]:
     return created
 
 
+#: SL-STORAGE's and SN-RECYCLE's facilities, periods and activity records (examples/battery/), imported once the two
+#: organisations exist, so that they have an inventory for every year the demo's pages offer
+FILES = ("facilities", "periods", "activity")
+
+
 def _read_yaml(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -133,6 +139,11 @@ def load(sessions: sessionmaker[Session], folder: Path, password: str) -> dict[s
     """Load the battery chain from `folder` (examples/battery); running it again changes nothing."""
     folder = Path(folder)
     created_orgs = _organisations(sessions)
+    files = [folder / f"{name}.csv" for name in FILES]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise InputError(f"the battery demo folder lacks {', '.join(missing)}", location=Location(file=str(folder)))
+    reports = import_files(sessions, files)
     created_users = _users(sessions, password)
     declared = None
     with sessions() as s:
@@ -161,7 +172,7 @@ def load(sessions: sessionmaker[Session], folder: Path, password: str) -> dict[s
                                                            rc.get("batteries")) if rc else None)
     rows = residual.read_soh_csv((folder / "retired-soh.csv").read_text(encoding="utf-8"), "retired-soh.csv")
     sorted_batch = residual.sort_units(sessions, DEMO, STORAGE, rows, residual.Settings(), name="retired-soh.csv")
-    return {"organisations_created": created_orgs, "users_created": created_users,
+    return {"organisations_created": created_orgs, "users_created": created_users, "files": describe(reports),
             "declaration_per_kwh": declared["per_kwh"] if declared else None,  # type: ignore[index]
             "units_registered": registered, "passport": spec["identifier"],
             "residual_batch": sorted_batch["summary"]}

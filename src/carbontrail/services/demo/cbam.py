@@ -30,7 +30,9 @@ CBAM_EXPORTERS = {
 }
 CBAM_DEMO_USERS = {"manager@gy-alu.example": ("carbon_manager", "GY-ALU"),
                    "manager@pzh-vti.example": ("carbon_manager", "PZH-VTI")}
-FILES = ("organisations", "facilities", "meters", "periods", "activity-2025")
+#: the exporters' 2025 records (drawn by the installations by meter) and, for the province's other years, 2020 and
+#: 2023 scaled from them by production
+FILES = ("organisations", "facilities", "meters", "periods", "activity-2020", "activity-2023", "activity-2025")
 DEMO = SystemActor("demo")
 
 
