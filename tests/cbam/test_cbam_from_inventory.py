@@ -67,3 +67,23 @@ def test_a_link_to_records_that_do_not_exist_is_refused(cbam_world: CbamWorld) -
     with pytest.raises(InputError) as exc:
         cbam.save_installation(cbam_world.sessions, ACTOR, "ALU", "GY", text, facility="GY-SMELTER")
     assert "no activity records of meter NO-SUCH-METER from 2025-01-01 to 2025-12-31" in str(exc.value)
+
+
+def test_the_production_follows_the_facility_records(cbam_world: CbamWorld) -> None:
+    """The smelting process's activity level is the facility's production record (200,000 t of unwrought
+    aluminium): SEE direct 317,742.9556 t / 200,000 t = 1.588714778 t/t. With the record at 250,000 t the streams
+    stay, the slope-method PFC scales with production (11,401.533 t × 1.25 = 14,251.91625 t CO2e), so direct =
+    317,742.9556 − 11,401.533 + 14,251.91625 = 320,593.33885 t and SEE = 1.2823733554 t/t."""
+    w = cbam_world
+    cbam.save_installation(w.sessions, ACTOR, "ALU", "GY", SMELTER, facility="GY-SMELTER")
+
+    def see() -> float:
+        done = cbam.compute(w.sessions, ACTOR, "ALU", "GY", markup_year=2026)
+        return next(p for p in done.result.processes if p.process_id == "smelting").see_direct.to("t/t").m
+
+    assert see() == pytest.approx(1.588714778)
+    with transaction(w.sessions) as s:
+        s.execute(update(ActivityRecord).where(ActivityRecord.kind == "production",
+                                               ActivityRecord.item == "unwrought aluminium")
+                  .values(quantity=250_000))
+    assert see() == pytest.approx((317_742.9556 - 11_401.533 + 14_251.91625) / 250_000)

@@ -125,7 +125,7 @@ LINKABLE = ("source_streams", "electricity")
 def fill_linked_amounts(data: Mapping[str, object], amount_of: Callable[[InventoryLink, str, object], object]
                         ) -> dict[str, object]:
     """A copy of a parsed installation file in which every source stream or electricity use with `from_inventory`
-    has the amount `amount_of(link, place, stated)` gives (e.g. '6000000 Nm3'); `place` names the entry for errors,
+    (and every process with `activity_level_from_inventory`: its production) has the amount `amount_of(link, place, stated)` gives (e.g. '6000000 Nm3'); `place` names the entry for errors,
     `stated` is the amount the file writes beside the link (None if it writes none)."""
     out = dict(data)
     processes = out.get("processes")
@@ -137,6 +137,14 @@ def fill_linked_amounts(data: Mapping[str, object], amount_of: Callable[[Invento
             filled.append(process)
             continue
         process = dict(process)
+        if process.get("activity_level_from_inventory") is not None:
+            place = f"processes[{i}].activity_level_from_inventory"
+            try:
+                link = InventoryLink.model_validate(process["activity_level_from_inventory"])
+            except ValidationError as exc:
+                raise InputError(_message(exc.errors()[0]), location=Location(field=place)) from None
+            process["activity_level_from_inventory"] = link.model_dump()
+            process["activity_level"] = amount_of(link, place, process.get("activity_level"))
         for key in LINKABLE:
             entries = process.get(key)
             if not isinstance(entries, list):
@@ -159,12 +167,22 @@ def fill_linked_amounts(data: Mapping[str, object], amount_of: Callable[[Invento
 
 
 def has_links(data: Mapping[str, object]) -> bool:
-    """Whether any source stream or electricity use of a parsed installation file draws from the inventory."""
+    """Whether any production, source stream or electricity use of a parsed installation file draws from the
+    inventory."""
     processes = data.get("processes")
-    return isinstance(processes, list) and any(
-        isinstance(e, Mapping) and e.get("from_inventory") is not None
-        for p in processes if isinstance(p, Mapping) for key in LINKABLE
-        for e in (p.get(key) if isinstance(p.get(key), list) else []))
+    if not isinstance(processes, list):
+        return False
+    for p in processes:
+        if not isinstance(p, Mapping):
+            continue
+        if p.get("activity_level_from_inventory") is not None:
+            return True
+        for key in LINKABLE:
+            entries = p.get(key)
+            if isinstance(entries, list) and any(isinstance(e, Mapping) and e.get("from_inventory") is not None
+                                                 for e in entries):
+                return True
+    return False
 
 
 class SourceStream(Sourced):
@@ -343,6 +361,7 @@ class ProductionProcess(BaseModel):
     route: str = ""
     system_boundary: str = Field(min_length=1)
     activity_level: Mass
+    activity_level_from_inventory: InventoryLink | None = None  # the production is the facility's records (filled in)
     source_streams: list[SourceStream] = []
     measurements: list[Measurement] = []
     pfc: PFCEmissions | None = None
