@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from carbontrail.cbam import communication_from_xlsx
+from carbontrail.services import cbam
+from carbontrail.services.work import SystemActor
 from carbontrail.web import i18n
 from cbam_world import EXAMPLES, CbamWorld
 
@@ -147,3 +149,20 @@ def test_odd_page_queries_never_fail(cbam_world: CbamWorld, query: dict) -> None
     r = w.client.get("/org/ALU/cbam/GY", params=query)
     assert r.status_code < 500, r.text[:300]
     assert r.status_code in (200, 404, 422)
+
+
+def test_the_inventory_page_shows_the_installation_beside_it(cbam_world: CbamWorld) -> None:
+    """The facility's inventory for the installation's period lists the installation with the same CBAM direct
+    emissions, scope 1 and causes as the installation's own page (one computation, two places)."""
+    w = cbam_world
+    _upload_with_form(w, "sichuan-aluminium-smelter.yaml", "GY")
+    w.sign_in_page("manager@alu.example")
+    html = w.client.get("/org/ALU/inventory", params={"start": "2025-01-01", "end": "2025-12-31"}).text
+    row = re.search(r'<tr data-installation="GY">(.*?)</tr>', html, re.S)
+    assert row is not None, html[-2000:]
+    rec = cbam.reconcile(w.sessions, SystemActor("test"), "ALU", "GY")
+    assert rec is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert [float(c.replace(",", "")) for c in cells] == pytest.approx(
+        [rec.cbam_direct_t, rec.inventory_scope1_t, rec.difference_t], abs=0.05)
+    assert "CF4 GWP" in row.group(1) and "boundary" in row.group(1)

@@ -718,3 +718,15 @@ def reconcile(sessions: sessionmaker[Session], actor: Actor, organisation: str, 
     cbam_direct = sum(magnitude(p.attributed_direct, "t") for p in done.result.processes)
     return Reconciliation(stored.code, stored.facility, stored.period, cbam_direct, inventory.scope1_t,
                           tuple(d for d in out if abs(d.t) > 1e-9))
+
+
+def reconciliations_in(sessions: sessionmaker[Session], actor: Actor, organisation: str, start: date,
+                       end: date) -> list[Reconciliation]:
+    """Each of the organisation's installations stored with a facility for exactly this period, beside that
+    facility's inventory (what the inventory page shows next to its totals)."""
+    with sessions() as s:
+        access = tenancy.access(s, actor, organisation, tenancy.INVENTORY)
+        codes = [row.code for row, fac in repo.installations(s, access.organisation_id)
+                 if fac is not None and row.period_start == start and row.period_end == end]
+    found = [reconcile(sessions, actor, organisation, code, year=end.year) for code in codes]
+    return [r for r in found if r is not None]

@@ -25,7 +25,7 @@ from carbontrail.services.accounts import (
     session_token,
     sign_out,
 )
-from carbontrail.services import aggregates, imports
+from carbontrail.services import aggregates, cbam, imports
 from carbontrail.services import inventory as inventories
 from carbontrail.web import i18n
 from carbontrail.web.page import LANG_COOKIE, Page, page_router, signed_in
@@ -191,9 +191,11 @@ def inventory(code: str, request: Request, ctx: AppContext, period: str | None =
                          location=Location(field="period"))
     summary = view.result.summary()
     query = f"period={quote(view.period)}" if view.period else f"start={start}&end={end}"
+    beside = cbam.reconciliations_in(ctx.sessions, page.principal, code, view.result.period_start,
+                                     view.result.period_end)
     return page.render("inventory.html", org=view.profile, result=view.result, summary=summary,
                        periods=[PeriodChoice(*p) for p in view.periods], period=view.period, query=query,
-                       chart_json=_chart_data(page, summary), factors=view.result.factors_used())
+                       chart_json=_chart_data(page, summary), factors=view.result.factors_used(), cbam=beside)
 
 
 @router.get("/jurisdiction/{code}", response_class=HTMLResponse)
