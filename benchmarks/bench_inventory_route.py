@@ -4,7 +4,9 @@ Each run serves GET /api/organisations/BENCH/inventory?period=2023 from carbontr
 tenant's data fingerprint, the inventory) and then the bare route, both on one uvicorn worker, and loads each
 with wrk (64 connections, 4 threads). What this measures is the per-request cost of who is asking (token, roles)
 and of the tenant fingerprint, which come from in-process memories checked against counters (a revocation still
-takes effect within `RECHECK_SECONDS`, 0.5 s). Prints JSON and writes var/bench/inventory_route.json.
+takes effect within `RECHECK_SECONDS`, 0.5 s), and of serving the answer kept for that fingerprint (ahead of the
+router: `api.routers.inventory.RememberedInventory`). The goal: a ratio of at least 0.5 in every run. Prints JSON
+and writes var/bench/inventory_route.json.
 
     .venv/bin/python benchmarks/bench_inventory_route.py [--seconds 10] [--runs 3] [--database-url URL]
 """

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail import __version__, api, web
 from carbontrail.config import Settings
+from carbontrail.api.routers.inventory import RememberedInventory
 from carbontrail.http import docs, errors
 from carbontrail.http.deps import Context, bounded_uploads
 from carbontrail.http.headers import SecurityHeaders
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
     errors.install(app)
     docs.install(app)
+    app.add_middleware(RememberedInventory)  # inside SecurityHeaders: its answers carry them too
     app.add_middleware(SecurityHeaders)
     for router in api.all_routers():
         app.include_router(router)

@@ -62,3 +62,44 @@ def test_a_change_in_this_process_shows_in_the_next_answer(world: World) -> None
     world.client.delete("/api/organisations/ORG-A/members/carbon_manager@a.example/carbon_manager",
                         headers=world.auth("org_admin"))
     assert world.client.get(url, headers=h).status_code == 404
+
+
+def test_remembered_inventory_answers_keep_every_refusal(world: World) -> None:
+    """The answer kept in memory is served only to those the route would serve: another tenant's administrator,
+    a role without inventory access and an unsigned request are refused exactly as the route refuses them, and an
+    odd query is read by the route itself."""
+    url = "/api/organisations/ORG-A/inventory?period=2023"
+    mine = world.client.get(url, headers=world.auth("carbon_manager"))
+    assert mine.status_code == 200
+    assert world.client.get(url, headers=world.auth("carbon_manager")).content == mine.content  # the kept one
+    assert world.client.get(url, headers=world.auth("admin_b")).status_code == 404
+    assert world.client.get(url, headers=world.auth("data_entry")).status_code == 403
+    assert world.client.get(url).status_code == 401
+    assert world.client.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    odd = world.client.get(url + "&start=2023-13-01", headers=world.auth("carbon_manager"))
+    assert odd.status_code == 422
+    # the same answer, with the same headers, whichever way it was made
+    again = world.client.get(url, headers=world.auth("carbon_manager"))
+    assert again.headers["content-type"] == mine.headers["content-type"] == "application/json"
+    assert again.headers["x-frame-options"] == "DENY"
+
+
+def test_another_process_stops_serving_a_remembered_inventory_within_a_second(world: World) -> None:
+    """A second app on the same database (its own memory, as another worker process has): a revoked role stops its
+    remembered inventory answers at its next recheck, `RECHECK_SECONDS` (0.5 s) later at most."""
+    from fastapi.testclient import TestClient
+
+    from carbontrail.app import create_app
+    from carbontrail.store.db import session_factory
+
+    other_sessions = session_factory(world.sessions.kw["bind"])
+    other = TestClient(create_app(world.app.state.context.settings, sessions=other_sessions))
+    now = [100.0]
+    accounts._cache_of(other_sessions).clock = lambda: now[0]
+    h = world.auth("verifier")
+    url = "/api/organisations/ORG-A/inventory?period=2023"
+    assert other.get(url, headers=h).status_code == 200
+    assert other.get(url, headers=h).status_code == 200  # from memory now
+    accounts.revoke_role(world.sessions, "verifier@a.example", "verifier", organisation="ORG-A")
+    now[0] += accounts.RECHECK_SECONDS
+    assert other.get(url, headers=h).status_code == 404

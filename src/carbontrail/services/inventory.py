@@ -142,6 +142,15 @@ class InventoryCache:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
+    def answer(self, key: tuple[object, ...], name: str) -> bytes | None:
+        """What was rendered under `name` from the inventory kept under `key`, if both are kept."""
+        with self.lock:
+            entry = self.items.get(key)
+            if entry is None:
+                return None
+            self.items.move_to_end(key)
+            return entry[1].get(name)
+
     def rendered(self, result: InventoryResult, name: str, render: Callable[[InventoryResult], bytes]) -> bytes:
         """`render(result)`, made once per cached result and kept under `name`."""
         with self.lock:
@@ -167,8 +176,7 @@ def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, perio
         access = tenancy.access(s, actor, code, tenancy.INVENTORY)
         key = None
         if cache is not None:
-            key = (access.organisation_id, period, start, end, facility, repr(options), matching,
-                   tenancy.data_fingerprint(s, access))
+            key = _key(access, period, start, end, facility, options, matching, tenancy.data_fingerprint(s, access))
             found = cache.get(key)
             if found is not None:
                 return found
@@ -179,6 +187,28 @@ def inventory(sessions: sessionmaker[Session], actor: Actor, code: str, *, perio
     if cache is not None and key is not None:
         cache.put(key, result)
     return result
+
+
+def remembered_answer(sessions: sessionmaker[Session], actor: Actor, code: str, name: str, *, cache: InventoryCache,
+                      period: str | None = None, start: date | None = None, end: date | None = None,
+                      facility: str | None = None, options: InventoryOptions | None = None,
+                      matching: str = "annual") -> bytes | None:
+    """What a door rendered under `name` (`InventoryCache.rendered`) from this inventory, if it is in memory: who
+    may read it decided from the actor's roles (`tenancy.remembered_access`, the same rules and refusals), the
+    answer kept for the tenant's current data fingerprint (`tenancy.fingerprint`: read again by one request every
+    half recheck span). No unit of work and no thread, so a door may call it on its event loop; None means: call
+    `inventory` and render."""
+    access = tenancy.remembered_access(sessions, actor, code, tenancy.INVENTORY)
+    if access is None:
+        return None
+    return cache.answer(_key(access, period, start, end, facility, options, matching,
+                             tenancy.fingerprint(sessions, access)), name)
+
+
+def _key(access: tenancy.Access, period: str | None, start: date | None, end: date | None, facility: str | None,
+         options: InventoryOptions | None, matching: str, fingerprint: tuple[object, ...]) -> tuple[object, ...]:
+    # the tenant's id leads the key: an answer is never served to another tenant's request
+    return (access.organisation_id, period, start, end, facility, repr(options), matching, fingerprint)
 
 
 def organisation_inventory(sessions: sessionmaker[Session] | None, organisation: str, *, period: str | None = None,

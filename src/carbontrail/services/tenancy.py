@@ -98,6 +98,10 @@ def require(session: Session, principal: Actor, code: str, permission: str) -> A
     """
     org_id = organisation_id(session, code)
     held = permissions(session, principal, org_id) if org_id is not None else frozenset()
+    return _decided(code, org_id, held, permission)
+
+
+def _decided(code: str, org_id: int | None, held: frozenset[str], permission: str) -> Access:
     if not held:
         raise NotFound(f"no organisation with code '{code}'")
     if permission not in held:
@@ -122,6 +126,32 @@ def access(session: Session, actor: Actor, code: str, *needed: str) -> Access:
             raise NotFound(f"no organisation with code '{code}'")
         return Access(org_id, code, EVERY_PERMISSION)
     found = require(session, actor, code, needed[0] if needed else PROFILE)
+    for permission in needed[1:]:
+        _need(found, permission)
+    return found
+
+
+def remembered_access(sessions: sessionmaker[Session], actor: Actor, code: str, *needed: str) -> Access | None:
+    """`access`, decided from memory alone when it can be: the organisation's id already known in this process and
+    an actor whose roles are all on organisations (its grants are in hand). None when the decision needs the
+    database (an overseer's jurisdiction tree, a code not seen yet): call `access` or `check` then. The same rules,
+    the same refusals: what this answers, `access` would."""
+    if any(g.jurisdiction_id is not None for g in actor.grants):
+        return None
+    engine = sessions.kw.get("bind")
+    with _MEMO_LOCK:
+        org_id = _IDS.get(engine, {}).get(code) if engine is not None else None
+    if org_id is None:
+        return None
+    if isinstance(actor, SystemActor):
+        return Access(org_id, code, EVERY_PERMISSION)
+    held: set[str] = set()
+    for grant in actor.grants:
+        if grant.organisation_id == org_id:
+            held |= ROLE_PERMISSIONS[grant.role]
+    if actor.platform_admin:
+        held |= {PROFILE, APPOINT}
+    found = _decided(code, org_id, frozenset(held), needed[0] if needed else PROFILE)
     for permission in needed[1:]:
         _need(found, permission)
     return found
@@ -255,15 +285,31 @@ def organisation_id(session: Session, code: str) -> int | None:
     return found
 
 
-def data_fingerprint(session: Session, access: Access) -> tuple[object, ...]:
+def fingerprint(sessions: sessionmaker[Session], access: Access) -> tuple[object, ...]:
+    """`data_fingerprint`, opening a session only when the memory of it must be read again: a busy tenant's
+    fingerprint is read by one request once it is half its `changes.RECHECK_SECONDS` old, before it expires, so
+    that its requests do not all miss together when it does. Cheap enough for an event loop (a few small indexed
+    queries, at most twice per recheck span per tenant)."""
+    engine, now, seen = sessions.kw.get("bind"), clock(), changes.generation()
+    with _MEMO_LOCK:
+        kept = _FINGERPRINTS.get(engine, {}).get(access.organisation_id) if engine is not None else None
+    if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS / 2:
+        return kept[2]
+    with sessions() as session:
+        return data_fingerprint(session, access, young=0.0)
+
+
+def data_fingerprint(session: Session, access: Access, *, young: float = changes.RECHECK_SECONDS
+                     ) -> tuple[object, ...]:
     """A cheap digest of everything an inventory of this tenant depends on: its activity records (count, newest
     id, sum of quantities, newest import), its facilities' provinces, its reporting periods, the factor datasets,
     its suppliers' footprints (scope 3) and its certificate claims. Equal fingerprints mean a computed inventory
-    is still right, so it may be reused."""
+    is still right, so it may be reused. One read is kept while this process commits no write and for `young`
+    seconds at most."""
     engine, now, seen = session.get_bind(), clock(), changes.generation()
     with _MEMO_LOCK:
         kept = _FINGERPRINTS.setdefault(engine, {}).get(access.organisation_id)
-    if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS:
+    if kept is not None and kept[0] == seen and now - kept[1] < young:
         return kept[2]
     fingerprint = repo.inventory_inputs(session, access.organisation_id)
     with _MEMO_LOCK:

@@ -26,6 +26,7 @@ from carbontrail.formats import catenax, pact
 from carbontrail.services import audit, tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal
 from carbontrail.services.work import Actor, SystemActor
+from carbontrail.store import changes
 from carbontrail.store.db import transaction
 from carbontrail.store.repositories import pact as repo
 from carbontrail.store.repositories.pact import Filters
@@ -297,12 +298,37 @@ def _viewer_sql(client: bool, mark: str) -> str:
             + f"LEFT JOIN role_grant rg ON rg.user_id = u.id WHERE u.id = {mark} AND u.active")
 
 
-def viewer(engine: Engine, claims: Mapping[str, object]) -> tuple[tuple[int, ...], int]:
-    """For a verified access token's claims, in one query: the organisations its principal holds roles on (what it
-    may see is what is granted to them) and the data version; `AuthenticationFailed` if the client or user is gone
-    or disabled — so a revoked role or client stops working at the next request, as everywhere else.
+#: (sub, cid) → (commit counter, when, viewer) per database: a viewer is read again once this process committed a
+#: write or `RECHECK_SECONDS` passed (another process's revocation, grant or publish).
+_VIEWERS: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str | None], tuple[int, float, tuple[tuple[int, ...], int]]]]
+_VIEWERS = weakref.WeakKeyDictionary()
+_VIEWERS_LOCK = threading.Lock()
+VIEWERS_KEPT = 4096  # per database; dropped together when full
 
-    It runs on every PACT read, so it goes to the driver directly: through the ORM it costs ten times more."""
+
+def viewer(engine: Engine, claims: Mapping[str, object]) -> tuple[tuple[int, ...], int]:
+    """For a verified access token's claims: the organisations its principal holds roles on (what it may see is
+    what is granted to them) and the data version; `AuthenticationFailed` if the client or user is gone or
+    disabled. Kept in this process's memory like every principal (`changes`): a write committed here is seen by the
+    next request, another process's revoked role or client, grant or publish within `RECHECK_SECONDS`."""
+    key = (str(claims["sub"]), None if claims.get("cid") is None else str(claims["cid"]))
+    now, seen = tenancy.clock(), changes.generation()
+    with _VIEWERS_LOCK:
+        kept = _VIEWERS.get(engine, {}).get(key)
+    if kept is not None and kept[0] == seen and now - kept[1] < changes.RECHECK_SECONDS:
+        return kept[2]
+    found = read_viewer(engine, claims)
+    with _VIEWERS_LOCK:
+        memory = _VIEWERS.setdefault(engine, {})
+        if len(memory) >= VIEWERS_KEPT:
+            memory.clear()
+        memory[key] = (seen, now, found)
+    return found
+
+
+def read_viewer(engine: Engine, claims: Mapping[str, object]) -> tuple[tuple[int, ...], int]:
+    """`viewer` read from the database, in one query. It goes to the driver directly: through the ORM it costs ten
+    times more."""
     client = claims.get("cid")
     params: tuple[object, ...] = (int(str(claims["sub"])),)
     if client is not None:
