@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.app import create_app
 from carbontrail.config import Settings
-from carbontrail.errors import Conflict, NotFound
+from carbontrail.errors import Conflict, InputError, NotFound
 from carbontrail.services.accounts import access_token
 from carbontrail.services.ledger import credentials, engagements, registry
 
@@ -90,3 +91,15 @@ def test_registry_and_labels_over_http(people: People) -> None:
     png = client.get(f"/api/registry/{entry_id}/label.png", params={"lang": "en"})
     image = Image.open(io.BytesIO(png.content))
     assert png.headers["content-type"] == "image/png" and image.size == (600, 300)
+
+
+def test_the_entry_shows_the_number_the_credential_signs(people: People) -> None:
+    """The registry entry's value is the one the footprint credential signs (61.2, made from a stored result):
+    omitted, it is taken from the credential; typed and different, publishing is refused with both numbers."""
+    footprint, statement = _verified(people)
+    wrong = dataclasses.replace(LFP, value=60.0)
+    with pytest.raises(InputError, match="60 differs from the 61.2"):
+        registry.publish(people.sessions, people.a_admin, KEY, "ORG-A", footprint, statement, wrong)
+    entry = registry.publish(people.sessions, people.a_admin, KEY, "ORG-A", footprint, statement,
+                             dataclasses.replace(LFP, value=None))
+    assert entry.value == 61.2

@@ -22,7 +22,8 @@ class PublishIn(BaseModel):
     product: str = Field(max_length=300)
     category: str = Field(max_length=200)
     declared_unit: str = Field(max_length=64)
-    value: float = Field(ge=0, le=1e12, allow_inf_nan=False, description="kg CO2e per declared unit")
+    value: float | None = Field(None, ge=0, le=1e12, allow_inf_nan=False,
+                                description="kg CO2e per declared unit; omit it to take the one the credential signs")
     standard: str = Field("ISO 14067:2018", max_length=100)
     cn_code: str = Field("", max_length=16)
     region: str = Field("", max_length=64)

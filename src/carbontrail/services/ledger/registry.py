@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import Conflict, InputError, NotFound
+from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.ledger.entries import Entry
 from carbontrail.services import tenancy
 from carbontrail.services.ledger import credentials, log
@@ -53,10 +53,45 @@ class Publication:
     product: str
     category: str
     declared_unit: str
-    value: float  # kg CO2e per declared unit
+    value: float | None  # kg CO2e per declared unit; None: the one the signed credential states
     standard: str = "ISO 14067:2018"
     cn_code: str = ""
     region: str = ""
+
+
+def _signed_value(document: str) -> float | None:
+    """The kg CO2e per declared unit a footprint credential signs: a PACT footprint's pcf (v3 or v2 field), or a
+    subject's own `pcf` number; None when the subject states none."""
+    try:
+        subject = json.loads(document).get("credentialSubject", {})
+    except (ValueError, AttributeError):
+        return None
+    pact = subject.get("productFootprint") if isinstance(subject, dict) else None
+    if isinstance(pact, dict) and isinstance(pact.get("pcf"), dict):
+        raw = pact["pcf"].get("pcfExcludingBiogenicUptake", pact["pcf"].get("pCfExcludingBiogenic"))
+    else:
+        raw = subject.get("pcf") if isinstance(subject, dict) else None
+    try:
+        value = float(raw) if raw is not None and not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _published_value(document: str, stated: float | None, credential_id: str) -> float:
+    """What the entry shows: the number the credential signs (made from the stored result it was issued from); a
+    value typed beside it must agree, and is needed only when the credential states none."""
+    signed = _signed_value(document)
+    if signed is None:
+        if stated is None:
+            raise InputError(f"credential {credential_id} states no footprint value", location=Location(field="value"),
+                             expected="the kg CO2e per declared unit")
+        return stated
+    if stated is not None and not math.isclose(stated, signed, rel_tol=1e-9, abs_tol=1e-12):
+        raise InputError(f"the value {stated:g} differs from the {signed:g} kg CO2e per declared unit credential "
+                         f"{credential_id} signs", location=Location(field="value"),
+                         expected="no value (the credential's is used) or the same number")
+    return signed
 
 
 def publish(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str, credential_id: str,
@@ -65,7 +100,7 @@ def publish(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str
     an earlier published entry of the same product becomes superseded."""
     if not (item.product.strip() and item.category.strip() and item.declared_unit.strip()):
         raise InputError("a registry entry names its product, category and declared unit")
-    if not math.isfinite(item.value) or item.value < 0:
+    if item.value is not None and (not math.isfinite(item.value) or item.value < 0):
         raise InputError(f"footprint value {item.value}", expected="a finite kg CO2e per declared unit ≥ 0")
     with unit_of_work(sessions, actor) as work:
         org = credentials.access(work.session, actor, code, tenancy.MANAGE)
@@ -74,6 +109,7 @@ def publish(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str
             raise NotFound(f"organisation '{code}' issued no footprint credential {credential_id}")
         if issued.revoked_at is not None:
             raise Conflict(f"credential {credential_id} is revoked")
+        value = _published_value(issued.document, item.value, credential_id)
         statement = repo.statement_by_credential(work.session, statement_id)
         engagement = repo.engagement(work.session, statement.engagement_id) if statement else None
         if statement is None or engagement is None or engagement.organisation_id != org.organisation_id:
@@ -90,7 +126,7 @@ def publish(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str
         row = RegistryEntry(organisation_id=org.organisation_id, credential_id=credential_id,
                             statement_credential_id=statement_id, product=item.product, category=item.category,
                             cn_code=item.cn_code.replace(" ", ""), region=item.region,
-                            declared_unit=item.declared_unit, value=item.value, standard=item.standard,
+                            declared_unit=item.declared_unit, value=value, standard=item.standard,
                             assurance=statement.assurance, verifier=body, log_seq=appended.first)
         work.session.add(row)
         work.session.flush()
