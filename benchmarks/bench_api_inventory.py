@@ -113,19 +113,21 @@ def bench_database_url(database_url: str, home: Path, schema: str) -> str:
     return database_url
 
 
-def wrk(url: str, token: str, seconds: int) -> dict[str, float]:
+def wrk(url: str, token: str, seconds: int, connections: int = CONNECTIONS) -> dict[str, float]:
     # a 60 s timeout: a slow answer counts in the latency, not as an error
-    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "60s",
+    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s",
                           "-H", f"Authorization: Bearer {token}", url],
                          check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    assert p99, out
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    latency = {}
+    for name in ("50", "99"):
+        m = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)\b", out)
+        assert m, out
+        latency[f"p{name}_ms"] = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
     socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    return {"requests_per_s": rps, "p99_ms": float(p99.group(1)) * scale, "requests": total,
+    return {"requests_per_s": rps, **latency, "requests": total,
             "errors": socket_errors + (int(non2xx.group(1)) if non2xx else 0)}
 
 

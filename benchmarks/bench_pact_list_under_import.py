@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import ssl
 import subprocess
@@ -32,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_api_inventory import bench_database_url, free_port  # noqa: E402  (sibling scripts, not a package)
+from bench_api_inventory import bench_database_url, free_port, wrk  # noqa: E402  (sibling scripts, not a package)
 from bench_import import _references, generate  # noqa: E402
 from bench_pact_list import PATH, fetch, seed  # noqa: E402
 
@@ -47,22 +46,6 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 SECRET = "bench-pact-under-import-secret"
 SCHEMA = "bench_pact_list_under_import"
-THREADS = 4
-
-
-def wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s",
-                          "-H", f"Authorization: Bearer {token}", url],
-                         check=True, capture_output=True, text=True).stdout
-    found: dict[str, float] = {}
-    for name in ("50", "99"):
-        m = re.search(rf"{name}%\s+([\d.]+)(us|ms|s)\b", out)
-        assert m, out
-        found[f"p{name}_ms"] = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"requests_per_s": rps, **found, "errors": socket_errors + (int(non2xx.group(1)) if non2xx else 0)}
 
 
 def request(method: str, url: str, token: str, cafile: Path, body: bytes | None = None,
