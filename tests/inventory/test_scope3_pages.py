@@ -111,3 +111,30 @@ def test_api_inventory_follows_a_newly_received_supplier_footprint(world: World)
         assert body["scope3_t_co2e"] == pytest.approx(expected, rel=1e-12)
         assert body["scope3_primary_share"] == 1.0
         assert [(line["item"], line["data"]) for line in body["scope3_lines"]] == [("lfp-cathode", "primary")]
+
+
+def test_inventory_page_lists_the_claims_with_their_log_entries(world: World) -> None:
+    """ORG-A registers and claims two GECs of January 2023 against its January use (1,000 MWh): the page lists
+    both claims, each linked to its transparency-log entry (the two issuances are entries 0 and 1, the claims 2
+    and 3), and the 2 MWh matched over the year."""
+    from carbontrail.ledger.certificates import check_instrument, gec_serial
+    from carbontrail.services import certificates as certs
+    from carbontrail.services.work import SystemActor
+
+    actor = SystemActor("test")
+    serials = [gec_serial("13520155132000017", date(2023, 1, 1), n) for n in (1, 2)]
+    certs.issue(world.sessions, actor, "ORG-A", [
+        (n, check_instrument("GEC", s, "Aba hydro", "hydro", "四川", date(2023, 1, 1), date(2023, 1, 31), 1.0), "")
+        for n, s in enumerate(serials, 2)])
+    certs.claim(world.sessions, actor, "ORG-A", serials, (date(2023, 1, 1), date(2023, 1, 31)),
+                on=date(2023, 2, 1), key=world.app.state.context.key)
+    _sign_in(world, "carbon_manager@a.example")
+    world.client.cookies.set("ct_lang", "en")
+    page = world.client.get("/org/ORG-A/inventory?period=2023").text
+    section = page[page.index('id="claims-used"'):page.index("</section>", page.index('id="claims-used"'))]
+    assert "annual · matched 2.000 MWh" in section
+    assert all(s in section for s in serials)
+    assert '<a href="/api/ledger/proof/inclusion?seq=2">2</a>' in section
+    assert '<a href="/api/ledger/proof/inclusion?seq=3">3</a>' in section
+    world.client.cookies.set("ct_lang", "zh_CN")
+    assert "计入基于市场的范围二的绿电核销" in world.client.get("/org/ORG-A/inventory?period=2023").text

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from carbontrail.inventory.records import FactorUse
+from carbontrail.inventory.records import ClaimUse, FactorUse
 from carbontrail.services.accounts import Grant
 from carbontrail.services.imports import WordMapping
 from carbontrail.services.jurisdictions import EnterpriseAggregate, JurisdictionAggregate
@@ -114,6 +114,14 @@ class Scope3LineOut(BaseModel):
     note: str
 
 
+class ClaimsOut(BaseModel):
+    """The claimed certificates the market-based scope 2 counts, the matching level and the MWh matched."""
+
+    matching: str
+    matched_mwh: float
+    claims: list[ClaimUse]
+
+
 class InventoryOut(BaseModel):
     """An inventory's totals, breakdowns and the factors behind it (t CO2e, tce, 10⁴ yuan)."""
 
@@ -139,6 +147,7 @@ class InventoryOut(BaseModel):
     scope3_primary_share: float | None
     scope3_lines: list[Scope3LineOut]
     factors: list[FactorUse]
+    certificate_claims: ClaimsOut
 
 
 class JurisdictionIn(BaseModel):

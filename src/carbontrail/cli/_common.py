@@ -20,6 +20,8 @@ import typer
 import yaml
 from rich.console import Console
 
+from carbontrail.config import Settings
+from carbontrail.services.accounts import secret_key
 from carbontrail.errors import (
     CarbontrailError,
     ConfigurationError,
@@ -33,6 +35,22 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_ADDRESS_IN_USE = 0, 1, 2, 3, 4, 5
+
+
+def installation_key() -> bytes:
+    """This installation's secret (CARBONTRAIL_SECRET_KEY or the key file): it opens the signing keys the trust
+    log and credentials are signed with, and the stored supplier secrets."""
+    return secret_key(Settings.from_env())
+
+
+def bundle_path(document: Path) -> Path:
+    """Where the proof bundle of a credential or event file is saved: `name.proof.json` beside `name.json`."""
+    return document.with_name(document.name.removesuffix(".json") + ".proof.json")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Save `data` as readable JSON (UTF-8, Chinese kept)."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def read_text(path: Path) -> str:

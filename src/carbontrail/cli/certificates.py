@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors, show
+from carbontrail.cli._common import bundle_path, console, installation_key, print_json, show, user_errors, write_json
 from carbontrail.services.database import open_sessions
 from carbontrail.errors import InputError, Location
 from carbontrail.services import certificates as certs
@@ -25,6 +25,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation code acting (the holder).")]
 KindOption = Annotated[str, typer.Option("--kind", help="GEC, I-REC, green_power_trade, PPA or direct_line.")]
 PeriodOption = Annotated[str, typer.Option("--period", help="YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.")]
+
 
 
 def _sessions():  # type: ignore[no-untyped-def]
@@ -51,7 +52,7 @@ def import_command(
 ) -> None:
     """Register the instruments of a registry export as issued by ORG; all rows or none."""
     with user_errors(as_json):
-        report = certs.import_registry(_sessions(), cli_actor(), org, file)
+        report = certs.import_registry(_sessions(), cli_actor(), org, file, key=installation_key())
         show(as_json, asdict(report), f"{escape(report.file)}: {report.instruments} instruments ({report.mwh:g} MWh), "
                                       f"{report.profiles} monthly production profiles, {report.events} log entries")
 
@@ -89,7 +90,8 @@ def transfer_command(
 ) -> None:
     """Hand instruments held by ORG to another organisation; all or none."""
     with user_errors(as_json):
-        report = certs.transfer(_sessions(), cli_actor(), org, to, _refs(serials, file), kind=kind)
+        report = certs.transfer(_sessions(), cli_actor(), org, to, _refs(serials, file), kind=kind,
+                                key=installation_key())
         _changed(report, as_json)
 
 
@@ -108,7 +110,7 @@ def claim_command(
     """Claim (cancel) instruments against ORG's consumption in a period; refused with the reason if any cannot be."""
     with user_errors(as_json):
         report = certs.claim(_sessions(), cli_actor(), org, _refs(serials, file), certs.parse_period(period),
-                             kind=kind, mwh=mwh, province=province, boundary=boundary)
+                             kind=kind, mwh=mwh, province=province, boundary=boundary, key=installation_key())
         _changed(report, as_json)
 
 
@@ -117,7 +119,7 @@ def release_command(claim_id: Annotated[int, typer.Argument(help="The claim's nu
                     org: OrgOption, as_json: JsonOption = False) -> None:
     """Withdraw a claim made in error; its MWh become claimable again."""
     with user_errors(as_json):
-        _changed(certs.release(_sessions(), cli_actor(), org, claim_id), as_json)
+        _changed(certs.release(_sessions(), cli_actor(), org, claim_id, key=installation_key()), as_json)
 
 
 def _changed(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -152,6 +154,24 @@ def match_command(org: OrgOption, period: PeriodOption,
             console.print(f"{report.not_hourly_mwh:,.3f} MWh claimed have no hourly production and match only "
                           "monthly or annually")
         console.print(f"consumption: {report.consumption_source}")
+
+
+@app.command("proof")
+def proof_command(
+    serial: Annotated[str, typer.Argument(help="The instrument's serial number or reference.")],
+    org: OrgOption,
+    out: Annotated[Path, typer.Option(help="Where to write the event (its proof bundle NAME.proof.json beside it).")],
+    event: Annotated[str | None, typer.Option(help="issuance, transfer, claim or release (default: the newest).")]
+    = None,
+    kind: Annotated[str, typer.Option(help="GEC, I-REC, contract, PPA or direct line.")] = "GEC",
+) -> None:
+    """Save an event ORG made on an instrument with its transparency-log proof; `carbontrail verify` checks it."""
+    with user_errors():
+        proof = certs.event_proof(_sessions(), cli_actor(), org, serial, kind=kind, event=event)
+        write_json(out, proof.body)
+        write_json(bundle_path(out), proof.bundle)
+    console.print(f"{proof.body['event']} of {kind} {escape(serial)}: entry {proof.log_seq} of the log; saved {out} "
+                  f"and {bundle_path(out).name}", highlight=False)
 
 
 @app.command("verify")

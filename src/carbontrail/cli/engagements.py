@@ -11,9 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from carbontrail.cli._common import console, print_json, show, user_errors
-from carbontrail.config import Settings
-from carbontrail.services.accounts import secret_key
+from carbontrail.cli._common import console, print_json, show, user_errors, installation_key
 from carbontrail.services.database import open_sessions
 from carbontrail.services.ledger import engagements
 from carbontrail.services.work import cli_actor
@@ -115,7 +113,7 @@ def statement_command(
     finding is unanswered)."""
     with user_errors(as_json):
         issued = engagements.issue_statement(
-            open_sessions(), cli_actor(), secret_key(Settings.from_env()), engagement,
+            open_sessions(), cli_actor(), installation_key(), engagement,
             engagements.StatementIn(assurance=assurance, materiality=materiality, procedures=procedures,
                                     opinion=opinion, boundary=boundary, verifier=verifier))
         show(as_json, {"credential": issued.credential_id, "log_seq": issued.log_seq, "document": issued.document},
@@ -127,7 +125,7 @@ def withdraw_command(engagement: Id, reason: Annotated[str, typer.Option(help="W
                      as_json: JsonOption = False) -> None:
     """The body withdraws its statement: the credential is revoked and the withdrawal logged."""
     with user_errors(as_json):
-        engagements.withdraw_statement(open_sessions(), cli_actor(), secret_key(Settings.from_env()), engagement,
+        engagements.withdraw_statement(open_sessions(), cli_actor(), installation_key(), engagement,
                                        reason)
         show(as_json, {"engagement": engagement, "withdrawn": True, "reason": reason},
              f"statement of engagement {engagement} withdrawn")

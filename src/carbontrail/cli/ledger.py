@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import bundle_path, console, installation_key, print_json, user_errors, write_json
 from carbontrail.errors import InputError, NotFound
 from carbontrail.ledger import bundle as bundles
 from carbontrail.ledger.canonical import parse
 from carbontrail.services.work import cli_actor
 from carbontrail.services.database import open_sessions
-from carbontrail.config import Settings
-from carbontrail.services.accounts import secret_key
 from carbontrail.services.ledger import log
 from carbontrail.services.ledger import credentials
 from carbontrail.services.ledger import engagements
@@ -31,14 +28,6 @@ def _sessions():  # type: ignore[no-untyped-def]
     return open_sessions()
 
 
-def _key() -> bytes:
-    return secret_key(Settings.from_env())
-
-
-def bundle_path(credential: Path) -> Path:
-    """Where the proof bundle of a credential file is saved: `name.proof.json` beside `name.json`."""
-    return credential.with_name(credential.name.removesuffix(".json") + ".proof.json")
-
 
 def _read_json(path: Path, what: str) -> Any:
     if not path.is_file():
@@ -49,12 +38,9 @@ def _read_json(path: Path, what: str) -> Any:
         raise exc.at(file=str(path)) from None
 
 
-def _write(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
 def verify_command(
-    file: Annotated[Path, typer.Argument(help="A credential (JSON); its proof bundle NAME.proof.json beside it.")],
+    file: Annotated[Path, typer.Argument(help="A credential or a certificate event (JSON); its proof bundle "
+                                              "NAME.proof.json beside it.")],
     proofs: Annotated[Path | None, typer.Option("--bundle", help="The proof bundle, if not beside the file.")] = None,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="A checkpoint you already hold (a signed "
                                                     "note saved earlier): the log must be consistent with it.")] = None,
@@ -62,15 +48,18 @@ def verify_command(
                                                 "the one in the bundle.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a credential offline: signature, status, inclusion in the log, consistency with your checkpoint."""
+    """Verify a credential offline (signature, status, inclusion in the log, consistency with your checkpoint), or
+    a green-electricity certificate event saved by `carbontrail certificates proof` (inclusion, consistency)."""
     with user_errors(as_json):
-        credential = _read_json(file, "credential")
-        if not isinstance(credential, dict):
-            raise InputError("the credential is not a JSON object", expected="a W3C verifiable credential")
+        document = _read_json(file, "credential")
+        if not isinstance(document, dict):
+            raise InputError("the file is not a JSON object",
+                             expected="a W3C verifiable credential or a certificate event")
         where = proofs or bundle_path(file)
         bundle = _read_json(where, "proof bundle") if where.is_file() else None
         held = checkpoint.read_text(encoding="utf-8") if checkpoint else None
-        report = bundles.verify(credential, bundle, held=held, log_key=log_key)
+        check = bundles.verify_event if document.get("type") == bundles.CERTIFICATE_EVENT_TYPE else bundles.verify
+        report = check(document, bundle, held=held, log_key=log_key)
     if as_json:
         print_json({"verified": report.ok, "sentence": report.sentence,
                     "checks": [{"check": c.name, "ok": c.ok, "message": c.message} for c in report.checks]})
@@ -144,10 +133,10 @@ def issue_command(org: Org,
     """Issue a signed credential over a document of the organisation, log it and save it with its proof bundle."""
     with user_errors():
         subject = _read_json(document, "document")
-        issued = credentials.issue(_sessions(), cli_actor(), _key(), org, kind, reference or document.stem,
+        issued = credentials.issue(_sessions(), cli_actor(), installation_key(), org, kind, reference or document.stem,
                                    subject, name=name)
-        _write(out, issued.document)
-        _write(bundle_path(out), credentials.bundle(_sessions(), issued.credential_id))
+        write_json(out, issued.document)
+        write_json(bundle_path(out), credentials.bundle(_sessions(), issued.credential_id))
     console.print(f"{issued.credential_id}: entry {issued.log_seq} of the log; saved {out} and "
                   f"{bundle_path(out).name}", highlight=False)
 
@@ -158,10 +147,10 @@ def footprint_credential_command(org: Org, pf_id: Annotated[str, typer.Argument(
                                  statement: Annotated[str, typer.Option(help="Statement credential id.")] = "") -> None:
     """Issue the credential of a published PACT footprint (with a statement's assurance)."""
     with user_errors():
-        issued = credentials.credential_for_footprint(_sessions(), cli_actor(), _key(), org, pf_id,
+        issued = credentials.credential_for_footprint(_sessions(), cli_actor(), installation_key(), org, pf_id,
                                                       statement_id=statement)
-        _write(out, issued.document)
-        _write(bundle_path(out), credentials.bundle(_sessions(), issued.credential_id))
+        write_json(out, issued.document)
+        write_json(bundle_path(out), credentials.bundle(_sessions(), issued.credential_id))
     console.print(f"{issued.credential_id}: saved {out}", highlight=False)
 
 
@@ -171,7 +160,7 @@ def bundle_command(credential_id: str, out: Annotated[Path, typer.Option(help="W
                    ) -> None:
     """Fetch a credential's proof bundle (with a consistency proof from a checkpoint you hold)."""
     with user_errors():
-        _write(out, credentials.bundle(_sessions(), credential_id, since=since))
+        write_json(out, credentials.bundle(_sessions(), credential_id, since=since))
     console.print(f"saved {out}", highlight=False)
 
 
@@ -179,7 +168,7 @@ def bundle_command(credential_id: str, out: Annotated[Path, typer.Option(help="W
 def revoke_command(credential_id: str, reason: Annotated[str, typer.Option(help="Why.")]) -> None:
     """Revoke a credential (its status bit is set and the revocation logged)."""
     with user_errors():
-        credentials.revoke(_sessions(), cli_actor(), _key(), credential_id, reason)
+        credentials.revoke(_sessions(), cli_actor(), installation_key(), credential_id, reason)
     console.print(f"{credential_id} revoked", highlight=False)
 
 
@@ -187,7 +176,7 @@ def revoke_command(credential_id: str, reason: Annotated[str, typer.Option(help=
 def rotate_key_command(org: Org) -> None:
     """Start a new signing key for the organisation; the old one keeps verifying what it signed."""
     with user_errors():
-        info = credentials.rotate_key(_sessions(), cli_actor(), _key(), org)
+        info = credentials.rotate_key(_sessions(), cli_actor(), installation_key(), org)
     console.print(f"new key {info.multikey} (log entry {info.log_seq})", highlight=False)
 
 

@@ -10,11 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, read_document, user_errors, show
+from carbontrail.cli._common import console, print_json, read_document, user_errors, show, installation_key
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
-from carbontrail.config import Settings
-from carbontrail.services.accounts import secret_key
 from carbontrail.formats import pact
 from carbontrail.services.pact import host as pact_host
 from carbontrail.services.pact import publishing
@@ -32,9 +30,6 @@ PfId = Annotated[str, typer.Argument(help="Footprint id (a UUID).")]
 def _sessions():  # type: ignore[no-untyped-def]
     return open_sessions()
 
-
-def _key() -> bytes:
-    return secret_key(Settings.from_env())
 
 
 @app.command("publish")
@@ -165,7 +160,7 @@ def decide_command(
     """Answer a pending request; the answer is posted to the customer's events endpoint at once."""
     with user_errors(as_json):
         done = pact_inbox.decide(_sessions(), cli_actor(), org, request_id, accept=accept, reason=reason,
-                                pf_ids=pf_id or (), key=_key())
+                                pf_ids=pf_id or (), key=installation_key())
         show(as_json, done, f"request {done.id}: {done.status}; answer {done.delivery or 'not sent'}"
                             f"{': ' + escape(done.delivery_note) if done.delivery_note else ''}")
 
@@ -198,7 +193,7 @@ def credentials_command(
     """Store credentials for posting answers to a customer's PACT host (the secret is kept encrypted)."""
     with user_errors(as_json):
         pem = ca.read_text(encoding="utf-8") if ca else ""
-        origin = pact_inbox.set_callback_credentials(_sessions(), cli_actor(), org, _key(), host=host, client_id=client_id,
+        origin = pact_inbox.set_callback_credentials(_sessions(), cli_actor(), org, installation_key(), host=host, client_id=client_id,
                                                     client_secret=client_secret, ca_pem=pem)
         if as_json:
             print_json({"host": origin, "organisation": org, "client_id": client_id})

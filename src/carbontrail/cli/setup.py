@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from carbontrail.cli._common import EXIT_ADDRESS_IN_USE, console, err_console, print_json, user_errors, show
+from carbontrail.cli._common import (
+    EXIT_ADDRESS_IN_USE,
+    console,
+    err_console,
+    installation_key,
+    print_json,
+    show,
+    user_errors,
+)
 from carbontrail.config import Settings
 from carbontrail.services.database import migrate
 from carbontrail.services.database import open_sessions
@@ -39,12 +47,12 @@ def demo_load(
 
     with user_errors(as_json):
         if as_json:
-            print_json(load_demo(open_sessions(), path))
+            print_json(load_demo(open_sessions(), path, key=installation_key()))
             return
         with Progress(TextColumn("loading demo"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("demo", total=None)
-            report = load_demo(open_sessions(), path,
+            report = load_demo(open_sessions(), path, key=installation_key(),
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
         for f in report["files"]:  # type: ignore[union-attr]
             console.print(f"{f['file']}: {f['rows']} rows, {f['inserted']} inserted, {f['updated']} updated, "

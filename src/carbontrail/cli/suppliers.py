@@ -10,11 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors, show
-from carbontrail.config import Settings
+from carbontrail.cli._common import console, print_json, user_errors, show, installation_key
 from carbontrail.errors import InputError, Location
 from carbontrail.services.pact import requests as pr
-from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
 from carbontrail.services.work import cli_actor
 
@@ -62,7 +60,7 @@ def add(organisation: Org, supplier: Supplier,
                 raise InputError(f"'{ca}' is not a file", location=Location(file=str(ca)),
                                  expected="a PEM certificate file")
             ca_pem = ca.read_text(encoding="utf-8")
-        info = pr.connect(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+        info = pr.connect(open_sessions(), cli_actor(), organisation, installation_key(),
                           supplier=supplier, name=name, host_url=host, client_id=client_id,
                           client_secret=_secret(secret_stdin), pact_version=pact_version, ca_pem=ca_pem)
         show(as_json, info, f"{organisation}: connected to {info.name} at {info.host_url} (PACT v{pact_version})")
@@ -77,7 +75,7 @@ def request(organisation: Org, supplier: Supplier,
             as_json: AsJson = False) -> None:
     """Ask a supplier for a product's footprint; its host answers at {callback}/{version}/events."""
     with user_errors(as_json):
-        info = pr.ask(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+        info = pr.ask(open_sessions(), cli_actor(), organisation, installation_key(),
                       supplier=supplier, product_id=product_id, product_key=key, public_url=_public_url(callback))
         if as_json:
             print_json(info)
@@ -102,7 +100,7 @@ def pull(organisation: Org, supplier: Supplier,
             if not sep or not pid or not flow:
                 raise InputError(f"'{item}' is not PRODUCT_ID=FLOW", location=Location(field="--map"))
             keys[pid] = flow
-        report = pr.pull_from(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
+        report = pr.pull_from(open_sessions(), cli_actor(), organisation, installation_key(),
                               supplier=supplier, product_ids=product or [], product_keys=keys)
         show(as_json, report, f"{supplier}: {report.listed} listed, {report.stored} kept, {report.recorded} recorded "
                               f"as supplier data, {report.fulfilled_requests} request(s) fulfilled")

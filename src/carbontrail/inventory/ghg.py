@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -32,7 +32,7 @@ import pint
 from carbontrail.errors import FactorNotFound, InputError, Location
 from carbontrail.factors import FactorLibrary, FactorQuery
 from carbontrail.factors.gwp import gwp100
-from carbontrail.inventory.records import Activity, FactorUse
+from carbontrail.inventory.records import Activity, ClaimUse, FactorUse
 from carbontrail.inventory.scope3 import SCOPE3_KINDS, Scope3Calculator, Scope3Line
 from carbontrail.units import convert, magnitude
 
@@ -105,6 +105,10 @@ class InventoryResult:
     value_added_10k_yuan: float
     production: Mapping[str, tuple[float, str]]
     scope3: tuple[Scope3Line, ...] = ()
+    #: the claims the market-based scope 2 took at zero emissions, the matching level and the MWh they matched
+    claims: tuple[ClaimUse, ...] = ()
+    claims_matching: str = ""
+    claims_matched_mwh: float = 0.0
 
     # -- totals ------------------------------------------------------------------------------------
     def _sum(self, scope: int, basis: str = "") -> float:
@@ -232,6 +236,8 @@ class InventoryResult:
             "scope3_by_category_t_co2e": self.scope3_by_category(),
             "scope3_by_data_t_co2e": self.scope3_by_data(),
             "scope3_primary_share": self.scope3_primary_share,
+            "certificate_claims": {"matching": self.claims_matching, "matched_mwh": self.claims_matched_mwh,
+                                   "claims": [asdict(c) for c in self.claims]},
         }
 
 

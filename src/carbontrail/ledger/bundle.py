@@ -21,6 +21,10 @@ from carbontrail.ledger.entries import Entry
 from carbontrail.ledger.failures import VerificationFailed
 
 BUNDLE_TYPE = "CarbontrailProofBundle"
+#: the `type` of a green-electricity certificate event body (an issuance, transfer, claim or release)
+CERTIFICATE_EVENT_TYPE = "carbontrail.certificate.v1"
+#: how a certificate event's log entry names it (its `credential` field): this prefix and the event's number
+CERTIFICATE_EVENT_URN = "urn:carbontrail:certificate-event:"
 
 
 def b64(data: bytes) -> str:
@@ -145,22 +149,13 @@ def verify(credential: dict[str, Any], bundle: dict[str, Any] | None, *, held: s
     proven = _check(report, "signature", "the signature is valid", lambda: credentials.verify(credential))
     if isinstance(proven, credentials.Proven):
         report.checks[-1].message = f"the signature by {credential.get('issuer')} is valid"
-    if not isinstance(bundle, dict) or bundle.get("type") != BUNDLE_TYPE:
-        report.checks.append(Check("bundle", False, "no proof bundle was found beside the credential, so status "
-                                   "and log inclusion cannot be checked offline"))
+    opened = _opened(report, bundle, log_key, unpinned=not log_key and not held,
+                     missing="no proof bundle was found beside the credential, so status and log inclusion cannot "
+                             "be checked offline")
+    if opened is None:
         return report
-    verifier = _check(report, "log key", "the log key is well formed",
-                      lambda: Verifier.parse(log_key or str(bundle.get("logKey", ""))))
-    if verifier is None:
-        return report
-    report.checks.pop()  # the key's form is not worth a clause when it is fine
-    if not log_key and not held:
-        report.checks.append(Check("log key", True, "the log key is the one the bundle names (pin it with "
-                                   "--log-key or a checkpoint you hold)"))
-    checkpoint = _check(report, "checkpoint", "the log checkpoint is signed by the log key",
-                        lambda: open_checkpoint(str(bundle.get("checkpoint", "")), verifier))
-    if checkpoint is None:
-        return report
+    verifier, checkpoint = opened
+    assert isinstance(bundle, dict)
 
     def included() -> None:
         entry = _included(bundle.get("inclusion"), checkpoint)
@@ -223,3 +218,66 @@ def _logged_key(bundle: dict[str, Any], checkpoint: Checkpoint, proven: credenti
     detail = dict(entry.detail)
     return entry.kind == "key" and detail.get("key") == proven.key.multikey and \
         detail.get("issuer") == listed.get("issuer")
+
+
+def certificate_subject(kind: str, reference: str) -> str:
+    """How the log names an instrument: the SHA-256 of `certificate:KIND:REFERENCE`."""
+    return digest(f"certificate:{kind}:{reference}")
+
+
+def _opened(report: Report, bundle: dict[str, Any] | None, log_key: str | None, *, unpinned: bool = False,
+            missing: str = "no proof bundle was found beside the file, so its inclusion in the log cannot be "
+                           "checked offline") -> tuple[Verifier, Checkpoint] | None:
+    """The bundle's log key and signed checkpoint, each check recorded (None where one fails). `unpinned`: say that
+    the key is only the one the bundle names."""
+    if not isinstance(bundle, dict) or bundle.get("type") != BUNDLE_TYPE:
+        report.checks.append(Check("bundle", False, missing))
+        return None
+    verifier = _check(report, "log key", "the log key is well formed",
+                      lambda: Verifier.parse(log_key or str(bundle.get("logKey", ""))))
+    if verifier is None:
+        return None
+    report.checks.pop()  # the key's form is not worth a clause when it is fine
+    if unpinned:
+        report.checks.append(Check("log key", True, "the log key is the one the bundle names (pin it with "
+                                   "--log-key or a checkpoint you hold)"))
+    checkpoint = _check(report, "checkpoint", "the log checkpoint is signed by the log key",
+                        lambda: open_checkpoint(str(bundle.get("checkpoint", "")), verifier))
+    return (verifier, checkpoint) if checkpoint is not None else None
+
+
+def verify_event(body: dict[str, Any], bundle: dict[str, Any] | None, *, held: str | None = None,
+                 log_key: str | None = None) -> Report:
+    """Verify a certificate event body (issuance, transfer, claim or release) offline: the log entry in the bundle
+    commits to exactly these bytes (SHA-256 of their RFC 8785 form) and names the instrument, the inclusion proof
+    leads to a checkpoint the log key signed, and, if given, the log is consistent with a checkpoint you hold."""
+    report = Report()
+
+    def well_formed() -> tuple[str, str]:
+        instrument = body.get("instrument")
+        if body.get("type") != CERTIFICATE_EVENT_TYPE or not isinstance(instrument, dict):
+            raise VerificationFailed("the file is not a carbontrail certificate event")
+        return str(instrument.get("kind", "")), str(instrument.get("reference", ""))
+
+    named = _check(report, "event", "the file is a certificate event", well_formed)
+    opened = _opened(report, bundle, log_key, unpinned=not log_key and not held)
+    if not isinstance(named, tuple) or opened is None:
+        return report
+    verifier, checkpoint = opened
+    assert isinstance(bundle, dict)
+
+    def included() -> None:
+        entry = _included(bundle.get("inclusion"), checkpoint)
+        if entry.kind != "certificate" or entry.digest != digest(body):
+            raise VerificationFailed("the log entry commits to a different event than this file")
+        if entry.subject != certificate_subject(*named):
+            raise VerificationFailed("the log entry names another instrument")
+
+    index = (bundle.get("inclusion") or {}).get("index")
+    event = f"the {body.get('event', '?')} of {named[0]} {named[1]}"
+    _check(report, "inclusion", f"{event} is entry {index} of the {checkpoint.size}-entry log "
+                                f"{checkpoint.origin}", included)
+    if held:
+        _check(report, "consistency", "the log is consistent with the checkpoint you hold",
+               lambda: _consistent(bundle, open_checkpoint(held, verifier), checkpoint))
+    return report

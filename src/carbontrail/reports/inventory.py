@@ -93,6 +93,8 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
         rows += [(f"scope 3 {cat.replace('_', ' ')} (t CO2e)", v) for cat, v in result.scope3_by_category().items()]
         rows += [(f"scope 3 on {kind} data (t CO2e)", v) for kind, v in result.scope3_by_data().items()]
         rows += [("scope 3 primary data share", result.scope3_primary_share)]
+    if result.claims:
+        rows += [(f"green electricity claimed and matched ({result.claims_matching}, MWh)", result.claims_matched_mwh)]
     for key, value in rows:
         append_row(ws, [key, value])
         ws.cell(row=ws.max_row, column=1).font = bold
@@ -115,7 +117,11 @@ def write_xlsx(result: InventoryResult, path: Path) -> None:
     for f in result.factors_used():
         d = asdict(f)
         append_row(factors, [d[c] for c in FACTOR_COLUMNS])
-    for sheet in (lines, scope3, energy, factors):
+    claims = wb.create_sheet("claims")
+    claims.append(["claim", "kind", "reference", "MWh", "log entry", "matching"])
+    for c in result.claims:
+        append_row(claims, [c.claim_id, c.kind, c.reference, c.mwh, c.log_seq, result.claims_matching])
+    for sheet in (lines, scope3, energy, factors, claims):
         for cell in sheet[1]:
             cell.font = bold
     path.parent.mkdir(parents=True, exist_ok=True)

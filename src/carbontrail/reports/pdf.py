@@ -30,6 +30,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from carbontrail import __version__
 from carbontrail.errors import ConfigurationError, InputError, Location
 from carbontrail.inventory.ghg import InventoryResult
+from carbontrail.inventory.records import claim_runs
 
 # TrueType-outline CJK fonts reportlab can embed (Noto CJK ships CFF outlines, which reportlab cannot).
 CJK_FONTS = (
@@ -61,6 +62,16 @@ TEXT: dict[str, dict[str, str]] = {
               "market-based: the instrument's own factor, else the residual-mix proxy.|"
               "Energy use in tonnes of coal equivalent per GB/T 2589-2020; intensities per 10⁴ yuan of value added."},
     "results": {"zh_CN": "3 核算结果", "en": "3 Results"},
+    "claims": {"zh_CN": "计入基于市场的范围二的绿电核销（{matching}匹配 {mwh} MWh），每笔核销均为透明日志条目：",
+               "en": "Green-electricity claims in the market-based scope 2 ({matching} matching, {mwh} MWh), each an "
+                     "entry of the transparency log:"},
+    "instrument": {"zh_CN": "凭证", "en": "Instrument"},
+    "count": {"zh_CN": "数量", "en": "Count"},
+    "log_entries": {"zh_CN": "日志条目", "en": "Log entries"},
+    "references": {"zh_CN": "编号", "en": "References"},
+    "matching_hourly": {"zh_CN": "逐时", "en": "hourly"},
+    "matching_monthly": {"zh_CN": "逐月", "en": "monthly"},
+    "matching_annual": {"zh_CN": "全年", "en": "annual"},
     "charts": {"zh_CN": "4 图表", "en": "4 Charts"},
     "factors": {"zh_CN": "5 排放因子及来源", "en": "5 Emission factors and sources"},
     "scope1": {"zh_CN": "范围一", "en": "Scope 1"},
@@ -216,6 +227,15 @@ class _Report(PdfDocument):
                       for k, v in r.scope3_by_category().items()]
             rows3.append([self.t("scope3_primary"), self.n(100 * (r.scope3_primary_share or 0.0), 1), "%"])
             story += [Spacer(1, 4 * mm), self.table(rows3, [80 * mm, 50 * mm, 40 * mm])]
+        if r.claims:
+            story += [Spacer(1, 4 * mm), self.p(self.t("claims").format(matching=self.t(f"matching_{r.claims_matching}"),
+                                                                      mwh=self.n(r.claims_matched_mwh, 3))),
+                      self.table([[self.t("instrument"), self.t("count"), "MWh", self.t("log_entries"),
+                                   self.t("references")]] +
+                                 [[kind, str(n), self.n(mwh, 3), f"{a}–{b}" if a != b else str(a),
+                                   f"{first} … {last}" if n > 1 else first]
+                                  for kind, n, mwh, a, b, first, last in claim_runs(r.claims)],
+                                 [18 * mm, 16 * mm, 24 * mm, 30 * mm, 82 * mm], self.small)]
         by_gas = r.scope1_by_gas()
         if by_gas:
             story += [Spacer(1, 4 * mm), self.p(self.t("by_gas")),

@@ -1,8 +1,11 @@
 """Claimed certificates against consumption: the hourly consumption adapter, the claimed production laid on the
 hours, matching at the three levels, and the claims' share of the market-based scope 2.
 
-Consumption for matching comes through one adapter, `hourly_consumption`: today it spreads the organisation's
-electricity activity records (those without an instrument of their own) evenly over the hours of their periods.
+Consumption for matching comes through one adapter, `hourly_consumption`: the organisation's electricity activity
+records (those without an instrument of their own), each laid on the hours of its period by the hourly profile of
+its meter's readings where the monitoring store holds them (at least 90 % of the period's hours, the completeness
+the key-energy-unit rule asks), evenly otherwise. The record's amount stays the total: readings give the shape, the
+inventory the quantity, so matching and the inventory cannot disagree on how much was used.
 Claimed production follows the generator's hourly production where it is stored; a claim whose generator has none
 is laid evenly over its production period and so counts monthly and annually, never hour by hour. Annual matching
 takes every claim made for the period; monthly and hourly matching take its production when it happened.
@@ -11,19 +14,23 @@ takes every claim made for the period; monthly and hourly matching take its prod
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location, NotFound
-from carbontrail.inventory.records import Activity
+from carbontrail.inventory.records import Activity, ClaimUse
+from carbontrail.ledger.bundle import CERTIFICATE_EVENT_URN
 from carbontrail.ledger.matching import LEVELS, MatchResult, hours_between, match, month_labels, place
 from carbontrail.store.models import Organisation
+from carbontrail.store.readings import reading_store_of
 from carbontrail.store.repositories import certificates as repo
+from carbontrail.store.repositories import ledger as ledger_repo
 from carbontrail.units import magnitude, quantity
 
-CONSUMPTION_SOURCE = "electricity activity records, spread evenly over each record's period"
+#: the least share of a record's hours its meter's readings must cover to shape it (as quality.COMPLETENESS_MIN)
+READINGS_MIN_COVERAGE = 0.9
 Period = tuple[date, date]
 
 
@@ -63,17 +70,14 @@ class MatchReport:
 
 
 def hourly_consumption(sessions: sessionmaker[Session], org: str, period: Period) -> tuple[np.ndarray, str]:
-    """The organisation's electricity use per hour of the period, in MWh, and where it comes from.
+    """The organisation's electricity use per hour of the period, in MWh, and where it comes from (in words).
 
-    The one place matching reads consumption. Today: each electricity activity record without an instrument of its
-    own, spread evenly over the hours of its period (a monthly bill becomes a flat month). Metered readings
-    (15-minute or hourly) replace this when the monitoring store provides them.
-    """
+    The one place matching reads consumption (see the module's docstring)."""
     with sessions() as s:
         found = repo.organisation_by_code(s, org)
         if found is None:
             raise NotFound(f"no organisation with code '{org}'")
-        return _consumption_in(s, found.id, period), CONSUMPTION_SOURCE
+        return _consumption_in(s, found.id, period)
 
 
 def claimed_production(s: Session, organisation_id: int, period: Period
@@ -149,40 +153,90 @@ def claimed_mwh(sessions: sessionmaker[Session], org: str, period: Period, match
         return _claimed_matched(s, found, period, matching)[0]
 
 
-def _claimed_matched(s: Session, org: Organisation, period: Period, matching: str) -> tuple[float, int]:
+def _claimed_matched(s: Session, org: Organisation, period: Period, matching: str) -> tuple[float, list[int]]:
     if matching not in LEVELS:
         raise InputError(f"unknown matching level '{matching}'", location=Location(field="matching"),
                          expected=" | ".join(LEVELS))
     shaped, timed, total, no_profile, ids = claimed_production(s, org.id, period)
     if not ids:
-        return 0.0, 0
-    consumption = _consumption_in(s, org.id, period)
+        return 0.0, []
+    consumption, _source = _consumption_in(s, org.id, period)
     report = matched_report(org.code, period, consumption, shaped, timed, total, no_profile, "")
-    return report.matched(matching), len(ids)
+    return report.matched(matching), ids
 
 
-def _consumption_in(s: Session, organisation_id: int, period: Period) -> np.ndarray:
+def _consumption_in(s: Session, organisation_id: int, period: Period) -> tuple[np.ndarray, str]:
     start, end = period
     out = np.zeros(hours_between(start, end))
-    for rec_start, rec_end, amount, unit, _ in repo.electricity_records(s, organisation_id, start, end):
+    records = repo.electricity_records(s, organisation_id, start, end)
+    profiles = _metered_hours(s, organisation_id, period, {m for *_, m in records if m is not None})
+    shaped = 0
+    for rec_start, rec_end, amount, unit, _province, meter in records:
         mwh = magnitude(quantity(amount, unit, location=Location(field="unit")), "MWh")
         hours = hours_between(rec_start, rec_end)
-        place(out, np.full(hours, mwh / hours), rec_start, start)
+        offset = (rec_start - start).days * 24  # records lie inside the period
+        curve = profiles.get(meter) if meter is not None else None
+        window = np.nan_to_num(curve[offset:offset + hours]) if curve is not None else None
+        if curve is not None and window is not None and window.sum() > 0 and \
+                np.count_nonzero(~np.isnan(curve[offset:offset + hours])) >= READINGS_MIN_COVERAGE * hours:
+            place(out, window / window.sum() * mwh, rec_start, start)
+            shaped += 1
+        else:
+            place(out, np.full(hours, mwh / hours), rec_start, start)
+    flat = len(records) - shaped
+    parts = ([f"{shaped} electricity record(s) laid on the hours by their meters' readings"] if shaped else []) + \
+        ([f"{flat} electricity record(s) spread evenly over their periods"] if flat or not records else [])
+    return out, "; ".join(parts)
+
+
+def _metered_hours(s: Session, organisation_id: int, period: Period, meters: set[int]) -> dict[int, np.ndarray]:
+    """Each meter's readings summed per hour of the period (NaN where an hour has no reading)."""
+    if not meters:
+        return {}
+    start, end = period
+    begin = datetime.combine(start, time())
+    readings = reading_store_of(s.get_bind()).current(organisation_id, sorted(meters), start=begin,
+                                                      end=datetime.combine(end, time()) + timedelta(days=1))
+    if readings.empty:
+        return {}
+    hours = hours_between(start, end)
+    index = ((readings["start"] - begin) // timedelta(hours=1)).to_numpy(dtype=np.int64)
+    out = {}
+    for meter in meters:
+        mine = (readings["meter"] == meter).to_numpy() & (index >= 0) & (index < hours)
+        if not mine.any():
+            continue
+        curve = np.full(hours, np.nan)
+        sums = np.bincount(index[mine], weights=readings["value"].to_numpy(dtype=float)[mine], minlength=hours)
+        seen = np.bincount(index[mine], minlength=hours) > 0
+        curve[seen] = sums[seen]
+        out[meter] = curve
     return out
 
 
+@dataclass(frozen=True)
+class ClaimsApplied:
+    """What the organisation's claims did to an inventory: the claims counted, the matching level, the MWh."""
+
+    claims: tuple[ClaimUse, ...]
+    matching: str
+    matched_mwh: float
+
+
 def with_claims(session: Session, organisation: Organisation, start: date, end: date,
-                activities: list[Activity], matching: str = "annual") -> list[Activity]:
+                activities: list[Activity], matching: str = "annual") -> tuple[list[Activity], ClaimsApplied]:
     """The inventory's activities with the organisation's claimed, matched MWh taken out of its uncontracted
     electricity: each such record is split pro rata into a part covered by the claims (instrument 'GEC', factor 0)
-    and the rest (residual mix). Location-based figures do not change; records with their own instrument stay."""
-    matched, n = _claimed_matched(session, organisation, (start, end), matching)
+    and the rest (residual mix). Location-based figures do not change; records with their own instrument stay.
+    Also which claims counted, each with its transparency-log entry."""
+    matched, ids = _claimed_matched(session, organisation, (start, end), matching)
     plain = [a for a in activities if a.kind == "electricity" and not a.instrument and a.contract_factor is None]
     used = sum(magnitude(a.quantity, "MWh") for a in plain)
     if matched <= 0 or used <= 0:
-        return activities
+        return activities, ClaimsApplied((), matching, 0.0)
+    applied = ClaimsApplied(_claim_uses(session, organisation.id, ids), matching, min(matched, used))
     covered = min(matched / used, 1.0)
-    ref = f"{n} claim(s), {matching} matching, {matched:.3f} MWh"
+    ref = f"{len(ids)} claim(s), {matching} matching, {matched:.3f} MWh"
     out = []
     for act in activities:
         if act not in plain:
@@ -192,6 +246,17 @@ def with_claims(session: Session, organisation: Organisation, start: date, end: 
                            contract_factor=0.0, supplier=act.supplier or "claimed certificates"))
         if covered < 1.0:
             out.append(replace(act, quantity=act.quantity * (1.0 - covered)))
-    return out
+    return out, applied
+
+
+def _claim_uses(s: Session, organisation_id: int, claim_ids: list[int]) -> tuple[ClaimUse, ...]:
+    events = repo.claim_event_ids(s, organisation_id, claim_ids)
+    uses = []
+    for record, instrument in repo.claims(s, organisation_id):
+        if record.id in claim_ids:
+            event = events.get(record.id)
+            seq = ledger_repo.entry_seq(s, "certificate", f"{CERTIFICATE_EVENT_URN}{event}") if event else None
+            uses.append(ClaimUse(record.id, instrument.kind, instrument.reference, record.kwh / 1000.0, seq))
+    return tuple(uses)
 
 

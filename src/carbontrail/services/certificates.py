@@ -34,6 +34,8 @@ from carbontrail.ledger.certificates import (
     market_of,
     transfer_refusal,
 )
+from carbontrail.ledger import bundle as bundles
+from carbontrail.ledger.entries import Entry
 from carbontrail.ledger.matching import hours_between
 from carbontrail.services import tenancy
 from carbontrail.services.certificate_matching import (
@@ -45,13 +47,15 @@ from carbontrail.services.certificate_matching import (
     with_claims,
 )
 from carbontrail.services.tenancy import Access
-from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.services.ledger import log
+from carbontrail.services.work import Actor, Work, unit_of_work
 from carbontrail.store.models import CertificateEvent, CertificateTransfer, EnergyInstrument
 from carbontrail.store.models import GenerationProfile, Organisation
 from carbontrail.store.repositories import certificates as repo
+from carbontrail.store.repositories import ledger as ledger_repo
 from carbontrail.units import read_number
 
-LOG_TYPE = "carbontrail.certificate.v1"
+LOG_TYPE = bundles.CERTIFICATE_EVENT_TYPE
 EVENT_KINDS = ("issuance", "transfer", "claim", "release")
 MAX_REFERENCES = 100_000
 Period = tuple[date, date]
@@ -134,6 +138,7 @@ class ImportReport:
     profiles: int
     mwh: float
     events: int
+    log_seq: tuple[int, ...] = ()  # the transparency-log entries written (with the signing key given)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class ChangeReport:
     mwh: float
     log_sha256: tuple[str, ...]
     claim_ids: tuple[int, ...] = ()
+    log_seq: tuple[int, ...] = ()  # the transparency-log entries written (with the signing key given)
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,40 @@ def _event(kind: str, instrument: EnergyInstrument, organisation_id: int, body: 
             "body": data.decode("utf-8"), "canonical": data, "sha256": hashlib.sha256(data).hexdigest(), "at": at}
 
 
+EVENT_URN = bundles.CERTIFICATE_EVENT_URN
+
+
+def seal_in(work: Work, key: bytes) -> tuple[int, ...]:
+    """Append every certificate event not yet in the transparency log to it, oldest first, inside the caller's
+    work, and return their positions. The log's lock is taken before the pending events are read, so two requests
+    never append the same event; an event written without the key (a library call) is appended by the next change
+    made with it. Each entry commits to the event body's SHA-256 (its RFC 8785 bytes) and names the event by URN."""
+    s = work.session
+    ledger_repo.log_key(s, lock=True)
+    newest = ledger_repo.newest_entry_credential(s, "certificate", EVENT_URN)
+    last = int(newest.removeprefix(EVENT_URN)) if newest else 0
+    seqs: list[int] = []
+    while pending := repo.events_after(s, last, limit=log.MAX_BATCH):
+        last = pending[-1].id
+        entries = []
+        for event in pending:
+            body = json.loads(event.body)
+            instrument = body["instrument"]
+            entries.append(Entry("certificate", str(body["organisation"]), str(body["at"]),
+                                 subject=bundles.certificate_subject(str(instrument["kind"]), str(instrument["reference"])),
+                                 credential=f"{EVENT_URN}{event.id}", digest=event.sha256,
+                                 detail=(("event", event.kind), ("reference", str(instrument["reference"])))))
+        appended = log.append_in(work, key, entries)
+        seqs.extend(range(appended.first, appended.first + len(entries)))
+    return tuple(seqs)
+
+
 # -- who may act ---------------------------------------------------------------------------------------------------
+
+
+def _span(seqs: tuple[int, ...]) -> list[int] | None:
+    """The first and last log entry a change appended, for its audit row."""
+    return [seqs[0], seqs[-1]] if seqs else None
 
 
 def _now() -> datetime:
@@ -378,20 +417,21 @@ def _month_end(month: date) -> date:
 
 
 def import_registry(sessions: sessionmaker[Session], actor: Actor, organisation: str, path: Path, *,
-                    display_name: str | None = None, today: date | None = None) -> ImportReport:
+                    display_name: str | None = None, today: date | None = None,
+                    key: bytes | None = None) -> ImportReport:
     """Register the instruments of a registry export as issued to `organisation` (or to each row's `holder`), or
     store a generator's hourly production. All rows or none; each instrument's issuance is a log entry."""
     name = display_name or Path(path).name
     rows, hourly = read_registry_export(Path(path), name, today=today)
     return issue(sessions, actor, organisation, [(r.row, r.instrument, r.holder) for r in rows], hourly,
-                 source=name)
+                 source=name, key=key)
 
 
 MAX_UPLOAD = 64 * 1024 * 1024
 
 
 def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation: str, file_name: str,
-                  data: bytes) -> ImportReport:
+                  data: bytes, *, key: bytes | None = None) -> ImportReport:
     """`import_registry` for uploaded bytes (API and pages)."""
     name = PurePath(file_name or "upload.csv").name
     if not name.lower().endswith((".csv", ".xlsx")):
@@ -402,14 +442,17 @@ def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation: s
     with tempfile.TemporaryDirectory(prefix="carbontrail-certificates-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return import_registry(sessions, actor, organisation, path, display_name=name)
+        return import_registry(sessions, actor, organisation, path, display_name=name, key=key)
 
 
 def issue(sessions: sessionmaker[Session], actor: Actor, organisation: str,
           instruments: Sequence[tuple[int, Instrument, str]], hourly: dict[tuple[str, date], list[float]] | None = None,
-          *, source: str = "") -> ImportReport:
+          *, source: str = "", key: bytes | None = None) -> ImportReport:
     """Register instruments (row number, checked instrument, holder code or "" for `organisation`) and hourly
-    production in one transaction; a reference already registered refuses the whole batch."""
+    production in one transaction; a reference already registered refuses the whole batch.
+
+    With the installation's `key`, the events are appended to the transparency log in the same transaction (so in
+    every change below)."""
     hourly = hourly or {}
     at = _now()
     with unit_of_work(sessions, actor) as work:
@@ -467,10 +510,11 @@ def issue(sessions: sessionmaker[Session], actor: Actor, organisation: str,
                    log_entry("issuance", instrument=row, organisation=access.code, at=at, counterparty=holder_code), at)
             for row, holder_code in rows])
         mwh = sum(_mwh(r.face_kwh) for r, _ in rows)
+        seqs = seal_in(work, key) if key is not None else ()
         work.audit("certificates.issue", "energy_instrument", source or f"{len(rows)} instruments",
                    organisation_id=access.organisation_id,
-                   detail={"instruments": len(rows), "mwh": mwh, "profiles": len(hourly)})
-    return ImportReport(source, len(rows), len(hourly), mwh, len(rows))
+                   detail={"instruments": len(rows), "mwh": mwh, "profiles": len(hourly), "log_seq": _span(seqs)})
+    return ImportReport(source, len(rows), len(hourly), mwh, len(rows), seqs)
 
 
 # -- transfers, claims and releases ---------------------------------------------------------------------------
@@ -501,7 +545,7 @@ def _locked(s: Session, kind: str, refs: list[str]) -> list[EnergyInstrument]:
 
 
 def transfer(sessions: sessionmaker[Session], actor: Actor, organisation: str, to: str, references: Sequence[str],
-             *, kind: str = "GEC", on: date | None = None) -> ChangeReport:
+             *, kind: str = "GEC", on: date | None = None, key: bytes | None = None) -> ChangeReport:
     """Hand instruments held by `organisation` to organisation `to`; all or none."""
     refs = _references(references)
     at = _now()
@@ -530,15 +574,17 @@ def transfer(sessions: sessionmaker[Session], actor: Actor, organisation: str, t
         repo.add_rows(s, CertificateEvent, events)
         digests = [str(e["sha256"]) for e in events]
         mwh = sum(_mwh(r.face_kwh) for r in rows)
+        seqs = seal_in(work, key) if key is not None else ()
         work.audit("certificates.transfer", "energy_instrument", f"{kind} × {len(rows)} → {target.code}",
                    organisation_id=access.organisation_id,
-                   detail={"to": target.code, "kind": kind, "references": refs[:50], "mwh": mwh})
-    return ChangeReport("transfer", access.code, tuple(refs), mwh, tuple(digests))
+                   detail={"to": target.code, "kind": kind, "references": refs[:50], "mwh": mwh,
+                           "log_seq": _span(seqs)})
+    return ChangeReport("transfer", access.code, tuple(refs), mwh, tuple(digests), log_seq=seqs)
 
 
 def claim(sessions: sessionmaker[Session], actor: Actor, organisation: str, references: Sequence[str],
           period: Period, *, kind: str = "GEC", mwh: float | None = None, province: str | None = None,
-          boundary: str | None = None, on: date | None = None) -> ChangeReport:
+          boundary: str | None = None, on: date | None = None, key: bytes | None = None) -> ChangeReport:
     """Claim (cancel) instruments against `organisation`'s consumption in `period`: the whole remaining amount of
     each, or `mwh` of a single contract. The consumption lies in `province` (the organisation's province by
     default); the instrument must lie in the same market under `boundary` (the kind's default). All or none."""
@@ -586,14 +632,16 @@ def claim(sessions: sessionmaker[Session], actor: Actor, organisation: str, refe
         repo.add_rows(s, CertificateEvent, events)
         digests = [str(e["sha256"]) for e in events]
         total = sum(kwh for _, kwh, _ in amounts)
+        seqs = seal_in(work, key) if key is not None else ()
         work.audit("certificates.claim", "energy_instrument", f"{kind} × {len(rows)} for {start}…{end}",
                    organisation_id=access.organisation_id,
                    detail={"kind": kind, "references": refs[:50], "mwh": _mwh(total), "market": consumption_market,
-                           "period": [start.isoformat(), end.isoformat()]})
-    return ChangeReport("claim", access.code, tuple(refs), _mwh(total), tuple(digests), tuple(ids))
+                           "period": [start.isoformat(), end.isoformat()], "log_seq": _span(seqs)})
+    return ChangeReport("claim", access.code, tuple(refs), _mwh(total), tuple(digests), tuple(ids), seqs)
 
 
-def release(sessions: sessionmaker[Session], actor: Actor, organisation: str, claim_id: int) -> ChangeReport:
+def release(sessions: sessionmaker[Session], actor: Actor, organisation: str, claim_id: int, *,
+            key: bytes | None = None) -> ChangeReport:
     """Withdraw one of the organisation's claims (made in error): its kWh become claimable again."""
     at = _now()
     with unit_of_work(sessions, actor) as work:
@@ -612,10 +660,11 @@ def release(sessions: sessionmaker[Session], actor: Actor, organisation: str, cl
                          period=(record.period_start, record.period_end), claim_id=record.id)
         event = _event("release", row, access.organisation_id, body, at)
         repo.add_rows(s, CertificateEvent, [event])
-        digest = str(event["sha256"])
+        sha256 = str(event["sha256"])
+        seqs = seal_in(work, key) if key is not None else ()
         work.audit("certificates.release", "certificate_claim", str(claim_id), organisation_id=access.organisation_id,
-                   detail={"reference": row.reference, "mwh": _mwh(record.kwh)})
-    return ChangeReport("release", access.code, (row.reference,), _mwh(record.kwh), (digest,), (claim_id,))
+                   detail={"reference": row.reference, "mwh": _mwh(record.kwh), "log_seq": _span(seqs)})
+    return ChangeReport("release", access.code, (row.reference,), _mwh(record.kwh), (sha256,), (claim_id,), seqs)
 
 
 def _home_province(s: Session, access: Access) -> str:
@@ -675,6 +724,40 @@ def match_report(sessions: sessionmaker[Session], actor: Actor, organisation: st
     return matched_report(access.code, period, consumption, shaped, timed, total, no_profile, source)
 
 
+@dataclass(frozen=True)
+class EventProof:
+    """A certificate event body and the proof bundle that shows the transparency log holds it."""
+
+    body: dict[str, object]
+    bundle: dict[str, object]
+    log_seq: int
+
+
+def event_proof(sessions: sessionmaker[Session], actor: Actor, organisation: str, reference: str, *,
+                kind: str = "GEC", event: str | None = None) -> EventProof:
+    """The newest event (of kind `event`, if given) that `organisation` made on an instrument, with its inclusion
+    proof against the latest checkpoint: saved beside each other, `carbontrail verify` checks them offline."""
+    with sessions() as s:
+        access = tenancy.access(s, actor, organisation, tenancy.DATA_READ)
+        if not access.allows(tenancy.DATA_READ):
+            raise PermissionDenied(f"your role does not allow this on organisation '{access.code}'")
+        row = repo.newest_event(s, kind, reference, event, organisation_id=access.organisation_id)
+        if row is None:
+            what = f"{event} event" if event else "event"
+            raise NotFound(f"organisation '{access.code}' has no {what} on {kind} {reference}")
+        seq = ledger_repo.entry_seq(s, "certificate", f"{EVENT_URN}{row.id}")
+        if seq is None:
+            raise NotFound(f"the {row.kind} of {kind} {reference} is not in the transparency log yet (it was made "
+                           "without the installation's key; the next change made with it appends it)")
+        head = ledger_repo.latest_checkpoint(s)
+        log_row = ledger_repo.log_key(s)
+        assert head is not None and log_row is not None  # the entry was logged
+        found = log.inclusion_in(s, seq, head.size)
+        proof = bundles.make(inclusion={"entry": found.entry, "index": found.index, "treeSize": found.tree_size,
+                                        "hashes": found.hashes}, checkpoint=head.note, log_key=log_row.verifier_key)
+        return EventProof(json.loads(row.body), proof, seq)
+
+
 def verify_log(sessions: sessionmaker[Session]) -> tuple[int, list[str]]:
     """Recompute every stored log entry's hash from its canonical bytes, and compare each instrument's claimed kWh
     with its active claims: (entries checked, problems)."""
@@ -692,7 +775,7 @@ def verify_log(sessions: sessionmaker[Session]) -> tuple[int, list[str]]:
 
 
 __all__ = [
-    "ChangeReport", "ImportReport", "InstrumentView", "MatchReport", "Overview", "canonical_bytes", "claim",
-    "claimed_mwh", "hourly_consumption", "import_registry", "issue", "log_entry", "match_report", "overview",
-    "release", "transfer", "verify_log", "with_claims",
+    "ChangeReport", "EventProof", "ImportReport", "InstrumentView", "MatchReport", "Overview", "canonical_bytes",
+    "claim", "claimed_mwh", "event_proof", "hourly_consumption", "import_registry", "issue", "log_entry",
+    "match_report", "overview", "release", "seal_in", "transfer", "verify_log", "with_claims",
 ]

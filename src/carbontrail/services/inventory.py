@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,12 +106,17 @@ def compute_for(session: Session, org: Organisation, *, period: str | None = Non
         raise NotFound(f"organisation '{org.code}' has no facility '{facility}'")
     p_start, p_end = resolve_period(session, org, period, start, end)
     activities = load_activities(session, org, p_start, p_end, facility)
+    applied = None
     if not facility:  # claims are the organisation's, against all its consumption
-        activities = with_claims(session, org, p_start, p_end, activities, matching)
+        activities, applied = with_claims(session, org, p_start, p_end, activities, matching)
     library = library or library_with_user_datasets(session)
     footprints = supplier_footprints(session, org.id)
     label = org.code if not facility else f"{org.code}/{facility}"
-    return compute_inventory(label, p_start, p_end, activities, library, options, supplier_footprints=footprints)
+    result = compute_inventory(label, p_start, p_end, activities, library, options, supplier_footprints=footprints)
+    if applied is None or not applied.claims:
+        return result
+    return replace(result, claims=applied.claims, claims_matching=applied.matching,
+                   claims_matched_mwh=applied.matched_mwh)
 
 
 class InventoryCache:

@@ -9,6 +9,7 @@ to a staging folder first and moved into place only when the whole upload is acc
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -22,6 +23,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import Connection, Engine
+
+from carbontrail.config import Settings
 
 SCHEMA = pa.schema([
     ("meter", pa.int32()), ("start", pa.timestamp("us")), ("at", pa.timestamp("us")), ("value", pa.float64()),
@@ -245,3 +249,16 @@ class ReadingStore:
         out["period"] = out["period"].astype("datetime64[us]")
         out["intervals"] = out["intervals"].astype("int64")
         return out[["meter", "period", "total", "intervals"]]
+
+
+def reading_store_of(bind: Engine | Connection | None, settings: Settings | None = None) -> ReadingStore:
+    """The readings of the database `bind` reaches, so two databases never share readings: a SQLite file's sit
+    beside it (`carbontrail.db-readings/`), a server database's under the data directory in a folder named after
+    its URL's digest."""
+    settings = settings or Settings.from_env()
+    url = bind.engine.url if bind is not None else None
+    if url is not None and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return ReadingStore(Path(f"{url.database}-readings"), settings.dask_scheduler)
+    text = url.render_as_string(hide_password=True) if url is not None else ""
+    folder = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return ReadingStore(settings.home / "readings" / folder, settings.dask_scheduler)

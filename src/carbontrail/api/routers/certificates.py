@@ -56,26 +56,29 @@ def overview(code: str, access: Reader, ctx: AppContext, principal: CurrentPrinc
 async def upload(code: str, access: Writer, file: UploadFile, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """A registry export (CSV/XLSX) or hourly production; any bad row rejects the whole file (422, every row)."""
     data = await file.read()
-    return asdict(certs.import_upload(ctx.sessions, principal, code, file.filename or "upload.csv", data))
+    return asdict(certs.import_upload(ctx.sessions, principal, code, file.filename or "upload.csv", data,
+                                      key=ctx.key))
 
 
 @router.post(ORG + "/transfers", status_code=status.HTTP_201_CREATED)
 def transfer(code: str, access: Writer, body: TransferIn, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """Hand instruments on; refused (409) with the reason if one cannot change hands."""
-    return asdict(certs.transfer(ctx.sessions, principal, code, body.to, body.references, kind=body.kind))
+    return asdict(certs.transfer(ctx.sessions, principal, code, body.to, body.references, kind=body.kind,
+                                 key=ctx.key))
 
 
 @router.post(ORG + "/claims", status_code=status.HTTP_201_CREATED)
 def claim(code: str, access: Writer, body: ClaimIn, ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """Claim instruments; refused (409) with the reason if one is claimed, expired, frozen or not held."""
     return asdict(certs.claim(ctx.sessions, principal, code, body.references, (body.period_start, body.period_end),
-                              kind=body.kind, mwh=body.mwh, province=body.province, boundary=body.boundary))
+                              kind=body.kind, mwh=body.mwh, province=body.province, boundary=body.boundary,
+                              key=ctx.key))
 
 
 @router.delete(ORG + "/claims/{claim_id}")
 def release(code: str, access: Writer, claim_id: Annotated[int, Path(ge=1, le=2**31 - 1)], ctx: AppContext, principal: CurrentPrincipal) -> dict[str, Any]:
     """Withdraw a claim made in error."""
-    return asdict(certs.release(ctx.sessions, principal, code, claim_id))
+    return asdict(certs.release(ctx.sessions, principal, code, claim_id, key=ctx.key))
 
 
 @router.get(ORG + "/matching")

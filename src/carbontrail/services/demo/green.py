@@ -39,9 +39,10 @@ def _shape() -> list[float]:
     return [STATION_MWH * 1000.0 * w / total for w in weights]
 
 
-def load_green_demo(sessions: sessionmaker[Session], folder: Path) -> dict[str, object]:
+def load_green_demo(sessions: sessionmaker[Session], folder: Path, *, key: bytes | None = None) -> dict[str, object]:
     """Import the station, issue its GECs with hourly production, hand them to CD-CELL, claim them, and let SH-LFP
-    try one again. Loading again changes nothing."""
+    try one again. Loading again changes nothing. With the installation's `key`, each issuance, transfer and claim
+    is an entry of the transparency log."""
     files = [Path(folder) / "organisations.csv", Path(folder) / "facilities.csv"]
     missing = [f.name for f in files if not f.is_file()]
     if missing:
@@ -54,11 +55,11 @@ def load_green_demo(sessions: sessionmaker[Session], folder: Path) -> dict[str, 
     rows = [(n + 2, check_instrument("GEC", s, "SC-HYDRO run-of-river station", "run-of-river hydro", "四川",
                                      MONTH, MONTH_END, 1.0), "") for n, s in enumerate(serials)]
     certs.issue(sessions, DEMO, "SC-HYDRO", rows, {("SC-HYDRO run-of-river station", MONTH): _shape()},
-                source=SOURCE)
-    certs.transfer(sessions, DEMO, "SC-HYDRO", "CD-CELL", serials, on=date(2023, 2, 20))
-    claimed = certs.claim(sessions, DEMO, "CD-CELL", serials, (MONTH, MONTH_END), on=CLAIM_DAY)
+                source=SOURCE, key=key)
+    certs.transfer(sessions, DEMO, "SC-HYDRO", "CD-CELL", serials, on=date(2023, 2, 20), key=key)
+    claimed = certs.claim(sessions, DEMO, "CD-CELL", serials, (MONTH, MONTH_END), on=CLAIM_DAY, key=key)
     try:
-        certs.claim(sessions, DEMO, "SH-LFP", serials[:1], (MONTH, MONTH_END), on=CLAIM_DAY)
+        certs.claim(sessions, DEMO, "SH-LFP", serials[:1], (MONTH, MONTH_END), on=CLAIM_DAY, key=key)
         refused = ""
     except Conflict as exc:
         refused = str(exc)

@@ -4,10 +4,8 @@ group smaller than the minimum count is suppressed so no enterprise can be infer
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +13,7 @@ from carbontrail.config import Settings
 from carbontrail.errors import NotFound
 from carbontrail.services import jurisdictions, tenancy
 from carbontrail.services.work import Actor, SystemActor
-from carbontrail.store.readings import ReadingStore
+from carbontrail.store.readings import ReadingStore, reading_store_of
 from carbontrail.store.repositories import monitor as repo
 
 #: Groups of fewer enterprises than this show no totals (CARBONTRAIL_MONITOR_MIN_COUNT, default 3).
@@ -35,17 +33,8 @@ def key_unit_tce() -> float:
 
 
 def reading_store(sessions: sessionmaker[Session], settings: Settings | None = None) -> ReadingStore:
-    """The readings of the database `sessions` opens, so two databases never share readings: a SQLite file's sit
-    beside it (`carbontrail.db-readings/`), a server database's under the data directory in a folder named after
-    its URL's digest."""
-    settings = settings or Settings.from_env()
-    bind = sessions.kw.get("bind")
-    url = bind.url if bind is not None else None
-    if url is not None and url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return ReadingStore(Path(f"{url.database}-readings"), settings.dask_scheduler)
-    text = url.render_as_string(hide_password=True) if url is not None else ""
-    folder = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return ReadingStore(settings.home / "readings" / folder, settings.dask_scheduler)
+    """The readings of the database `sessions` opens (see `store.readings.reading_store_of`)."""
+    return reading_store_of(sessions.kw.get("bind"), settings)
 
 
 def organisation(session: Session, actor: Actor, code: str, permission: str) -> tenancy.Access:

@@ -8,6 +8,7 @@ claimant, still claimable and has enough left — so a change decided on a stale
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -202,6 +203,38 @@ def events(session: Session, organisation_id: int | None = None, *, instrument_i
     return list(session.scalars(stmt))
 
 
+def events_after(session: Session, event_id: int, *, limit: int = 100_000) -> list[CertificateEvent]:
+    """Log entry bodies written after event `event_id`, oldest first (those not yet in the transparency log)."""
+    return list(session.scalars(select(CertificateEvent).where(CertificateEvent.id > event_id)
+                                .order_by(CertificateEvent.id).limit(limit)))
+
+
+def newest_event(session: Session, kind: str, reference: str, event: str | None = None, *,
+                 organisation_id: int) -> CertificateEvent | None:
+    """The newest log entry body an organisation produced on an instrument (of one event kind, if given)."""
+    stmt = (select(CertificateEvent).join(EnergyInstrument, EnergyInstrument.id == CertificateEvent.instrument_id)
+            .where(EnergyInstrument.kind == kind, EnergyInstrument.reference == reference,
+                   CertificateEvent.organisation_id == organisation_id))
+    if event is not None:
+        stmt = stmt.where(CertificateEvent.kind == event)
+    return session.scalars(stmt.order_by(CertificateEvent.id.desc()).limit(1)).first()
+
+
+def claim_event_ids(session: Session, organisation_id: int, claim_ids: Iterable[int]) -> dict[int, int]:
+    """The claim event written with each of the organisation's claims: claim id → event id."""
+    wanted = set(claim_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(CertificateEvent.id, CertificateEvent.body).where(
+        CertificateEvent.organisation_id == organisation_id, CertificateEvent.kind == "claim")).all()
+    out = {}
+    for event_id, body in rows:
+        claim = json.loads(body).get("claim")
+        if claim in wanted:
+            out[int(claim)] = int(event_id)
+    return out
+
+
 def claimed_by_instrument(session: Session) -> list[tuple[int, int, int, int]]:
     """(instrument id, face kWh, claimed kWh on the instrument, kWh of its active claims) for every instrument."""
     sums = (select(CertificateClaim.instrument_id, func.sum(CertificateClaim.kwh).label("kwh"))
@@ -229,17 +262,17 @@ def profile(session: Session, generator: str, month: date) -> GenerationProfile 
 
 
 def electricity_records(session: Session, organisation_id: int, start: date, end: date
-                        ) -> list[tuple[date, date, float, str, str]]:
-    """(period start, period end, quantity, unit, facility province) of the organisation's electricity records
-    inside [start, end] — the consumption matched until metered readings are wired in."""
+                        ) -> list[tuple[date, date, float, str, str, int | None]]:
+    """(period start, period end, quantity, unit, facility province, meter id) of the organisation's electricity
+    records without an instrument of their own inside [start, end]: the consumption claims are matched to."""
     rows = session.execute(select(ActivityRecord.period_start, ActivityRecord.period_end, ActivityRecord.quantity,
-                                  ActivityRecord.unit, Facility.province)
+                                  ActivityRecord.unit, Facility.province, ActivityRecord.meter_id)
                            .join(Facility, ActivityRecord.facility_id == Facility.id)
                            .where(ActivityRecord.organisation_id == organisation_id,
                                   ActivityRecord.kind == "electricity", ActivityRecord.instrument == "",
                                   ActivityRecord.period_start >= start, ActivityRecord.period_end <= end)
                            .order_by(ActivityRecord.period_start, ActivityRecord.id)).all()
-    return [(a, b, float(q), u, p) for a, b, q, u, p in rows]
+    return [(a, b, float(q), u, p, m) for a, b, q, u, p, m in rows]
 
 
 def organisation_by_code(session: Session, code: str) -> Organisation | None:

@@ -36,6 +36,19 @@ def log_key(session: Session, *, lock: bool = False) -> LedgerLogKey | None:
     return session.scalars(query.with_for_update() if lock else query).first()
 
 
+def newest_entry_credential(session: Session, kind: str, prefix: str) -> str | None:
+    """The `credential` field of the newest log entry of `kind` whose credential starts with `prefix`."""
+    return session.scalars(select(LedgerEntry.credential).where(LedgerEntry.kind == kind,
+                                                                LedgerEntry.credential.startswith(prefix))
+                           .order_by(LedgerEntry.seq.desc()).limit(1)).first()
+
+
+def entry_seq(session: Session, kind: str, credential: str) -> int | None:
+    """The position of the log entry of `kind` naming `credential`."""
+    return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.kind == kind,
+                                                         LedgerEntry.credential == credential).limit(1)).first()
+
+
 def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
     return session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)).first()
 
