@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from ledger_world import KEY, People, build
 from sqlalchemy import update
@@ -190,3 +192,20 @@ def test_a_pact_customer_receives_the_verification_and_the_credential(people: Pe
     with pytest.raises(Conflict, match="withdrawn"):
         credentials.credential_for_footprint(people.sessions, people.a_admin, KEY, "ORG-A", new.pf_id,
                                              statement_id=statement.credential_id)
+
+
+def test_new_numbers_carry_no_verification() -> None:
+    """A recomputed footprint (PACT republish) keeps a verification only if its numbers are the verified ones."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from carbontrail.formats import pact
+    from carbontrail.services.pact.publishing import values_from_result
+
+    verified = replace(_lfp_footprint("9.5"), verification=pact.Verification("VB-1", "limited"),
+                       extensions=({"specVersion": "2.0.0", "dataSchema": "https://x.example/s.json", "data": {}},))
+    same = SimpleNamespace(fossil_kg_per_unit=9.5, primary_data_share=0.40)
+    kept = values_from_result(same, verified)  # type: ignore[arg-type]
+    assert kept.verification == verified.verification and kept.extensions == verified.extensions
+    moved = values_from_result(SimpleNamespace(fossil_kg_per_unit=9.1, primary_data_share=0.40), verified)  # type: ignore[arg-type]
+    assert (moved.fossil_ghg, moved.verification, moved.extensions) == (Decimal("9.1"), None, ())

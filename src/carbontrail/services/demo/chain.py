@@ -18,6 +18,7 @@ from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.demo.battery import load as load_battery_demo
 from carbontrail.services.demo.cbam import load_cbam_demo
 from carbontrail.services.demo.green import load_green_demo
+from carbontrail.services.demo.trust import load_trust_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.monitor import load_monitor_demo
 from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
@@ -66,9 +67,10 @@ ADMIN_EMAIL = "admin@carbontrail.example"
 
 
 def load_demo(sessions: sessionmaker[Session], folder: Path, *,
-              progress: ProgressCallback | None = None) -> dict[str, object]:
+              progress: ProgressCallback | None = None, key: bytes | None = None) -> dict[str, object]:
     """Import the demo files of `folder` in one transaction, place the enterprises in their parks and create the
-    demo sign-ins. Returns what was done: per file rows inserted/updated/unchanged, jurisdictions, users."""
+    demo sign-ins. Returns what was done: per file rows inserted/updated/unchanged, jurisdictions, users. With the
+    installation's `key` (the CLI passes it), what the trust log records is logged."""
     folder = Path(folder)
     files = [folder / f"{name}.csv" for name in IMPORT_ORDER]
     missing = [f.name for f in files if not f.is_file()]
@@ -86,10 +88,12 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     # after PACT: the pack declaration's cathode is SH-LFP's stored footprint result, published to CD-CELL
     battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
     monitor = load_monitor_demo(sessions)
-    green = load_green_demo(sessions, folder.parent / "green")
+    green = load_green_demo(sessions, folder.parent / "green", key=key)
+    # last: it verifies a footprint the PACT part published
+    trust = load_trust_demo(sessions, folder.parent / "trust", key=key)
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
             "users_created": created_users, "cbam": cbam, "products": products, "pact": pact, "monitor": monitor,
-            "green": green,
+            "green": green, "trust": trust,
             "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
                         f"'{DEFAULT_DEMO_PASSWORD}'"}}
 

@@ -300,6 +300,7 @@ def credential_for_footprint(sessions: sessionmaker[Session], actor: Actor, key:
             new = pact_host.publish_in(work.session, org.organisation_id, values, actor=actor.actor, audited=False,
                                        status_comment=f"verified: statement {statement_id}, credential "
                                                       f"{issued.credential_id}")
+            new.result_id = row.result_id  # the same computed result, now verified
             work.audit("ledger.credential.issue", "issued_credential", issued.credential_id,
                        organisation_id=org.organisation_id,
                        detail={"kind": "footprint", "subject": pf_id, "log_seq": issued.log_seq,

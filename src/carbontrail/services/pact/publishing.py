@@ -81,9 +81,13 @@ def _info(row: ProductFootprintResult) -> ResultInfo:
 def values_from_result(result: ProductFootprintResult, values: pact.FootprintValues) -> pact.FootprintValues:
     """`values` (the product's identity, reference period, unit …) with the numbers the result fixes: the fossil
     GHG per declared unit and the primary-data share. (The engine reports biogenic CO2 and CH4 in one indicator,
-    which PACT splits further; the biogenic fields stay as `values` gives them.)"""
-    return replace(values, fossil_ghg=Decimal(str(round(result.fossil_kg_per_unit, 6))),
-                   primary_data_share=Decimal(str(round(100 * result.primary_data_share, 2))))
+    which PACT splits further; the biogenic fields stay as `values` gives them.) A verification covers the numbers
+    it verified: where the numbers change, the new values carry no verification and no credential extension."""
+    fossil = Decimal(str(round(result.fossil_kg_per_unit, 6)))
+    share = Decimal(str(round(100 * result.primary_data_share, 2)))
+    unverified = {} if (fossil, share) == (values.fossil_ghg, values.primary_data_share) else {
+        "verification": None, "extensions": ()}
+    return replace(values, fossil_ghg=fossil, primary_data_share=share, **unverified)
 
 
 def publish_result_in(s: Session, organisation_id: int, result: ProductFootprintResult,
