@@ -44,6 +44,7 @@ WORKER_NICE = 10
 #: How long closing the jobs (the server stopping) waits for running imports to finish before it stops their
 #: worker processes (whose transactions then roll back: nothing half-written).
 CLOSE_WAIT_SECONDS = 60.0
+UNEXPECTED = "the import failed unexpectedly; the error was logged"
 _SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of the server's threads or connections
 
 
@@ -125,7 +126,7 @@ def _outcome(job_id: str, run: Callable[[], ImportReport]) -> dict[str, object]:
         return dict(state="failed", message=str(exc))
     except Exception:  # a bug: said in one sentence here, with the traceback in the server's log (stderr)
         log.exception("import job %s failed", job_id)
-        return dict(state="failed", message="the import failed unexpectedly; the error was logged")
+        return dict(state="failed", message=UNEXPECTED)
     return dict(state="done", rows_done=report.rows, rows_total=report.rows, inserted=report.inserted,
                 updated=report.updated, unchanged=report.unchanged, mappings=tuple(report.mappings))
 
@@ -204,9 +205,12 @@ class ImportJobs:
                         lambda done, total: self._progress(job_id, done, total), encoding))
                 else:
                     outcome = self._in_worker(task)
-                self._set(job_id, **outcome)
+            except Exception:  # the worker could not be started: a bug, or a machine out of processes
+                log.exception("import job %s could not start its worker process", job_id)
+                outcome = dict(state="failed", message=UNEXPECTED)
             finally:
-                self._forget(job_id)
+                self._forget(job_id)  # the uploaded file is gone before the job says it has ended
+            self._set(job_id, **outcome)
 
         with self._lock:
             self._jobs[job_id] = _Job(status, actor.actor, access.organisation_id)
