@@ -4,8 +4,8 @@ One carbontrail server (uvicorn, one worker, the development certificate, SQLite
 supplier's footprints granted to a customer (as bench_pact_list.py, fewer by default) and an enterprise BENCH to
 import into. Peer: the same server's PACT GET /3/footprints with nothing else running, loaded by wrk (--connections,
 4 threads, --seconds). Ours: the same load started right after `POST /api/organisations/BENCH/import-jobs` accepted
-the CSV (the import runs on the server's worker thread meanwhile); the job must still be running when the load
-ends, and must end `done` with every row in. The goal: loaded p99 at most 2 × unloaded p99. Prints JSON and writes
+the CSV (the import runs in the job's worker process meanwhile); the job must still be running when the load ends,
+and must end `done` with every row in. The goal: loaded p99 at most 2 × unloaded p99. Prints JSON and writes
 var/bench/pact_list_under_import.json.
 
     .venv/bin/python benchmarks/bench_pact_list_under_import.py [--rows 1000000] [--footprints 1000] [--seconds 20]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import os
 import uuid
 from collections.abc import Iterator
@@ -53,6 +54,15 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture(autouse=True)
+def no_import_worker_left() -> Iterator[None]:
+    """No test leaves an import job's worker process behind (closing the jobs, as the app's lifespan and the test
+    worlds do, waits for them or stops them)."""
+    yield
+    left = [p.name for p in multiprocessing.active_children() if p.name.startswith("carbontrail-import-")]
+    assert not left, f"import worker processes left running: {left}"
 
 
 @pytest.fixture(scope="session")

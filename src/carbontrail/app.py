@@ -3,7 +3,11 @@ one database. It is the only module that knows both front doors."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail import __version__, api, web
@@ -16,6 +20,13 @@ from carbontrail.services.accounts import secret_key
 from carbontrail.services.database import open_sessions
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    context: Context = app.state.context
+    await run_in_threadpool(context.imports.close)  # queued imports cancelled, running ones given time to finish
+
+
 def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None,
                pages: bool = True) -> FastAPI:
     """The application on `sessions` (else the database `settings` name, else the environment's)."""
@@ -24,7 +35,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     app = FastAPI(title="carbontrail", version=__version__, docs_url=None, redoc_url=None,
                   description="Industrial carbon data: organisations, activity data, factors, inventories, "
                               "jurisdiction aggregates. Errors answer {code, message, field}.",
-                  dependencies=[Depends(bounded_uploads)])
+                  dependencies=[Depends(bounded_uploads)], lifespan=_lifespan)
     app.state.context = Context(sessions=sessions, settings=settings, key=secret_key(settings))
     errors.install(app)
     docs.install(app)

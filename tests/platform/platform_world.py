@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -148,12 +149,13 @@ def make_users(sessions: sessionmaker[Session], key: bytes) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(sessions: sessionmaker[Session], tmp_path: Path) -> World:
+def world(sessions: sessionmaker[Session], tmp_path: Path) -> Iterator[World]:
     settings = Settings(home=tmp_path / "home", database_url="", secret_key="platform-test-key")
     app = create_app(settings, sessions=sessions)
     seed(sessions)
     tokens = make_users(sessions, app.state.context.key)
-    return World(sessions, app, TestClient(app), tokens)
+    yield World(sessions, app, TestClient(app), tokens)
+    app.state.context.imports.close()  # as the app's lifespan does: no import's worker process outlives the test
 
 
 #: tenant B's battery objects: a unit, a declaration (the first one stored: id 1) and a passport whose only

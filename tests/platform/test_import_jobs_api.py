@@ -1,10 +1,12 @@
 """Imports off the event loop: an import job with a status endpoint, other requests answered while a big import
-runs, concurrent imports that wait their turn, and an unchanged re-upload that adds no import batch."""
+runs, a running job finishing before the app stops, concurrent imports that wait their turn, and an unchanged
+re-upload that adds no import batch."""
 
 from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import threading
 import time
 from datetime import date, timedelta
@@ -161,3 +163,20 @@ def test_an_unchanged_re_upload_adds_no_batch(world: World) -> None:
     assert (first.json()["inserted"], second.json()["inserted"], second.json()["unchanged"]) == (50, 0, 50)
     assert _count(world, ImportBatch, ImportBatch.file_name == "again.csv") == 1
     assert _count(world, AuditEvent, AuditEvent.action == "import", AuditEvent.object_key == "again.csv") == 2
+
+
+def test_the_app_stopping_lets_a_running_import_job_finish(world: World) -> None:
+    """The app's lifespan (a `with TestClient`: startup, then shutdown) closes its import jobs: a 3,000-row job
+    that is running when the app stops finishes first, all 3,000 rows written in the test's database (SQLite file or
+    PostgreSQL schema) with one batch, and no worker process is left."""
+    headers = world.auth("data_entry")
+    with TestClient(world.app) as client:
+        started = client.post("/api/organisations/ORG-A/import-jobs", headers=headers,
+                              files={"file": ("stop.csv", activity_csv(3_000), "text/csv")})
+        job = started.json()["job"]
+        while client.get(f"/api/imports/{job}", headers=headers).json()["state"] == "queued":
+            time.sleep(0.01)
+    assert world.app.state.context.imports.wait(job, timeout=0).state == "done"
+    assert _count(world, ActivityRecord, ActivityRecord.source == "job test") == 3_000
+    assert _count(world, ImportBatch, ImportBatch.file_name == "stop.csv") == 1
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("carbontrail-import-")]

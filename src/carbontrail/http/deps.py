@@ -18,6 +18,7 @@ from carbontrail.config import Settings
 from carbontrail.errors import InputError, Location, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.accounts import AuthenticationFailed, Principal, principal_from_token
+from carbontrail.services.import_jobs import ImportJobs
 
 SESSION_COOKIE = "ct_session"
 CSRF_HEADER = "x-csrf-token"
@@ -35,6 +36,7 @@ class Context:
     settings: Settings
     key: bytes
     caches: dict[str, object] = field(default_factory=dict)  # per-app memo of computed results, by name
+    imports: ImportJobs = field(default_factory=ImportJobs)  # the app's import jobs, closed with the app
     clock: Callable[[], float] = time.time  # seconds since the epoch; tests pass their own (sign-in throttle)
 
 

@@ -8,18 +8,10 @@ chunks (activity records upserted by `record_key`); if any row was bad, the tran
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import secrets
-import sys
 import tempfile
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path, PurePath
 from typing import TypeVar
@@ -29,15 +21,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import (
-    CarbontrailError,
-    Conflict,
-    ImportRejected,
-    InputError,
-    Location,
-    NotFound,
-    PermissionDenied,
-)
+from carbontrail.errors import Conflict, ImportRejected, InputError, Location
 from carbontrail.inventory.readers import (
     ENCODING_NAMES,
     ActivityRow,
@@ -64,38 +48,7 @@ ProgressCallback = Callable[[int, int | None], None]
 MAX_PROBLEMS = 1000
 CHUNK_ROWS = 5000
 MAX_UPLOAD = 200 * 1024 * 1024
-log = logging.getLogger("carbontrail.imports")
 PROGRESS_EVERY = 2000
-
-
-#: While an import job runs, the server's other threads (the event loop answering requests) get the interpreter back
-#: after at most this long, instead of CPython's 5 ms: each answer waits for it a few times (after every socket
-#: read and write), so with the default an import multiplies every answer's latency. The job's own thread runs at
-#: a lower OS priority (Linux: `setpriority` of the thread alone).
-BACKGROUND_SWITCH_SECONDS = 0.0005
-BACKGROUND_NICE = 10
-_background = {"jobs": 0, "interval": sys.getswitchinterval()}
-_background_lock = threading.Lock()
-
-
-@contextmanager
-def _in_background() -> Iterator[None]:
-    with _background_lock:
-        if _background["jobs"] == 0:
-            _background["interval"] = sys.getswitchinterval()
-            sys.setswitchinterval(BACKGROUND_SWITCH_SECONDS)
-        _background["jobs"] += 1
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
-    except (AttributeError, OSError):
-        pass  # not Linux, or not permitted: the shorter switch interval still holds
-    try:
-        yield
-    finally:
-        with _background_lock:
-            _background["jobs"] -= 1
-            if _background["jobs"] == 0:
-                sys.setswitchinterval(_background["interval"])
 
 
 @dataclass
@@ -673,10 +626,10 @@ def describe(reports: Iterable[ImportReport]) -> list[dict[str, object]]:
              "mappings": [asdict(m) for m in r.mappings]} for r in reports]
 
 
-# -- uploads, and uploads that run as jobs -------------------------------------------------------------------
+# -- uploads (services/import_jobs.py runs them as jobs) -------------------------------------------------------
 
 
-def _upload_name(file_name: str, data: bytes) -> str:
+def upload_name(file_name: str, data: bytes) -> str:
     name = PurePath(file_name or "upload.csv").name or "upload.csv"
     if len(name.encode("utf-8")) > 255:
         raise InputError("the file name is longer than 255 bytes", location=Location(file=name[:60] + "…"),
@@ -700,130 +653,23 @@ def upload(sessions: sessionmaker[Session], actor: Actor, code: str, file_name: 
            encoding: str | None = None) -> ImportReport:
     """Import uploaded bytes for organisation `code`, which `actor` must be allowed to write; rows naming
     another organisation are refused. All rows or none (`ImportRejected`)."""
-    name = _upload_name(file_name, data)
-    with unit_of_work(sessions, actor) as work:
-        access = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
+    name = upload_name(file_name, data)
     with tempfile.TemporaryDirectory(prefix="carbontrail-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
-                           actor=actor, progress=progress, encoding=encoding)
+        return import_upload(sessions, actor, code, path, name, template, progress, encoding)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One bad row of an import: where, and what is wrong."""
-
-    file: str | None
-    row: int | None
-    field: str | None
-    message: str
-
-
-@dataclass(frozen=True)
-class ImportStatus:
-    """Where an import job stands: `queued`, `running`, `done`, `rejected` (bad rows, nothing written) or
-    `failed` (it could not run: `message` says why). `rows_total` is an estimate until the file is read."""
-
-    job: str
-    organisation: str
-    file: str
-    state: str
-    rows_done: int
-    rows_total: int | None
-    errors: tuple[Problem, ...] = ()
-    message: str | None = None
-    inserted: int | None = None
-    updated: int | None = None
-    unchanged: int | None = None
-    mappings: tuple[WordMapping, ...] = ()
+def import_upload(sessions: sessionmaker[Session], actor: Actor, code: str, path: Path, name: str,
+                  template: str | None = None, progress: ProgressCallback | None = None,
+                  encoding: str | None = None) -> ImportReport:
+    """Import an upload saved at `path` (shown as `name`) for organisation `code`, which `actor` must be allowed to
+    write (checked now, when the import starts); rows naming another organisation are refused. All rows or none."""
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
+    return import_file(sessions, path, template=template, organisation=access.code, display_name=name,
+                       actor=actor, progress=progress, encoding=encoding)
 
 
-@dataclass
-class _Job:
-    status: ImportStatus
-    actor: str
-    organisation_id: int
-
-
-class ImportJobs:
-    """Imports running on worker threads, off the web server's event loop, with their status (kept in memory, the
-    newest `keep`); the ids are unguessable, and only the starter or a reader of the organisation sees a job."""
-
-    def __init__(self, workers: int = 2, keep: int = 500):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="carbontrail-import")
-        self._jobs: OrderedDict[str, _Job] = OrderedDict()
-        self._lock = threading.Lock()
-        self._keep = keep
-
-    def _set(self, job_id: str, **changes: object) -> None:
-        with self._lock:
-            job = self._jobs[job_id]
-            job.status = replace(job.status, **changes)  # type: ignore[arg-type]
-
-    def start(self, sessions: sessionmaker[Session], actor: Actor, code: str, file_name: str, data: bytes,
-              template: str | None = None, encoding: str | None = None) -> ImportStatus:
-        """Check the upload and the permission now, import on a worker thread; the status to poll."""
-        name = _upload_name(file_name, data)
-        with unit_of_work(sessions, actor) as work:
-            access = tenancy.access(work.session, actor, code, tenancy.DATA_WRITE)
-        job_id = secrets.token_urlsafe(12)
-        status = ImportStatus(job_id, access.code, name, "queued", 0, None)
-        with self._lock:
-            self._jobs[job_id] = _Job(status, actor.actor, access.organisation_id)
-            while len(self._jobs) > self._keep:
-                self._jobs.popitem(last=False)
-
-        def progress(done: int, total: int | None) -> None:
-            self._set(job_id, rows_done=done, rows_total=total)
-
-        def run() -> None:
-            self._set(job_id, state="running")
-            try:
-                with _in_background():
-                    report = upload(sessions, actor, access.code, name, data, template, progress, encoding)
-            except ImportRejected as exc:
-                self._set(job_id, state="rejected", message=str(exc), rows_total=exc.total_rows,
-                          errors=tuple(Problem(p.location.file, p.location.row, p.location.field, p.message)
-                                       for p in exc.problems))
-            except CarbontrailError as exc:
-                self._set(job_id, state="failed", message=str(exc))
-            except Exception:  # a bug: said in one sentence here, with the traceback in the server's log
-                log.exception("import job %s failed", job_id)
-                self._set(job_id, state="failed", message="the import failed unexpectedly; the error was logged")
-            else:
-                self._set(job_id, state="done", rows_done=report.rows, rows_total=report.rows,
-                          inserted=report.inserted, updated=report.updated, unchanged=report.unchanged,
-                          mappings=tuple(report.mappings))
-
-        self._pool.submit(run)
-        return status
-
-    def status(self, sessions: sessionmaker[Session], actor: Actor, job_id: str) -> ImportStatus:
-        """The job's status, for the actor who started it or one who may read the organisation's data."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None:
-            raise NotFound(f"no import job '{job_id}'")
-        if job.actor != actor.actor:
-            try:
-                with unit_of_work(sessions, actor) as work:
-                    tenancy.access(work.session, actor, job.status.organisation, tenancy.DATA_READ)
-            except (NotFound, PermissionDenied):
-                raise NotFound(f"no import job '{job_id}'") from None
-        with self._lock:
-            return job.status
-
-    def wait(self, job_id: str, timeout: float = 60.0) -> ImportStatus:
-        """The job's status once it has finished (or after `timeout` seconds): for scripts and tests."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                status = self._jobs[job_id].status
-            if status.state not in ("queued", "running") or time.monotonic() > deadline:
-                return status
-            time.sleep(0.02)
-
-
-__all__ = ["ImportJobs", "ImportReport", "ImportStatus", "ProgressCallback", "describe", "file_sha256", "import_file",
-           "import_files", "record_key", "upload"]
+__all__ = ["ImportReport", "ProgressCallback", "describe", "file_sha256", "import_file", "import_files",
+           "import_upload", "record_key", "upload", "upload_name"]

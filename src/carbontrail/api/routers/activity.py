@@ -7,23 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile, status
 
-from carbontrail.http.deps import AppContext, Context, CurrentPrincipal
+from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.api.schemas import ImportOut
 from carbontrail.services import imports
-from carbontrail.services.imports import ImportJobs, ImportStatus
+from carbontrail.services.import_jobs import ImportStatus
 from carbontrail.services.inventory import ActivityView, list_activity
 
 router = APIRouter(tags=["activity"], responses=ERROR_RESPONSES)
 #: a CSV's text encoding when it is not UTF-8 (detected when not given: UTF-8 with or without BOM, else GB18030)
 Encoding = Annotated[Literal["utf-8", "gbk", "gb18030"] | None, Query()]
-
-
-def import_jobs(ctx: Context) -> ImportJobs:
-    """The app's import jobs (one registry per app)."""
-    jobs = ctx.caches.setdefault("import_jobs", ImportJobs())
-    assert isinstance(jobs, ImportJobs)
-    return jobs
 
 
 @router.get("/api/organisations/{code}/activity", response_model=list[ActivityView])
@@ -52,8 +45,8 @@ def start_import(code: str, file: UploadFile, ctx: AppContext, principal: Curren
                  template: str | None = None, encoding: Encoding = None) -> ImportStatus:
     """Start importing a template file in the background; poll `GET /api/imports/{job}` for its progress and
     result (rows done of the estimated total, and every problem when a row is bad)."""
-    return import_jobs(ctx).start(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(),
-                                  template, encoding)
+    return ctx.imports.start(ctx.sessions, principal, code, file.filename or "upload.csv", file.file.read(),
+                             template, encoding)
 
 
 @router.get("/api/imports/{job}", response_model=ImportStatus)
@@ -61,4 +54,4 @@ def import_status(job: str, ctx: AppContext,
                   principal: CurrentPrincipal) -> ImportStatus:
     """Where an import job stands: queued, running (rows done / total), done, rejected (with the errors) or
     failed."""
-    return import_jobs(ctx).status(ctx.sessions, principal, job)
+    return ctx.imports.status(ctx.sessions, principal, job)
