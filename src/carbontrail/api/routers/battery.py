@@ -113,43 +113,16 @@ class DepositsOut(BaseModel):
     units_with_deposit: int
 
 
-class StaleInputOut(BaseModel):
-    """An input that changed since the declaration was made: kg CO2e per kg used, and now (null: unreadable)."""
-
-    material: str
-    organisation: str
-    product: str
-    used_kg_per_kg: float
-    used_result_id: int | None
-    current_kg_per_kg: float | None
-    current_result_id: int | None
-    reason: str
-
-
 class FreshnessOut(BaseModel):
-    """What changed since, computed from the store when asked: the stale inputs and the total they would give."""
+    """What changed since, computed from the store when asked: the stale inputs (kg CO2e per kg used and now; now
+    null when it can no longer be read) and the total they would give."""
 
     stale: bool
-    stale_inputs: list[StaleInputOut]
+    stale_inputs: list[declarations.StaleInput]
     per_kwh: float | None
     absolute_kg: float | None
     performance_class: str | None
     note: str
-
-
-class RevisionOut(BaseModel):
-    id: int
-    revision: int
-    created_at: datetime
-    per_kwh: float
-
-
-class PassportShowingOut(BaseModel):
-    """A passport made from a revision of this declaration (it keeps showing that revision)."""
-
-    identifier: str
-    declaration_id: int
-    revision: int
 
 
 class DeclarationOut(BaseModel):
@@ -162,8 +135,8 @@ class DeclarationOut(BaseModel):
     result: dict[str, Any]
     previous_id: int | None = None
     next_id: int | None = None
-    revisions: list[RevisionOut] = []
-    passports: list[PassportShowingOut] = []
+    revisions: list[declarations.Revision] = []
+    passports: list[declarations.PassportShowing] = []  # each keeps showing the revision it was made from
     freshness: FreshnessOut | None = None  # the newest revision only (a replaced one names its successor)
 
 
@@ -335,12 +308,11 @@ def deposits(code: str, ctx: AppContext, principal: CurrentPrincipal) -> Deposit
 def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
     f = d.freshness
     fresh = None if f is None else FreshnessOut(
-        stale=f.stale, stale_inputs=[StaleInputOut(**vars(i)) for i in f.stale_inputs], per_kwh=f.per_kwh,
+        stale=f.stale, stale_inputs=list(f.stale_inputs), per_kwh=f.per_kwh,
         absolute_kg=f.absolute_kg, performance_class=f.performance_class, note=f.note)
     return DeclarationOut(id=d.id, organisation=d.organisation, model=d.model, plant=d.plant, revision=d.revision,
                           created_at=d.created_at, result=d.result, previous_id=d.previous_id, next_id=d.next_id,
-                          revisions=[RevisionOut(**vars(r)) for r in d.revisions],
-                          passports=[PassportShowingOut(**vars(p)) for p in d.passports], freshness=fresh)
+                          revisions=list(d.revisions), passports=list(d.passports), freshness=fresh)
 
 
 @router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED,
