@@ -191,6 +191,10 @@ def test_the_api_and_the_page_show_and_redeclare(chain: sessionmaker[Session], t
     page = client.get(f"/org/CD-CELL/battery/declarations/{first}")
     assert page.status_code == 200 and "Out of date" in page.text and 'id="redeclare"' in page.text
     assert "4.4899" in page.text and "5.0535" in page.text and "0.1027" in page.text
+    client.cookies.set("ct_lang", "zh_CN")
+    zh = client.get(f"/org/CD-CELL/battery/declarations/{first}").text
+    assert "已过期" in zh and "按当前结果重新声明" in zh and "重新声明后，声明值将为 0.1027" in zh
+    client.cookies.set("ct_lang", "en")
     path = f"/api/organisations/CD-CELL/battery/declarations/{first}/redeclare"
     assert client.post(path, headers=auth["verifier@cd-cell.example"]).status_code == 403
     stranger = client.post(path, headers=auth["manager@cd-pack.example"])

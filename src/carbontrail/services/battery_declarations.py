@@ -246,7 +246,7 @@ class Freshness:
 def _freshness(session: Session, access: tenancy.Access, doc: DeclarationDocument) -> Freshness:
     """Compare each material naming a stored footprint with what it would read today (computed, not stored)."""
     if not any(m.footprint for m in doc.materials):
-        return Freshness(())
+        return Freshness((), note="no input is taken from a stored footprint result: store a new input instead")
     if not access.allows(tenancy.INVENTORY) and any(
             m.footprint and tenancy.organisation_id(session, m.footprint.organisation) == access.organisation_id
             for m in doc.materials):
@@ -421,9 +421,9 @@ def redeclare(sessions: sessionmaker[Session], actor: Actor, organisation: str,
         doc = DeclarationDocument.model_validate(row.document)
         fresh = _freshness(s, access, doc)
         if not fresh.stale:
+            why = fresh.note or "every stored footprint it used is still the current one"
             raise Conflict(f"declaration {row.id} ({row.model} at {row.plant}, revision {row.revision}) is up to "
-                           "date: every stored footprint it used is still the current one, so there is nothing to "
-                           "re-declare" + (f" ({fresh.note})" if fresh.note else ""))
+                           f"date: {why}; there is nothing to re-declare")
         new_doc = with_stored_footprints(doc, current_footprints(s, access, record=True))
         result = compute(new_doc)
         new = _add_revision(s, access, new_doc, result, row)
