@@ -65,6 +65,28 @@ def no_import_worker_left() -> Iterator[None]:
     assert not left, f"import worker processes left running: {left}"
 
 
+DEMO_PACT_SECRET = "demo-pact-secret-456"
+
+
+@pytest.fixture
+def demo_chain(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> sessionmaker[Session]:
+    """The demo's battery-material chain (SH-LITHIUM → SH-LFP → CD-CELL → CD-PACK): their product models, and the
+    PACT footprints published from the results they compute (the demo PACT client's secret: DEMO_PACT_SECRET)."""
+    from carbontrail.services.demo import pact as demo_pact
+    from carbontrail.services.demo.products import load_demo_products
+    from carbontrail.store.db import transaction
+    from carbontrail.store.models import Organisation
+
+    products = Path(__file__).resolve().parents[1] / "examples" / "sichuan-battery-chain" / "products"
+    monkeypatch.setenv("CARBONTRAIL_DEMO_PACT_SECRET", DEMO_PACT_SECRET)
+    with transaction(sessions) as s:
+        for code in ("SH-LITHIUM", "SH-LFP", "CD-CELL", "CD-PACK"):
+            s.add(Organisation(code=code, name=code, name_en=code, industry="battery", province="四川省"))
+    load_demo_products(sessions, products)
+    demo_pact.load_demo_pact(sessions, products)
+    return sessions
+
+
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     """tests/data: the published data sets tests compare against (sources and licences in its README)."""

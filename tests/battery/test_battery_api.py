@@ -108,11 +108,15 @@ def test_declaration_beside_iso14067(bworld: BWorld) -> None:
     assert {g["item"]: round(g["declaration_kg"] - g["iso14067_kg"], 6) for g in res["gap_lines"]} == {
         "cell plant grid supply": 800.0, "hydropower PPA": 490.0}
     assert [s["absolute_kg"] for s in res["declaration"]["stages"]] == pytest.approx([2090, 1570, 60, -266.2])
-    # stored per model and plant: a second input for the same pair is revision 2, not a second declaration
+    # stored per model and plant: a second input for the same pair is its revision 2, linked to revision 1 (which
+    # stays readable), not a second declaration
     again = w.client.post(url("MAKER", "/declarations"), json=small_document(), headers=w.auth("maker")).json()
-    assert again["id"] == body["id"] and again["revision"] == 2
+    assert again["id"] != body["id"] and again["revision"] == 2 and again["previous_id"] == body["id"]
     listed = w.client.get(url("MAKER", "/declarations"), headers=w.auth("maker")).json()
-    assert [(d["model"], d["plant"], d["performance_class"]) for d in listed] == [("LFP-60", "Chengdu plant 1", "B")]
+    assert [(d["model"], d["plant"], d["performance_class"], d["id"]) for d in listed] == [
+        ("LFP-60", "Chengdu plant 1", "B", again["id"])]
+    first = w.client.get(url("MAKER", f"/declarations/{body['id']}"), headers=w.auth("maker")).json()
+    assert (first["revision"], first["next_id"], first["freshness"]) == (1, again["id"], None)
     assert w.client.get(url("MAKER", f"/declarations/{body['id']}"), headers=w.auth("verifier")).status_code == 200
     assert w.client.get(url("OUTSIDER", f"/declarations/{body['id']}"), headers=w.auth("outsider")).status_code == 404
 

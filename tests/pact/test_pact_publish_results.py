@@ -23,14 +23,12 @@ from carbontrail.formats import pact
 from carbontrail.services import accounts, footprints as fps
 from carbontrail.services.accounts import access_token, principal_of, sign_token
 from carbontrail.services.demo import pact as demo_pact
-from carbontrail.services.demo.products import load_demo_products
 from carbontrail.services.pact import host, publishing
 from carbontrail.services.pact.supplier_data import record_supplier_footprint
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
 from carbontrail.store.models import AuditEvent, Organisation, PactFootprint, ProductFootprintResult, User
 
-PRODUCTS = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain" / "products"
 ACTOR = SystemActor("test")
 SECRET = "demo-pact-secret-456"
 #: SH-LFP's cathode model buys 241.2 kg of lithium carbonate per tonne (lfp-cathode.yaml), i.e. 0.2412 kg per kg
@@ -38,14 +36,9 @@ LI2CO3_PER_KG = 0.2412
 
 
 @pytest.fixture
-def demo(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> sessionmaker[Session]:
-    monkeypatch.setenv("CARBONTRAIL_DEMO_PACT_SECRET", SECRET)
-    with transaction(sessions) as s:
-        for code in ("SH-LITHIUM", "SH-LFP", "CD-CELL", "CD-PACK"):
-            s.add(Organisation(code=code, name=code, name_en=code, industry="battery", province="四川省"))
-    load_demo_products(sessions, PRODUCTS)
-    demo_pact.load_demo_pact(sessions, PRODUCTS)
-    return sessions
+def demo(demo_chain: sessionmaker[Session]) -> sessionmaker[Session]:
+    assert SECRET == "demo-pact-secret-456"  # the shared fixture's DEMO_PACT_SECRET (tests/conftest.py)
+    return demo_chain
 
 
 def _customer_view(sessions: sessionmaker[Session], tmp_path: Path) -> list[dict[str, object]]:

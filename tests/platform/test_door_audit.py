@@ -133,6 +133,8 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "carbon_manager", "/api/organisations/ORG-A/battery/residual/tested", json={}),
     ("POST", "/api/organisations/{code}/battery/declarations"): Call(
         "carbon_manager", "/api/organisations/ORG-A/battery/declarations", json=DECLARATION),
+    ("POST", "/api/organisations/{code}/battery/declarations/{declaration}/redeclare"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/battery/declarations/{decl_api}/redeclare"),
     ("POST", "/api/organisations/{code}/battery/passports"): Call(
         "carbon_manager", "/api/organisations/ORG-A/battery/passports",
         json={"identifier": "urn:bpack:a0001", "model": "CD-LFP-60", "plant": "CDCELL-01", "submodels": MATERIALS}),
@@ -256,6 +258,8 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "data_entry", "/org/ORG-A/battery/units/A0APBAA6000001R3F0000002/events", page=True,
         data={"kind": "tested", "at": "2025-02-01T00:00", **{k: str(v) for k, v in SOH.items()}}),
     ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
+    ("POST", "/org/{code}/battery/declarations/{declaration}/redeclare"): Call(
+        "carbon_manager", "/org/ORG-A/battery/declarations/{decl_page}/redeclare", page=True),
     ("POST", "/monitor/warnings/{warning_id}"): Call(
         "carbon_manager", "/monitor/warnings/{page_warning}", page=True,
         data={"action": "resolve", "note": "fixed the meter"}),
@@ -285,6 +289,31 @@ def _pact_model(product: str, co2: float) -> dict[str, object]:
                                                                {"flow": "co2", "amount": co2}]}]}
 
 
+def _stale_declarations(world: World, names: tuple[str, ...]) -> dict[str, object]:
+    """One declaration of ORG-A per name (battery model `A-<name>`) whose cathode is ORG-A's own stored result of
+    its model decl-cathode (4 kg CO2e/kg), a model that has changed since (5 kg/kg), so each can be re-declared."""
+    from carbontrail.battery.document import parse_document
+    from carbontrail.services import battery_declarations, footprints
+    from carbontrail.services.work import SystemActor
+    from carbontrail.store.models import Organisation
+
+    actor = SystemActor("seed")
+    footprints.store_model(world.sessions, actor, "ORG-A", key="decl-cathode",
+                           document=_pact_model("decl-cathode", 4.0))
+    with world.sessions.begin() as s:
+        a = s.scalar(select(Organisation.id).where(Organisation.code == "ORG-A"))
+        footprints.record_result_in(s, a, "decl-cathode", "decl-cathode")
+    made: dict[str, object] = {}
+    for name in names:
+        cathode, *rest = DECLARATION["materials"]
+        doc = {**DECLARATION, "battery": {**DECLARATION["battery"], "model": f"A-{name}"},
+               "materials": [{**cathode, "footprint": {"organisation": "ORG-A", "product": "decl-cathode"}}, *rest]}
+        made[name] = battery_declarations.save(world.sessions, actor, "ORG-A", parse_document(doc)).id
+    footprints.store_model(world.sessions, actor, "ORG-A", key="decl-cathode",
+                           document=_pact_model("decl-cathode", 5.0))
+    return made
+
+
 def _setup(world: World) -> dict[str, object]:
     """What the examples act on that no route makes: tenant B's organisation accredited as a verification body,
     two open warnings of ORG-A, three pending PACT footprint requests to it, and two footprints it published from
@@ -299,7 +328,7 @@ def _setup(world: World) -> dict[str, object]:
 
     actor = SystemActor("test")
     engagements.accredit(world.sessions, actor, "ORG-B", "CNAS GHG0001", "CNAS")
-    refs: dict[str, object] = {}
+    refs: dict[str, object] = _stale_declarations(world, ("decl_api", "decl_page"))
     for product in ("cell", "pack"):
         footprints.store_model(world.sessions, actor, "ORG-A", key=f"pact-{product}",
                                document=_pact_model(product, 2.0))
@@ -472,6 +501,7 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "battery event": ["battery", "event", "A0APBAA6000001R3F0000002", "sold", "--actor", "ORG-A", "--to", "ORG-B",
                       "--deposit", "100", "--at", "2025-02-01", "--json"],
     "battery declaration": ["battery", "declaration", "{tmp}/declaration.yaml", "--save", "ORG-A", "--json"],
+    "battery redeclare": ["battery", "redeclare", "ORG-A", "{decl_cli}", "--json"],
     "battery passport create": ["battery", "passport", "create", "ORG-A", "{tmp}/passport.yaml", "--json"],
     "battery residual": ["battery", "residual", "{tmp}/soh.csv", "--organisation", "ORG-A", "--json"],
     "pact publish": ["pact", "publish", "ORG-A", "{tmp}/footprint.yaml", "--json"],
@@ -524,7 +554,8 @@ CLI_READS = {
     "cbam see", "cbam communication", "cbam cost", "cbam grid", "cbam importer", "cbam list",
     "footprint models", "footprint products", "footprint compute", "footprint contributions", "footprint tree",
     "footprint monte-carlo", "footprint compare", "footprint report", "footprint supplier list",
-    "suppliers list", "battery history", "battery deposits", "battery passport export", "pact list", "pact show",
+    "suppliers list", "battery history", "battery deposits", "battery passport export", "battery declaration-show",
+    "pact list", "pact show",
     "pact requests", "pact demo-client",
     "certificates list", "certificates match", "certificates proof", "certificates verify", "ledger bundle",
     "ledger check",
@@ -610,6 +641,7 @@ def _cli_inputs(world: World, tmp: Path) -> None:
     values = pact.values_from_json({**yaml.safe_load((tmp / "footprint.yaml").read_text(encoding="utf-8")),
                                     "product_ids": ["urn:pact:a.example:product:a-cell"], "product_name": "A cell"})
     publishing.publish_computed(world.sessions, seeder, "ORG-A", values, model="a-cells", product="a-cell")
+    _stale_declarations(world, ("decl_cli",))  # `battery redeclare` has news to declare
     # a second rule, so `monitor evaluate` raises warnings of two rules and two enterprises in one run
     warnings.add_rule(world.sessions, seeder, "above_cap", organisation_code="ORG-B",
                       params={"kpi": "co2_total", "cap": 1.0})
@@ -624,6 +656,7 @@ class _CliValues(dict[str, str]):
 
     def __missing__(self, name: str) -> str:
         from carbontrail.store.models import (
+            BatteryDeclarationRecord,
             CertificateClaim,
             EngagementFinding,
             IssuedCredential,
@@ -644,6 +677,7 @@ class _CliValues(dict[str, str]):
             "warning_id": select(MonitorWarning.id).order_by(MonitorWarning.id.desc()),
             "engagement_id": select(VerificationEngagement.id).order_by(VerificationEngagement.id.desc()),
             "finding_id": select(EngagementFinding.id).order_by(EngagementFinding.id.desc()),
+            "decl_cli": select(BatteryDeclarationRecord.id).where(BatteryDeclarationRecord.model == "A-decl_cli"),
         }[name]
         with self.world.sessions() as s:
             found = s.scalars(newest.limit(1)).first()

@@ -271,3 +271,28 @@ def test_a_tenants_own_factor_dataset_stays_its_own(world: World) -> None:
                           data={"name": "fake", "version": "1", "organisation": "ORG-B"},
                           files={"file": ("a.csv", csv.encode(), "text/csv")})
     assert r.status_code == 404
+
+
+def test_another_tenants_declaration_is_not_found_under_ones_own_code(world: World) -> None:
+    """Tenant B's declaration 1 named under tenant A's code: reading it, its page, re-declaring it through the API
+    and the page's button all answer 404 with none of its figures, for every role of A (re-declaring is the write
+    a carbon manager may do on A's own declarations)."""
+    for role in sorted(ROLE_SCOPES):
+        h = world.auth(role)
+        for method, path in (("GET", "/api/organisations/ORG-A/battery/declarations/1"),
+                             ("POST", "/api/organisations/ORG-A/battery/declarations/1/redeclare")):
+            r = world.client.request(method, path, headers=h)
+            assert r.status_code in (403, 404), (role, method, r.status_code, r.text)
+            assert "CD-LFP-60" not in r.text and "per_kwh" not in r.text
+        world.client.cookies.clear()
+        for k, v in _session_cookie(world, role).items():
+            world.client.cookies.set(k, v)
+        for method, path, data in (("GET", "/org/ORG-A/battery/declarations/1", None),
+                                   ("POST", "/org/ORG-A/battery/declarations/1/redeclare", {"csrf_token": "csrf-t"})):
+            r = world.client.request(method, path, data=data, follow_redirects=False)
+            assert r.status_code in (403, 404), (role, method, path, r.status_code)
+            assert "CD-LFP-60" not in r.text
+        world.client.cookies.clear()
+    r = world.client.post("/api/organisations/ORG-A/battery/declarations/1/redeclare",
+                          headers=world.auth("carbon_manager"))
+    assert r.status_code == 404 and r.json()["code"] == "not_found"

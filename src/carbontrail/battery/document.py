@@ -77,10 +77,12 @@ class CFFDoc(_Doc):
 
 
 class FootprintRef(_Doc):
-    """A supplier's stored product-footprint result the factor is taken from (organisation and product id)."""
+    """A supplier's stored product-footprint result the factor is taken from (organisation and product id);
+    `result_id` is the result a stored declaration used (filled in when it is stored, whatever a document says)."""
 
     organisation: Annotated[str, Field(min_length=1, max_length=64)]
     product: Annotated[str, Field(min_length=1, max_length=200)]
+    result_id: Annotated[int, Field(ge=1, lt=2**31)] | None = None
 
 
 class MaterialDoc(_Doc):

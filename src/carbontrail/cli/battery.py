@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -194,6 +195,63 @@ def declaration(
         console.print(table)
         for g in result["gap_lines"]:  # type: ignore[attr-defined]
             console.print(f"- {escape(g['item'])}: {g['gap_per_kwh']:+.4f} kg/kWh — {escape(g['reason'])}")
+
+
+def _show_declaration(d: declarations.StoredDeclaration, as_json: bool) -> None:
+    """A stored revision: its total, its revisions, what changed since and the passports made from it."""
+    if as_json:
+        print_json({**asdict(d), "stale": d.freshness.stale if d.freshness else None})
+        return
+    console.print(f"declaration {d.id}: {escape(d.model)} at {escape(d.plant)}, revision {d.revision} — "
+                  f"{d.per_kwh:.4f} kg CO2e/kWh, class {d.performance_class}")
+    if len(d.revisions) > 1:
+        console.print("revisions: " + " → ".join(f"{r.revision} (declaration {r.id}, {r.per_kwh:.4f})"
+                                                 for r in d.revisions))
+    if d.next_id is not None:
+        console.print(f"replaced by declaration {d.next_id}")
+    f = d.freshness
+    if f is not None and f.stale:
+        table = Table(title="out of date: inputs changed since")
+        for col in ("material", "footprint of", "used kg/kg", "now kg/kg", "why"):
+            table.add_column(col)
+        for i in f.stale_inputs:
+            now = "—" if i.current_kg_per_kg is None else f"{i.current_kg_per_kg:.4f}"
+            table.add_row(escape(i.material), escape(f"{i.organisation} {i.product}"), f"{i.used_kg_per_kg:.4f}",
+                          now, escape(i.reason))
+        console.print(table)
+        if f.per_kwh is not None:
+            console.print(f"re-declared it would become {f.per_kwh:.4f} kg CO2e/kWh (class {f.performance_class})"
+                          f": carbontrail battery redeclare {escape(d.organisation)} {d.id}")
+    elif f is not None:
+        console.print(escape(f.note) if f.note else "up to date: every stored footprint it used is still current")
+    if f is not None and f.note and f.stale:
+        console.print(escape(f.note))
+    for p in d.passports:
+        older = " (an older revision: the published passport is not changed)" if p.revision < d.revision else ""
+        console.print(f"passport {escape(p.identifier)} shows revision {p.revision}{older}")
+
+
+@app.command("declaration-show")
+def declaration_show(
+    organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+    declaration_id: Annotated[int, typer.Argument(help="Declaration number (any revision).")],
+    as_json: JsonOption = False,
+) -> None:
+    """A stored declaration: its revisions, each input changed since (used → now) with the total it would
+    become, and the passports that show it."""
+    with user_errors(as_json):
+        _show_declaration(declarations.get(_sessions(), _actor(), organisation, declaration_id), as_json)
+
+
+@app.command("redeclare")
+def redeclare(
+    organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+    declaration_id: Annotated[int, typer.Argument(help="Declaration number (its newest revision).")],
+    as_json: JsonOption = False,
+) -> None:
+    """The next revision from the current stored results (refused when nothing changed); the old one stays."""
+    with user_errors(as_json):
+        _show_declaration(declarations.redeclare(_sessions(), _actor(), organisation, declaration_id), as_json)
 
 
 @passport_app.command("create")

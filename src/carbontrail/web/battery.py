@@ -21,7 +21,7 @@ from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
 from carbontrail.services import tenancy
 from carbontrail.units import magnitude, quantity
-from carbontrail.web.page import Page, page_router, signed_in
+from carbontrail.web.page import Page, page_router, require_access, signed_in
 
 router = page_router()
 TIERS = ("public", "legitimate_interest", "authority")
@@ -143,9 +143,31 @@ def declaration(code: str, declaration: str, request: Request, ctx: AppContext) 
     page = signed_in(request, ctx)
     if not declaration.isdigit():
         raise InputError("a declaration is named by its number", location=Location(field="declaration"))
-    stored = declarations.get(ctx.sessions, page.principal, code, int(declaration))
-    return page.render("battery_declaration.html", code=code, d=stored, r=stored.result,
+    return _declaration(page, code, int(declaration))
+
+
+def _declaration(page: Page, code: str, declaration: int, status: int = 200, failed: str | None = None) -> Response:
+    stored = declarations.get(page.ctx.sessions, page.principal, code, declaration)
+    may_write = require_access(page, code, tenancy.DATA_READ).allows(tenancy.DATA_WRITE)
+    return page.render("battery_declaration.html", status=status, failed=failed, code=code, d=stored,
+                       r=stored.result, f=stored.freshness, may_write=may_write,
                        chart_json=_declaration_chart(page, stored.result))
+
+
+@router.post("/org/{code}/battery/declarations/{declaration}/redeclare", response_class=HTMLResponse)
+def redeclare(code: str, declaration: int, request: Request, ctx: AppContext,
+              csrf_token: Annotated[str, Form()]) -> Response:
+    """Make the next revision from the current stored results; a refusal keeps the page with the reason."""
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing
+    try:
+        new = declarations.redeclare(ctx.sessions, page.principal, code, declaration)
+    except InputError as exc:
+        return _declaration(page, code, declaration, status=422, failed=str(exc))
+    except Conflict as exc:
+        return _declaration(page, code, declaration, status=409, failed=str(exc))
+    return RedirectResponse(f"/org/{quote(code)}/battery/declarations/{new.id}", status_code=303)
 
 
 @router.get("/org/{code}/battery/passports/{passport}", response_class=HTMLResponse)

@@ -113,6 +113,18 @@ class DepositsOut(BaseModel):
     units_with_deposit: int
 
 
+class FreshnessOut(BaseModel):
+    """What changed since, computed from the store when asked: the stale inputs (kg CO2e per kg used and now; now
+    null when it can no longer be read) and the total they would give."""
+
+    stale: bool
+    stale_inputs: list[declarations.StaleInput]
+    per_kwh: float | None
+    absolute_kg: float | None
+    performance_class: str | None
+    note: str
+
+
 class DeclarationOut(BaseModel):
     id: int
     organisation: str
@@ -121,6 +133,11 @@ class DeclarationOut(BaseModel):
     revision: int
     created_at: datetime
     result: dict[str, Any]
+    previous_id: int | None = None
+    next_id: int | None = None
+    revisions: list[declarations.Revision] = []
+    passports: list[declarations.PassportShowing] = []  # each keeps showing the revision it was made from
+    freshness: FreshnessOut | None = None  # the newest revision only (a replaced one names its successor)
 
 
 class DeclarationSummary(BaseModel):
@@ -289,8 +306,13 @@ def deposits(code: str, ctx: AppContext, principal: CurrentPrincipal) -> Deposit
 
 
 def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
+    f = d.freshness
+    fresh = None if f is None else FreshnessOut(
+        stale=f.stale, stale_inputs=list(f.stale_inputs), per_kwh=f.per_kwh,
+        absolute_kg=f.absolute_kg, performance_class=f.performance_class, note=f.note)
     return DeclarationOut(id=d.id, organisation=d.organisation, model=d.model, plant=d.plant, revision=d.revision,
-                          created_at=d.created_at, result=d.result)
+                          created_at=d.created_at, result=d.result, previous_id=d.previous_id, next_id=d.next_id,
+                          revisions=list(d.revisions), passports=list(d.passports), freshness=fresh)
 
 
 @router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED,
@@ -309,7 +331,17 @@ def list_declarations(code: str, ctx: AppContext, principal: CurrentPrincipal) -
 
 @router.get(ORG + "/declarations/{declaration}", response_model=DeclarationOut, dependencies=[READ])
 def get_declaration(code: str, declaration: int, ctx: AppContext, principal: CurrentPrincipal) -> DeclarationOut:
+    """One revision: its other revisions, the passports made from them and, for the newest, every input that has
+    changed since (value used, current value) with the total the declaration would become."""
     return _declaration_out(declarations.get(ctx.sessions, principal, code, declaration))
+
+
+@router.post(ORG + "/declarations/{declaration}/redeclare", response_model=DeclarationOut,
+             status_code=status.HTTP_201_CREATED, dependencies=[WRITE])
+def redeclare(code: str, declaration: int, ctx: AppContext, principal: CurrentPrincipal) -> DeclarationOut:
+    """The next revision from the current stored results (409 when nothing changed or a newer revision exists);
+    the old revision stays readable, and passports made from it keep showing it."""
+    return _declaration_out(declarations.redeclare(ctx.sessions, principal, code, declaration))
 
 
 def recycled_of(rc: RecycledIn | None) -> passports.RecycledInputs | None:

@@ -69,11 +69,12 @@ class BatteryDeposit(Base):
 
 
 class BatteryDeclarationRecord(Timestamped, Base):
-    """An Art. 7 declaration of one battery model at one plant: the input document and the computed result
-    (declaration beside ISO 14067), kept together so the numbers can always be traced to what they came from."""
+    """One revision of an Art. 7 declaration of one battery model at one plant: the input document and the computed
+    result (declaration beside ISO 14067), kept together so the numbers can always be traced to what they came
+    from. A new input or a re-declaration adds the next revision (`previous_id` links it); old ones stay readable."""
 
     __tablename__ = "battery_declaration"
-    __table_args__ = (UniqueConstraint("organisation_id", "model", "plant"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "model", "plant", "revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -85,6 +86,8 @@ class BatteryDeclarationRecord(Timestamped, Base):
     iso_per_kwh: Mapped[float] = mapped_column(Float)
     performance_class: Mapped[str] = mapped_column(String(8))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("battery_declaration.id", ondelete="SET NULL"),
+                                                    index=True)
 
 
 class BatteryPassportRecord(Timestamped, Base):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, delete, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from carbontrail.store.models import (
     BatteryDeclarationRecord,
@@ -163,16 +163,39 @@ def deposit_of(session: Session, producer: str) -> tuple[float, int]:
 # -- declarations -----------------------------------------------------------------------------------------------
 
 
-def declaration(session: Session, organisation_id: int, model: str, plant: str) -> BatteryDeclarationRecord | None:
-    return session.scalars(select(BatteryDeclarationRecord).where(
+def declaration(session: Session, organisation_id: int, model: str, plant: str, *,
+                for_update: bool = False) -> BatteryDeclarationRecord | None:
+    """The newest revision of the organisation's declaration of `model` at `plant`."""
+    stmt = select(BatteryDeclarationRecord).where(
         BatteryDeclarationRecord.organisation_id == organisation_id, BatteryDeclarationRecord.model == model,
-        BatteryDeclarationRecord.plant == plant)).one_or_none()
+        BatteryDeclarationRecord.plant == plant).order_by(BatteryDeclarationRecord.revision.desc()).limit(1)
+    return session.scalars(stmt.with_for_update() if for_update else stmt).first()
 
 
 def declarations_of(session: Session, organisation_id: int) -> list[BatteryDeclarationRecord]:
+    """The newest revision of each of the organisation's declarations (one per model and plant)."""
+    later = aliased(BatteryDeclarationRecord)
     return list(session.scalars(select(BatteryDeclarationRecord)
-                                .where(BatteryDeclarationRecord.organisation_id == organisation_id)
+                                .where(BatteryDeclarationRecord.organisation_id == organisation_id,
+                                       ~exists().where(later.previous_id == BatteryDeclarationRecord.id))
                                 .order_by(BatteryDeclarationRecord.model, BatteryDeclarationRecord.plant)))
+
+
+def declaration_revisions(session: Session, organisation_id: int, model: str,
+                          plant: str) -> list[BatteryDeclarationRecord]:
+    """Every revision of the organisation's declaration of `model` at `plant`, oldest first."""
+    return list(session.scalars(select(BatteryDeclarationRecord).where(
+        BatteryDeclarationRecord.organisation_id == organisation_id, BatteryDeclarationRecord.model == model,
+        BatteryDeclarationRecord.plant == plant).order_by(BatteryDeclarationRecord.revision)))
+
+
+def passports_of_declarations(session: Session, declaration_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """(identifier, declaration id) of every passport whose carbon footprint was made from one of these
+    declaration revisions."""
+    return [(r.identifier, r.declaration_id) for r in session.execute(
+        select(BatteryPassportRecord.identifier, BatteryPassportRecord.declaration_id)
+        .where(BatteryPassportRecord.declaration_id.in_(list(declaration_ids)))
+        .order_by(BatteryPassportRecord.identifier))]
 
 
 # -- passports --------------------------------------------------------------------------------------------------
