@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, ImportRejected, NotFound, PermissionDenied
 from carbontrail.services import tenancy
-from carbontrail.services.imports import ImportReport, ProgressCallback, WordMapping, import_upload, upload_name
+from carbontrail.services.imports import ImportReport, WordMapping, import_upload, upload_name
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.db import make_engine, session_factory
 
