@@ -520,8 +520,9 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "certificates claim": ["certificates", "claim", "{gec_1}", "--org", "ORG-A", "--period", "2026-11", "--json"],
     "certificates release": ["certificates", "release", "{claim_id}", "--org", "ORG-A", "--json"],
     "ledger accredit": ["ledger", "accredit", "--org", "ORG-B", "--accreditation", "CNAS GHG0001", "--by", "CNAS"],
-    "ledger issue": ["ledger", "issue", "--org", "ORG-A", "--kind", "inventory_report", "--file",
-                     "{tmp}/report.json", "--out", "{tmp}/report-credential.json"],
+    # the stored 2023 inventory of ORG-A (tests/ledger/test_ledger_cli.py signs a file)
+    "ledger issue": ["ledger", "issue", "--org", "ORG-A", "--kind", "inventory_report", "--reference", "2023",
+                     "--out", "{tmp}/report-credential.json"],
     "ledger footprint-credential": ["ledger", "footprint-credential", "--org", "ORG-A", "{pf_id}", "--out",
                                     "{tmp}/footprint-credential.json"],
     "ledger revoke": ["ledger", "revoke", "{credential_id}", "--reason", "issued in error"],
@@ -628,8 +629,6 @@ def _cli_inputs(world: World, tmp: Path) -> None:
     (tmp / "registry.csv").write_text("kind,serial,generator,technology,province,production_start,production_end,"
                                       "mwh\n" + "".join(f"GEC,{s},A hydro,hydro,四川,2026-11-01,2026-11-30,1\n"
                                                         for s in GECS), encoding="utf-8")
-    (tmp / "report.json").write_text(json.dumps({"organisation": "ORG-A", "period": "2023", "tco2e": 5702.0}),
-                                     encoding="utf-8")
     (tmp / "readings.csv").write_text("meter,timestamp,value\n" + "".join(
         f"B-METER,2024-01-{day:02d}T{hour:02d}:00,100\n" for day in range(1, 32) for hour in range(24)),
         encoding="utf-8")

@@ -14,7 +14,7 @@ from carbontrail.ledger.canonical import parse
 from carbontrail.services.work import cli_actor
 from carbontrail.services.database import open_sessions
 from carbontrail.services.ledger import log
-from carbontrail.services.ledger import credentials
+from carbontrail.services.ledger import credentials, documents
 from carbontrail.services.ledger import engagements
 
 app = typer.Typer(help="The transparency log: checkpoints, proofs, search; credentials, revocation, keys.",
@@ -126,15 +126,22 @@ def check_command() -> None:
 def issue_command(org: Org,
                   kind: Annotated[str, typer.Option(help="footprint, battery_declaration, battery_passport, "
                                                          "cbam_communication or inventory_report.")],
-                  document: Annotated[Path, typer.Option("--file", help="The JSON document to sign.")],
                   out: Annotated[Path, typer.Option(help="Where to write the credential (its bundle beside it).")],
-                  reference: Annotated[str, typer.Option(help="What it is about (period, id).")] = "",
+                  reference: Annotated[str, typer.Option(help="What it is about: a period (inventory_report), a "
+                                                              "declaration number, a passport identifier, an "
+                                                              "installation CODE or CODE@YEAR.")] = "",
+                  document: Annotated[Path | None, typer.Option("--file", help="A JSON document to sign instead "
+                                                                "of the stored one the reference names.")] = None,
                   name: Annotated[str, typer.Option(help="A name for the credential.")] = "") -> None:
-    """Issue a signed credential over a document of the organisation, log it and save it with its proof bundle."""
+    """Issue a signed credential over a document of the organisation (the stored inventory, declaration, passport
+    or CBAM communication the reference names, or a file), log it and save it with its proof bundle."""
     with user_errors():
-        subject = _read_json(document, "document")
-        issued = credentials.issue(_sessions(), cli_actor(), installation_key(), org, kind, reference or document.stem,
-                                   subject, name=name)
+        if document is None:
+            issued = documents.issue_stored(_sessions(), cli_actor(), installation_key(), org, kind, reference,
+                                            name=name)
+        else:
+            issued = credentials.issue(_sessions(), cli_actor(), installation_key(), org, kind,
+                                       reference or document.stem, _read_json(document, "document"), name=name)
         write_json(out, issued.document)
         write_json(bundle_path(out), credentials.bundle(_sessions(), issued.credential_id))
     console.print(f"{issued.credential_id}: entry {issued.log_seq} of the log; saved {out} and "

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.services.ledger import credentials, log
+from carbontrail.services.ledger import credentials, documents, log
 
 router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 NOTE = "text/plain; charset=utf-8"
@@ -28,7 +28,10 @@ class ConsistencyOut(BaseModel):
 class IssueIn(BaseModel):
     kind: str = Field(description=", ".join(sorted(credentials.KINDS)))
     reference: str = Field(max_length=300, description="What the credential is about (period, document id).")
-    subject: dict[str, Any] = Field(description="The document to sign, as the credentialSubject.")
+    subject: dict[str, Any] | None = Field(
+        None, description="The document to sign, as the credentialSubject; omitted, it is made from the stored "
+                          "inventory (reference: a period), declaration (its number), passport (its identifier) or "
+                          "CBAM communication (CODE or CODE@YEAR).")
     name: str = Field("", max_length=200)
 
 
@@ -121,7 +124,11 @@ def list_credentials(code: str, principal: CurrentPrincipal, ctx: AppContext,
 
 @router.post("/api/organisations/{code}/credentials", response_model=IssuedOut, status_code=201)
 def issue(code: str, body: IssueIn, principal: CurrentPrincipal, ctx: AppContext) -> IssuedOut:
-    """Sign a document of the organisation as a verifiable credential (eddsa-jcs-2022) and log it."""
+    """Sign a document of the organisation as a verifiable credential (eddsa-jcs-2022) and log it: the one sent,
+    or, without `subject`, the stored one `reference` names."""
+    if body.subject is None:
+        return _issued(documents.issue_stored(ctx.sessions, principal, ctx.key, code, body.kind, body.reference,
+                                              name=body.name))
     return _issued(credentials.issue(ctx.sessions, principal, ctx.key, code, body.kind, body.reference,
                                      body.subject, name=body.name))
 
