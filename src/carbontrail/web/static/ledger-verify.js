@@ -1,7 +1,9 @@
 // carbontrail: verify a credential and its proof bundle in the browser, with no upload and no network.
 // Checks, as `carbontrail verify` does: the eddsa-jcs-2022 signature (RFC 8785 JSON, SHA-256, Ed25519 by
 // WebCrypto), the checkpoint's signed-note signature by the log key, the RFC 9162 inclusion proofs of the
-// credential and of the issuer's key, and the credential's bit in its Bitstring Status List.
+// credential and of the issuer's key, and the credential's bit in its Bitstring Status List; with a checkpoint the
+// user already holds, the RFC 9162 consistency proof from it. A green-electricity certificate event saved by
+// `carbontrail certificates proof` is checked too: its log entry commits to exactly its bytes.
 "use strict";
 (function () {
   const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -130,6 +132,79 @@
     return part.entry;
   }
 
+  async function consistent(bundle, held, current) {  // RFC 9162 §2.1.4.2
+    if (held.origin !== current.origin) throw fail("your checkpoint is for log " + held.origin + ", not " + current.origin);
+    if (held.size === current.size) {
+      if (!equal(held.root, current.root))
+        throw fail("your checkpoint and the bundle's have the same size but different roots: the log forked");
+      return;
+    }
+    const [old, now] = held.size < current.size ? [held, current] : [current, held];
+    const proof = (bundle.consistency || []).find(p => p && p.from === old.size && p.to === now.size);
+    if (!proof) throw fail("the bundle has no consistency proof from " + old.size + " to " + now.size +
+                           " entries; fetch it with `carbontrail ledger bundle --since`");
+    const path = (proof.hashes || []).map(b64decode);
+    if (path.some(h => h.length !== 32)) throw fail("the consistency proof is malformed");
+    if ((old.size & (old.size - 1)) === 0) path.unshift(old.root);
+    if (!path.length) throw fail("the consistency proof is empty");
+    let fn = old.size - 1, sn = now.size - 1;
+    while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    let fr = path[0], sr = path[0];
+    for (const c of path.slice(1)) {
+      if (sn === 0) throw fail("the consistency proof is too long");
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await node(c, fr); sr = await node(c, sr);
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      } else {
+        sr = await node(sr, c);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0 || !equal(fr, old.root) || !equal(sr, now.root))
+      throw fail("the log of " + now.size + " entries is not consistent with the one of " + old.size +
+                 ": the consistency proof fails");
+  }
+
+  const hex = bytes => Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
+  const digest = async value => hex(await sha256(enc.encode(canonical(value))));
+
+  async function verifyEvent(body, bundle, heldNote) {  // as `carbontrail verify` checks a saved event
+    const holds = [], fails = [];
+    const step = async (ok, fn) => {
+      try { const v = await fn(); holds.push(ok); return v; }
+      catch (e) { if (!e.verification) throw e; fails.push(e.message); return null; }
+    };
+    const instrument = body.instrument || {};
+    await step("the file is a certificate event", () => {
+      if (typeof body.instrument !== "object") throw fail("the file is not a carbontrail certificate event");
+    });
+    if (!bundle || bundle.type !== "CarbontrailProofBundle") {
+      fails.push("no proof bundle was given, so its inclusion in the log cannot be checked");
+    } else {
+      const logKey = String(bundle.logKey || "");
+      const cp = await step("the log checkpoint is signed by the log key",
+                            () => openCheckpoint(String(bundle.checkpoint || ""), logKey));
+      if (cp) {
+        await step("the " + body.event + " of " + instrument.kind + " " + instrument.reference + " is entry " +
+                   (bundle.inclusion || {}).index + " of the " + cp.size + "-entry log " + cp.origin, async () => {
+          const entry = await included(bundle.inclusion, cp);
+          if (entry.kind !== "certificate" || entry.digest !== await digest(body))
+            throw fail("the log entry commits to a different event than this file");
+          if (entry.subject !== await digest("certificate:" + instrument.kind + ":" + instrument.reference))
+            throw fail("the log entry names another instrument");
+        });
+        if (heldNote) await step("the log is consistent with the checkpoint you hold",
+                                 async () => consistent(bundle, await openCheckpoint(heldNote, logKey), cp));
+      }
+    }
+    return verdict(holds, fails);
+  }
+
+  function verdict(holds, fails) {
+    if (!fails.length) return { ok: true, sentence: "Verified: " + holds.join("; ") + "." };
+    return { ok: false, sentence: "NOT verified: " + fails.join("; ") + (holds.length ? " — while " + holds.join("; ") + "." : ".") };
+  }
+
   async function statusBit(encoded, index) {
     const body = encoded.slice(1).replace(/-/g, "+").replace(/_/g, "/");
     const packed = b64decode(body + "=".repeat((4 - body.length % 4) % 4));
@@ -139,7 +214,7 @@
     return (bits[index >> 3] & (0x80 >> (index % 8))) !== 0;
   }
 
-  async function verify(credential, bundle) {
+  async function verify(credential, bundle, heldNote) {
     const holds = [], fails = [];
     const step = async (ok, fn) => {
       try { const v = await fn(); holds.push(typeof ok === "function" ? ok(v) : ok); return v; }
@@ -182,19 +257,22 @@
             throw fail("the credential is revoked or withdrawn: its issuer set its bit in the status list of " +
                        listed.validFrom);
         });
+        if (heldNote) await step("the log is consistent with the checkpoint you hold",
+                                 async () => consistent(bundle, await openCheckpoint(heldNote, String(bundle.logKey || "")), cp));
       }
     }
-    if (!fails.length) return { ok: true, sentence: "Verified: " + holds.join("; ") + "." };
-    return { ok: false, sentence: "NOT verified: " + fails.join("; ") + (holds.length ? " — while " + holds.join("; ") + "." : ".") };
+    return verdict(holds, fails);
   }
 
-  async function readAll(files) {
-    let credential = null, bundle = null;
+  async function readAll(files) {  // JSON documents, and a checkpoint (a signed note, plain text) the user holds
+    let credential = null, bundle = null, held = null;
     for (const file of files) {
-      const doc = JSON.parse(await file.text());
+      const text = await file.text();
+      if (!text.trimStart().startsWith("{")) { held = text; continue; }
+      const doc = JSON.parse(text);
       if (doc && doc.type === "CarbontrailProofBundle") bundle = doc; else credential = doc;
     }
-    return { credential, bundle };
+    return { credential, bundle, held };
   }
 
   function show(result) {
@@ -205,9 +283,10 @@
 
   async function run(files) {
     try {
-      const { credential, bundle } = await readAll(files);
+      const { credential, bundle, held } = await readAll(files);
       if (!credential) { show({ ok: false, sentence: "NOT verified: no credential file was given." }); return; }
-      show(await verify(credential, bundle));
+      show(credential.type === "carbontrail.certificate.v1" ? await verifyEvent(credential, bundle, held)
+                                                            : await verify(credential, bundle, held));
     } catch (e) {
       show({ ok: false, sentence: "NOT verified: the file cannot be read (" + e.message + ")." });
     }
