@@ -6,7 +6,8 @@
    from this one so each peak RSS is its own. Goal: ≤ 60 s on a 2-core machine. Both results must agree.
 2. Claims per second on PostgreSQL with 8 threads: every thread tries to claim every certificate of a batch (in its
    own order), so all but one attempt per certificate must be refused. Ours: `services.certificates.claim` (tenancy,
-   row lock, rules, conditional UPDATE, claim row, log entry, audit row, one transaction each). Peer: the bare
+   row lock, rules, conditional UPDATE, claim row, event, transparency-log entry and signed checkpoint, audit row,
+   one transaction each). Peer: the bare
    conditional UPDATE alone, 8 threads, same batch. Over-claims (claimed > face, or two claims of one certificate)
    must be 0.
 
@@ -118,6 +119,10 @@ def matching_figures(consumers: int, generators: int) -> dict[str, object]:
 # -- claims per second -----------------------------------------------------------------------------------------
 
 
+#: the installation key the log's signing key is sealed with (claims append to the transparency log)
+KEY = b"bench-matching-key"
+
+
 def claims_figures(url: str, certificates: int, threads: int = 8) -> dict[str, object]:
     from sqlalchemy import func, select, text, update
 
@@ -147,7 +152,7 @@ def claims_figures(url: str, certificates: int, threads: int = 8) -> dict[str, o
             serials = [gec_serial(project, date(2026, 11, 1), first + n) for n in range(certificates)]
             rows = [(n, check_instrument("GEC", r, "bench hydro", "hydro", "CN-SC", date(2026, 11, 1),
                                          date(2026, 11, 30), 1.0), "BUYER") for n, r in enumerate(serials)]
-            certs.issue(sessions, actor, "PLANT", rows, source="benchmark")
+            certs.issue(sessions, actor, "PLANT", rows, source="benchmark", key=KEY)
             return serials
 
         def hammer(serials: list[str], attempt) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
@@ -177,7 +182,7 @@ def claims_figures(url: str, certificates: int, threads: int = 8) -> dict[str, o
 
         def ours_attempt(ref: str) -> bool:
             try:
-                certs.claim(sessions, actor, "BUYER", [ref], period, on=date(2026, 12, 1))
+                certs.claim(sessions, actor, "BUYER", [ref], period, on=date(2026, 12, 1), key=KEY)
                 return True
             except Conflict:
                 return False
