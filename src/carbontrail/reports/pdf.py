@@ -62,6 +62,55 @@ TEXT: dict[str, dict[str, str]] = {
               "market-based: the instrument's own factor, else the residual-mix proxy.|"
               "Energy use in tonnes of coal equivalent per GB/T 2589-2020; intensities per 10⁴ yuan of value added."},
     "results": {"zh_CN": "3 核算结果", "en": "3 Results"},
+    "boundary_scope3": {"zh_CN": "另报告范围三类别1（外购商品和服务）和类别4（上游运输和配送），不计入强度指标。",
+                        "en": " Scope 3 categories 1 (purchased goods and services) and 4 (upstream transportation "
+                              "and distribution) are reported besides, outside the intensity indicators."},
+    "activity_h": {"zh_CN": "6 各排放源活动数据", "en": "6 Activity data by source"},
+    "facility": {"zh_CN": "设施", "en": "Facility"},
+    "scope_col": {"zh_CN": "范围", "en": "Scope"},
+    "amount": {"zh_CN": "活动量", "en": "Activity data"},
+    "base_h": {"zh_CN": "7 基准年与重新计算", "en": "7 Base year and recalculation"},
+    "base_is_this": {"zh_CN": "本报告期（{period}）为组织最早的报告期，即基准年。",
+                     "en": "This reporting period ({period}) is the organisation's earliest: it is the base year."},
+    "base_text": {"zh_CN": "基准年为组织最早的报告期 {period}；下表比较本期与基准年。",
+                  "en": "The base year is the organisation's earliest reporting period, {period}; the table compares "
+                        "this period with it."},
+    "base_col": {"zh_CN": "基准年", "en": "Base year"},
+    "this_col": {"zh_CN": "本期", "en": "This period"},
+    "change": {"zh_CN": "变化", "en": "Change"},
+    "recalculation": {
+        "zh_CN": "重新计算原则（ISO 14064-1:2018 第6.4.2条）：结构变化（并购、剥离、外包）、核算方法或排放因子的改变、或发现"
+                 "错误，使基准年排放变化达5%及以上时，重新计算基准年清单并说明原因；5%为本平台的默认阈值，组织可另行规定。",
+        "en": "Recalculation policy (ISO 14064-1:2018, 6.4.2): the base-year inventory is recalculated, with the "
+              "reason stated, when structural changes (acquisitions, divestments, outsourcing), changes of method or "
+              "emission factors, or errors found change base-year emissions by 5 % or more; 5 % is this platform's "
+              "default threshold, which the organisation may set otherwise."},
+    "exclusions_h": {"zh_CN": "8 排除项及理由", "en": "8 Exclusions and their justification"},
+    "exclusions": {
+        "zh_CN": "范围三类别2、3、5至15未量化：本清单的报告边界仅含范围一、范围二及范围三类别1和4，其余类别的活动数据未采集。"
+                 "无活动记录的排放源不在本报告中出现。",
+        "en": "Scope 3 categories 2, 3 and 5 to 15 are not quantified: this inventory's reporting boundary holds "
+              "scopes 1 and 2 and scope 3 categories 1 and 4, and no activity data of the other categories were "
+              "collected. Sources without activity records do not appear in this report."},
+    "uncertainty_h": {"zh_CN": "9 不确定性", "en": "9 Uncertainty"},
+    "uncertainty": {
+        "zh_CN": "未对本清单作定量不确定性评估。活动数据按所记录的数值采用（来源见第6节及导入文件）；排放因子为第5节所列的缺省值或"
+                 "次级数据，其代表性见各因子来源；补位（外推）的因子在第5节标明。",
+        "en": "No quantitative uncertainty assessment was made for this inventory. Activity data are taken as "
+              "recorded (sources in section 6 and the imported files); emission factors are the defaults or secondary "
+              "data listed in section 5, whose representativeness their sources state; factors taken by fallback "
+              "are marked there."},
+    "verification_h": {"zh_CN": "10 核查", "en": "10 Verification"},
+    "not_verified": {"zh_CN": "本报告期的清单未经第三方核查。", "en": "This period's inventory has not been verified by "
+                                                           "a third party."},
+    "verified": {"zh_CN": "本报告期的清单经 {body} 核查，保证等级：{assurance}，核查声明签发于 {date}（可验证凭证 {credential}，"
+                          "可用 carbontrail verify 离线验证）。",
+                 "en": "This period's inventory was verified by {body} with {assurance} assurance; the statement was "
+                       "issued on {date} (verifiable credential {credential}, checkable offline with carbontrail "
+                       "verify)."},
+    "withdrawn": {"zh_CN": "该核查声明已撤回：{reason}。", "en": "The statement has been withdrawn: {reason}."},
+    "assurance_limited": {"zh_CN": "有限保证", "en": "limited"},
+    "assurance_reasonable": {"zh_CN": "合理保证", "en": "reasonable"},
     "claims": {"zh_CN": "计入基于市场的范围二的绿电核销（{matching}匹配 {mwh} MWh），每笔核销均为透明日志条目：",
                "en": "Green-electricity claims in the market-based scope 2 ({matching} matching, {mwh} MWh), each an "
                      "entry of the transparency log:"},
@@ -141,14 +190,51 @@ def _register_font(path: str) -> str:
     return FONT
 
 
+@dataclass(frozen=True)
+class Verified:
+    """The verification statement of the reported period, which the report names (ISO 14064-1:2018 clause 9.3)."""
+
+    credential_id: str
+    body: str
+    assurance: str
+    issued: date
+    withdrawn: str = ""
+
+
 def inventory_pdf(result: InventoryResult, *, organisation_name: str, facilities: Sequence[Site] = (),
-                  locale: str = "zh_CN", generated: date | None = None) -> bytes:
-    """The report as PDF bytes; every text (Chinese included) in an embedded CJK font."""
+                  locale: str = "zh_CN", generated: date | None = None, base: InventoryResult | None = None,
+                  base_period: str | None = None, verified: Verified | None = None) -> bytes:
+    """The report as PDF bytes; every text (Chinese included) in an embedded CJK font. With the base year's
+    inventory and the statement that verified the period, the sections ISO 14064-1:2018 clause 9 asks for."""
     if locale not in LOCALES:
         raise InputError(f"'{locale}' is not a report language", location=Location(field="lang"),
                          expected=" or ".join(LOCALES))
     font = _register_font(str(cjk_font_path()))
-    return _Report(result, organisation_name, list(facilities), locale, generated or date.today(), font).build()
+    return _Report(result, organisation_name, list(facilities), locale, generated or date.today(), font,
+                   base=base, base_period=base_period, verified=verified).build()
+
+
+def activity_by_source(r: InventoryResult) -> dict[tuple[str, int, str, str], tuple[float, float]]:
+    """Activity data by source (facility, scope, item, unit): the amount of each record counted once (its gases
+    share it; scope 2 counts its location-based lines) and the CO2e of its lines; scope 3 after."""
+    seen: set[tuple[object, ...]] = set()
+    out: dict[tuple[str, int, str, str], list[float]] = {}
+    for line in r.lines:
+        if line.basis == "market":
+            continue
+        key = (line.facility, line.scope, line.item, line.activity_unit)
+        total = out.setdefault(key, [0.0, 0.0])
+        record = (line.facility, line.category, line.item, line.period_start, line.activity_unit,
+                  line.activity_amount)
+        if record not in seen:
+            seen.add(record)
+            total[0] += line.activity_amount
+        total[1] += line.co2e_t
+    for s3 in r.scope3:
+        total = out.setdefault((s3.facility, 3, s3.item, s3.unit), [0.0, 0.0])
+        total[0] += s3.quantity
+        total[1] += s3.co2e_t
+    return {k: (a, c) for k, (a, c) in out.items()}
 
 
 class PdfDocument:
@@ -191,9 +277,47 @@ class PdfDocument:
 
 class _Report(PdfDocument):
     def __init__(self, result: InventoryResult, name: str, sites: list[Site], locale: str, generated: date,
-                 font: str):
+                 font: str, *, base: InventoryResult | None = None, base_period: str | None = None,
+                 verified: Verified | None = None):
         super().__init__(TEXT, locale, generated, font)
         self.r, self.name, self.sites = result, name, sites
+        self.base, self.base_period, self.verified = base, base_period, verified
+
+    def iso_sections(self) -> list[object]:
+        """Activity data by source, base year, exclusions, uncertainty and verification (ISO 14064-1 §9.3)."""
+        r, w = self.r, [46 * mm, 14 * mm, 52 * mm, 30 * mm, 32 * mm]
+        story: list[object] = [PageBreak(), self.p(self.t("activity_h"), self.h1)]
+        rows = [[self.t("facility"), self.t("scope_col"), self.t("item"), self.t("amount"), "t CO2e"]]
+        for (facility, scope, item, unit), (amount, co2e) in activity_by_source(r).items():
+            rows.append([facility, str(scope), item, f"{self.n(amount, 1)} {unit}", self.n(co2e)])
+        story.append(self.table(rows if len(rows) > 1 else rows + [[self.t("none"), "", "", "", ""]], w, self.small))
+        story.append(self.p(self.t("base_h"), self.h1))
+        if self.base is None:
+            story.append(self.p(self.t("base_is_this").format(period=self.d(r.period_start)[:4])))
+        else:
+            b = self.base
+            story.append(self.p(self.t("base_text").format(period=self.base_period or "")))
+            rows = [[self.t("item"), self.t("base_col"), self.t("this_col"), self.t("change")]]
+            for key, this, then in (("scope1", r.scope1_t, b.scope1_t),
+                                    ("scope2_location", r.scope2_location_t, b.scope2_location_t),
+                                    ("energy", r.energy_tce, b.energy_tce),
+                                    ("co2_intensity", r.co2_intensity, b.co2_intensity)):
+                change = f"{self.n(100 * (this / then - 1), 1)} %" if this is not None and then else "—"
+                rows.append([self.t(key), self.n(then, 2), self.n(this, 2), change])
+            story.append(self.table(rows, [70 * mm, 34 * mm, 34 * mm, 32 * mm]))
+        story.append(self.p(self.t("recalculation")))
+        story += [self.p(self.t("exclusions_h"), self.h1), self.p(self.t("exclusions")),
+                  self.p(self.t("uncertainty_h"), self.h1), self.p(self.t("uncertainty")),
+                  self.p(self.t("verification_h"), self.h1)]
+        v = self.verified
+        if v is None:
+            story.append(self.p(self.t("not_verified")))
+        else:
+            story.append(self.p(self.t("verified").format(body=v.body, assurance=self.t(f"assurance_{v.assurance}"),
+                                                          date=self.d(v.issued), credential=v.credential_id)))
+            if v.withdrawn:
+                story.append(self.p(self.t("withdrawn").format(reason=v.withdrawn)))
+        return story
 
     def build(self) -> bytes:
         r = self.r
@@ -203,7 +327,8 @@ class _Report(PdfDocument):
             self.p(f"{self.t('period')}: {self.d(r.period_start)} – {self.d(r.period_end)}", self.centre),
             self.p(f"{self.t('generated')}: {self.d(self.generated)} · carbontrail {__version__}", self.centre),
             PageBreak(),
-            self.p(self.t("boundary"), self.h1), self.p(self.t("boundary_text")), Spacer(1, 3 * mm),
+            self.p(self.t("boundary"), self.h1),
+            self.p(self.t("boundary_text") + (self.t("boundary_scope3") if r.scope3 else "")), Spacer(1, 3 * mm),
             self.table([[self.t("code"), self.t("name"), self.t("place")]] +
                        [[s.code, s.name, " ".join(x for x in (s.province, s.city, s.park) if x)] for s in self.sites],
                        [30 * mm, 70 * mm, 70 * mm]),
@@ -252,6 +377,7 @@ class _Report(PdfDocument):
         if len(rows) == 1:
             rows.append([self.t("none"), "", "", "", "", ""])
         story.append(self.table(rows, [32 * mm, 16 * mm, 28 * mm, 22 * mm, 28 * mm, 50 * mm], self.small))
+        story += self.iso_sections()
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(buffer, pagesize=A4, title=self.t("title"), author="carbontrail",
                                 subject=f"{self.name} {r.period_start}–{r.period_end}",

@@ -19,6 +19,7 @@ from carbontrail.api.schemas import InventoryOut, Scope3LineOut
 from carbontrail.inventory.ghg import InventoryResult
 from carbontrail.errors import CarbontrailError
 from carbontrail.services import inventory as inventories
+from carbontrail.services import inventory_report
 from carbontrail.services.accounts import principal_from_token
 from carbontrail.services.inventory import InventoryCache
 from carbontrail.services.principals import Principal
@@ -165,18 +166,22 @@ def inventory_xlsx(code: str, ctx: AppContext, principal: CurrentPrincipal, peri
 def inventory_pdf(code: str, ctx: AppContext, principal: CurrentPrincipal, period: str | None = None,
                   start: date | None = None, end: date | None = None, facility: str | None = None,
                   lang: Literal["zh_CN", "en"] = "zh_CN") -> Response:
-    """The inventory report: title page, boundary, method, factors with sources, results and charts."""
+    """The inventory report (ISO 14064-1:2018 clause 9): boundary, method, results and charts, factors with sources,
+    activity data by source, base year, exclusions, uncertainty and the verification statement."""
     # reportlab loads when a PDF is asked for, not at start-up
-    from carbontrail.reports.pdf import Site, inventory_pdf as render
+    from carbontrail.reports.pdf import Site, Verified, inventory_pdf as render
 
-    view = inventories.inventory_view(ctx.sessions, principal, code, period=period, start=start, end=end,
-                                      facility=facility, cache=_cache(ctx))
+    made = inventory_report.report(ctx.sessions, principal, code, period=period, start=start, end=end,
+                                   facility=facility, cache=_cache(ctx))
+    view = made.view
     result = view.result
     assert result is not None
     sites = [Site(*f) for f in view.sites]
     profile = view.profile
+    st = made.statement
+    verified = Verified(st.credential_id, st.body, st.assurance, st.issued_at.date(), st.withdrawn) if st else None
     data = render(result, organisation_name=profile.name if lang == "zh_CN" else (profile.name_en or profile.name),
-                  facilities=sites, locale=lang)
+                  facilities=sites, locale=lang, base=made.base, base_period=made.base_period, verified=verified)
     name = f"{quote(code)}-inventory-{result.period_start:%Y%m%d}-{lang}.pdf"
     return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
