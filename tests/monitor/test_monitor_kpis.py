@@ -198,3 +198,29 @@ def test_targets_are_set_by_the_level_above(kworld) -> None:
     view = figures.oversight(kworld.sessions, ACTOR, "P1", 2023)
     e1 = next(e for e in view.enterprises if e.code == "E1")
     assert _kpi(e1, "energy_intensity").on_track == pytest.approx(0.44)
+
+
+def test_peak_target_applies_to_its_own_level_and_warns(kworld) -> None:
+    """Province CO2 (Σ of E1–E3): 2020 9000, 2022 9300, 2023 8600 t. Quadratic by divided differences: f[20,22] =
+    150, f[22,23] = −700, c = (−700 − 150)/3 = −283.333; slope at 2030 = 150 + c·((2030−2020) + (2030−2022)) =
+    150 − 5100 = −4950 ≤ 0 → peaks by 2030, green. The enterprises do not inherit the province's total.
+    E3's own peak target: 1000, 1200, 1400: f = 100, 200, c = 33.333 ≥ 0, slope at 2030 = 100 + 33.333·18 = 700
+    → rising with no turn → red, and the off-trajectory rule says so."""
+    figures.set_target(kworld.sessions, SystemActor("plan"), kpi_name="co2_total", base_year=2020, target_year=2030,
+                       peak=True, jurisdiction_code="PROV", source="plan: CO2 peak by 2030")
+    view = figures.oversight(kworld.sessions, ACTOR, "PROV", 2023)
+    prov = _kpi(view.entity, "co2_total")
+    assert prov.value == pytest.approx(8600) and prov.target is None and prov.on_track is None
+    assert prov.peak is not None and prov.peak.slope_at_peak_year == pytest.approx(-4950)
+    assert prov.peak.curvature == pytest.approx(-850 / 3) and prov.status == "green"
+    assert all(_kpi(e, "co2_total").status is None for e in view.enterprises)
+    out = figures.set_target(kworld.sessions, ACTOR, kpi_name="co2_total", base_year=2020, target_year=2030,
+                             peak=True, organisation_code="E3", source="park agreement: peak by 2030")
+    assert out.peak and [t.peak for t in figures.targets(kworld.sessions, ACTOR, "PROV")] == [False, True, True]
+    e3 = _kpi(next(e for e in figures.oversight(kworld.sessions, ACTOR, "PROV", 2023).enterprises
+                   if e.code == "E3"), "co2_total")
+    assert e3.peak.slope_at_peak_year == pytest.approx(700) and e3.status == "red"
+    warnings.add_rule(kworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV", params={"kpi": "co2_total"})
+    [w] = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20))
+    assert (w.entity, w.severity, w.figures["peak_year"]) == ("E3", "red", 2030)
+    assert w.figures["trend_slope_at_peak_year"] == pytest.approx(700) and "peak year 2030" in w.message

@@ -154,15 +154,18 @@ def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intens
            base_year: Annotated[int, typer.Option()], target_year: Annotated[int, typer.Option()],
            change: Annotated[float | None, typer.Option(help="-0.14 for 14 % lower than the base year")] = None,
            cap: Annotated[float | None, typer.Option(help="An absolute cap instead")] = None,
+           peak: Annotated[bool, typer.Option("--peak", help="A peak year instead: the total (energy_total, "
+                                                          "co2_total) must not rise after --target-year")] = False,
            jurisdiction: Annotated[str | None, typer.Option()] = None,
            organisation: Annotated[str | None, typer.Option()] = None,
            source: Annotated[str, typer.Option(help="The plan or decision that sets it")] = "") -> None:
     """Set a target for a jurisdiction or an enterprise."""
     with user_errors():
         t = figures.set_target(_sessions(), _actor(), kpi_name=kpi, base_year=base_year, target_year=target_year,
-                               change=change, cap=cap, jurisdiction_code=jurisdiction,
+                               change=change, cap=cap, peak=peak, jurisdiction_code=jurisdiction,
                                organisation_code=organisation, source=source)
-        console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}")
+        console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}"
+                      + (f" (peak by {t.target_year})" if t.peak else ""))
 
 
 @app.command("rule")

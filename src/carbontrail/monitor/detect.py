@@ -62,14 +62,25 @@ def reading_jumps(entity: str, meter: str, days: Sequence[date], totals: Sequenc
 
 
 def off_trajectory(entity: str, kpi: str, year: int, colour: str | None, value: float | None,
-                   on_track: float | None, previous: float | None) -> list[Finding]:
-    """A KPI whose barometer colour is red or yellow."""
-    if colour not in (RED, YELLOW):
+                   on_track: float | None, previous: float | None, *, peak_year: int | None = None,
+                   peak_slope: float | None = None) -> list[Finding]:
+    """A KPI whose barometer colour is red or yellow (under a peak target: the trend's slope at the peak year)."""
+    if colour not in (RED, YELLOW) or value is None:
         return []
+    if peak_year is not None:
+        where = (f"after the peak year {peak_year}" if year > peak_year else
+                 f"its trend still rises by {peak_slope:.4g} a year at the peak year {peak_year}"
+                 if peak_slope is not None else f"it rises before the peak year {peak_year}")
+        text = f"{kpi} {year}: {value:.4g}, {where}"
+    else:
+        text = f"{kpi} {year}: {value:.4g}" + (f" against {on_track:.4g} on the trajectory"
+                                                if on_track is not None else "")
+    figures: dict[str, float | str | None] = {"value": value, "on_track": on_track, "previous": previous,
+                                              "year": year}
+    if peak_year is not None:
+        figures |= {"peak_year": peak_year, "trend_slope_at_peak_year": peak_slope}
     return [Finding("off_trajectory", entity, f"{kpi}:{year}",
-                    f"{kpi} {year}: {value:.4g} against {on_track:.4g} on the trajectory"
-                    + (f" (previous year {previous:.4g})" if previous is not None else ""),
-                    {"value": value, "on_track": on_track, "previous": previous, "year": year}, colour)]
+                    text + (f" (previous year {previous:.4g})" if previous is not None else ""), figures, colour)]
 
 
 def above_cap(entity: str, kpi: str, year: int, value: float | None, cap: float) -> list[Finding]:

@@ -45,6 +45,7 @@ class TargetIn(BaseModel):
     target_year: int = Field(ge=1990, le=2100)
     change: float | None = Field(default=None, ge=-1, le=10)
     cap: float | None = Field(default=None, ge=0)
+    peak: bool = Field(default=False, description="the total must not rise after target_year (e.g. CO2 peak by 2030)")
     jurisdiction: str | None = Field(default=None, max_length=64)
     organisation: str | None = Field(default=None, max_length=64)
     source: str = Field(default="", max_length=500)
@@ -212,7 +213,7 @@ def get_targets(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal)
 def post_target(body: TargetIn, ctx: AppContext, principal: CurrentPrincipal) -> figures.TargetOut:
     """A target for a jurisdiction or an enterprise, set by the level above it."""
     return figures.set_target(ctx.sessions, principal, kpi_name=body.kpi, base_year=body.base_year,
-                              target_year=body.target_year, change=body.change, cap=body.cap,
+                              target_year=body.target_year, change=body.change, cap=body.cap, peak=body.peak,
                               jurisdiction_code=body.jurisdiction, organisation_code=body.organisation,
                               source=body.source)
 

@@ -45,6 +45,7 @@ class KpiValue:
     previous: float | None  # the same months of the year before
     status: str | None
     projection: kpi.Projection | None = None
+    peak: kpi.PeakOutlook | None = None  # under a peak target: does the trend peak by its year
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def _store(session: Session, organisation_id: int, months: dict[date, list[float
 def _targets_for(session: Session, org_id: int | None, chain: list[int],
                  rows: list[MonitorTarget] | None = None) -> dict[str, kpi.Target]:
     """The targets that apply: the entity's own, else the nearest level above that set one (chain: own first).
-    `rows` are the candidate targets when the caller has them already."""
+    A target of a total (energy_total, co2_total: a cap or a peak) is the entity's own only: a province's total
+    says nothing about one enterprise's. `rows` are the candidate targets when the caller has them already."""
     if rows is None:
         rows = repo.targets(session, jurisdiction_ids=chain, organisation_ids=[org_id] if org_id else [])
     rank = {jid: i + 1 for i, jid in enumerate(chain)}
@@ -152,9 +154,11 @@ def _targets_for(session: Session, org_id: int | None, chain: list[int],
             level = rank[t.jurisdiction_id]
         else:
             continue
+        if t.kpi.endswith("_total") and level != (0 if org_id else 1):
+            continue
         if t.kpi not in best or level < best[t.kpi][0]:
             best[t.kpi] = (level, t)
-    return {name: kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap)
+    return {name: kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap, peak=t.peak)
             for name, (_, t) in best.items()}
 
 
@@ -183,16 +187,24 @@ def _kpis(years: dict[int, kpi.Figures], ytd: dict[int, kpi.Figures], year: int,
             goal = target.target_value(base)
         # the barometer compares with the same months of the year before; without them, with the base year
         previous = before.value(name) if before else (base if base_year != year else None)
-        falls = name.endswith("intensity") or (target is not None and target.cap is None and (target.change or 0) < 0)
-        colour = kpi.status(value, on_track, previous if falls else None,
-                            cap=target.cap if target else None) if target else None
-        projection = None
         history = [(y, f.value(name)) for y, f in sorted(years.items()) if y <= year and f.value(name) is not None]
+        projection = outlook = None
         if target and len(history) >= 3:
             projection = kpi.project([float(y) for y, _ in history], [float(v) for _, v in history],  # type: ignore
                                      target.target_year)
+        if target and target.peak:
+            if len(history) >= 2:
+                outlook = kpi.peak_outlook([float(y) for y, _ in history], [float(v) for _, v in history],  # type: ignore
+                                           target.target_year)
+            at_peak = years[target.target_year].value(name) if target.target_year in years else None
+            colour = kpi.peak_status(year, target.target_year, value, outlook, at_peak, previous)
+        elif target:
+            falls = name.endswith("intensity") or (target.cap is None and (target.change or 0) < 0)
+            colour = kpi.status(value, on_track, previous if falls else None, cap=target.cap)
+        else:
+            colour = None
         out.append(KpiValue(name, value, base, kpi.change(value, base), on_track, goal,
-                            target.target_year if target else None, previous, colour, projection))
+                            target.target_year if target else None, previous, colour, projection, outlook))
     return tuple(out)
 
 
@@ -363,14 +375,17 @@ class TargetOut:
     cap: float | None
     source: str
     set_by: str
+    peak: bool = False
 
 
 def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, base_year: int, target_year: int,
-               change: float | None = None, cap: float | None = None, jurisdiction_code: str | None = None,
-               organisation_code: str | None = None, source: str = "") -> TargetOut:
+               change: float | None = None, cap: float | None = None, peak: bool = False,
+               jurisdiction_code: str | None = None, organisation_code: str | None = None,
+               source: str = "") -> TargetOut:
     """A target for a jurisdiction or an enterprise, set by the level above: a park's overseers set its
-    enterprises' targets, a city's its parks', the province its cities'. A command on this machine may set any."""
-    kpi.Target(kpi_name, base_year, target_year, change=change, cap=cap)  # validates
+    enterprises' targets, a city's its parks', the province its cities'. A command on this machine may set any.
+    A peak target (`peak`) says the total must not rise after `target_year`."""
+    kpi.Target(kpi_name, base_year, target_year, change=change, cap=cap, peak=peak)  # validates
     if (jurisdiction_code is None) == (organisation_code is None):
         raise InputError("a target is for one jurisdiction or one enterprise", location=Location(field="level"))
     with unit_of_work(sessions, actor) as work:
@@ -391,15 +406,15 @@ def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, 
                 raise PermissionDenied("a province's targets are set by the platform's operators from the plan")
             jid = scope.id
         row = MonitorTarget(jurisdiction_id=jid, organisation_id=oid, kpi=kpi_name, base_year=base_year,
-                            target_year=target_year, change=change, cap=cap, source=source[:500],
+                            target_year=target_year, change=change, cap=cap, peak=peak, source=source[:500],
                             set_by=actor.actor[:300])
         s.add(row)
         s.flush()
         level = organisation_code or jurisdiction_code or ""
         work.audit("create", "monitor_target", f"{level}:{kpi_name}", organisation_id=oid,
                    detail={"kpi": kpi_name, "base_year": base_year, "target_year": target_year, "change": change,
-                           "cap": cap, "jurisdiction": jurisdiction_code})
-        return TargetOut(row.id, level, kpi_name, base_year, target_year, change, cap, row.source, row.set_by)
+                           "cap": cap, "peak": peak, "jurisdiction": jurisdiction_code})
+        return TargetOut(row.id, level, kpi_name, base_year, target_year, change, cap, row.source, row.set_by, peak)
 
 
 def _require_above(s: Session, actor: Actor, parent_id: int | None, what: str) -> None:
@@ -423,7 +438,8 @@ def targets(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: st
         codes = {o[0]: o[1] for o in orgs}
         rows = repo.targets(s, jurisdiction_ids=scope.subtree, organisation_ids=codes)
         return [TargetOut(t.id, codes.get(t.organisation_id) or names.get(t.jurisdiction_id, ""),  # type: ignore
-                          t.kpi, t.base_year, t.target_year, t.change, t.cap, t.source, t.set_by) for t in rows]
+                          t.kpi, t.base_year, t.target_year, t.change, t.cap, t.source, t.set_by, t.peak)
+                for t in rows]
 
 
 def key_units(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str, year: int) -> list[str]:

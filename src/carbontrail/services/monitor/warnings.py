@@ -140,7 +140,9 @@ def _kpi_findings(s: Session, rule: WarningRule, year: int) -> list[tuple[int | 
             if wanted and k.kpi != wanted:
                 continue
             if rule.rule == "off_trajectory":
-                found = detect.off_trajectory(entity.code, k.kpi, year, k.status, k.value, k.on_track, k.previous)
+                found = detect.off_trajectory(entity.code, k.kpi, year, k.status, k.value, k.on_track, k.previous,
+                                              peak_year=k.target_year if k.peak else None,
+                                              peak_slope=k.peak.slope_at_peak_year if k.peak else None)
             elif "cap" in rule.params and k.value is not None:
                 found = detect.above_cap(entity.code, k.kpi, year, k.value, float(rule.params["cap"]))
             else:
