@@ -178,6 +178,12 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "park_admin", "/api/monitor/targets",
         json={"kpi": "energy_intensity", "base_year": 2023, "target_year": 2025, "change": -0.05,
               "organisation": "ORG-A"}),
+    ("POST", "/api/monitor/jurisdictions/{jurisdiction}/price-indices"): Call(
+        "park_admin", "/api/monitor/jurisdictions/PARK-A/price-indices",
+        json={"year": 2023, "index": 104.0, "source": "door audit release"}),
+    ("POST", "/api/monitor/price-indices.csv"): Call(
+        "park_admin", "/api/monitor/price-indices.csv",
+        content=(b"jurisdiction,year,index,source\nPARK-A,2024,105.5,door audit release\n", "text/csv")),
     ("POST", "/api/monitor/rules"): Call(
         "carbon_manager", "/api/monitor/rules", json={"rule": "reading_jump", "organisation": "ORG-A"}),
     ("POST", "/api/monitor/warnings/{warning_id}/{action}"): Call(
@@ -502,6 +508,9 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "monitor figures": ["monitor", "figures", "2023"],
     "monitor target": ["monitor", "target", "energy_intensity", "--base-year", "2023", "--target-year", "2025",
                        "--change", "-0.14", "--organisation", "ORG-A"],
+    "monitor price-index": ["monitor", "price-index", "SC", "--year", "2023", "--index", "104", "--source",
+                            "door audit release"],
+    "monitor price-indices": ["monitor", "price-indices", "SC", "--import", "{tmp}/indices.csv", "--json"],
     "monitor rule": ["monitor", "rule", "above_cap", "--organisation", "ORG-A", "--kpi", "energy_intensity",
                      "--param", "cap=0.0001"],
     "monitor evaluate": ["monitor", "evaluate", "--year", "2023", "--today", "2024-01-15", "--json"],
@@ -593,6 +602,8 @@ def _cli_inputs(world: World, tmp: Path) -> None:
     (tmp / "readings-february.csv").write_text("meter,timestamp,value\n" + "".join(
         f"B-METER,2024-02-{day:02d}T{hour:02d}:00,100\n" for day in range(1, 30) for hour in range(24)),
         encoding="utf-8")
+    (tmp / "indices.csv").write_text("jurisdiction,year,index,source\nSC,2024,105,door audit release\n"
+                                     "SC-CD,2024,105.5,door audit release\n", encoding="utf-8")
     seeder = SystemActor("seed")
     footprints.store_model(world.sessions, seeder, "ORG-A", key="a-cells", document=A_CELLS)
     values = pact.values_from_json({**yaml.safe_load((tmp / "footprint.yaml").read_text(encoding="utf-8")),

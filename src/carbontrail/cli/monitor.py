@@ -19,6 +19,7 @@ from carbontrail.services.monitor import derive
 from carbontrail.services.monitor import figures
 from carbontrail.services.monitor import report
 from carbontrail.errors import InputError, Location
+from carbontrail.services.monitor import prices
 from carbontrail.services.monitor import warnings
 
 readings_app = typer.Typer(help="Meter readings: import CSV, XLSX or Parquet files; list a meter's readings.",
@@ -166,6 +167,39 @@ def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intens
                                organisation_code=organisation, source=source)
         console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}"
                       + (f" (peak by {t.target_year})" if t.peak else ""))
+
+
+@app.command("price-index")
+def price_index(jurisdiction: Jur, year: Year,
+                index: Annotated[float, typer.Option(help="Industrial value-added price index, 2020 = 100")],
+                source: Annotated[str, typer.Option(help="The statistical release, or 'demo value'")]) -> None:
+    """Enter or correct a jurisdiction's value-added price index of a year (deflates value added at current prices)."""
+    with user_errors():
+        p = prices.set_index(_sessions(), _actor(), jurisdiction, year, index, source=source)
+        console.print(f"{p.jurisdiction} {p.year}: {p.value:g} ({p.base_year} = 100), {p.change}")
+
+
+@app.command("price-indices")
+def price_indices(jurisdiction: Jur,
+                  file: Annotated[Path | None, typer.Option("--import", help="A CSV to import first (columns "
+                                                                             "jurisdiction, year, index, source)")]
+                  = None, as_json: Json = False) -> None:
+    """The value-added price indices that apply inside a jurisdiction; `--import FILE` imports a CSV first."""
+    with user_errors(as_json):
+        sessions = _sessions()
+        changes = prices.import_csv(sessions, _actor(), file.name, file.read_bytes()) if file else []
+        rows = prices.list_indices(sessions, _actor(), jurisdiction)
+        if as_json:
+            print_json({"imported": [asdict(c) for c in changes], "indices": [asdict(r) for r in rows]})
+            return
+        if file:
+            counts = {k: sum(1 for c in changes if c.change == k) for k in ("created", "updated", "unchanged")}
+            console.print(f"{file.name}: {counts['created']} new, {counts['updated']} updated, "
+                          f"{counts['unchanged']} unchanged")
+        table = Table("jurisdiction", "year", "index", "source")
+        for r in rows:
+            table.add_row(r.jurisdiction, str(r.year), f"{r.value:g}", r.source)
+        console.print(table)
 
 
 @app.command("rule")

@@ -15,7 +15,7 @@ from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.monitor.quality import MonthQuality
 from carbontrail.monitor.readings import LOCAL_OFFSET
-from carbontrail.services.monitor import derive, figures, readings, report, warnings
+from carbontrail.services.monitor import derive, figures, prices, readings, report, warnings
 from carbontrail.services.monitor.access import reading_store
 
 router = APIRouter(prefix="/api/monitor", tags=["monitor"], responses=ERROR_RESPONSES)
@@ -49,6 +49,12 @@ class TargetIn(BaseModel):
     jurisdiction: str | None = Field(default=None, max_length=64)
     organisation: str | None = Field(default=None, max_length=64)
     source: str = Field(default="", max_length=500)
+
+
+class PriceIndexIn(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    index: float = Field(gt=0, le=1000, description="industrial value-added price index, 2020 = 100")
+    source: str = Field(min_length=1, max_length=500, description="the statistical release, or 'demo value'")
 
 
 class RuleIn(BaseModel):
@@ -173,7 +179,7 @@ def post_figures(code: str, year: Year, ctx: AppContext, principal: CurrentPrinc
     """Recompute the enterprise's monthly figures of a year from its inventory."""
     rows = figures.refresh(ctx.sessions, principal, code, year)
     return [{"month": r.month.isoformat(), "energy_tce": r.energy_tce, "co2_t": r.co2_t,
-             "value_added_10k_yuan": r.value_added} for r in rows]
+             "value_added_10k_yuan": r.value_added, "source": r.source} for r in rows]
 
 
 # -- aggregates -------------------------------------------------------------------------------------------------
@@ -216,6 +222,30 @@ def post_target(body: TargetIn, ctx: AppContext, principal: CurrentPrincipal) ->
                               target_year=body.target_year, change=body.change, cap=body.cap, peak=body.peak,
                               jurisdiction_code=body.jurisdiction, organisation_code=body.organisation,
                               source=body.source)
+
+
+@router.get("/jurisdictions/{jurisdiction}/price-indices", response_model=list[prices.PriceIndexOut])
+def get_price_indices(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal) -> list[prices.PriceIndexOut]:
+    """The value-added price indices (2020 = 100) that apply inside the jurisdiction."""
+    return prices.list_indices(ctx.sessions, principal, jurisdiction)
+
+
+@router.post("/jurisdictions/{jurisdiction}/price-indices", response_model=prices.PriceIndexOut)
+def post_price_index(jurisdiction: str, body: PriceIndexIn, ctx: AppContext,
+                     principal: CurrentPrincipal) -> prices.PriceIndexOut:
+    """Enter or correct the jurisdiction's index of a year (its administrators; the change is audited)."""
+    return prices.set_index(ctx.sessions, principal, jurisdiction, body.year, body.index, source=body.source)
+
+
+@router.post("/price-indices.csv", response_model=list[prices.PriceIndexOut],
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}},
+                                            "required": True}})
+async def post_price_indices_csv(request: Request, ctx: AppContext,
+                                 principal: CurrentPrincipal) -> list[prices.PriceIndexOut]:
+    """Indices as a CSV body (columns jurisdiction, year, index, source); one bad row imports nothing."""
+    data = await request.body()
+    _bounded(data)
+    return prices.import_csv(ctx.sessions, principal, "request.csv", data)
 
 
 # -- warnings ---------------------------------------------------------------------------------------------------

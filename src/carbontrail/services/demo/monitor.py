@@ -12,13 +12,14 @@ Readings are written to Parquet directly, vectorised; loading twice adds nothing
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.monitor.energy import carrier
-from carbontrail.services.monitor import figures, warnings
+from carbontrail.services.monitor import figures, prices, warnings
 from carbontrail.services.monitor.access import reading_store
 from carbontrail.services.work import SystemActor, unit_of_work
 from carbontrail.store.models import ReadingBatch
@@ -108,9 +109,12 @@ def _readings(store: ReadingStore, sessions: sessionmaker[Session], code: str, y
     return len(rows)
 
 
-def load_monitor_demo(sessions: sessionmaker[Session]) -> dict[str, object]:
-    """Readings, figures, targets and a warning rule for the demo; returns what was added."""
+def load_monitor_demo(sessions: sessionmaker[Session], folder: Path | None = None) -> dict[str, object]:
+    """Readings, price indices, figures, targets and a warning rule for the demo; returns what was added."""
     store = reading_store(sessions)
+    indices = folder / "price-indices.csv" if folder is not None else None
+    entered = (prices.import_csv(sessions, ACTOR, indices.name, indices.read_bytes())
+               if indices is not None and indices.is_file() else [])
     rng = np.random.default_rng(SEED)
     added = {code: sum(_readings(store, sessions, code, year, rng) for year in READING_YEARS)
              for code in ORGANISATIONS}
@@ -132,4 +136,5 @@ def load_monitor_demo(sessions: sessionmaker[Session]) -> dict[str, object]:
         for year in READING_YEARS:
             raised += warnings.evaluate(sessions, ACTOR, year=year, today=date(year + 1, 1, 15), store=store)
     return {"readings": added, "figures_not_computed": problems,
+            "price_indices": [f"{p.jurisdiction} {p.year} {p.change}" for p in entered],
             "warnings": [f"{w.entity} {w.severity} {w.key}" for w in raised]}

@@ -5,7 +5,9 @@ projection, barometer status, carbon-efficiency grades; and the oversight views 
 Monthly figures come from the enterprise's inventory (its activity records, which may be derived from readings),
 so the KPIs and the inventory agree. A record that spans several months (a base-year total) counts in its first
 month; the yearly KPIs are unaffected. CO2 is scope 1 plus scope 2 location-based, the basis of the provincial
-CO2-intensity indicator. Value added is read as given: the activity template asks for constant (base-year) prices.
+CO2-intensity indicator. Value added is taken at constant (2020) prices: a record stated at current prices (category
+`current_prices`) is divided by the price index of the nearest jurisdiction that has one for its year
+(`prices.py`), and the month's figure says which index it used.
 The barometer's "did not fall" test compares with the same months of the year before, or with the base year where
 the year before has no figures.
 """
@@ -24,11 +26,14 @@ from carbontrail.monitor import kpi
 from carbontrail.services import jurisdictions, tenancy
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.jurisdictions import overseen
+from carbontrail.services.monitor import prices
 from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, min_count, organisation
 from carbontrail.services.principals import Principal
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import MonitorTarget, MonthlyFigure
 from carbontrail.store.repositories import monitor as repo
+
+CURRENT_PRICES = "current_prices"  # the category of a value-added record stated at current prices
 
 
 @dataclass(frozen=True)
@@ -92,43 +97,62 @@ class Oversight:
 
 def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int) -> list[MonthlyFigure]:
     """Recompute the enterprise's monthly figures of `year` from its inventory and keep them for the roll-ups."""
-    access, months = _computed(sessions, actor, organisation_code, year)
+    access, months, notes = _computed(sessions, actor, organisation_code, year)
     with unit_of_work(sessions, actor) as work:
-        out = _store(work.session, access.organisation_id, months)
+        out = _store(work.session, access.organisation_id, months, notes)
         work.audit("refresh", "monthly_figures", f"{organisation_code}:{year}", organisation_id=access.organisation_id,
-                   detail={"months": len(out)})
+                   detail={"months": len(out), "value_added": "; ".join(sorted(set(notes.values()))) or "as given"})
     return out
 
 
 def _computed(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int
-              ) -> tuple[tenancy.Access, dict[date, list[float]]]:
-    """The enterprise's monthly [energy tce, CO2 t, value added] of `year`, from its inventory (nothing stored)."""
+              ) -> tuple[tenancy.Access, dict[date, list[float]], dict[date, str]]:
+    """The enterprise's monthly [energy tce, CO2 t, value added at constant prices] of `year`, from its inventory
+    (nothing stored), and per month which price index deflated value added given at current prices."""
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
-        va_rows = repo.activity_totals(s, access.organisation_id, date(year, 1, 1), date(year, 12, 31))
+        va_rows = repo.value_added_records(s, access.organisation_id, date(year, 1, 1), date(year, 12, 31))
+        org = repo.organisation(s, access.organisation_id)
+        chain = _ancestors(s, org.jurisdiction_id if org else None)
+        index = prices.deflators(s, chain, {start.year for _i, start, _q, _u, c in va_rows if c == CURRENT_PRICES})
     result = organisation_inventory(sessions, organisation_code, start=date(year, 1, 1), end=date(year, 12, 31))
     months: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    notes: dict[date, str] = {}
     for month, parts in result.monthly().items():
         y, m = (int(p) for p in month.split("-"))
         row = months[date(y, m, 1)]
         row[0] += parts.get("energy_tce", 0.0)
         row[1] += parts.get("scope1", 0.0) + parts.get("scope2_location", 0.0)
-    for _meter, kind, _item, unit, start, qty in va_rows:
-        if kind == "value_added":
-            if unit not in ("10^4 yuan", "wan_yuan", "万元"):
-                raise InputError(f"value added in '{unit}'", location=Location(field="unit"), expected="10^4 yuan")
-            months[date(start.year, start.month, 1)][2] += qty
-    return access, months
+    for record_id, start, qty, unit, category in va_rows:
+        if unit not in ("10^4 yuan", "wan_yuan", "万元"):
+            raise InputError(f"value added in '{unit}'", location=Location(field="unit"), expected="10^4 yuan")
+        first = date(start.year, start.month, 1)
+        if category == CURRENT_PRICES:
+            if start.year not in index:
+                raise InputError(f"{organisation_code}'s value added of {start:%Y-%m} (record {record_id}) is at "
+                                 f"current prices, and neither its park, city nor province has a price index for "
+                                 f"{start.year}", location=Location(field="category"),
+                                 expected="a price index (carbontrail monitor price-index), or the value added at "
+                                          f"{prices.BASE_YEAR} prices")
+            code, p = index[start.year]
+            qty = kpi.constant_prices(qty, p.value)
+            note = f"value added at current prices ÷ {code} {p.year} index {p.value:g} ({p.base_year} = 100)"
+            notes[first] = "; ".join(sorted({*filter(None, notes.get(first, "").split("; ")), note}))
+        months[first][2] += qty
+    return access, months, notes
 
 
-def _store(session: Session, organisation_id: int, months: dict[date, list[float]]) -> list[MonthlyFigure]:
+def _store(session: Session, organisation_id: int, months: dict[date, list[float]],
+           notes: dict[date, str] | None = None) -> list[MonthlyFigure]:
     out = []
     for month, (energy, co2, va) in sorted(months.items()):
         row = repo.existing_figure(session, organisation_id, month)
         if row is None:
             row = MonthlyFigure(organisation_id=organisation_id, month=month)
             session.add(row)
-        row.energy_tce, row.co2_t, row.value_added, row.source = energy, co2, va, "inventory"
+        note = (notes or {}).get(month)
+        row.energy_tce, row.co2_t, row.value_added = energy, co2, va
+        row.source = f"inventory; {note}"[:200] if note else "inventory"
         out.append(row)
     return out
 
@@ -465,7 +489,7 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
         with sessions() as s:
             codes = [o[1] for o in repo.organisations_in(s, [j.id for j in repo.jurisdictions(s)])]
     problems: list[str] = []
-    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]]]] = []
+    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]], dict[date, str]]] = []
     for code in codes:
         for y in years:
             try:
@@ -476,9 +500,9 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
                 problems.append(f"{code} {y}: {exc}")
     if computed:
         with unit_of_work(sessions, actor) as work:
-            stored = {f"{code}:{y}": len(_store(work.session, access.organisation_id, months))
-                      for code, y, access, months in computed}
-            orgs = {access.organisation_id for _c, _y, access, _m in computed}
+            stored = {f"{code}:{y}": len(_store(work.session, access.organisation_id, months, notes))
+                      for code, y, access, months, notes in computed}
+            orgs = {access.organisation_id for _c, _y, access, _m, _n in computed}
             work.audit("refresh", "monthly_figures", organisation_code or f"{len(orgs)} enterprises",
                        organisation_id=computed[0][2].organisation_id if len(orgs) == 1 else None,
                        detail={"years": years, "months": stored, "not_computed": problems})  # type: ignore[dict-item]
