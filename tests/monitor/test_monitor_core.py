@@ -252,3 +252,15 @@ def test_peak_outlook_quadratic_trend() -> None:
     assert kpi.peak_status(2031, 2030, 149, green, peak_value=150) == kpi.GREEN
     with pytest.raises(InputError, match="two different years"):
         kpi.peak_outlook([2020.0], [100], 2030)
+
+
+def test_late_report_rule_positive_and_negative() -> None:
+    """December 2023's report is due on 2024-01-10: before or on that day nothing; after it, a report not filed is
+    red, one filed on 2024-01-12 is two days late (yellow), one filed on 2024-01-09 is on time."""
+    due = date(2024, 1, 10)
+    assert detect.late_report("E1", "2023-12", due, date(2024, 1, 10), None) == []
+    [missing] = detect.late_report("E1", "2023-12", due, date(2024, 1, 15), None)
+    assert missing.severity == kpi.RED and missing.figures["days_late"] == 5 and "not been filed" in missing.message
+    [late] = detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 12))
+    assert late.severity == kpi.YELLOW and late.figures["days_late"] == 2 and late.key == "2023-12"
+    assert detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 9)) == []

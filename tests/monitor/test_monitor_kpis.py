@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -224,3 +224,31 @@ def test_peak_target_applies_to_its_own_level_and_warns(kworld) -> None:
     [w] = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20))
     assert (w.entity, w.severity, w.figures["peak_year"]) == ("E3", "red", 2030)
     assert w.figures["trend_slope_at_peak_year"] == pytest.approx(700) and "peak year 2030" in w.message
+
+
+def test_key_units_file_monthly_reports_and_late_ones_warn(kworld, monkeypatch) -> None:
+    """Key units by their latest year of figures (2023): E1 1,150 and E2 2,700 tce reach a threshold of 1,000, E3
+    (700) does not. This month's report is due on day 10 of the next month; E1 files it now (on time), E2 does not.
+    On the due day nothing is raised; the day after, E2 alone is warned, red (not filed)."""
+    from monitor_world import principal
+
+    from carbontrail.services.monitor import report
+
+    monkeypatch.setenv("CARBONTRAIL_KEY_UNIT_TCE", "1000")
+    month = date.today().replace(day=1)
+    due = report.due_date(month)
+    assert due.day == 10 and (due.year, due.month) == ((month.year, month.month + 1) if month.month < 12
+                                                       else (month.year + 1, 1))
+    filed = report.file_report(kworld.sessions, ACTOR, "E1", f"{month:%Y-%m}", store=kworld.store)
+    assert filed.on_time and filed.due == due and filed.filed_by == ACTOR.actor
+    with pytest.raises(Conflict, match="was filed on"):
+        report.file_report(kworld.sessions, ACTOR, "E1", f"{month:%Y-%m}", store=kworld.store)
+    assert [f.month for f in report.filings(kworld.sessions, ACTOR, "E1")] == [f"{month:%Y-%m}"]
+    verifier = principal(kworld.sessions, "verifier@e2.example", "verifier", organisation="E2")
+    with pytest.raises(PermissionDenied, match="data-entry rights"):
+        report.file_report(kworld.sessions, verifier, "E2", f"{month:%Y-%m}", store=kworld.store)
+    warnings.add_rule(kworld.sessions, ACTOR, "late_report", jurisdiction_code="PROV", params={"due_day": 10})
+    assert warnings.evaluate(kworld.sessions, ACTOR, year=month.year, today=due) == []
+    [w] = warnings.evaluate(kworld.sessions, ACTOR, year=month.year, today=due + timedelta(days=1))
+    assert (w.entity, w.rule, w.severity, w.key) == ("E2", "late_report", "red", f"{month:%Y-%m}")
+    assert w.figures["days_late"] == 1 and w.figures["filed_on"] is None

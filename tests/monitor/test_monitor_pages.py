@@ -88,3 +88,21 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     done = site.post(f"/monitor/warnings/{wid}", data={"action": "acknowledge", "note": "on the agenda",
                                                        "csrf_token": token}, follow_redirects=True)
     assert done.status_code == 200 and "on the agenda" in done.text and "已确认" in done.text
+
+
+def test_dashboard_files_the_monthly_report(site) -> None:
+    """December 2023's report filed from the dashboard: due 2024-01-10, filed today, so late; a second filing of
+    the month is refused with the first one's time."""
+    _sign_in(site, "m@e1.example")
+    site.cookies.set("ct_lang", "en")
+    page = site.get("/monitor/org/E1?month=2023-12")
+    assert 'id="monitor-filings"' in page.text and "No report filed yet." in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = site.post("/monitor/org/E1/filings", data={"month": "2023-12", "csrf_token": token},
+                     follow_redirects=True)
+    row = re.search(r'<tr class="error"><td>2023-12</td>.*?</tr>', done.text)
+    assert done.status_code == 200 and row is not None and "2024-01-10" in row.group(0) and ">no<" in row.group(0)
+    again = site.post("/monitor/org/E1/filings", data={"month": "2023-12", "csrf_token": token})
+    assert again.status_code == 409 and "was filed on" in again.text
+    site.cookies.set("ct_lang", "zh_CN")
+    assert "报送 2023-12 月报" in site.get("/monitor/org/E1?month=2023-12").text

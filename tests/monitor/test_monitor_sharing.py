@@ -74,6 +74,8 @@ def _endpoints(warning_id: int) -> list[tuple[str, str, dict]]:
         ("POST", f"{o}/figures?year=2023", {}),
         ("GET", f"{o}/kpis?year=2023", {}),
         ("GET", f"{o}/monthly-report?month=2023-03", {}),
+        ("POST", f"{o}/monthly-report/filings?month=2023-03", {}),
+        ("GET", f"{o}/monthly-report/filings", {}),
         ("GET", f"{j}/OX/oversight?year=2023", {}),
         ("GET", f"{j}/OTHER/oversight?year=2023", {}),
         ("GET", f"{j}/OX/key-units?year=2023", {}),

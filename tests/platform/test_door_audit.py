@@ -184,6 +184,8 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/api/monitor/price-indices.csv"): Call(
         "park_admin", "/api/monitor/price-indices.csv",
         content=(b"jurisdiction,year,index,source\nPARK-A,2024,105.5,door audit release\n", "text/csv")),
+    ("POST", "/api/monitor/organisations/{code}/monthly-report/filings"): Call(
+        "carbon_manager", "/api/monitor/organisations/ORG-A/monthly-report/filings?month=2024-01"),
     ("POST", "/api/monitor/rules"): Call(
         "carbon_manager", "/api/monitor/rules", json={"rule": "reading_jump", "organisation": "ORG-A"}),
     ("POST", "/api/monitor/warnings/{warning_id}/{action}"): Call(
@@ -262,6 +264,8 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "data_entry", "/org/ORG-A/battery/units/A0APBAA6000001R3F0000002/events", page=True,
         data={"kind": "tested", "at": "2025-02-01T00:00", **{k: str(v) for k, v in SOH.items()}}),
     ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
+    ("POST", "/monitor/org/{code}/filings"): Call(
+        "carbon_manager", "/monitor/org/ORG-A/filings", page=True, data={"month": "2024-02"}),
     ("POST", "/monitor/warnings/{warning_id}"): Call(
         "carbon_manager", "/monitor/warnings/{page_warning}", page=True,
         data={"action": "resolve", "note": "fixed the meter"}),
@@ -511,6 +515,7 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "monitor price-index": ["monitor", "price-index", "SC", "--year", "2023", "--index", "104", "--source",
                             "door audit release"],
     "monitor price-indices": ["monitor", "price-indices", "SC", "--import", "{tmp}/indices.csv", "--json"],
+    "monitor file": ["monitor", "file", "ORG-A", "2024-03", "--json"],
     "monitor rule": ["monitor", "rule", "above_cap", "--organisation", "ORG-A", "--kpi", "energy_intensity",
                      "--param", "cap=0.0001"],
     "monitor evaluate": ["monitor", "evaluate", "--year", "2023", "--today", "2024-01-15", "--json"],
@@ -527,7 +532,7 @@ CLI_READS = {
     "pact requests", "pact demo-client",
     "certificates list", "certificates match", "certificates verify", "ledger bundle", "ledger check",
     "ledger consistency", "ledger head", "ledger proof", "ledger search", "monitor oversight", "monitor quality",
-    "monitor report", "monitor warnings", "pact status", "readings list", "verify",
+    "monitor report", "monitor warnings", "monitor filings", "pact status", "readings list", "verify",
 }
 #: KNOWN EXCEPTIONS: data-changing commands without an example here. `init` migrates the schema and writes no rows;
 #: `demo load` loads a whole demo data set (many use cases, many audit rows, by design); `suppliers request` and

@@ -94,6 +94,7 @@ FORM_FIELDS = {
     "/org/{code}/suppliers/{supplier}/requests": {"product_id": "urn:x:1"},
     "/org/{code}/pact/inbox/{request_id}": {"decision": "reject", "reason": "no"},
     "/monitor/warnings/{warning_id}": {"action": "acknowledge", "note": "matrix"},
+    "/monitor/org/{code}/filings": {"month": "2023-01"},
 }
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",

@@ -150,6 +150,33 @@ def monthly_report(organisation: Org, month: Annotated[str, typer.Argument(help=
         print_json(report.report_dict(report.monthly_report(_sessions(), _actor(), organisation, month)))
 
 
+@app.command("file")
+def file_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
+    """File the key energy-using unit's monthly report as it stands now (once a month)."""
+    with user_errors(as_json):
+        f = report.file_report(_sessions(), _actor(), organisation, month)
+        if as_json:
+            print_json(asdict(f))
+            return
+        when = "on time" if f.on_time else "after the deadline"
+        console.print(f"{f.organisation} {f.month}: filed {f.filed_at:%Y-%m-%d %H:%M} UTC, due {f.due}, {when}")
+
+
+@app.command("filings")
+def list_filings(organisation: Org, as_json: Json = False) -> None:
+    """The enterprise's filed monthly reports and their deadlines."""
+    with user_errors(as_json):
+        rows = report.filings(_sessions(), _actor(), organisation)
+        if as_json:
+            print_json([asdict(f) for f in rows])
+            return
+        table = Table("month", "filed (UTC)", "by", "due", "on time", "tce")
+        for f in rows:
+            table.add_row(f.month, f"{f.filed_at:%Y-%m-%d %H:%M}", f.filed_by, f.due.isoformat(),
+                          "yes" if f.on_time else "no", f"{f.total_energy_tce:,.1f}")
+        console.print(table)
+
+
 @app.command("target")
 def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intensity, energy_total, co2_total")],
            base_year: Annotated[int, typer.Option()], target_year: Annotated[int, typer.Option()],

@@ -98,11 +98,20 @@ def missing_data(entity: str, meter: str, month: str, completeness: float, minim
                     {"completeness": completeness, "minimum": minimum, "month": month})]
 
 
-def late_report(entity: str, month: str, due: date, today: date, filed: bool) -> list[Finding]:
-    if filed or today <= due:
+def late_report(entity: str, month: str, due: date, today: date, filed_on: date | None) -> list[Finding]:
+    """A key energy-using unit's monthly report not filed by its deadline (not yet, or filed after it)."""
+    if today <= due or (filed_on is not None and filed_on <= due):
         return []
-    return [Finding("late_report", entity, month, f"the monthly report for {month} was due on {due.isoformat()}",
-                    {"month": month, "due": due.isoformat()})]
+    if filed_on is None:
+        return [Finding("late_report", entity, month,
+                        f"the monthly report for {month} was due on {due.isoformat()} and has not been filed",
+                        {"month": month, "due": due.isoformat(), "filed_on": None, "days_late": (today - due).days},
+                        RED)]
+    return [Finding("late_report", entity, month,
+                    f"the monthly report for {month} was due on {due.isoformat()} and was filed on "
+                    f"{filed_on.isoformat()}",
+                    {"month": month, "due": due.isoformat(), "filed_on": filed_on.isoformat(),
+                     "days_late": (filed_on - due).days})]
 
 
 def supplier_expired(entity: str, product: str, valid_until: date | None, today: date) -> list[Finding]:

@@ -11,10 +11,10 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.errors import NotFound
+from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
-from carbontrail.services.monitor import figures, readings, warnings
+from carbontrail.services.monitor import figures, readings, report, warnings
 from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
@@ -44,8 +44,22 @@ def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-1
                         for m in meters],
              "mix": [{"name": m.meter, "value": sum(m.daily)} for m in meters],
              "labels": {"load": _("Daily use"), "heat": _("Use by hour of day"), "mix": _("Meters")}}
+    try:
+        filed = report.filings(ctx.sessions, page.principal, code)
+    except PermissionDenied:  # a data-entry member sees the readings, not the reports
+        filed = None
     return page.render("monitor_dashboard.html", code=code, month=month, year=year, meters=meters, bench=bench,
-                       chart_json=_json(chart))
+                       chart_json=_json(chart), filings=filed)
+
+
+@router.post("/monitor/org/{code}/filings", response_class=HTMLResponse)
+def file_report(code: str, request: Request, ctx: AppContext, month: Annotated[str, Form()],
+                csrf_token: Annotated[str, Form()]) -> Response:
+    """File the key energy-using unit's monthly report of `month`."""
+    page: Page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    report.file_report(ctx.sessions, page.principal, code, month)
+    return RedirectResponse(f"/monitor/org/{quote(code)}?month={quote(month)}", status_code=303)
 
 
 @router.get("/monitor/j/{jurisdiction}", response_class=HTMLResponse)

@@ -198,6 +198,19 @@ def get_monthly_report(code: str, month: Month, ctx: AppContext, principal: Curr
                                                     store=reading_store(ctx.sessions, ctx.settings)))
 
 
+@router.post("/organisations/{code}/monthly-report/filings", response_model=report.FilingOut,
+             status_code=status.HTTP_201_CREATED)
+def post_filing(code: str, month: Month, ctx: AppContext, principal: CurrentPrincipal) -> report.FilingOut:
+    """File the month's report as it stands now (once a month); the late_report rule watches the deadline."""
+    return report.file_report(ctx.sessions, principal, code, month, store=reading_store(ctx.sessions, ctx.settings))
+
+
+@router.get("/organisations/{code}/monthly-report/filings", response_model=list[report.FilingOut])
+def get_filings(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[report.FilingOut]:
+    """The enterprise's filed monthly reports, with their deadlines."""
+    return report.filings(ctx.sessions, principal, code)
+
+
 @router.get("/jurisdictions/{jurisdiction}/oversight", response_model=figures.Oversight)
 def get_oversight(jurisdiction: str, year: Year, ctx: AppContext, principal: CurrentPrincipal) -> figures.Oversight:
     """The jurisdiction's KPIs, its sub-jurisdictions' (suppressed below the minimum count) and its enterprises'."""
