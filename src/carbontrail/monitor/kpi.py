@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -151,6 +152,13 @@ class Projection:
     points: int
 
 
+@lru_cache(maxsize=256)
+def _student_t(level: float, dof: int) -> float:
+    """The two-sided quantile of Student's t (one value per level and degrees of freedom: an oversight page asks
+    for the same few thousands of times)."""
+    return float(stats.t.ppf(0.5 + level / 2, dof))
+
+
 def project(years: Sequence[float], values: Sequence[float], to_year: int, *, level: float = 0.95) -> Projection:
     """The OLS trend through (year, value) at `to_year`, with its prediction interval (see the module docstring)."""
     n = len(years)
@@ -165,7 +173,7 @@ def project(years: Sequence[float], values: Sequence[float], to_year: int, *, le
     icpt = my - slope * mx
     resid = [y - (icpt + slope * x) for x, y in zip(years, values, strict=True)]
     s = math.sqrt(sum(r * r for r in resid) / (n - 2))
-    t = float(stats.t.ppf(0.5 + level / 2, n - 2))
+    t = _student_t(level, n - 2)
     y0 = icpt + slope * to_year
     half = t * s * math.sqrt(1 + 1 / n + (to_year - mx) ** 2 / sxx)
     return Projection(to_year, y0, y0 - half, y0 + half, slope, n)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
-from carbontrail.services.monitor import figures, readings, report, warnings
+from carbontrail.services.monitor import figures, prices, readings, report, warnings
 from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
@@ -75,8 +75,12 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 
                         "title": _("tce per 10⁴ yuan of value added")}}
     ranking = sorted((e for e in view.enterprises if e.figures and e.figures.co2_intensity is not None),
                      key=lambda e: e.figures.co2_intensity)  # type: ignore[union-attr]
+    below: dict[str, list[figures.TreeNode]] = {}
+    for node in view.tree:
+        below.setdefault(node.parent or "", []).append(node)
     return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year,
-                       chart_json=_json(chart))
+                       chart_json=_json(chart), below=below,
+                       indices=prices.list_indices(ctx.sessions, page.principal, jurisdiction))
 
 
 @router.get("/monitor/j/{jurisdiction}/export.{fmt}")

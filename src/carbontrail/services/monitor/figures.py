@@ -82,6 +82,21 @@ class EntityKpis:
 
 
 @dataclass(frozen=True)
+class TreeNode:
+    """One entity of the oversight tree: the jurisdiction overseen, each jurisdiction below it and each enterprise,
+    with its parent's code (None at the top) and its barometer colour (None: no target, or suppressed)."""
+
+    code: str
+    kind: str
+    name: str
+    name_en: str
+    parent: str | None
+    status: str | None
+    suppressed: bool = False
+    members: int = 1
+
+
+@dataclass(frozen=True)
 class Oversight:
     """What a park, city or province overseer sees: the jurisdiction, its sub-jurisdictions and its enterprises."""
 
@@ -90,6 +105,7 @@ class Oversight:
     enterprises: tuple[EntityKpis, ...]
     minimum_count: int
     trajectory: tuple[tuple[int, float | None, float | None], ...] = field(default_factory=tuple)  # year, actual, line
+    tree: tuple[TreeNode, ...] = ()  # parents before their children
 
 
 # -- monthly figures from the inventory -------------------------------------------------------------------------
@@ -245,8 +261,9 @@ def _sums(session: Session, org_ids: Iterable[int] | None, first: int, last: int
 
 
 def latest_month(session: Session, org_ids: Iterable[int], year: int) -> int:
-    rows = repo.monthly_figures(session, org_ids, date(year, 1, 1), date(year, 12, 1))
-    return max((r.month.month for r in rows), default=12)
+    """The last month of `year` with any figure of the enterprises (12 when none)."""
+    last = repo.latest_figure_month(session, org_ids, date(year, 1, 1), date(year, 12, 1))
+    return last.month if last else 12
 
 
 def _group(members: list[int], full: dict[int, dict[int, kpi.Figures]], ytd: dict[int, dict[int, kpi.Figures]]
@@ -298,12 +315,19 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
             todo.extend(kids.get(j, []))
         return out
 
-    inside_of: dict[int, set[int]] = {}
+    placed: dict[int | None, list[int]] = defaultdict(list)
+    for o in orgs:
+        placed[o[4]].append(o[0])
+    rows_of: dict[int, EntityKpis] = {}
 
     def group_row(jid: int) -> EntityKpis:
+        if jid not in rows_of:
+            rows_of[jid] = _group_row(jid)
+        return rows_of[jid]
+
+    def _group_row(jid: int) -> EntityKpis:
         j = by_id[jid]
-        inside = inside_of.setdefault(jid, subtree(jid))
-        members = [o[0] for o in orgs if o[4] in inside]
+        members = [m for inner in subtree(jid) for m in placed.get(inner, ())]
         if len(members) < minimum:
             return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), len(members))
         g_full, g_ytd = _group(members, full, ytd)
@@ -337,7 +361,21 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
         for y in sorted(g_full):
             on = kpi.trajectory(tgt, energy.base, y) if tgt and energy and energy.base is not None else None
             line.append((y, g_full[y].energy_intensity, on))
-    return Oversight(top, children, enterprises, minimum, tuple(line))
+    nodes = [TreeNode(top.code, top.kind, top.name, top.name_en, None, top.status(), top.suppressed, top.members)]
+    todo = [scope.id]
+    jur_of = {o[1]: o[4] for o in orgs}
+    while todo:  # breadth first: parents before their children
+        parent = todo.pop(0)
+        for kid in sorted(kids.get(parent, []), key=lambda k: by_id[k].code):
+            row = group_row(kid)
+            nodes.append(TreeNode(row.code, row.kind, row.name, row.name_en, by_id[parent].code, row.status(),
+                                  row.suppressed, row.members))
+            todo.append(kid)
+    for e in enterprises:
+        jid = jur_of.get(e.code)
+        nodes.append(TreeNode(e.code, "enterprise", e.name, e.name_en, by_id[jid].code if jid in by_id else None,
+                              e.status()))
+    return Oversight(top, children, enterprises, minimum, tuple(line), tuple(nodes))
 
 
 @dataclass(frozen=True)

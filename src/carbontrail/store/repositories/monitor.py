@@ -95,6 +95,14 @@ def monthly_figures(session: Session, org_ids: Iterable[int], start: date, end: 
                                 .order_by(MonthlyFigure.organisation_id, MonthlyFigure.month)))
 
 
+def latest_figure_month(session: Session, org_ids: Iterable[int], start: date, end: date) -> date | None:
+    ids = list(org_ids)
+    if not ids:
+        return None
+    return session.scalar(select(func.max(MonthlyFigure.month)).where(
+        MonthlyFigure.organisation_id.in_(ids), MonthlyFigure.month >= start, MonthlyFigure.month <= end))
+
+
 def yearly_sums(session: Session, org_ids: Iterable[int] | None, first_year: int, last_year: int,
                 through_month: int = 12) -> list[tuple[int, int, float, float, float, int]]:
     """(organisation id, year, Σ energy, Σ CO2, Σ value added, months) for months 1..`through_month` of each year."""
