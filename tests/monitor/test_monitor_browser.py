@@ -4,42 +4,27 @@ chart. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
+from browsers import ARTIFACTS, chromium, needs_chromium
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts
-from carbontrail.services.monitor import figures
-from carbontrail.services.work import SystemActor
-from carbontrail.store.db import transaction
-from carbontrail.store.models import MonthlyFigure, Organisation
 from live_server import live_server
+from monitor_world import seed_statuses
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "correct horse battery"
 #: the stylesheet's colours of the tree's dots (app.css): red #dc2626, yellow #ca8a04, green #16a34a
 RED, YELLOW, GREEN = "rgb(220, 38, 38)", "rgb(202, 138, 4)", "rgb(22, 163, 74)"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (make test installs it)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -51,14 +36,7 @@ def server(mworld, monkeypatch) -> Iterator[str]:
     app = create_app(Settings(home=mworld.home, database_url="", secret_key="browser-key"), sessions=mworld.sessions)
     accounts.create_user(mworld.sessions, "gov@prov.example", PASSWORD, name="gov")
     accounts.grant_role(mworld.sessions, "gov@prov.example", "government_viewer", jurisdiction="PROV")
-    with transaction(mworld.sessions) as s:
-        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
-        for code, e20, e23 in (("E1", 100.0, 95.0), ("E2", 300.0, 310.0), ("E3", 50.0, 40.0)):
-            for year, e in ((2020, e20), (2023, e23)):
-                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=e,
-                                    value_added=100.0))
-    figures.set_target(mworld.sessions, SystemActor("test"), kpi_name="energy_intensity", base_year=2020,
-                       target_year=2025, change=-0.14, jurisdiction_code="PROV")
+    seed_statuses(mworld.sessions)
     with live_server(app) as url:
         yield url
 

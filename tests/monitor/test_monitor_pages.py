@@ -11,15 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts
-from carbontrail.services.monitor import figures, readings, warnings
+from carbontrail.services.monitor import readings, warnings
 from carbontrail.services.work import SystemActor
-from carbontrail.store.db import transaction
-from carbontrail.store.models import MonthlyFigure, Organisation
+from monitor_world import seed_statuses
 
 ACTOR = SystemActor("test")
 PASSWORD = "correct horse battery"
@@ -36,14 +34,7 @@ def site(mworld, monkeypatch):
     batch = [{"meter": "EL", "timestamp": f"{t:%Y-%m-%dT%H:%M}", "value": 1.0}
              for t in pd.date_range("2023-12-01", periods=96 * 31, freq="15min")]
     readings.import_batch(mworld.sessions, ACTOR, "E1", batch)
-    with transaction(mworld.sessions) as s:
-        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
-        for code, e20, e23 in (("E1", 100.0, 95.0), ("E2", 300.0, 310.0), ("E3", 50.0, 40.0)):
-            for year, e in ((2020, e20), (2023, e23)):
-                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=e,
-                                    value_added=100.0))
-    figures.set_target(mworld.sessions, ACTOR, kpi_name="energy_intensity", base_year=2020, target_year=2025,
-                       change=-0.14, jurisdiction_code="PROV")
+    seed_statuses(mworld.sessions)
     warnings.add_rule(mworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV")
     warnings.evaluate(mworld.sessions, ACTOR, year=2023, today=date(2024, 1, 10))
     return TestClient(app)
