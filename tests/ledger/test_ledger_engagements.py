@@ -140,3 +140,53 @@ def test_a_verified_pact_footprint_carries_its_credential_and_assurance(people: 
     assert bundle.verify(issued.document, credentials.bundle(people.sessions, issued.credential_id)).ok
     extension = credentials.pact_extension(issued, statement.credential_id)
     assert extension["data"]["credential"]["id"] == issued.credential_id  # type: ignore[index]
+
+
+def test_a_pact_customer_receives_the_verification_and_the_credential(people: People) -> None:
+    """Issuing a footprint's credential with a statement publishes its next PACT version: the same PCF values, the
+    statement's assurance as v2.3 `pcf.assurance` (data type Assurance) and v3.0 `pcf.verification` (data type
+    Verification, renamed from Assurance in 3.0, without level and boundary), and the credential as a data model
+    extension; both documents validate against the PACT OpenAPI schemas, and the customer the footprint was granted
+    to is granted the new version."""
+    from carbontrail.formats import pact
+    from carbontrail.services.pact import host as pact_host
+
+    published = pact_host.publish(people.sessions, people.a_admin, "ORG-A", _lfp_footprint("9.5"))  # type: ignore[arg-type]
+    pact_host.grant(people.sessions, people.a_admin, "ORG-A", published.pf_id, "ORG-C")
+    made = engagements.engage(people.sessions, people.a_admin, "ORG-A", "VB-1", subject_type="footprint",
+                              subject_key=published.pf_id, grants=["results"])
+    statement = engagements.issue_statement(people.sessions, people.verifier, KEY, made.id, STATEMENT)
+    issued = credentials.credential_for_footprint(people.sessions, people.a_admin, KEY, "ORG-A", published.pf_id,
+                                                  statement_id=statement.credential_id)
+    versions = pact_host.outbox(people.sessions, people.a_admin, "ORG-A")
+    new = next(v for v in versions if v.status == "Active")
+    assert (new.version, new.preceding_pf_ids, new.pcf_excluding) == (2, (published.pf_id,), published.pcf_excluding)
+    assert "ORG-C" in new.grantees
+    v2 = pact_host.document(people.sessions, people.a_admin, "ORG-A", new.pf_id, "2")
+    v3 = pact_host.document(people.sessions, people.a_admin, "ORG-A", new.pf_id, "3")
+    pact.validate(v2, "2")
+    pact.validate(v3, "3")
+    assert v2["pcf"]["assurance"] == {
+        "assurance": True, "coverage": "product level", "level": "limited", "boundary": "Cradle-to-Gate",
+        "providerName": "Sichuan Verification Centre", "completedAt": v2["pcf"]["assurance"]["completedAt"],
+        "standardName": made.criteria,
+        "comments": f"verification statement {statement.credential_id}"}
+    assert v3["pcf"]["verification"] == {
+        "coverage": "product level", "providerName": "Sichuan Verification Centre",
+        "completedAt": v2["pcf"]["assurance"]["completedAt"], "standardName": made.criteria,
+        "comments": f"verification statement {statement.credential_id}"}
+    for doc in (v2, v3):
+        [extension] = doc["extensions"]
+        assert extension["data"]["credential"]["id"] == issued.credential_id
+        assert extension["data"]["statement"] == statement.credential_id
+        assert bundle.verify(extension["data"]["credential"],
+                             credentials.bundle(people.sessions, issued.credential_id)).ok
+    # the credential signs the version it was issued on, whose values the new version repeats
+    signed = issued.document["credentialSubject"]["productFootprint"]
+    assert signed["id"] == published.pf_id and signed["pcf"]["pcfExcludingBiogenicUptake"] == "9.5"
+    assert v3["pcf"]["pcfExcludingBiogenicUptake"] == "9.5"
+    # a withdrawn statement attaches to nothing
+    engagements.withdraw_statement(people.sessions, people.verifier, KEY, made.id, "bills found to be forged")
+    with pytest.raises(Conflict, match="withdrawn"):
+        credentials.credential_for_footprint(people.sessions, people.a_admin, KEY, "ORG-A", new.pf_id,
+                                             statement_id=statement.credential_id)

@@ -506,6 +506,16 @@ CLI_EXAMPLES: dict[str, list[str]] = {
                                     "{tmp}/footprint-credential.json"],
     "ledger revoke": ["ledger", "revoke", "{credential_id}", "--reason", "issued in error"],
     "ledger rotate-key": ["ledger", "rotate-key", "--org", "ORG-A"],
+    # tenant B's body (accredited just above) verifies the footprint ORG-A published
+    "engagement create": ["engagement", "create", "--org", "ORG-A", "--body", "ORG-B", "--subject-type", "footprint",
+                          "--subject", "{pf_id}", "--grant", "results", "--json"],
+    "engagement finding": ["engagement", "finding", "{engagement_id}", "explain the cathode figure", "--material",
+                           "--json"],
+    "engagement answer": ["engagement", "answer", "{finding_id}", "the supplier's own data, attached", "--json"],
+    "engagement statement": ["engagement", "statement", "{engagement_id}", "--assurance", "limited", "--materiality",
+                             "5 %", "--procedures", "recalculation", "--opinion", "fairly stated", "--verifier",
+                             "A. Verifier", "--json"],
+    "engagement withdraw": ["engagement", "withdraw", "{engagement_id}", "--reason", "issued in error", "--json"],
     "readings import": ["readings", "import", "ORG-B", "{tmp}/readings.csv", "{tmp}/readings-february.csv",
                         "--json"],
     "monitor derive": ["monitor", "derive", "ORG-B", "--year", "2024", "--json"],
@@ -533,6 +543,7 @@ CLI_READS = {
     "certificates list", "certificates match", "certificates verify", "ledger bundle", "ledger check",
     "ledger consistency", "ledger head", "ledger proof", "ledger search", "monitor oversight", "monitor quality",
     "monitor report", "monitor warnings", "monitor filings", "pact status", "readings list", "verify",
+    "engagement list", "engagement show",
 }
 #: KNOWN EXCEPTIONS: data-changing commands without an example here. `init` migrates the schema and writes no rows;
 #: `demo load` loads a whole demo data set (many use cases, many audit rows, by design); `suppliers request` and
@@ -629,10 +640,12 @@ class _CliValues(dict[str, str]):
     def __missing__(self, name: str) -> str:
         from carbontrail.store.models import (
             CertificateClaim,
+            EngagementFinding,
             IssuedCredential,
             MonitorWarning,
             PactFootprint,
             PactInboundRequest,
+            VerificationEngagement,
         )
 
         newest = {
@@ -644,6 +657,8 @@ class _CliValues(dict[str, str]):
             "claim_id": select(CertificateClaim.id),
             "credential_id": select(IssuedCredential.credential_id).order_by(IssuedCredential.id.desc()),
             "warning_id": select(MonitorWarning.id).order_by(MonitorWarning.id.desc()),
+            "engagement_id": select(VerificationEngagement.id).order_by(VerificationEngagement.id.desc()),
+            "finding_id": select(EngagementFinding.id).order_by(EngagementFinding.id.desc()),
         }[name]
         with self.world.sessions() as s:
             found = s.scalars(newest.limit(1)).first()

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from carbontrail.inventory.records import FactorUse
 from carbontrail.services.accounts import Grant
 from carbontrail.services.imports import WordMapping
 from carbontrail.services.jurisdictions import EnterpriseAggregate, JurisdictionAggregate
@@ -90,26 +91,9 @@ class MemberIn(BaseModel):
     role: str
 
 
-class FactorOut(BaseModel):
-    activity: str
-    value: float
-    unit: str
-    gas: str
-    geography: str
-    year: int | None
-    series: str
-    dataset: str
-    dataset_version: str
-    source: str
-
-
 class ProductionOut(BaseModel):
     quantity: float
     unit: str
-
-
-class FactorUseOut(FactorOut):
-    fallback: str
 
 
 class Scope3LineOut(BaseModel):
@@ -154,7 +138,7 @@ class InventoryOut(BaseModel):
     scope3_by_data_t_co2e: dict[str, float]
     scope3_primary_share: float | None
     scope3_lines: list[Scope3LineOut]
-    factors: list[FactorUseOut]
+    factors: list[FactorUse]
 
 
 class JurisdictionIn(BaseModel):

@@ -15,6 +15,7 @@ from carbontrail.cli import pact as pact_cli
 from carbontrail.cli import monitor as monitor_cli
 from carbontrail.cli import ledger as ledger_cli
 from carbontrail.cli import certificates
+from carbontrail.cli import engagements as engagements_cli
 
 app = typer.Typer(
     name="carbontrail",
@@ -38,6 +39,7 @@ app.add_typer(pact_cli.app, name="pact")
 app.add_typer(monitor_cli.readings_app, name="readings")
 app.add_typer(monitor_cli.app, name="monitor")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(engagements_cli.app, name="engagement")
 app.command("verify")(ledger_cli.verify_command)
 app.add_typer(certificates.app, name="certificates")
 

@@ -74,6 +74,14 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
 
 
+def show(as_json: bool, data: Any, text: str) -> None:
+    """The result of a command: `data` as JSON with --json, otherwise the sentence `text` (rich markup)."""
+    if as_json:
+        print_json(data)
+    else:
+        console.print(text)
+
+
 @contextmanager
 def user_errors(as_json: bool = False) -> Iterator[None]:
     """Show a `CarbontrailError` as one message (or a JSON error object) and exit with its code."""

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, read_document, read_text, user_errors
+from carbontrail.cli._common import console, print_json, read_document, read_text, user_errors, show
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.services.work import cli_actor
@@ -124,10 +124,7 @@ def event(
         out = {"code": state.code, "status": state.status, "holder": state.holder,
                "responsible_producer": state.responsible_producer,
                "deposit_cny": magnitude(state.deposit, "yuan") if state.deposit is not None else None}
-        if as_json:
-            print_json(out)
-        else:
-            console.print(f"{escape(code)}: {state.status}, held by {escape(state.holder)}")
+        show(as_json, out, f"{escape(code)}: {state.status}, held by {escape(state.holder)}")
 
 
 @app.command("history")
@@ -219,10 +216,7 @@ def passport_create(
                                 plant=str(spec["plant"]), submodels=spec["submodels"],
                                 study_url=str(spec.get("study_url", "")), unit_code=spec.get("unit_code"),
                                 recycled=recycled, grants=spec.get("grants", []))
-        if as_json:
-            print_json(full)
-        else:
-            console.print(f"passport {escape(str(spec['identifier']))} stored and valid against Battery Pass v1.2")
+        show(as_json, full, f"passport {escape(str(spec['identifier']))} stored and valid against Battery Pass v1.2")
 
 
 @passport_app.command("export")

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, user_errors, show
 from carbontrail.services.database import open_sessions
 from carbontrail.errors import InputError, Location
 from carbontrail.services import certificates as certs
@@ -52,11 +52,8 @@ def import_command(
     """Register the instruments of a registry export as issued by ORG; all rows or none."""
     with user_errors(as_json):
         report = certs.import_registry(_sessions(), cli_actor(), org, file)
-        if as_json:
-            print_json(asdict(report))
-        else:
-            console.print(f"{escape(report.file)}: {report.instruments} instruments ({report.mwh:g} MWh), "
-                          f"{report.profiles} monthly production profiles, {report.events} log entries")
+        show(as_json, asdict(report), f"{escape(report.file)}: {report.instruments} instruments ({report.mwh:g} MWh), "
+                                      f"{report.profiles} monthly production profiles, {report.events} log entries")
 
 
 @app.command("list")
@@ -124,11 +121,8 @@ def release_command(claim_id: Annotated[int, typer.Argument(help="The claim's nu
 
 
 def _changed(report, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    if as_json:
-        print_json(asdict(report))
-    else:
-        console.print(f"{report.action}: {len(report.references)} instrument(s), {report.mwh:g} MWh, "
-                      f"{len(report.log_sha256)} log entries")
+    show(as_json, asdict(report), f"{report.action}: {len(report.references)} instrument(s), {report.mwh:g} MWh, "
+                                  f"{len(report.log_sha256)} log entries")
 
 
 @app.command("match")

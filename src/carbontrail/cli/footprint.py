@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from carbontrail.cli._common import console, err_console, print_json, user_errors
+from carbontrail.cli._common import console, err_console, print_json, user_errors, show
 from carbontrail.errors import InputError, Location
 from carbontrail.services import footprints as fps
 from carbontrail.services.database import open_sessions
@@ -282,10 +282,7 @@ def supplier_add(organisation: Org,
         info = enter_supplier_footprint(open_sessions(), cli_actor(), organisation, product_key=product,
                                         supplier=supplier, fossil_kg_per_unit=fossil, biogenic_kg_per_unit=biogenic,
                                         unit=unit, reference=reference, dqr=ratings, year=year, geography=geography)
-        if as_json:
-            print_json({"id": info.id})
-        else:
-            console.print(f"recorded supplier footprint {info.id}")
+        show(as_json, {"id": info.id}, f"recorded supplier footprint {info.id}")
 
 
 @supplier_app.command("list")

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, read_document, user_errors
+from carbontrail.cli._common import console, print_json, read_document, user_errors, show
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.config import Settings
@@ -55,11 +55,8 @@ def publish_command(
         except InputError as exc:
             raise exc.at(file=str(file)) from None
         done = pact_host.publish(_sessions(), cli_actor(), org, values, status_comment=comment)
-        if as_json:
-            print_json(done)
-        else:
-            console.print(f"published {done.pf_id} (version {done.version}) for {escape(', '.join(done.product_ids))}"
-                          f"; shared with: {', '.join(done.grantees) or 'nobody yet'}")
+        show(as_json, done, f"published {done.pf_id} (version {done.version}) for {escape(', '.join(done.product_ids))}"
+                            f"; shared with: {', '.join(done.grantees) or 'nobody yet'}")
 
 
 @app.command("grant")
@@ -118,12 +115,9 @@ def republish_command(org: Org, pf_id: PfId, as_json: JsonOption = False) -> Non
     """Publish the next version of an out-of-date computed footprint from its model as it computes today."""
     with user_errors(as_json):
         done = publishing.republish(_sessions(), cli_actor(), org, pf_id)
-        if as_json:
-            print_json(done)
-        else:
-            console.print(f"published {done.pf_id} (version {done.version}, {done.pcf_excluding} kg CO2e / "
-                          f"{done.declared_unit}) replacing {done.preceding_pf_ids[-1]}; shared with: "
-                          f"{', '.join(done.grantees) or 'nobody yet'}")
+        show(as_json, done, f"published {done.pf_id} (version {done.version}, {done.pcf_excluding} kg CO2e / "
+                            f"{done.declared_unit}) replacing {done.preceding_pf_ids[-1]}; shared with: "
+                            f"{', '.join(done.grantees) or 'nobody yet'}")
 
 
 @app.command("show")
@@ -172,11 +166,8 @@ def decide_command(
     with user_errors(as_json):
         done = pact_inbox.decide(_sessions(), cli_actor(), org, request_id, accept=accept, reason=reason,
                                 pf_ids=pf_id or (), key=_key())
-        if as_json:
-            print_json(done)
-        else:
-            console.print(f"request {done.id}: {done.status}; answer {done.delivery or 'not sent'}"
-                          f"{': ' + escape(done.delivery_note) if done.delivery_note else ''}")
+        show(as_json, done, f"request {done.id}: {done.status}; answer {done.delivery or 'not sent'}"
+                            f"{': ' + escape(done.delivery_note) if done.delivery_note else ''}")
 
 
 @app.command("rule")

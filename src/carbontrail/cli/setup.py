@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from carbontrail.cli._common import EXIT_ADDRESS_IN_USE, console, err_console, print_json, user_errors
+from carbontrail.cli._common import EXIT_ADDRESS_IN_USE, console, err_console, print_json, user_errors, show
 from carbontrail.config import Settings
 from carbontrail.services.database import migrate
 from carbontrail.services.database import open_sessions
@@ -25,10 +25,7 @@ def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the
     """Create the database (SQLite under var/ unless CARBONTRAIL_DATABASE_URL is set) and migrate it."""
     with user_errors(as_json):
         url = migrate(Settings.from_env())
-        if as_json:
-            print_json({"database": url, "status": "migrated"})
-        else:
-            console.print(f"database ready: {url}")
+        show(as_json, {"database": url, "status": "migrated"}, f"database ready: {url}")
 
 
 @demo_app.command("load")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, user_errors, show
 from carbontrail.config import Settings
 from carbontrail.errors import InputError, Location
 from carbontrail.services.pact import requests as pr
@@ -65,10 +65,7 @@ def add(organisation: Org, supplier: Supplier,
         info = pr.connect(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
                           supplier=supplier, name=name, host_url=host, client_id=client_id,
                           client_secret=_secret(secret_stdin), pact_version=pact_version, ca_pem=ca_pem)
-        if as_json:
-            print_json(info)
-        else:
-            console.print(f"{organisation}: connected to {info.name} at {info.host_url} (PACT v{pact_version})")
+        show(as_json, info, f"{organisation}: connected to {info.name} at {info.host_url} (PACT v{pact_version})")
 
 
 @app.command("request")
@@ -107,11 +104,8 @@ def pull(organisation: Org, supplier: Supplier,
             keys[pid] = flow
         report = pr.pull_from(open_sessions(), cli_actor(), organisation, secret_key(Settings.from_env()),
                               supplier=supplier, product_ids=product or [], product_keys=keys)
-        if as_json:
-            print_json(report)
-        else:
-            console.print(f"{supplier}: {report.listed} listed, {report.stored} kept, {report.recorded} recorded "
-                          f"as supplier data, {report.fulfilled_requests} request(s) fulfilled")
+        show(as_json, report, f"{supplier}: {report.listed} listed, {report.stored} kept, {report.recorded} recorded "
+                              f"as supplier data, {report.fulfilled_requests} request(s) fulfilled")
 
 
 @app.command("list")

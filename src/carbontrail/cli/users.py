@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import console, print_json, user_errors, show
 from carbontrail.errors import InputError, Location
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.database import open_sessions
@@ -45,10 +45,7 @@ def create(email: Annotated[str, typer.Argument(help="The user's e-mail address 
     with user_errors(as_json):
         user_id = accounts.add_user(open_sessions(), cli_actor(), email, _password(password_stdin), name=name,
                                     locale=locale, platform_admin=platform_admin)
-        if as_json:
-            print_json({"id": user_id, "email": email.strip().lower()})
-        else:
-            console.print(f"user {email} created")
+        show(as_json, {"id": user_id, "email": email.strip().lower()}, f"user {email} created")
 
 
 @app.command("client")
@@ -106,10 +103,7 @@ def jurisdiction(code: Annotated[str, typer.Argument(help="Code, e.g. SC or SC-C
     with user_errors(as_json):
         node = jurisdictions.create(open_sessions(), code, kind, name, name_en=name_en, parent=parent,
                                     actor=cli_actor())
-        if as_json:
-            print_json({"code": node.code, "kind": node.kind, "parent": node.parent})
-        else:
-            console.print(f"{node.kind} {node.code} created")
+        show(as_json, {"code": node.code, "kind": node.kind, "parent": node.parent}, f"{node.kind} {node.code} created")
 
 
 @app.command("place")

@@ -63,6 +63,23 @@ class DataQuality:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """Third-party assurance of a PCF (PACT Methodology ch. 5): `pcf.assurance` in v2.3 (data type Assurance),
+    `pcf.verification` in v3.0 (data type Verification, renamed from Assurance, without level and boundary)."""
+
+    provider: str
+    level: str = ""  # limited | reasonable (v2.3 only)
+    boundary: str = "Cradle-to-Gate"  # Gate-to-Gate | Cradle-to-Gate (v2.3 only)
+    completed_at: dt.datetime | None = None
+    standard: str = ""
+    comments: str = ""
+
+
+ASSURANCE_LEVELS = ("", "limited", "reasonable")
+ASSURANCE_BOUNDARIES = ("Gate-to-Gate", "Cradle-to-Gate")
+
+
+@dataclass(frozen=True)
 class FootprintValues:
     """One product's footprint as a supplier states it, in either PACT version's terms.
 
@@ -104,6 +121,9 @@ class FootprintValues:
     allocation: str = ""
     secondary_sources: tuple[tuple[str, str], ...] = ()
     comment: str = ""
+    verification: Verification | None = None
+    #: PACT data model extensions (objects with specVersion, dataSchema and data), e.g. the footprint's credential
+    extensions: tuple[dict[str, Any], ...] = ()
 
     @property
     def pcf_excluding(self) -> Decimal:
@@ -204,6 +224,17 @@ def check(values: FootprintValues) -> None:
         raise bad("biogenic_uptake", "biogenic CO2 uptake is a removal", "a value ≤ 0")
     if values.reference_end <= values.reference_start:
         raise bad("reference_end", "the reference period ends before it starts")
+    v = values.verification
+    if v is not None:
+        if not v.provider.strip():
+            raise bad("verification", "a verification names its provider", "the independent third party's name")
+        if v.level not in ASSURANCE_LEVELS:
+            raise bad("verification", f"level of assurance '{v.level}'", "limited or reasonable")
+        if v.boundary not in ASSURANCE_BOUNDARIES:
+            raise bad("verification", f"assurance boundary '{v.boundary}'", " or ".join(ASSURANCE_BOUNDARIES))
+    for extension in values.extensions:
+        if not isinstance(extension, dict) or not {"specVersion", "dataSchema", "data"} <= set(extension):
+            raise bad("extensions", "a data model extension is an object with specVersion, dataSchema and data")
     if values.packaging_ghg is not None and not values.packaging_included:
         raise bad("packaging_ghg", "packaging emissions are given but not included in the PCF")
     if values.primary_data_share is not None and not 0 <= values.primary_data_share <= 100:
@@ -253,6 +284,8 @@ def to_v2(values: FootprintValues, life: Lifecycle) -> dict[str, Any]:
                       "technologicalDQR": float(q.technological), "temporalDQR": float(q.temporal),
                       "geographicalDQR": float(q.geographical), "completenessDQR": float(q.completeness),
                       "reliabilityDQR": float(q.reliability)}
+    if values.verification is not None:
+        pcf["assurance"] = to_assurance_v2(values.verification)
     doc: dict[str, Any] = {
         "id": life.pf_id, "specVersion": SPEC_VERSIONS["2"], "version": life.version,
         "created": timestamp(life.created), "status": life.status,
@@ -296,6 +329,9 @@ def to_v3(values: FootprintValues, life: Lifecycle) -> dict[str, Any]:
         pcf["dqi"] = {"technologicalDQR": _dec(values.dqr.technological),
                       "geographicalDQR": _dec(values.dqr.geographical),
                       "temporalDQR": _dec(values.dqr.temporal)}
+    if values.verification is not None:
+        pcf["verification"] = {"coverage": "product level", "providerName": values.verification.provider,
+                               **_verified(values.verification)}
     doc: dict[str, Any] = {
         "id": life.pf_id, "specVersion": SPEC_VERSIONS["3"], "created": timestamp(life.created),
         "status": life.status, "companyName": values.company_name, "companyIds": list(values.company_ids),
@@ -323,7 +359,27 @@ def _optional(pcf: dict[str, Any], values: FootprintValues, share: Callable[[Any
         pcf["primaryDataShare"] = share(values.primary_data_share)
 
 
+def to_assurance_v2(v: Verification) -> dict[str, Any]:
+    """The v2.3 Assurance object (coverage: the product level, what a product footprint's verification covers)."""
+    return {"assurance": True, "coverage": "product level", **({"level": v.level} if v.level else {}),
+            "boundary": v.boundary, "providerName": v.provider, **_verified(v)}
+
+
+def _verified(v: Verification) -> dict[str, Any]:
+    """The optional fields v2.3's Assurance and v3.0's Verification share."""
+    out: dict[str, Any] = {}
+    if v.completed_at is not None:
+        out["completedAt"] = timestamp(v.completed_at)
+    if v.standard:
+        out["standardName"] = v.standard
+    if v.comments:
+        out["comments"] = v.comments
+    return out
+
+
 def _common(doc: dict[str, Any], values: FootprintValues, life: Lifecycle) -> None:
+    if values.extensions:
+        doc["extensions"] = [dict(e) for e in values.extensions]
     if life.preceding_pf_ids:
         doc["precedingPfIds"] = list(life.preceding_pf_ids)
     if life.updated is not None and "version" in doc:
@@ -519,6 +575,8 @@ def values_to_json(values: FootprintValues) -> dict[str, Any]:
             v = _aware(v).isoformat()
         elif isinstance(v, DataQuality):
             v = {k: (str(x) if x is not None else None) for k, x in vars(v).items()}
+        elif isinstance(v, Verification):
+            v = {**vars(v), "completed_at": _aware(v.completed_at).isoformat() if v.completed_at else None}
         elif isinstance(v, tuple):
             v = [list(x) if isinstance(x, tuple) else x for x in v]
         out[name] = v
@@ -549,6 +607,12 @@ def values_from_json(data: Mapping[str, Any]) -> FootprintValues:
                 v = DataQuality(**{k: Decimal(str(x)) if x is not None else None for k, x in v.items()})
             elif name == "secondary_sources":
                 v = tuple((str(a), str(b)) for a, b in v)
+            elif name == "verification":
+                when = v.get("completed_at")
+                v = Verification(**{**v, "completed_at": _aware(dt.datetime.fromisoformat(
+                    str(when).replace("Z", "+00:00"))) if when else None})
+            elif name == "extensions":
+                v = tuple(dict(x) for x in v)
             elif isinstance(f.default, tuple) or name in ("product_ids", "company_ids"):
                 v = tuple(str(x) for x in ([v] if isinstance(v, str) else v))
         except (InvalidOperation, ValueError, TypeError, AttributeError) as exc:

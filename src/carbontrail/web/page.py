@@ -6,7 +6,7 @@ on `Page`."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,8 +46,14 @@ class Page:
             _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
             csrf=self.csrf, version=__version__, path=self.request.url.path,
             num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
-            **values)
+            local_name=self.local_name, **values)
         return HTMLResponse(html, status_code=status)
+
+    def local_name(self, thing: object) -> str:
+        """A name in the reader's language: the Chinese name, or the English one where one is given."""
+        get = thing.get if isinstance(thing, Mapping) else lambda key, default: getattr(thing, key, default)
+        name, name_en = get("name", ""), get("name_en", "")
+        return str(name if self.locale == "zh_CN" or not name_en else name_en)
 
     def error(self, exc: CarbontrailError) -> HTMLResponse:
         return self.render("error.html", status=status_of(exc), message=str(exc))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, UploadFile, status
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import FactorOut
+from carbontrail.inventory.records import FactorUse
 from carbontrail.services import factors
 from carbontrail.services.factors import DatasetInfo
 
@@ -23,15 +23,13 @@ def datasets(ctx: AppContext, principal: CurrentPrincipal) -> list[DatasetInfo]:
     return factors.datasets(ctx.sessions, principal)
 
 
-@router.get("", response_model=list[FactorOut])
+@router.get("", response_model=list[FactorUse])
 def search(ctx: AppContext, principal: CurrentPrincipal, q: str | None = None, activity: str | None = None,
            geography: str | None = None, year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[FactorOut]:
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[FactorUse]:
     """Factors matching every filter: `q` anywhere, `activity` as a prefix, exact geography and year."""
     found = factors.search(ctx.sessions, principal, q, activity=activity, geography=geography, year=year)
-    return [FactorOut(activity=f.activity, value=f.value, unit=f.unit, gas=f.gas, geography=f.geography,
-                      year=f.year, series=f.series, dataset=f.dataset, dataset_version=f.dataset_version,
-                      source=f.source) for f in found[:limit]]
+    return [FactorUse.of(f) for f in found[:limit]]
 
 
 @router.post("/datasets", response_model=DatasetInfo, status_code=status.HTTP_201_CREATED)

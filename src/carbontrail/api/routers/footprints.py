@@ -3,7 +3,6 @@ supply-chain tree, Monte Carlo, comparisons, PCF report PDFs, and the supplier f
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -44,28 +43,6 @@ class ImportOut(BaseModel):
     model: fps.ModelInfo
     created: bool
     secondary_factors: int
-
-
-class FootprintOut(BaseModel):
-    model: str
-    product: str
-    process: str
-    name: str
-    product_name: str
-    amount: float
-    unit: str
-    fossil_kg: float
-    biogenic_kg: float
-    fossil_kg_per_unit: float
-    biogenic_kg_per_unit: float
-    cutoff_kg: float
-    cutoff_share: float
-    cutoff_unestimated: list[str]
-    data_quality: fps.DataQuality
-    provenance: fps.Provenance
-    external: list[fps.ExternalUse]
-    cutoffs: list[fps.CutOff]
-    allocation_notes: list[str]
 
 
 class SupplierFootprintIn(BaseModel):
@@ -137,14 +114,14 @@ def list_products(access: Results, ctx: AppContext, principal: CurrentPrincipal,
     return found.products
 
 
-@router.get("/{code}/products/{model}/{product}", response_model=FootprintOut)
+@router.get("/{code}/products/{model}/{product}", response_model=fps.FootprintReport)
 def product_footprint(model: str, product: str, access: Results, ctx: AppContext,
                       principal: CurrentPrincipal, amount: AmountQ = None,
                       allocation: AllocationQ = "physical", boundary: BoundaryQ = "cradle-to-gate",
-                      gwp: GwpQ = "AR6") -> FootprintOut:
+                      gwp: GwpQ = "AR6") -> fps.FootprintReport:
     """The footprint of an amount of one product, with data quality, cut-off, purchased inputs and provenance."""
     report = fps.compute(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount)
-    return FootprintOut.model_validate(asdict(report))
+    return report
 
 
 @router.get("/{code}/products/{model}/{product}/contributions", response_model=list[fps.Contribution])

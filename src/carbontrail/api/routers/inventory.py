@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carbontrail.http.deps import AppContext, Context, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import FactorUseOut, InventoryOut, Scope3LineOut
+from carbontrail.api.schemas import InventoryOut, Scope3LineOut
 from carbontrail.inventory.ghg import InventoryResult
 from carbontrail.errors import CarbontrailError
 from carbontrail.services import inventory as inventories
@@ -40,9 +40,7 @@ def _json(result: InventoryResult) -> bytes:
 
 def inventory_out(result: InventoryResult) -> InventoryOut:
     data = result.summary()
-    factors = [FactorUseOut(activity=f.activity, value=f.value, unit=f.unit, gas=f.gas, geography=f.geography,
-                            year=f.year, series=f.series, dataset=f.dataset, dataset_version=f.dataset_version,
-                            source=f.source, fallback=f.fallback) for f in result.factors_used()]
+    factors = list(result.factors_used())
     scope3 = [Scope3LineOut(facility=line.facility, category=line.category, month=f"{line.period_start:%Y-%m}",
                             item=line.item, supplier=line.supplier, quantity=line.quantity, unit=line.unit,
                             method=line.method, data=line.data, co2e_t=line.co2e_t, factor_value=line.factor_value,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, NotFound, PermissionDenied
+from carbontrail.formats import pact
 from carbontrail.ledger import bundle as bundles
 from carbontrail.ledger import credentials as vc
 from carbontrail.ledger import status_list
@@ -232,15 +233,26 @@ def issue(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str, 
         return issue_in(work, key, org, kind, reference, subject, name=name)
 
 
-def pact_assurance(statement: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The PACT v2.3 / v3.0 `assurance` object for a footprint a statement covers (None: not verified)."""
+def pact_verification(statement: dict[str, Any] | None) -> pact.Verification | None:
+    """What a verification statement says of a footprint, as PACT carries it (None: not verified)."""
     if statement is None:
         return None
     subject = statement.get("credentialSubject", {})
-    return {"assurance": True, "coverage": "product level", "level": subject.get("levelOfAssurance", ""),
-            "boundary": subject.get("boundary", "Cradle-to-Gate"), "providerName": subject.get("verifier", {})
-            .get("body", ""), "completedAt": statement.get("validFrom", ""), "standardName": subject.get(
-                "criteria", "ISO 14067:2018"), "comments": f"verification statement {statement.get('id', '')}"}
+    completed = str(statement.get("validFrom", ""))
+    return pact.Verification(
+        provider=str(subject.get("verifier", {}).get("body", "")), level=str(subject.get("levelOfAssurance", "")),
+        boundary="Gate-to-Gate" if subject.get("boundary") == "Gate-to-Gate" else "Cradle-to-Gate",
+        completed_at=datetime.fromisoformat(completed.replace("Z", "+00:00")) if completed else None,
+        standard=str(subject.get("criteria", "ISO 14067:2018")),
+        comments=f"verification statement {statement.get('id', '')}")
+
+
+def pact_assurance(statement: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The PACT v2.3 `assurance` object for a footprint a statement covers (None: not verified)."""
+    verification = pact_verification(statement)
+    if verification is None:
+        return None
+    return pact.to_assurance_v2(verification)
 
 
 def pact_extension(issued: Issued, statement_id: str = "") -> dict[str, Any]:
@@ -253,35 +265,46 @@ def pact_extension(issued: Issued, statement_id: str = "") -> dict[str, Any]:
 def credential_for_footprint(sessions: sessionmaker[Session], actor: Actor, key: bytes, code: str, pf_id: str,
                              *, statement_id: str = "") -> Issued:
     """Issue the credential of one of the organisation's published PACT footprints (its v3.0 document as the
-    subject, with the verification statement's assurance when one covers it)."""
-    principal = actor if isinstance(actor, Principal) else None
-    if principal is None and not isinstance(actor, SystemActor):
+    subject, with the verification statement's assurance when one covers it).
+
+    With a statement, the footprint's next PACT version is published in the same transaction: the same values
+    with the statement's assurance (v2.3 `pcf.assurance`, v3.0 `pcf.verification`) and the credential as a data
+    model extension, so every customer the footprint is granted to receives both. The PCF values do not change;
+    the credential signs the version it was issued on."""
+    if not isinstance(actor, (Principal, SystemActor)):
         raise PermissionDenied("sign in to issue a credential")
-    footprint = pact_host.document(sessions, principal, code, pf_id, "3") if principal else _footprint_as_system(
-        sessions, code, pf_id)
-    statement = None
-    if statement_id:
-        with sessions() as session:
-            row = repo.credential(session, statement_id)
-            if row is None or row.kind != "statement":
+    with unit_of_work(sessions, actor) as work:
+        org = access(work.session, actor, code, tenancy.DATA_WRITE)
+        row = pact_host.own_footprint(work.session, org, pf_id)
+        footprint: dict[str, Any] = json.loads(row.payload_v3)
+        statement = None
+        if statement_id:
+            found = repo.credential(work.session, statement_id)
+            if found is None or found.kind != "statement":
                 raise NotFound(f"no verification statement {statement_id}")
-            statement = json.loads(row.document)
-    subject = {"id": f"urn:pact:footprint:{pf_id}", "type": "ProductFootprint", "productFootprint": footprint}
-    assurance = pact_assurance(statement)
-    if assurance is not None:
-        subject["assurance"] = assurance
-    return issue(sessions, actor, key, code, "footprint", pf_id, subject, name=str(footprint.get("productNameCompany",
-                                                                                                   "")))
-
-
-def _footprint_as_system(sessions: sessionmaker[Session], code: str, pf_id: str) -> dict[str, Any]:
-    with sessions() as session:
-        org = repo.organisation_by_code(session, code)
-        if org is None:
-            raise NotFound(f"no organisation with code '{code}'")
-        row = pact_host.own_footprint(session, tenancy.Access(org.id, code, frozenset({tenancy.DATA_READ})), pf_id)
-        doc: dict[str, Any] = json.loads(row.payload_v3)
-        return doc
+            if found.revoked_at is not None:
+                raise Conflict(f"verification statement {statement_id} is withdrawn: {found.revoked_reason}")
+            if row.status != "Active":
+                raise Conflict(f"footprint {pf_id} is {row.status}: verify its Active version")
+            statement = json.loads(found.document)
+        subject = {"id": f"urn:pact:footprint:{pf_id}", "type": "ProductFootprint", "productFootprint": footprint}
+        assurance = pact_assurance(statement)
+        if assurance is not None:
+            subject["assurance"] = assurance
+        issued = issue_in(work, key, org, "footprint", pf_id, subject,
+                          name=str(footprint.get("productNameCompany", "")), audited=statement is None)
+        if statement is not None:
+            values = replace(pact.values_from_json(json.loads(row.values_json)),
+                             verification=pact_verification(statement),
+                             extensions=(pact_extension(issued, statement_id),))
+            new = pact_host.publish_in(work.session, org.organisation_id, values, actor=actor.actor, audited=False,
+                                       status_comment=f"verified: statement {statement_id}, credential "
+                                                      f"{issued.credential_id}")
+            work.audit("ledger.credential.issue", "issued_credential", issued.credential_id,
+                       organisation_id=org.organisation_id,
+                       detail={"kind": "footprint", "subject": pf_id, "log_seq": issued.log_seq,
+                               "statement": statement_id, "published": new.pf_id, "version": new.version})
+        return issued
 
 
 def revoke_in(work: Work, key: bytes, row: IssuedCredential, code: str, reason: str, *, kind: str = "revocation",

@@ -144,16 +144,20 @@ def engage(sessions: sessionmaker[Session], actor: Actor, code: str, body: str, 
         return _view(work.session, row, as_body=False)
 
 
-def _engagement(session: Session, actor: Actor, engagement_id: int) -> tuple[VerificationEngagement, bool]:
-    """The engagement and whether the actor sees it as the body (True) or as the enterprise (False)."""
+def _engagement(session: Session, actor: Actor, engagement_id: int, *,
+                for_body: bool = False) -> tuple[VerificationEngagement, bool]:
+    """The engagement and whether the actor sees it as the body (True) or as the enterprise (False).
+
+    A system actor (the command line of this installation) acts on the side the use case belongs to: the body's
+    for findings, statements and withdrawals (`for_body`), the enterprise's otherwise."""
     row = repo.engagement(session, engagement_id)
     if row is None:
         raise NotFound(f"no engagement {engagement_id}")
-    if _body_member(actor, row.verifier_organisation_id) and not isinstance(actor, SystemActor):
+    if isinstance(actor, SystemActor):
+        return row, for_body
+    if _body_member(actor, row.verifier_organisation_id):
         return row, True
     code = repo.organisation_code(session, row.organisation_id)
-    if isinstance(actor, SystemActor):
-        return row, False
     assert isinstance(actor, Principal)
     try:
         tenancy.require(session, actor, code, tenancy.DATA_READ)
@@ -170,9 +174,11 @@ def show(sessions: sessionmaker[Session], actor: Actor, engagement_id: int) -> E
 
 
 def listing(sessions: sessionmaker[Session], actor: Actor) -> list[Engagement]:
+    """The engagements the actor takes part in (a system actor: all of them, as their enterprises see them)."""
     with sessions() as session:
-        ids = [] if isinstance(actor, SystemActor) else [g.organisation_id for g in actor.grants
-                                                          if g.organisation_id is not None]
+        if isinstance(actor, SystemActor):
+            return [_view(session, row, as_body=False) for row in repo.engagements_for(session, None)]
+        ids = [g.organisation_id for g in actor.grants if g.organisation_id is not None]
         out = []
         for row in repo.engagements_for(session, ids):
             as_body = _body_member(actor, row.verifier_organisation_id)
@@ -190,7 +196,7 @@ def raise_finding(sessions: sessionmaker[Session], actor: Actor, engagement_id: 
     if not text.strip():
         raise InputError("a finding needs its text")
     with unit_of_work(sessions, actor) as work:
-        row, as_body = _engagement(work.session, actor, engagement_id)
+        row, as_body = _engagement(work.session, actor, engagement_id, for_body=True)
         if not as_body:
             raise PermissionDenied("only the engaged body's verifiers raise findings")
         if row.status != "open":
@@ -225,6 +231,9 @@ class StatementIn:
     procedures: str
     opinion: str
     boundary: str = "Cradle-to-Gate"
+    #: who signs for the body when the command line issues the statement (a signed-in verifier is named by the
+    #: account they signed in with, and may not name someone else)
+    verifier: str = ""
 
 
 def issue_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes, engagement_id: int,
@@ -236,7 +245,7 @@ def issue_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes, e
     if not (statement.opinion.strip() and statement.procedures.strip() and statement.materiality.strip()):
         raise InputError("a statement states its materiality, procedures and opinion")
     with unit_of_work(sessions, actor) as work:
-        row, as_body = _engagement(work.session, actor, engagement_id)
+        row, as_body = _engagement(work.session, actor, engagement_id, for_body=True)
         if not as_body:
             raise PermissionDenied("only the engaged body's verifiers issue its statement")
         if row.status != "open":
@@ -258,7 +267,15 @@ def issue_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes, e
         accreditation = repo.accredited(work.session, row.verifier_organisation_id)
         assert body is not None and accreditation is not None
         addressee = repo.organisation_code(work.session, row.organisation_id)
-        verifier_name = actor.name if isinstance(actor, Principal) else actor.actor
+        if isinstance(actor, Principal):
+            if statement.verifier.strip() and statement.verifier.strip() != actor.name:
+                raise InputError("a signed-in verifier signs with their own name",
+                                 expected=f"no verifier name, or '{actor.name}'")
+            verifier_name = actor.name
+        elif statement.verifier.strip():
+            verifier_name = statement.verifier.strip()[:200]
+        else:
+            raise InputError("name the verifier who signs for the body", expected="e.g. --verifier '王敏'")
         subject = {
             "id": f"urn:carbontrail:engagement:{row.id}",
             "type": "VerificationStatement",
@@ -296,7 +313,7 @@ def withdraw_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes
     if not reason.strip():
         raise InputError("say why the statement is withdrawn")
     with unit_of_work(sessions, actor) as work:
-        row, as_body = _engagement(work.session, actor, engagement_id)
+        row, as_body = _engagement(work.session, actor, engagement_id, for_body=True)
         if not as_body:
             raise PermissionDenied("only the body that issued a statement withdraws it")
         statement = repo.statement_of(work.session, row.id)

@@ -104,12 +104,12 @@ def _render(row: PactFootprint, values: pact.FootprintValues) -> None:
 
 
 def publish_in(session: Session, organisation_id: int, values: pact.FootprintValues, *, status_comment: str = "",
-               actor: str = "cli", pf_id: str | None = None) -> PactFootprint:
+               actor: str = "cli", pf_id: str | None = None, audited: bool = True) -> PactFootprint:
     """Publish `values` for the organisation inside the caller's transaction.
 
     If the organisation already has an Active footprint for the same first product id, this is its next version:
     version + 1, precedingPfIds = the old one's plus the old id, the old one Deprecated, and every customer the
-    old one was granted to is granted the new one."""
+    old one was granted to is granted the new one. `audited=False`: the calling use case writes the one audit row."""
     pact.check(values)
     key = values.product_ids[0].lower()
     now = utc_now()
@@ -132,9 +132,10 @@ def publish_in(session: Session, organisation_id: int, values: pact.FootprintVal
     session.add_all(PactFootprintKey(footprint_id=row.id, kind=k, value=v[:300]) for k, v in _keys(values))
     session.add_all(PactGrant(footprint_id=row.id, organisation_id=g) for g in grantees)
     touch(session)
-    audit.record(session, actor, "publish", "pact_footprint", row.pf_id, organisation_id=organisation_id,
-                 detail={"product": values.product_ids[0], "version": row.version,
-                         "supersedes": previous.pf_id if previous is not None else None})
+    if audited:
+        audit.record(session, actor, "publish", "pact_footprint", row.pf_id, organisation_id=organisation_id,
+                     detail={"product": values.product_ids[0], "version": row.version,
+                             "supersedes": previous.pf_id if previous is not None else None})
     return row
 
 

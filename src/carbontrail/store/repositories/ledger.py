@@ -186,11 +186,14 @@ def engagement(session: Session, engagement_id: int) -> VerificationEngagement |
     return session.get(VerificationEngagement, engagement_id)
 
 
-def engagements_for(session: Session, organisation_ids: Iterable[int]) -> list[VerificationEngagement]:
-    ids = list(organisation_ids)
-    return list(session.scalars(select(VerificationEngagement).where(or_(
-        VerificationEngagement.organisation_id.in_(ids), VerificationEngagement.verifier_organisation_id.in_(ids)))
-        .order_by(VerificationEngagement.id)))
+def engagements_for(session: Session, organisation_ids: Iterable[int] | None) -> list[VerificationEngagement]:
+    """Engagements of these organisations, as enterprise or as body (None: every engagement)."""
+    query = select(VerificationEngagement).order_by(VerificationEngagement.id)
+    if organisation_ids is not None:
+        ids = list(organisation_ids)
+        query = query.where(or_(VerificationEngagement.organisation_id.in_(ids),
+                                VerificationEngagement.verifier_organisation_id.in_(ids)))
+    return list(session.scalars(query))
 
 
 def findings(session: Session, engagement_id: int) -> list[EngagementFinding]:
