@@ -68,6 +68,9 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     assert r.status_code == 200
     assert "badge status-red" in r.text and "badge status-yellow" in r.text
     assert "不公开：企业数少于 2 家" in r.text
+    latest = site.get("/monitor/j/CITY")  # without a year: the latest year with figures, the others offered
+    assert '<option value="2020">2020</option><option value="2023" selected>2023</option>' in latest.text
+    assert 'data-code="E2" data-status="red"' in latest.text
     book = openpyxl.load_workbook(io.BytesIO(site.get("/monitor/j/CITY/export.xlsx?year=2023").content))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "主体" and any(str(row[0]).startswith("E2") and row[9] == "red" for row in rows)

@@ -5,6 +5,7 @@ ranking, warnings, XLSX and PDF export), and the warnings inbox with acknowledge
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -63,9 +64,11 @@ def file_report(code: str, request: Request, ctx: AppContext, month: Annotated[s
 
 
 @router.get("/monitor/j/{jurisdiction}", response_class=HTMLResponse)
-def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
-    """A park's, city's or province's oversight page."""
+def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+    """A park's, city's or province's oversight page (the latest year with figures unless `year` is asked)."""
     page = signed_in(request, ctx)
+    shown = figures.years(ctx.sessions, page.principal, jurisdiction)
+    year = year if year is not None else (shown[-1] if shown else date.today().year)
     view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
     inbox = warnings.list_warnings(ctx.sessions, page.principal, jurisdiction_code=jurisdiction)
     _ = page._
@@ -78,7 +81,7 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 
     below: dict[str, list[figures.TreeNode]] = {}
     for node in view.tree:
         below.setdefault(node.parent or "", []).append(node)
-    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year,
+    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year, years=shown,
                        chart_json=_json(chart), below=below,
                        indices=prices.list_indices(ctx.sessions, page.principal, jurisdiction))
 

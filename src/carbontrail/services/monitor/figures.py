@@ -282,6 +282,13 @@ def oversight(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: 
         return _oversight(s, scope, year, first_year)
 
 
+def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str) -> list[int]:
+    """The years in which the jurisdiction's enterprises have figures (what its oversight can show)."""
+    with sessions() as s:
+        scope = jurisdiction(s, actor, jurisdiction_code)
+        return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
+
+
 def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversight:
     tree = repo.jurisdictions(s)
     by_id = {j.id: j for j in tree}

@@ -95,6 +95,16 @@ def monthly_figures(session: Session, org_ids: Iterable[int], start: date, end: 
                                 .order_by(MonthlyFigure.organisation_id, MonthlyFigure.month)))
 
 
+def figure_years(session: Session, org_ids: Iterable[int]) -> list[int]:
+    """The years in which any of the enterprises has a monthly figure, in order."""
+    ids = list(org_ids)
+    if not ids:
+        return []
+    year = func.extract("year", MonthlyFigure.month)
+    return sorted(int(y) for y in session.scalars(select(year).where(MonthlyFigure.organisation_id.in_(ids))
+                                                  .group_by(year)))
+
+
 def latest_figure_month(session: Session, org_ids: Iterable[int], start: date, end: date) -> date | None:
     ids = list(org_ids)
     if not ids:
