@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts
-from carbontrail.services.monitor import readings, warnings
+from carbontrail.services.monitor import figures, readings, warnings
 from carbontrail.services.work import SystemActor
 from monitor_world import seed_statuses
 
@@ -100,3 +100,15 @@ def test_dashboard_files_the_monthly_report(site) -> None:
     assert again.status_code == 409 and "was filed on" in again.text
     site.cookies.set("ct_lang", "zh_CN")
     assert "报送 2023-12 月报" in site.get("/monitor/org/E1?month=2023-12").text
+
+
+def test_oversight_shows_the_peak_outlook(site, mworld) -> None:
+    """Province CO2 (the seed's CO2 equals its energy): 2020 100 + 300 + 50 = 450 t, 2023 95 + 310 + 40 = 445 t;
+    two values, a straight line: slope (445 − 450)/3 = −1.67 t a year ≤ 0 → peaks by 2030, green."""
+    figures.set_target(mworld.sessions, ACTOR, kpi_name="co2_total", base_year=2020, target_year=2030, peak=True,
+                       jurisdiction_code="PROV", source="plan: peak by 2030")
+    _sign_in(site, "gov@prov.example")
+    page = site.get("/monitor/j/PROV?year=2023").text
+    card = re.search(r'<section class="card" id="monitor-peak">.*?</section>', page, re.S).group(0)
+    assert "2030 年前达峰" in card and "badge status-green" in card and "445" in card
+    assert "趋势在达峰年的斜率 -2 /年" in card

@@ -133,6 +133,12 @@ def oversight(jurisdiction: Jur, year: Year, as_json: Json = False) -> None:
                           _num(k.value if k else None), _pct(k.change if k else None),
                           _num(k.on_track if k else None), (k.status if k else None) or "", e.grade or "")
         console.print(table)
+        for k in view.entity.kpis:
+            if k.peak is not None:
+                turns = f", turning in {k.peak.turns_in:.1f}" if k.peak.turns_in is not None else ""
+                console.print(f"{k.kpi} peak by {k.peak.peak_year}: {k.value:,.0f} in {year}, the trend's slope at "
+                              f"{k.peak.peak_year} {k.peak.slope_at_peak_year:+,.0f} a year{turns} → {k.status} "
+                              f"({k.peak.method})")
 
 
 def _num(v: float | None) -> str:
