@@ -4,12 +4,12 @@ verification page and see it verified in the browser; then a tampered copy, and 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ledger_world import KEY, build
+from browsers import chromium, needs_chromium
 from live_server import live_server
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,21 +19,13 @@ from carbontrail.services.ledger import credentials
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (make test installs it)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_drop_a_credential_then_a_tampered_copy(browser, sessions: sessionmaker[Session],  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.accounts import Principal
 from carbontrail.store.db import transaction
-from carbontrail.store.models import Facility, Meter, Organisation
+from carbontrail.store.models import Facility, Meter, MonthlyFigure, Organisation
 from carbontrail.store.readings import ReadingStore
 
 ENTERPRISES = {"E1": "P1", "E2": "P1", "E3": "P2"}
@@ -60,6 +60,26 @@ def seed(sessions: sessionmaker[Session]) -> None:
         s.flush()
         s.add(Meter(facility_id=fac.id, code="EL", medium="electricity", unit="kWh", interval_s=900))
     jurisdictions.place(sessions, "OX", organisation="E4")
+
+
+def seed_statuses(sessions: sessionmaker[Session]) -> None:
+    """Energy use (tce) in 2020 and 2023 with value added 100 each year, and the province's −14 % by 2025: E1
+    1.00 → 0.95 (on track 0.916) yellow, E2 3.00 → 3.10 red, E3 0.50 → 0.40 green."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from carbontrail.services.monitor import figures
+    from carbontrail.services.work import SystemActor
+
+    with transaction(sessions) as s:
+        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
+        for code, e20, e23 in (("E1", 100.0, 95.0), ("E2", 300.0, 310.0), ("E3", 50.0, 40.0)):
+            for year, e in ((2020, e20), (2023, e23)):
+                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=e,
+                                    value_added=100.0))
+    figures.set_target(sessions, SystemActor("test"), kpi_name="energy_intensity", base_year=2020,
+                       target_year=2025, change=-0.14, jurisdiction_code="PROV")
 
 
 def principal(sessions: sessionmaker[Session], email: str, role: str, *, organisation: str | None = None,

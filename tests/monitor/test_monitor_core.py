@@ -213,7 +213,54 @@ def test_robust_z_score_detector() -> None:
 
 
 def test_target_must_be_change_or_cap() -> None:
-    with pytest.raises(InputError, match="either"):
+    with pytest.raises(InputError, match="one of"):
         kpi.Target("energy_intensity", 2020, 2025)
+    with pytest.raises(InputError, match="one of"):
+        kpi.Target("co2_total", 2020, 2030, change=-0.1, peak=True)
+    with pytest.raises(InputError, match="for a total"):
+        kpi.Target("co2_intensity", 2020, 2030, peak=True)
+    assert kpi.Target("co2_total", 2020, 2030, peak=True).target_value(100.0) is None
     with pytest.raises(InputError, match="KPI"):
         kpi.Target("water", 2020, 2025, change=-0.1)
+
+
+def test_peak_outlook_quadratic_trend() -> None:
+    """Peak year P = 2030; a quadratic through three points by divided differences.
+
+    100, 130, 140 (2020, 2023, 2025): f[20,23] = 30/3 = 10, f[23,25] = 10/2 = 5, c = (5 − 10)/5 = −1; the slope at
+    t is 10 + c((t − 2020) + (t − 2023)), at 2030 10 − 17 = −7 ≤ 0 → peaks by 2030 (green); it turns where the slope
+    is 0: 2t − 4043 = 10, t = 2026.5 (= P − b/2c = 2030 − (−7)/(−2)).
+    100, 130, 145: f = 10, 7.5, c = −0.5; slope at 2030 10 − 8.5 = 1.5 > 0 but turning (c < 0) → yellow, turns at
+    2030 − 1.5/(−1) = 2031.5.  100, 110, 125: f = 3.3333, 7.5, c = 0.8333 ≥ 0 → rising, not turning → red."""
+    years = [2020.0, 2023.0, 2025.0]
+    green = kpi.peak_outlook(years, [100, 130, 140], 2030)
+    assert green.slope_at_peak_year == pytest.approx(-7) and green.curvature == pytest.approx(-1)
+    assert green.turns_in == pytest.approx(2026.5) and green.peaks_by
+    assert kpi.peak_status(2025, 2030, 140, green) == kpi.GREEN
+    yellow = kpi.peak_outlook(years, [100, 130, 145], 2030)
+    assert yellow.slope_at_peak_year == pytest.approx(1.5) and yellow.turns_in == pytest.approx(2031.5)
+    assert not yellow.peaks_by and kpi.peak_status(2025, 2030, 145, yellow) == kpi.YELLOW
+    red = kpi.peak_outlook(years, [100, 110, 125], 2030)
+    assert red.curvature == pytest.approx(2.5 / 3) and red.turns_in is None
+    assert kpi.peak_status(2025, 2030, 125, red) == kpi.RED
+    # two values cannot show a turn: rising is yellow, falling green
+    two = kpi.peak_outlook([2020.0, 2023.0], [100, 130], 2030)
+    assert two.slope_at_peak_year == pytest.approx(10) and two.points == 2
+    assert kpi.peak_status(2023, 2030, 130, two) == kpi.YELLOW
+    # after the peak year: above the peak year's total is red, at or below it green
+    assert kpi.peak_status(2031, 2030, 151, green, peak_value=150) == kpi.RED
+    assert kpi.peak_status(2031, 2030, 149, green, peak_value=150) == kpi.GREEN
+    with pytest.raises(InputError, match="two different years"):
+        kpi.peak_outlook([2020.0], [100], 2030)
+
+
+def test_late_report_rule_positive_and_negative() -> None:
+    """December 2023's report is due on 2024-01-10: before or on that day nothing; after it, a report not filed is
+    red, one filed on 2024-01-12 is two days late (yellow), one filed on 2024-01-09 is on time."""
+    due = date(2024, 1, 10)
+    assert detect.late_report("E1", "2023-12", due, date(2024, 1, 10), None) == []
+    [missing] = detect.late_report("E1", "2023-12", due, date(2024, 1, 15), None)
+    assert missing.severity == kpi.RED and missing.figures["days_late"] == 5 and "not been filed" in missing.message
+    [late] = detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 12))
+    assert late.severity == kpi.YELLOW and late.figures["days_late"] == 2 and late.key == "2023-12"
+    assert detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 9)) == []

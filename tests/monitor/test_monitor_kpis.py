@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -198,3 +198,57 @@ def test_targets_are_set_by_the_level_above(kworld) -> None:
     view = figures.oversight(kworld.sessions, ACTOR, "P1", 2023)
     e1 = next(e for e in view.enterprises if e.code == "E1")
     assert _kpi(e1, "energy_intensity").on_track == pytest.approx(0.44)
+
+
+def test_peak_target_applies_to_its_own_level_and_warns(kworld) -> None:
+    """Province CO2 (Σ of E1–E3): 2020 9000, 2022 9300, 2023 8600 t. Quadratic by divided differences: f[20,22] =
+    150, f[22,23] = −700, c = (−700 − 150)/3 = −283.333; slope at 2030 = 150 + c·((2030−2020) + (2030−2022)) =
+    150 − 5100 = −4950 ≤ 0 → peaks by 2030, green. The enterprises do not inherit the province's total.
+    E3's own peak target: 1000, 1200, 1400: f = 100, 200, c = 33.333 ≥ 0, slope at 2030 = 100 + 33.333·18 = 700
+    → rising with no turn → red, and the off-trajectory rule says so."""
+    figures.set_target(kworld.sessions, SystemActor("plan"), kpi_name="co2_total", base_year=2020, target_year=2030,
+                       peak=True, jurisdiction_code="PROV", source="plan: CO2 peak by 2030")
+    view = figures.oversight(kworld.sessions, ACTOR, "PROV", 2023)
+    prov = _kpi(view.entity, "co2_total")
+    assert prov.value == pytest.approx(8600) and prov.target is None and prov.on_track is None
+    assert prov.peak is not None and prov.peak.slope_at_peak_year == pytest.approx(-4950)
+    assert prov.peak.curvature == pytest.approx(-850 / 3) and prov.status == "green"
+    assert all(_kpi(e, "co2_total").status is None for e in view.enterprises)
+    out = figures.set_target(kworld.sessions, ACTOR, kpi_name="co2_total", base_year=2020, target_year=2030,
+                             peak=True, organisation_code="E3", source="park agreement: peak by 2030")
+    assert out.peak and [t.peak for t in figures.targets(kworld.sessions, ACTOR, "PROV")] == [False, True, True]
+    e3 = _kpi(next(e for e in figures.oversight(kworld.sessions, ACTOR, "PROV", 2023).enterprises
+                   if e.code == "E3"), "co2_total")
+    assert e3.peak.slope_at_peak_year == pytest.approx(700) and e3.status == "red"
+    warnings.add_rule(kworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV", params={"kpi": "co2_total"})
+    [w] = warnings.evaluate(kworld.sessions, ACTOR, year=2023, today=date(2024, 1, 20))
+    assert (w.entity, w.severity, w.figures["peak_year"]) == ("E3", "red", 2030)
+    assert w.figures["trend_slope_at_peak_year"] == pytest.approx(700) and "peak year 2030" in w.message
+
+
+def test_key_units_file_monthly_reports_and_late_ones_warn(kworld, monkeypatch) -> None:
+    """Key units by their latest year of figures (2023): E1 1,150 and E2 2,700 tce reach a threshold of 1,000, E3
+    (700) does not. This month's report is due on day 10 of the next month; E1 files it now (on time), E2 does not.
+    On the due day nothing is raised; the day after, E2 alone is warned, red (not filed)."""
+    from monitor_world import principal
+
+    from carbontrail.services.monitor import report
+
+    monkeypatch.setenv("CARBONTRAIL_KEY_UNIT_TCE", "1000")
+    month = date.today().replace(day=1)
+    due = report.due_date(month)
+    assert due.day == 10 and (due.year, due.month) == ((month.year, month.month + 1) if month.month < 12
+                                                       else (month.year + 1, 1))
+    filed = report.file_report(kworld.sessions, ACTOR, "E1", f"{month:%Y-%m}", store=kworld.store)
+    assert filed.on_time and filed.due == due and filed.filed_by == ACTOR.actor
+    with pytest.raises(Conflict, match="was filed on"):
+        report.file_report(kworld.sessions, ACTOR, "E1", f"{month:%Y-%m}", store=kworld.store)
+    assert [f.month for f in report.filings(kworld.sessions, ACTOR, "E1")] == [f"{month:%Y-%m}"]
+    verifier = principal(kworld.sessions, "verifier@e2.example", "verifier", organisation="E2")
+    with pytest.raises(PermissionDenied, match="data-entry rights"):
+        report.file_report(kworld.sessions, verifier, "E2", f"{month:%Y-%m}", store=kworld.store)
+    warnings.add_rule(kworld.sessions, ACTOR, "late_report", jurisdiction_code="PROV", params={"due_day": 10})
+    assert warnings.evaluate(kworld.sessions, ACTOR, year=month.year, today=due) == []
+    [w] = warnings.evaluate(kworld.sessions, ACTOR, year=month.year, today=due + timedelta(days=1))
+    assert (w.entity, w.rule, w.severity, w.key) == ("E2", "late_report", "red", f"{month:%Y-%m}")
+    assert w.figures["days_late"] == 1 and w.figures["filed_on"] is None

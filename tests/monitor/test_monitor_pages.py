@@ -11,15 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services import accounts
 from carbontrail.services.monitor import figures, readings, warnings
 from carbontrail.services.work import SystemActor
-from carbontrail.store.db import transaction
-from carbontrail.store.models import MonthlyFigure, Organisation
+from monitor_world import seed_statuses
 
 ACTOR = SystemActor("test")
 PASSWORD = "correct horse battery"
@@ -36,14 +34,7 @@ def site(mworld, monkeypatch):
     batch = [{"meter": "EL", "timestamp": f"{t:%Y-%m-%dT%H:%M}", "value": 1.0}
              for t in pd.date_range("2023-12-01", periods=96 * 31, freq="15min")]
     readings.import_batch(mworld.sessions, ACTOR, "E1", batch)
-    with transaction(mworld.sessions) as s:
-        ids = dict(s.execute(select(Organisation.code, Organisation.id)).all())
-        for code, e20, e23 in (("E1", 100.0, 95.0), ("E2", 300.0, 310.0), ("E3", 50.0, 40.0)):
-            for year, e in ((2020, e20), (2023, e23)):
-                s.add(MonthlyFigure(organisation_id=ids[code], month=date(year, 1, 1), energy_tce=e, co2_t=e,
-                                    value_added=100.0))
-    figures.set_target(mworld.sessions, ACTOR, kpi_name="energy_intensity", base_year=2020, target_year=2025,
-                       change=-0.14, jurisdiction_code="PROV")
+    seed_statuses(mworld.sessions)
     warnings.add_rule(mworld.sessions, ACTOR, "off_trajectory", jurisdiction_code="PROV")
     warnings.evaluate(mworld.sessions, ACTOR, year=2023, today=date(2024, 1, 10))
     return TestClient(app)
@@ -77,6 +68,9 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     assert r.status_code == 200
     assert "badge status-red" in r.text and "badge status-yellow" in r.text
     assert "不公开：企业数少于 2 家" in r.text
+    latest = site.get("/monitor/j/CITY")  # without a year: the latest year with figures, the others offered
+    assert '<option value="2020">2020</option><option value="2023" selected>2023</option>' in latest.text
+    assert 'data-code="E2" data-status="red"' in latest.text
     book = openpyxl.load_workbook(io.BytesIO(site.get("/monitor/j/CITY/export.xlsx?year=2023").content))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "主体" and any(str(row[0]).startswith("E2") and row[9] == "red" for row in rows)
@@ -88,3 +82,33 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     done = site.post(f"/monitor/warnings/{wid}", data={"action": "acknowledge", "note": "on the agenda",
                                                        "csrf_token": token}, follow_redirects=True)
     assert done.status_code == 200 and "on the agenda" in done.text and "已确认" in done.text
+
+
+def test_dashboard_files_the_monthly_report(site) -> None:
+    """December 2023's report filed from the dashboard: due 2024-01-10, filed today, so late; a second filing of
+    the month is refused with the first one's time."""
+    _sign_in(site, "m@e1.example")
+    site.cookies.set("ct_lang", "en")
+    page = site.get("/monitor/org/E1?month=2023-12")
+    assert 'id="monitor-filings"' in page.text and "No report filed yet." in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = site.post("/monitor/org/E1/filings", data={"month": "2023-12", "csrf_token": token},
+                     follow_redirects=True)
+    row = re.search(r'<tr class="error"><td>2023-12</td>.*?</tr>', done.text)
+    assert done.status_code == 200 and row is not None and "2024-01-10" in row.group(0) and ">no<" in row.group(0)
+    again = site.post("/monitor/org/E1/filings", data={"month": "2023-12", "csrf_token": token})
+    assert again.status_code == 409 and "was filed on" in again.text
+    site.cookies.set("ct_lang", "zh_CN")
+    assert "报送 2023-12 月报" in site.get("/monitor/org/E1?month=2023-12").text
+
+
+def test_oversight_shows_the_peak_outlook(site, mworld) -> None:
+    """Province CO2 (the seed's CO2 equals its energy): 2020 100 + 300 + 50 = 450 t, 2023 95 + 310 + 40 = 445 t;
+    two values, a straight line: slope (445 − 450)/3 = −1.67 t a year ≤ 0 → peaks by 2030, green."""
+    figures.set_target(mworld.sessions, ACTOR, kpi_name="co2_total", base_year=2020, target_year=2030, peak=True,
+                       jurisdiction_code="PROV", source="plan: peak by 2030")
+    _sign_in(site, "gov@prov.example")
+    page = site.get("/monitor/j/PROV?year=2023").text
+    card = re.search(r'<section class="card" id="monitor-peak">.*?</section>', page, re.S).group(0)
+    assert "2030 年前达峰" in card and "badge status-green" in card and "445" in card
+    assert "趋势在达峰年的斜率 -2 /年" in card

@@ -74,10 +74,15 @@ def _endpoints(warning_id: int) -> list[tuple[str, str, dict]]:
         ("POST", f"{o}/figures?year=2023", {}),
         ("GET", f"{o}/kpis?year=2023", {}),
         ("GET", f"{o}/monthly-report?month=2023-03", {}),
+        ("POST", f"{o}/monthly-report/filings?month=2023-03", {}),
+        ("GET", f"{o}/monthly-report/filings", {}),
         ("GET", f"{j}/OX/oversight?year=2023", {}),
         ("GET", f"{j}/OTHER/oversight?year=2023", {}),
         ("GET", f"{j}/OX/key-units?year=2023", {}),
         ("GET", f"{j}/OX/targets", {}),
+        ("GET", f"{j}/OX/price-indices", {}),
+        ("GET", f"{j}/OTHER/price-indices", {}),
+        ("POST", f"{j}/OX/price-indices", {"year": 2023, "index": 104.0, "source": "not mine"}),
         ("POST", "/api/monitor/targets", {"kpi": "energy_intensity", "base_year": 2020, "target_year": 2025,
                                           "change": -0.1, "organisation": "E4"}),
         ("POST", "/api/monitor/targets", {"kpi": "energy_intensity", "base_year": 2020, "target_year": 2025,
@@ -98,6 +103,11 @@ def test_another_tenant_and_jurisdiction_is_closed_to_every_role(api) -> None:
             r = client.request(method, path, json=body or None, headers={"Authorization": f"Bearer {token}"})
             assert r.status_code in (403, 404), f"{role} {method} {path}: {r.status_code} {r.text[:200]}"
             assert SECRET not in r.text and "999" not in r.text and "4.25" not in r.text, (role, path, r.text)
+    # a CSV of price indices naming another jurisdiction is refused as a whole
+    for role, token in tokens.items():
+        r = client.post("/api/monitor/price-indices.csv", content=b"jurisdiction,year,index,source\nOX,2023,104,x\n",
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+        assert r.status_code in (403, 404) and SECRET not in r.text, (role, r.status_code, r.text[:200])
     # the list of all warnings shows none of E4's
     for role, token in tokens.items():
         r = client.get("/api/monitor/warnings", headers={"Authorization": f"Bearer {token}"})

@@ -180,6 +180,14 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "park_admin", "/api/monitor/targets",
         json={"kpi": "energy_intensity", "base_year": 2023, "target_year": 2025, "change": -0.05,
               "organisation": "ORG-A"}),
+    ("POST", "/api/monitor/jurisdictions/{jurisdiction}/price-indices"): Call(
+        "park_admin", "/api/monitor/jurisdictions/PARK-A/price-indices",
+        json={"year": 2023, "index": 104.0, "source": "door audit release"}),
+    ("POST", "/api/monitor/price-indices.csv"): Call(
+        "park_admin", "/api/monitor/price-indices.csv",
+        content=(b"jurisdiction,year,index,source\nPARK-A,2024,105.5,door audit release\n", "text/csv")),
+    ("POST", "/api/monitor/organisations/{code}/monthly-report/filings"): Call(
+        "carbon_manager", "/api/monitor/organisations/ORG-A/monthly-report/filings?month=2024-01"),
     ("POST", "/api/monitor/rules"): Call(
         "carbon_manager", "/api/monitor/rules", json={"rule": "reading_jump", "organisation": "ORG-A"}),
     ("POST", "/api/monitor/warnings/{warning_id}/{action}"): Call(
@@ -260,6 +268,8 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
     ("POST", "/org/{code}/battery/declarations/{declaration}/redeclare"): Call(
         "carbon_manager", "/org/ORG-A/battery/declarations/{decl_page}/redeclare", page=True),
+    ("POST", "/monitor/org/{code}/filings"): Call(
+        "carbon_manager", "/monitor/org/ORG-A/filings", page=True, data={"month": "2024-02"}),
     ("POST", "/monitor/warnings/{warning_id}"): Call(
         "carbon_manager", "/monitor/warnings/{page_warning}", page=True,
         data={"action": "resolve", "note": "fixed the meter"}),
@@ -543,6 +553,10 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "monitor figures": ["monitor", "figures", "2023"],
     "monitor target": ["monitor", "target", "energy_intensity", "--base-year", "2023", "--target-year", "2025",
                        "--change", "-0.14", "--organisation", "ORG-A"],
+    "monitor price-index": ["monitor", "price-index", "SC", "--year", "2023", "--index", "104", "--source",
+                            "door audit release"],
+    "monitor price-indices": ["monitor", "price-indices", "SC", "--import", "{tmp}/indices.csv", "--json"],
+    "monitor file": ["monitor", "file", "ORG-A", "2024-03", "--json"],
     "monitor rule": ["monitor", "rule", "above_cap", "--organisation", "ORG-A", "--kpi", "energy_intensity",
                      "--param", "cap=0.0001"],
     "monitor evaluate": ["monitor", "evaluate", "--year", "2023", "--today", "2024-01-15", "--json"],
@@ -561,8 +575,8 @@ CLI_READS = {
     "certificates list", "certificates match", "certificates proof", "certificates verify", "ledger bundle",
     "ledger check",
     "ledger consistency", "ledger head", "ledger proof", "ledger search", "monitor oversight", "monitor quality",
-    "monitor report", "monitor warnings", "pact status", "readings list", "verify", "engagement list",
-    "engagement show",
+    "monitor report", "monitor warnings", "monitor filings", "pact status", "readings list", "verify",
+    "engagement list", "engagement show",
 }
 #: KNOWN EXCEPTIONS: data-changing commands without an example here. `init` migrates the schema and writes no rows;
 #: `demo load` loads a whole demo data set (many use cases, many audit rows, by design); `suppliers request` and
@@ -635,6 +649,8 @@ def _cli_inputs(world: World, tmp: Path) -> None:
     (tmp / "readings-february.csv").write_text("meter,timestamp,value\n" + "".join(
         f"B-METER,2024-02-{day:02d}T{hour:02d}:00,100\n" for day in range(1, 30) for hour in range(24)),
         encoding="utf-8")
+    (tmp / "indices.csv").write_text("jurisdiction,year,index,source\nSC,2024,105,door audit release\n"
+                                     "SC-CD,2024,105.5,door audit release\n", encoding="utf-8")
     seeder = SystemActor("seed")
     footprints.store_model(world.sessions, seeder, "ORG-A", key="a-cells", document=A_CELLS)
     values = pact.values_from_json({**yaml.safe_load((tmp / "footprint.yaml").read_text(encoding="utf-8")),

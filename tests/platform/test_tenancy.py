@@ -76,6 +76,7 @@ JSON_BODIES.update({  # trust: credentials, engagements, the registry
 JSON_BODIES.update({  # monitoring: bodies valid in shape, so only tenancy can refuse them
     "/api/monitor/organisations/{code}/readings": {"readings": []},
     "/api/monitor/warnings/{warning_id}/{action}": {"note": "matrix"},
+    "/api/monitor/jurisdictions/{jurisdiction}/price-indices": {"year": 2023, "index": 104.0, "source": "matrix"},
 })
 CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,unit,category,gas,meter,supplier,"
        "instrument,instrument_ref,contract_factor,source\n"
@@ -93,6 +94,7 @@ FORM_FIELDS = {
     "/org/{code}/suppliers/{supplier}/requests": {"product_id": "urn:x:1"},
     "/org/{code}/pact/inbox/{request_id}": {"decision": "reject", "reason": "no"},
     "/monitor/warnings/{warning_id}": {"action": "acknowledge", "note": "matrix"},
+    "/monitor/org/{code}/filings": {"month": "2023-01"},
 }
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",

@@ -19,6 +19,7 @@ from carbontrail.services.monitor import derive
 from carbontrail.services.monitor import figures
 from carbontrail.services.monitor import report
 from carbontrail.errors import InputError, Location
+from carbontrail.services.monitor import prices
 from carbontrail.services.monitor import warnings
 
 readings_app = typer.Typer(help="Meter readings: import CSV, XLSX or Parquet files; list a meter's readings.",
@@ -132,6 +133,12 @@ def oversight(jurisdiction: Jur, year: Year, as_json: Json = False) -> None:
                           _num(k.value if k else None), _pct(k.change if k else None),
                           _num(k.on_track if k else None), (k.status if k else None) or "", e.grade or "")
         console.print(table)
+        for k in view.entity.kpis:
+            if k.peak is not None:
+                turns = f", turning in {k.peak.turns_in:.1f}" if k.peak.turns_in is not None else ""
+                console.print(f"{k.kpi} peak by {k.peak.peak_year}: {k.value:,.0f} in {year}, the trend's slope at "
+                              f"{k.peak.peak_year} {k.peak.slope_at_peak_year:+,.0f} a year{turns} → {k.status} "
+                              f"({k.peak.method})")
 
 
 def _num(v: float | None) -> str:
@@ -149,20 +156,83 @@ def monthly_report(organisation: Org, month: Annotated[str, typer.Argument(help=
         print_json(report.report_dict(report.monthly_report(_sessions(), _actor(), organisation, month)))
 
 
+@app.command("file")
+def file_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
+    """File the key energy-using unit's monthly report as it stands now (once a month)."""
+    with user_errors(as_json):
+        f = report.file_report(_sessions(), _actor(), organisation, month)
+        if as_json:
+            print_json(asdict(f))
+            return
+        when = "on time" if f.on_time else "after the deadline"
+        console.print(f"{f.organisation} {f.month}: filed {f.filed_at:%Y-%m-%d %H:%M} UTC, due {f.due}, {when}")
+
+
+@app.command("filings")
+def list_filings(organisation: Org, as_json: Json = False) -> None:
+    """The enterprise's filed monthly reports and their deadlines."""
+    with user_errors(as_json):
+        rows = report.filings(_sessions(), _actor(), organisation)
+        if as_json:
+            print_json([asdict(f) for f in rows])
+            return
+        table = Table("month", "filed (UTC)", "by", "due", "on time", "tce")
+        for f in rows:
+            table.add_row(f.month, f"{f.filed_at:%Y-%m-%d %H:%M}", f.filed_by, f.due.isoformat(),
+                          "yes" if f.on_time else "no", f"{f.total_energy_tce:,.1f}")
+        console.print(table)
+
+
 @app.command("target")
 def target(kpi: Annotated[str, typer.Argument(help="energy_intensity, co2_intensity, energy_total, co2_total")],
            base_year: Annotated[int, typer.Option()], target_year: Annotated[int, typer.Option()],
            change: Annotated[float | None, typer.Option(help="-0.14 for 14 % lower than the base year")] = None,
            cap: Annotated[float | None, typer.Option(help="An absolute cap instead")] = None,
+           peak: Annotated[bool, typer.Option("--peak", help="A peak year instead: the total (energy_total, "
+                                                          "co2_total) must not rise after --target-year")] = False,
            jurisdiction: Annotated[str | None, typer.Option()] = None,
            organisation: Annotated[str | None, typer.Option()] = None,
            source: Annotated[str, typer.Option(help="The plan or decision that sets it")] = "") -> None:
     """Set a target for a jurisdiction or an enterprise."""
     with user_errors():
         t = figures.set_target(_sessions(), _actor(), kpi_name=kpi, base_year=base_year, target_year=target_year,
-                               change=change, cap=cap, jurisdiction_code=jurisdiction,
+                               change=change, cap=cap, peak=peak, jurisdiction_code=jurisdiction,
                                organisation_code=organisation, source=source)
-        console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}")
+        console.print(f"target {t.id}: {t.level} {t.kpi} {t.base_year}→{t.target_year}"
+                      + (f" (peak by {t.target_year})" if t.peak else ""))
+
+
+@app.command("price-index")
+def price_index(jurisdiction: Jur, year: Year,
+                index: Annotated[float, typer.Option(help="Industrial value-added price index, 2020 = 100")],
+                source: Annotated[str, typer.Option(help="The statistical release, or 'demo value'")]) -> None:
+    """Enter or correct a jurisdiction's value-added price index of a year (deflates value added at current prices)."""
+    with user_errors():
+        p = prices.set_index(_sessions(), _actor(), jurisdiction, year, index, source=source)
+        console.print(f"{p.jurisdiction} {p.year}: {p.value:g} ({p.base_year} = 100), {p.change}")
+
+
+@app.command("price-indices")
+def price_indices(jurisdiction: Jur,
+                  file: Annotated[Path | None, typer.Option("--import", help="A CSV to import first (columns "
+                                                                             "jurisdiction, year, index, source)")]
+                  = None, as_json: Json = False) -> None:
+    """The value-added price indices that apply inside a jurisdiction; `--import FILE` imports a CSV first."""
+    with user_errors(as_json):
+        sessions = _sessions()
+        changes = prices.import_csv(sessions, _actor(), file.name, file.read_bytes()) if file else []
+        rows = prices.list_indices(sessions, _actor(), jurisdiction)
+        if as_json:
+            print_json({"imported": [asdict(c) for c in changes], "indices": [asdict(r) for r in rows]})
+            return
+        if file:
+            counts = {k: sum(1 for c in changes if c.change == k) for k in ("created", "updated", "unchanged")}
+            console.print(f"{file.name}: {counts['created']} new, {counts['updated']} updated, "
+                          f"{counts['unchanged']} unchanged")
+        table = Table("jurisdiction", "year", "index", "source")
+        for r in rows:
+            table.add_row(r.jurisdiction, str(r.year), f"{r.value:g}", r.source)
+        console.print(table)
 
 
 @app.command("rule")

@@ -237,6 +237,8 @@ class TableFile:
 #: the encodings a CSV may be stated in; GBK and GB2312 files are read as GB18030, which contains both
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "gbk": "gb18030",
              "gb2312": "gb18030", "gb18030": "gb18030", "cp936": "gb18030"}
+#: how a value-added row states its prices: constant (2020) prices, the default, or current prices
+VALUE_ADDED_PRICES = ("", "constant_prices", "current_prices")
 ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030 (GBK)"}
 _SAMPLE = 1 << 20
 
@@ -467,6 +469,11 @@ class RowChecker:
                 problems.append(InputError(problem, location=self._loc(row, "item"),
                                            expected="a fuel the factor library knows, e.g. natural_gas, 天然气, "
                                                     "diesel, other_bituminous_coal"))
+        if kind == "value_added" and category not in VALUE_ADDED_PRICES:
+            problems.append(InputError(f"unknown value-added category '{category}'",
+                                       location=self._loc(row, "category"),
+                                       expected="empty or constant_prices (at 2020 prices), or current_prices "
+                                                "(deflated with the jurisdiction's price index)"))
         if kind in _SCOPE3_KINDS and unit:
             problem = check_scope3(kind, category, v["unit"])
             if problem:

@@ -144,10 +144,13 @@ ACTIVITY = Template("activity", "Activity data", "活动数据", (
     _c("category", "text", False, "For fuel_combustion: stationary (default) or mobile. For purchased_goods: the "
        "secondary factor used when no supplier footprint matches, spend:useeio:<BEA code> (spend) or material:<key> "
        "(mass). For upstream_transport: the mode, e.g. road_articulated_over_33t, road_hgv_average, rail, "
-       "inland_waterway, sea_bulk_carrier_large, air_long_haul. Free text for other kinds.",
+       "inland_waterway, sea_bulk_carrier_large, air_long_haul. For value_added: constant_prices (2020 prices, the "
+       "default when empty) or current_prices (monitoring deflates it with the jurisdiction's price index). Free "
+       "text for other kinds.",
        "燃料燃烧：stationary（固定源，默认）或 mobile（移动源）。外购商品：无供应商足迹时使用的次级因子，"
        "spend:useeio:<BEA代码>（按金额）或 material:<键>（按质量）。上游运输：运输方式，如 road_articulated_over_33t、"
-       "road_hgv_average、rail、inland_waterway、sea_bulk_carrier_large、air_long_haul。其他类型可自由填写。", ""),
+       "road_hgv_average、rail、inland_waterway、sea_bulk_carrier_large、air_long_haul。工业增加值：constant_prices"
+       "（2020 年不变价，留空即此）或 current_prices（现价，监测时按所在辖区的价格指数折算）。其他类型可自由填写。", ""),
     _c("gas", "text", False, "For process rows: the gas reported (CO2, CH4, N2O, SF6, CF4, C2F6 …).",
        "工业过程排放行：所报告的温室气体（CO2、CH4、N2O、SF6、CF4、C2F6 等）。", ""),
     _c("meter", "text", False, "Code of the meter at this site the quantity was read from.",

@@ -62,14 +62,25 @@ def reading_jumps(entity: str, meter: str, days: Sequence[date], totals: Sequenc
 
 
 def off_trajectory(entity: str, kpi: str, year: int, colour: str | None, value: float | None,
-                   on_track: float | None, previous: float | None) -> list[Finding]:
-    """A KPI whose barometer colour is red or yellow."""
-    if colour not in (RED, YELLOW):
+                   on_track: float | None, previous: float | None, *, peak_year: int | None = None,
+                   peak_slope: float | None = None) -> list[Finding]:
+    """A KPI whose barometer colour is red or yellow (under a peak target: the trend's slope at the peak year)."""
+    if colour not in (RED, YELLOW) or value is None:
         return []
+    if peak_year is not None:
+        where = (f"after the peak year {peak_year}" if year > peak_year else
+                 f"its trend still rises by {peak_slope:.4g} a year at the peak year {peak_year}"
+                 if peak_slope is not None else f"it rises before the peak year {peak_year}")
+        text = f"{kpi} {year}: {value:.4g}, {where}"
+    else:
+        text = f"{kpi} {year}: {value:.4g}" + (f" against {on_track:.4g} on the trajectory"
+                                                if on_track is not None else "")
+    figures: dict[str, float | str | None] = {"value": value, "on_track": on_track, "previous": previous,
+                                              "year": year}
+    if peak_year is not None:
+        figures |= {"peak_year": peak_year, "trend_slope_at_peak_year": peak_slope}
     return [Finding("off_trajectory", entity, f"{kpi}:{year}",
-                    f"{kpi} {year}: {value:.4g} against {on_track:.4g} on the trajectory"
-                    + (f" (previous year {previous:.4g})" if previous is not None else ""),
-                    {"value": value, "on_track": on_track, "previous": previous, "year": year}, colour)]
+                    text + (f" (previous year {previous:.4g})" if previous is not None else ""), figures, colour)]
 
 
 def above_cap(entity: str, kpi: str, year: int, value: float | None, cap: float) -> list[Finding]:
@@ -87,11 +98,20 @@ def missing_data(entity: str, meter: str, month: str, completeness: float, minim
                     {"completeness": completeness, "minimum": minimum, "month": month})]
 
 
-def late_report(entity: str, month: str, due: date, today: date, filed: bool) -> list[Finding]:
-    if filed or today <= due:
+def late_report(entity: str, month: str, due: date, today: date, filed_on: date | None) -> list[Finding]:
+    """A key energy-using unit's monthly report not filed by its deadline (not yet, or filed after it)."""
+    if today <= due or (filed_on is not None and filed_on <= due):
         return []
-    return [Finding("late_report", entity, month, f"the monthly report for {month} was due on {due.isoformat()}",
-                    {"month": month, "due": due.isoformat()})]
+    if filed_on is None:
+        return [Finding("late_report", entity, month,
+                        f"the monthly report for {month} was due on {due.isoformat()} and has not been filed",
+                        {"month": month, "due": due.isoformat(), "filed_on": None, "days_late": (today - due).days},
+                        RED)]
+    return [Finding("late_report", entity, month,
+                    f"the monthly report for {month} was due on {due.isoformat()} and was filed on "
+                    f"{filed_on.isoformat()}",
+                    {"month": month, "due": due.isoformat(), "filed_on": filed_on.isoformat(),
+                     "days_late": (filed_on - due).days})]
 
 
 def supplier_expired(entity: str, product: str, valid_until: date | None, today: date) -> list[Finding]:

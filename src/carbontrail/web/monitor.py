@@ -5,16 +5,17 @@ ranking, warnings, XLSX and PDF export), and the warnings inbox with acknowledge
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.errors import NotFound
+from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
-from carbontrail.services.monitor import figures, readings, warnings
+from carbontrail.services.monitor import figures, prices, readings, report, warnings
 from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
@@ -44,14 +45,30 @@ def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-1
                         for m in meters],
              "mix": [{"name": m.meter, "value": sum(m.daily)} for m in meters],
              "labels": {"load": _("Daily use"), "heat": _("Use by hour of day"), "mix": _("Meters")}}
+    try:
+        filed = report.filings(ctx.sessions, page.principal, code)
+    except PermissionDenied:  # a data-entry member sees the readings, not the reports
+        filed = None
     return page.render("monitor_dashboard.html", code=code, month=month, year=year, meters=meters, bench=bench,
-                       chart_json=_json(chart))
+                       chart_json=_json(chart), filings=filed)
+
+
+@router.post("/monitor/org/{code}/filings", response_class=HTMLResponse)
+def file_report(code: str, request: Request, ctx: AppContext, month: Annotated[str, Form()],
+                csrf_token: Annotated[str, Form()]) -> Response:
+    """File the key energy-using unit's monthly report of `month`."""
+    page: Page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    report.file_report(ctx.sessions, page.principal, code, month)
+    return RedirectResponse(f"/monitor/org/{quote(code)}?month={quote(month)}", status_code=303)
 
 
 @router.get("/monitor/j/{jurisdiction}", response_class=HTMLResponse)
-def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
-    """A park's, city's or province's oversight page."""
+def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+    """A park's, city's or province's oversight page (the latest year with figures unless `year` is asked)."""
     page = signed_in(request, ctx)
+    shown = figures.years(ctx.sessions, page.principal, jurisdiction)
+    year = year if year is not None else (shown[-1] if shown else date.today().year)
     view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
     inbox = warnings.list_warnings(ctx.sessions, page.principal, jurisdiction_code=jurisdiction)
     _ = page._
@@ -61,8 +78,12 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int = 
                         "title": _("tce per 10⁴ yuan of value added")}}
     ranking = sorted((e for e in view.enterprises if e.figures and e.figures.co2_intensity is not None),
                      key=lambda e: e.figures.co2_intensity)  # type: ignore[union-attr]
-    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year,
-                       chart_json=_json(chart))
+    below: dict[str, list[figures.TreeNode]] = {}
+    for node in view.tree:
+        below.setdefault(node.parent or "", []).append(node)
+    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year, years=shown,
+                       chart_json=_json(chart), below=below,
+                       indices=prices.list_indices(ctx.sessions, page.principal, jurisdiction))
 
 
 @router.get("/monitor/j/{jurisdiction}/export.{fmt}")

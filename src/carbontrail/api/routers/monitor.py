@@ -15,7 +15,7 @@ from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.monitor.quality import MonthQuality
 from carbontrail.monitor.readings import LOCAL_OFFSET
-from carbontrail.services.monitor import derive, figures, readings, report, warnings
+from carbontrail.services.monitor import derive, figures, prices, readings, report, warnings
 from carbontrail.services.monitor.access import reading_store
 
 router = APIRouter(prefix="/api/monitor", tags=["monitor"], responses=ERROR_RESPONSES)
@@ -45,9 +45,16 @@ class TargetIn(BaseModel):
     target_year: int = Field(ge=1990, le=2100)
     change: float | None = Field(default=None, ge=-1, le=10)
     cap: float | None = Field(default=None, ge=0)
+    peak: bool = Field(default=False, description="the total must not rise after target_year (e.g. CO2 peak by 2030)")
     jurisdiction: str | None = Field(default=None, max_length=64)
     organisation: str | None = Field(default=None, max_length=64)
     source: str = Field(default="", max_length=500)
+
+
+class PriceIndexIn(BaseModel):
+    year: int = Field(ge=1990, le=2100)
+    index: float = Field(gt=0, le=1000, description="industrial value-added price index, 2020 = 100")
+    source: str = Field(min_length=1, max_length=500, description="the statistical release, or 'demo value'")
 
 
 class RuleIn(BaseModel):
@@ -172,7 +179,7 @@ def post_figures(code: str, year: Year, ctx: AppContext, principal: CurrentPrinc
     """Recompute the enterprise's monthly figures of a year from its inventory."""
     rows = figures.refresh(ctx.sessions, principal, code, year)
     return [{"month": r.month.isoformat(), "energy_tce": r.energy_tce, "co2_t": r.co2_t,
-             "value_added_10k_yuan": r.value_added} for r in rows]
+             "value_added_10k_yuan": r.value_added, "source": r.source} for r in rows]
 
 
 # -- aggregates -------------------------------------------------------------------------------------------------
@@ -189,6 +196,19 @@ def get_monthly_report(code: str, month: Month, ctx: AppContext, principal: Curr
     """The key energy-using unit's monthly report in the online monitoring system's structure."""
     return report.report_dict(report.monthly_report(ctx.sessions, principal, code, month,
                                                     store=reading_store(ctx.sessions, ctx.settings)))
+
+
+@router.post("/organisations/{code}/monthly-report/filings", response_model=report.FilingOut,
+             status_code=status.HTTP_201_CREATED)
+def post_filing(code: str, month: Month, ctx: AppContext, principal: CurrentPrincipal) -> report.FilingOut:
+    """File the month's report as it stands now (once a month); the late_report rule watches the deadline."""
+    return report.file_report(ctx.sessions, principal, code, month, store=reading_store(ctx.sessions, ctx.settings))
+
+
+@router.get("/organisations/{code}/monthly-report/filings", response_model=list[report.FilingOut])
+def get_filings(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[report.FilingOut]:
+    """The enterprise's filed monthly reports, with their deadlines."""
+    return report.filings(ctx.sessions, principal, code)
 
 
 @router.get("/jurisdictions/{jurisdiction}/oversight", response_model=figures.Oversight)
@@ -212,9 +232,33 @@ def get_targets(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal)
 def post_target(body: TargetIn, ctx: AppContext, principal: CurrentPrincipal) -> figures.TargetOut:
     """A target for a jurisdiction or an enterprise, set by the level above it."""
     return figures.set_target(ctx.sessions, principal, kpi_name=body.kpi, base_year=body.base_year,
-                              target_year=body.target_year, change=body.change, cap=body.cap,
+                              target_year=body.target_year, change=body.change, cap=body.cap, peak=body.peak,
                               jurisdiction_code=body.jurisdiction, organisation_code=body.organisation,
                               source=body.source)
+
+
+@router.get("/jurisdictions/{jurisdiction}/price-indices", response_model=list[prices.PriceIndexOut])
+def get_price_indices(jurisdiction: str, ctx: AppContext, principal: CurrentPrincipal) -> list[prices.PriceIndexOut]:
+    """The value-added price indices (2020 = 100) that apply inside the jurisdiction."""
+    return prices.list_indices(ctx.sessions, principal, jurisdiction)
+
+
+@router.post("/jurisdictions/{jurisdiction}/price-indices", response_model=prices.PriceIndexOut)
+def post_price_index(jurisdiction: str, body: PriceIndexIn, ctx: AppContext,
+                     principal: CurrentPrincipal) -> prices.PriceIndexOut:
+    """Enter or correct the jurisdiction's index of a year (its administrators; the change is audited)."""
+    return prices.set_index(ctx.sessions, principal, jurisdiction, body.year, body.index, source=body.source)
+
+
+@router.post("/price-indices.csv", response_model=list[prices.PriceIndexOut],
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}},
+                                            "required": True}})
+async def post_price_indices_csv(request: Request, ctx: AppContext,
+                                 principal: CurrentPrincipal) -> list[prices.PriceIndexOut]:
+    """Indices as a CSV body (columns jurisdiction, year, index, source); one bad row imports nothing."""
+    data = await request.body()
+    _bounded(data)
+    return prices.import_csv(ctx.sessions, principal, "request.csv", data)
 
 
 # -- warnings ---------------------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     pact = load_demo_pact(sessions, folder / "products")
     # after PACT: the pack declaration's cathode is SH-LFP's stored footprint result, published to CD-CELL
     battery = load_battery_demo(sessions, folder.parent / "battery", demo_password())
-    monitor = load_monitor_demo(sessions)
+    monitor = load_monitor_demo(sessions, folder)
     green = load_green_demo(sessions, folder.parent / "green", key=key)
     # last: it verifies a footprint the PACT part published
     trust = load_trust_demo(sessions, folder.parent / "trust", key=key)

@@ -1,7 +1,8 @@
 """From readings to the inventory: monthly activity records per meter and carrier, derived from the readings and
 imported through the ordinary activity import (so they feed the inventory as any record does), each naming the
 readings it came from. Where a month already has a record of that meter from another source (a bill, a manual
-entry), nothing is imported: both figures and their difference are shown, for a person to decide."""
+entry), nothing is imported: both figures and their difference are shown, for a person to decide. A month inside a
+longer record of that meter (a year's total) is not imported either: the record already counts it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ class DerivedMonth:
     intervals: int
     expected: int
     recorded: float | None  # the record of another source for the same meter and month
-    action: str  # imported | kept (a record of another source exists; the difference is shown)
+    action: str  # imported | kept (a record of another source exists; the difference is shown) | covered (by a
+    # record of another source over a longer period, named in `covered_by`)
+    covered_by: str = ""
 
     @property
     def difference(self) -> float | None:
@@ -52,7 +55,7 @@ def derive(sessions: sessionmaker[Session], actor: Actor, organisation_code: str
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
         meters = {m.id: (m, fac) for m, fac in repo.meters(s, access.organisation_id)}
-        existing = _other_records(s, access.organisation_id, year)
+        existing, spans = _other_records(s, access.organisation_id, year)
     totals = store.totals([access.organisation_id], list(meters), period="month", start=datetime(year, 1, 1),
                           end=datetime(year + 1, 1, 1))
     out: list[DerivedMonth] = []
@@ -65,6 +68,12 @@ def derive(sessions: sessionmaker[Session], actor: Actor, organisation_code: str
         name = f"{fac}/{meter.code}"
         if recorded is not None:
             out.append(DerivedMonth(name, month, meter.unit, float(total), int(intervals), expected, recorded, "kept"))
+            continue
+        span = next((f"{a.isoformat()}..{b.isoformat()}" for m, a, b in spans
+                     if m == int(meter_id) and a <= period.date() <= b), None)
+        if span is not None:
+            out.append(DerivedMonth(name, month, meter.unit, float(total), int(intervals), expected, None,
+                                    "covered", span))
             continue
         out.append(DerivedMonth(name, month, meter.unit, float(total), int(intervals), expected, None, "imported"))
         car = carrier(meter.medium)
@@ -91,15 +100,19 @@ def derive(sessions: sessionmaker[Session], actor: Actor, organisation_code: str
     return out
 
 
-def _other_records(s: Session, org_id: int, year: int) -> dict[tuple[int, str], float]:
-    """Per (meter, month): the quantity of records not derived from readings, in the meter's unit."""
+def _other_records(s: Session, org_id: int, year: int
+                   ) -> tuple[dict[tuple[int, str], float], list[tuple[int, date, date]]]:
+    """Per (meter, month): the quantity of records not derived from readings, in the meter's unit; and the
+    (meter, first day, last day) of such records that span several months."""
     meters = {m.id: m for m, _ in repo.meters(s, org_id)}
     derived = {r.id for r in repo.activity_records_from_readings(s, org_id, SOURCE_PREFIX)}
     out: dict[tuple[int, str], float] = {}
+    spans: list[tuple[int, date, date]] = []
     for rec in repo.activity_records_between(s, org_id, date(year, 1, 1), date(year, 12, 31)):
         if rec.meter_id is None or rec.id in derived or rec.meter_id not in meters:
             continue
         if (rec.period_start.year, rec.period_start.month) != (rec.period_end.year, rec.period_end.month):
+            spans.append((rec.meter_id, rec.period_start, rec.period_end))
             continue  # only monthly records compare with a month of readings
         meter = meters[rec.meter_id]
         car = carrier(meter.medium)
@@ -108,5 +121,5 @@ def _other_records(s: Session, org_id: int, year: int) -> dict[tuple[int, str], 
             qty = qty * unit_factor(car, rec.unit) / unit_factor(car, meter.unit)
         key = (rec.meter_id, f"{rec.period_start:%Y-%m}")
         out[key] = out.get(key, 0.0) + qty
-    return out
+    return out, spans
 

@@ -5,7 +5,9 @@ projection, barometer status, carbon-efficiency grades; and the oversight views 
 Monthly figures come from the enterprise's inventory (its activity records, which may be derived from readings),
 so the KPIs and the inventory agree. A record that spans several months (a base-year total) counts in its first
 month; the yearly KPIs are unaffected. CO2 is scope 1 plus scope 2 location-based, the basis of the provincial
-CO2-intensity indicator. Value added is read as given: the activity template asks for constant (base-year) prices.
+CO2-intensity indicator. Value added is taken at constant (2020) prices: a record stated at current prices (category
+`current_prices`) is divided by the price index of the nearest jurisdiction that has one for its year
+(`prices.py`), and the month's figure says which index it used.
 The barometer's "did not fall" test compares with the same months of the year before, or with the base year where
 the year before has no figures.
 """
@@ -24,11 +26,14 @@ from carbontrail.monitor import kpi
 from carbontrail.services import jurisdictions, tenancy
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.jurisdictions import overseen
+from carbontrail.services.monitor import prices
 from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, min_count, organisation
 from carbontrail.services.principals import Principal
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import MonitorTarget, MonthlyFigure
 from carbontrail.store.repositories import monitor as repo
+
+CURRENT_PRICES = "current_prices"  # the category of a value-added record stated at current prices
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class KpiValue:
     previous: float | None  # the same months of the year before
     status: str | None
     projection: kpi.Projection | None = None
+    peak: kpi.PeakOutlook | None = None  # under a peak target: does the trend peak by its year
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,21 @@ class EntityKpis:
 
 
 @dataclass(frozen=True)
+class TreeNode:
+    """One entity of the oversight tree: the jurisdiction overseen, each jurisdiction below it and each enterprise,
+    with its parent's code (None at the top) and its barometer colour (None: no target, or suppressed)."""
+
+    code: str
+    kind: str
+    name: str
+    name_en: str
+    parent: str | None
+    status: str | None
+    suppressed: bool = False
+    members: int = 1
+
+
+@dataclass(frozen=True)
 class Oversight:
     """What a park, city or province overseer sees: the jurisdiction, its sub-jurisdictions and its enterprises."""
 
@@ -84,6 +105,7 @@ class Oversight:
     enterprises: tuple[EntityKpis, ...]
     minimum_count: int
     trajectory: tuple[tuple[int, float | None, float | None], ...] = field(default_factory=tuple)  # year, actual, line
+    tree: tuple[TreeNode, ...] = ()  # parents before their children
 
 
 # -- monthly figures from the inventory -------------------------------------------------------------------------
@@ -91,43 +113,62 @@ class Oversight:
 
 def refresh(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int) -> list[MonthlyFigure]:
     """Recompute the enterprise's monthly figures of `year` from its inventory and keep them for the roll-ups."""
-    access, months = _computed(sessions, actor, organisation_code, year)
+    access, months, notes = _computed(sessions, actor, organisation_code, year)
     with unit_of_work(sessions, actor) as work:
-        out = _store(work.session, access.organisation_id, months)
+        out = _store(work.session, access.organisation_id, months, notes)
         work.audit("refresh", "monthly_figures", f"{organisation_code}:{year}", organisation_id=access.organisation_id,
-                   detail={"months": len(out)})
+                   detail={"months": len(out), "value_added": "; ".join(sorted(set(notes.values()))) or "as given"})
     return out
 
 
 def _computed(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, year: int
-              ) -> tuple[tenancy.Access, dict[date, list[float]]]:
-    """The enterprise's monthly [energy tce, CO2 t, value added] of `year`, from its inventory (nothing stored)."""
+              ) -> tuple[tenancy.Access, dict[date, list[float]], dict[date, str]]:
+    """The enterprise's monthly [energy tce, CO2 t, value added at constant prices] of `year`, from its inventory
+    (nothing stored), and per month which price index deflated value added given at current prices."""
     with sessions() as s:
         access = organisation(s, actor, organisation_code, tenancy.DATA_WRITE)
-        va_rows = repo.activity_totals(s, access.organisation_id, date(year, 1, 1), date(year, 12, 31))
+        va_rows = repo.value_added_records(s, access.organisation_id, date(year, 1, 1), date(year, 12, 31))
+        org = repo.organisation(s, access.organisation_id)
+        chain = _ancestors(s, org.jurisdiction_id if org else None)
+        index = prices.deflators(s, chain, {start.year for _i, start, _q, _u, c in va_rows if c == CURRENT_PRICES})
     result = organisation_inventory(sessions, organisation_code, start=date(year, 1, 1), end=date(year, 12, 31))
     months: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    notes: dict[date, str] = {}
     for month, parts in result.monthly().items():
         y, m = (int(p) for p in month.split("-"))
         row = months[date(y, m, 1)]
         row[0] += parts.get("energy_tce", 0.0)
         row[1] += parts.get("scope1", 0.0) + parts.get("scope2_location", 0.0)
-    for _meter, kind, _item, unit, start, qty in va_rows:
-        if kind == "value_added":
-            if unit not in ("10^4 yuan", "wan_yuan", "万元"):
-                raise InputError(f"value added in '{unit}'", location=Location(field="unit"), expected="10^4 yuan")
-            months[date(start.year, start.month, 1)][2] += qty
-    return access, months
+    for record_id, start, qty, unit, category in va_rows:
+        if unit not in ("10^4 yuan", "wan_yuan", "万元"):
+            raise InputError(f"value added in '{unit}'", location=Location(field="unit"), expected="10^4 yuan")
+        first = date(start.year, start.month, 1)
+        if category == CURRENT_PRICES:
+            if start.year not in index:
+                raise InputError(f"{organisation_code}'s value added of {start:%Y-%m} (record {record_id}) is at "
+                                 f"current prices, and neither its park, city nor province has a price index for "
+                                 f"{start.year}", location=Location(field="category"),
+                                 expected="a price index (carbontrail monitor price-index), or the value added at "
+                                          f"{prices.BASE_YEAR} prices")
+            code, p = index[start.year]
+            qty = kpi.constant_prices(qty, p.value)
+            note = f"value added at current prices ÷ {code} {p.year} index {p.value:g} ({p.base_year} = 100)"
+            notes[first] = "; ".join(sorted({*filter(None, notes.get(first, "").split("; ")), note}))
+        months[first][2] += qty
+    return access, months, notes
 
 
-def _store(session: Session, organisation_id: int, months: dict[date, list[float]]) -> list[MonthlyFigure]:
+def _store(session: Session, organisation_id: int, months: dict[date, list[float]],
+           notes: dict[date, str] | None = None) -> list[MonthlyFigure]:
     out = []
     for month, (energy, co2, va) in sorted(months.items()):
         row = repo.existing_figure(session, organisation_id, month)
         if row is None:
             row = MonthlyFigure(organisation_id=organisation_id, month=month)
             session.add(row)
-        row.energy_tce, row.co2_t, row.value_added, row.source = energy, co2, va, "inventory"
+        note = (notes or {}).get(month)
+        row.energy_tce, row.co2_t, row.value_added = energy, co2, va
+        row.source = f"inventory; {note}"[:200] if note else "inventory"
         out.append(row)
     return out
 
@@ -138,7 +179,8 @@ def _store(session: Session, organisation_id: int, months: dict[date, list[float
 def _targets_for(session: Session, org_id: int | None, chain: list[int],
                  rows: list[MonitorTarget] | None = None) -> dict[str, kpi.Target]:
     """The targets that apply: the entity's own, else the nearest level above that set one (chain: own first).
-    `rows` are the candidate targets when the caller has them already."""
+    A target of a total (energy_total, co2_total: a cap or a peak) is the entity's own only: a province's total
+    says nothing about one enterprise's. `rows` are the candidate targets when the caller has them already."""
     if rows is None:
         rows = repo.targets(session, jurisdiction_ids=chain, organisation_ids=[org_id] if org_id else [])
     rank = {jid: i + 1 for i, jid in enumerate(chain)}
@@ -152,9 +194,11 @@ def _targets_for(session: Session, org_id: int | None, chain: list[int],
             level = rank[t.jurisdiction_id]
         else:
             continue
+        if t.kpi.endswith("_total") and level != (0 if org_id else 1):
+            continue
         if t.kpi not in best or level < best[t.kpi][0]:
             best[t.kpi] = (level, t)
-    return {name: kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap)
+    return {name: kpi.Target(t.kpi, t.base_year, t.target_year, change=t.change, cap=t.cap, peak=t.peak)
             for name, (_, t) in best.items()}
 
 
@@ -183,16 +227,24 @@ def _kpis(years: dict[int, kpi.Figures], ytd: dict[int, kpi.Figures], year: int,
             goal = target.target_value(base)
         # the barometer compares with the same months of the year before; without them, with the base year
         previous = before.value(name) if before else (base if base_year != year else None)
-        falls = name.endswith("intensity") or (target is not None and target.cap is None and (target.change or 0) < 0)
-        colour = kpi.status(value, on_track, previous if falls else None,
-                            cap=target.cap if target else None) if target else None
-        projection = None
         history = [(y, f.value(name)) for y, f in sorted(years.items()) if y <= year and f.value(name) is not None]
+        projection = outlook = None
         if target and len(history) >= 3:
             projection = kpi.project([float(y) for y, _ in history], [float(v) for _, v in history],  # type: ignore
                                      target.target_year)
+        if target and target.peak:
+            if len(history) >= 2:
+                outlook = kpi.peak_outlook([float(y) for y, _ in history], [float(v) for _, v in history],  # type: ignore
+                                           target.target_year)
+            at_peak = years[target.target_year].value(name) if target.target_year in years else None
+            colour = kpi.peak_status(year, target.target_year, value, outlook, at_peak, previous)
+        elif target:
+            falls = name.endswith("intensity") or (target.cap is None and (target.change or 0) < 0)
+            colour = kpi.status(value, on_track, previous if falls else None, cap=target.cap)
+        else:
+            colour = None
         out.append(KpiValue(name, value, base, kpi.change(value, base), on_track, goal,
-                            target.target_year if target else None, previous, colour, projection))
+                            target.target_year if target else None, previous, colour, projection, outlook))
     return tuple(out)
 
 
@@ -209,8 +261,9 @@ def _sums(session: Session, org_ids: Iterable[int] | None, first: int, last: int
 
 
 def latest_month(session: Session, org_ids: Iterable[int], year: int) -> int:
-    rows = repo.monthly_figures(session, org_ids, date(year, 1, 1), date(year, 12, 1))
-    return max((r.month.month for r in rows), default=12)
+    """The last month of `year` with any figure of the enterprises (12 when none)."""
+    last = repo.latest_figure_month(session, org_ids, date(year, 1, 1), date(year, 12, 1))
+    return last.month if last else 12
 
 
 def _group(members: list[int], full: dict[int, dict[int, kpi.Figures]], ytd: dict[int, dict[int, kpi.Figures]]
@@ -227,6 +280,13 @@ def oversight(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: 
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
         return _oversight(s, scope, year, first_year)
+
+
+def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str) -> list[int]:
+    """The years in which the jurisdiction's enterprises have figures (what its oversight can show)."""
+    with sessions() as s:
+        scope = jurisdiction(s, actor, jurisdiction_code)
+        return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
 
 
 def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversight:
@@ -262,12 +322,19 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
             todo.extend(kids.get(j, []))
         return out
 
-    inside_of: dict[int, set[int]] = {}
+    placed: dict[int | None, list[int]] = defaultdict(list)
+    for o in orgs:
+        placed[o[4]].append(o[0])
+    rows_of: dict[int, EntityKpis] = {}
 
     def group_row(jid: int) -> EntityKpis:
+        if jid not in rows_of:
+            rows_of[jid] = _group_row(jid)
+        return rows_of[jid]
+
+    def _group_row(jid: int) -> EntityKpis:
         j = by_id[jid]
-        inside = inside_of.setdefault(jid, subtree(jid))
-        members = [o[0] for o in orgs if o[4] in inside]
+        members = [m for inner in subtree(jid) for m in placed.get(inner, ())]
         if len(members) < minimum:
             return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), len(members))
         g_full, g_ytd = _group(members, full, ytd)
@@ -301,7 +368,21 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
         for y in sorted(g_full):
             on = kpi.trajectory(tgt, energy.base, y) if tgt and energy and energy.base is not None else None
             line.append((y, g_full[y].energy_intensity, on))
-    return Oversight(top, children, enterprises, minimum, tuple(line))
+    nodes = [TreeNode(top.code, top.kind, top.name, top.name_en, None, top.status(), top.suppressed, top.members)]
+    todo = [scope.id]
+    jur_of = {o[1]: o[4] for o in orgs}
+    while todo:  # breadth first: parents before their children
+        parent = todo.pop(0)
+        for kid in sorted(kids.get(parent, []), key=lambda k: by_id[k].code):
+            row = group_row(kid)
+            nodes.append(TreeNode(row.code, row.kind, row.name, row.name_en, by_id[parent].code, row.status(),
+                                  row.suppressed, row.members))
+            todo.append(kid)
+    for e in enterprises:
+        jid = jur_of.get(e.code)
+        nodes.append(TreeNode(e.code, "enterprise", e.name, e.name_en, by_id[jid].code if jid in by_id else None,
+                              e.status()))
+    return Oversight(top, children, enterprises, minimum, tuple(line), tuple(nodes))
 
 
 @dataclass(frozen=True)
@@ -363,14 +444,17 @@ class TargetOut:
     cap: float | None
     source: str
     set_by: str
+    peak: bool = False
 
 
 def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, base_year: int, target_year: int,
-               change: float | None = None, cap: float | None = None, jurisdiction_code: str | None = None,
-               organisation_code: str | None = None, source: str = "") -> TargetOut:
+               change: float | None = None, cap: float | None = None, peak: bool = False,
+               jurisdiction_code: str | None = None, organisation_code: str | None = None,
+               source: str = "") -> TargetOut:
     """A target for a jurisdiction or an enterprise, set by the level above: a park's overseers set its
-    enterprises' targets, a city's its parks', the province its cities'. A command on this machine may set any."""
-    kpi.Target(kpi_name, base_year, target_year, change=change, cap=cap)  # validates
+    enterprises' targets, a city's its parks', the province its cities'. A command on this machine may set any.
+    A peak target (`peak`) says the total must not rise after `target_year`."""
+    kpi.Target(kpi_name, base_year, target_year, change=change, cap=cap, peak=peak)  # validates
     if (jurisdiction_code is None) == (organisation_code is None):
         raise InputError("a target is for one jurisdiction or one enterprise", location=Location(field="level"))
     with unit_of_work(sessions, actor) as work:
@@ -391,15 +475,15 @@ def set_target(sessions: sessionmaker[Session], actor: Actor, *, kpi_name: str, 
                 raise PermissionDenied("a province's targets are set by the platform's operators from the plan")
             jid = scope.id
         row = MonitorTarget(jurisdiction_id=jid, organisation_id=oid, kpi=kpi_name, base_year=base_year,
-                            target_year=target_year, change=change, cap=cap, source=source[:500],
+                            target_year=target_year, change=change, cap=cap, peak=peak, source=source[:500],
                             set_by=actor.actor[:300])
         s.add(row)
         s.flush()
         level = organisation_code or jurisdiction_code or ""
         work.audit("create", "monitor_target", f"{level}:{kpi_name}", organisation_id=oid,
                    detail={"kpi": kpi_name, "base_year": base_year, "target_year": target_year, "change": change,
-                           "cap": cap, "jurisdiction": jurisdiction_code})
-        return TargetOut(row.id, level, kpi_name, base_year, target_year, change, cap, row.source, row.set_by)
+                           "cap": cap, "peak": peak, "jurisdiction": jurisdiction_code})
+        return TargetOut(row.id, level, kpi_name, base_year, target_year, change, cap, row.source, row.set_by, peak)
 
 
 def _require_above(s: Session, actor: Actor, parent_id: int | None, what: str) -> None:
@@ -423,7 +507,8 @@ def targets(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: st
         codes = {o[0]: o[1] for o in orgs}
         rows = repo.targets(s, jurisdiction_ids=scope.subtree, organisation_ids=codes)
         return [TargetOut(t.id, codes.get(t.organisation_id) or names.get(t.jurisdiction_id, ""),  # type: ignore
-                          t.kpi, t.base_year, t.target_year, t.change, t.cap, t.source, t.set_by) for t in rows]
+                          t.kpi, t.base_year, t.target_year, t.change, t.cap, t.source, t.set_by, t.peak)
+                for t in rows]
 
 
 def key_units(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str, year: int) -> list[str]:
@@ -449,7 +534,7 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
         with sessions() as s:
             codes = [o[1] for o in repo.organisations_in(s, [j.id for j in repo.jurisdictions(s)])]
     problems: list[str] = []
-    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]]]] = []
+    computed: list[tuple[str, int, tenancy.Access, dict[date, list[float]], dict[date, str]]] = []
     for code in codes:
         for y in years:
             try:
@@ -460,9 +545,9 @@ def refresh_all(sessions: sessionmaker[Session], actor: Actor, years: Iterable[i
                 problems.append(f"{code} {y}: {exc}")
     if computed:
         with unit_of_work(sessions, actor) as work:
-            stored = {f"{code}:{y}": len(_store(work.session, access.organisation_id, months))
-                      for code, y, access, months in computed}
-            orgs = {access.organisation_id for _c, _y, access, _m in computed}
+            stored = {f"{code}:{y}": len(_store(work.session, access.organisation_id, months, notes))
+                      for code, y, access, months, notes in computed}
+            orgs = {access.organisation_id for _c, _y, access, _m, _n in computed}
             work.audit("refresh", "monthly_figures", organisation_code or f"{len(orgs)} enterprises",
                        organisation_id=computed[0][2].organisation_id if len(orgs) == 1 else None,
                        detail={"years": years, "months": stored, "not_computed": problems})  # type: ignore[dict-item]

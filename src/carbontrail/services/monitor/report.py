@@ -13,19 +13,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.errors import Conflict, PermissionDenied
 from carbontrail.monitor import quality
 from carbontrail.services import tenancy
 from carbontrail.services.inventory import organisation_inventory
 from carbontrail.services.monitor.access import key_unit_tce, organisation, reading_store
 from carbontrail.services.monitor.readings import month_range
-from carbontrail.services.work import Actor
+from carbontrail.services.work import Actor, unit_of_work
+from carbontrail.store.models import ReportFiling
 from carbontrail.store.readings import ReadingStore
 from carbontrail.store.repositories import monitor as repo
 
+#: the day of the following month by which a monthly report is due (a late_report rule may say due_day=N)
+DEFAULT_DUE_DAY = 10
+CST = timezone(timedelta(hours=8))  # a report's filing day is China Standard Time's
 BASIS = ("NDRC/AQSIQ 发改环资〔2017〕1711号 online monitoring system of key energy-using units: indicators "
          "(1) total comprehensive energy consumption, (2) energy by carrier, (3) product output and energy per "
          "unit of product, (4) industrial value added; data-quality rules: completeness ≥ 90 %, daily vs monthly "
@@ -141,3 +146,71 @@ def report_dict(report: MonthlyReport) -> dict[str, object]:
         "data_quality": [q.__dict__ for q in report.quality], "basis": report.basis,
         "generated_at": datetime.now().isoformat(timespec="seconds"),
     }
+
+
+# -- filing ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilingOut:
+    """A filed monthly report: when, by whom, whether by the deadline, and what it said."""
+
+    organisation: str
+    month: str
+    filed_at: datetime
+    filed_by: str
+    due: date
+    on_time: bool
+    total_energy_tce: float
+
+
+def due_date(month: date, due_day: int = DEFAULT_DUE_DAY) -> date:
+    """The deadline of a month's report: day `due_day` (1–28) of the following month."""
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following.replace(day=min(max(int(due_day), 1), 28))
+
+
+def filed_on(f: ReportFiling) -> date:
+    """The day (China Standard Time) a report was filed."""
+    at = f.filed_at if f.filed_at.tzinfo else f.filed_at.replace(tzinfo=UTC)
+    return at.astimezone(CST).date()
+
+
+def _filing_out(code: str, f: ReportFiling) -> FilingOut:
+    due = due_date(f.month)
+    at = f.filed_at if f.filed_at.tzinfo else f.filed_at.replace(tzinfo=UTC)
+    return FilingOut(code, f"{f.month:%Y-%m}", at, f.filed_by, due, filed_on(f) <= due,
+                     float(f.report.get("total_energy_tce", 0.0)))  # type: ignore[arg-type]
+
+
+def file_report(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, month: str, *,
+                store: ReadingStore | None = None) -> FilingOut:
+    """File the enterprise's monthly report of `month` as it stands now: the report is kept as filed, with the
+    time; a month is filed once (a later correction is a matter for the receiving system)."""
+    begin, _end = month_range(month)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.INVENTORY)
+        if not access.allows(tenancy.DATA_WRITE):
+            raise PermissionDenied(f"filing {organisation_code}'s monthly report needs its data-entry rights")
+    body = report_dict(monthly_report(sessions, actor, organisation_code, month, store=store))
+    with unit_of_work(sessions, actor) as work:
+        existing = repo.filing(work.session, access.organisation_id, begin.date())
+        if existing is not None:
+            raise Conflict(f"{organisation_code}'s report for {month} was filed on {existing.filed_at:%Y-%m-%d %H:%M} "
+                           f"by {existing.filed_by}")
+        row = ReportFiling(organisation_id=access.organisation_id, month=begin.date(), filed_by=actor.actor[:300],
+                           report=body, filed_at=datetime.now(UTC))
+        work.session.add(row)
+        work.session.flush()
+        out = _filing_out(organisation_code, row)
+        work.audit("file", "monthly_report", f"{organisation_code}:{month}", organisation_id=access.organisation_id,
+                   detail={"month": month, "total_energy_tce": body["total_energy_tce"],  # type: ignore[dict-item]
+                           "due": out.due.isoformat(), "on_time": out.on_time})
+        return out
+
+
+def filings(sessions: sessionmaker[Session], actor: Actor, organisation_code: str) -> list[FilingOut]:
+    """The enterprise's filed monthly reports, oldest first."""
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.INVENTORY)
+        return [_filing_out(organisation_code, f) for f in repo.filings(s, [access.organisation_id])]

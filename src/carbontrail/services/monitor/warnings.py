@@ -14,7 +14,7 @@ from carbontrail.errors import Conflict, InputError, Location, NotFound, Permiss
 from carbontrail.monitor import detect, quality
 from carbontrail.services import tenancy
 from carbontrail.services.jurisdictions import overseen, subtree_ids
-from carbontrail.services.monitor import delivery
+from carbontrail.services.monitor import delivery, report
 from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, organisation, reading_store
 from carbontrail.services.monitor.figures import EntityKpis, _oversight
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
@@ -140,7 +140,9 @@ def _kpi_findings(s: Session, rule: WarningRule, year: int) -> list[tuple[int | 
             if wanted and k.kpi != wanted:
                 continue
             if rule.rule == "off_trajectory":
-                found = detect.off_trajectory(entity.code, k.kpi, year, k.status, k.value, k.on_track, k.previous)
+                found = detect.off_trajectory(entity.code, k.kpi, year, k.status, k.value, k.on_track, k.previous,
+                                              peak_year=k.target_year if k.peak else None,
+                                              peak_slope=k.peak.slope_at_peak_year if k.peak else None)
             elif "cap" in rule.params and k.value is not None:
                 found = detect.above_cap(entity.code, k.kpi, year, k.value, float(rule.params["cap"]))
             else:
@@ -191,16 +193,19 @@ def _other_findings(s: Session, rule: WarningRule, today: date
             out.extend((org_id, None, f) for f in detect.supplier_expired(code, f"{_product} ({_supplier})", until,
                                                                            today))
     elif rule.rule == "late_report":
-
+        # last month's report, due on day `due_day` of this month; a unit is key by its latest year of figures
         last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        due = today.replace(day=min(int(rule.params.get("due_day", 10)), 28))
-        prior = last_month.year - 1
-        sums = {o: e for o, _y, e, _c, _v, _n in repo.yearly_sums(s, [o[0] for o in orgs], prior, prior)}
-        filed = {f.organisation_id for f in repo.monthly_figures(s, [o[0] for o in orgs], last_month, last_month)}
+        due = report.due_date(last_month, int(rule.params.get("due_day", report.DEFAULT_DUE_DAY)))
+        ids = [o[0] for o in orgs]
+        latest: dict[int, tuple[int, float]] = {}
+        for o, y, e, _c, _v, _n in repo.yearly_sums(s, ids, last_month.year - 5, last_month.year - 1):
+            if o not in latest or y > latest[o][0]:
+                latest[o] = (y, e)
+        filed = {f.organisation_id: report.filed_on(f) for f in repo.filings(s, ids, last_month, last_month)}
         for org_id, code, *_ in orgs:
-            if sums.get(org_id, 0.0) >= key_unit_tce():
+            if latest.get(org_id, (0, 0.0))[1] >= key_unit_tce():
                 out.extend((org_id, None, f) for f in detect.late_report(code, f"{last_month:%Y-%m}", due, today,
-                                                                         org_id in filed))
+                                                                         filed.get(org_id)))
     return out
 
 

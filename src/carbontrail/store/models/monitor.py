@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carbontrail.store.models.base import Base, Timestamped, utcnow
@@ -62,8 +63,39 @@ class MonitorTarget(Timestamped, Base):
     target_year: Mapped[int] = mapped_column(Integer)
     change: Mapped[float | None] = mapped_column(Float)
     cap: Mapped[float | None] = mapped_column(Float)
+    peak: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # must not rise after target_year
     source: Mapped[str] = mapped_column(String(500), default="")  # the plan or decision that sets it
     set_by: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PriceIndex(Timestamped, Base):
+    """The industrial value-added deflator of a jurisdiction and year (base year = 100), entered or imported by the
+    level that publishes it; value added given at current prices is divided by it."""
+
+    __tablename__ = "monitor_price_index"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    base_year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(500), default="")  # the statistical release, or "demo value"
+    set_by: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ReportFiling(Base):
+    """A key energy-using unit's monthly report as filed: when, by whom, and the report itself."""
+
+    __tablename__ = "monitor_report_filing"
+    __table_args__ = (UniqueConstraint("organisation_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month reported
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    filed_by: Mapped[str] = mapped_column(String(300))
+    report: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
 class WarningRule(Timestamped, Base):

@@ -18,7 +18,9 @@ from carbontrail.store.models import (
     MonitorWarning,
     MonthlyFigure,
     Organisation,
+    PriceIndex,
     ReadingBatch,
+    ReportFiling,
     SupplierFootprint,
     WarningEvent,
     WarningRule,
@@ -65,6 +67,17 @@ def activity_totals(session: Session, org_id: int, start: date, end: date) -> li
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
+def value_added_records(session: Session, org_id: int, start: date, end: date
+                        ) -> list[tuple[int, date, float, str, str]]:
+    """(record id, period start, quantity, unit, category) of the value-added records in [start, end]."""
+    rows = session.execute(select(ActivityRecord.id, ActivityRecord.period_start, ActivityRecord.quantity,
+                                  ActivityRecord.unit, ActivityRecord.category)
+                           .where(ActivityRecord.organisation_id == org_id, ActivityRecord.kind == "value_added",
+                                  ActivityRecord.period_start >= start, ActivityRecord.period_end <= end)
+                           .order_by(ActivityRecord.period_start, ActivityRecord.id)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
 def activity_records_from_readings(session: Session, org_id: int, source_prefix: str) -> list[ActivityRecord]:
     return list(session.scalars(select(ActivityRecord).where(ActivityRecord.organisation_id == org_id,
                                                              ActivityRecord.source.startswith(source_prefix))))
@@ -80,6 +93,24 @@ def monthly_figures(session: Session, org_ids: Iterable[int], start: date, end: 
     return list(session.scalars(select(MonthlyFigure).where(MonthlyFigure.organisation_id.in_(ids),
                                                             MonthlyFigure.month >= start, MonthlyFigure.month <= end)
                                 .order_by(MonthlyFigure.organisation_id, MonthlyFigure.month)))
+
+
+def figure_years(session: Session, org_ids: Iterable[int]) -> list[int]:
+    """The years in which any of the enterprises has a monthly figure, in order."""
+    ids = list(org_ids)
+    if not ids:
+        return []
+    year = func.extract("year", MonthlyFigure.month)
+    return sorted(int(y) for y in session.scalars(select(year).where(MonthlyFigure.organisation_id.in_(ids))
+                                                  .group_by(year)))
+
+
+def latest_figure_month(session: Session, org_ids: Iterable[int], start: date, end: date) -> date | None:
+    ids = list(org_ids)
+    if not ids:
+        return None
+    return session.scalar(select(func.max(MonthlyFigure.month)).where(
+        MonthlyFigure.organisation_id.in_(ids), MonthlyFigure.month >= start, MonthlyFigure.month <= end))
 
 
 def yearly_sums(session: Session, org_ids: Iterable[int] | None, first_year: int, last_year: int,
@@ -201,3 +232,34 @@ def english_names(session: Session, org_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Organisation.id, Organisation.name_en)).all())  # type: ignore[arg-type]
+
+
+# -- price indices and filed reports --------------------------------------------------------------------------
+
+
+def price_indices(session: Session, jurisdiction_ids: Iterable[int], years: Iterable[int] | None = None
+                  ) -> list[PriceIndex]:
+    stmt = select(PriceIndex).where(PriceIndex.jurisdiction_id.in_(list(jurisdiction_ids)))
+    if years is not None:
+        stmt = stmt.where(PriceIndex.year.in_(list(years)))
+    return list(session.scalars(stmt.order_by(PriceIndex.jurisdiction_id, PriceIndex.year)))
+
+
+def price_index(session: Session, jurisdiction_id: int, year: int) -> PriceIndex | None:
+    return session.scalars(select(PriceIndex).where(PriceIndex.jurisdiction_id == jurisdiction_id,
+                                                    PriceIndex.year == year)).one_or_none()
+
+
+def filing(session: Session, org_id: int, month: date) -> ReportFiling | None:
+    return session.scalars(select(ReportFiling).where(ReportFiling.organisation_id == org_id,
+                                                      ReportFiling.month == month)).one_or_none()
+
+
+def filings(session: Session, org_ids: Iterable[int], start: date | None = None, end: date | None = None
+            ) -> list[ReportFiling]:
+    stmt = select(ReportFiling).where(ReportFiling.organisation_id.in_(list(org_ids)))
+    if start is not None:
+        stmt = stmt.where(ReportFiling.month >= start)
+    if end is not None:
+        stmt = stmt.where(ReportFiling.month <= end)
+    return list(session.scalars(stmt.order_by(ReportFiling.organisation_id, ReportFiling.month)))
