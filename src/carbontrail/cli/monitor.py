@@ -237,7 +237,8 @@ def price_indices(jurisdiction: Jur,
 
 @app.command("rule")
 def rule(name: Annotated[str, typer.Argument(help="off_trajectory, above_cap, reading_jump, missing_data, "
-                                                   "late_report, supplier_expired")],
+                                                   "late_report, supplier_expired, certificate_expiring "
+                                                   "(days=N ahead, default 60)")],
          jurisdiction: Annotated[str | None, typer.Option()] = None,
          organisation: Annotated[str | None, typer.Option()] = None,
          param: Annotated[list[str], typer.Option(help="name=number, e.g. cap=1.2 or limit=3.5")] = [],  # noqa: B006

@@ -16,7 +16,10 @@ import numpy as np
 from carbontrail.monitor.kpi import RED, YELLOW
 
 Z_LIMIT = 3.5
-RULES = ("off_trajectory", "above_cap", "reading_jump", "missing_data", "late_report", "supplier_expired")
+RULES = ("off_trajectory", "above_cap", "reading_jump", "missing_data", "late_report", "supplier_expired",
+         "certificate_expiring")
+#: how many days ahead `certificate_expiring` looks by default
+CERTIFICATE_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -120,3 +123,17 @@ def supplier_expired(entity: str, product: str, valid_until: date | None, today:
     return [Finding("supplier_expired", entity, product,
                     f"the supplier footprint of {product} expired on {valid_until.isoformat()}",
                     {"valid_until": valid_until.isoformat()})]
+
+
+def certificate_expiring(entity: str, kind: str, reference: str, valid_until: date, unclaimed_mwh: float,
+                         today: date, days: int = CERTIFICATE_DAYS) -> list[Finding]:
+    """A held green-electricity instrument with unclaimed MWh whose validity ends within `days`: claim it or lose
+    it (an expired instrument can no longer be claimed)."""
+    if unclaimed_mwh <= 0 or not today <= valid_until < date.fromordinal(today.toordinal() + days):
+        return []
+    left = (valid_until - today).days
+    return [Finding("certificate_expiring", entity, f"{kind}:{reference}",
+                    f"{kind} {reference} ({unclaimed_mwh:g} MWh unclaimed) expires on {valid_until.isoformat()}, "
+                    f"in {left} day(s)",
+                    {"kind": kind, "reference": reference, "valid_until": valid_until.isoformat(),
+                     "unclaimed_mwh": unclaimed_mwh, "days_left": left}, RED if left <= 7 else YELLOW)]

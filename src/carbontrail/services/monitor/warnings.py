@@ -20,6 +20,7 @@ from carbontrail.services.monitor.figures import EntityKpis, _oversight
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
 from carbontrail.store.models import MonitorWarning, WarningEvent, WarningRule
 from carbontrail.store.readings import ReadingStore
+from carbontrail.store.repositories import certificates as certificate_repo
 from carbontrail.store.repositories import monitor as repo
 
 PACT_DEFAULT_VALIDITY_YEARS = 3  # PACT Technical Specifications v2: valid 3 years from the reference period's end
@@ -192,6 +193,14 @@ def _other_findings(s: Session, rule: WarningRule, today: date
             until = date(year + PACT_DEFAULT_VALIDITY_YEARS, 12, 31) if year else None
             out.extend((org_id, None, f) for f in detect.supplier_expired(code, f"{_product} ({_supplier})", until,
                                                                            today))
+    elif rule.rule == "certificate_expiring":
+        days = int(rule.params.get("days", detect.CERTIFICATE_DAYS))
+        for org_id, code, *_ in orgs:
+            for ins in certificate_repo.expiring(s, org_id, date.fromordinal(today.toordinal() + days)):
+                assert ins.valid_until is not None  # the query asks for it
+                out.extend((org_id, None, f) for f in detect.certificate_expiring(
+                    code, ins.kind, ins.reference, ins.valid_until, (ins.face_kwh - ins.claimed_kwh) / 1000.0,
+                    today, days))
     elif rule.rule == "late_report":
         # last month's report, due on day `due_day` of this month; a unit is key by its latest year of figures
         last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
