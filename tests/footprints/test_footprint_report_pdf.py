@@ -43,3 +43,17 @@ def test_pcf_report_in_both_languages(fp_world: FootprintWorld, tmp_path: Path) 
     for heading in ("产品碳足迹报告", "1 目的与范围", "2 分配与取舍", "3 数据来源与数据质量", "4 核算结果", "5 不确定性"):
         assert heading in zh, heading
     assert "成都电芯示意工厂" in zh and "55.539" in zh and "从摇篮到大门" in zh and "初级数据占比" in zh
+
+
+def test_pcf_report_states_the_electricity_factor_type(fp_world: FootprintWorld, tmp_path: Path) -> None:
+    """ISO 14067:2018 6.4.9.4: the cell model's 32 kWh of Sichuan grid electricity per kWh of cell take a secondary
+    grid factor (0.1404 kg/kWh, its source named); no certificates or contracts are applied to the footprint."""
+    h = fp_world.auth("admin@cell.example")
+    url = "/api/organisations/CD-CELL/products/lfp-cell/lfp-cell/report.pdf"
+    en = " ".join(_text(fp_world.client.get(url + "?lang=en", headers=h).content, tmp_path / "en.pdf").split())
+    assert "The type of factor used for electricity and other energy inputs (ISO 14067:2018, 6.4.9.4):" in en
+    assert "Electricity, Sichuan grid 32.000 kWh grid average or secondary" in en  # the cell wraps in the table
+    assert "Sichuan provincial average CO2 factor 2022" in en
+    assert "No green certificates, green-power trades or other contractual instruments are applied" in en
+    zh = " ".join(_text(fp_world.client.get(url + "?lang=zh_CN", headers=h).content, tmp_path / "zh.pdf").split())
+    assert "电网平均或次级因子" in zh and "本碳足迹未使用绿证" in zh

@@ -12,9 +12,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
 from carbontrail import __version__
-from carbontrail.errors import InputError, Location
+from carbontrail.errors import CarbontrailError, InputError, Location
 from carbontrail.reports.pdf import LOCALES, PdfDocument, _register_font, cjk_font_path
 from carbontrail.services import footprints as fps
+from carbontrail.units import quantity
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh_CN": "产品碳足迹报告", "en": "Product carbon footprint report"},
@@ -55,6 +56,15 @@ TEXT: dict[str, dict[str, str]] = {
     "geo": {"zh_CN": "地理代表性", "en": "Geographical"},
     "coverage": {"zh_CN": "有评级数据的覆盖率", "en": "Share covered by rated data"},
     "purchased": {"zh_CN": "外购产品的碳足迹数据", "en": "Footprints of purchased products"},
+    "energy_inputs": {"zh_CN": "电力及其他能源输入所用因子的类型（ISO 14067:2018 第6.4.9.4条）：",
+                      "en": "The type of factor used for electricity and other energy inputs (ISO 14067:2018, "
+                            "6.4.9.4):"},
+    "factor_type": {"zh_CN": "因子类型", "en": "Factor type"},
+    "supplier_specific": {"zh_CN": "供应商特定数据", "en": "supplier-specific"},
+    "grid_or_secondary": {"zh_CN": "电网平均或次级因子（见来源）", "en": "grid average or secondary factor (see source)"},
+    "no_certificates": {"zh_CN": "本碳足迹未使用绿证、绿电交易或其他合同工具：所列因子即所用因子。",
+                        "en": "No green certificates, green-power trades or other contractual instruments are applied "
+                              "in this footprint: the factors listed are the ones used."},
     "input": {"zh_CN": "输入", "en": "Input"},
     "quantity": {"zh_CN": "数量", "en": "Quantity"},
     "kind": {"zh_CN": "类型", "en": "Kind"},
@@ -184,6 +194,14 @@ class _Pcf(PdfDocument):
         if len(rows) == 1:
             rows.append([self.t("none"), "", "", "", ""])
         story += [self.table(rows, [35 * mm, 25 * mm, 22 * mm, 28 * mm, 60 * mm], self.small),
+                  Spacer(1, 3 * mm), self.p(self.t("energy_inputs"))]
+        energy = [e for e in r.external if _is_energy(e.unit)]
+        story.append(self.table([[self.t("input"), self.t("quantity"), self.t("factor_type"), self.t("source")]] + [
+            [e.name, f"{self.n(e.amount, 3)} {e.unit}",
+             f"{self.t('supplier_specific')} ({e.supplier})" if e.primary else self.t("grid_or_secondary"), e.source]
+            for e in energy] if energy else [[self.t("none"), "", "", ""]], [40 * mm, 28 * mm, 42 * mm, 60 * mm],
+            self.small))
+        story += [self.p(self.t("no_certificates")),
                   self.p(self.t("results_h"), self.h1),
                   self.table([[self.t("item"), self.t("value")],
                               [self.t("fossil"), f"{self.n(r.fossil_kg, 3)} kg CO2e"],
@@ -211,3 +229,11 @@ class _Pcf(PdfDocument):
                                 topMargin=18 * mm, bottomMargin=18 * mm)
         doc.build(story)
         return buffer.getvalue()
+
+
+def _is_energy(unit: str) -> bool:
+    """Whether a unit measures energy (kWh, MWh, GJ …): the inputs whose factor type ISO 14067 asks to state."""
+    try:
+        return bool(quantity(1, unit).check("[energy]"))
+    except CarbontrailError:
+        return False
