@@ -4,13 +4,7 @@
   var el = document.getElementById("declaration-data");
   if (!el || !window.echarts) { return; }
   var d = JSON.parse(el.textContent);
-  function draw(id, option) {
-    var node = document.getElementById(id);
-    var chart = echarts.init(node, null, { renderer: "canvas" });
-    chart.on("finished", function () { node.setAttribute("data-rendered", "1"); });
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var draw = window.carbontrailChart.draw;
   draw("chart-stage-shares", {
     title: { text: d.labels.shares, left: "center" },
     tooltip: { trigger: "item" },

@@ -3,14 +3,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("footprint-data").textContent);
   var nf = new Intl.NumberFormat(data.locale === "zh_CN" ? "zh-CN" : "en", { maximumFractionDigits: 2 });
-  function draw(id, option) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) { return; }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var draw = window.carbontrailChart.draw;
   ["stage", "gas", "supplier"].forEach(function (by) {
     draw("chart-" + by, { title: { text: data.labels[by], left: "center" },
       tooltip: { trigger: "item", valueFormatter: nf.format },

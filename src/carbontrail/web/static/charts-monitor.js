@@ -6,13 +6,8 @@
   var d = JSON.parse(src.textContent);
   var nf = new Intl.NumberFormat(d.locale === "zh_CN" ? "zh-CN" : "en", { maximumFractionDigits: 4 });
   function draw(id, option) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
     option.tooltip = option.tooltip || { trigger: "axis", valueFormatter: function (v) { return nf.format(v); } };
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.carbontrailChart.draw(id, option);
   }
   if (d.meters && d.meters.length) {
     var first = d.meters[0];

@@ -1,14 +1,7 @@
 // Draws the inventory and jurisdiction charts from the JSON the page embeds; marks each chart when drawn.
 (function () {
   "use strict";
-  function draw(id, option) {
-    var el = document.getElementById(id);
-    if (!el || !window.echarts) { return; }
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
-    chart.setOption(option);
-    window.addEventListener("resize", function () { chart.resize(); });
-  }
+  var draw = window.carbontrailChart.draw;
   function read(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
