@@ -34,3 +34,18 @@ class Settings:
             dask_scheduler=os.environ.get("CARBONTRAIL_DASK_SCHEDULER") or None,
             secret_key=os.environ.get("CARBONTRAIL_SECRET_KEY", ""),
         )
+
+
+#: the transparency log's name when CARBONTRAIL_LEDGER_ORIGIN is not set
+DEFAULT_LEDGER_ORIGIN = "carbontrail.local/log"
+
+
+def ledger_origin() -> str:
+    """The log's name in its checkpoints (`CARBONTRAIL_LEDGER_ORIGIN`, e.g. `ledger.example.cn/log`)."""
+    return os.environ.get("CARBONTRAIL_LEDGER_ORIGIN", DEFAULT_LEDGER_ORIGIN)
+
+
+def public_host() -> str:
+    """The public host this installation's log, DID documents, status lists and extension schemas are served from
+    (the log origin's host)."""
+    return ledger_origin().split("/", 1)[0]

@@ -29,6 +29,7 @@ NOT_TENANT = {"locale": "en", "action": "acknowledge", "fmt": "xlsx"}
 TENANT_B.update({"engagement_id": "1", "finding_id": "1"})  # trust: B's engagement and finding
 NOT_TENANT["entry_id"] = "1"  # registry entries are public by number
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
+NOT_TENANT["name"] = "renewable-electricity"  # the PACT extension schemas are public
 #: bodies that would be accepted if the caller had the right, so only tenancy can refuse them
 JSON_BODIES = {
     "/api/organisations/{code}/supplier-footprints": {"product_key": "x", "supplier": "s", "fossil_kg_per_unit": 1,

@@ -7,6 +7,7 @@ version-independent `FootprintValues` turns into either version and back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from carbontrail.errors import InputError, Location
+from carbontrail.errors import InputError, Location, NotFound
 
 SPEC_VERSIONS = {"2": "2.3.0", "3": "3.0.0"}
 
@@ -414,6 +415,30 @@ def openapi(major: str) -> dict[str, Any]:
         # peers send either, so both validate
         codes.append(NOT_FOUND_CODE[major])
     return doc
+
+
+#: the data model extensions carbontrail writes, by the name of their schema (data/pact/extensions/NAME.json)
+EXTENSIONS = ("credential-extension", "renewable-electricity")
+
+
+@lru_cache(maxsize=len(EXTENSIONS))
+def extension_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of one of carbontrail's PACT data model extensions (its `dataSchema` URL serves it)."""
+    if name not in EXTENSIONS:
+        raise NotFound(f"no extension schema '{name}' (carbontrail writes {', '.join(EXTENSIONS)})")
+    text = resources.files("carbontrail.formats").joinpath(f"data/pact/extensions/{name}.json").read_text(
+        encoding="utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def validate_extension(extension: Mapping[str, Any]) -> None:
+    """Check an extension's `data` against its carbontrail schema (named by the last part of `dataSchema`)."""
+    name = str(extension.get("dataSchema", "")).rsplit("/", 1)[-1].removesuffix(".json")
+    errors = sorted(Draft202012Validator(extension_schema(name), format_checker=FormatChecker())
+                    .iter_errors(extension.get("data")), key=lambda e: list(e.path))
+    if errors:
+        raise InputError(f"extension {name}: {errors[0].message}", location=Location(field="extensions"))
 
 
 def _rfc3339(instance: object) -> bool:

@@ -249,6 +249,18 @@ def with_claims(session: Session, organisation: Organisation, start: date, end: 
     return out, applied
 
 
+def renewable_share(s: Session, organisation: Organisation, period: Period, matching: str = "annual"
+                    ) -> tuple[float, float, tuple[ClaimUse, ...]] | None:
+    """(matched MWh, consumption MWh, the claims) of the organisation's electricity in the period, inside the
+    caller's session; None when it claimed nothing for the period or used no electricity."""
+    matched, ids = _claimed_matched(s, organisation, period, matching)
+    if not ids:
+        return None
+    consumption, _source = _consumption_in(s, organisation.id, period)
+    used = float(consumption.sum())
+    return (min(matched, used), used, _claim_uses(s, organisation.id, ids)) if used > 0 else None
+
+
 def _claim_uses(s: Session, organisation_id: int, claim_ids: list[int]) -> tuple[ClaimUse, ...]:
     events = repo.claim_event_ids(s, organisation_id, claim_ids)
     uses = []

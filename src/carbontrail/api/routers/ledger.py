@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from carbontrail.formats import pact
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services.ledger import credentials, documents, log
@@ -57,6 +58,12 @@ class KeyOut(BaseModel):
 def _issued(item: credentials.Issued) -> IssuedOut:
     return IssuedOut(credential_id=item.credential_id, kind=item.kind, document=item.document, log_seq=item.log_seq,
                      revoked=item.revoked_at is not None, revoked_reason=item.revoked_reason)
+
+
+@router.get("/api/ledger/schema/{name}.json", response_model=dict[str, Any])
+def extension_schema(name: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+    """The JSON Schema of a PACT data model extension carbontrail writes (the `dataSchema` it names)."""
+    return pact.extension_schema(name)
 
 
 @router.get("/api/ledger/head", response_model=log.Head)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.config import public_host
 from carbontrail.errors import Conflict, InputError, NotFound, PermissionDenied
 from carbontrail.formats import pact
 from carbontrail.ledger import bundle as bundles
@@ -44,7 +45,7 @@ MAX_SUBJECT_BYTES = 1_000_000
 
 def host() -> str:
     """The public host the log, DID documents and status lists are served from (the log origin's host)."""
-    return log.origin().split("/", 1)[0]
+    return public_host()
 
 
 def issuer_of(code: str) -> str:
@@ -294,9 +295,11 @@ def credential_for_footprint(sessions: sessionmaker[Session], actor: Actor, key:
         issued = issue_in(work, key, org, "footprint", pf_id, subject,
                           name=str(footprint.get("productNameCompany", "")), audited=statement is None)
         if statement is not None:
-            values = replace(pact.values_from_json(json.loads(row.values_json)),
-                             verification=pact_verification(statement),
-                             extensions=(pact_extension(issued, statement_id),))
+            before = pact.values_from_json(json.loads(row.values_json))
+            others = tuple(e for e in before.extensions
+                           if not str(e.get("dataSchema", "")).endswith("/credential-extension.json"))
+            values = replace(before, verification=pact_verification(statement),
+                             extensions=(*others, pact_extension(issued, statement_id)))
             new = pact_host.publish_in(work.session, org.organisation_id, values, actor=actor.actor, audited=False,
                                        status_comment=f"verified: statement {statement_id}, credential "
                                                       f"{issued.credential_id}")

@@ -7,13 +7,13 @@ crash the latest checkpoint covers exactly the stored entries and every entry ha
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.config import DEFAULT_LEDGER_ORIGIN, ledger_origin
 from carbontrail.errors import ConfigurationError, InputError, NotFound, PermissionDenied
 from carbontrail.ledger import merkle
 from carbontrail.ledger.checkpoint import Checkpoint, Verifier, open_checkpoint, sign_checkpoint, verifier_key
@@ -24,13 +24,13 @@ from carbontrail.services.work import Actor, Work, unit_of_work
 from carbontrail.store.models import LedgerLogKey
 from carbontrail.store.repositories import ledger as repo
 
-DEFAULT_ORIGIN = "carbontrail.local/log"
+DEFAULT_ORIGIN = DEFAULT_LEDGER_ORIGIN
 MAX_BATCH = 100_000
 
 
 def origin() -> str:
     """The log's name in its checkpoints (`CARBONTRAIL_LEDGER_ORIGIN`, e.g. `ledger.example.cn/log`)."""
-    return os.environ.get("CARBONTRAIL_LEDGER_ORIGIN", DEFAULT_ORIGIN)
+    return ledger_origin()
 
 
 def seal(key: bytes, seed: bytes) -> str:

@@ -12,12 +12,15 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbontrail.config import public_host
 from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.formats import pact
+from carbontrail.inventory.records import claim_runs
 from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services.certificate_matching import renewable_share
 from carbontrail.services.pact import host
 from carbontrail.services.work import Actor, unit_of_work
-from carbontrail.store.models import PactFootprint, ProductFootprintResult
+from carbontrail.store.models import Organisation, PactFootprint, ProductFootprintResult
 from carbontrail.store.repositories import pact as repo
 
 COMPUTED = "computed"
@@ -90,13 +93,41 @@ def values_from_result(result: ProductFootprintResult, values: pact.FootprintVal
     return replace(values, fossil_ghg=fossil, primary_data_share=share, **unverified)
 
 
+RENEWABLE_SCHEMA = "renewable-electricity"
+
+
+def with_renewable_share(s: Session, organisation_id: int, values: pact.FootprintValues) -> pact.FootprintValues:
+    """`values` with the data model extension that states the share of the organisation's electricity in the
+    reference period its claimed green-electricity instruments match (annual matching), each claim with its
+    transparency-log entry; without claims, none. The pcf does not use the claims: the extension says what they
+    cover."""
+    kept = tuple(e for e in values.extensions
+                 if not str(e.get("dataSchema", "")).endswith(f"/{RENEWABLE_SCHEMA}.json"))
+    org = s.get(Organisation, organisation_id)
+    start = values.reference_start.date()
+    end = max(start, (values.reference_end - dt.timedelta(days=1)).date())  # PACT's end is exclusive
+    found = renewable_share(s, org, (start, end)) if org is not None else None
+    if found is None:
+        return replace(values, extensions=kept)
+    matched, used, claims = found
+    extension = {"specVersion": "2.0.0", "dataSchema": f"https://{public_host()}/api/ledger/schema/"
+                                                       f"{RENEWABLE_SCHEMA}.json",
+                 "data": {"share": round(matched / used, 6), "matchedMwh": round(matched, 6),
+                          "consumptionMwh": round(used, 6), "matching": "annual",
+                          "claims": [{"kind": kind, "count": n, "mwh": round(mwh, 6), "firstLogEntry": a,
+                                      "lastLogEntry": b, "firstReference": first, "lastReference": last}
+                                     for kind, n, mwh, a, b, first, last in claim_runs(claims)]}}
+    return replace(values, extensions=(*kept, extension))
+
+
 def publish_result_in(s: Session, organisation_id: int, result: ProductFootprintResult,
                       values: pact.FootprintValues, *, actor: str, status_comment: str = "") -> PactFootprint:
-    """Publish (or version) a PACT footprint whose numbers are `result`'s, keeping the result's id with it."""
+    """Publish (or version) a PACT footprint whose numbers are `result`'s, keeping the result's id with it, with
+    the renewable electricity the organisation's claims back in the reference period."""
     if result.organisation_id != organisation_id:
         raise NotFound("no such product-footprint result of this organisation")
-    row = host.publish_in(s, organisation_id, values_from_result(result, values), status_comment=status_comment,
-                          actor=actor)
+    row = host.publish_in(s, organisation_id, with_renewable_share(s, organisation_id, values_from_result(
+        result, values)), status_comment=status_comment, actor=actor)
     row.result_id = result.id
     return row
 
