@@ -31,6 +31,16 @@ MODEL = {"name": "cell", "flows": [{"id": "cell", "unit": "kg"},
          "processes": [{"id": "CELL", "outputs": [{"flow": "cell", "amount": 1}, {"flow": "co2", "amount": 2.0}]}]}
 
 
+def _publish(sessions: sessionmaker[Session], code: str) -> pact_host.Published:
+    """The organisation's cell footprint for the reference year 2025, computed from MODEL and published."""
+    values = pact.FootprintValues(
+        product_ids=(f"urn:pact:{code.lower()}.example:product:cell",), product_name="cell", product_description="",
+        company_name=code, company_ids=(f"urn:pact:{code.lower()}.example:company",), declared_unit="kilogram",
+        declared_amount=Decimal(1), product_mass_kg=Decimal(1), fossil_ghg=Decimal(0),
+        reference_start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), reference_end=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    return publishing.publish_computed(sessions, CLI, code, values, model="cell", product="cell")
+
+
 def test_the_footprint_states_what_the_claims_back(sessions: sessionmaker[Session]) -> None:
     seed(sessions)
     electricity(sessions, "CD-CELL", *JAN, 1_000_000)
@@ -38,12 +48,7 @@ def test_the_footprint_states_what_the_claims_back(sessions: sessionmaker[Sessio
     assert certs.claim(sessions, CLI, "CD-CELL", serials, JAN, on=dt.date(2025, 2, 1), key=KEY).log_seq[-3:] == (
         3, 4, 5)
     footprints.store_model(sessions, CLI, "CD-CELL", key="cell", document=MODEL)
-    values = pact.FootprintValues(
-        product_ids=("urn:pact:cd-cell.example:product:cell",), product_name="cell", product_description="",
-        company_name="CD-CELL", company_ids=("urn:pact:cd-cell.example:company",), declared_unit="kilogram",
-        declared_amount=Decimal(1), product_mass_kg=Decimal(1), fossil_ghg=Decimal(0),
-        reference_start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), reference_end=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    done = publishing.publish_computed(sessions, CLI, "CD-CELL", values, model="cell", product="cell")
+    done = _publish(sessions, "CD-CELL")
     for major in ("2", "3"):
         doc = pact_host.document(sessions, CLI, "CD-CELL", done.pf_id, major)
         pact.validate(doc, major)
@@ -67,10 +72,5 @@ def test_the_footprint_states_what_the_claims_back(sessions: sessionmaker[Sessio
 def test_no_claims_no_extension(sessions: sessionmaker[Session]) -> None:
     seed(sessions)
     footprints.store_model(sessions, CLI, "SH-LFP", key="cell", document=MODEL)
-    values = pact.FootprintValues(
-        product_ids=("urn:pact:sh-lfp.example:product:cell",), product_name="cell", product_description="",
-        company_name="SH-LFP", company_ids=("urn:pact:sh-lfp.example:company",), declared_unit="kilogram",
-        declared_amount=Decimal(1), product_mass_kg=Decimal(1), fossil_ghg=Decimal(0),
-        reference_start=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), reference_end=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    done = publishing.publish_computed(sessions, CLI, "SH-LFP", values, model="cell", product="cell")
+    done = _publish(sessions, "SH-LFP")
     assert "extensions" not in pact_host.document(sessions, CLI, "SH-LFP", done.pf_id, "3")
