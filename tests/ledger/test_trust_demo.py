@@ -23,8 +23,10 @@ PY = SystemActor("test")
 
 
 def test_the_demo_verifies_a_footprint_and_lists_it(sessions: sessionmaker[Session]) -> None:
-    done = load_demo(sessions, DEMO, key=KEY)["trust"]
+    loaded = load_demo(sessions, DEMO, key=KEY)
+    done = loaded["trust"]
     assert isinstance(done, dict) and done["engagement"] is not None, done
+    assert "verifier@sc-verify.example" in loaded["sign_in"]["users"]  # type: ignore[index]
     with sessions() as s:
         active, result = s.execute(select(PactFootprint, ProductFootprintResult).join(
             ProductFootprintResult, PactFootprint.result_id == ProductFootprintResult.id).join(
@@ -52,4 +54,6 @@ def test_the_demo_verifies_a_footprint_and_lists_it(sessions: sessionmaker[Sessi
 
 
 def test_without_the_key_the_trust_part_is_skipped(sessions: sessionmaker[Session]) -> None:
-    assert "skipped" in load_demo(sessions, DEMO)["trust"]  # type: ignore[operator]
+    loaded = load_demo(sessions, DEMO)
+    assert "skipped" in loaded["trust"]  # type: ignore[operator]
+    assert "verifier@sc-verify.example" not in loaded["sign_in"]["users"]  # type: ignore[index]

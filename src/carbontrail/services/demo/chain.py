@@ -18,7 +18,7 @@ from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.demo.battery import load as load_battery_demo
 from carbontrail.services.demo.cbam import load_cbam_demo
 from carbontrail.services.demo.green import load_green_demo
-from carbontrail.services.demo.trust import load_trust_demo
+from carbontrail.services.demo.trust import VERIFIER_EMAIL, load_trust_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.monitor import load_monitor_demo
 from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
@@ -94,7 +94,8 @@ def load_demo(sessions: sessionmaker[Session], folder: Path, *,
     return {"files": describe(reports), "jurisdictions_created": created_jurisdictions, "battery": battery,
             "users_created": created_users, "cbam": cbam, "products": products, "pact": pact, "monitor": monitor,
             "green": green, "trust": trust,
-            "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS], "password": "CARBONTRAIL_DEMO_PASSWORD or "
+            "sign_in": {"users": [ADMIN_EMAIL, *DEMO_USERS, *([VERIFIER_EMAIL] if "skipped" not in trust else [])],
+                        "password": "CARBONTRAIL_DEMO_PASSWORD or "
                         f"'{DEFAULT_DEMO_PASSWORD}'"}}
 
 
