@@ -4,7 +4,7 @@ the same rounds for every side, medians and spread), peak RSS of a process, load
 Systems: USLCI (tests/data/uslci), the generated ecoinvent-shaped 20k system (many small loops), and the
 loop-heavy systems of `generate_loop_heavy` (one strongly connected block of 40 % or 70 % of 20,000 or 60,000
 processes, seed 1). A built system is kept as a pickle under var/bench/cache, named after the generator's
-source hash, so a cold process loads it (set-up, not timed) instead of generating it again.
+and the matrices' source hash, so a cold process loads it (set-up, not timed) instead of generating it again.
 
 Cold: a fresh Python process per round (`python bench_engine_X.py --cold SIDE --system NAME`) loads the system
 and the side's inputs untimed, then times the first call; it reports that time and its peak RSS
@@ -47,7 +47,9 @@ def system(name: str) -> object:
     from carbontrail.formats.olca_jsonld import read
     from carbontrail.lca.matrices import build_system
 
-    source = hashlib.sha256((HERE / "generate_system.py").read_bytes()).hexdigest()[:12]
+    # Named after the generator's and the matrices' source: a change to either builds the systems again.
+    source = hashlib.sha256((HERE / "generate_system.py").read_bytes()
+                            + (ROOT / "src" / "carbontrail" / "lca" / "matrices.py").read_bytes()).hexdigest()[:12]
     path = CACHE / f"{name}-{source}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
