@@ -95,12 +95,10 @@ def measure(name: str, n: int) -> dict[str, object]:
                               "technosphere_nonzeros": int(system.A.nnz),
                               "largest_loop": int(model.solver.loop_sizes[0]) if model.solver.loop_sizes else 1,
                               "loops": len(model.solver.loop_sizes)}
-    values = {}
     sides = [s for s in SIDES if s != "pypardiso" or ec.pypardiso_version()]
-    for side in sides:
-        row[f"{side}_warm"], values[side] = ec.rounds(call(name, j, side), n)
-        row[f"{side}_cold"] = ec.cold_unless_over(row[f"{side}_warm"], "bench_engine_single.py", side, name, n,
-                                                   ("--demand", str(j)))
+    measured, values = ec.sides_measured("bench_engine_single.py", {side: call(name, j, side) for side in sides},
+                                         name, n, ("--demand", str(j)))
+    row.update(measured)
     c = model.cB[0]
     f = np.zeros(system.A.shape[0])
     f[j] = 1.0
