@@ -35,21 +35,27 @@ class _Job:
     demands: np.ndarray | None  # activities × demands; None: every product per unit (adjoint)
 
 
-def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(A's CSC data, B's entry values) of each draw of a chunk, always in the same order for a given seed."""
+def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int,
+           scored: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(A's CSC data, values of B's entries `scored`) of each draw of a chunk, always the same for a given seed.
+
+    Only the B entries that some indicator characterises are drawn: the others change no score."""
     rng = np.random.default_rng(seed)
     tech, bio = job.technosphere, job.biosphere
+    a_sampler = tech.distributions.sampler()
+    b_sampler = bio.distributions.sampler(scored)
+    b_pos = np.searchsorted(scored, b_sampler.idx)
     # Draw in batches of iterations (bounded memory).
-    batch = max(1, min(iterations, 1_000_000 // max(1, tech.values.size + bio.values.size)))
+    batch = max(1, min(iterations, 1_000_000 // max(1, a_sampler.idx.size + b_sampler.idx.size)))
     for start in range(0, iterations, batch):
         n = min(batch, iterations - start)
-        a_idx, a_ratios = tech.distributions.sample_ratios(rng, n)
-        b_idx, b_ratios = bio.distributions.sample_ratios(rng, n)
+        a_ratios = a_sampler.ratios(rng, n)
+        b_ratios = b_sampler.ratios(rng, n)
         for k in range(n):
             a_values = tech.values.copy()
-            a_values[a_idx] *= a_ratios[k]
-            b_values = bio.values.copy()
-            b_values[b_idx] *= b_ratios[k]
+            a_values[a_sampler.idx] *= a_ratios[k]
+            b_values = bio.values[scored]
+            b_values[b_pos] *= b_ratios[k]
             yield tech.csc_data(a_values), b_values
 
 
@@ -58,20 +64,22 @@ def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.n
     bio = job.biosphere
     # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
     weights = job.factors[:, bio.rows]
+    scored = np.flatnonzero(np.any(weights != 0, axis=0))
+    weights, cols = weights[:, scored], bio.cols[scored]
     solver = ResampledSolver(job.solver)
     n_act = job.solver.n
     columns = n_act if job.demands is None else job.demands.shape[1]
     out = np.empty((iterations, job.factors.shape[0], columns))
-    for k, (a_data, b_values) in enumerate(_draws(job, seed, iterations)):
+    for k, (a_data, b_values) in enumerate(_draws(job, seed, iterations, scored)):
         solver.update(a_data)
         if job.demands is None:
             # Every product per unit: Aᵀ q = (C B)ᵀ, one adjoint solve with one column per indicator.
             charged = weights * b_values
-            cB = np.stack([np.bincount(bio.cols, weights=row, minlength=n_act) for row in charged])
+            cB = np.stack([np.bincount(cols, weights=row, minlength=n_act) for row in charged])
             out[k] = solver.adjoint(cB.T).T
         else:
             supply = solver.forward(job.demands)
-            out[k] = (weights * b_values) @ supply[bio.cols]
+            out[k] = (weights * b_values) @ supply[cols]
     return out
 
 
