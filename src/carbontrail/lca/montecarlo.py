@@ -35,16 +35,19 @@ class _Job:
     demands: np.ndarray | None  # activities × demands; None: every product per unit (adjoint)
 
 
-def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int,
-           scored: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(A's CSC data, values of B's entries `scored`) of each draw of a chunk, always the same for a given seed.
+def _scored(job: _Job) -> np.ndarray:
+    """B's entries that some indicator characterises (the others change no score)."""
+    return np.flatnonzero(np.any(job.factors[:, job.biosphere.rows] != 0, axis=0))
 
-    Only the B entries that some indicator characterises are drawn: the others change no score."""
+
+def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(A's CSC data, B's entry values) of each draw of a chunk, always the same for a given seed.
+
+    Only the B entries that some indicator characterises are drawn; the others keep their stored values."""
     rng = np.random.default_rng(seed)
     tech, bio = job.technosphere, job.biosphere
     a_sampler = tech.distributions.sampler()
-    b_sampler = bio.distributions.sampler(scored)
-    b_pos = np.searchsorted(scored, b_sampler.idx)
+    b_sampler = bio.distributions.sampler(_scored(job))
     # Draw in batches of iterations (bounded memory).
     batch = max(1, min(iterations, 1_000_000 // max(1, a_sampler.idx.size + b_sampler.idx.size)))
     for start in range(0, iterations, batch):
@@ -54,8 +57,8 @@ def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int,
         for k in range(n):
             a_values = tech.values.copy()
             a_values[a_sampler.idx] *= a_ratios[k]
-            b_values = bio.values[scored]
-            b_values[b_pos] *= b_ratios[k]
+            b_values = bio.values.copy()
+            b_values[b_sampler.idx] *= b_ratios[k]
             yield tech.csc_data(a_values), b_values
 
 
@@ -63,14 +66,14 @@ def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.n
     """Scores of `iterations` draws: iterations × indicators × demands (× products when `demands` is None)."""
     bio = job.biosphere
     # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
-    weights = job.factors[:, bio.rows]
-    scored = np.flatnonzero(np.any(weights != 0, axis=0))
-    weights, cols = weights[:, scored], bio.cols[scored]
+    scored = _scored(job)
+    weights, cols = job.factors[:, bio.rows[scored]], bio.cols[scored]
     solver = ResampledSolver(job.solver)
     n_act = job.solver.n
     columns = n_act if job.demands is None else job.demands.shape[1]
     out = np.empty((iterations, job.factors.shape[0], columns))
-    for k, (a_data, b_values) in enumerate(_draws(job, seed, iterations, scored)):
+    for k, (a_data, b_all) in enumerate(_draws(job, seed, iterations)):
+        b_values = b_all[scored]
         solver.update(a_data)
         if job.demands is None:
             # Every product per unit: Aᵀ q = (C B)ᵀ, one adjoint solve with one column per indicator.
