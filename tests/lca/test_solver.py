@@ -116,3 +116,38 @@ def test_supply_order_puts_suppliers_first_whatever_the_labels() -> None:
         for block in np.unique(labels):  # each loop's members stand together
             spots = np.sort(place[labels == block])
             assert spots[-1] - spots[0] == spots.size - 1
+
+
+@pytest.mark.parametrize("failing", [0, 1, 2])
+def test_large_loop_draws_by_gmres_equal_spsolve(matrix: sparse.csc_matrix, failing: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draw's loop above DIRECT_LOOP_UP_TO (lowered here to 100 for the 395-process loop) is solved by GMRES,
+    first with the diagonal as preconditioner, then with the static LU, else by the draw's own LU. The first
+    `failing` GMRES attempts of each solve are reported as not converged, so each way runs: all equal spsolve."""
+    import carbontrail.lca.solver as solver_module
+
+    attempts: list[str] = []
+
+    def gmres(*args: object, **kwargs: object) -> tuple[np.ndarray, int]:
+        x, info = solver_module_gmres(*args, **kwargs)
+        attempts.append("jacobi" if len(attempts) % 2 == 0 else "static")
+        return x, (1 if len(attempts) <= failing else info)
+
+    solver_module_gmres = solver_module.gmres
+    monkeypatch.setattr(solver_module, "DIRECT_LOOP_UP_TO", 100)
+    monkeypatch.setattr(solver_module, "gmres", gmres)
+    names = [str(j) for j in range(matrix.shape[0])]
+    rng = np.random.default_rng(3)
+    data = matrix.data * np.exp(0.2 * rng.standard_normal(matrix.nnz))
+    drawn = sparse.csc_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+    solver = Solver(matrix, names, tiers=True)
+    assert solver.loop_sizes[0] > 100
+    resampled = solver.resampled(data)
+    f = np.zeros(matrix.shape[0])
+    f[[5, 50]] = 1.0, 3.0
+    ours = resampled.forward(f)
+    assert attempts[:2] == ["jacobi", "static"][:min(failing + 1, 2)]
+    assert (failing == 2) == (len(resampled._lu) == 1)  # the draw's own LU only when both GMRES fail
+    np.testing.assert_allclose(ours, spsolve(drawn, f), rtol=1e-9, atol=1e-9 * np.abs(ours).max())
+    exact = spsolve(drawn.T.tocsc(), f)
+    np.testing.assert_allclose(resampled.adjoint(f), exact, rtol=1e-9, atol=1e-9 * np.abs(exact).max())
