@@ -6,10 +6,11 @@ supply tier at a time, vectorised. Factorising the whole of A instead fills the 
 that buys from a loop (see benchmarks/bench_engine_all_products.py). A loop of 1,000 processes or more is
 ordered by minimum degree on A_KK + A_KKᵀ (its diagonal is production, so a symmetric ordering suits it): on the
 generated 20k system's 3,849-process loop that is 0.28 M factor entries against 4.1 M with COLAMD; smaller
-loops, and the whole of a small matrix, take COLAMD on A_KKᵀ (USLCI: 8.6k entries against 26k). Monte Carlo
-keeps each loop's ordering and refactorises a draw's loop numerically (≈ 0.07 s for that loop against 1 s
-with the ordering search), or, for one or two right-hand sides on a loop above 2,000 processes, runs GMRES
-preconditioned with the static LU and falls back to the draw's own LU when it does not converge.
+loops take COLAMD on A_KKᵀ. A small matrix is factorised whole: in supply order when its loops are small
+(`_Ordered`, no ordering search: USLCI 0.35 ms), else with COLAMD on Aᵀ. Monte Carlo keeps each loop's
+ordering and refactorises a draw's loop numerically (≈ 0.07 s for that loop against 1 s with the ordering
+search), or, for one or two right-hand sides on a loop above 2,000 processes, runs GMRES with the diagonal as
+preconditioner, then with the static LU, and falls back to the draw's own LU when neither converges.
 
 Every solution x of M x = b is checked by its normwise backward error ‖b − M x‖∞ / (‖M‖∞ ‖x‖∞ + ‖b‖∞): x is the
 exact solution of a system whose entries differ from M's and b's by at most that fraction. A residual relative
