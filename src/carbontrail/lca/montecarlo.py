@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from carbontrail.errors import ConfigurationError, InputError
 from carbontrail.lca.footprint import FootprintModel, Provenance
 from carbontrail.lca.matrices import Matrix
 from carbontrail.lca.solver import ResampledSolver, Solver
+from carbontrail.lca.uncertainty import Sampler
 
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 DEFAULT_CHUNK = 25
@@ -34,10 +36,16 @@ class _Job:
     solver: Solver
     demands: np.ndarray | None  # activities × demands; None: every product per unit (adjoint)
 
+    # Made once per job (on a Dask worker: once per worker, not per chunk).
+    @cached_property
+    def scored(self) -> np.ndarray:
+        """B's entries that some indicator characterises (the others change no score)."""
+        return np.flatnonzero(np.any(self.factors[:, self.biosphere.rows] != 0, axis=0))
 
-def _scored(job: _Job) -> np.ndarray:
-    """B's entries that some indicator characterises (the others change no score)."""
-    return np.flatnonzero(np.any(job.factors[:, job.biosphere.rows] != 0, axis=0))
+    @cached_property
+    def samplers(self) -> tuple[Sampler, Sampler]:
+        """A's uncertain entries and B's scored uncertain ones, laid out to draw."""
+        return self.technosphere.distributions.sampler(), self.biosphere.distributions.sampler(self.scored)
 
 
 def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -46,8 +54,7 @@ def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator
     Only the B entries that some indicator characterises are drawn; the others keep their stored values."""
     rng = np.random.default_rng(seed)
     tech, bio = job.technosphere, job.biosphere
-    a_sampler = tech.distributions.sampler()
-    b_sampler = bio.distributions.sampler(_scored(job))
+    a_sampler, b_sampler = job.samplers
     # Draw in batches of iterations (bounded memory).
     batch = max(1, min(iterations, 1_000_000 // max(1, a_sampler.idx.size + b_sampler.idx.size)))
     for start in range(0, iterations, batch):
@@ -66,7 +73,7 @@ def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.n
     """Scores of `iterations` draws: iterations × indicators × demands (× products when `demands` is None)."""
     bio = job.biosphere
     # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
-    scored = _scored(job)
+    scored = job.scored
     weights, cols = job.factors[:, bio.rows[scored]], bio.cols[scored]
     solver = ResampledSolver(job.solver)
     n_act = job.solver.n
