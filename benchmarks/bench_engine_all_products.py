@@ -80,11 +80,10 @@ def measure(name: str, n: int) -> dict[str, object]:
                               "technosphere_nonzeros": int(system.A.nnz),
                               "largest_loop": int(model.solver.loop_sizes[0]) if model.solver.loop_sizes else 1,
                               "loops": len(model.solver.loop_sizes)}
-    results = {}
     sides = [s for s in SIDES if s != "pypardiso" or ec.pypardiso_version()]
-    for side in sides:
-        row[f"{side}_warm"], results[side] = ec.rounds(call(name, side), n)
-        row[f"{side}_cold"] = ec.cold_unless_over(row[f"{side}_warm"], "bench_engine_all_products.py", side, name, n)
+    measured, results = ec.sides_measured("bench_engine_all_products.py", {side: call(name, side) for side in sides},
+                                          name, n)
+    row.update(measured)
     ref = np.asarray(results["scipy"])
     scale = np.abs(ref).max()
     row["max_difference_to_scipy_relative_to_largest"] = {

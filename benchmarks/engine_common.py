@@ -4,16 +4,19 @@ the same rounds for every side, medians and spread), peak RSS of a process, load
 Systems: USLCI (tests/data/uslci), the generated ecoinvent-shaped 20k system (many small loops), and the
 loop-heavy systems of `generate_loop_heavy` (one strongly connected block of 40 % or 70 % of 20,000 or 60,000
 processes, seed 1). A built system is kept as a pickle under var/bench/cache, named after the generator's
-source hash, so a cold process loads it (set-up, not timed) instead of generating it again.
+and the matrices' source hash, so a cold process loads it (set-up, not timed) instead of generating it again.
 
 Cold: a fresh Python process per round (`python bench_engine_X.py --cold SIDE --system NAME`) loads the system
 and the side's inputs untimed, then times the first call; it reports that time and its peak RSS
-(getrusage ru_maxrss) with the RSS after loading. Warm: the same call repeated in this process.
+(getrusage ru_maxrss) with the RSS after loading. Warm: the same call repeated in this process. The sides'
+rounds are interleaved (round k runs every side once, in turn), so a change of load on the shared machine falls on
+all of them alike; each timed call runs with the garbage collector off, as timeit does.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -27,7 +30,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+# One thread for BLAS/MKL in every process: each side runs on one core (MKL's PARDISO included). Set before numpy
+# loads, which reads it once: with two OpenBLAS threads on the two shared cores a 14,000-element dot product took
+# 0.38 ms against 0.003 ms, slowing every iterative solver (ours and bw2calc's) by as much.
+PINNED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+os.environ.update(PINNED)
+
+import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,7 +56,9 @@ def system(name: str) -> object:
     from carbontrail.formats.olca_jsonld import read
     from carbontrail.lca.matrices import build_system
 
-    source = hashlib.sha256((HERE / "generate_system.py").read_bytes()).hexdigest()[:12]
+    # Named after the generator's and the matrices' source: a change to either builds the systems again.
+    source = hashlib.sha256((HERE / "generate_system.py").read_bytes()
+                            + (ROOT / "src" / "carbontrail" / "lca" / "matrices.py").read_bytes()).hexdigest()[:12]
     path = CACHE / f"{name}-{source}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -68,16 +79,59 @@ def system(name: str) -> object:
 BUDGET_S = 60.0
 
 
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """(seconds, result) of one call, the garbage collector collected before and off during it, as timeit does:
+    a collection the set-up's objects happen to trigger inside a 3 ms call would otherwise be timed too. A short
+    sleep first lets the call start on a fresh time slice of the shared cores (the same for every side)."""
+    gc.collect()
+    time.sleep(0.005)
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        result = fn()
+        return time.perf_counter() - start, result
+    finally:
+        gc.enable()
+
+
 def rounds(fn: Callable[[], object], n: int) -> tuple[dict[str, float], object]:
     """Run `fn` n times; (median, min, max, spread = (max − min) / median, n, seconds each), last result."""
     times, result = [], None
     for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
+        seconds, result = timed(fn)
+        times.append(seconds)
         if times[0] > BUDGET_S:
             return {**summary(times), "over_budget": True}, result
     return summary(times), result
+
+
+def sides_measured(script: str, calls: dict[str, Callable[[], object]], name: str, n: int,
+                   extra: tuple[str, ...] = ()) -> tuple[dict[str, object], dict[str, object]]:
+    """Warm and cold rounds of every side, interleaved (round k runs each side once, in turn, so a change of load
+    on the shared machine falls on all sides alike): ({"SIDE_warm": ..., "SIDE_cold": ...}, last result per side).
+    A side over BUDGET_S in its first warm round runs once, and its cold figure is that warm one."""
+    times: dict[str, list[float]] = {side: [] for side in calls}
+    results: dict[str, object] = {}
+    for _ in range(n):
+        for side, fn in calls.items():
+            if not times[side] or times[side][0] <= BUDGET_S:
+                seconds, results[side] = timed(fn)
+                times[side].append(seconds)
+    row: dict[str, object] = {}
+    for side, each in times.items():
+        row[f"{side}_warm"] = {**summary(each), **({"over_budget": True} if each[0] > BUDGET_S else {})}
+    cold_rows: dict[str, list[dict[str, float]]] = {side: [] for side in calls if times[side][0] <= BUDGET_S}
+    for _ in range(n):
+        for side, got in cold_rows.items():
+            if not got or got[0]["s"] <= BUDGET_S:
+                got.append(cold_round(script, side, name, extra))
+    for side in calls:
+        if side not in cold_rows:
+            row[f"{side}_cold"] = {**row[f"{side}_warm"], "cold_skipped": "the warm round took longer than "
+                                   "BUDGET_S; the cold figure is the warm one"}
+        else:
+            row[f"{side}_cold"] = cold_summary(cold_rows[side])
+    return row, results
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -91,29 +145,27 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cold_round(script: str, side: str, name: str, extra: tuple[str, ...] = ()) -> dict[str, float]:
+    """One fresh process of `script --cold side --system name`: its first-call time, set-up time and RSS."""
+    out = subprocess.run([sys.executable, str(HERE / script), "--cold", side, "--system", name, *extra],
+                         check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **PINNED})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_summary(got: list[dict[str, float]]) -> dict[str, object]:
+    return {**summary([r["s"] for r in got]), "setup_median_s": statistics.median(r["setup_s"] for r in got),
+            "peak_rss_mib": statistics.median(r["peak_rss_mib"] for r in got),
+            "rss_after_setup_mib": statistics.median(r["rss_after_setup_mib"] for r in got)}
+
+
 def cold(script: str, side: str, name: str, n: int, extra: tuple[str, ...] = ()) -> dict[str, object]:
     """n fresh processes of `script --cold side --system name`: medians of their first-call times and RSS."""
-    times, setups, peaks, bases = [], [], [], []
+    got: list[dict[str, float]] = []
     for _ in range(n):
-        if times and times[0] > BUDGET_S:
+        if got and got[0]["s"] > BUDGET_S:
             break
-        out = subprocess.run([sys.executable, str(HERE / script), "--cold", side, "--system", name, *extra],
-                             check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **PINNED})
-        row = json.loads(out.stdout.strip().splitlines()[-1])
-        times.append(row["s"])
-        setups.append(row["setup_s"])
-        peaks.append(row["peak_rss_mib"])
-        bases.append(row["rss_after_setup_mib"])
-    return {**summary(times), "setup_median_s": statistics.median(setups),
-            "peak_rss_mib": statistics.median(peaks), "rss_after_setup_mib": statistics.median(bases)}
-
-
-def cold_unless_over(warm: dict[str, object], script: str, side: str, name: str, n: int,
-                     extra: tuple[str, ...] = ()) -> dict[str, object]:
-    """`cold(...)`, or the warm round again when that was over budget (a cold process would repeat it)."""
-    if warm.get("over_budget"):
-        return {**warm, "cold_skipped": "the warm round took longer than BUDGET_S; the cold figure is the warm one"}
-    return cold(script, side, name, n, extra)
+        got.append(cold_round(script, side, name, extra))
+    return cold_summary(got)
 
 
 def cold_child(setup: Callable[[], Callable[[], object]]) -> None:
@@ -122,18 +174,18 @@ def cold_child(setup: Callable[[], Callable[[], object]]) -> None:
     call = setup()
     setup_s = time.perf_counter() - start
     base = rss_mib()
-    start = time.perf_counter()
-    call()
-    print(json.dumps({"s": time.perf_counter() - start, "setup_s": setup_s, "peak_rss_mib": rss_mib(),
-                      "rss_after_setup_mib": base}))
-
-
-# One thread for BLAS/MKL in every process: each side runs on one core (MKL's PARDISO included).
-PINNED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    seconds, _ = timed(call)
+    print(json.dumps({"s": seconds, "setup_s": setup_s, "peak_rss_mib": rss_mib(), "rss_after_setup_mib": base}))
 
 
 def pin_threads() -> None:
+    """Checks that BLAS runs on one thread (the pin is set when this module loads, before numpy)."""
     os.environ.update(PINNED)
+    from threadpoolctl import threadpool_info
+
+    threads = {pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()}
+    if any(n != 1 for n in threads.values()):
+        raise SystemExit(f"BLAS is not on one thread ({threads}): import engine_common before numpy")
 
 
 def pypardiso_version() -> str | None:

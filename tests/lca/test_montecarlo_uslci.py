@@ -99,7 +99,7 @@ def test_products_path_equals_one_demand_and_exact_draws(uslci: FootprintModel, 
                       chunk_size=100)
     np.testing.assert_allclose(result.samples[:, :, hardboard], one.samples, rtol=1e-9)
     system = uslci.system
-    job = _Job(system.technosphere, system.biosphere, uslci.characterisation.factors, uslci.solver, None)
+    job = _Job(system.technosphere, system.biosphere, uslci.characterisation.factors, uslci.solver)
     first = np.random.SeedSequence(5).spawn(4)[0]
     for k, (a_data, b_values) in zip(range(3), _draws(job, first, 100)):  # the first chunk's first draws
         A = system.technosphere.template.copy()

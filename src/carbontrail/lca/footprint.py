@@ -20,7 +20,7 @@ from carbontrail.factors.gwp import DEFAULT_ASSESSMENT
 from carbontrail.lca.characterisation import Characterisation, characterise
 from carbontrail.lca.matrices import ProductSystem
 from carbontrail.lca.solver import DEFAULT_TOLERANCE, Solver
-from carbontrail.units import magnitude, quantity
+from carbontrail.units import magnitude, parse_unit, quantity
 
 UNIT = "kg"  # of CO2 equivalent
 
@@ -89,7 +89,10 @@ class FootprintModel:
             unit = self.system.activities[j].unit
             if not isinstance(amount, pint.Quantity):
                 raise InputError(f"the demand for '{product}' has no unit", expected=f"a quantity in {unit}")
-            f[j] += magnitude(amount, unit)
+            target = parse_unit(unit)
+            # The product's own unit needs no conversion (pint's division and .to() cost ≈ 0.2 ms a demand).
+            f[j] += (amount.magnitude / target.magnitude if amount.units == target.units
+                     else magnitude(amount, unit))
         if not f.any():
             raise InputError("the demand is empty or zero", expected="at least one product with a non-zero amount")
         return f

@@ -67,6 +67,8 @@ class Matrix:
     distributions: Distributions
     slots: np.ndarray = field(init=False)
     template: sparse.csc_matrix = field(init=False)
+    # The matrix of the stored values, built with the system: every prepare of it shares this one (read only).
+    matrix: sparse.csc_matrix = field(init=False)
 
     def __post_init__(self) -> None:
         # Position of each entry in the CSC data array; duplicates share a slot and are summed.
@@ -82,6 +84,7 @@ class Matrix:
             shape=self.shape)
         object.__setattr__(self, "slots", slots)
         object.__setattr__(self, "template", template)
+        object.__setattr__(self, "matrix", self.with_values(self.values))
 
     def csc_data(self, values: np.ndarray) -> np.ndarray:
         """The CSC data array for entry values `values` (same order as `rows`/`cols`)."""
@@ -93,9 +96,6 @@ class Matrix:
         out.data = self.csc_data(values)
         return out
 
-    @property
-    def matrix(self) -> sparse.csc_matrix:
-        return self.with_values(self.values)
 
 
 @dataclass(frozen=True, eq=False)

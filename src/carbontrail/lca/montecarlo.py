@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from carbontrail.errors import ConfigurationError, InputError
 from carbontrail.lca.footprint import FootprintModel, Provenance
 from carbontrail.lca.matrices import Matrix
 from carbontrail.lca.solver import ResampledSolver, Solver
+from carbontrail.lca.uncertainty import Sampler
 
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 DEFAULT_CHUNK = 25
@@ -26,52 +29,82 @@ DEFAULT_CHUNK = 25
 
 @dataclass(frozen=True, eq=False)
 class _Job:
-    """What a worker needs: the matrices with their distributions, the factors and the solver."""
+    """What a worker needs: the matrices with their distributions, the factors and the solver (one per model)."""
 
     technosphere: Matrix
     biosphere: Matrix
     factors: np.ndarray
     solver: Solver
-    demands: np.ndarray | None  # activities × demands; None: every product per unit (adjoint)
+
+    # Made once per job (on a Dask worker: once per worker, not per chunk).
+    @cached_property
+    def scored(self) -> np.ndarray:
+        """B's entries that some indicator characterises (the others change no score)."""
+        return np.flatnonzero(np.any(self.factors[:, self.biosphere.rows] != 0, axis=0))
+
+    @cached_property
+    def samplers(self) -> tuple[Sampler, Sampler]:
+        """A's uncertain entries and B's scored uncertain ones, laid out to draw."""
+        return self.technosphere.distributions.sampler(), self.biosphere.distributions.sampler(self.scored)
 
 
 def _draws(job: _Job, seed: np.random.SeedSequence, iterations: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(A's CSC data, B's entry values) of each draw of a chunk, always in the same order for a given seed."""
+    """(A's CSC data, B's entry values) of each draw of a chunk, always the same for a given seed.
+
+    Only the B entries that some indicator characterises are drawn; the others keep their stored values."""
     rng = np.random.default_rng(seed)
     tech, bio = job.technosphere, job.biosphere
+    a_sampler, b_sampler = job.samplers
     # Draw in batches of iterations (bounded memory).
-    batch = max(1, min(iterations, 1_000_000 // max(1, tech.values.size + bio.values.size)))
+    batch = max(1, min(iterations, 1_000_000 // max(1, a_sampler.idx.size + b_sampler.idx.size)))
     for start in range(0, iterations, batch):
         n = min(batch, iterations - start)
-        a_idx, a_ratios = tech.distributions.sample_ratios(rng, n)
-        b_idx, b_ratios = bio.distributions.sample_ratios(rng, n)
+        a_ratios = a_sampler.ratios(rng, n)
+        b_ratios = b_sampler.ratios(rng, n)
         for k in range(n):
             a_values = tech.values.copy()
-            a_values[a_idx] *= a_ratios[k]
+            a_values[a_sampler.idx] *= a_ratios[k]
             b_values = bio.values.copy()
-            b_values[b_idx] *= b_ratios[k]
+            b_values[b_sampler.idx] *= b_ratios[k]
             yield tech.csc_data(a_values), b_values
 
 
-def _run_chunk(job: _Job, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
-    """Scores of `iterations` draws: iterations × indicators × demands (× products when `demands` is None)."""
+# One job per model, and on a Dask client the job scattered once: a model's runs reuse both (a worker keeps its
+# factorisation of the solver too, see solver._received).
+_JOBS: WeakKeyDictionary[FootprintModel, _Job] = WeakKeyDictionary()
+_SCATTERED: WeakKeyDictionary[_Job, tuple[object, object]] = WeakKeyDictionary()
+
+
+def _job_of(model: FootprintModel) -> _Job:
+    job = _JOBS.get(model)
+    if job is None:
+        system = model.system
+        job = _JOBS[model] = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver)
+    return job
+
+
+def _run_chunk(job: _Job, demands: np.ndarray | None, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
+    """Scores of `iterations` draws: iterations × indicators × demands (activities × demands; None: every product
+    per unit, by the adjoint, so × products)."""
     bio = job.biosphere
     # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
-    weights = job.factors[:, bio.rows]
+    scored = job.scored
+    weights, cols = job.factors[:, bio.rows[scored]], bio.cols[scored]
     solver = ResampledSolver(job.solver)
     n_act = job.solver.n
-    columns = n_act if job.demands is None else job.demands.shape[1]
+    columns = n_act if demands is None else demands.shape[1]
     out = np.empty((iterations, job.factors.shape[0], columns))
-    for k, (a_data, b_values) in enumerate(_draws(job, seed, iterations)):
+    for k, (a_data, b_all) in enumerate(_draws(job, seed, iterations)):
+        b_values = b_all[scored]
         solver.update(a_data)
-        if job.demands is None:
+        if demands is None:
             # Every product per unit: Aᵀ q = (C B)ᵀ, one adjoint solve with one column per indicator.
             charged = weights * b_values
-            cB = np.stack([np.bincount(bio.cols, weights=row, minlength=n_act) for row in charged])
+            cB = np.stack([np.bincount(cols, weights=row, minlength=n_act) for row in charged])
             out[k] = solver.adjoint(cB.T).T
         else:
-            supply = solver.forward(job.demands)
-            out[k] = (weights * b_values) @ supply[bio.cols]
+            supply = solver.forward(demands)
+            out[k] = (weights * b_values) @ supply[cols]
     return out
 
 
@@ -175,9 +208,7 @@ def monte_carlo_products(model: FootprintModel, iterations: int, *, seed: int, s
     Draw k is the same as in `monte_carlo` with the same seed and chunk size, so column j equals the Monte
     Carlo of one unit of product j. Memory: iterations × indicators × products floats."""
     _check_sizes(iterations, chunk_size)
-    system = model.system
-    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, None)
-    samples = _chunks(job, iterations, seed, scheduler, chunk_size)
+    samples = _chunks(_job_of(model), None, iterations, seed, scheduler, chunk_size)
     return ProductsMonteCarlo(model.indicators, samples, model.product_scores, seed, model.provenance())
 
 
@@ -187,29 +218,29 @@ def _check_sizes(iterations: int, chunk_size: int) -> None:
                          expected="positive integers")
 
 
-def _chunks(job: _Job, iterations: int, seed: int, scheduler: object, chunk_size: int) -> np.ndarray:
+def _chunks(job: _Job, demands: np.ndarray | None, iterations: int, seed: int, scheduler: object,
+            chunk_size: int) -> np.ndarray:
     sizes = [min(chunk_size, iterations - start) for start in range(0, iterations, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     if scheduler is None:
-        parts = [_run_chunk(job, s, n) for s, n in zip(seeds, sizes)]
+        parts = [_run_chunk(job, demands, s, n) for s, n in zip(seeds, sizes)]
     else:
-        parts = _on_dask(scheduler, job, seeds, sizes)
+        parts = _on_dask(scheduler, job, demands, seeds, sizes)
     return np.concatenate(parts, axis=0)
 
 
 def _simulate(model: FootprintModel, demands: list[Mapping[str, pint.Quantity]], iterations: int, seed: int,
               scheduler: object, chunk_size: int) -> list[MonteCarloResult]:
     _check_sizes(iterations, chunk_size)
-    system = model.system
     f = np.column_stack([model.demand_vector(d) for d in demands])
-    job = _Job(system.technosphere, system.biosphere, model.characterisation.factors, model.solver, f)
-    samples = _chunks(job, iterations, seed, scheduler, chunk_size)
+    samples = _chunks(_job_of(model), f, iterations, seed, scheduler, chunk_size)
     deterministic = model.cB @ model.solver.forward(f)
     return [MonteCarloResult(model.indicators, samples[:, :, k], deterministic[:, k], seed, model.provenance())
             for k in range(len(demands))]
 
 
-def _on_dask(scheduler: object, job: _Job, seeds: list[np.random.SeedSequence], sizes: list[int]) -> list[np.ndarray]:
+def _on_dask(scheduler: object, job: _Job, demands: np.ndarray | None, seeds: list[np.random.SeedSequence],
+             sizes: list[int]) -> list[np.ndarray]:
     # Dask loads only when a scheduler is configured (it takes seconds to import)
     from distributed import Client
 
@@ -223,8 +254,14 @@ def _on_dask(scheduler: object, job: _Job, seeds: list[np.random.SeedSequence], 
     else:
         raise ConfigurationError("the Dask scheduler must be an address such as tcp://host:8786 or a Client")
     try:
-        [shared] = client.scatter([job], broadcast=True, hash=False)
-        futures = client.map(_run_chunk, [shared] * len(sizes), seeds, sizes, pure=False)
+        held = _SCATTERED.get(job)
+        if held is not None and held[0] is client and held[1].status == "finished":
+            shared = held[1]
+        else:  # 42 MB for a 20k system, sent to every worker: once per model and client
+            [shared] = client.scatter([job], broadcast=True, hash=False)
+            if not own:
+                _SCATTERED[job] = (client, shared)
+        futures = client.map(_run_chunk, [shared] * len(sizes), [demands] * len(sizes), seeds, sizes, pure=False)
         return client.gather(futures)
     finally:
         if own:

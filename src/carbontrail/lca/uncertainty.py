@@ -61,30 +61,74 @@ class Distributions:
 
     def sample_ratios(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(indices, ratios[n, len(indices)]): sampled value / stored amount for every uncertain entry."""
+        sampler = self.sampler()
+        return sampler.idx, sampler.ratios(rng, n)
+
+    def sampler(self, entries: np.ndarray | None = None) -> Sampler:
+        """The uncertain entries (those among `entries` when given) laid out to be drawn many times."""
         idx = self.uncertain
-        ratios = np.ones((n, idx.size))
-        amount = self.amount[idx]
+        if entries is not None:
+            wanted = np.zeros(self.amount.size, dtype=bool)
+            wanted[entries] = True
+            idx = idx[wanted[idx]]
+        chosen, groups = [], []
         for code in (LOGNORMAL, NORMAL, UNIFORM, TRIANGULAR):
-            cols = np.flatnonzero(self.code[idx] == code)
-            if cols.size == 0:
+            sel = idx[self.code[idx] == code]
+            if sel.size == 0:
                 continue
-            sel = idx[cols]
-            a = amount[cols]
-            if code == LOGNORMAL:
+            a = self.amount[sel]
+            if code == LOGNORMAL:  # value / a = sign(a)·exp(μ + σz) / a = exp(μ − ln|a| + σz)
                 mu = np.where(np.isnan(self.loc[sel]), np.log(np.abs(a)), self.loc[sel])
-                values = np.sign(a) * np.exp(mu + self.scale[sel] * rng.standard_normal((n, cols.size)))
+                params: tuple[np.ndarray, ...] = (mu - np.log(np.abs(a)), self.scale[sel])
             elif code == NORMAL:
                 mean = np.where(np.isnan(self.loc[sel]), a, self.loc[sel])
-                values = mean + self.scale[sel] * rng.standard_normal((n, cols.size))
+                params = (mean / a, self.scale[sel] / a)
             elif code == UNIFORM:
-                values = self.minimum[sel] + (self.maximum[sel] - self.minimum[sel]) * rng.random((n, cols.size))
+                params = (self.minimum[sel] / a, (self.maximum[sel] - self.minimum[sel]) / a)
             else:
                 # A mode outside [minimum, maximum] (seen in USLCI) is taken at the nearest bound, as the
                 # distribution is otherwise undefined.
-                mode = np.clip(np.where(np.isnan(self.loc[sel]), a, self.loc[sel]), self.minimum[sel], self.maximum[sel])
-                values = _triangular(rng.random((n, cols.size)), self.minimum[sel], mode, self.maximum[sel])
-            ratios[:, cols] = values / a
-        return idx, ratios
+                low, high = self.minimum[sel], self.maximum[sel]
+                mode = np.clip(np.where(np.isnan(self.loc[sel]), a, self.loc[sel]), low, high)
+                params = (low, mode, high, a)
+            chosen.append(sel)
+            groups.append((code, params))
+        return Sampler(np.concatenate(chosen) if chosen else idx, tuple(groups))
+
+
+@dataclass(frozen=True, eq=False)
+class Sampler:
+    """Uncertain entries `idx`, grouped by distribution, with parameters made ratios to the stored amount.
+
+    Each group draws its block of random numbers in the order lognormal, normal, uniform, triangular (entries
+    in index order within a group), so a seed gives the same numbers whatever entries are left out elsewhere."""
+
+    idx: np.ndarray
+    groups: tuple[tuple[int, tuple[np.ndarray, ...]], ...]
+
+    def ratios(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """ratios[n, len(idx)]: sampled value / stored amount."""
+        out = np.empty((n, self.idx.size))
+        start = 0
+        for code, params in self.groups:
+            part = out[:, start:start + params[0].size]
+            start += params[0].size
+            if code == LOGNORMAL:
+                shift, sigma = params
+                part[...] = rng.standard_normal(part.shape)
+                part *= sigma
+                part += shift
+                np.exp(part, out=part)
+            elif code == NORMAL:
+                mean, sd = params
+                part[...] = mean + sd * rng.standard_normal(part.shape)
+            elif code == UNIFORM:
+                low, width = params
+                part[...] = low + width * rng.random(part.shape)
+            else:
+                low, mode, high, a = params
+                part[...] = _triangular(rng.random(part.shape), low, mode, high) / a
+        return out
 
 
 def _triangular(u: np.ndarray, low: np.ndarray, mode: np.ndarray, high: np.ndarray) -> np.ndarray:
