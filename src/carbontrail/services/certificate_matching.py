@@ -262,13 +262,12 @@ def renewable_share(s: Session, organisation: Organisation, period: Period, matc
 
 
 def _claim_uses(s: Session, organisation_id: int, claim_ids: list[int]) -> tuple[ClaimUse, ...]:
-    events = repo.claim_event_ids(s, organisation_id, claim_ids)
-    uses = []
-    for record, instrument in repo.claims(s, organisation_id):
-        if record.id in claim_ids:
-            event = events.get(record.id)
-            seq = ledger_repo.entry_seq(s, "certificate", f"{CERTIFICATE_EVENT_URN}{event}") if event else None
-            uses.append(ClaimUse(record.id, instrument.kind, instrument.reference, record.kwh / 1000.0, seq))
-    return tuple(uses)
+    wanted = set(claim_ids)
+    urns = {claim: f"{CERTIFICATE_EVENT_URN}{event}"
+            for claim, event in repo.claim_event_ids(s, organisation_id, wanted).items()}
+    seqs = ledger_repo.entry_seqs(s, "certificate", sorted(urns.values()))
+    return tuple(ClaimUse(record.id, instrument.kind, instrument.reference, record.kwh / 1000.0,
+                          seqs.get(urns.get(record.id, "")))
+                 for record, instrument in repo.claims(s, organisation_id) if record.id in wanted)
 
 

@@ -45,8 +45,16 @@ def newest_entry_credential(session: Session, kind: str, prefix: str) -> str | N
 
 def entry_seq(session: Session, kind: str, credential: str) -> int | None:
     """The position of the log entry of `kind` naming `credential`."""
-    return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.kind == kind,
-                                                         LedgerEntry.credential == credential).limit(1)).first()
+    return entry_seqs(session, kind, [credential]).get(credential)
+
+
+def entry_seqs(session: Session, kind: str, credentials: Sequence[str]) -> dict[str, int]:
+    """The positions of the log entries of `kind` naming each of `credentials` (those logged)."""
+    out: dict[str, int] = {}
+    for at in range(0, len(credentials), 500):
+        out.update((c, int(q)) for c, q in session.execute(select(LedgerEntry.credential, LedgerEntry.seq).where(
+            LedgerEntry.kind == kind, LedgerEntry.credential.in_(credentials[at:at + 500]))))
+    return out
 
 
 def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
