@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from carbontrail.cbam import communication_from_xlsx
@@ -38,6 +39,14 @@ def test_communication_file(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     comm = communication_from_xlsx(out_file.read_bytes())
     assert {g.cn_code for g in comm.goods} == {"72015010", "72071114", "72083900", "72083800"}
+    template = tmp_path / "steel-template.xlsx"
+    out = runner.invoke(app, ["communication", str(EXAMPLES / "panzhihua-vti-steel.yaml"), "--out", str(template),
+                              "--year", "2026", "--layout", "commission"])
+    assert out.exit_code == 0, out.output
+    assert load_workbook(template).sheetnames == ["A_InstData", "Summary_Products", "Summary_Communication"]
+    out = runner.invoke(app, ["communication", str(EXAMPLES / "panzhihua-vti-steel.yaml"), "--out", str(template),
+                              "--layout", "excel"])
+    assert out.exit_code != 0 and "--layout" in out.output and "carbontrail or commission" in " ".join(out.output.split())
 
 
 def test_cost_json() -> None:

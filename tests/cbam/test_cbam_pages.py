@@ -3,11 +3,13 @@ data, communication download, cost form and grid comparison; catalogues complete
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from carbontrail.cbam import communication_from_xlsx
 from carbontrail.services import cbam
@@ -67,6 +69,15 @@ def test_upload_form_then_installation_page(cbam_world: CbamWorld) -> None:
     assert xlsx.status_code == 200
     goods = {g.cn_code: g for g in communication_from_xlsx(xlsx.content).goods}
     assert goods["76011000"].see_direct_t_per_t == pytest.approx(1.588714778)
+    # the same numbers in the Commission template's layout, from the page's own link
+    link = re.search(r'id="download-communication-template" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    template = w.client.get(link)
+    assert template.status_code == 200 and "template.xlsx" in template.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(template.content))["Summary_Products"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[1])
+    smelter = next(r for r in rows[2:] if r[header.index("CN Code")] == "76011000")
+    assert smelter[header.index("SEE (direct)")] == goods["76011000"].see_direct_t_per_t
     # the grid comparison: Sichuan 0.1404 t/MWh → 2,700,000 × 0.1404 / 200,000 = 1.8954 t/t
     grid = re.search(r'<table class="data" id="grid-comparison">(.*?)</table>', html, re.S).group(1)
     assert "1.8954" in grid

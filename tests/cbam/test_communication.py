@@ -15,6 +15,7 @@ from carbontrail.cbam import (
     communication_from_xlsx,
     communication_to_json,
     communication_to_xlsx,
+    communication_workbook,
     compute_see,
     parse_installation,
 )
@@ -86,3 +87,53 @@ def test_hand_edited_bad_cell_names_sheet_and_row(tmp_path: Path) -> None:
     assert info.value.location.file == "c.xlsx [Goods]"
     assert info.value.location.row == 3
     assert info.value.location.field == "see_direct_t_per_t"
+
+
+def _rows(sheet: object) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]  # type: ignore[attr-defined]
+
+
+def _table_under(rows: list[tuple[object, ...]], first_column: str) -> list[dict[str, object]]:
+    """The records of the table whose header row starts with `first_column`, up to the first empty row."""
+    start = next(i for i, r in enumerate(rows) if r and r[0] == first_column)
+    header = [str(c) for c in rows[start] if c is not None]
+    out = []
+    for r in rows[start + 1:]:
+        if not r or all(v is None for v in r):
+            break
+        out.append(dict(zip(header, r, strict=False)))
+    return out
+
+
+def test_commission_template_layout(tmp_path: Path) -> None:
+    """The Commission-template workbook has the template's importer-facing tabs, and each product's SEE there equals
+    the communication's (one source for the JSON, carbontrail's XLSX and this one). The smelter's carbon price due per
+    tonne of primary aluminium is 85 CNY/t × 5,000 t covered / 200,000 t produced = 2.125 CNY per t."""
+    comm = _communication("sichuan-aluminium-smelter.yaml")
+    (tmp_path / "t.xlsx").write_bytes(communication_workbook(comm, "commission"))
+    wb = load_workbook(tmp_path / "t.xlsx")
+    assert wb.sheetnames == ["A_InstData", "Summary_Products", "Summary_Communication"]
+    inst = dict(r[:2] for r in _rows(wb["A_InstData"]) if r and r[0] and r[1] is not None)
+    assert inst["Name of the installation (English)"] == comm.installation.name
+    assert inst["Country"] == comm.installation.country
+    assert inst["Start"] == comm.installation.period_start.isoformat()
+    products = _table_under(_rows(wb["Summary_Products"]), "Production process from which the products arise")
+    assert [p["CN Code"] for p in products] == [g.cn_code for g in comm.goods]
+    for row, good in zip(products, comm.goods, strict=True):
+        assert (row["SEE (direct)"], row["SEE (indirect)"], row["SEE (total)"]) == (
+            good.see_direct_t_per_t, good.see_indirect_t_per_t, good.see_total_t_per_t)
+        assert row["Type of aggregated good or precursor"] == good.category
+    smelting = next(p for p in products if p["Production process from which the products arise"] == "smelting")
+    assert smelting["SEE (direct)"] == pytest.approx(1.588714778)
+    assert smelting["Carbon price due (per t of product)"] == pytest.approx(85 * 5000 / 200_000)
+    assert smelting["Currency of the carbon price"] == "CNY"
+    electricity = [m.description for m in comm.methods if m.process_id == "smelting" and m.kind == "electricity"]
+    assert electricity and smelting["Source for the electricity emission factor"] == "; ".join(electricity)
+    summary = _rows(wb["Summary_Communication"])
+    details = dict(r[:2] for r in summary if r and r[0] and r[1] is not None)
+    assert details["Name"] == comm.installation.name and details["Country"] == comm.installation.country
+    listed = _table_under(summary, "Production process from which the products arise")
+    assert [(r["CN Code"], r["SEE (total)"]) for r in listed] == [(g.cn_code, g.see_total_t_per_t)
+                                                                 for g in comm.goods]
+    with pytest.raises(ValueError, match="unknown layout"):
+        communication_workbook(comm, "excel")

@@ -37,13 +37,14 @@ from carbontrail.cbam.obligation import (
     markup,
     obligation_see,
 )
+from carbontrail.cbam.template import LAYOUTS, communication_to_template_xlsx, communication_workbook
 
 __all__ = [
-    "CBAM_FACTOR", "CNCode", "Communication", "CostEstimate", "DE_MINIMIS", "DefaultValue", "DefaultValues",
+    "CBAM_FACTOR", "CNCode", "LAYOUTS", "Communication", "CostEstimate", "DE_MINIMIS", "DefaultValue", "DefaultValues",
     "GridComparison", "GridFactor", "ImportLine", "ImporterView", "Installation", "InstallationResult",
     "PrecursorContribution", "ProcessResult", "ProductionProcess", "build_communication", "carbon_price_per_tonne",
     "cbam_factor", "cn_code", "communication_from_json", "communication_from_xlsx", "communication_to_json",
-    "communication_to_xlsx", "compare_grids", "compute_see", "counts_indirect", "estimate_cost",
+    "communication_to_template_xlsx", "communication_to_xlsx", "communication_workbook", "compare_grids", "compute_see", "counts_indirect", "estimate_cost",
     "free_allocation_share", "importer_view", "library_grid_factors", "markup", "obligation_see",
     "parse_installation", "sector_of", "stream_emissions",
 ]

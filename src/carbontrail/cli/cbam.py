@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carbontrail.cbam import (
+    LAYOUTS,
     DefaultValues,
     ImportLine,
     Installation,
@@ -21,7 +22,7 @@ from carbontrail.cbam import (
     carbon_price_per_tonne,
     compare_grids,
     communication_to_json,
-    communication_to_xlsx,
+    communication_workbook,
     compute_see,
     estimate_cost,
     free_allocation_share,
@@ -103,16 +104,22 @@ def communication_command(
     out: Annotated[Path, typer.Option(help="Where to write it: a .xlsx or .json file.")],
     year: YearOption = None, defaults: DefaultsOption = None, defaults_version: DefaultsVersion = "user",
     as_json: JsonOption = False,
+    layout: Annotated[str, typer.Option(
+        help="XLSX layout: carbontrail (reopens in carbontrail) or commission (the tabs and field names of the "
+             "Commission's communication template).")] = "carbontrail",
 ) -> None:
     """Write the operator → importer emissions communication as XLSX or JSON."""
     with user_errors(as_json):
         if out.suffix.lower() not in (".xlsx", ".json"):
             raise InputError(f"cannot write '{out.suffix}' files", location=Location(field="--out"),
                              expected="a path ending in .xlsx or .json")
+        if layout not in LAYOUTS:
+            raise InputError(f"unknown layout '{layout}'", location=Location(field="--layout"),
+                             expected=" or ".join(LAYOUTS))
         installation = _installation(path)
         comm = build_communication(installation, compute_see(
             installation, defaults=_defaults(defaults, defaults_version), markup_year=year))
-        content = (communication_to_xlsx(comm) if out.suffix.lower() == ".xlsx"
+        content = (communication_workbook(comm, layout) if out.suffix.lower() == ".xlsx"
                    else communication_to_json(comm).encode("utf-8"))
         try:
             out.write_bytes(content)

@@ -4,14 +4,14 @@ XLSX), certificate cost, the Sichuan-vs-China grid comparison, the importer's ye
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.cbam import DE_MINIMIS, Communication, ImporterView, communication_to_xlsx
+from carbontrail.cbam import DE_MINIMIS, Communication, ImporterView, communication_workbook
 from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import CostOut, GridOut, cost_out, grid_out
 from carbontrail.units import magnitude
@@ -27,6 +27,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Period = Annotated[int | None, Query(ge=1990, le=2100, description="Year the reporting period ends (default: "
                                                                    "the latest stored period).")]
+Layout = Annotated[Literal["carbontrail", "commission"], Query(description="carbontrail: reopens in carbontrail; "
+                   "commission: the tabs and field names of the Commission's communication template.")]
 MarkupYear = Annotated[int | None, Query(ge=2000, le=2100, description="Year of import: sets the mark-up on default "
                                                                        "values (default: the period's end year).")]
 DefaultsName = Annotated[str | None, Query(max_length=200, description="Default-value table (default: the shipped "
@@ -229,12 +231,15 @@ def communication(installation: str, code: str, ctx: AppContext, principal: Curr
             responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}, dependencies=[RESULTS])
 def communication_xlsx(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None,
                        markup_year: MarkupYear = None, defaults: DefaultsName = None,
-                       defaults_version: DefaultsVersion = None) -> Response:
-    """The same communication as an XLSX workbook (reopens with `carbontrail.cbam.communication_from_xlsx`)."""
+                       defaults_version: DefaultsVersion = None, layout: Layout = "carbontrail") -> Response:
+    """The same communication as an XLSX workbook: carbontrail's layout (reopens with
+    `carbontrail.cbam.communication_from_xlsx`) or, with `layout=commission`, the tabs and field names of the
+    Commission's communication template for installations (A_InstData, Summary_Products, Summary_Communication)."""
     done, comm = cbam.communication(ctx.sessions, principal, code, installation, year=period, markup_year=markup_year,
                                     defaults=defaults, defaults_version=defaults_version)
-    name = f"{code}-{done.stored.code}-cbam-{done.stored.period_end:%Y}.xlsx"
-    return Response(communication_to_xlsx(comm), media_type=XLSX,
+    suffix = "-template" if layout == "commission" else ""
+    name = f"{code}-{done.stored.code}-cbam-{done.stored.period_end:%Y}{suffix}.xlsx"
+    return Response(communication_workbook(comm, layout), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
