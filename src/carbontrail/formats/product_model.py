@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -64,12 +64,7 @@ def parse(data: object, *, file: str = "model") -> ProductModelDocument:
                          expected=FORMAT)
     name = _text(doc, "name", file, "", required=True)
     flows: dict[str, Flow] = {}
-    for n, raw in enumerate(_list(doc, "flows", file, "")):
-        where = f"flows[{n}]"
-        item = _mapping(raw, file, where)
-        fid = _text(item, "id", file, where, required=True)
-        if fid in flows:
-            raise InputError(f"flow '{fid}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+    for where, fid, item in _entries(doc, "flows", "flow", file):
         kind = _text(item, "kind", file, where) or "product"
         if kind not in _KINDS:
             raise InputError(f"unknown flow kind '{kind}'", location=Location(file=file, field=f"{where}.kind"),
@@ -83,12 +78,7 @@ def parse(data: object, *, file: str = "model") -> ProductModelDocument:
                           _text(item, "location", file, where))
     processes: dict[str, Process] = {}
     primary: set[str] = set()
-    for n, raw in enumerate(_list(doc, "processes", file, "")):
-        where = f"processes[{n}]"
-        item = _mapping(raw, file, where)
-        pid = _text(item, "id", file, where, required=True)
-        if pid in processes:
-            raise InputError(f"process '{pid}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+    for where, pid, item in _entries(doc, "processes", "process", file):
         outputs = _list(item, "outputs", file, where)
         if not outputs:
             raise InputError(f"process '{pid}' has no outputs", location=Location(file=file, field=f"{where}.outputs"),
@@ -170,6 +160,21 @@ def to_document(model: ProductModelDocument) -> dict[str, object]:
 
 
 # -- reading pieces ---------------------------------------------------------------------------------------------
+
+
+def _entries(doc: Mapping[str, object], key: str, what: str,
+             file: str) -> Iterator[tuple[str, str, Mapping[str, object]]]:
+    """Each entry of the list `key` (flows, processes): where it stands, its id (refused when listed twice) and its
+    fields."""
+    seen: set[str] = set()
+    for n, raw in enumerate(_list(doc, key, file, "")):
+        where = f"{key}[{n}]"
+        item = _mapping(raw, file, where)
+        ident = _text(item, "id", file, where, required=True)
+        if ident in seen:
+            raise InputError(f"{what} '{ident}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+        seen.add(ident)
+        yield where, ident, item
 
 
 def _mapping(raw: object, file: str, where: str) -> Mapping[str, object]:
