@@ -170,6 +170,16 @@ def parse_unit(unit: str, *, location: Location | None = None) -> pint.Quantity:
     return parsed
 
 
+def known_unit(unit: str) -> str:
+    """`unit` unchanged when it parses, else a ValueError with the reason: the check a model's unit field runs
+    (pydantic reports a ValueError as the field's error)."""
+    try:
+        parse_unit(unit)
+    except UnitError as exc:
+        raise ValueError(exc.message) from None
+    return unit
+
+
 # Plain numbers as Chinese and English forms write them. Without a declared locale the point is the decimal
 # mark and a comma is read only as a thousands separator in whole groups of three ("1,000", "1,234.5");
 # anything else with a comma ("1,5", "1,23", "1.234,5") is refused, never guessed. With locale "decimal_comma"

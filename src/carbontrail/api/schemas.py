@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +11,11 @@ from carbontrail.inventory.records import ClaimUse, FactorUse
 from carbontrail.services.accounts import Grant
 from carbontrail.services.imports import WordMapping
 from carbontrail.services.jurisdictions import EnterpriseAggregate, JurisdictionAggregate
+
+#: a code of an organisation, a facility, a meter or a jurisdiction (it stands in paths and file names)
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+City = Annotated[str, Field(max_length=64)]
+Park = Annotated[str, Field(max_length=200)]
 
 
 class Token(BaseModel):
@@ -39,25 +45,25 @@ class Me(BaseModel):
 
 
 class OrganisationIn(BaseModel):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    code: Code
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
     industry: str = Field(default="", max_length=200)
     province: str = Field(default="", max_length=64)
-    city: str = Field(default="", max_length=64)
-    park: str = Field(default="", max_length=200)
+    city: City = ""
+    park: Park = ""
 
 
 class FacilityIn(BaseModel):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    code: Code
     name: str = Field(min_length=1, max_length=200)
     province: str = Field(min_length=1, max_length=64)
-    city: str = Field(default="", max_length=64)
-    park: str = Field(default="", max_length=200)
+    city: City = ""
+    park: Park = ""
 
 
 class MeterIn(BaseModel):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    code: Code
     medium: str = Field(min_length=1, max_length=64)
     unit: str = Field(min_length=1, max_length=32)
     supplier: str = Field(default="", max_length=200)
@@ -151,7 +157,7 @@ class InventoryOut(BaseModel):
 
 
 class JurisdictionIn(BaseModel):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    code: Code
     kind: str
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)

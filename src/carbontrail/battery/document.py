@@ -22,7 +22,7 @@ from carbontrail.battery.declaration import (
 )
 from carbontrail.battery.performance_class import ILLUSTRATIVE_CLASSES, ClassTable, PerformanceClass
 from carbontrail.errors import InputError, Location
-from carbontrail.units import parse_unit, quantity
+from carbontrail.units import known_unit, quantity
 
 # Bounds keep every product of the formula finite: a battery's inputs are nowhere near them.
 Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
@@ -106,14 +106,7 @@ class FuelDoc(_Doc):
     unit: Annotated[str, Field(min_length=1, max_length=16)]  # e.g. MJ, GJ, kg, Nm3
     factor: FactorDoc  # kg CO2e per `unit`
 
-    @field_validator("unit")
-    @classmethod
-    def _known(cls, unit: str) -> str:
-        try:
-            parse_unit(unit)
-        except InputError as exc:
-            raise ValueError(exc.message) from None
-        return unit
+    _known = field_validator("unit")(known_unit)
 
 
 class ElectricityDoc(_Doc):

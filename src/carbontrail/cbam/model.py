@@ -12,8 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from carbontrail.cbam.defaults import cn_code, normalise_cn, sector_of
 from carbontrail.cbam.obligation import counts_indirect
-from carbontrail.errors import ImportRejected, InputError, Location, UnitError
-from carbontrail.units import is_compatible, parse_unit, quantity
+from carbontrail.errors import ImportRejected, InputError, Location
+from carbontrail.units import is_compatible, known_unit, quantity
 
 
 class Amount(BaseModel):
@@ -36,14 +36,7 @@ class Amount(BaseModel):
             raise ValueError(f"{data} has no unit (write it like '1200 t')")
         return data
 
-    @field_validator("unit")
-    @classmethod
-    def _known_unit(cls, unit: str) -> str:
-        try:
-            parse_unit(unit)
-        except UnitError as exc:
-            raise ValueError(exc.message) from None
-        return unit
+    _known_unit = field_validator("unit")(known_unit)
 
     @property
     def q(self) -> pint.Quantity:
@@ -74,10 +67,14 @@ CBAM_GWP_REPORT = "AR5"
 ElectricityBasis = Literal["grid_default", "direct_technical_link", "ppa"]
 
 
-class Sourced(BaseModel):
-    """Where a factor or a figure comes from (required: a figure without a source is not accepted)."""
+class _Record(BaseModel):
+    """What an installation file describes: read-only once parsed, and a key the model does not know is refused."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Sourced(_Record):
+    """Where a factor or a figure comes from (required: a figure without a source is not accepted)."""
 
     source: str = Field(min_length=1)
     dataset_version: str = ""
@@ -90,12 +87,10 @@ class Sourced(BaseModel):
         return f"{self.source} ({extra})" if extra else self.source
 
 
-class InventoryLink(BaseModel):
+class InventoryLink(_Record):
     """Where an amount comes from when the inventory already holds it: the installation's facility's activity
     records for the reporting period, of one `meter`, or of one `kind` (and `item`), times `share`. The amount is
     then drawn from those records each time the installation is computed (the figure is entered once)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     meter: str = Field(default="", max_length=64)
     kind: str = Field(default="", max_length=32)
@@ -297,11 +292,28 @@ class ElectricityUse(Sourced):
         return self
 
 
-class Precursor(BaseModel):
+def _known_category(value: str) -> str:
+    """A field check: `value` is an aggregated goods category CBAM names."""
+    try:
+        sector_of(value)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _check_cn(code: str, category: str) -> None:
+    """A CN code is known and belongs to the category declared beside it."""
+    try:
+        entry = cn_code(code)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+    if entry.category != category:
+        raise ValueError(f"CN {code} is '{entry.category}', not '{category}'")
+
+
+class Precursor(_Record):
     """A relevant precursor consumed by the process, with where its embedded emissions come from:
     `own` (another process here), `supplier` (values it communicated) or `default` (CN code and country)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1)
     category: str
@@ -315,14 +327,7 @@ class Precursor(BaseModel):
     country: str | None = None
     source: str = ""
 
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        try:
-            sector_of(value)
-        except InputError as exc:
-            raise ValueError(exc.message) from None
-        return value
+    _category = field_validator("category")(_known_category)
 
     @model_validator(mode="after")
     def _complete(self) -> Precursor:
@@ -340,19 +345,12 @@ class Precursor(BaseModel):
         if self.origin == "default":
             if not self.cn_code or not self.country:
                 raise ValueError("a precursor on default values needs its cn_code and country of production")
-            try:
-                entry = cn_code(self.cn_code)
-            except InputError as exc:
-                raise ValueError(exc.message) from None
-            if entry.category != self.category:
-                raise ValueError(f"CN {self.cn_code} is '{entry.category}', not '{self.category}'")
+            _check_cn(self.cn_code, self.category)
         return self
 
 
-class ProductionProcess(BaseModel):
+class ProductionProcess(_Record):
     """A production process of one aggregated goods category, its system boundary and everything attributed to it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -370,14 +368,7 @@ class ProductionProcess(BaseModel):
     electricity: list[ElectricityUse] = []
     precursors: list[Precursor] = []
 
-    @field_validator("category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        try:
-            sector_of(value)
-        except InputError as exc:
-            raise ValueError(exc.message) from None
-        return value
+    _category = field_validator("category")(_known_category)
 
     @field_validator("cn_codes")
     @classmethod
@@ -390,12 +381,7 @@ class ProductionProcess(BaseModel):
     @model_validator(mode="after")
     def _codes_match(self) -> ProductionProcess:
         for code in self.cn_codes:
-            try:
-                entry = cn_code(code)
-            except InputError as exc:
-                raise ValueError(exc.message) from None
-            if entry.category != self.category:
-                raise ValueError(f"CN {code} is '{entry.category}', not '{self.category}'")
+            _check_cn(code, self.category)
         if self.activity_level.value <= 0:
             raise ValueError("the activity level (production in the period) must be more than zero")
         if self.pfc is not None and sector_of(self.category) != "Aluminium":
@@ -403,10 +389,8 @@ class ProductionProcess(BaseModel):
         return self
 
 
-class ReportingPeriod(BaseModel):
+class ReportingPeriod(_Record):
     """The period the values cover (normally a calendar year)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: date
     end: date
@@ -436,10 +420,8 @@ class CarbonPricePaid(Sourced):
         return price
 
 
-class Installation(BaseModel):
+class Installation(_Record):
     """An installation outside the EU making CBAM goods, as its operator describes it for one reporting period."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1)
     operator: str = Field(min_length=1)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
 from rich.console import Console
+from rich.table import Table
 
 from carbontrail.config import Settings
 from carbontrail.services.accounts import secret_key
@@ -31,8 +32,14 @@ from carbontrail.errors import (
     NotFound,
 )
 
+T = TypeVar("T")
+
 console = Console()
 err_console = Console(stderr=True)
+
+# the parameters many commands take, said the same way everywhere
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+OrgArgument = Annotated[str, typer.Argument(help="Organisation code.")]
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_ADDRESS_IN_USE = 0, 1, 2, 3, 4, 5
 
@@ -98,6 +105,17 @@ def show(as_json: bool, data: Any, text: str) -> None:
         print_json(data)
     else:
         console.print(text)
+
+
+def show_rows(as_json: bool, rows: Sequence[T], columns: Sequence[str], cells: Callable[[T], Sequence[str]]) -> None:
+    """A command's list: the rows as JSON with --json, otherwise a table of `columns`, `cells` of each row."""
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*cells(row))
+    console.print(table)
 
 
 @contextmanager

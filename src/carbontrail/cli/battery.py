@@ -15,7 +15,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, read_document, read_text, user_errors, show
+from carbontrail.cli._common import (
+    JsonOption,
+    OrgArgument,
+    console,
+    print_json,
+    read_document,
+    read_text,
+    show,
+    user_errors,
+)
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.services.work import cli_actor
@@ -32,7 +41,6 @@ app = typer.Typer(help="Power batteries: units and life events, EU declaration, 
 passport_app = typer.Typer(help="Battery passports (Battery Pass v1.2).", no_args_is_help=True)
 app.add_typer(passport_app, name="passport")
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _when(text: str | None, option: str) -> datetime:
@@ -88,10 +96,8 @@ def register(
         counts = units.register_tree(_sessions(), _actor(), [(r["code"], r.get("parent") or None) for r in rows],
                                      producer, _when(at, "--at"))
         total = sum(counts.values())
-        if as_json:
-            print_json({"registered": total, "producer": producer, "by_parent": counts})
-        else:
-            console.print(f"registered {total} units for {escape(producer)}")
+        show(as_json, {"registered": total, "producer": producer, "by_parent": counts},
+             f"registered {total} units for {escape(producer)}")
 
 
 @app.command("event")
@@ -233,7 +239,7 @@ def _show_declaration(d: declarations.StoredDeclaration, as_json: bool) -> None:
 
 @app.command("declaration-show")
 def declaration_show(
-    organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+    organisation: OrgArgument,
     declaration_id: Annotated[int, typer.Argument(help="Declaration number (any revision).")],
     as_json: JsonOption = False,
 ) -> None:
@@ -245,7 +251,7 @@ def declaration_show(
 
 @app.command("redeclare")
 def redeclare(
-    organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+    organisation: OrgArgument,
     declaration_id: Annotated[int, typer.Argument(help="Declaration number (its newest revision).")],
     as_json: JsonOption = False,
 ) -> None:

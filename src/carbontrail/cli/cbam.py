@@ -30,7 +30,7 @@ from carbontrail.cbam import (
     library_grid_factors,
     parse_installation,
 )
-from carbontrail.cli._common import console, print_json, read_document, user_errors
+from carbontrail.cli._common import JsonOption, OrgArgument, console, print_json, read_document, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.units import magnitude, quantity
 from carbontrail.services.cbam import see_summary
@@ -41,7 +41,6 @@ from carbontrail.services import cbam as service
 app = typer.Typer(help="EU CBAM: embedded emissions, communication to importers, certificate cost.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 ModelFile = Annotated[Path, typer.Argument(help="Installation model (YAML or JSON), see examples/cbam/.")]
 YearOption = Annotated[int | None, typer.Option(help="Year of import: sets the mark-up on default values "
                                                      "(default: the year the reporting period ends).")]
@@ -291,7 +290,6 @@ def _import_line(item: object, file: str, row: int) -> ImportLine:
                       amount("see_direct", "t/t"), amount("see_indirect", "t/t"), text("source", False))
 
 
-Organisation = Annotated[str, typer.Argument(help="Organisation code.")]
 
 
 def _bytes_of(path: Path):  # type: ignore[no-untyped-def]
@@ -303,7 +301,7 @@ def _bytes_of(path: Path):  # type: ignore[no-untyped-def]
 
 @app.command("store")
 def store_command(
-    organisation: Organisation, path: ModelFile,
+    organisation: OrgArgument, path: ModelFile,
     installation: Annotated[str, typer.Option(help="Installation code (letters, digits, '-', '_', '.').")],
     facility: Annotated[str | None, typer.Option(help="Facility code of the organisation it sits at.")] = None,
     as_json: JsonOption = False,
@@ -323,7 +321,7 @@ def store_command(
 
 
 @app.command("list")
-def list_command(organisation: Organisation, as_json: JsonOption = False) -> None:
+def list_command(organisation: OrgArgument, as_json: JsonOption = False) -> None:
     """The installation models stored for an organisation."""
     with user_errors(as_json):
         found = service.list_installations(open_sessions(), cli_actor(), organisation)
@@ -341,7 +339,7 @@ def list_command(organisation: Organisation, as_json: JsonOption = False) -> Non
 
 @app.command("load-defaults")
 def load_defaults_command(
-    organisation: Organisation,
+    organisation: OrgArgument,
     path: Annotated[Path, typer.Argument(help="CSV in the layout of cbam/data/default_values.csv.")],
     name: Annotated[str, typer.Option(help="Name of the table.")],
     version: Annotated[str, typer.Option(help="Version of the table (a stored version never changes).")],

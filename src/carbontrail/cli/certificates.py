@@ -11,7 +11,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import bundle_path, console, installation_key, print_json, show, user_errors, write_json
+from carbontrail.cli._common import (
+    JsonOption,
+    bundle_path,
+    console,
+    installation_key,
+    print_json,
+    show,
+    user_errors,
+    write_json,
+)
 from carbontrail.services.database import open_sessions
 from carbontrail.errors import InputError, Location
 from carbontrail.services import certificates as certs
@@ -21,7 +30,6 @@ from carbontrail.errors import CalculationError
 app = typer.Typer(help="Green-electricity certificates (GEC, I-REC), green-power trades, PPAs: holdings, transfers, "
                        "claims and hourly matching.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation code acting (the holder).")]
 KindOption = Annotated[str, typer.Option("--kind", help="GEC, I-REC, green_power_trade, PPA or direct_line.")]
 PeriodOption = Annotated[str, typer.Option("--period", help="YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.")]
@@ -179,9 +187,7 @@ def verify_command(as_json: JsonOption = False) -> None:
     """Recompute every certificate log entry's hash and compare each instrument's claimed MWh with its claims."""
     with user_errors(as_json):
         entries, problems = certs.verify_log(_sessions())
-        if as_json:
-            print_json({"entries": entries, "problems": problems})
-        else:
-            console.print(f"{entries} log entries checked, {len(problems)} problem(s)")
+        show(as_json, {"entries": entries, "problems": problems},
+             f"{entries} log entries checked, {len(problems)} problem(s)")
         if problems:
             raise CalculationError("; ".join(problems[:5]))

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from carbontrail.cli._common import console, print_json, show, user_errors, installation_key
+from carbontrail.cli._common import JsonOption, console, installation_key, print_json, show, user_errors
 from carbontrail.services.database import open_sessions
 from carbontrail.services.ledger import engagements
 from carbontrail.services.work import cli_actor
@@ -19,7 +19,6 @@ from carbontrail.services.work import cli_actor
 app = typer.Typer(help="Verification engagements: engage a body, findings and answers, statements.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Id = Annotated[int, typer.Argument(help="The engagement's number.")]
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import JsonOption, console, print_json, show, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.factors import ELECTRICITY_SERIES, Factor, FactorLibrary, FactorQuery
 from carbontrail.services import database
@@ -26,7 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 WideOption = Annotated[bool, typer.Option("--wide", help="Every column, however wide the table gets.")]
 WIDE = 240  # the width a --wide table may take (a pager or a wide terminal shows it whole)
 
@@ -162,7 +161,5 @@ def add_command(
     with user_errors(as_json):
         dataset = add_dataset(_sessions(), file, name=name, version=version, publisher=publisher,
                               licence=licence, description=description, actor=cli_actor())
-        if as_json:
-            print_json({"name": dataset.name, "version": dataset.version, "factors": dataset.factors})
-        else:
-            console.print(f"added {dataset.name} {dataset.version}: {dataset.factors} factor(s)")
+        show(as_json, {"name": dataset.name, "version": dataset.version, "factors": dataset.factors},
+             f"added {dataset.name} {dataset.version}: {dataset.factors} factor(s)")

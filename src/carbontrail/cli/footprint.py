@@ -16,7 +16,16 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from carbontrail.cli._common import console, err_console, print_json, user_errors, show
+from carbontrail.cli._common import (
+    JsonOption,
+    OrgArgument,
+    console,
+    err_console,
+    print_json,
+    show,
+    show_rows,
+    user_errors,
+)
 from carbontrail.errors import InputError, Location
 from carbontrail.services import footprints as fps
 from carbontrail.services.database import open_sessions
@@ -30,11 +39,9 @@ supplier_app = typer.Typer(help="Suppliers' own footprints (primary data) of wha
                            no_args_is_help=True)
 app.add_typer(supplier_app, name="supplier")
 
-Org = Annotated[str, typer.Argument(help="Organisation code.")]
 ModelKey = Annotated[str, typer.Argument(help="Product model key (see `carbontrail footprint models`).")]
 Product = Annotated[str, typer.Argument(help="Product flow id (or the id of the process making it).")]
 Amount = Annotated[float | None, typer.Option(help="Amount of the product in its unit (default 1).")]
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Allocation = Annotated[str, typer.Option(help="Co-product allocation: physical, mass, economic, substitution.")]
 BoundaryOpt = Annotated[str, typer.Option(help="cradle-to-gate or cradle-to-grave.")]
 Gwp = Annotated[str, typer.Option(help="IPCC assessment report for GWP100: AR6 or AR5.")]
@@ -68,12 +75,12 @@ def _kg(value: float) -> str:
 
 
 @app.command("import")
-def import_command(organisation: Org,
+def import_command(organisation: OrgArgument,
                    path: Annotated[Path, typer.Argument(help="Product model (.yaml/.json), openLCA JSON-LD (zip or "
                                                              "folder) or EcoSpold 1 (.xml).")],
                    key: Annotated[str | None, typer.Option(help="Key to store it under (default: file name).")] = None,
                    name: Annotated[str | None, typer.Option(help="Name to show (default: the model's).")] = None,
-                   as_json: Json = False) -> None:
+                   as_json: JsonOption = False) -> None:
     """Import (or replace) a product model of the organisation."""
     with user_errors(as_json):
         summary = _run(f"importing {path.name}", as_json, lambda: fps.store_model(
@@ -91,23 +98,18 @@ def import_command(organisation: Org,
 
 
 @app.command("models")
-def models_command(organisation: Org, as_json: Json = False) -> None:
+def models_command(organisation: OrgArgument, as_json: JsonOption = False) -> None:
     """The organisation's product models."""
     with user_errors(as_json):
-        rows = fps.models_of(open_sessions(), cli_actor(), organisation)
-        if as_json:
-            print_json([asdict(r) for r in rows])
-            return
-        table = Table("key", "name", "format", "processes", "products", "updated")
-        for r in rows:
-            table.add_row(escape(r.key), escape(r.name), r.source_format, str(r.processes), str(r.products),
-                          r.updated_at[:19])
-        console.print(table)
+        show_rows(as_json, fps.models_of(open_sessions(), cli_actor(), organisation),
+                  ("key", "name", "format", "processes", "products", "updated"),
+                  lambda r: (escape(r.key), escape(r.name), r.source_format, str(r.processes), str(r.products),
+                             r.updated_at[:19]))
 
 
 @app.command("products")
-def products_command(organisation: Org, key: ModelKey, allocation: Allocation = "physical",
-                     boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6", as_json: Json = False) -> None:
+def products_command(organisation: OrgArgument, key: ModelKey, allocation: Allocation = "physical",
+                     boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6", as_json: JsonOption = False) -> None:
     """Every product of a model with its footprint per unit (all at once: one adjoint solve)."""
     with user_errors(as_json):
         rows = _run("computing", as_json,
@@ -125,9 +127,9 @@ def products_command(organisation: Org, key: ModelKey, allocation: Allocation = 
 
 
 @app.command("compute")
-def compute_command(organisation: Org, key: ModelKey, product: Product, amount: Amount = None,
+def compute_command(organisation: OrgArgument, key: ModelKey, product: Product, amount: Amount = None,
                     allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
-                    as_json: Json = False) -> None:
+                    as_json: JsonOption = False) -> None:
     """The footprint of an amount of one product, with data quality, cut-off and provenance."""
     with user_errors(as_json):
         report = _run("computing", as_json, lambda: fps.compute(
@@ -154,10 +156,10 @@ def compute_command(organisation: Org, key: ModelKey, product: Product, amount: 
 
 
 @app.command("contributions")
-def contributions_command(organisation: Org, key: ModelKey, product: Product, amount: Amount = None,
+def contributions_command(organisation: OrgArgument, key: ModelKey, product: Product, amount: Amount = None,
                           by: Annotated[str, typer.Option(help="process, stage, supplier or gas.")] = "process",
                           allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate",
-                          gwp: Gwp = "AR6", as_json: Json = False) -> None:
+                          gwp: Gwp = "AR6", as_json: JsonOption = False) -> None:
     """Where the footprint comes from: by process, life-cycle stage, supplier or gas."""
     with user_errors(as_json):
         rows = _run("computing", as_json, lambda: fps.contributions(
@@ -172,11 +174,11 @@ def contributions_command(organisation: Org, key: ModelKey, product: Product, am
 
 
 @app.command("tree")
-def tree_command(organisation: Org, key: ModelKey, product: Product, amount: Amount = None,
+def tree_command(organisation: OrgArgument, key: ModelKey, product: Product, amount: Amount = None,
                  cutoff: Annotated[float, typer.Option(help="Hide inputs below this share of the total.")] = 0.01,
                  depth: Annotated[int, typer.Option(help="Deepest tier shown.")] = 6,
                  allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
-                 as_json: Json = False) -> None:
+                 as_json: JsonOption = False) -> None:
     """The upstream supply-chain tree, inputs below the cut-off summed as 'pruned'."""
     with user_errors(as_json):
         rows = _run("computing", as_json, lambda: fps.tree(
@@ -192,13 +194,13 @@ def tree_command(organisation: Org, key: ModelKey, product: Product, amount: Amo
 
 
 @app.command("monte-carlo")
-def monte_carlo_command(organisation: Org, key: ModelKey, product: Product, amount: Amount = None,
+def monte_carlo_command(organisation: OrgArgument, key: ModelKey, product: Product, amount: Amount = None,
                         iterations: Annotated[int, typer.Option(help="Number of draws.")] = 1000,
                         seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 1,
                         scheduler: Annotated[str | None, typer.Option(
                             help="Dask scheduler address (default: CARBONTRAIL_DASK_SCHEDULER, else in-process).")] = None,
                         allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate",
-                        gwp: Gwp = "AR6", as_json: Json = False) -> None:
+                        gwp: Gwp = "AR6", as_json: JsonOption = False) -> None:
     """Monte Carlo of a product's footprint from the distributions stored with the model."""
     with user_errors(as_json):
         loaded = _run("preparing", as_json, lambda: _loaded(organisation, key, allocation, boundary, gwp))
@@ -217,11 +219,11 @@ def monte_carlo_command(organisation: Org, key: ModelKey, product: Product, amou
 
 
 @app.command("compare")
-def compare_command(organisation: Org, key: ModelKey, a: Product, b: Product,
+def compare_command(organisation: OrgArgument, key: ModelKey, a: Product, b: Product,
                     iterations: Annotated[int, typer.Option(help="Number of draws.")] = 1000,
                     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
                     allocation: Allocation = "physical", boundary: BoundaryOpt = "cradle-to-gate", gwp: Gwp = "AR6",
-                    as_json: Json = False) -> None:
+                    as_json: JsonOption = False) -> None:
     """Two products of one model on the same Monte Carlo draws: difference and the chance a is lower."""
     with user_errors(as_json):
         loaded = _run("preparing", as_json, lambda: _loaded(organisation, key, allocation, boundary, gwp))
@@ -238,7 +240,7 @@ def compare_command(organisation: Org, key: ModelKey, a: Product, b: Product,
 
 
 @app.command("report")
-def report_command(organisation: Org, key: ModelKey, product: Product,
+def report_command(organisation: OrgArgument, key: ModelKey, product: Product,
                    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
                    amount: Amount = None,
                    lang: Annotated[str, typer.Option(help="zh_CN or en.")] = "zh_CN",
@@ -265,7 +267,7 @@ def report_command(organisation: Org, key: ModelKey, product: Product,
 
 
 @supplier_app.command("add")
-def supplier_add(organisation: Org,
+def supplier_add(organisation: OrgArgument,
                  product: Annotated[str, typer.Option(help="Product key: the flow id the models buy it as.")],
                  supplier: Annotated[str, typer.Option(help="Supplier's name.")],
                  fossil: Annotated[float, typer.Option(help="kg CO2e per unit, excluding biogenic.")],
@@ -275,7 +277,7 @@ def supplier_add(organisation: Org,
                  dqr: Annotated[str | None, typer.Option(help="PACT ratings tech,temporal,geo (1–5), e.g. 2,1,2.")] = None,
                  year: Annotated[int | None, typer.Option(help="Reference year.")] = None,
                  geography: Annotated[str, typer.Option(help="Where it is made.")] = "",
-                 as_json: Json = False) -> None:
+                 as_json: JsonOption = False) -> None:
     """Record a supplier's footprint by hand (replaces one with the same product, supplier and reference)."""
     with user_errors(as_json):
         ratings = _dqr(dqr)
@@ -286,7 +288,7 @@ def supplier_add(organisation: Org,
 
 
 @supplier_app.command("list")
-def supplier_list(organisation: Org, as_json: Json = False) -> None:
+def supplier_list(organisation: OrgArgument, as_json: JsonOption = False) -> None:
     """The supplier footprints the organisation holds, newest first per product."""
     with user_errors(as_json):
         rows = supplier_footprints_of(open_sessions(), cli_actor(), organisation)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import OrgArgument, console, print_json, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.inventory.ghg import InventoryOptions, InventoryResult
 from carbontrail.reports.inventory import write_csv, write_xlsx
@@ -31,7 +31,7 @@ def _pins(values: list[str]) -> dict[str, str]:
 
 
 def inventory_command(
-    organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+    organisation: OrgArgument,
     period: Annotated[str | None, typer.Option("--period", "-p", help="Reporting period name, e.g. 2023.")] = None,
     start: Annotated[str | None, typer.Option(help="Start date (YYYY-MM-DD) when no period is named.")] = None,
     end: Annotated[str | None, typer.Option(help="End date (YYYY-MM-DD), inclusive.")] = None,

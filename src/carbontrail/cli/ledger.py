@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from carbontrail.cli._common import bundle_path, console, installation_key, print_json, user_errors, write_json
+from carbontrail.cli._common import (
+    JsonOption,
+    bundle_path,
+    console,
+    installation_key,
+    print_json,
+    user_errors,
+    write_json,
+)
 from carbontrail.errors import InputError, NotFound
 from carbontrail.ledger import bundle as bundles
 from carbontrail.ledger.canonical import parse
@@ -20,7 +28,6 @@ from carbontrail.services.ledger import engagements
 app = typer.Typer(help="The transparency log: checkpoints, proofs, search; credentials, revocation, keys.",
                   no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Org = Annotated[str, typer.Option("--org", help="Organisation code.")]
 
 

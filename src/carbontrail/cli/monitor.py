@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors
+from carbontrail.cli._common import JsonOption, OrgArgument, console, print_json, show_rows, user_errors
 from carbontrail.services.database import open_sessions
 from carbontrail.services.work import cli_actor
 from carbontrail.services.monitor import readings
@@ -26,10 +26,8 @@ readings_app = typer.Typer(help="Meter readings: import CSV, XLSX or Parquet fil
                            no_args_is_help=True)
 app = typer.Typer(help="Monitoring: data quality, KPIs against targets, oversight, warnings.", no_args_is_help=True)
 
-Org = Annotated[str, typer.Argument(help="Organisation code.")]
 Jur = Annotated[str, typer.Argument(help="Jurisdiction code (province, city or park).")]
 Year = Annotated[int, typer.Option(help="Calendar year.")]
-Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _sessions():  # type: ignore[no-untyped-def]
@@ -41,10 +39,11 @@ def _actor():  # type: ignore[no-untyped-def]
 
 
 @readings_app.command("import")
-def import_readings(organisation: Org, files: Annotated[list[Path], typer.Argument(help="CSV, XLSX or Parquet.")],
+def import_readings(organisation: OrgArgument,
+                    files: Annotated[list[Path], typer.Argument(help="CSV, XLSX or Parquet.")],
                     correction: Annotated[str | None, typer.Option(help="A reason: changed values become new "
                                                                        "versions instead of being refused.")] = None,
-                    as_json: Json = False) -> None:
+                    as_json: JsonOption = False) -> None:
     """Import readings (columns meter, timestamp, value[, unit, reset]); one bad row in any file adds nothing."""
     with user_errors(as_json):
         reports = readings.import_files(_sessions(), _actor(), organisation, files, correction=correction)
@@ -58,25 +57,24 @@ def import_readings(organisation: Org, files: Annotated[list[Path], typer.Argume
 
 
 @readings_app.command("list")
-def list_readings(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter code (or facility/code).")],
+def list_readings(organisation: OrgArgument,
+                  meter: Annotated[str, typer.Argument(help="Meter code (or facility/code).")],
                   start: Annotated[datetime, typer.Option(help="From (China Standard Time).")],
                   end: Annotated[datetime, typer.Option(help="Until, exclusive.")],
-                  limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000, as_json: Json = False) -> None:
+                  limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000,
+                  as_json: JsonOption = False) -> None:
     """A meter's current readings."""
     with user_errors(as_json):
-        rows = readings.list_readings(_sessions(), _actor(), organisation, meter, start=start, end=end, limit=limit)
-        if as_json:
-            print_json([asdict(r) for r in rows])
-            return
-        table = Table("start", "value", "counter")
-        for r in rows:
-            table.add_row(f"{r.start:%Y-%m-%d %H:%M}", f"{r.value:g}", "" if r.counter is None else f"{r.counter:g}")
-        console.print(table)
+        show_rows(as_json, readings.list_readings(_sessions(), _actor(), organisation, meter, start=start, end=end,
+                                                  limit=limit),
+                  ("start", "value", "counter"),
+                  lambda r: (f"{r.start:%Y-%m-%d %H:%M}", f"{r.value:g}",
+                             "" if r.counter is None else f"{r.counter:g}"))
 
 
 @app.command("quality")
-def quality(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter code.")],
-            month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
+def quality(organisation: OrgArgument, meter: Annotated[str, typer.Argument(help="Meter code.")],
+            month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: JsonOption = False) -> None:
     """Completeness, daily vs monthly, clock drift, gaps and flat lines of one meter's month."""
     with user_errors(as_json):
         q = readings.month_quality(_sessions(), _actor(), organisation, meter, month)
@@ -91,7 +89,7 @@ def quality(organisation: Org, meter: Annotated[str, typer.Argument(help="Meter 
 
 
 @app.command("derive")
-def derive_records(organisation: Org, year: Year, as_json: Json = False) -> None:
+def derive_records(organisation: OrgArgument, year: Year, as_json: JsonOption = False) -> None:
     """Derive monthly activity records from readings; where another source has one, show the difference."""
     with user_errors(as_json):
         rows = derive.derive(_sessions(), _actor(), organisation, year)
@@ -116,7 +114,7 @@ def refresh_figures(years: Annotated[list[int], typer.Argument(help="Years to re
 
 
 @app.command("oversight")
-def oversight(jurisdiction: Jur, year: Year, as_json: Json = False) -> None:
+def oversight(jurisdiction: Jur, year: Year, as_json: JsonOption = False) -> None:
     """KPIs of a jurisdiction, its sub-jurisdictions and its enterprises, with barometer colours."""
     with user_errors(as_json):
         view = figures.oversight(_sessions(), _actor(), jurisdiction, year)
@@ -150,14 +148,15 @@ def _pct(v: float | None) -> str:
 
 
 @app.command("report")
-def monthly_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
+def monthly_report(organisation: OrgArgument, month: Annotated[str, typer.Argument(help="YYYY-MM")]) -> None:
     """The key energy-using unit's monthly report (JSON, in the online monitoring system's structure)."""
     with user_errors(True):
         print_json(report.report_dict(report.monthly_report(_sessions(), _actor(), organisation, month)))
 
 
 @app.command("file")
-def file_report(organisation: Org, month: Annotated[str, typer.Argument(help="YYYY-MM")], as_json: Json = False) -> None:
+def file_report(organisation: OrgArgument, month: Annotated[str, typer.Argument(help="YYYY-MM")],
+                as_json: JsonOption = False) -> None:
     """File the key energy-using unit's monthly report as it stands now (once a month)."""
     with user_errors(as_json):
         f = report.file_report(_sessions(), _actor(), organisation, month)
@@ -169,18 +168,13 @@ def file_report(organisation: Org, month: Annotated[str, typer.Argument(help="YY
 
 
 @app.command("filings")
-def list_filings(organisation: Org, as_json: Json = False) -> None:
+def list_filings(organisation: OrgArgument, as_json: JsonOption = False) -> None:
     """The enterprise's filed monthly reports and their deadlines."""
     with user_errors(as_json):
-        rows = report.filings(_sessions(), _actor(), organisation)
-        if as_json:
-            print_json([asdict(f) for f in rows])
-            return
-        table = Table("month", "filed (UTC)", "by", "due", "on time", "tce")
-        for f in rows:
-            table.add_row(f.month, f"{f.filed_at:%Y-%m-%d %H:%M}", f.filed_by, f.due.isoformat(),
-                          "yes" if f.on_time else "no", f"{f.total_energy_tce:,.1f}")
-        console.print(table)
+        show_rows(as_json, report.filings(_sessions(), _actor(), organisation),
+                  ("month", "filed (UTC)", "by", "due", "on time", "tce"),
+                  lambda f: (f.month, f"{f.filed_at:%Y-%m-%d %H:%M}", f.filed_by, f.due.isoformat(),
+                             "yes" if f.on_time else "no", f"{f.total_energy_tce:,.1f}"))
 
 
 @app.command("target")
@@ -216,7 +210,7 @@ def price_index(jurisdiction: Jur, year: Year,
 def price_indices(jurisdiction: Jur,
                   file: Annotated[Path | None, typer.Option("--import", help="A CSV to import first (columns "
                                                                              "jurisdiction, year, index, source)")]
-                  = None, as_json: Json = False) -> None:
+                  = None, as_json: JsonOption = False) -> None:
     """The value-added price indices that apply inside a jurisdiction; `--import FILE` imports a CSV first."""
     with user_errors(as_json):
         sessions = _sessions()
@@ -265,7 +259,7 @@ def rule(name: Annotated[str, typer.Argument(help="off_trajectory, above_cap, re
 
 @app.command("evaluate")
 def evaluate(year: Year, today: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
-             as_json: Json = False) -> None:
+             as_json: JsonOption = False) -> None:
     """Run every warning rule; raise and deliver the new warnings."""
     with user_errors(as_json):
         day = date.fromisoformat(today) if today else None
@@ -280,7 +274,7 @@ def evaluate(year: Year, today: Annotated[str | None, typer.Option(help="YYYY-MM
 
 @app.command("warnings")
 def list_warnings(status: Annotated[str | None, typer.Option(help="open, acknowledged, resolved")] = None,
-                  as_json: Json = False) -> None:
+                  as_json: JsonOption = False) -> None:
     """The warnings inbox."""
     with user_errors(as_json):
         rows = warnings.list_warnings(_sessions(), _actor(), status=status)

@@ -8,9 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, read_document, user_errors, show, installation_key
+from carbontrail.cli._common import (
+    JsonOption,
+    installation_key,
+    print_json,
+    read_document,
+    show,
+    show_rows,
+    user_errors,
+)
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
 from carbontrail.formats import pact
@@ -22,7 +29,6 @@ from carbontrail.services.demo.pact import CLIENT_ID, CUSTOMER, demo_client_secr
 
 app = typer.Typer(help="PACT host: publish and grant footprints, answer footprint requests.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Org = Annotated[str, typer.Argument(help="Code of the publishing (supplier) organisation.")]
 PfId = Annotated[str, typer.Argument(help="Footprint id (a UUID).")]
 
@@ -62,26 +68,20 @@ def grant_command(org: Org, pf_id: PfId,
     """Share a footprint with a customer organisation (its PACT clients can then list and fetch it)."""
     with user_errors(as_json):
         (pact_host.revoke if revoke else pact_host.grant)(_sessions(), cli_actor(), org, pf_id, customer)
-        if as_json:
-            print_json({"pf_id": pf_id, "customer": customer, "granted": not revoke})
-        else:
-            console.print(f"{pf_id} {'no longer shared with' if revoke else 'shared with'} {customer}")
+        show(as_json, {"pf_id": pf_id, "customer": customer, "granted": not revoke},
+             f"{pf_id} {'no longer shared with' if revoke else 'shared with'} {customer}")
 
 
 @app.command("list")
 def list_command(org: Org, as_json: JsonOption = False) -> None:
     """The organisation's published footprints, every version, and with whom each is shared."""
     with user_errors(as_json):
-        rows = pact_host.outbox(_sessions(), cli_actor(), org)
-        if as_json:
-            print_json(rows)
-            return
-        table = Table("pf id", "product", "version", "status", "kg CO2e / unit", "source", "shared with")
-        for r in rows:
-            source = f"computed (result {r.result_id})" if r.result_id is not None else r.source
-            table.add_row(r.pf_id, escape(r.product_name), str(r.version), r.status,
-                          f"{r.pcf_excluding} / {r.declared_unit}", source, ", ".join(r.grantees))
-        console.print(table)
+        show_rows(as_json, pact_host.outbox(_sessions(), cli_actor(), org),
+                  ("pf id", "product", "version", "status", "kg CO2e / unit", "source", "shared with"),
+                  lambda r: (r.pf_id, escape(r.product_name), str(r.version), r.status,
+                             f"{r.pcf_excluding} / {r.declared_unit}",
+                             f"computed (result {r.result_id})" if r.result_id is not None else r.source,
+                             ", ".join(r.grantees)))
 
 
 @app.command("status")
@@ -89,20 +89,18 @@ def status_command(org: Org, as_json: JsonOption = False) -> None:
     """Each Active footprint: computed from which stored result (or entered by hand), and whether its model now
     computes a different number (out of date, with the difference)."""
     with user_errors(as_json):
-        rows = publishing.freshness(_sessions(), cli_actor(), org)
-        if as_json:
-            print_json(rows)
-            return
-        table = Table("pf id", "product", "version", "published", "source", "computes now", "state")
-        for r in rows:
-            source = (f"result {r.result.id} of model {r.result.model_key}" if r.result is not None
-                      else publishing.BY_HAND)
-            now = (f"{r.current_kg:.6g} ({r.difference_kg:+.6g})" if r.current_kg is not None
-                   and r.difference_kg is not None else "-")
-            state = "out of date" if r.stale else ("up to date" if r.result is not None else "-")
-            table.add_row(r.pf_id, escape(r.product_name), str(r.version), f"{r.published_kg} / {r.declared_unit}",
-                          escape(source), now, state + (f": {escape(r.note)}" if r.note else ""))
-        console.print(table)
+        show_rows(as_json, publishing.freshness(_sessions(), cli_actor(), org),
+                  ("pf id", "product", "version", "published", "source", "computes now", "state"), _freshness_cells)
+
+
+def _freshness_cells(r: publishing.Freshness) -> tuple[str, ...]:
+    source = (f"result {r.result.id} of model {r.result.model_key}" if r.result is not None
+              else publishing.BY_HAND)
+    now = (f"{r.current_kg:.6g} ({r.difference_kg:+.6g})" if r.current_kg is not None
+           and r.difference_kg is not None else "-")
+    state = "out of date" if r.stale else ("up to date" if r.result is not None else "-")
+    return (r.pf_id, escape(r.product_name), str(r.version), f"{r.published_kg} / {r.declared_unit}",
+            escape(source), now, state + (f": {escape(r.note)}" if r.note else ""))
 
 
 @app.command("republish")
@@ -136,15 +134,10 @@ def requests_command(org: Org,
                      as_json: JsonOption = False) -> None:
     """The footprint requests customers sent the organisation (its inbox), newest first."""
     with user_errors(as_json):
-        rows = pact_inbox.inbox(_sessions(), cli_actor(), org, status)
-        if as_json:
-            print_json(rows)
-            return
-        table = Table("id", "from", "products", "status", "reason", "answer delivered")
-        for r in rows:
-            table.add_row(str(r.id), r.requester or "?", escape(", ".join(r.product_ids) or "(other criteria)"),
-                          r.status, escape(r.reason), escape(f"{r.delivery} {r.delivery_note}".strip()))
-        console.print(table)
+        show_rows(as_json, pact_inbox.inbox(_sessions(), cli_actor(), org, status),
+                  ("id", "from", "products", "status", "reason", "answer delivered"),
+                  lambda r: (str(r.id), r.requester or "?", escape(", ".join(r.product_ids) or "(other criteria)"),
+                             r.status, escape(r.reason), escape(f"{r.delivery} {r.delivery_note}".strip())))
 
 
 @app.command("decide")
@@ -174,10 +167,8 @@ def rule_command(org: Org, mode: Annotated[str, typer.Argument(help="manual or a
     """How the organisation answers footprint requests: by hand (manual) or automatically (auto)."""
     with user_errors(as_json):
         pact_inbox.set_rule(_sessions(), cli_actor(), org, mode, grant_on_request=grant)
-        if as_json:
-            print_json({"organisation": org, "mode": mode, "grant_on_request": grant})
-        else:
-            console.print(f"{org} answers footprint requests: {mode}")
+        show(as_json, {"organisation": org, "mode": mode, "grant_on_request": grant},
+             f"{org} answers footprint requests: {mode}")
 
 
 @app.command("callback-credentials")
@@ -195,16 +186,12 @@ def credentials_command(
         pem = ca.read_text(encoding="utf-8") if ca else ""
         origin = pact_inbox.set_callback_credentials(_sessions(), cli_actor(), org, installation_key(), host=host, client_id=client_id,
                                                     client_secret=client_secret, ca_pem=pem)
-        if as_json:
-            print_json({"host": origin, "organisation": org, "client_id": client_id})
-        else:
-            console.print(f"answers to {origin} will authenticate as {client_id}")
+        show(as_json, {"host": origin, "organisation": org, "client_id": client_id},
+             f"answers to {origin} will authenticate as {client_id}")
 
 
 @app.command("demo-client")
 def demo_client_command(as_json: JsonOption = False) -> None:
     """The demo customer's PACT client id and secret (after `carbontrail demo load`)."""
-    if as_json:
-        print_json({"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": demo_client_secret()})
-    else:
-        console.print(f"PACT client of {CUSTOMER}: id {CLIENT_ID}  secret {demo_client_secret()}")
+    show(as_json, {"customer": CUSTOMER, "client_id": CLIENT_ID, "client_secret": demo_client_secret()},
+         f"PACT client of {CUSTOMER}: id {CLIENT_ID}  secret {demo_client_secret()}")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors, show, installation_key
+from carbontrail.cli._common import JsonOption, console, installation_key, print_json, show, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services.pact import requests as pr
 from carbontrail.services.database import open_sessions
@@ -19,7 +19,6 @@ from carbontrail.services.work import cli_actor
 app = typer.Typer(help="Suppliers' PACT hosts: connections, footprint requests, pulls, coverage.",
                   no_args_is_help=True)
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Org = Annotated[str, typer.Argument(help="Your organisation's code (the customer).")]
 Supplier = Annotated[str, typer.Argument(help="The supplier connection's code.")]
 
@@ -51,7 +50,7 @@ def add(organisation: Org, supplier: Supplier,
         ca: Annotated[Path | None, typer.Option(help="The host's CA or self-signed certificate (PEM file).")] = None,
         secret_stdin: Annotated[bool, typer.Option("--secret-stdin",
                                                    help="Read the client secret from standard input.")] = False,
-        as_json: AsJson = False) -> None:
+        as_json: JsonOption = False) -> None:
     """Connect to a supplier's PACT host (secret from a prompt, --secret-stdin or CARBONTRAIL_SUPPLIER_SECRET)."""
     with user_errors(as_json):
         ca_pem = ""
@@ -72,7 +71,7 @@ def request(organisation: Org, supplier: Supplier,
             key: Annotated[str, typer.Option(help="The input's flow id in your product models.")] = "",
             callback: Annotated[str | None, typer.Option(
                 help="This instance's public https:// base URL (else CARBONTRAIL_PUBLIC_URL).")] = None,
-            as_json: AsJson = False) -> None:
+            as_json: JsonOption = False) -> None:
     """Ask a supplier for a product's footprint; its host answers at {callback}/{version}/events."""
     with user_errors(as_json):
         info = pr.ask(open_sessions(), cli_actor(), organisation, installation_key(),
@@ -91,7 +90,7 @@ def pull(organisation: Org, supplier: Supplier,
          product: Annotated[list[str] | None, typer.Option(help="Only this product id (repeatable).")] = None,
          map_: Annotated[list[str] | None, typer.Option(
              "--map", help="PRODUCT_ID=FLOW: the flow id in your models for a product (repeatable).")] = None,
-         as_json: AsJson = False) -> None:
+         as_json: JsonOption = False) -> None:
     """Fetch every footprint the supplier's host shows you (all pages) and keep them as supplier data."""
     with user_errors(as_json):
         keys = {}
@@ -107,7 +106,7 @@ def pull(organisation: Org, supplier: Supplier,
 
 
 @app.command("list")
-def list_(organisation: Org, as_json: AsJson = False) -> None:
+def list_(organisation: Org, as_json: JsonOption = False) -> None:
     """Supplier connections, requests sent, footprints received and coverage with primary data."""
     with user_errors(as_json):
         chain = pr.supply_chain(open_sessions(), cli_actor(), organisation)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from carbontrail.cli._common import console, print_json, user_errors, show
+from carbontrail.cli._common import JsonOption, OrgArgument, console, print_json, show, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services import accounts, jurisdictions
 from carbontrail.services.database import open_sessions
@@ -17,7 +17,6 @@ from carbontrail.services.work import cli_actor
 
 app = typer.Typer(help="Users, API clients and roles.", no_args_is_help=True)
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _password(from_stdin: bool) -> str:
@@ -40,7 +39,7 @@ def create(email: Annotated[str, typer.Argument(help="The user's e-mail address 
                                                         help="May create organisations and jurisdictions.")] = False,
            password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                         help="Read the password from standard input.")] = False,
-           as_json: AsJson = False) -> None:
+           as_json: JsonOption = False) -> None:
     """Add a user (password from a prompt, --password-stdin, or CARBONTRAIL_PASSWORD)."""
     with user_errors(as_json):
         user_id = accounts.add_user(open_sessions(), cli_actor(), email, _password(password_stdin), name=name,
@@ -51,7 +50,7 @@ def create(email: Annotated[str, typer.Argument(help="The user's e-mail address 
 @app.command("client")
 def client(email: Annotated[str, typer.Argument(help="The user the client acts for.")],
            name: Annotated[str, typer.Option(help="What the client is, e.g. 'ERP export'.")] = "",
-           as_json: AsJson = False) -> None:
+           as_json: JsonOption = False) -> None:
     """Create an OAuth2 client (client credentials) acting with the user's roles; the secret is shown once."""
     with user_errors(as_json):
         client_id, secret = accounts.add_client(open_sessions(), cli_actor(), email, name=name)
@@ -67,29 +66,25 @@ def grant(email: Annotated[str, typer.Argument(help="The user's e-mail address."
           role: Annotated[str, typer.Argument(help=", ".join(accounts.ROLES))],
           organisation: Annotated[str | None, typer.Option(help="Organisation code (organisation roles).")] = None,
           jurisdiction: Annotated[str | None, typer.Option(help="Jurisdiction code (park / government).")] = None,
-          as_json: AsJson = False) -> None:
+          as_json: JsonOption = False) -> None:
     """Give a user a role on an organisation or a jurisdiction."""
     with user_errors(as_json):
         g = accounts.grant(open_sessions(), cli_actor(), email, role, organisation=organisation,
                            jurisdiction=jurisdiction)
-        if as_json:
-            print_json({"email": email, "role": g.role, "organisation": g.organisation, "jurisdiction": g.jurisdiction})
-        else:
-            console.print(f"{email}: {g.role} on {g.organisation or g.jurisdiction}")
+        show(as_json, {"email": email, "role": g.role, "organisation": g.organisation, "jurisdiction": g.jurisdiction},
+             f"{email}: {g.role} on {g.organisation or g.jurisdiction}")
 
 
 @app.command("revoke")
 def revoke(email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
            role: Annotated[str, typer.Argument(help="The organisation role to take away.")],
            organisation: Annotated[str, typer.Option(help="Organisation code.")],
-           as_json: AsJson = False) -> None:
+           as_json: JsonOption = False) -> None:
     """Take an organisation role away from a user."""
     with user_errors(as_json):
         accounts.revoke(open_sessions(), cli_actor(), email, role, organisation=organisation)
-        if as_json:
-            print_json({"email": email, "role": role, "organisation": organisation, "revoked": True})
-        else:
-            console.print(f"{email}: {role} on {organisation} revoked")
+        show(as_json, {"email": email, "role": role, "organisation": organisation, "revoked": True},
+             f"{email}: {role} on {organisation} revoked")
 
 
 @app.command("jurisdiction")
@@ -98,7 +93,7 @@ def jurisdiction(code: Annotated[str, typer.Argument(help="Code, e.g. SC or SC-C
                  name: Annotated[str, typer.Argument(help="Name (Chinese).")],
                  name_en: Annotated[str, typer.Option(help="Name in English.")] = "",
                  parent: Annotated[str | None, typer.Option(help="Parent jurisdiction code.")] = None,
-                 as_json: AsJson = False) -> None:
+                 as_json: JsonOption = False) -> None:
     """Add a jurisdiction (province → city → park) that park and government roles are granted on."""
     with user_errors(as_json):
         node = jurisdictions.create(open_sessions(), code, kind, name, name_en=name_en, parent=parent,
@@ -108,21 +103,19 @@ def jurisdiction(code: Annotated[str, typer.Argument(help="Code, e.g. SC or SC-C
 
 @app.command("place")
 def place(jurisdiction_code: Annotated[str, typer.Argument(metavar="JURISDICTION", help="Jurisdiction code.")],
-          organisation: Annotated[str, typer.Argument(help="Organisation code.")],
+          organisation: OrgArgument,
           facility: Annotated[str | None, typer.Option(help="Only this facility of the organisation.")] = None,
-          as_json: AsJson = False) -> None:
+          as_json: JsonOption = False) -> None:
     """Put an enterprise (or one facility) inside a jurisdiction."""
     with user_errors(as_json):
         jurisdictions.place(open_sessions(), jurisdiction_code, organisation=organisation, facility=facility,
                             actor=cli_actor())
-        if as_json:
-            print_json({"jurisdiction": jurisdiction_code, "organisation": organisation, "facility": facility})
-        else:
-            console.print(f"{organisation}{'/' + facility if facility else ''} is in {jurisdiction_code}")
+        show(as_json, {"jurisdiction": jurisdiction_code, "organisation": organisation, "facility": facility},
+             f"{organisation}{'/' + facility if facility else ''} is in {jurisdiction_code}")
 
 
 @app.command("list")
-def list_users(as_json: AsJson = False) -> None:
+def list_users(as_json: JsonOption = False) -> None:
     """Every user and the roles they hold."""
     with user_errors(as_json):
         users = accounts.users(open_sessions(), cli_actor())

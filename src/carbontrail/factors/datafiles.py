@@ -74,25 +74,16 @@ def ipcc_stationary_combustion() -> FactorDataset:
 
 def china_electricity() -> FactorDataset:
     """China's electricity factors: national, regional grids, provinces; average, residual-proxy, fossil, footprint."""
-    b = _Builder(*ELECTRICITY)
-    for row in _rows("china_electricity.csv"):
-        b.add(row["activity"], float(row["value"]), row["unit"], row["gas"], geography.resolve(row["geography"]),
-              int(row["year"]), row["series"], row["source"], row["confidence"], row["notes"])
-    return FactorDataset(*ELECTRICITY, tuple(b.factors), publisher="MEE / NBS / NEA (compiled)",
-                         licence="government announcements, public facts",
-                         description="China electricity CO2 factors 2021–2023 and the 2023 electricity carbon footprint")
+    return _plain(ELECTRICITY, "china_electricity.csv", "MEE / NBS / NEA (compiled)",
+                  "government announcements, public facts",
+                  "China electricity CO2 factors 2021–2023 and the 2023 electricity carbon footprint")
 
 
 def china_energy_and_heat() -> FactorDataset:
     """GB/T 2589-2020 energy coefficients, the natural-gas volumetric NCV and the default purchased-heat factor."""
-    b = _Builder(*ENERGY_HEAT)
-    for row in _rows("china_energy_and_heat.csv"):
-        b.add(row["activity"], float(row["value"]), row["unit"], row["gas"], geography.resolve(row["geography"]),
-              int(row["year"]) if row["year"] else None, row["series"], row["source"], row["confidence"],
-              row["notes"])
-    return FactorDataset(*ENERGY_HEAT, tuple(b.factors), publisher="SAC (GB/T 2589-2020); NDRC guidelines",
-                         licence="public facts from national standards and guidelines",
-                         description="Energy coefficients (kgce), natural-gas NCV per Nm3, purchased-heat CO2 factor")
+    return _plain(ENERGY_HEAT, "china_energy_and_heat.csv", "SAC (GB/T 2589-2020); NDRC guidelines",
+                  "public facts from national standards and guidelines",
+                  "Energy coefficients (kgce), natural-gas NCV per Nm3, purchased-heat CO2 factor")
 
 
 def _plain(spec: tuple[str, str], file: str, publisher: str, licence: str, description: str) -> FactorDataset:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -64,12 +64,7 @@ def parse(data: object, *, file: str = "model") -> ProductModelDocument:
                          expected=FORMAT)
     name = _text(doc, "name", file, "", required=True)
     flows: dict[str, Flow] = {}
-    for n, raw in enumerate(_list(doc, "flows", file, "")):
-        where = f"flows[{n}]"
-        item = _mapping(raw, file, where)
-        fid = _text(item, "id", file, where, required=True)
-        if fid in flows:
-            raise InputError(f"flow '{fid}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+    for where, fid, item in _entries(doc, "flows", "flow", file):
         kind = _text(item, "kind", file, where) or "product"
         if kind not in _KINDS:
             raise InputError(f"unknown flow kind '{kind}'", location=Location(file=file, field=f"{where}.kind"),
@@ -83,12 +78,7 @@ def parse(data: object, *, file: str = "model") -> ProductModelDocument:
                           _text(item, "location", file, where))
     processes: dict[str, Process] = {}
     primary: set[str] = set()
-    for n, raw in enumerate(_list(doc, "processes", file, "")):
-        where = f"processes[{n}]"
-        item = _mapping(raw, file, where)
-        pid = _text(item, "id", file, where, required=True)
-        if pid in processes:
-            raise InputError(f"process '{pid}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+    for where, pid, item in _entries(doc, "processes", "process", file):
         outputs = _list(item, "outputs", file, where)
         if not outputs:
             raise InputError(f"process '{pid}' has no outputs", location=Location(file=file, field=f"{where}.outputs"),
@@ -172,6 +162,21 @@ def to_document(model: ProductModelDocument) -> dict[str, object]:
 # -- reading pieces ---------------------------------------------------------------------------------------------
 
 
+def _entries(doc: Mapping[str, object], key: str, what: str,
+             file: str) -> Iterator[tuple[str, str, Mapping[str, object]]]:
+    """Each entry of the list `key` (flows, processes): where it stands, its id (refused when listed twice) and its
+    fields."""
+    seen: set[str] = set()
+    for n, raw in enumerate(_list(doc, key, file, "")):
+        where = f"{key}[{n}]"
+        item = _mapping(raw, file, where)
+        ident = _text(item, "id", file, where, required=True)
+        if ident in seen:
+            raise InputError(f"{what} '{ident}' is listed twice", location=Location(file=file, field=f"{where}.id"))
+        seen.add(ident)
+        yield where, ident, item
+
+
 def _mapping(raw: object, file: str, where: str) -> Mapping[str, object]:
     if not isinstance(raw, Mapping):
         raise InputError(f"{where or 'the model'} is not a mapping", location=Location(file=file, field=where or None),
@@ -241,20 +246,27 @@ def _exchange(raw: object, flows: Mapping[str, Flow], file: str, where: str, *, 
                     _text(item, "provider", file, where) or None, uncertainty, _text(item, "comment", file, where))
 
 
+def _scores(item: Mapping[str, object], key: str, what: str, n: int, file: str, where: str,
+            expected: str) -> tuple[int, ...] | None:
+    """`item[key]` as `n` whole scores from 1 to 5 (pedigree scores, data-quality ratings), None when absent."""
+    scores = item.get(key)
+    if scores is None:
+        return None
+    if (not isinstance(scores, list) or len(scores) != n
+            or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5 for s in scores)):
+        raise InputError(f"{key} {scores} is not {what} from 1 to 5",
+                         location=Location(file=file, field=f"{where}.{key}"), expected=expected)
+    return tuple(scores)
+
+
 def _uncertainty(raw: object, amount: float, factor: float, file: str, where: str) -> Uncertainty | None:
     """Distribution of an amount given in its own unit, scaled into the flow's unit by `factor`."""
     if raw is None:
         return None
     item = _mapping(raw, file, where)
-    pedigree = None
-    if item.get("pedigree") is not None:
-        scores = item["pedigree"]
-        if (not isinstance(scores, list) or len(scores) != 5
-                or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5 for s in scores)):
-            raise InputError(f"pedigree {scores} is not five scores from 1 to 5",
-                             location=Location(file=file, field=f"{where}.pedigree"),
-                             expected="[reliability, completeness, temporal, geographical, technological]")
-        pedigree = cast(tuple[int, int, int, int, int], tuple(scores))
+    pedigree = cast(tuple[int, int, int, int, int] | None,
+                    _scores(item, "pedigree", "five scores", 5, file, where,
+                            "[reliability, completeness, temporal, geographical, technological]"))
     kind = _text(item, "distribution", file, where) or "undefined"
     num = lambda key: _number(item, key, file, where)  # noqa: E731
     if kind == "undefined":
@@ -324,15 +336,9 @@ def _factor(raw: object, flows: Mapping[str, Flow], file: str, where: str) -> Ex
     fossil = _number(item, "fossil", file, where, required=True)
     biogenic = _number(item, "biogenic", file, where)
     source = _text(item, "source", file, where, required=True)
-    dqr = None
-    if item.get("dqr") is not None:
-        raw_dqr = item["dqr"]
-        if (not isinstance(raw_dqr, list) or len(raw_dqr) != 3
-                or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 5 for s in raw_dqr)):
-            raise InputError(f"dqr {raw_dqr} is not three ratings from 1 to 5",
-                             location=Location(file=file, field=f"{where}.dqr"),
-                             expected="[technological, temporal, geographical], each 1 (best) … 5")
-        dqr = cast(tuple[int, int, int], tuple(raw_dqr))
+    dqr = cast(tuple[int, int, int] | None,
+               _scores(item, "dqr", "three ratings", 3, file, where,
+                       "[technological, temporal, geographical], each 1 (best) … 5"))
     year = _number(item, "year", file, where)
     per = f"kg/({unit})"
     return ExternalFootprint(fid, quantity(fossil, per), quantity(biogenic, per) if biogenic is not None else None,

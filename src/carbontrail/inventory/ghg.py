@@ -143,17 +143,16 @@ class InventoryResult:
         return (self.scope1_t + self.scope2_location_t) / self.value_added_10k_yuan
 
     def scope1_by_gas(self) -> dict[str, float]:
-        out: dict[str, float] = defaultdict(float)
-        for line in self.lines:
-            if line.scope == 1:
-                out[line.gas] += line.co2e_t
-        return dict(sorted(out.items()))
+        return self._scope1_by("gas")
 
     def scope1_by_category(self) -> dict[str, float]:
+        return self._scope1_by("category")
+
+    def _scope1_by(self, key: Literal["gas", "category"]) -> dict[str, float]:
         out: dict[str, float] = defaultdict(float)
         for line in self.lines:
             if line.scope == 1:
-                out[line.category] += line.co2e_t
+                out[getattr(line, key)] += line.co2e_t
         return dict(sorted(out.items()))
 
     def by_facility(self) -> dict[str, dict[str, float]]:

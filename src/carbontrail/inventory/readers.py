@@ -6,6 +6,7 @@ Nothing here touches the database: references between files (does this facility 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ import pint
 from carbontrail.errors import FactorNotFound, InputError, Location, UnitError
 from carbontrail.factors import FactorLibrary
 from carbontrail.factors.gwp import gwp100
+from carbontrail.inventory.organisations import MeterInfo, Profile, Site
 from carbontrail.inventory.scope3 import check_activity
 from carbontrail.inventory.words import Word, fuel_word, unit_word
 from carbontrail.inventory.templates import FUEL_CATEGORIES, INSTRUMENTS, KINDS, Template, check_header
@@ -32,37 +34,20 @@ Cell = str | int | float | date | datetime | bool | None
 
 
 @dataclass(frozen=True)
-class OrganisationRow:
-    row: int
-    code: str
-    name: str
-    name_en: str
-    industry: str
-    province: str
-    city: str
-    park: str
+class OrganisationRow(Profile):
+    row: int = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True)
-class FacilityRow:
-    row: int
-    organisation: str
-    code: str
-    name: str
-    province: str
-    city: str
-    park: str
+class FacilityRow(Site):
+    row: int = dataclasses.field(kw_only=True)
+    organisation: str = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True)
-class MeterRow:
-    row: int
-    organisation: str
-    facility: str
-    code: str
-    medium: str
-    unit: str
-    supplier: str
+class MeterRow(MeterInfo):
+    row: int = dataclasses.field(kw_only=True)
+    organisation: str = dataclasses.field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -415,16 +400,18 @@ class RowChecker:
 
     def _organisation(self, row: int, v: dict[str, str], raw: dict[str, Cell],
                       problems: list[InputError]) -> OrganisationRow:
-        return OrganisationRow(row, v["code"], v["name"], v["name_en"], v["industry"], v["province"], v["city"],
-                               v["park"])
+        return OrganisationRow(v["code"], v["name"], v["name_en"], v["industry"], v["province"], v["city"], v["park"],
+                               row=row)
 
     def _facility(self, row: int, v: dict[str, str], raw: dict[str, Cell], problems: list[InputError]) -> FacilityRow:
-        return FacilityRow(row, v["organisation"], v["code"], v["name"], v["province"], v["city"], v["park"])
+        return FacilityRow(v["code"], v["name"], v["province"], v["city"], v["park"], row=row,
+                           organisation=v["organisation"])
 
     def _meter(self, row: int, v: dict[str, str], raw: dict[str, Cell], problems: list[InputError]) -> MeterRow:
         v["unit"] = self._word("unit", v["unit"], unit_word(v["unit"]))
         self._unit(row, "unit", v["unit"], "", problems)
-        return MeterRow(row, v["organisation"], v["facility"], v["code"], v["medium"], v["unit"], v["supplier"])
+        return MeterRow(v["facility"], v["code"], v["medium"], v["unit"], v["supplier"], row=row,
+                        organisation=v["organisation"])
 
     def _period(self, row: int, v: dict[str, str], raw: dict[str, Cell], problems: list[InputError]) -> PeriodRow:
         start = self._date(row, "start", v["start"], raw.get("start"), problems)

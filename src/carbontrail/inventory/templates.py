@@ -69,6 +69,11 @@ def _c(name: str, type_: ColumnType, required: bool, en: str, zh: str, example: 
     return Column(name, type_, required, en, zh, example, allowed)
 
 
+_CITY_PARK = (  # after the province, in the organisations' and the facilities' files alike
+    _c("city", "text", False, "City.", "城市。", "遂宁市"),
+    _c("park", "text", False, "Industrial park, if any.", "所在园区（如有）。", "射洪经济开发区"),
+)
+
 ORGANISATIONS = Template("organisations", "Organisations (enterprises)", "组织（企业）", (
     _c("code", "text", True, "Short unique code of the enterprise, used by the other files.",
        "企业简码，唯一，其他文件用它引用本企业。", "SH-LITHIUM"),
@@ -77,8 +82,7 @@ ORGANISATIONS = Template("organisations", "Organisations (enterprises)", "组织
     _c("industry", "text", False, "Industry, e.g. the GB/T 4754-2017 class.", "所属行业，如 GB/T 4754-2017 行业分类。",
        "C2613 无机盐制造"),
     _c("province", "text", False, "Province of the registered seat.", "注册地所在省份。", "四川省"),
-    _c("city", "text", False, "City.", "城市。", "遂宁市"),
-    _c("park", "text", False, "Industrial park, if any.", "所在园区（如有）。", "射洪经济开发区"),
+    *_CITY_PARK,
 ))
 
 FACILITIES = Template("facilities", "Facilities (sites)", "生产场所（厂区）", (
@@ -87,8 +91,7 @@ FACILITIES = Template("facilities", "Facilities (sites)", "生产场所（厂区
     _c("name", "text", True, "Name of the site.", "厂区名称。", "碳酸锂生产线"),
     _c("province", "text", True, "Province where the site is; the grid emission factor follows it.",
        "厂区所在省份；电网排放因子据此选取。", "四川省"),
-    _c("city", "text", False, "City.", "城市。", "遂宁市"),
-    _c("park", "text", False, "Industrial park, if any.", "所在园区（如有）。", "射洪经济开发区"),
+    *_CITY_PARK,
 ))
 
 METERS = Template("meters", "Meters", "计量表", (

@@ -131,16 +131,16 @@ class ProductSystem:
 
     @cached_property
     def _by_product(self) -> dict[str, list[int]]:
-        table: dict[str, list[int]] = {}
-        for j, a in enumerate(self.activities):
-            table.setdefault(a.product, []).append(j)
-        return table
+        return self._columns_by("product")
 
     @cached_property
     def _by_process(self) -> dict[str, list[int]]:
+        return self._columns_by("process")
+
+    def _columns_by(self, key: Literal["product", "process"]) -> dict[str, list[int]]:
         table: dict[str, list[int]] = {}
         for j, a in enumerate(self.activities):
-            table.setdefault(a.process, []).append(j)
+            table.setdefault(getattr(a, key), []).append(j)
         return table
 
     def index(self, product: str, process: str | None = None) -> int:

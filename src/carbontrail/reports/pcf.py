@@ -13,14 +13,14 @@ from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
 from carbontrail import __version__
 from carbontrail.errors import CarbontrailError, InputError, Location
-from carbontrail.reports.pdf import LOCALES, PdfDocument, _register_font, cjk_font_path
+from carbontrail.reports.pdf import COMMON_TEXT, LOCALES, PdfDocument, _register_font, cjk_font_path
 from carbontrail.services import footprints as fps
 from carbontrail.units import quantity
 
 TEXT: dict[str, dict[str, str]] = {
+    **COMMON_TEXT,
     "title": {"zh_CN": "产品碳足迹报告", "en": "Product carbon footprint report"},
     "standards": {"zh_CN": "依据 ISO 14067:2018 与 GB/T 24067-2024", "en": "Following ISO 14067:2018 and GB/T 24067-2024"},
-    "generated": {"zh_CN": "生成日期", "en": "Generated"},
     "scope": {"zh_CN": "1 目的与范围", "en": "1 Goal and scope"},
     "product": {"zh_CN": "产品", "en": "Product"},
     "unit": {"zh_CN": "声明单位", "en": "Declared unit"},
@@ -70,7 +70,6 @@ TEXT: dict[str, dict[str, str]] = {
     "kind": {"zh_CN": "类型", "en": "Kind"},
     "primary": {"zh_CN": "供应商初级数据", "en": "supplier primary"},
     "secondary": {"zh_CN": "次级数据", "en": "secondary"},
-    "source": {"zh_CN": "来源", "en": "Source"},
     "results_h": {"zh_CN": "4 核算结果", "en": "4 Results"},
     "fossil": {"zh_CN": "碳足迹（GWP100，不含生物源）", "en": "Carbon footprint (GWP100, excluding biogenic)"},
     "biogenic": {"zh_CN": "生物源碳（单独报告）", "en": "Biogenic carbon (reported separately)"},
@@ -78,8 +77,6 @@ TEXT: dict[str, dict[str, str]] = {
     "by_stage": {"zh_CN": "按生命周期阶段", "en": "By life-cycle stage"},
     "by_gas": {"zh_CN": "按温室气体", "en": "By greenhouse gas"},
     "by_process": {"zh_CN": "按过程（前十）", "en": "By process (top ten)"},
-    "item": {"zh_CN": "项目", "en": "Item"},
-    "value": {"zh_CN": "数值", "en": "Value"},
     "share": {"zh_CN": "占比", "en": "Share"},
     "uncertainty_h": {"zh_CN": "5 不确定性", "en": "5 Uncertainty"},
     "mc_text": {"zh_CN": "蒙特卡洛模拟：{n} 次抽样，随机种子 {seed}，{k} 个不确定参数（对数正态、正态、三角、均匀分布及谱系矩阵）。",
@@ -96,7 +93,6 @@ TEXT: dict[str, dict[str, str]] = {
                "en": "The result covers greenhouse-gas emissions and removals of the declared unit within the "
                      "boundary above; biogenic carbon is reported apart and not included in the footprint total. "
                      "Section 3 states how representative the secondary data are."},
-    "none": {"zh_CN": "（无）", "en": "(none)"},
     "biogenic_col": {"zh_CN": "生物源", "en": "Biogenic"},
 }
 LABELS: dict[str, dict[str, str]] = {

@@ -30,6 +30,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from carbontrail import __version__
 from carbontrail.errors import ConfigurationError, InputError, Location
 from carbontrail.inventory.ghg import InventoryResult
+from carbontrail.inventory.organisations import Site
 from carbontrail.inventory.records import claim_runs
 
 # TrueType-outline CJK fonts reportlab can embed (Noto CJK ships CFF outlines, which reportlab cannot).
@@ -41,10 +42,19 @@ CJK_FONTS = (
 FONT = "CarbontrailCJK"
 PALETTE = [colors.HexColor(c) for c in ("#15803d", "#2563eb", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#65a30d")]
 
+#: the labels both reports print
+COMMON_TEXT: dict[str, dict[str, str]] = {
+    "generated": {"zh_CN": "生成日期", "en": "Generated"},
+    "item": {"zh_CN": "项目", "en": "Item"},
+    "value": {"zh_CN": "数值", "en": "Value"},
+    "source": {"zh_CN": "来源", "en": "Source"},
+    "none": {"zh_CN": "（无）", "en": "(none)"},
+}
+
 TEXT: dict[str, dict[str, str]] = {
+    **COMMON_TEXT,
     "title": {"zh_CN": "温室气体排放清单报告", "en": "Greenhouse gas inventory report"},
     "period": {"zh_CN": "报告期", "en": "Reporting period"},
-    "generated": {"zh_CN": "生成日期", "en": "Generated"},
     "boundary": {"zh_CN": "1 组织边界", "en": "1 Organisational boundary"},
     "boundary_text": {
         "zh_CN": "本报告采用运营控制法，涵盖下列设施的范围一（直接排放）和范围二（外购电力、热力、蒸汽的间接排放）。",
@@ -144,8 +154,6 @@ TEXT: dict[str, dict[str, str]] = {
               "mass-based factor or a USEEIO spend-based factor (secondary, US economy, spend carried to 2013 USD by the "
               "year's exchange rate and the US CPI-U). Category 4: tonne-km × the mode's factor. Scope 3 is not part "
               "of the intensity indicators."},
-    "item": {"zh_CN": "项目", "en": "Item"},
-    "value": {"zh_CN": "数值", "en": "Value"},
     "unit": {"zh_CN": "单位", "en": "Unit"},
     "code": {"zh_CN": "代码", "en": "Code"},
     "name": {"zh_CN": "名称", "en": "Name"},
@@ -154,24 +162,11 @@ TEXT: dict[str, dict[str, str]] = {
     "gas": {"zh_CN": "气体", "en": "Gas"},
     "geography": {"zh_CN": "地区/年份", "en": "Geography / year"},
     "dataset": {"zh_CN": "数据集", "en": "Dataset"},
-    "source": {"zh_CN": "来源", "en": "Source"},
-    "none": {"zh_CN": "（无）", "en": "(none)"},
     "electricity": {"zh_CN": "电力", "en": "electricity"},
     "heat": {"zh_CN": "热力", "en": "heat"},
     "steam": {"zh_CN": "蒸汽", "en": "steam"},
 }
 LOCALES = ("zh_CN", "en")
-
-
-@dataclass(frozen=True)
-class Site:
-    """A facility as the boundary section lists it."""
-
-    code: str
-    name: str
-    province: str
-    city: str = ""
-    park: str = ""
 
 
 def cjk_font_path() -> Path:

@@ -306,7 +306,9 @@ class PassportShowing:
 
 
 @dataclass(frozen=True)
-class StoredDeclaration:
+class DeclarationHead:
+    """One revision of a battery model's declaration at a plant, and what it computed."""
+
     id: int
     organisation: str
     model: str
@@ -314,6 +316,10 @@ class StoredDeclaration:
     revision: int
     created_at: datetime
     result: JSONDict
+
+
+@dataclass(frozen=True)
+class StoredDeclaration(DeclarationHead):
     document: JSONDict
     previous_id: int | None = None
     next_id: int | None = None  # the revision that replaced this one

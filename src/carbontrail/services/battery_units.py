@@ -28,9 +28,9 @@ MAX_DEPTH = 16  # pack → module → cell is three; a deeper chain of container
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    """One event as the history shows it: which code it happened under (the unit's own, one it was re-coded
-    from, or the pack it sits in), in order."""
+class EventHead:
+    """What every showing of an event says besides its quantities: which code it happened under (the unit's own,
+    one it was re-coded from, or the pack it sits in), in order, by whom, and where the unit went."""
 
     code: str
     seq: int
@@ -42,6 +42,12 @@ class HistoryEntry:
     to_actor: str | None
     vin: str | None
     new_code: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry(EventHead):
+    """One event as the history shows it, its deposit and recovered materials as quantities."""
+
     deposit: pint.Quantity | None
     recovered: dict[str, pint.Quantity]
     note: str

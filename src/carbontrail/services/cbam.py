@@ -148,8 +148,8 @@ def _linked(session: Session, facility_id: int | None, facility: str | None, dat
 
 
 @dataclass(frozen=True)
-class StoredInstallation:
-    """An installation as stored for a tenant: its code, period and facility, and the model."""
+class InstallationHead:
+    """Which installation of a tenant, run by whom, at which of its facilities, for which period."""
 
     code: str
     name: str
@@ -157,6 +157,12 @@ class StoredInstallation:
     facility: str | None
     period_start: date
     period_end: date
+
+
+@dataclass(frozen=True)
+class StoredInstallation(InstallationHead):
+    """An installation as stored for a tenant: its code, period and facility, and the model."""
+
     sha256: str
     file_name: str
     installation: Installation

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import Conflict, InputError, Location, NotFound
+from carbontrail.inventory.organisations import MeterInfo, Site
 from carbontrail.services import audit, jurisdictions, tenancy
 from carbontrail.services.jurisdictions import JurisdictionNode
 from carbontrail.services.tenancy import Access
@@ -31,21 +32,13 @@ class OrganisationView(tenancy.Profile):
 
 
 @dataclass(frozen=True)
-class FacilityView:
-    code: str
-    name: str
-    province: str
-    city: str
-    park: str
+class FacilityView(Site):
+    """A facility as the pages and the API show it."""
 
 
 @dataclass(frozen=True)
-class MeterView:
-    facility: str
-    code: str
-    medium: str
-    unit: str
-    supplier: str
+class MeterView(MeterInfo):
+    """A meter as the pages and the API show it."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import NotFound, PermissionDenied
+from carbontrail.inventory.organisations import Profile
 from carbontrail.services.jurisdictions import subtree_ids
 from carbontrail.services.principals import Grant, Principal
 from carbontrail.services.work import SystemActor
@@ -193,17 +194,6 @@ def require_platform_admin(principal: Actor) -> None:
 
 
 # -- reading a tenant's data, once `require` has granted access ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Profile:
-    code: str
-    name: str
-    name_en: str
-    industry: str
-    province: str
-    city: str
-    park: str
 
 
 def profile(session: Session, access: Access) -> Profile:

@@ -21,7 +21,7 @@ from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
 from carbontrail.services import tenancy
 from carbontrail.units import magnitude, quantity
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
 router = page_router()
 TIERS = ("public", "legitimate_interest", "authority")
@@ -63,8 +63,7 @@ def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated
              codes: Annotated[str, Form(max_length=300_000)] = "", at: Annotated[str, Form(max_length=40)] = "",
              parent: Annotated[str, Form(max_length=64)] = "") -> Response:
     """Register units from the form (one code a line); a refusal shows the same message as the import."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing from the form
     try:
         units.register_units(ctx.sessions, page.principal, [c.strip() for c in codes.splitlines() if c.strip()],
@@ -158,8 +157,7 @@ def _declaration(page: Page, code: str, declaration: int, status: int = 200, fai
 def redeclare(code: str, declaration: int, request: Request, ctx: AppContext,
               csrf_token: Annotated[str, Form()]) -> Response:
     """Make the next revision from the current stored results; a refusal keeps the page with the reason."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing
     try:
         new = declarations.redeclare(ctx.sessions, page.principal, code, declaration)
@@ -205,8 +203,7 @@ def residual_batch(code: str, request: Request, ctx: AppContext) -> Response:
 @router.post("/org/{code}/battery/residual", response_class=HTMLResponse)
 def assess(code: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()]) -> Response:
     """Value the units the organisation holds from their stored tests (the illustrative price model)."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     residual.assess_tested(ctx.sessions, page.principal, code, residual.Settings())
     return RedirectResponse(f"/org/{quote(code)}/battery/residual", status_code=303)
 

@@ -14,7 +14,7 @@ from carbontrail.http.deps import AppContext
 from carbontrail.errors import CarbontrailError, ImportRejected, InputError
 from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import cost_out, grid_out
-from carbontrail.web.page import Page, page_router, signed_in
+from carbontrail.web.page import Page, page_router, posted, signed_in
 
 router = page_router()
 
@@ -45,8 +45,7 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
                  installation: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  facility: Annotated[str, Form()] = "") -> Response:
     """Store an installation model from the form; a bad file shows every problem on the list page."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     data = await file.read()
     try:
         stored, _ = cbam.save_installation(ctx.sessions, page.principal, code, installation, data,

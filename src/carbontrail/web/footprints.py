@@ -18,7 +18,7 @@ from carbontrail.errors import InputError, Location
 from carbontrail.http.deps import AppContext
 from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
 router = page_router()
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".zip", ".xml")
@@ -52,8 +52,7 @@ def products(code: str, request: Request, ctx: AppContext) -> Response:
 async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile, csrf_token: Annotated[str, Form()],
                  key: Annotated[str, Form()] = "") -> Response:
     """Store a product model file (our YAML/JSON, openLCA JSON-LD zip, EcoSpold 1 XML) from the form."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     access = require_access(page, code, tenancy.DATA_WRITE)
     name = Path(file.filename or "model.yaml").name
     if not name.lower().endswith(MODEL_SUFFIXES):
@@ -81,8 +80,7 @@ def add_supplier(code: str, request: Request, ctx: AppContext, csrf_token: Annot
                  unit: Annotated[str, Form()] = "", reference: Annotated[str, Form()] = "",
                  dqr: Annotated[str, Form()] = "", year: Annotated[str, Form()] = "") -> Response:
     """Enter a supplier's footprint of a purchased product by hand."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     access = require_access(page, code, tenancy.DATA_WRITE)
     try:
         ratings = None

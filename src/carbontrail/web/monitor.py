@@ -16,7 +16,7 @@ from carbontrail.errors import NotFound, PermissionDenied
 from carbontrail.http.deps import AppContext
 from carbontrail.reports.monitor import oversight_pdf, oversight_xlsx
 from carbontrail.services.monitor import figures, prices, readings, report, warnings
-from carbontrail.web.page import Page, page_router, signed_in
+from carbontrail.web.page import page_router, posted, signed_in
 
 router = page_router()
 
@@ -57,8 +57,7 @@ def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-1
 def file_report(code: str, request: Request, ctx: AppContext, month: Annotated[str, Form()],
                 csrf_token: Annotated[str, Form()]) -> Response:
     """File the key energy-using unit's monthly report of `month`."""
-    page: Page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     report.file_report(ctx.sessions, page.principal, code, month)
     return RedirectResponse(f"/monitor/org/{quote(code)}?month={quote(month)}", status_code=303)
 
@@ -121,7 +120,6 @@ def warning_page(warning_id: int, request: Request, ctx: AppContext) -> Response
 @router.post("/monitor/warnings/{warning_id}", response_class=HTMLResponse)
 def handle(warning_id: int, request: Request, ctx: AppContext, action: Annotated[str, Form()],
            note: Annotated[str, Form()], csrf_token: Annotated[str, Form()]) -> Response:
-    page: Page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     warnings.handle(ctx.sessions, page.principal, warning_id, action, note)
     return RedirectResponse(f"/monitor/warnings/{warning_id}", status_code=303)

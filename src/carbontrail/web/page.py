@@ -87,6 +87,13 @@ def signed_in(request: Request, ctx: AppContext) -> Page:
     return page
 
 
+def posted(request: Request, ctx: AppContext, csrf_token: str) -> Page:
+    """The page of a form the signed-in principal posted, once the form's CSRF token is checked."""
+    page = signed_in(request, ctx)
+    page.check_csrf(csrf_token)
+    return page
+
+
 class PageRoute(APIRoute):
     """A page's route: nobody signed in becomes the sign-in redirect, and a `CarbontrailError` the error page in
     the reader's language with its status, so a handler holds only its own work."""

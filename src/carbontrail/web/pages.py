@@ -28,7 +28,7 @@ from carbontrail.services.accounts import (
 from carbontrail.services import aggregates, cbam, imports
 from carbontrail.services import inventory as inventories
 from carbontrail.web import i18n
-from carbontrail.web.page import LANG_COOKIE, Page, page_router, signed_in
+from carbontrail.web.page import LANG_COOKIE, Page, page_router, posted, signed_in
 
 router = page_router()
 LOGIN_CSRF_COOKIE = "ct_login_csrf"
@@ -110,8 +110,7 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
                         csrf_token: Annotated[str, Form()], name_en: Annotated[str, Form()] = "",
                         industry: Annotated[str, Form()] = "", province: Annotated[str, Form()] = "",
                         city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     assert page.principal is not None
     org = organisations.add_organisation(ctx.sessions, page.principal, code, name, name_en=name_en,
                                          industry=industry, province=province, city=city, park=park)
@@ -131,8 +130,7 @@ def organisation(code: str, request: Request, ctx: AppContext) -> Response:
 def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotated[str, Form()],
                  name: Annotated[str, Form()], province: Annotated[str, Form()], csrf_token: Annotated[str, Form()],
                  city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     assert page.principal is not None
     organisations.add_facility(ctx.sessions, page.principal, code, facility, name, province, city=city, park=park)
     return RedirectResponse(f"/org/{quote(code)}", status_code=303)
@@ -150,8 +148,7 @@ def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
 @router.post("/org/{code}/upload", response_class=HTMLResponse)
 def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
            csrf_token: Annotated[str, Form()]) -> Response:
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     try:
         report = imports.upload(ctx.sessions, page.principal, code, file.filename or "upload.csv", file.file.read())
     except ImportRejected as exc:

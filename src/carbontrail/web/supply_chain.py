@@ -16,7 +16,7 @@ from carbontrail.errors import CarbontrailError
 from carbontrail.services import tenancy
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
-from carbontrail.web.page import Page, page_router, require_access, signed_in
+from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
 router = page_router()
 
@@ -129,8 +129,7 @@ def pact_page(code: str, request: Request, ctx: AppContext) -> Response:
 def republish(code: str, pf_id: str, request: Request, ctx: AppContext,
               csrf_token: Annotated[str, Form()]) -> Response:
     """Publish the next version of an out-of-date computed footprint from its model as it computes today."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     try:
         publishing.republish(ctx.sessions, page.principal, code, pf_id)
     except CarbontrailError as exc:
@@ -142,8 +141,7 @@ def republish(code: str, pf_id: str, request: Request, ctx: AppContext,
 def decide(code: str, request_id: int, request: Request, ctx: AppContext, decision: Annotated[str, Form()],
            csrf_token: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
     """Accept or reject a customer's footprint request; the answer is sent to the customer at once."""
-    page = signed_in(request, ctx)
-    page.check_csrf(csrf_token)
+    page = posted(request, ctx, csrf_token)
     require_access(page, code, tenancy.DATA_WRITE)
     try:
         pact_inbox.decide(ctx.sessions, page.principal, code, request_id, accept=decision == "accept",

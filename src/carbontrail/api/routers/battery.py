@@ -3,11 +3,13 @@ ISO 14067, Battery Pass passports served by identifier with Annex XIII tiers, an
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator, BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from carbontrail.battery.document import DeclarationDocument
 from carbontrail.battery.traceability import Event
@@ -81,17 +83,10 @@ class UnitOut(BaseModel):
     deposit_refunded: bool
 
 
-class EventOut(BaseModel):
-    code: str
-    seq: int
-    kind: str
-    actor: str
-    at: datetime
-    holder_after: str
-    responsible_producer: str
-    to_actor: str | None
-    vin: str | None
-    new_code: str | None
+@pydantic_dataclass(frozen=True)
+class EventOut(units.EventHead):
+    """An event as the API shows it: the deposit in yuan and the recovered materials in kg."""
+
     deposit_cny: float | None
     recovered_kg: dict[str, float]
     note: str
@@ -125,18 +120,13 @@ class FreshnessOut(BaseModel):
     note: str
 
 
-class DeclarationOut(BaseModel):
-    id: int
-    organisation: str
-    model: str
-    plant: str
-    revision: int
-    created_at: datetime
-    result: dict[str, Any]
+@pydantic_dataclass(frozen=True)
+class DeclarationOut(declarations.DeclarationHead):
     previous_id: int | None = None
     next_id: int | None = None
-    revisions: list[declarations.Revision] = []
-    passports: list[declarations.PassportShowing] = []  # each keeps showing the revision it was made from
+    revisions: list[declarations.Revision] = Field(default=[])  # a copy each (pydantic copies mutable defaults)
+    # each keeps showing the revision it was made from
+    passports: list[declarations.PassportShowing] = Field(default=[])
     freshness: FreshnessOut | None = None  # the newest revision only (a replaced one names its successor)
 
 
@@ -252,9 +242,7 @@ def _unit_out(state: Any) -> UnitOut:
 def history_out(h: units.UnitHistory) -> HistoryOut:
     return HistoryOut(
         unit=_unit_out(h.state), original_code=h.original_code, parent=h.parent, children=list(h.children),
-        events=[EventOut(code=e.code, seq=e.seq, kind=e.kind, actor=e.actor, at=e.at, holder_after=e.holder_after,
-                         responsible_producer=e.responsible_producer, to_actor=e.to_actor, vin=e.vin,
-                         new_code=e.new_code,
+        events=[EventOut(**{f.name: getattr(e, f.name) for f in fields(units.EventHead)},
                          deposit_cny=magnitude(e.deposit, "yuan") if e.deposit is not None else None,
                          recovered_kg={m: magnitude(q, "kg") for m, q in e.recovered.items()}, note=e.note)
                 for e in h.events])
@@ -310,9 +298,9 @@ def _declaration_out(d: declarations.StoredDeclaration) -> DeclarationOut:
     fresh = None if f is None else FreshnessOut(
         stale=f.stale, stale_inputs=list(f.stale_inputs), per_kwh=f.per_kwh,
         absolute_kg=f.absolute_kg, performance_class=f.performance_class, note=f.note)
-    return DeclarationOut(id=d.id, organisation=d.organisation, model=d.model, plant=d.plant, revision=d.revision,
-                          created_at=d.created_at, result=d.result, previous_id=d.previous_id, next_id=d.next_id,
-                          revisions=list(d.revisions), passports=list(d.passports), freshness=fresh)
+    return DeclarationOut(**{f.name: getattr(d, f.name) for f in fields(declarations.DeclarationHead)},
+                          previous_id=d.previous_id, next_id=d.next_id, revisions=list(d.revisions),
+                          passports=list(d.passports), freshness=fresh)
 
 
 @router.post(ORG + "/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED,

@@ -3,11 +3,12 @@ XLSX), certificate cost, the Sichuan-vs-China grid comparison, the importer's ye
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import asdict, fields
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_access
 from carbontrail.http.errors import ERROR_RESPONSES
@@ -37,19 +38,17 @@ DefaultsVersion = Annotated[str | None, Query(max_length=64)]
 Amount = Annotated[float, Query(gt=0, le=1e12, allow_inf_nan=False)]
 
 
-class InstallationOut(BaseModel):
-    code: str
-    name: str
-    operator: str
-    facility: str | None
-    period_start: date
-    period_end: date
+@pydantic_dataclass(frozen=True)
+class InstallationOut(cbam.InstallationHead):
+    """A stored installation as the API lists it: its processes and goods categories, not the whole model."""
+
     processes: list[str]
     categories: list[str]
     sha256: str
     file_name: str
 
 
+@pydantic_dataclass(frozen=True)
 class InstallationDetailOut(InstallationOut):
     model: dict[str, object] = Field(description="The installation model as stored (JSON of the YAML uploaded).")
 
@@ -162,8 +161,7 @@ class DefaultsTableOut(BaseModel):
 
 
 def installation_out(s: cbam.StoredInstallation) -> InstallationOut:
-    return InstallationOut(code=s.code, name=s.name, operator=s.operator, facility=s.facility,
-                           period_start=s.period_start, period_end=s.period_end,
+    return InstallationOut(**{f.name: getattr(s, f.name) for f in fields(cbam.InstallationHead)},
                            processes=[p.id for p in s.installation.processes],
                            categories=sorted({p.category for p in s.installation.processes}), sha256=s.sha256,
                            file_name=s.file_name)
@@ -195,7 +193,7 @@ async def upload_installation(code: str, ctx: AppContext, principal: CurrentPrin
 def get_installation(installation: str, code: str, ctx: AppContext, principal: CurrentPrincipal, period: Period = None
                      ) -> InstallationDetailOut:
     stored = cbam.get_installation(ctx.sessions, principal, code, installation, period)
-    return InstallationDetailOut(**installation_out(stored).model_dump(),
+    return InstallationDetailOut(**asdict(installation_out(stored)),
                                  model=stored.installation.model_dump(mode="json"))
 
 

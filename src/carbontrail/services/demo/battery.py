@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.battery.document import parse_document
 from carbontrail.battery.traceability import Event
 from carbontrail.errors import InputError, Location
-from carbontrail.services import accounts, jurisdictions, organisations
+from carbontrail.services import jurisdictions, organisations
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
+from carbontrail.services.demo.sign_ins import demo_users
 from carbontrail.services.imports import describe, import_files
 from carbontrail.services.work import SystemActor
 from carbontrail.store.db import transaction
-from carbontrail.store.repositories import accounts as account_repo, battery as battery_repo
+from carbontrail.store.repositories import battery as battery_repo
 from carbontrail.store.repositories import jurisdictions as jurisdiction_repo, organisations as organisation_repo
 from carbontrail.units import quantity
 
@@ -71,18 +72,9 @@ def _organisations(sessions: sessionmaker[Session]) -> list[str]:
 
 def _users(sessions: sessionmaker[Session], password: str) -> list[str]:
     with sessions() as s:
-        existing = account_repo.emails(s)
         orgs = set(organisation_repo.codes(s))
-    created = []
-    for email, (role, org) in DEMO_USERS.items():
-        if org not in orgs:
-            continue
-        if email not in existing:
-            accounts.create_user(sessions, email, password, name=email.split("@")[0], actor="demo")
-            created.append(email)
-        with transaction(sessions) as s:
-            accounts.grant_in(s, email, role, organisation=org, actor="demo")
-    return created
+    return demo_users(sessions, password, ((email, role, org, None) for email, (role, org) in DEMO_USERS.items()
+                                           if org in orgs))
 
 
 #: SL-STORAGE's and SN-RECYCLE's facilities, periods and activity records (examples/battery/), imported once the two

@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import InputError, Location
-from carbontrail.services import accounts, cbam, jurisdictions
+from carbontrail.services import cbam, jurisdictions
+from carbontrail.services.demo.sign_ins import demo_users
 from carbontrail.services.imports import describe, import_files
 from carbontrail.services.work import SystemActor
-from carbontrail.store.db import transaction
-from carbontrail.store.repositories import accounts as account_repo, jurisdictions as jurisdiction_repo
+from carbontrail.store.repositories import jurisdictions as jurisdiction_repo
 
 #: code, kind, name, English name, parent — the CBAM exporters' cities and parks under Sichuan
 CBAM_JURISDICTIONS = (
@@ -65,13 +65,5 @@ def load_cbam_demo(sessions: sessionmaker[Session], folder: Path, password: str)
 
 
 def _users(sessions: sessionmaker[Session], password: str) -> list[str]:
-    with sessions() as s:
-        existing = account_repo.emails(s)
-    created = []
-    for email, (role, organisation) in CBAM_DEMO_USERS.items():
-        if email not in existing:
-            accounts.create_user(sessions, email, password, name=email.split("@")[0], actor="demo")
-            created.append(email)
-        with transaction(sessions) as s:
-            accounts.grant_in(s, email, role, organisation=organisation, actor="demo")
-    return created
+    return demo_users(sessions, password,
+                      ((email, role, organisation, None) for email, (role, organisation) in CBAM_DEMO_USERS.items()))

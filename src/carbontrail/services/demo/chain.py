@@ -21,10 +21,9 @@ from carbontrail.services.demo.green import load_green_demo
 from carbontrail.services.demo.trust import VERIFIER_EMAIL, load_trust_demo
 from carbontrail.services.demo.pact import load_demo_pact
 from carbontrail.services.demo.monitor import load_monitor_demo
-from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password
+from carbontrail.services.demo.sign_ins import DEFAULT_DEMO_PASSWORD, demo_password, demo_users
 from carbontrail.services.demo.products import load_demo_products
 from carbontrail.services.imports import describe, import_files
-from carbontrail.store.db import transaction
 from carbontrail.store.repositories import accounts as account_repo, jurisdictions as jurisdiction_repo
 from carbontrail.store.repositories import organisations as organisation_repo
 
@@ -123,10 +122,6 @@ def _users(sessions: sessionmaker[Session]) -> list[str]:
         accounts.create_user(sessions, ADMIN_EMAIL, password, name="Platform admin", platform_admin=True,
                              actor="demo")
         created.append(ADMIN_EMAIL)
-    for email, (role, organisation, jurisdiction) in DEMO_USERS.items():
-        if email not in existing:
-            accounts.create_user(sessions, email, password, name=email.split("@")[0], actor="demo")
-            created.append(email)
-        with transaction(sessions) as s:
-            accounts.grant_in(s, email, role, organisation=organisation, jurisdiction=jurisdiction, actor="demo")
-    return created
+    return created + demo_users(sessions, password, ((email, role, organisation, jurisdiction)
+                                                     for email, (role, organisation, jurisdiction)
+                                                     in DEMO_USERS.items()))

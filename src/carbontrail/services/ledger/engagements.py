@@ -166,6 +166,16 @@ def _engagement(session: Session, actor: Actor, engagement_id: int, *,
     return row, False
 
 
+def _open_as_body(session: Session, actor: Actor, engagement_id: int, refusal: str) -> VerificationEngagement:
+    """The engagement, still open, for its body's verifiers to work in (`refusal` says what others may not do)."""
+    row, as_body = _engagement(session, actor, engagement_id, for_body=True)
+    if not as_body:
+        raise PermissionDenied(refusal)
+    if row.status != "open":
+        raise Conflict(f"engagement {engagement_id} is {row.status}")
+    return row
+
+
 def show(sessions: sessionmaker[Session], actor: Actor, engagement_id: int) -> Engagement:
     """The engagement as the actor may see it: the body's verifiers get only the granted sections."""
     with sessions() as session:
@@ -196,11 +206,7 @@ def raise_finding(sessions: sessionmaker[Session], actor: Actor, engagement_id: 
     if not text.strip():
         raise InputError("a finding needs its text")
     with unit_of_work(sessions, actor) as work:
-        row, as_body = _engagement(work.session, actor, engagement_id, for_body=True)
-        if not as_body:
-            raise PermissionDenied("only the engaged body's verifiers raise findings")
-        if row.status != "open":
-            raise Conflict(f"engagement {engagement_id} is {row.status}")
+        row = _open_as_body(work.session, actor, engagement_id, "only the engaged body's verifiers raise findings")
         found = EngagementFinding(engagement_id=row.id, text=text[:5000], material=material)
         work.session.add(found)
         work.session.flush()
@@ -245,11 +251,7 @@ def issue_statement(sessions: sessionmaker[Session], actor: Actor, key: bytes, e
     if not (statement.opinion.strip() and statement.procedures.strip() and statement.materiality.strip()):
         raise InputError("a statement states its materiality, procedures and opinion")
     with unit_of_work(sessions, actor) as work:
-        row, as_body = _engagement(work.session, actor, engagement_id, for_body=True)
-        if not as_body:
-            raise PermissionDenied("only the engaged body's verifiers issue its statement")
-        if row.status != "open":
-            raise Conflict(f"engagement {engagement_id} is {row.status}")
+        row = _open_as_body(work.session, actor, engagement_id, "only the engaged body's verifiers issue its statement")
         owner = tenancy.Access(row.organisation_id, repo.organisation_code(work.session, row.organisation_id),
                                frozenset({tenancy.DATA_READ}))
         try:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
+from carbontrail.store.repositories import _owned as owned
 
 RECORDS = ActivityRecord.__table__
 
@@ -44,8 +45,7 @@ def organisation(session: Session, code: str) -> Organisation | None:
 
 
 def facility(session: Session, organisation_id: int, code: str) -> Facility | None:
-    return session.scalars(select(Facility).where(Facility.organisation_id == organisation_id,
-                                                  Facility.code == code)).one_or_none()
+    return owned.one(session, Facility, organisation_id, code=code)
 
 
 def meter(session: Session, facility_id: int, code: str) -> Meter | None:
@@ -53,8 +53,7 @@ def meter(session: Session, facility_id: int, code: str) -> Meter | None:
 
 
 def period(session: Session, organisation_id: int, name: str) -> ReportingPeriod | None:
-    return session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id,
-                                                         ReportingPeriod.name == name)).one_or_none()
+    return owned.one(session, ReportingPeriod, organisation_id, name=name)
 
 
 def stored_records(conn: Connection, keys: list[str]) -> dict[str, tuple[int, float, str, float | None, str]]:

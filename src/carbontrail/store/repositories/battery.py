@@ -19,6 +19,7 @@ from carbontrail.store.models import (
     BatteryUnit,
     Organisation,
 )
+from carbontrail.store.repositories import _owned as owned
 
 CHUNK = 5000  # codes per IN list (SQLite's and PostgreSQL's bound-parameter limits stay far away)
 
@@ -207,9 +208,7 @@ def passport(session: Session, identifier: str) -> BatteryPassportRecord | None:
 
 
 def passports_of(session: Session, organisation_id: int) -> list[BatteryPassportRecord]:
-    return list(session.scalars(select(BatteryPassportRecord)
-                                .where(BatteryPassportRecord.organisation_id == organisation_id)
-                                .order_by(BatteryPassportRecord.identifier)))
+    return owned.every(session, BatteryPassportRecord, organisation_id, BatteryPassportRecord.identifier)
 
 
 def grantee_codes(session: Session, passport_id: int) -> list[str]:

@@ -18,6 +18,7 @@ from carbontrail.store.models import (
     Facility,
     Meter,
 )
+from carbontrail.store.repositories import _owned as owned
 
 
 def facility_id(session: Session, organisation_id: int, code: str) -> int | None:
@@ -26,9 +27,7 @@ def facility_id(session: Session, organisation_id: int, code: str) -> int | None
 
 
 def installation(session: Session, organisation_id: int, code: str, period_start: date) -> CbamInstallation | None:
-    return session.scalars(select(CbamInstallation).where(
-        CbamInstallation.organisation_id == organisation_id, CbamInstallation.code == code,
-        CbamInstallation.period_start == period_start)).one_or_none()
+    return owned.one(session, CbamInstallation, organisation_id, code=code, period_start=period_start)
 
 
 def installations(session: Session, organisation_id: int,

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
@@ -89,30 +89,29 @@ def release_kwh(session: Session, instrument_id: int, owner_id: int, kwh: int) -
 def claim_rest(session: Session, instrument_ids: Sequence[int], claimant_id: int) -> int:
     """Claim what is left of each instrument for the claimant, where it still holds it active and unfrozen;
     the number of instruments changed (fewer than asked means one was not claimable)."""
-    changed = 0
-    for start in range(0, len(instrument_ids), 500):
-        result = session.execute(
-            update(EnergyInstrument)
-            .where(EnergyInstrument.id.in_(list(instrument_ids[start:start + 500])),
-                   EnergyInstrument.owner_id == claimant_id, EnergyInstrument.status == "active",
-                   EnergyInstrument.ccer.is_(False), EnergyInstrument.claimed_kwh < EnergyInstrument.face_kwh)
-            .values(claimed_kwh=EnergyInstrument.face_kwh, status="claimed")
-            .execution_options(synchronize_session=False))
-        changed += result.rowcount  # type: ignore[attr-defined]
-    return changed
+    return _update_active(session, instrument_ids, claimant_id,
+                          (EnergyInstrument.ccer.is_(False), EnergyInstrument.claimed_kwh < EnergyInstrument.face_kwh),
+                          {"claimed_kwh": EnergyInstrument.face_kwh, "status": "claimed"})
 
 
 def move_owners(session: Session, instrument_ids: Sequence[int], from_id: int, to_id: int) -> int:
     """Hand the instruments to `to_id` where `from_id` still holds them unclaimed, active and tradable; the number
     of instruments changed."""
+    return _update_active(session, instrument_ids, from_id,
+                          (EnergyInstrument.claimed_kwh == 0, EnergyInstrument.tradable.is_(True)), {"owner_id": to_id})
+
+
+def _update_active(session: Session, instrument_ids: Sequence[int], owner_id: int,
+                   conditions: tuple[ColumnElement[bool], ...], values: dict[str, object]) -> int:
+    """Set `values` on each instrument `owner_id` holds active where `conditions` hold, 500 ids a statement; the
+    number of instruments changed."""
     changed = 0
     for start in range(0, len(instrument_ids), 500):
         result = session.execute(
             update(EnergyInstrument)
             .where(EnergyInstrument.id.in_(list(instrument_ids[start:start + 500])),
-                   EnergyInstrument.owner_id == from_id, EnergyInstrument.status == "active",
-                   EnergyInstrument.claimed_kwh == 0, EnergyInstrument.tradable.is_(True))
-            .values(owner_id=to_id)
+                   EnergyInstrument.owner_id == owner_id, EnergyInstrument.status == "active", *conditions)
+            .values(values)
             .execution_options(synchronize_session=False))
         changed += result.rowcount  # type: ignore[attr-defined]
     return changed

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from carbontrail.lca.external import ExternalFootprint
 from carbontrail.store.models import ProductFootprintResult, ProductModel, SupplierFootprint
+from carbontrail.store.repositories import _owned as owned
 from carbontrail.units import quantity
 
 
@@ -21,9 +22,8 @@ def supplier_footprint_rows(session: Session, organisation_id: int) -> list[Supp
 def supplier_footprint_row(session: Session, organisation_id: int, product_key: str, supplier: str,
                            reference: str) -> SupplierFootprint | None:
     """The one footprint of `supplier` for `product_key` under `reference`, if the organisation holds it."""
-    return session.scalars(select(SupplierFootprint).where(
-        SupplierFootprint.organisation_id == organisation_id, SupplierFootprint.product_key == product_key,
-        SupplierFootprint.supplier == supplier, SupplierFootprint.reference == reference)).one_or_none()
+    return owned.one(session, SupplierFootprint, organisation_id, product_key=product_key, supplier=supplier,
+                     reference=reference)
 
 
 def to_external(row: SupplierFootprint) -> ExternalFootprint:
@@ -61,14 +61,12 @@ def result_by_inputs(session: Session, organisation_id: int, inputs_digest: str,
 
 def model(session: Session, organisation_id: int, key: str) -> ProductModel | None:
     """The organisation's product model `key`, or None."""
-    return session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id,
-                                                      ProductModel.key == key)).one_or_none()
+    return owned.one(session, ProductModel, organisation_id, key=key)
 
 
 def models(session: Session, organisation_id: int) -> list[ProductModel]:
     """The organisation's product models, by key."""
-    return list(session.scalars(select(ProductModel).where(ProductModel.organisation_id == organisation_id)
-                                .order_by(ProductModel.key)))
+    return owned.every(session, ProductModel, organisation_id, ProductModel.key)
 
 
 def model_digest(session: Session, organisation_id: int, key: str) -> Row[tuple[int, str, str, str]] | None:

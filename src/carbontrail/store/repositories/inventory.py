@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import ActivityRecord, Facility, ReportingPeriod
+from carbontrail.store.repositories import _owned as owned
 
 
 def facility_id(session: Session, organisation_id: int, code: str) -> int | None:
@@ -17,8 +18,7 @@ def facility_id(session: Session, organisation_id: int, code: str) -> int | None
 
 
 def periods(session: Session, organisation_id: int) -> list[ReportingPeriod]:
-    return list(session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id)
-                                .order_by(ReportingPeriod.start)))
+    return owned.every(session, ReportingPeriod, organisation_id, ReportingPeriod.start)
 
 
 def years_with_records(session: Session, organisation_ids: Iterable[int] | None = None) -> list[int]:

@@ -26,6 +26,7 @@ from carbontrail.store.models import (
     VerificationEngagement,
     VerificationStatement,
 )
+from carbontrail.store.repositories import _owned as owned
 
 # -- the log --------------------------------------------------------------------------------------------------
 
@@ -167,8 +168,7 @@ def current_key(session: Session, organisation_id: int) -> OrganisationKey | Non
 
 
 def keys_of(session: Session, organisation_id: int) -> list[OrganisationKey]:
-    return list(session.scalars(select(OrganisationKey).where(OrganisationKey.organisation_id == organisation_id)
-                                .order_by(OrganisationKey.id)))
+    return owned.every(session, OrganisationKey, organisation_id, OrganisationKey.id)
 
 
 def key_by_multikey(session: Session, multikey: str) -> OrganisationKey | None:

@@ -25,6 +25,7 @@ from carbontrail.store.models import (
     WarningEvent,
     WarningRule,
 )
+from carbontrail.store.repositories import _owned as owned
 
 
 def organisation_id(session: Session, code: str) -> int | None:
@@ -47,13 +48,11 @@ def facility_id(session: Session, org_id: int, code: str) -> int | None:
 
 
 def batch_by_sha(session: Session, org_id: int, sha256: str) -> ReadingBatch | None:
-    return session.scalars(select(ReadingBatch).where(ReadingBatch.organisation_id == org_id,
-                                                      ReadingBatch.sha256 == sha256)).one_or_none()
+    return owned.one(session, ReadingBatch, org_id, sha256=sha256)
 
 
 def batches(session: Session, org_id: int) -> list[ReadingBatch]:
-    return list(session.scalars(select(ReadingBatch).where(ReadingBatch.organisation_id == org_id)
-                                .order_by(ReadingBatch.id)))
+    return owned.every(session, ReadingBatch, org_id, ReadingBatch.id)
 
 
 def activity_totals(session: Session, org_id: int, start: date, end: date) -> list[tuple[int | None, str, str, str,

@@ -19,6 +19,7 @@ from carbontrail.store.models import (
     SupplierFootprint,
     User,
 )
+from carbontrail.store.repositories import _owned as owned
 
 
 def by_code(session: Session, code: str) -> Organisation | None:
@@ -56,13 +57,11 @@ def jurisdiction_ids(session: Session, organisation_id: int) -> set[int]:
 
 
 def facility(session: Session, organisation_id: int, code: str) -> Facility | None:
-    return session.scalars(select(Facility).where(Facility.organisation_id == organisation_id,
-                                                  Facility.code == code)).one_or_none()
+    return owned.one(session, Facility, organisation_id, code=code)
 
 
 def facilities(session: Session, organisation_id: int) -> list[Facility]:
-    return list(session.scalars(select(Facility).where(Facility.organisation_id == organisation_id)
-                                .order_by(Facility.code)))
+    return owned.every(session, Facility, organisation_id, Facility.code)
 
 
 def meter(session: Session, facility_id: int, code: str) -> Meter | None:
@@ -81,13 +80,11 @@ def meters_of(session: Session, organisation_id: int, facility_code: str | None 
 
 
 def period(session: Session, organisation_id: int, name: str) -> ReportingPeriod | None:
-    return session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id,
-                                                         ReportingPeriod.name == name)).one_or_none()
+    return owned.one(session, ReportingPeriod, organisation_id, name=name)
 
 
 def periods(session: Session, organisation_id: int) -> list[ReportingPeriod]:
-    return list(session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id)
-                                .order_by(ReportingPeriod.start, ReportingPeriod.name)))
+    return owned.every(session, ReportingPeriod, organisation_id, ReportingPeriod.start, ReportingPeriod.name)
 
 
 def activity_records(session: Session, organisation_id: int, *, limit: int, offset: int,
