@@ -29,7 +29,7 @@ from carbontrail.cli import app as cli_app
 from carbontrail.ledger.certificates import gec_serial
 from carbontrail.services.accounts import principal_of, session_token
 from carbontrail.services.work import cli_actor
-from carbontrail.store.models import AuditEvent, User
+from carbontrail.store.models import ActivityRecord, AuditEvent, User
 from platform_world import B_CBAM_DEFAULTS, B_CBAM_MODEL, World
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,6 +86,11 @@ def _csv(text: str, name: str = "a.csv") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, text.encode(), "text/csv")}
 
 
+#: ORG-A's January grid electricity as the activity template's cells (the record forms' body)
+RECORD = {"facility": "A-PLANT", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
+          "item": "grid electricity", "quantity": "1000000", "unit": "kWh", "source": "door audit test"}
+
+
 #: (method, route path) → an example that must succeed and leave one audit row naming `who`
 API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/api/organisations"): Call("platform_admin", "/api/organisations",
@@ -99,6 +104,14 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/api/organisations/{code}/periods"): Call(
         "carbon_manager", "/api/organisations/ORG-A/periods",
         json={"name": "2024", "start": "2024-01-01", "end": "2024-12-31"}),
+    ("POST", "/api/organisations/{code}/periods/{period}/lock"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/periods/2024/lock"),
+    ("POST", "/api/organisations/{code}/periods/{period}/unlock"): Call(
+        "org_admin", "/api/organisations/ORG-A/periods/2024/unlock"),
+    ("PUT", "/api/organisations/{code}/activity/{record}"): Call(
+        "data_entry", "/api/organisations/ORG-A/activity/{record_api}", json={**RECORD, "quantity": "1200000"}),
+    ("DELETE", "/api/organisations/{code}/activity/{record}"): Call(
+        "data_entry", "/api/organisations/ORG-A/activity/{record_api_delete}"),
     ("POST", "/api/organisations/{code}/members"): Call(
         "org_admin", "/api/organisations/ORG-A/members", json={"email": "admin@b.example", "role": "verifier"}),
     ("DELETE", "/api/organisations/{code}/members/{email}/{role}"): Call(
@@ -239,6 +252,18 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/facilities"): Call("carbon_manager", "/org/ORG-A/facilities",
                                              data={"facility": "PAGE-FAC", "name": "p", "province": "Sichuan"},
                                              page=True),
+    ("POST", "/org/{code}/meters"): Call("data_entry", "/org/ORG-A/meters", page=True,
+                                         data={"facility": "A-PLANT", "code": "PAGE-M", "medium": "electricity",
+                                               "unit": "MWh"}),
+    ("POST", "/org/{code}/periods"): Call("carbon_manager", "/org/ORG-A/periods", page=True,
+                                          data={"name": "2031", "start": "2031-01-01", "end": "2031-12-31"}),
+    ("POST", "/org/{code}/periods/{period}/lock"): Call("carbon_manager", "/org/ORG-A/periods/2031/lock", page=True),
+    ("POST", "/org/{code}/periods/{period}/unlock"): Call("org_admin", "/org/ORG-A/periods/2031/unlock", page=True),
+    ("POST", "/org/{code}/activity/{record}"): Call("data_entry", "/org/ORG-A/activity/{record_page}", page=True,
+                                                    data={**RECORD, "quantity": "900000",
+                                                          "period_start": "2023-03-01", "period_end": "2023-03-31"}),
+    ("POST", "/org/{code}/activity/{record}/delete"): Call(
+        "data_entry", "/org/ORG-A/activity/{record_page_delete}/delete", page=True),
     ("POST", "/org/{code}/upload"): Call("data_entry", "/org/ORG-A/upload", page=True,
                                          files={"file": ("a.csv", A_CSV.replace("1000", "2000").encode(),
                                                          "text/csv")}),
@@ -338,7 +363,12 @@ def _setup(world: World) -> dict[str, object]:
 
     actor = SystemActor("test")
     engagements.accredit(world.sessions, actor, "ORG-B", "CNAS GHG0001", "CNAS")
-    refs: dict[str, object] = _stale_declarations(world, ("decl_api", "decl_page"))
+    with world.sessions() as s:  # ORG-A's grid electricity, January to April: two to edit, two to delete
+        months = list(s.scalars(select(ActivityRecord.id).join(Organisation)
+                                .where(Organisation.code == "ORG-A", ActivityRecord.item == "grid electricity")
+                                .order_by(ActivityRecord.period_start).limit(4)))
+    refs_records = dict(zip(("record_api", "record_api_delete", "record_page", "record_page_delete"), months))
+    refs: dict[str, object] = {**_stale_declarations(world, ("decl_api", "decl_page")), **refs_records}
     for product in ("cell", "pack"):
         footprints.store_model(world.sessions, actor, "ORG-A", key=f"pact-{product}",
                                document=_pact_model(product, 2.0))

@@ -26,6 +26,9 @@ TENANT_B.update({"pf_id": "b0b0b0b0-0000-4000-8000-0000000000f1"})  # PACT: a fo
 TENANT_B.update({"claim_id": "1"})  # certificates: a claim number (tenant B's, were it to exist)
 TENANT_B.update({"warning_id": "1"})  # monitoring: a warning number (tenant B's, were it to exist)
 NOT_TENANT = {"locale": "en", "action": "acknowledge", "fmt": "xlsx"}
+# activity records and periods: tenant B's second stored record (the seed stores A's, then B's two, month by month)
+# and B's 2023 period
+TENANT_B.update({"record": "2", "period": "2023"})
 TENANT_B.update({"engagement_id": "1", "finding_id": "1"})  # trust: B's engagement and finding
 NOT_TENANT["entry_id"] = "1"  # registry entries are public by number
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
@@ -97,6 +100,15 @@ FORM_FIELDS = {
     "/monitor/warnings/{warning_id}": {"action": "acknowledge", "note": "matrix"},
     "/monitor/org/{code}/filings": {"month": "2023-01"},
 }
+FORM_FIELDS.update({  # the record, meter and period forms, valid but for tenancy
+    "/org/{code}/activity/{record}": {"facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31",
+                                      "kind": "electricity", "item": "x", "quantity": "1", "unit": "kWh"},
+    "/org/{code}/meters": {"facility": "B-SMELTER", "code": "M-NEW", "medium": "electricity", "unit": "kWh"},
+    "/org/{code}/periods": {"name": "2030", "start": "2030-01-01", "end": "2030-12-31"},
+})
+JSON_BODIES["/api/organisations/{code}/activity/{record}"] = {
+    "facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
+    "item": "x", "quantity": "1", "unit": "kWh"}
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
           "/org/{code}/cbam"}
