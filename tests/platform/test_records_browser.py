@@ -1,0 +1,166 @@
+"""In a real browser (Playwright driving Debian's chromium), in English and in Chinese: download an import
+template, edit an activity record (a refused value keeps what was typed and says why, in the reader's language),
+delete one, see both on the audit page, create a meter and a reporting period, lock the period for verification.
+Each effect is checked in the database through the services. Screenshots go to var/screenshots/."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from carbontrail.errors import NotFound
+from carbontrail.inventory.templates import TEMPLATES
+from carbontrail.services import activity, organisations
+from carbontrail.services.accounts import principal_of
+from carbontrail.store.models import ActivityRecord, User
+from browsers import chromium, needs_chromium
+from live_server import live_server
+from platform_world import PASSWORD, World
+
+pytestmark = needs_chromium
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+MANAGER = "carbon_manager@a.example"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    with live_server(world.app) as url:
+        yield url
+
+
+def _manager(world: World):  # type: ignore[no-untyped-def]
+    with world.sessions() as s:
+        return principal_of(s, s.scalar(select(User.id).where(User.email == MANAGER)))
+
+
+def _months(world: World) -> list[int]:
+    """ORG-A's grid-electricity records, January first."""
+    with world.sessions() as s:
+        return list(s.scalars(select(ActivityRecord.id).where(ActivityRecord.item == "grid electricity")
+                              .order_by(ActivityRecord.period_start)))
+
+
+def _signed_in(browser, server: str, locale: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(accept_downloads=True, locale="zh-CN" if locale == "zh_CN" else "en-GB")
+    context.add_cookies([{"name": "ct_lang", "value": locale, "url": server}])
+    page = context.new_page()
+    page.goto(f"{server}/login?next=/org/ORG-A")
+    page.fill("input[name=email]", MANAGER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{server}/org/ORG-A")
+    return context, page
+
+
+def _shot(page, name: str, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    backend = request.node.callspec.params.get("db_url", "db")
+    page.screenshot(path=str(SHOTS / f"{name}-{backend}.png"), full_page=True)
+
+
+def _edit(page, server: str, record: int, quantity: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/org/ORG-A/activity/{record}")
+    page.fill("#record-form input[name=quantity]", quantity)
+    page.click("#save-record")
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_the_work_on_records_meters_and_periods(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                request: pytest.FixtureRequest) -> None:
+    from playwright.sync_api import expect
+
+    zh = locale == "zh_CN"
+    who = _manager(world)
+    january, february, march = _months(world)[:3]
+    context, page = _signed_in(browser, server, locale)
+    try:
+        # the activity template, as `carbontrail template activity` writes it
+        page.goto(f"{server}/org/ORG-A/upload")
+        with page.expect_download() as got:
+            page.click('#templates tr[data-template="activity"] a.csv')
+        header = next(csv.reader(io.StringIO(Path(got.value.path()).read_bytes().decode("utf-8-sig"))))
+        assert tuple(header) == TEMPLATES["activity"].column_names
+
+        # a quantity that is not a number: refused with the import's reason, the typed value kept
+        page.goto(f"{server}/org/ORG-A/activity")
+        page.click(f'#activity tr[data-record="{january}"] a')
+        page.wait_for_url(f"{server}/org/ORG-A/activity/{january}")
+        page.fill("#record-form input[name=quantity]", "lots")
+        page.click("#save-record")
+        problem = page.locator('.problems tr.problem[data-field="quantity"]')
+        expect(problem).to_contain_text("“lots”不是数字" if zh else "'lots' is not a number")
+        expect(page.locator("#record-form input[name=quantity]")).to_have_value("lots")
+        _shot(page, f"record-refused-{locale}", request)
+        assert activity.get_record(world.sessions, who, "ORG-A", january).quantity == 1_000_000
+
+        page.fill("#record-form input[name=quantity]", "2000000")
+        page.click("#save-record")
+        expect(page.locator("#saved")).to_contain_text("修改已保存" if zh else "The changes were saved")
+        assert activity.get_record(world.sessions, who, "ORG-A", january).quantity == 2_000_000
+
+        # delete February
+        page.goto(f"{server}/org/ORG-A/activity/{february}")
+        page.click("#delete-record")
+        expect(page.locator("#deleted")).to_contain_text(str(february))
+        with pytest.raises(NotFound):
+            activity.get_record(world.sessions, who, "ORG-A", february)
+
+        # both changes on the audit page, newest first, naming the manager
+        page.goto(f"{server}/org/ORG-A/audit")
+        rows = page.locator("#audit tbody tr")
+        expect(rows.nth(0).locator(".action")).to_have_text("delete")
+        expect(rows.nth(1)).to_contain_text(f"activity_record ORG-A/{january}")
+        expect(rows.nth(1).locator(".changed")).to_contain_text("quantity: 1000000.0 → 2000000.0")
+        for i in (0, 1):
+            expect(rows.nth(i).locator(".actor")).to_have_text(MANAGER)
+        trail = organisations.audit_trail(world.sessions, who, "ORG-A", limit=2).entries
+        assert [(e.action, e.actor, e.object_key) for e in trail] == [
+            ("delete", MANAGER, f"ORG-A/{february}"), ("update", MANAGER, f"ORG-A/{january}")]
+        _shot(page, f"audit-{locale}", request)
+
+        # a meter, and a period whose end comes before its start, then right
+        page.goto(f"{server}/org/ORG-A")
+        page.select_option("#new-meter select[name=facility]", "A-PLANT")
+        page.fill("#new-meter input[name=code]", "E-MAIN")
+        page.fill("#new-meter input[name=medium]", "electricity")
+        page.fill("#new-meter input[name=unit]", "MWh")
+        page.click("#new-meter button[type=submit]")
+        expect(page.locator("#meters")).to_contain_text("E-MAIN")
+        assert [(m.code, m.unit) for m in organisations.meters(world.sessions, who, "ORG-A", "A-PLANT")] == \
+            [("E-MAIN", "MWh")]
+        page.fill("#new-period input[name=name]", "2024")
+        page.fill("#new-period input[name=start]", "2024-12-31")
+        page.fill("#new-period input[name=end]", "2024-01-01")
+        page.click("#new-period button[type=submit]")
+        expect(page.locator(".problems")).to_contain_text(
+            "结束日期 2024-01-01 早于起始日期 2024-12-31" if zh else "the end 2024-01-01 is before the start 2024-12-31")
+        expect(page.locator("#new-period input[name=name]")).to_have_value("2024")
+        page.fill("#new-period input[name=start]", "2024-01-01")
+        page.fill("#new-period input[name=end]", "2024-12-31")
+        page.click("#new-period button[type=submit]")
+        expect(page.locator('#periods tr[data-period="2024"]')).to_be_visible()
+
+        # lock 2023 for verification: March can no longer be changed, here or through the service
+        page.click('#periods tr[data-period="2023"] .lock-form button')
+        expect(page.locator('#periods tr[data-period="2023"] .locked')).to_contain_text(MANAGER)
+        _shot(page, f"organisation-locked-{locale}", request)
+        locked = {p.name: p for p in organisations.periods(world.sessions, who, "ORG-A")}
+        assert locked["2023"].locked_by == MANAGER and locked["2024"].locked_at is None
+        assert (locked["2024"].start, locked["2024"].end) == (date(2024, 1, 1), date(2024, 12, 31))
+        page.goto(f"{server}/org/ORG-A/activity/{march}")
+        expect(page.locator("#locked")).to_contain_text("2023")
+        assert page.locator("#save-record").count() == 0 and page.locator("#delete-record").count() == 0
+    finally:
+        context.close()
