@@ -86,6 +86,8 @@ def _csv(text: str, name: str = "a.csv") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, text.encode(), "text/csv")}
 
 
+#: a footprint in carbontrail's own fields (the PACT example), to publish under another product id
+FOOTPRINT = yaml.safe_load((Path(__file__).parents[2] / "examples/pact/lfp-cathode.yaml").read_text(encoding="utf-8"))
 #: ORG-A's January grid electricity as the activity template's cells (the record forms' body)
 RECORD = {"facility": "A-PLANT", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
           "item": "grid electricity", "quantity": "1000000", "unit": "kWh", "source": "door audit test"}
@@ -173,6 +175,13 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{inbound}/reject", json={"reason": "not ours"}),
     ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/accept"): Call(
         "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{accepted_inbound}/accept", json={}),
+    ("POST", "/api/organisations/{code}/pact/footprints"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints",
+        json={"footprint": {**FOOTPRINT, "product_ids": ["urn:a:api-published"]}, "status_comment": "first"}),
+    ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/grants"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants", json={"customer": "ORG-B"}),
+    ("DELETE", "/api/organisations/{code}/pact/footprints/{pf_id}/grants/{customer}"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants/ORG-B"),
     ("POST", "/api/organisations/{code}/footprints/{pf_id}/credential"): Call(
         "carbon_manager", "/api/organisations/ORG-A/footprints/{pf_cell}/credential"),
     ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/republish"): Call(
@@ -282,6 +291,14 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/pact/inbox/{request_id}"): Call(
         "carbon_manager", "/org/ORG-A/pact/inbox/{page_inbound}", page=True,
         data={"decision": "reject", "reason": "not ours"}),
+    ("POST", "/org/{code}/pact/footprints"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints", page=True, data={"status_comment": "from the page"},
+        files={"file": ("f.yaml", yaml.safe_dump({**FOOTPRINT, "product_ids": ["urn:a:page-published"]}).encode(),
+                        "application/yaml")}),
+    ("POST", "/org/{code}/pact/footprints/{pf_id}/grants"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/grants", page=True, data={"customer": "ORG-B"}),
+    ("POST", "/org/{code}/pact/footprints/{pf_id}/revoke"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/revoke", page=True, data={"customer": "ORG-B"}),
     ("POST", "/org/{code}/pact/footprints/{pf_id}/republish"): Call(
         "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/republish", page=True),
     ("POST", "/org/{code}/battery/units"): Call(

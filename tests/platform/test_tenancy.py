@@ -106,13 +106,19 @@ FORM_FIELDS.update({  # the record, meter and period forms, valid but for tenanc
     "/org/{code}/meters": {"facility": "B-SMELTER", "code": "M-NEW", "medium": "electricity", "unit": "kWh"},
     "/org/{code}/periods": {"name": "2030", "start": "2030-01-01", "end": "2030-12-31"},
 })
+# PACT publishing and sharing: a customer code, and bodies valid in shape
+NOT_TENANT["customer"] = "ORG-A"
+FORM_FIELDS.update({"/org/{code}/pact/footprints/{pf_id}/grants": {"customer": "ORG-A"},
+                    "/org/{code}/pact/footprints/{pf_id}/revoke": {"customer": "ORG-A"}})
+JSON_BODIES.update({"/api/organisations/{code}/pact/footprints": {"footprint": {"product_ids": ["urn:x"]}},
+                    "/api/organisations/{code}/pact/footprints/{pf_id}/grants": {"customer": "ORG-A"}})
 JSON_BODIES["/api/organisations/{code}/activity/{record}"] = {
     "facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
     "item": "x", "quantity": "1", "unit": "kWh"}
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
           "/org/{code}/cbam"}
-FILES |= {"/org/{code}/products"}  # footprints: a product model upload
+FILES |= {"/org/{code}/products", "/org/{code}/pact/footprints"}  # a product model, a PACT footprint
 FILES |= {"/api/organisations/{code}/import-jobs"}  # imports: an upload run as a job
 FILES |= {"/api/monitor/organisations/{code}/reading-files"}  # monitoring: a readings file
 NOT_TENANT["job"] = "no-such-job"  # import jobs: ids are unguessable, a stranger's answer is 404

@@ -72,10 +72,10 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def require_access(page: Page, code: str, permission: str) -> tenancy.Access:
+def require_access(page: Page, code: str, *permissions: str) -> tenancy.Access:
     if page.principal is None:
         raise PermissionDenied("sign in first")
-    return tenancy.check(page.ctx.sessions, page.principal, code, permission)
+    return tenancy.check(page.ctx.sessions, page.principal, code, *permissions)
 
 
 

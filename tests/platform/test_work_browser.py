@@ -164,3 +164,53 @@ def test_the_work_on_records_meters_and_periods(browser, server: str, world: Wor
         assert page.locator("#save-record").count() == 0 and page.locator("#delete-record").count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_publish_share_and_stop_sharing_a_footprint(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The PACT example footprint (5.7788 kg CO2e/kg, entered by hand) published from the page, shared with ORG-B
+    and no longer; a file that holds no footprint, and a grant to oneself, refused in the reader's language."""
+    from playwright.sync_api import expect
+
+    from carbontrail.services.pact import host as pact_host
+
+    zh = locale == "zh_CN"
+    who = _manager(world)
+    example = Path(__file__).resolve().parents[2] / "examples" / "pact" / "lfp-cathode.yaml"
+    not_one = tmp_path / "list.yaml"
+    not_one.write_text("- a\n- b\n", encoding="utf-8")
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/pact")
+        page.set_input_files("#publish-form input[type=file]", str(not_one))
+        page.click("#publish-form button[type=submit]")
+        expect(page.locator("#failed")).to_contain_text("文件中须有一个足迹" if zh else "the file must hold one footprint")
+        assert pact_host.outbox(world.sessions, who, "ORG-A") == []
+
+        page.set_input_files("#publish-form input[type=file]", str(example))
+        page.fill("#publish-form input[name=status_comment]", "first version")
+        page.click("#publish-form button[type=submit]")
+        [published] = pact_host.outbox(world.sessions, who, "ORG-A")
+        row = page.locator(f'#outbox tr[data-pf="{published.pf_id}"]')
+        expect(row).to_contain_text("5.779")
+        assert (float(published.pcf_excluding), published.version, published.grantees) == (5.7788, 1, ())
+
+        row.locator(".grant-form input[name=customer]").fill("ORG-A")
+        row.locator(".grant-form button").click()
+        expect(page.locator("#failed")).to_contain_text("不能共享给发布者自己" if zh else "not to its own publisher")
+        row.locator(".grant-form input[name=customer]").fill("ORG-B")
+        row.locator(".grant-form button").click()
+        expect(row.locator('.grantee[data-customer="ORG-B"]')).to_be_visible()
+        assert pact_host.outbox(world.sessions, who, "ORG-A")[0].grantees == ("ORG-B",)
+        _shot(page, f"pact-shared-{locale}", request)
+
+        row.locator('.grantee[data-customer="ORG-B"] .revoke-form button').click()
+        expect(row.locator(".grantees")).not_to_contain_text("ORG-B")
+        assert pact_host.outbox(world.sessions, who, "ORG-A")[0].grantees == ()
+        trail = organisations.audit_trail(world.sessions, who, "ORG-A", limit=3).entries
+        assert [(e.action, e.actor, e.object_key) for e in trail] == [
+            ("revoke", MANAGER, published.pf_id), ("grant", MANAGER, published.pf_id),
+            ("publish", MANAGER, published.pf_id)]
+    finally:
+        context.close()
