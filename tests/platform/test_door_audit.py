@@ -86,6 +86,12 @@ def _csv(text: str, name: str = "a.csv") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, text.encode(), "text/csv")}
 
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
+#: the example pack's declaration under another model name, its cathode at its typed factor (no supplier SH-LFP here)
+PAGE_DECLARATION = yaml.safe_load((EXAMPLES / "battery/declaration-lfp-pack.yaml").read_text(encoding="utf-8"))
+PAGE_DECLARATION["battery"]["model"] = "PAGE-PACK"
+for _material in PAGE_DECLARATION["materials"]:
+    _material.pop("footprint", None)
 #: a footprint in carbontrail's own fields (the PACT example), to publish under another product id
 FOOTPRINT = yaml.safe_load((Path(__file__).parents[2] / "examples/pact/lfp-cathode.yaml").read_text(encoding="utf-8"))
 #: ORG-A's January grid electricity as the activity template's cells (the record forms' body)
@@ -307,6 +313,13 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/battery/units/{unit}/events"): Call(
         "data_entry", "/org/ORG-A/battery/units/A0APBAA6000001R3F0000002/events", page=True,
         data={"kind": "tested", "at": "2025-02-01T00:00", **{k: str(v) for k, v in SOH.items()}}),
+    ("POST", "/org/{code}/battery/declarations"): Call(
+        "carbon_manager", "/org/ORG-A/battery/declarations", page=True,
+        files={"file": ("d.yaml", yaml.safe_dump(PAGE_DECLARATION).encode(), "application/yaml")}),
+    ("POST", "/org/{code}/battery/passports"): Call(
+        "carbon_manager", "/org/ORG-A/battery/passports", page=True,
+        files={"file": ("p.yaml", yaml.safe_dump({"identifier": "urn:bpack:page-0001", "model": "PAGE-PACK",
+                                                  "plant": "P", "submodels": {}}).encode(), "application/yaml")}),
     ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
     ("POST", "/org/{code}/battery/declarations/{declaration}/redeclare"): Call(
         "carbon_manager", "/org/ORG-A/battery/declarations/{decl_page}/redeclare", page=True),

@@ -119,6 +119,7 @@ FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factor
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
           "/org/{code}/cbam"}
 FILES |= {"/org/{code}/products", "/org/{code}/pact/footprints"}  # a product model, a PACT footprint
+FILES |= {"/org/{code}/battery/declarations", "/org/{code}/battery/passports"}  # battery inputs
 FILES |= {"/api/organisations/{code}/import-jobs"}  # imports: an upload run as a job
 FILES |= {"/api/monitor/organisations/{code}/reading-files"}  # monitoring: a readings file
 NOT_TENANT["job"] = "no-such-job"  # import jobs: ids are unguessable, a stranger's answer is 404

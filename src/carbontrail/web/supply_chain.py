@@ -12,8 +12,8 @@ from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
-from carbontrail.errors import CarbontrailError, InputError, Location, NotFound
-from carbontrail.services import tenancy
+from carbontrail.errors import CarbontrailError, InputError, NotFound
+from carbontrail.services import tenancy, uploads
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
 from carbontrail.web.page import Page, page_router, require_access, signed_in
@@ -149,11 +149,7 @@ async def publish(code: str, request: Request, ctx: AppContext, file: UploadFile
     require_access(page, code, *pact_host.PUBLISH)  # a stranger learns nothing from the form
     name = file.filename or "footprint.yaml"
     try:
-        content = await file.read(MAX_FOOTPRINT_FILE + 1)
-        if len(content) > MAX_FOOTPRINT_FILE:
-            raise InputError("the file is larger than 2 MB", location=Location(file=name),
-                             expected="one footprint document")
-        data = pact_host.read_footprint_file(name, content)
+        data = uploads.read_document(name, await file.read(MAX_FOOTPRINT_FILE + 1), max_bytes=MAX_FOOTPRINT_FILE)
         pact_host.publish_document(ctx.sessions, page.principal, code, data, file=name, status_comment=status_comment)
     except CarbontrailError as exc:
         return _pact_page(page, code, status=422, failed=page.say(exc))

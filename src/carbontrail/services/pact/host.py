@@ -159,21 +159,6 @@ def values_of_document(data: object, file: str = "") -> pact.FootprintValues:
         raise exc.at(file=file or None) from None
 
 
-def read_footprint_file(name: str, content: bytes) -> object:
-    """An uploaded footprint file (YAML or JSON; JSON is YAML) as parsed data; errors name the file and line."""
-    import yaml
-
-    try:
-        return yaml.safe_load(content.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text", location=Location(file=name),
-                         expected="a YAML or JSON document in UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("not valid YAML/JSON", location=Location(file=name, row=mark.line + 1 if mark else None),
-                         expected="a YAML or JSON document") from None
-
-
 def publish_document(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, data: object, *,
                      file: str = "", status_comment: str = "") -> Published:
     """`publish` the footprint a document holds (`values_of_document`): what `carbontrail pact publish FILE`, the
