@@ -214,3 +214,58 @@ def test_publish_share_and_stop_sharing_a_footprint(browser, server: str, world:
             ("publish", MANAGER, published.pf_id)]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_a_battery_declaration_and_its_passport(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The example pack's declaration (its cathode at the typed factor: this world has no supplier SH-LFP), then its
+    passport, whose carbon footprint the page takes from that declaration; a passport file without a model is
+    refused in the reader's language."""
+    import yaml
+    from playwright.sync_api import expect
+
+    from carbontrail.services import battery_declarations, battery_passports
+
+    zh = locale == "zh_CN"
+    who = _manager(world)
+    examples = Path(__file__).resolve().parents[2] / "examples" / "battery"
+    declaration = yaml.safe_load((examples / "declaration-lfp-pack.yaml").read_text(encoding="utf-8"))
+    for material in declaration["materials"]:
+        material.pop("footprint", None)
+    (tmp_path / "declaration.yaml").write_text(yaml.safe_dump(declaration, allow_unicode=True), encoding="utf-8")
+    passport = yaml.safe_load((examples / "passport-lfp-pack.yaml").read_text(encoding="utf-8"))
+    for absent in ("grants", "recycled_content"):  # nobody here to grant to, no recycler
+        passport.pop(absent)
+    (tmp_path / "passport.yaml").write_text(yaml.safe_dump(passport, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "no-model.yaml").write_text(yaml.safe_dump({k: v for k, v in passport.items() if k != "model"}),
+                                            encoding="utf-8")
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/battery")
+        page.set_input_files("#declaration-form input[type=file]", str(tmp_path / "declaration.yaml"))
+        page.click("#declaration-form button[type=submit]")
+        [stored] = battery_declarations.list_for(world.sessions, who, "ORG-A")
+        page.wait_for_url(f"{server}/org/ORG-A/battery/declarations/{stored.id}")
+        assert (stored.model, stored.plant, stored.revision) == ("CD-LFP-60", "CDCELL-01", 1)
+
+        page.goto(f"{server}/org/ORG-A/battery")
+        page.set_input_files("#passport-form input[type=file]", str(tmp_path / "no-model.yaml"))
+        page.click("#passport-form button[type=submit]")
+        expect(page.locator("#passport-error")).to_contain_text(
+            "护照文件缺少 identifier、model、plant 或 submodels" if zh else "lacks identifier, model, plant or submodels")
+        assert battery_passports.list_for(world.sessions, who, "ORG-A") == []
+        page.set_input_files("#passport-form input[type=file]", str(tmp_path / "passport.yaml"))
+        page.click("#passport-form button[type=submit]")
+        expect(page.locator("h1")).to_contain_text("urn:cdcell:cdcpbaa6000001r3f0000001")
+        [made] = battery_passports.list_for(world.sessions, who, "ORG-A")
+        assert (made.identifier, made.model) == ("urn:cdcell:cdcpbaa6000001r3f0000001", "CD-LFP-60")
+        full = battery_passports.owner_view(world.sessions, who, "ORG-A", made.identifier, None)
+        assert full["carbonFootprint"]["batteryCarbonFootprint"] == pytest.approx(stored.result["declaration"]["per_kwh"],
+                                                                                  rel=1e-3)
+        _shot(page, f"battery-passport-{locale}", request)
+        trail = organisations.audit_trail(world.sessions, who, "ORG-A", limit=2).entries
+        assert [(e.action, e.object_type, e.actor) for e in trail] == [
+            ("create", "battery_passport", MANAGER), ("create", "battery_declaration", MANAGER)]
+    finally:
+        context.close()

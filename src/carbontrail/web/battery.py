@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.http.deps import AppContext
 from carbontrail.battery.document import parse_document
 from carbontrail.battery.traceability import SOH_FIELDS, Event
-from carbontrail.errors import Conflict, InputError, Location
+from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
@@ -202,7 +202,7 @@ async def create_passport(code: str, request: Request, ctx: AppContext, file: Up
     try:
         spec = uploads.read_document(name, await file.read(uploads.MAX_BYTES + 1))
         full = passports.create_from_spec(ctx.sessions, page.principal, code, spec, file=name)
-    except (InputError, Conflict) as exc:
+    except (InputError, Conflict, NotFound) as exc:
         return _overview(page, code, status=409 if isinstance(exc, Conflict) else 422, failed=page.say(exc),
                          form="passport")
     identifier = str(spec["identifier"]) if isinstance(spec, dict) else str(full.get("identifier", ""))
