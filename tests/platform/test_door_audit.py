@@ -285,6 +285,9 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/cbam"): Call(
         "carbon_manager", "/org/ORG-A/cbam", page=True, data={"installation": "PAGE-CBAM"},
         files={"file": ("p.yaml", B_CBAM_MODEL.replace("SECRET-B", "P").encode(), "application/yaml")}),
+    ("POST", "/org/{code}/cbam/{installation}"): Call(
+        "carbon_manager", "/org/ORG-A/cbam/PAGE-CBAM", page=True,
+        data={"model": B_CBAM_MODEL.replace("SECRET-B", "edited on the page")}),
     ("POST", "/org/{code}/products"): Call("carbon_manager", "/org/ORG-A/products", page=True,
                                            data={"key": "page-model"},
                                            files={"file": ("page.yaml", MODEL_YAML.encode(), "application/yaml")}),

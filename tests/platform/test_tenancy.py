@@ -103,6 +103,7 @@ FORM_FIELDS = {
 FORM_FIELDS.update({  # the record, meter and period forms, valid but for tenancy
     "/org/{code}/activity/{record}": {"facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31",
                                       "kind": "electricity", "item": "x", "quantity": "1", "unit": "kWh"},
+    "/org/{code}/cbam/{installation}": {"model": "name: matrix"},
     "/org/{code}/meters": {"facility": "B-SMELTER", "code": "M-NEW", "medium": "electricity", "unit": "kWh"},
     "/org/{code}/periods": {"name": "2030", "start": "2030-01-01", "end": "2030-12-31"},
 })

@@ -269,3 +269,45 @@ def test_a_battery_declaration_and_its_passport(browser, server: str, world: Wor
             ("create", "battery_passport", MANAGER), ("create", "battery_declaration", MANAGER)]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_edit_a_cbam_installation(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                  request: pytest.FixtureRequest) -> None:
+    """A pot line of 1,000 t using 14,000 MWh at 0.5 t CO2/MWh: indirect SEE 14,000 × 0.5 / 1,000 = 7 t/t; edited
+    to 2,000 t of aluminium, 3.5 t/t. An activity level that is no quantity is refused, the text kept."""
+    from playwright.sync_api import expect
+
+    from carbontrail.services import cbam
+    from carbontrail.services.work import SystemActor
+    from platform_world import B_CBAM_MODEL
+
+    model = B_CBAM_MODEL.lstrip("\n").replace("SECRET-B", "甲")  # a textarea drops a first newline
+    cbam.save_installation(world.sessions, SystemActor("seed"), "ORG-A", "A-POTS", model.encode(), file_name="a.yaml")
+    who = _manager(world)
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/cbam/A-POTS?period=2023")
+        cell = page.locator('#see tr[data-process="pots"] .see-indirect')
+        expect(cell).to_have_text("7.0000")
+        expect(page.locator("#installation-form textarea[name=model]")).to_contain_text("甲 pot line")
+        page.fill("#installation-form textarea[name=model]", model.replace("activity_level: 1000 t", "activity_level: lots"))
+        page.click("#save-installation")
+        expect(page.locator("#edit-installation [role=alert]")).to_contain_text(
+            "“lots”没有单位" if locale == "zh_CN" else "'lots' has no unit")
+        expect(page.locator("#installation-form textarea[name=model]")).to_have_value(
+            model.replace("activity_level: 1000 t", "activity_level: lots"))
+        assert cbam.see_summary(cbam.compute(world.sessions, who, "ORG-A", "A-POTS").result)["processes"][0][
+            "see_indirect_t_per_t"] == pytest.approx(7.0)
+        _shot(page, f"cbam-edit-refused-{locale}", request)
+        page.fill("#installation-form textarea[name=model]", model.replace("activity_level: 1000 t",
+                                                                           "activity_level: 2000 t"))
+        page.click("#save-installation")
+        expect(page.locator("#installation-saved")).to_be_visible()
+        expect(cell).to_have_text("3.5000")
+        assert cbam.see_summary(cbam.compute(world.sessions, who, "ORG-A", "A-POTS").result)["processes"][0][
+            "see_indirect_t_per_t"] == pytest.approx(3.5)
+        [entry] = organisations.audit_trail(world.sessions, who, "ORG-A", limit=1).entries
+        assert (entry.action, entry.object_type, entry.actor) == ("update", "cbam_installation", MANAGER)
+    finally:
+        context.close()

@@ -117,7 +117,7 @@ def error_text(exc: CarbontrailError, locale: str) -> str:
             "；".join(error_text(p, locale) for p in exc.problems[:5])
     if not isinstance(exc, InputError):
         return message(str(exc), locale)
-    where = [exc.location.file] if exc.location.file else []
+    where = [message(exc.location.file, locale)] if exc.location.file else []  # "form" is a word, a file a name
     if exc.location.row is not None:
         where.append(_("row %(row)s", row=exc.location.row))
     if exc.location.field:
