@@ -188,6 +188,9 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants", json={"customer": "ORG-B"}),
     ("DELETE", "/api/organisations/{code}/pact/footprints/{pf_id}/grants/{customer}"): Call(
         "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants/ORG-B"),
+    ("POST", "/api/organisations/{code}/products/{model}/{product}/publish"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/products/pact-cell/cell/publish",
+        json={"product_id": "urn:a:cell-from-api", "reference_year": "2024"}),
     ("POST", "/api/organisations/{code}/footprints/{pf_id}/credential"): Call(
         "carbon_manager", "/api/organisations/ORG-A/footprints/{pf_cell}/credential"),
     ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/republish"): Call(
@@ -308,6 +311,9 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/grants", page=True, data={"customer": "ORG-B"}),
     ("POST", "/org/{code}/pact/footprints/{pf_id}/revoke"): Call(
         "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/revoke", page=True, data={"customer": "ORG-B"}),
+    ("POST", "/org/{code}/products/{model}/{product}/publish"): Call(
+        "carbon_manager", "/org/ORG-A/products/pact-pack/pack/publish", page=True,
+        data={"product_id": "urn:a:pack-from-page", "reference_year": "2024", "product_name": "pack"}),
     ("POST", "/org/{code}/pact/footprints/{pf_id}/republish"): Call(
         "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/republish", page=True),
     ("POST", "/org/{code}/battery/units"): Call(

@@ -104,6 +104,7 @@ FORM_FIELDS.update({  # the record, meter and period forms, valid but for tenanc
     "/org/{code}/activity/{record}": {"facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31",
                                       "kind": "electricity", "item": "x", "quantity": "1", "unit": "kWh"},
     "/org/{code}/cbam/{installation}": {"model": "name: matrix"},
+    "/org/{code}/products/{model}/{product}/publish": {"product_id": "urn:x", "reference_year": "2024"},
     "/org/{code}/meters": {"facility": "B-SMELTER", "code": "M-NEW", "medium": "electricity", "unit": "kWh"},
     "/org/{code}/periods": {"name": "2030", "start": "2030-01-01", "end": "2030-12-31"},
 })
@@ -113,6 +114,8 @@ FORM_FIELDS.update({"/org/{code}/pact/footprints/{pf_id}/grants": {"customer": "
                     "/org/{code}/pact/footprints/{pf_id}/revoke": {"customer": "ORG-A"}})
 JSON_BODIES.update({"/api/organisations/{code}/pact/footprints": {"footprint": {"product_ids": ["urn:x"]}},
                     "/api/organisations/{code}/pact/footprints/{pf_id}/grants": {"customer": "ORG-A"}})
+JSON_BODIES["/api/organisations/{code}/products/{model}/{product}/publish"] = {"product_id": "urn:x",
+                                                                               "reference_year": "2024"}
 JSON_BODIES["/api/organisations/{code}/activity/{record}"] = {
     "facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
     "item": "x", "quantity": "1", "unit": "kWh"}

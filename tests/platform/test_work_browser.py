@@ -311,3 +311,44 @@ def test_edit_a_cbam_installation(browser, server: str, world: World, locale: st
         assert (entry.action, entry.object_type, entry.actor) == ("update", "cbam_installation", MANAGER)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_compute_and_publish_a_product(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                       request: pytest.FixtureRequest) -> None:
+    """A one-process model whose kilogram of cell emits 2 kg of fossil CO2: 2 kg CO2e per kg (GWP100 of CO2 is 1),
+    computed, kept and published from the product page; a reference year that is no number refused first."""
+    from playwright.sync_api import expect
+
+    from carbontrail.services import footprints
+    from carbontrail.services.pact import host as pact_host
+    from carbontrail.services.work import SystemActor
+
+    zh = locale == "zh_CN"
+    footprints.store_model(world.sessions, SystemActor("seed"), "ORG-A", key="a-cell", document={
+        "name": "cell", "flows": [{"id": "cell", "unit": "kg"},
+                                  {"id": "co2", "name": "Carbon dioxide, fossil", "kind": "elementary", "unit": "kg",
+                                   "category": "air/unspecified"}],
+        "processes": [{"id": "CELL", "outputs": [{"flow": "cell", "amount": 1}, {"flow": "co2", "amount": 2.0}]}]})
+    who = _manager(world)
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/products/a-cell/cell")
+        page.fill("#publish-product-form input[name=product_id]", "urn:a:cell-2024")
+        page.fill("#publish-product-form input[name=reference_year]", "20x4")
+        page.click("#publish-product-form button[type=submit]")
+        expect(page.locator("#publish-error")).to_contain_text("“20x4”不是数字" if zh else "'20x4' is not a number")
+        expect(page.locator("#publish-product-form input[name=product_id]")).to_have_value("urn:a:cell-2024")
+        assert pact_host.outbox(world.sessions, who, "ORG-A") == []
+        page.fill("#publish-product-form input[name=reference_year]", "2024")
+        page.click("#publish-product-form button[type=submit]")
+        page.wait_for_url(f"{server}/org/ORG-A/pact#outbox")
+        [published] = pact_host.outbox(world.sessions, who, "ORG-A")
+        assert (float(published.pcf_excluding), published.declared_unit, published.source) == \
+            (2.0, "kilogram", "computed")
+        expect(page.locator(f'#outbox tr[data-pf="{published.pf_id}"]')).to_contain_text("2.000")
+        _shot(page, f"product-published-{locale}", request)
+        [entry] = organisations.audit_trail(world.sessions, who, "ORG-A", limit=1).entries
+        assert (entry.action, entry.actor, entry.object_key) == ("publish", MANAGER, published.pf_id)
+    finally:
+        context.close()
