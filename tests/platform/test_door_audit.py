@@ -583,6 +583,10 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "battery redeclare": ["battery", "redeclare", "ORG-A", "{decl_cli}", "--json"],
     "battery passport create": ["battery", "passport", "create", "ORG-A", "{tmp}/passport.yaml", "--json"],
     "battery residual": ["battery", "residual", "{tmp}/soh.csv", "--organisation", "ORG-A", "--json"],
+    "activity edit": ["activity", "edit", "ORG-A", "{a_record}", "--set", "quantity=1100000", "--json"],
+    "activity delete": ["activity", "delete", "ORG-A", "{a_record}", "--json"],
+    "period lock": ["period", "lock", "ORG-A", "2023", "--json"],
+    "period unlock": ["period", "unlock", "ORG-A", "2023", "--json"],
     "pact publish": ["pact", "publish", "ORG-A", "{tmp}/footprint.yaml", "--json"],
     "pact grant": ["pact", "grant", "ORG-A", "{pf_id}", "ORG-B", "--json"],
     "pact rule": ["pact", "rule", "ORG-A", "auto", "--json"],
@@ -645,7 +649,7 @@ CLI_READS = {
     "ledger check",
     "ledger consistency", "ledger head", "ledger proof", "ledger search", "monitor oversight", "monitor quality",
     "monitor report", "monitor warnings", "monitor filings", "pact status", "readings list", "verify",
-    "engagement list", "engagement show",
+    "engagement list", "engagement show", "activity show",
 }
 #: KNOWN EXCEPTIONS: data-changing commands without an example here. `init` migrates the schema and writes no rows;
 #: `demo load` loads a whole demo data set (many use cases, many audit rows, by design); `suppliers request` and
@@ -757,6 +761,8 @@ class _CliValues(dict[str, str]):
                                                                 PactFootprint.status == "Active"),
             "b_request": select(PactInboundRequest.id).where(PactInboundRequest.event_id == "b-inbound"),
             "claim_id": select(CertificateClaim.id),
+            "a_record": select(ActivityRecord.id).where(ActivityRecord.item == "grid electricity")
+            .order_by(ActivityRecord.period_start.desc()),
             "credential_id": select(IssuedCredential.credential_id).order_by(IssuedCredential.id.desc()),
             "warning_id": select(MonitorWarning.id).order_by(MonitorWarning.id.desc()),
             "engagement_id": select(VerificationEngagement.id).order_by(VerificationEngagement.id.desc()),
