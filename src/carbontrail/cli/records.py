@@ -4,6 +4,7 @@ verification — the same use cases as the pages and the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -64,14 +65,17 @@ def delete_command(organisation: Org, record: Record, as_json: JsonOption = Fals
 @period_app.command("lock")
 def lock_command(organisation: Org, period: Period, as_json: JsonOption = False) -> None:
     """Lock the period for verification: no activity record inside it may be imported, changed or deleted."""
-    with user_errors(as_json):
-        p = organisations.lock_period(open_sessions(), cli_actor(), organisation, period)
-        show(as_json, p, f"period {escape(p.name)} locked for verification")
+    _period(organisations.lock_period, organisation, period, as_json, "locked for verification")
 
 
 @period_app.command("unlock")
 def unlock_command(organisation: Org, period: Period, as_json: JsonOption = False) -> None:
     """Open a locked period again."""
+    _period(organisations.unlock_period, organisation, period, as_json, "unlocked")
+
+
+def _period(change: Callable[..., organisations.PeriodView], organisation: str, period: str, as_json: bool,
+            done: str) -> None:
     with user_errors(as_json):
-        p = organisations.unlock_period(open_sessions(), cli_actor(), organisation, period)
-        show(as_json, p, f"period {escape(p.name)} unlocked")
+        p = change(open_sessions(), cli_actor(), organisation, period)
+        show(as_json, p, f"period {escape(p.name)} {done}")
