@@ -79,7 +79,8 @@ def _record_page(p: Page, code: str, record: int, *, status: int = 200, values: 
     problems = failed.problems if isinstance(failed, ImportRejected) else []
     site = organisations.organisation_page(p.ctx.sessions, p.principal, code)  # type: ignore[arg-type]
     return p.render("activity_record.html", status=status, code=code, r=shown, values=values or shown.form_values(),
-                    fields=activity.FIELDS, kinds=KINDS, facilities=site.facilities, meters=site.meters,
+                    fields=activity.FIELDS, kinds=KINDS, help={c.name: c.help_zh if p.locale == "zh_CN" else c.help_en
+                                                               for c in get_template("activity").columns}, facilities=site.facilities, meters=site.meters,
                     problems=problems, failed=None if isinstance(failed, ImportRejected) or failed is None
                     else p.say(failed),  # type: ignore[arg-type]
                     may_write=access.allows(tenancy.DATA_WRITE) and not shown.locked, saved=saved)
