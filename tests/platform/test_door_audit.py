@@ -29,7 +29,7 @@ from carbontrail.cli import app as cli_app
 from carbontrail.ledger.certificates import gec_serial
 from carbontrail.services.accounts import principal_of, session_token
 from carbontrail.services.work import cli_actor
-from carbontrail.store.models import AuditEvent, User
+from carbontrail.store.models import ActivityRecord, AuditEvent, User
 from platform_world import B_CBAM_DEFAULTS, B_CBAM_MODEL, World
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,6 +86,19 @@ def _csv(text: str, name: str = "a.csv") -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, text.encode(), "text/csv")}
 
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
+#: the example pack's declaration under another model name, its cathode at its typed factor (no supplier SH-LFP here)
+PAGE_DECLARATION = yaml.safe_load((EXAMPLES / "battery/declaration-lfp-pack.yaml").read_text(encoding="utf-8"))
+PAGE_DECLARATION["battery"]["model"] = "PAGE-PACK"
+for _material in PAGE_DECLARATION["materials"]:
+    _material.pop("footprint", None)
+#: a footprint in carbontrail's own fields (the PACT example), to publish under another product id
+FOOTPRINT = yaml.safe_load((Path(__file__).parents[2] / "examples/pact/lfp-cathode.yaml").read_text(encoding="utf-8"))
+#: ORG-A's January grid electricity as the activity template's cells (the record forms' body)
+RECORD = {"facility": "A-PLANT", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
+          "item": "grid electricity", "quantity": "1000000", "unit": "kWh", "source": "door audit test"}
+
+
 #: (method, route path) → an example that must succeed and leave one audit row naming `who`
 API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/api/organisations"): Call("platform_admin", "/api/organisations",
@@ -99,6 +112,14 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/api/organisations/{code}/periods"): Call(
         "carbon_manager", "/api/organisations/ORG-A/periods",
         json={"name": "2024", "start": "2024-01-01", "end": "2024-12-31"}),
+    ("POST", "/api/organisations/{code}/periods/{period}/lock"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/periods/2024/lock"),
+    ("POST", "/api/organisations/{code}/periods/{period}/unlock"): Call(
+        "org_admin", "/api/organisations/ORG-A/periods/2024/unlock"),
+    ("PUT", "/api/organisations/{code}/activity/{record}"): Call(
+        "data_entry", "/api/organisations/ORG-A/activity/{record_api}", json={**RECORD, "quantity": "1200000"}),
+    ("DELETE", "/api/organisations/{code}/activity/{record}"): Call(
+        "data_entry", "/api/organisations/ORG-A/activity/{record_api_delete}"),
     ("POST", "/api/organisations/{code}/members"): Call(
         "org_admin", "/api/organisations/ORG-A/members", json={"email": "admin@b.example", "role": "verifier"}),
     ("DELETE", "/api/organisations/{code}/members/{email}/{role}"): Call(
@@ -160,6 +181,16 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
         "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{inbound}/reject", json={"reason": "not ours"}),
     ("POST", "/api/organisations/{code}/pact/inbox/{request_id}/accept"): Call(
         "carbon_manager", "/api/organisations/ORG-A/pact/inbox/{accepted_inbound}/accept", json={}),
+    ("POST", "/api/organisations/{code}/pact/footprints"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints",
+        json={"footprint": {**FOOTPRINT, "product_ids": ["urn:a:api-published"]}, "status_comment": "first"}),
+    ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/grants"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants", json={"customer": "ORG-B"}),
+    ("DELETE", "/api/organisations/{code}/pact/footprints/{pf_id}/grants/{customer}"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/pact/footprints/{pf_cell}/grants/ORG-B"),
+    ("POST", "/api/organisations/{code}/products/{model}/{product}/publish"): Call(
+        "carbon_manager", "/api/organisations/ORG-A/products/pact-cell/cell/publish",
+        json={"product_id": "urn:a:cell-from-api", "reference_year": "2024"}),
     ("POST", "/api/organisations/{code}/footprints/{pf_id}/credential"): Call(
         "carbon_manager", "/api/organisations/ORG-A/footprints/{pf_cell}/credential"),
     ("POST", "/api/organisations/{code}/pact/footprints/{pf_id}/republish"): Call(
@@ -239,12 +270,27 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/facilities"): Call("carbon_manager", "/org/ORG-A/facilities",
                                              data={"facility": "PAGE-FAC", "name": "p", "province": "Sichuan"},
                                              page=True),
+    ("POST", "/org/{code}/meters"): Call("data_entry", "/org/ORG-A/meters", page=True,
+                                         data={"facility": "A-PLANT", "code": "PAGE-M", "medium": "electricity",
+                                               "unit": "MWh"}),
+    ("POST", "/org/{code}/periods"): Call("carbon_manager", "/org/ORG-A/periods", page=True,
+                                          data={"name": "2031", "start": "2031-01-01", "end": "2031-12-31"}),
+    ("POST", "/org/{code}/periods/{period}/lock"): Call("carbon_manager", "/org/ORG-A/periods/2031/lock", page=True),
+    ("POST", "/org/{code}/periods/{period}/unlock"): Call("org_admin", "/org/ORG-A/periods/2031/unlock", page=True),
+    ("POST", "/org/{code}/activity/{record}"): Call("data_entry", "/org/ORG-A/activity/{record_page}", page=True,
+                                                    data={**RECORD, "quantity": "900000",
+                                                          "period_start": "2023-03-01", "period_end": "2023-03-31"}),
+    ("POST", "/org/{code}/activity/{record}/delete"): Call(
+        "data_entry", "/org/ORG-A/activity/{record_page_delete}/delete", page=True),
     ("POST", "/org/{code}/upload"): Call("data_entry", "/org/ORG-A/upload", page=True,
                                          files={"file": ("a.csv", A_CSV.replace("1000", "2000").encode(),
                                                          "text/csv")}),
     ("POST", "/org/{code}/cbam"): Call(
         "carbon_manager", "/org/ORG-A/cbam", page=True, data={"installation": "PAGE-CBAM"},
         files={"file": ("p.yaml", B_CBAM_MODEL.replace("SECRET-B", "P").encode(), "application/yaml")}),
+    ("POST", "/org/{code}/cbam/{installation}"): Call(
+        "carbon_manager", "/org/ORG-A/cbam/PAGE-CBAM", page=True,
+        data={"model": B_CBAM_MODEL.replace("SECRET-B", "edited on the page")}),
     ("POST", "/org/{code}/products"): Call("carbon_manager", "/org/ORG-A/products", page=True,
                                            data={"key": "page-model"},
                                            files={"file": ("page.yaml", MODEL_YAML.encode(), "application/yaml")}),
@@ -257,6 +303,17 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/pact/inbox/{request_id}"): Call(
         "carbon_manager", "/org/ORG-A/pact/inbox/{page_inbound}", page=True,
         data={"decision": "reject", "reason": "not ours"}),
+    ("POST", "/org/{code}/pact/footprints"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints", page=True, data={"status_comment": "from the page"},
+        files={"file": ("f.yaml", yaml.safe_dump({**FOOTPRINT, "product_ids": ["urn:a:page-published"]}).encode(),
+                        "application/yaml")}),
+    ("POST", "/org/{code}/pact/footprints/{pf_id}/grants"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/grants", page=True, data={"customer": "ORG-B"}),
+    ("POST", "/org/{code}/pact/footprints/{pf_id}/revoke"): Call(
+        "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/revoke", page=True, data={"customer": "ORG-B"}),
+    ("POST", "/org/{code}/products/{model}/{product}/publish"): Call(
+        "carbon_manager", "/org/ORG-A/products/pact-pack/pack/publish", page=True,
+        data={"product_id": "urn:a:pack-from-page", "reference_year": "2024", "product_name": "pack"}),
     ("POST", "/org/{code}/pact/footprints/{pf_id}/republish"): Call(
         "carbon_manager", "/org/ORG-A/pact/footprints/{pf_pack}/republish", page=True),
     ("POST", "/org/{code}/battery/units"): Call(
@@ -265,6 +322,13 @@ API_EXAMPLES: dict[tuple[str, str], Call] = {
     ("POST", "/org/{code}/battery/units/{unit}/events"): Call(
         "data_entry", "/org/ORG-A/battery/units/A0APBAA6000001R3F0000002/events", page=True,
         data={"kind": "tested", "at": "2025-02-01T00:00", **{k: str(v) for k, v in SOH.items()}}),
+    ("POST", "/org/{code}/battery/declarations"): Call(
+        "carbon_manager", "/org/ORG-A/battery/declarations", page=True,
+        files={"file": ("d.yaml", yaml.safe_dump(PAGE_DECLARATION).encode(), "application/yaml")}),
+    ("POST", "/org/{code}/battery/passports"): Call(
+        "carbon_manager", "/org/ORG-A/battery/passports", page=True,
+        files={"file": ("p.yaml", yaml.safe_dump({"identifier": "urn:bpack:page-0001", "model": "PAGE-PACK",
+                                                  "plant": "P", "submodels": {}}).encode(), "application/yaml")}),
     ("POST", "/org/{code}/battery/residual"): Call("carbon_manager", "/org/ORG-A/battery/residual", page=True),
     ("POST", "/org/{code}/battery/declarations/{declaration}/redeclare"): Call(
         "carbon_manager", "/org/ORG-A/battery/declarations/{decl_page}/redeclare", page=True),
@@ -338,7 +402,12 @@ def _setup(world: World) -> dict[str, object]:
 
     actor = SystemActor("test")
     engagements.accredit(world.sessions, actor, "ORG-B", "CNAS GHG0001", "CNAS")
-    refs: dict[str, object] = _stale_declarations(world, ("decl_api", "decl_page"))
+    with world.sessions() as s:  # ORG-A's grid electricity, January to April: two to edit, two to delete
+        months = list(s.scalars(select(ActivityRecord.id).join(Organisation)
+                                .where(Organisation.code == "ORG-A", ActivityRecord.item == "grid electricity")
+                                .order_by(ActivityRecord.period_start).limit(4)))
+    refs_records = dict(zip(("record_api", "record_api_delete", "record_page", "record_page_delete"), months))
+    refs: dict[str, object] = {**_stale_declarations(world, ("decl_api", "decl_page")), **refs_records}
     for product in ("cell", "pack"):
         footprints.store_model(world.sessions, actor, "ORG-A", key=f"pact-{product}",
                                document=_pact_model(product, 2.0))
@@ -514,6 +583,10 @@ CLI_EXAMPLES: dict[str, list[str]] = {
     "battery redeclare": ["battery", "redeclare", "ORG-A", "{decl_cli}", "--json"],
     "battery passport create": ["battery", "passport", "create", "ORG-A", "{tmp}/passport.yaml", "--json"],
     "battery residual": ["battery", "residual", "{tmp}/soh.csv", "--organisation", "ORG-A", "--json"],
+    "activity edit": ["activity", "edit", "ORG-A", "{a_record}", "--set", "quantity=1100000", "--json"],
+    "activity delete": ["activity", "delete", "ORG-A", "{a_record}", "--json"],
+    "period lock": ["period", "lock", "ORG-A", "2023", "--json"],
+    "period unlock": ["period", "unlock", "ORG-A", "2023", "--json"],
     "pact publish": ["pact", "publish", "ORG-A", "{tmp}/footprint.yaml", "--json"],
     "pact grant": ["pact", "grant", "ORG-A", "{pf_id}", "ORG-B", "--json"],
     "pact rule": ["pact", "rule", "ORG-A", "auto", "--json"],
@@ -576,7 +649,7 @@ CLI_READS = {
     "ledger check",
     "ledger consistency", "ledger head", "ledger proof", "ledger search", "monitor oversight", "monitor quality",
     "monitor report", "monitor warnings", "monitor filings", "pact status", "readings list", "verify",
-    "engagement list", "engagement show",
+    "engagement list", "engagement show", "activity show",
 }
 #: KNOWN EXCEPTIONS: data-changing commands without an example here. `init` migrates the schema and writes no rows;
 #: `demo load` loads a whole demo data set (many use cases, many audit rows, by design); `suppliers request` and
@@ -688,6 +761,8 @@ class _CliValues(dict[str, str]):
                                                                 PactFootprint.status == "Active"),
             "b_request": select(PactInboundRequest.id).where(PactInboundRequest.event_id == "b-inbound"),
             "claim_id": select(CertificateClaim.id),
+            "a_record": select(ActivityRecord.id).where(ActivityRecord.item == "grid electricity")
+            .order_by(ActivityRecord.period_start.desc()),
             "credential_id": select(IssuedCredential.credential_id).order_by(IssuedCredential.id.desc()),
             "warning_id": select(MonitorWarning.id).order_by(MonitorWarning.id.desc()),
             "engagement_id": select(VerificationEngagement.id).order_by(VerificationEngagement.id.desc()),

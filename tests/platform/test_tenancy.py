@@ -26,6 +26,9 @@ TENANT_B.update({"pf_id": "b0b0b0b0-0000-4000-8000-0000000000f1"})  # PACT: a fo
 TENANT_B.update({"claim_id": "1"})  # certificates: a claim number (tenant B's, were it to exist)
 TENANT_B.update({"warning_id": "1"})  # monitoring: a warning number (tenant B's, were it to exist)
 NOT_TENANT = {"locale": "en", "action": "acknowledge", "fmt": "xlsx"}
+# activity records and periods: tenant B's second stored record (the seed stores A's, then B's two, month by month)
+# and B's 2023 period
+TENANT_B.update({"record": "2", "period": "2023"})
 TENANT_B.update({"engagement_id": "1", "finding_id": "1"})  # trust: B's engagement and finding
 NOT_TENANT["entry_id"] = "1"  # registry entries are public by number
 NOT_TENANT["passport"] = "urn:bpack:b0001"  # passports are public by identifier; only B's public tier may show
@@ -97,10 +100,30 @@ FORM_FIELDS = {
     "/monitor/warnings/{warning_id}": {"action": "acknowledge", "note": "matrix"},
     "/monitor/org/{code}/filings": {"month": "2023-01"},
 }
+FORM_FIELDS.update({  # the record, meter and period forms, valid but for tenancy
+    "/org/{code}/activity/{record}": {"facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31",
+                                      "kind": "electricity", "item": "x", "quantity": "1", "unit": "kWh"},
+    "/org/{code}/cbam/{installation}": {"model": "name: matrix"},
+    "/org/{code}/products/{model}/{product}/publish": {"product_id": "urn:x", "reference_year": "2024"},
+    "/org/{code}/meters": {"facility": "B-SMELTER", "code": "M-NEW", "medium": "electricity", "unit": "kWh"},
+    "/org/{code}/periods": {"name": "2030", "start": "2030-01-01", "end": "2030-12-31"},
+})
+# PACT publishing and sharing: a customer code, and bodies valid in shape
+NOT_TENANT["customer"] = "ORG-A"
+FORM_FIELDS.update({"/org/{code}/pact/footprints/{pf_id}/grants": {"customer": "ORG-A"},
+                    "/org/{code}/pact/footprints/{pf_id}/revoke": {"customer": "ORG-A"}})
+JSON_BODIES.update({"/api/organisations/{code}/pact/footprints": {"footprint": {"product_ids": ["urn:x"]}},
+                    "/api/organisations/{code}/pact/footprints/{pf_id}/grants": {"customer": "ORG-A"}})
+JSON_BODIES["/api/organisations/{code}/products/{model}/{product}/publish"] = {"product_id": "urn:x",
+                                                                               "reference_year": "2024"}
+JSON_BODIES["/api/organisations/{code}/activity/{record}"] = {
+    "facility": "B-SMELTER", "period_start": "2023-01-01", "period_end": "2023-01-31", "kind": "electricity",
+    "item": "x", "quantity": "1", "unit": "kWh"}
 FILES = {"/api/organisations/{code}/imports", "/org/{code}/upload", "/api/factors/datasets"}
 FILES |= {"/api/organisations/{code}/cbam/installations", "/api/organisations/{code}/cbam/default-values",
           "/org/{code}/cbam"}
-FILES |= {"/org/{code}/products"}  # footprints: a product model upload
+FILES |= {"/org/{code}/products", "/org/{code}/pact/footprints"}  # a product model, a PACT footprint
+FILES |= {"/org/{code}/battery/declarations", "/org/{code}/battery/passports"}  # battery inputs
 FILES |= {"/api/organisations/{code}/import-jobs"}  # imports: an upload run as a job
 FILES |= {"/api/monitor/organisations/{code}/reading-files"}  # monitoring: a readings file
 NOT_TENANT["job"] = "no-such-job"  # import jobs: ids are unguessable, a stranger's answer is 404

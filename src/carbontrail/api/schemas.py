@@ -69,6 +69,27 @@ class MeterIn(BaseModel):
     supplier: str = Field(default="", max_length=200)
 
 
+class ActivityIn(BaseModel):
+    """An activity record's new values, as the activity template's cells (text, checked as the import checks a
+    row); the organisation is the path's."""
+
+    facility: str = Field(max_length=64)
+    period_start: str = Field(max_length=40)
+    period_end: str = Field(max_length=40)
+    kind: str = Field(max_length=32)
+    item: str = Field(max_length=200)
+    quantity: str = Field(max_length=40)
+    unit: str = Field(max_length=32)
+    category: str = Field("", max_length=64)
+    gas: str = Field("", max_length=32)
+    meter: str = Field("", max_length=64)
+    supplier: str = Field("", max_length=200)
+    instrument: str = Field("", max_length=64)
+    instrument_ref: str = Field("", max_length=200)
+    contract_factor: str = Field("", max_length=40)
+    source: str = Field("", max_length=500)
+
+
 class PeriodIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     start: date

@@ -16,6 +16,7 @@ from carbontrail.cli import monitor as monitor_cli
 from carbontrail.cli import ledger as ledger_cli
 from carbontrail.cli import certificates
 from carbontrail.cli import engagements as engagements_cli
+from carbontrail.cli import records
 
 app = typer.Typer(
     name="carbontrail",
@@ -42,6 +43,8 @@ app.add_typer(ledger_cli.app, name="ledger")
 app.add_typer(engagements_cli.app, name="engagement")
 app.command("verify")(ledger_cli.verify_command)
 app.add_typer(certificates.app, name="certificates")
+app.add_typer(records.activity_app, name="activity")
+app.add_typer(records.period_app, name="period")
 
 
 def main() -> None:

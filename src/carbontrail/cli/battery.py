@@ -269,17 +269,7 @@ def passport_create(
     """Store a passport: sub-models from the file, carbon footprint from the stored declaration."""
     with user_errors(as_json):
         spec = read_document(file)
-        if not isinstance(spec, dict) or not {"identifier", "model", "plant", "submodels"} <= set(spec):
-            raise InputError("the passport file lacks identifier, model, plant or submodels",
-                             location=Location(file=str(file)), expected="see examples/battery/passport-lfp-pack.yaml")
-        rc = spec.get("recycled_content") or None
-        recycled = passports.RecycledInputs(rc.get("used_kg", {}), rc.get("pre_consumer_kg", {}),
-                                            rc.get("post_consumer_kg", {}), rc.get("recycler"),
-                                            rc.get("batteries")) if isinstance(rc, dict) else None
-        full = passports.create(_sessions(), _actor(), organisation, str(spec["identifier"]), model=str(spec["model"]),
-                                plant=str(spec["plant"]), submodels=spec["submodels"],
-                                study_url=str(spec.get("study_url", "")), unit_code=spec.get("unit_code"),
-                                recycled=recycled, grants=spec.get("grants", []))
+        full = passports.create_from_spec(_sessions(), _actor(), organisation, spec, file=str(file))
         show(as_json, full, f"passport {escape(str(spec['identifier']))} stored and valid against Battery Pass v1.2")
 
 

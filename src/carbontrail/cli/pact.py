@@ -20,7 +20,6 @@ from carbontrail.cli._common import (
 )
 from carbontrail.errors import InputError, Location
 from carbontrail.services.database import open_sessions
-from carbontrail.formats import pact
 from carbontrail.services.pact import host as pact_host
 from carbontrail.services.pact import publishing
 from carbontrail.services.work import cli_actor
@@ -48,14 +47,8 @@ def publish_command(
 ) -> None:
     """Publish a footprint; if the organisation has an Active one for the same product, this is its next version."""
     with user_errors(as_json):
-        data = read_document(file)
-        if not isinstance(data, dict):
-            raise InputError("the file must hold one footprint (a mapping)", location=Location(file=str(file)))
-        try:
-            values = pact.parse(data)[0] if "specVersion" in data else pact.values_from_json(data)
-        except InputError as exc:
-            raise exc.at(file=str(file)) from None
-        done = pact_host.publish(_sessions(), cli_actor(), org, values, status_comment=comment)
+        done = pact_host.publish_document(_sessions(), cli_actor(), org, read_document(file), file=str(file),
+                                          status_comment=comment)
         show(as_json, done, f"published {done.pf_id} (version {done.version}) for {escape(', '.join(done.product_ids))}"
                             f"; shared with: {', '.join(done.grantees) or 'nobody yet'}")
 

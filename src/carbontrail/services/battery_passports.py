@@ -133,6 +133,25 @@ def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, ide
         return full
 
 
+def create_from_spec(sessions: sessionmaker[Session], actor: Actor, organisation: str, spec: object, *,
+                     file: str = "") -> JSONObject:
+    """`create` from a passport file's parsed contents (examples/battery/passport-lfp-pack.yaml): what
+    `carbontrail battery passport create` and the battery page's upload do. Who may write is decided first."""
+    tenancy.check(sessions, actor, organisation, tenancy.DATA_WRITE)
+    if not isinstance(spec, dict) or not {"identifier", "model", "plant", "submodels"} <= set(spec):
+        raise InputError("the passport file lacks identifier, model, plant or submodels",
+                         location=Location(file=file or None), expected="see examples/battery/passport-lfp-pack.yaml")
+    if not isinstance(spec["submodels"], dict):
+        raise InputError("submodels is not a mapping of sub-model name to its fields",
+                         location=Location(file=file or None, field="submodels"))
+    rc = spec.get("recycled_content") or None
+    recycled = RecycledInputs(rc.get("used_kg", {}), rc.get("pre_consumer_kg", {}), rc.get("post_consumer_kg", {}),
+                              rc.get("recycler"), rc.get("batteries")) if isinstance(rc, dict) else None
+    return create(sessions, actor, organisation, str(spec["identifier"]), model=str(spec["model"]),
+                  plant=str(spec["plant"]), submodels=spec["submodels"], study_url=str(spec.get("study_url", "")),
+                  unit_code=spec.get("unit_code"), recycled=recycled, grants=spec.get("grants", []))
+
+
 def grant(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str, grantee: str) -> None:
     """Recognise `grantee` as having a legitimate interest in one of the organisation's passports (sharing data:
     `tenancy.GRANT_ACCESS`, which data entry does not hold)."""

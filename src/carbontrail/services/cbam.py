@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import pint
-import yaml
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,7 +39,7 @@ from carbontrail.cbam.defaults import SHIPPED_DEFAULTS, SHIPPED_DEFAULTS_VERSION
 from carbontrail.cbam.emissions import ProcessResult
 from carbontrail.cbam.model import Amount, InventoryLink, fill_linked_amounts, has_links
 from carbontrail.errors import CarbontrailError, Conflict, InputError, Location, NotFound
-from carbontrail.services import tenancy
+from carbontrail.services import tenancy, uploads
 from carbontrail.services.tenancy import Access
 from carbontrail.services.work import Actor, SystemActor, Work, unit_of_work
 from carbontrail.store.models import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
@@ -72,22 +71,8 @@ def read_model(data: bytes, file_name: str) -> Installation:
 
 def _document(data: bytes, file_name: str) -> dict[str, object]:
     """The parsed YAML or JSON mapping of an installation file, not yet checked as an installation."""
-    if len(data) > MAX_MODEL_BYTES:
-        raise InputError(f"the file is larger than {MAX_MODEL_BYTES // 2**20} MB", location=Location(file=file_name))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text", location=Location(file=file_name),
-                         expected="a YAML or JSON installation model such as examples/cbam/*.yaml") from None
-    try:
-        parsed = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("not valid YAML/JSON", location=Location(file=file_name,
-                                                                  row=mark.line + 1 if mark else None),
-                         expected="a YAML or JSON installation model such as examples/cbam/*.yaml") from None
-    except RecursionError:
-        raise InputError("the file nests too deeply", location=Location(file=file_name)) from None
+    parsed = uploads.read_document(file_name, data, max_bytes=MAX_MODEL_BYTES,
+                                   expected="a YAML or JSON installation model such as examples/cbam/*.yaml")
     if not isinstance(parsed, dict):
         raise InputError("the file does not hold an installation", location=Location(file=file_name),
                          expected="a mapping with name, operator, reporting_period, processes")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path, PurePath
@@ -41,6 +41,7 @@ from carbontrail.store.limits import check_text
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
 from carbontrail.store.models.base import utcnow
 from carbontrail.store.repositories import activity as repo
+from carbontrail.store.repositories import organisations as org_repo
 from carbontrail.units import parse_unit
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -217,6 +218,50 @@ def record_key(facility_id: int, kind: str, item: str, period_start: date, perio
     return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - an identity digest, not a security one
 
 
+#: what a form's refusals name in place of a file
+FORM = "form"
+
+
+def check_form(template: str, values: Mapping[str, str], organisation: str) -> ParsedRow:
+    """A form's values (a template's columns as text; the organisation is the page's) read by the importer's own
+    row checker: the parsed row, or `ImportRejected` with every problem as an import words it, placed at its field."""
+    columns = get_template(template).column_names
+    checker = RowChecker(get_template(template), list(columns), FORM)
+    parsed, problems = checker.check(1, [organisation if name == "organisation" else str(values.get(name, "")).strip()
+                                         for name in columns])
+    if parsed is not None and (text := text_problem(parsed, FORM)) is not None:
+        problems = [text]
+    if problems or parsed is None:
+        raise ImportRejected(FORM, [type(p)(p.reason, location=Location(field=p.location.field), expected=p.expected)
+                                    for p in problems])
+    return parsed
+
+
+def no_facility(organisation: str, facility: str, location: Location) -> InputError:
+    return InputError(f"organisation '{organisation}' has no facility '{facility}'", location=location,
+                      expected="a facility in the database or in a facilities file of this import")
+
+
+def no_meter(organisation: str, facility: str, meter: str, location: Location) -> InputError:
+    return InputError(f"facility '{organisation}/{facility}' has no meter '{meter}'", location=location,
+                      expected="a meter in the database or in a meters file of this import")
+
+
+def not_the_meters_unit(unit: str, meter: str, meter_unit: str, location: Location) -> InputError:
+    return InputError(f"'{unit}' does not measure what meter '{meter}' reads in '{meter_unit}'", location=location,
+                      expected=f"a unit convertible to {meter_unit}")
+
+
+def locked_period(spans: Iterable[tuple[str, date, date]], start: date, end: date) -> str | None:
+    """The name of the first locked period (name, start, end) that the days `start`…`end` overlap, or None."""
+    return next((name for name, first, last in spans if start <= last and end >= first), None)
+
+
+def in_locked_period(name: str, location: Location | None = None) -> InputError:
+    return InputError(f"reporting period '{name}' is locked for verification", location=location,
+                      expected="activity data outside the locked period, or the period unlocked first")
+
+
 def _template_of(path: Path, shown: str, wanted: str | None, encoding: str | None) -> Template:
     if wanted:
         return get_template(wanted)
@@ -288,7 +333,7 @@ class _Run:
                 parsed, problems = checker.check(number, cells)
                 for p in problems:
                     self.problem(p)
-                if parsed is not None and (text := _text_problem(parsed, shown)) is not None:
+                if parsed is not None and (text := text_problem(parsed, shown)) is not None:
                     self.problem(text)
                 elif parsed is not None:
                     if isinstance(parsed, ActivityRow):
@@ -326,6 +371,7 @@ class _Run:
         self.meters: dict[tuple[str, str, str], tuple[int, str]] = repo.meter_ids(s, self.orgs.values())
         self.batch_rows: dict[int, int] = {}
         self.compatible: dict[tuple[str, str], bool] = {}
+        self.locked = org_repo.locked_periods(s, list(self.orgs.values()))
 
     def _count(self, organisation_id: int) -> None:
         self.batch_rows[organisation_id] = self.batch_rows.get(organisation_id, 0) + 1
@@ -362,9 +408,7 @@ class _Run:
             return None
         found = self.facilities.get((org, fac))
         if found is None:
-            self.problem(InputError(f"organisation '{org}' has no facility '{fac}'",
-                                    location=Location(self.file, row, "facility"),
-                                    expected="a facility in the database or in a facilities file of this import"))
+            self.problem(no_facility(org, fac, Location(self.file, row, "facility")))
         return found
 
     def _activity_refs(self, r: ActivityRow) -> tuple[int, int, int | None] | None:
@@ -375,18 +419,14 @@ class _Run:
         if r.meter:
             meter = self.meters.get((r.organisation, r.facility, r.meter))
             if meter is None:
-                self.problem(InputError(f"facility '{r.organisation}/{r.facility}' has no meter '{r.meter}'",
-                                        location=Location(self.file, r.row, "meter"),
-                                        expected="a meter in the database or in a meters file of this import"))
+                self.problem(no_meter(r.organisation, r.facility, r.meter, Location(self.file, r.row, "meter")))
                 return None
             meter_id, meter_unit = meter
             pair = (meter_unit, r.unit)
             if pair not in self.compatible:
                 self.compatible[pair] = parse_unit(meter_unit).dimensionality == parse_unit(r.unit).dimensionality
             if not self.compatible[pair]:
-                self.problem(InputError(f"'{r.unit}' does not measure what meter '{r.meter}' reads in '{meter_unit}'",
-                                        location=Location(self.file, r.row, "unit"),
-                                        expected=f"a unit convertible to {meter_unit}"))
+                self.problem(not_the_meters_unit(r.unit, r.meter, meter_unit, Location(self.file, r.row, "unit")))
                 return None
         return ids[0], ids[1], meter_id
 
@@ -479,6 +519,9 @@ class _Run:
             return
         values: dict[str, object] = dict(start=r.start, end=r.end, is_base_year=r.is_base_year)
         existing = repo.period(self.session, org_id, r.name)
+        if existing is not None and existing.locked_at is not None and (existing.start, existing.end) != (r.start, r.end):
+            self.problem(in_locked_period(r.name, Location(self.file, r.row, "start")))
+            return
         self._upsert(existing, lambda: ReportingPeriod(organisation_id=org_id, name=r.name, **values), values,
                      lambda p: p.organisation_id)
 
@@ -488,6 +531,7 @@ class _Run:
         rows: dict[str, dict[str, object]] = {}
         numbers: list[int] = []
         digests: list[int] = []
+        locked: dict[str, tuple[int, str]] = {}  # key → (row, locked period) of rows inside a locked period
         for r, facility_id, organisation_id, meter_id in chunk:
             key = record_key(facility_id, r.kind, r.item, r.period_start, r.period_end, meter_id, r.supplier,
                              r.instrument, r.instrument_ref, r.gas, r.category)
@@ -495,6 +539,9 @@ class _Run:
             digests.append(int(key[:16], 16))
             if key in rows:
                 continue  # a repeat inside the file: reported with both row numbers once the file is read
+            if self.locked and (name := locked_period(self.locked.get(organisation_id, ()), r.period_start,
+                                                      r.period_end)) is not None:
+                locked[key] = (r.row, name)
             rows[key] = dict(
                 record_key=key, organisation_id=organisation_id, facility_id=facility_id, meter_id=meter_id,
                 kind=r.kind, item=r.item, category=r.category, gas=r.gas, period_start=r.period_start,
@@ -514,14 +561,18 @@ class _Run:
             organisation_id = int(values["organisation_id"])  # type: ignore[call-overload]
             self._count(organisation_id)
             old = stored.get(key)
+            changes = old is None or (old[1], old[2], old[3], old[4]) != (
+                values["quantity"], values["unit"], values["contract_factor"], values["source"])
+            if key in locked and changes:  # a locked period's records stay as they are; the same row again is fine
+                self.problem(in_locked_period(locked[key][1], Location(self.file, locked[key][0], "period_start")))
+                continue
             if old is None:
                 batch = self._batch(organisation_id)
                 values["import_id"] = batch.id
                 values["created_at"] = self.started
                 inserts.append(values)
                 batch.inserted += 1
-            elif (old[1], old[2], old[3], old[4]) != (values["quantity"], values["unit"], values["contract_factor"],
-                                                      values["source"]):
+            elif changes:
                 batch = self._batch(organisation_id)
                 updates.append({"_id": old[0], "_quantity": values["quantity"], "_unit": values["unit"],
                                 "_contract_factor": values["contract_factor"], "_source": values["source"],
@@ -529,6 +580,8 @@ class _Run:
                 batch.updated += 1
             else:
                 self.report.unchanged += 1
+        if self.problems:
+            return
         if inserts:
             _insert_records(conn, inserts)
         if updates:
@@ -562,7 +615,7 @@ class _Run:
                 expected="each activity record once per file"))
 
 
-def _text_problem(parsed: ParsedRow, shown: str) -> InputError | None:
+def text_problem(parsed: ParsedRow, shown: str) -> InputError | None:
     """The first text cell of a checked row that the database would refuse (too long for its column, or holding a
     NUL character), as a row error; None when every cell fits."""
     if isinstance(parsed, ActivityRow):

@@ -47,6 +47,7 @@ class ActivityView:
     instrument_ref: str
     contract_factor: float | None
     source: str
+    id: int = 0  # the record's number: GET, PUT and DELETE /api/organisations/{code}/activity/{id}
 
 
 def list_activity(sessions: sessionmaker[Session], actor: Actor, code: str, *, kind: str | None = None,
@@ -55,7 +56,7 @@ def list_activity(sessions: sessionmaker[Session], actor: Actor, code: str, *, k
     with unit_of_work(sessions, actor) as work:
         access = tenancy.access(work.session, actor, code, tenancy.DATA_READ)
         return [ActivityView(fac, r.kind, r.item, r.category, r.gas, r.period_start, r.period_end, r.quantity, r.unit,
-                             r.supplier, r.instrument, r.instrument_ref, r.contract_factor, r.source)
+                             r.supplier, r.instrument, r.instrument_ref, r.contract_factor, r.source, r.id)
                 for r, fac in records_repo.page_of_records(work.session, access.organisation_id, limit=limit,
                                                            offset=offset, kind=kind)]
 

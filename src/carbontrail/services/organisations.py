@@ -4,7 +4,7 @@ calls, and the building blocks set-up steps use inside their own transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,8 @@ class PeriodView:
     start: date
     end: date
     is_base_year: bool
+    locked_at: datetime | None = None  # locked for verification since then (no activity record in it changes)
+    locked_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class OrganisationPage:
     organisation: OrganisationView
     facilities: list[FacilityView]
     periods: list[PeriodView]
+    meters: list[MeterView] = field(default_factory=list)
 
 
 def _view(org: Organisation, access: Access) -> OrganisationView:
@@ -80,7 +83,7 @@ def _facility_view(f: Facility) -> FacilityView:
 
 
 def _period_view(p: ReportingPeriod) -> PeriodView:
-    return PeriodView(p.name, p.start, p.end, p.is_base_year)
+    return PeriodView(p.name, p.start, p.end, p.is_base_year, p.locked_at, p.locked_by)
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -110,11 +113,15 @@ def organisation_page(sessions: sessionmaker[Session], actor: Actor, code: str) 
     """The profile, and the facilities and periods when `actor` may read the tenant's data."""
     with sessions() as s:
         access = tenancy.require(s, actor, code, tenancy.PROFILE)
-        readable = access.allows(tenancy.DATA_READ)
+        if not access.allows(tenancy.DATA_READ):
+            return OrganisationPage(_view(_org(s, access), access), [], [])
+        sites = repo.facilities(s, access.organisation_id)
+        code_of = {f.id: f.code for f in sites}
         return OrganisationPage(
-            _view(_org(s, access), access),
-            [_facility_view(f) for f in repo.facilities(s, access.organisation_id)] if readable else [],
-            [_period_view(p) for p in repo.periods(s, access.organisation_id)] if readable else [])
+            _view(_org(s, access), access), [_facility_view(f) for f in sites],
+            [_period_view(p) for p in repo.periods(s, access.organisation_id)],
+            [MeterView(code_of[m.facility_id], m.code, m.medium, m.unit, m.supplier)
+             for m in repo.meters_of(s, access.organisation_id)])
 
 
 def facilities(sessions: sessionmaker[Session], actor: Actor, code: str) -> list[FacilityView]:
@@ -206,6 +213,41 @@ def add_period(sessions: sessionmaker[Session], actor: Actor, organisation: str,
                    detail={"name": name, "start": start.isoformat(), "end": end.isoformat(),
                            "is_base_year": is_base_year})
         return PeriodView(name, start, end, is_base_year)
+
+
+def lock_period(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str) -> PeriodView:
+    """Lock reporting period `name` for verification: from now on no activity record inside it may be imported,
+    changed or deleted (those who write the data and read the inventory may lock; `Conflict` if already locked)."""
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.access(work.session, actor, organisation, tenancy.DATA_WRITE, tenancy.INVENTORY)
+        period = _period(work.session, access, name)
+        if period.locked_at is not None:
+            raise Conflict(f"reporting period '{name}' is already locked for verification (by {period.locked_by})")
+        period.locked_at, period.locked_by = datetime.now(UTC), work.actor.actor
+        work.audit("lock", "reporting_period", f"{access.code}/{name}", organisation_id=access.organisation_id,
+                   detail={"name": name, "start": period.start.isoformat(), "end": period.end.isoformat()})
+        return _period_view(period)
+
+
+def unlock_period(sessions: sessionmaker[Session], actor: Actor, organisation: str, name: str) -> PeriodView:
+    """Open a locked period again (the organisation's administrators only); `Conflict` if it is not locked."""
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.access(work.session, actor, organisation, tenancy.MANAGE)
+        period = _period(work.session, access, name)
+        if period.locked_at is None:
+            raise Conflict(f"reporting period '{name}' is not locked")
+        locked = {"locked_at": period.locked_at.isoformat(), "locked_by": period.locked_by}
+        period.locked_at, period.locked_by = None, ""
+        work.audit("unlock", "reporting_period", f"{access.code}/{name}", organisation_id=access.organisation_id,
+                   before=locked)
+        return _period_view(period)
+
+
+def _period(session: Session, access: Access, name: str) -> ReportingPeriod:
+    found = repo.period(session, access.organisation_id, name)
+    if found is None:
+        raise NotFound(f"organisation '{access.code}' has no reporting period '{name}'")
+    return found
 
 
 # -- building blocks inside a caller's transaction (imports, demo and test set-up) -----------------------------

@@ -14,7 +14,7 @@ STATIC = Path(__file__).parent / "static"
 #: One module of pages per area, each with a `router`; a new area adds its module here.
 PAGE_MODULES = ("carbontrail.web.pages", "carbontrail.web.cbam", "carbontrail.web.supply_chain", "carbontrail.web.footprints",
                "carbontrail.web.battery", "carbontrail.web.monitor", "carbontrail.web.ledger",
-               "carbontrail.web.certificates",)
+               "carbontrail.web.certificates", "carbontrail.web.records",)
 
 
 def mount(app: FastAPI) -> None:

@@ -9,17 +9,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Form, Request
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
+from carbontrail.battery.document import parse_document
 from carbontrail.battery.traceability import SOH_FIELDS, Event
-from carbontrail.errors import Conflict, InputError, Location
+from carbontrail.errors import Conflict, InputError, Location, NotFound
 from carbontrail.services import battery_declarations as declarations
 from carbontrail.services import battery_passports as passports
 from carbontrail.services import battery_residual as residual
 from carbontrail.services import battery_units as units
-from carbontrail.services import tenancy
+from carbontrail.services import tenancy, uploads
 from carbontrail.units import magnitude, quantity
 from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
@@ -69,15 +70,17 @@ def register(code: str, request: Request, ctx: AppContext, csrf_token: Annotated
         units.register_units(ctx.sessions, page.principal, [c.strip() for c in codes.splitlines() if c.strip()],
                              code, _moment(at), parent=parent.strip() or None)
     except InputError as exc:
-        return _overview(page, code, status=422, failed=str(exc))
+        return _overview(page, code, status=422, failed=page.say(exc))
     return RedirectResponse(f"/org/{quote(code)}/battery", status_code=303)
 
 
-def _overview(page: Page, code: str, status: int = 200, failed: str | None = None) -> Response:
+def _overview(page: Page, code: str, status: int = 200, failed: str | None = None, form: str = "units") -> Response:
     who, ctx = page.principal, page.ctx
     org = tenancy.profile_of(ctx.sessions, who, code, tenancy.DATA_READ)
     o = units.overview(ctx.sessions, who, code)
-    return page.render("battery_overview.html", status=status, failed=failed, org=org, held=o.held, counts=o.counts,
+    return page.render("battery_overview.html", status=status, failed=failed, failed_form=form, org=org,
+                       may_write=require_access(page, code, tenancy.DATA_READ).allows(tenancy.DATA_WRITE),
+                       held=o.held, counts=o.counts,
                        deposit=magnitude(o.deposit, "yuan"), deposit_units=o.deposit_units,
                        declarations=declarations.list_for(ctx.sessions, who, code),
                        passports=passports.list_for(ctx.sessions, who, code))
@@ -117,9 +120,9 @@ async def record(code: str, unit: str, request: Request, ctx: AppContext) -> Res
                       measured=measured)
         units.record_event(ctx.sessions, page.principal, unit, event)
     except InputError as exc:
-        return _unit(page, code, unit, status=422, failed=str(exc))
+        return _unit(page, code, unit, status=422, failed=page.say(exc))
     except Conflict as exc:
-        return _unit(page, code, unit, status=409, failed=str(exc))
+        return _unit(page, code, unit, status=409, failed=page.say(exc))
     return RedirectResponse(f"/org/{quote(code)}/battery/units/{quote(unit)}", status_code=303)
 
 
@@ -162,10 +165,44 @@ def redeclare(code: str, declaration: int, request: Request, ctx: AppContext,
     try:
         new = declarations.redeclare(ctx.sessions, page.principal, code, declaration)
     except InputError as exc:
-        return _declaration(page, code, declaration, status=422, failed=str(exc))
+        return _declaration(page, code, declaration, status=422, failed=page.say(exc))
     except Conflict as exc:
-        return _declaration(page, code, declaration, status=409, failed=str(exc))
+        return _declaration(page, code, declaration, status=409, failed=page.say(exc))
     return RedirectResponse(f"/org/{quote(code)}/battery/declarations/{new.id}", status_code=303)
+
+
+@router.post("/org/{code}/battery/declarations", response_class=HTMLResponse)
+async def declare(code: str, request: Request, ctx: AppContext, file: UploadFile,
+                  csrf_token: Annotated[str, Form()]) -> Response:
+    """Compute and store the declaration of an uploaded input file (as `carbontrail battery declaration FILE
+    --save`); a new input for the same model and plant is its next revision."""
+    page = posted(request, ctx, csrf_token)
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing
+    name = file.filename or "declaration.yaml"
+    try:
+        doc = parse_document(uploads.read_document(name, await file.read(uploads.MAX_BYTES + 1)), file=name)
+        stored = declarations.save(ctx.sessions, page.principal, code, doc)
+    except (InputError, Conflict) as exc:
+        return _overview(page, code, status=422, failed=page.say(exc), form="declaration")
+    return RedirectResponse(f"/org/{quote(code)}/battery/declarations/{stored.id}", status_code=303)
+
+
+@router.post("/org/{code}/battery/passports", response_class=HTMLResponse)
+async def create_passport(code: str, request: Request, ctx: AppContext, file: UploadFile,
+                          csrf_token: Annotated[str, Form()]) -> Response:
+    """Store a passport from an uploaded file (as `carbontrail battery passport create`): its carbon footprint
+    comes from the stored declaration of its model and plant."""
+    page = posted(request, ctx, csrf_token)
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)
+    name = file.filename or "passport.yaml"
+    try:
+        spec = uploads.read_document(name, await file.read(uploads.MAX_BYTES + 1))
+        full = passports.create_from_spec(ctx.sessions, page.principal, code, spec, file=name)
+    except (InputError, Conflict, NotFound) as exc:
+        return _overview(page, code, status=409 if isinstance(exc, Conflict) else 422, failed=page.say(exc),
+                         form="passport")
+    identifier = str(spec["identifier"]) if isinstance(spec, dict) else str(full.get("identifier", ""))
+    return RedirectResponse(f"/org/{quote(code)}/battery/passports/{quote(identifier, safe='')}", status_code=303)
 
 
 @router.get("/org/{code}/battery/passports/{passport}", response_class=HTMLResponse)

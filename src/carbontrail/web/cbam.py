@@ -4,6 +4,8 @@ direct/indirect chart, communication download, certificate cost form and Sichuan
 from __future__ import annotations
 
 import json
+
+import yaml
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -11,7 +13,7 @@ from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
-from carbontrail.errors import CarbontrailError, ImportRejected, InputError
+from carbontrail.errors import CarbontrailError, ImportRejected, InputError, NotFound
 from carbontrail.services import cbam, tenancy
 from carbontrail.services.cbam_views import cost_out, grid_out
 from carbontrail.web.page import Page, page_router, posted, signed_in
@@ -54,7 +56,7 @@ async def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
     except ImportRejected as exc:
         return _list(page, code, status=422, rejected=exc)
     except InputError as exc:
-        return _list(page, code, status=422, failed=str(exc))
+        return _list(page, code, status=422, failed=page.say(exc))
     return RedirectResponse(f"/org/{quote(code)}/cbam/{quote(stored.code)}?period={stored.period_end.year}",
                             status_code=303)
 
@@ -78,7 +80,37 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
                       mass_t: float | None = None, price_eur_per_t: float | None = None,
                       import_year: int | None = None, free_allocation_share: float | None = None,
                       cny_per_eur: float | None = None, grid_year: int | None = None) -> Response:
-    page = signed_in(request, ctx)
+    return _installation(signed_in(request, ctx), code, installation, period=period, markup_year=markup_year,
+                         defaults=defaults, process=process, mass_t=mass_t, price_eur_per_t=price_eur_per_t,
+                         import_year=import_year, free_allocation_share=free_allocation_share,
+                         cny_per_eur=cny_per_eur, grid_year=grid_year)
+
+
+@router.post("/org/{code}/cbam/{installation}", response_class=HTMLResponse)
+def edit_installation(code: str, installation: str, request: Request, ctx: AppContext,
+                      model: Annotated[str, Form(max_length=2_000_000)], csrf_token: Annotated[str, Form()],
+                      facility: Annotated[str, Form(max_length=64)] = "", period: int | None = None) -> Response:
+    """Store the edited model of the installation (as an upload of the same code would); a refusal keeps the page
+    with every problem and the text as typed."""
+    page = posted(request, ctx, csrf_token)
+    tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.DATA_WRITE)  # a stranger learns nothing
+    try:
+        stored, _ = cbam.save_installation(ctx.sessions, page.principal, code, installation, model.encode("utf-8"),
+                                           file_name="form", facility=facility.strip() or None)
+    except (ImportRejected, InputError, NotFound) as exc:
+        return _installation(page, code, installation, period=period, status=422, edited=model,
+                             edit_failed=exc)
+    return RedirectResponse(f"/org/{quote(code)}/cbam/{quote(stored.code)}?period={stored.period_end.year}&saved=1",
+                            status_code=303)
+
+
+def _installation(page: Page, code: str, installation: str, *, period: int | None = None,
+                  markup_year: int | None = None, defaults: str | None = None, process: str | None = None,
+                  mass_t: float | None = None, price_eur_per_t: float | None = None, import_year: int | None = None,
+                  free_allocation_share: float | None = None, cny_per_eur: float | None = None,
+                  grid_year: int | None = None, status: int = 200, edited: str | None = None,
+                  edit_failed: CarbontrailError | None = None) -> Response:
+    ctx = page.ctx
     profile = tenancy.profile_of(ctx.sessions, page.principal, code, tenancy.INVENTORY)
     tables = cbam.list_defaults(ctx.sessions, page.principal, code)
     done = cbam.compute(ctx.sessions, page.principal, code, installation, year=period, markup_year=markup_year,
@@ -110,7 +142,14 @@ def installation_page(code: str, installation: str, request: Request, ctx: AppCo
         except CarbontrailError as exc:
             grid_error = str(exc)
             break
-    return page.render("cbam_installation.html", org=profile, stored=stored, summary=summary,
+    listed = cbam.installations_page(ctx.sessions, page.principal, code)
+    problems = edit_failed.problems if isinstance(edit_failed, ImportRejected) else []
+    return page.render("cbam_installation.html", status=status, org=profile, stored=stored, summary=summary,
+                       writable=listed.writable, facilities=listed.facilities, saved=page.request.query_params.get("saved"),
+                       model_text=edited if edited is not None else yaml.safe_dump(
+                           stored.installation.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
+                       problems=problems, failed=page.say(edit_failed) if edit_failed is not None and not problems
+                       else None,
                        result=done.result, chart_json=_chart(page, summary), api=api, query=urlencode(query),
                        tables=tables, defaults=defaults or "", cost=cost_result, cost_error=cost_error,
                        form={"process": process or stored.installation.processes[0].id, "mass_t": mass_t or 1000,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import date
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +15,10 @@ from urllib.parse import quote, urlencode
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbontrail.errors import InputError, Location
+from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.http.deps import AppContext
 from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services.pact import host as pact_host, publishing
 from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
@@ -115,7 +117,34 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
                  boundary: str = "cradle-to-gate", allocation: str = "physical", gwp: str = "AR6",
                  amount: str = "", iterations: str = "500", seed: str = "1") -> Response:
     """One product: footprint, data quality, contributions by process / stage / supplier / gas, tree, histogram."""
-    page = signed_in(request, ctx)
+    return _product_page(signed_in(request, ctx), code, model, product, boundary=boundary, allocation=allocation,
+                         gwp=gwp, amount=amount, iterations=iterations, seed=seed)
+
+
+@router.post("/org/{code}/products/{model}/{product}/publish", response_class=HTMLResponse)
+def publish(code: str, model: str, product: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()],
+            product_id: Annotated[str, Form(max_length=500)], reference_year: Annotated[str, Form(max_length=10)],
+            product_name: Annotated[str, Form(max_length=300)] = "", mass_kg: Annotated[str, Form(max_length=40)] = "",
+            status_comment: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Compute the product, keep the result and publish it as a PACT footprint (a new version when the product
+    already has an Active one); a refusal keeps the page with the reason and the values typed."""
+    page = posted(request, ctx, csrf_token)
+    require_access(page, code, *pact_host.PUBLISH)  # a stranger learns nothing from the form
+    typed = {"product_id": product_id, "reference_year": reference_year, "product_name": product_name,
+             "mass_kg": mass_kg, "status_comment": status_comment}
+    try:
+        publishing.publish_product(ctx.sessions, page.principal, code, model=model, product=product,  # type: ignore[arg-type]
+                                   **typed)
+    except (InputError, NotFound) as exc:
+        return _product_page(page, code, model, product, status=422, published=typed, failed=page.say(exc))
+    return RedirectResponse(f"/org/{quote(code)}/pact#outbox", status_code=303)
+
+
+def _product_page(page: Page, code: str, model: str, product: str, *, boundary: str = "cradle-to-gate",
+                  allocation: str = "physical", gwp: str = "AR6", amount: str = "", iterations: str = "500",
+                  seed: str = "1", status: int = 200, published: dict[str, str] | None = None,
+                  failed: str | None = None) -> Response:
+    ctx = page.ctx
     _ = page._
     access = require_access(page, code, tenancy.INVENTORY)
     value = _number(amount, "amount") if amount.strip() else None
@@ -147,7 +176,12 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
     query = urlencode({"boundary": boundary, "allocation": allocation, "gwp": gwp, "iterations": n, "seed": n_seed,
                        **({"amount": value} if value is not None else {})})
     api = f"/api/organisations/{quote(code)}/products/{quote(model)}/{quote(product, safe='')}"
-    return page.render("footprints_product.html", org=profile, model=model, report=report, groups=groups, tree=tree,
+    return page.render("footprints_product.html", status=status, org=profile, model=model, report=report,
+                       may_publish=all(access.allows(p) for p in pact_host.PUBLISH), failed=failed, product_key=product,
+                       published=published or {"product_id": f"urn:carbontrail:product:{code}:{product}",
+                                               "product_name": report.product_name,
+                                               "reference_year": str(date.today().year - 1)},
+                       groups=groups, tree=tree,
                        mc=mc, chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"), api=api,
                        query=query, form={"boundary": boundary, "allocation": allocation, "gwp": gwp,
                                           "amount": amount, "iterations": n, "seed": n_seed})

@@ -1,7 +1,9 @@
-"""Translations from the gettext catalogues in translations/, and numbers and dates formatted per locale."""
+"""Translations from the gettext catalogues in translations/, error messages in the reader's language, and numbers
+and dates formatted per locale."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -12,7 +14,12 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from carbontrail.errors import CarbontrailError, ImportRejected, InputError
+
 LOCALES = ("zh_CN", "en")
+#: the catalogue of error messages: each msgid is a message the core and the services raise, its values as
+#: %(name)s, matched against the message as raised
+ERRORS = "errors.po"
 DEFAULT_LOCALE = "zh_CN"
 CATALOGUES = Path(__file__).parent / "translations"
 
@@ -71,3 +78,53 @@ def percent(value: float, locale: str) -> str:
 def day(value: date, locale: str) -> str:
     """A date in the locale's long form (2023年1月1日 / January 1, 2023)."""
     return format_date(value, format="long", locale=Locale.parse(locale))
+
+
+@cache
+def _error_patterns(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(the message as a pattern, its translation) of every entry of the errors catalogue, longest first."""
+    path = CATALOGUES / locale / "LC_MESSAGES" / ERRORS
+    if not path.exists():
+        return ()
+    with path.open("rb") as fh:
+        entries = [(str(m.id), str(m.string)) for m in read_po(fh, locale=locale) if m.id and m.string]
+    out = []
+    for msgid, text in sorted(entries, key=lambda e: -len(e[0])):
+        parts = re.split(r"%\((\w+)\)s", msgid)
+        body = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+        out.append((re.compile(f"^{body}$", re.DOTALL), text))
+    return tuple(out)
+
+
+def message(text: str, locale: str) -> str:
+    """A message carbontrail raised (its reason, or what was expected), in the reader's language when the errors
+    catalogue knows it; the text as raised otherwise."""
+    for pattern, translation in _error_patterns(locale):
+        found = pattern.match(text)
+        if found:
+            return translation % {k: message(v, locale) for k, v in found.groupdict().items()}
+    return text
+
+
+def error_text(exc: CarbontrailError, locale: str) -> str:
+    """What went wrong, in the reader's language: the place (field, row, file), the reason and what was expected.
+    In English the message is exactly the one the CLI and the API show."""
+    if locale == "en" or locale not in LOCALES:
+        return str(exc)
+    _ = translator(locale)
+    if isinstance(exc, ImportRejected):
+        return _("Nothing was imported: the file has %(count)s bad row(s).", count=len(exc.problems)) + " " + \
+            "；".join(error_text(p, locale) for p in exc.problems[:5])
+    if not isinstance(exc, InputError):
+        return message(str(exc), locale)
+    where = [message(exc.location.file, locale)] if exc.location.file else []  # "form" is a word, a file a name
+    if exc.location.row is not None:
+        where.append(_("row %(row)s", row=exc.location.row))
+    if exc.location.field:
+        where.append(_("field %(field)s", field=exc.location.field))
+    text = message(exc.reason, locale)
+    if where:
+        text = "，".join(where) + "：" + text
+    if exc.expected:
+        text += _("(expected %(expected)s)", expected=message(exc.expected, locale))
+    return text

@@ -46,6 +46,7 @@ class Page:
             _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
             csrf=self.csrf, version=__version__, path=self.request.url.path,
             num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
+            say=self.say,
             local_name=self.local_name, **values)
         return HTMLResponse(html, status_code=status)
 
@@ -56,7 +57,11 @@ class Page:
         return str(name if self.locale == "zh_CN" or not name_en else name_en)
 
     def error(self, exc: CarbontrailError) -> HTMLResponse:
-        return self.render("error.html", status=status_of(exc), message=str(exc))
+        return self.render("error.html", status=status_of(exc), message=self.say(exc))
+
+    def say(self, exc: CarbontrailError) -> str:
+        """What went wrong, in the reader's language (the message the import and the API give, translated)."""
+        return i18n.error_text(exc, self.locale)
 
     def check_csrf(self, sent: str) -> None:
         if not self.csrf or not hmac.compare_digest(sent, self.csrf):
@@ -67,10 +72,10 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def require_access(page: Page, code: str, permission: str) -> tenancy.Access:
+def require_access(page: Page, code: str, *permissions: str) -> tenancy.Access:
     if page.principal is None:
         raise PermissionDenied("sign in first")
-    return tenancy.check(page.ctx.sessions, page.principal, code, permission)
+    return tenancy.check(page.ctx.sessions, page.principal, code, *permissions)
 
 
 

@@ -14,9 +14,10 @@ from urllib.parse import quote
 from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from carbontrail.inventory.templates import IMPORT_ORDER, TEMPLATES
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
-from carbontrail.errors import ImportRejected, InputError, Location, PermissionDenied
-from carbontrail.services import jurisdictions, organisations, tenancy
+from carbontrail.errors import Conflict, ImportRejected, InputError, Location, PermissionDenied
+from carbontrail.services import jurisdictions, organisations
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
     AuthenticationFailed,
@@ -27,7 +28,7 @@ from carbontrail.services.accounts import (
 )
 from carbontrail.services import aggregates, cbam, imports
 from carbontrail.services import inventory as inventories
-from carbontrail.web import i18n
+from carbontrail.web import i18n, records
 from carbontrail.web.page import LANG_COOKIE, Page, page_router, posted, signed_in
 
 router = page_router()
@@ -119,11 +120,7 @@ def create_organisation(request: Request, ctx: AppContext, code: Annotated[str, 
 
 @router.get("/org/{code}", response_class=HTMLResponse)
 def organisation(code: str, request: Request, ctx: AppContext) -> Response:
-    page = signed_in(request, ctx)
-    assert page.principal is not None
-    seen = organisations.organisation_page(ctx.sessions, page.principal, code)
-    return page.render("organisation.html", org=seen.organisation, access=seen.organisation,
-                       facilities=seen.facilities, periods=seen.periods, perm=tenancy)
+    return records.organisation_page(signed_in(request, ctx), code)
 
 
 @router.post("/org/{code}/facilities", response_class=HTMLResponse)
@@ -132,7 +129,12 @@ def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotat
                  city: Annotated[str, Form()] = "", park: Annotated[str, Form()] = "") -> Response:
     page = posted(request, ctx, csrf_token)
     assert page.principal is not None
-    organisations.add_facility(ctx.sessions, page.principal, code, facility, name, province, city=city, park=park)
+    try:
+        organisations.add_facility(ctx.sessions, page.principal, code, facility, name, province, city=city, park=park)
+    except (InputError, Conflict) as exc:
+        return records.organisation_page(page, code, status=409 if isinstance(exc, Conflict) else 422, failed=exc,
+                                         form="facility", values={"facility": facility, "name": name,
+                                                                  "province": province, "city": city, "park": park})
     return RedirectResponse(f"/org/{quote(code)}", status_code=303)
 
 
@@ -140,7 +142,7 @@ def add_facility(code: str, request: Request, ctx: AppContext, facility: Annotat
 def upload_form(code: str, request: Request, ctx: AppContext) -> Response:
     page = signed_in(request, ctx)
     return page.render("upload.html", code=imports.may_upload(ctx.sessions, page.principal, code), report=None,
-                       rejected=None)
+                       rejected=None, templates=[TEMPLATES[name] for name in IMPORT_ORDER])
 
 
 # A plain `def`: it runs on a worker thread, so a long import never holds up the event loop. With script on, the
@@ -152,8 +154,10 @@ def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
     try:
         report = imports.upload(ctx.sessions, page.principal, code, file.filename or "upload.csv", file.file.read())
     except ImportRejected as exc:
-        return page.render("upload.html", status=422, code=code, report=None, rejected=exc)
-    return page.render("upload.html", code=code, report=report, rejected=None)
+        return page.render("upload.html", status=422, code=code, report=None, rejected=exc,
+                           templates=[TEMPLATES[name] for name in IMPORT_ORDER])
+    return page.render("upload.html", code=code, report=report, rejected=None,
+                       templates=[TEMPLATES[name] for name in IMPORT_ORDER])
 
 
 def _chart_data(page: Page, summary: dict[str, object]) -> str:

@@ -8,17 +8,18 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Form, Request
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import AppContext
-from carbontrail.errors import CarbontrailError
-from carbontrail.services import tenancy
+from carbontrail.errors import CarbontrailError, InputError, NotFound
+from carbontrail.services import tenancy, uploads
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox, publishing
 from carbontrail.services.pact import requests as pr
 from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
 
 router = page_router()
+MAX_FOOTPRINT_FILE = 2 * 2**20  # a footprint document is a few kB
 
 
 @router.get("/suppliers", response_class=HTMLResponse)
@@ -69,7 +70,7 @@ def _change(page: Page, code: str, csrf_token: str, action: Callable[[], object]
         action()
     except CarbontrailError as exc:
         try:
-            return _suppliers_page(page, code, status=422, failed=str(exc))
+            return _suppliers_page(page, code, status=422, failed=page.say(exc))
         except CarbontrailError as again:
             return page.error(again)
     return _back(code)
@@ -133,8 +134,47 @@ def republish(code: str, pf_id: str, request: Request, ctx: AppContext,
     try:
         publishing.republish(ctx.sessions, page.principal, code, pf_id)
     except CarbontrailError as exc:
-        return _pact_page(page, code, status=422, failed=str(exc))
+        return _pact_page(page, code, status=422, failed=page.say(exc))
     return RedirectResponse(f"/org/{quote(code)}/pact", status_code=303)
+
+
+@router.post("/org/{code}/pact/footprints", response_class=HTMLResponse)
+async def publish(code: str, request: Request, ctx: AppContext, file: UploadFile, csrf_token: Annotated[str, Form()],
+                  status_comment: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Publish the footprint of an uploaded file (as `carbontrail pact publish FILE`): a new version when one for
+    the same product is Active."""
+    page = posted(request, ctx, csrf_token)
+    require_access(page, code, *pact_host.PUBLISH)  # a stranger learns nothing from the form
+    name = file.filename or "footprint.yaml"
+    try:
+        data = uploads.read_document(name, await file.read(MAX_FOOTPRINT_FILE + 1), max_bytes=MAX_FOOTPRINT_FILE)
+        pact_host.publish_document(ctx.sessions, page.principal, code, data, file=name, status_comment=status_comment)
+    except CarbontrailError as exc:
+        return _pact_page(page, code, status=422, failed=page.say(exc))
+    return RedirectResponse(f"/org/{quote(code)}/pact#outbox", status_code=303)
+
+
+@router.post("/org/{code}/pact/footprints/{pf_id}/grants", response_class=HTMLResponse)
+def grant(code: str, pf_id: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()],
+          customer: Annotated[str, Form(max_length=64)]) -> Response:
+    """Share a footprint with a customer organisation, or (`revoke`) stop sharing it."""
+    return _share(pact_host.grant, code, pf_id, customer.strip(), signed_in(request, ctx), csrf_token)
+
+
+@router.post("/org/{code}/pact/footprints/{pf_id}/revoke", response_class=HTMLResponse)
+def revoke(code: str, pf_id: str, request: Request, ctx: AppContext, csrf_token: Annotated[str, Form()],
+           customer: Annotated[str, Form(max_length=64)]) -> Response:
+    return _share(pact_host.revoke, code, pf_id, customer.strip(), signed_in(request, ctx), csrf_token)
+
+
+def _share(change: Callable[..., None], code: str, pf_id: str, customer: str, page: Page, csrf_token: str) -> Response:
+    page.check_csrf(csrf_token)
+    require_access(page, code, *pact_host.PUBLISH)
+    try:
+        change(page.ctx.sessions, page.principal, code, pf_id, customer)
+    except (InputError, NotFound) as exc:
+        return _pact_page(page, code, status=404 if isinstance(exc, NotFound) else 422, failed=page.say(exc))
+    return RedirectResponse(f"/org/{quote(code)}/pact#outbox", status_code=303)
 
 
 @router.post("/org/{code}/pact/inbox/{request_id}", response_class=HTMLResponse)
@@ -148,7 +188,7 @@ def decide(code: str, request_id: int, request: Request, ctx: AppContext, decisi
                          reason=reason, key=ctx.key)
     except CarbontrailError as exc:
         try:
-            return _pact_page(page, code, status=422, failed=str(exc))
+            return _pact_page(page, code, status=422, failed=page.say(exc))
         except CarbontrailError as again:
             return page.error(again)
     return RedirectResponse(f"/org/{quote(code)}/pact", status_code=303)

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, UploadFile, status
 
 from carbontrail.http.deps import AppContext, CurrentPrincipal
 from carbontrail.http.errors import ERROR_RESPONSES
-from carbontrail.api.schemas import ImportOut
+from carbontrail.api.schemas import ActivityIn, ImportOut
+from carbontrail.services import activity as records
 from carbontrail.services import imports
+from carbontrail.services.activity import ActivityRecordView
 from carbontrail.services.import_jobs import ImportStatus
 from carbontrail.services.inventory import ActivityView, list_activity
 
@@ -24,6 +26,26 @@ def activity(code: str, ctx: AppContext, principal: CurrentPrincipal, kind: str 
              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
              offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[ActivityView]:
     return list_activity(ctx.sessions, principal, code, kind=kind, limit=limit, offset=offset)
+
+
+@router.get("/api/organisations/{code}/activity/{record}", response_model=ActivityRecordView)
+def activity_record(code: str, record: int, ctx: AppContext, principal: CurrentPrincipal) -> ActivityRecordView:
+    """One activity record by its number; `locked` names the locked reporting period it lies in."""
+    return records.get_record(ctx.sessions, principal, code, record)
+
+
+@router.put("/api/organisations/{code}/activity/{record}", response_model=ActivityRecordView)
+def edit_activity_record(code: str, record: int, body: ActivityIn, ctx: AppContext,
+                         principal: CurrentPrincipal) -> ActivityRecordView:
+    """Change an activity record: the values are checked as the import checks a row (422 with every problem);
+    409 inside a locked period. The audit row keeps the values before and after."""
+    return records.edit_record(ctx.sessions, principal, code, record, body.model_dump())
+
+
+@router.delete("/api/organisations/{code}/activity/{record}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_activity_record(code: str, record: int, ctx: AppContext, principal: CurrentPrincipal) -> None:
+    """Delete an activity record (its values stay in the audit row); 409 inside a locked period."""
+    records.delete_record(ctx.sessions, principal, code, record)
 
 
 # A plain `def`: FastAPI runs it on a worker thread, so a long import never holds up the event loop.

@@ -12,6 +12,7 @@ from carbontrail.http.deps import AppContext, CurrentPrincipal, organisation_acc
 from carbontrail.http.errors import ERROR_RESPONSES
 from carbontrail.services import footprints as fps, tenancy
 from carbontrail.services.accounts import Principal
+from carbontrail.services.pact import host as pact_host, publishing
 from carbontrail.services.pact.supplier_data import (
     SupplierFootprintInfo,
     enter_supplier_footprint,
@@ -122,6 +123,26 @@ def product_footprint(model: str, product: str, access: Results, ctx: AppContext
     """The footprint of an amount of one product, with data quality, cut-off, purchased inputs and provenance."""
     report = fps.compute(_load(ctx, access, model, allocation, boundary, gwp, principal), product, amount)
     return report
+
+
+class PublishProductIn(BaseModel):
+    """The product's identity in PACT; its numbers come from the computed result."""
+
+    product_id: str = Field(min_length=1, max_length=500, description="e.g. urn:pact:example.com:product:cell-280ah")
+    product_name: str = Field(default="", max_length=300)
+    reference_year: str = Field(max_length=10, description="the calendar year the footprint refers to")
+    mass_kg: str = Field(default="", max_length=40, description="mass per declared unit (1 for a kilogram)")
+    status_comment: str = Field(default="", max_length=500)
+
+
+@router.post("/{code}/products/{model}/{product}/publish", response_model=pact_host.Published,
+             status_code=status.HTTP_201_CREATED)
+def publish_product(code: str, model: str, product: str, body: PublishProductIn, ctx: AppContext,
+                    principal: CurrentPrincipal) -> pact_host.Published:
+    """Compute one declared unit of the product, keep the result and publish it as a PACT footprint (a new version
+    when the product id already has an Active one)."""
+    return publishing.publish_product(ctx.sessions, principal, code, model=model, product=product,
+                                      **body.model_dump())
 
 
 @router.get("/{code}/products/{model}/{product}/contributions", response_model=list[fps.Contribution])

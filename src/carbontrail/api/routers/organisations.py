@@ -64,6 +64,18 @@ def create_period(code: str, body: PeriodIn, ctx: AppContext, principal: Current
     return organisations.add_period(ctx.sessions, principal, code, **body.model_dump())
 
 
+@router.post("/{code}/periods/{period}/lock", response_model=PeriodView)
+def lock_period(code: str, period: str, ctx: AppContext, principal: CurrentPrincipal) -> PeriodView:
+    """Lock the period for verification: no activity record inside it may be imported, changed or deleted."""
+    return organisations.lock_period(ctx.sessions, principal, code, period)
+
+
+@router.post("/{code}/periods/{period}/unlock", response_model=PeriodView)
+def unlock_period(code: str, period: str, ctx: AppContext, principal: CurrentPrincipal) -> PeriodView:
+    """Open a locked period again (the organisation's administrators)."""
+    return organisations.unlock_period(ctx.sessions, principal, code, period)
+
+
 @router.get("/{code}/members", response_model=list[Member])
 def list_members(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list[Member]:
     return organisations.members(ctx.sessions, principal, code)

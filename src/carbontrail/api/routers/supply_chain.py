@@ -4,7 +4,7 @@ a supplier's PACT outbox (published footprints, grants, versions) and request in
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, Field
@@ -169,6 +169,40 @@ def republish(pf_id: Annotated[str, Path(max_length=36)], access: Writer, ctx: A
     """Publish the next version of an out-of-date computed footprint from its model as it computes today
     (version n+1, precedingPfIds, the customers it was shared with receive it)."""
     return publishing.republish(ctx.sessions, principal, access.code, pf_id)
+
+
+class PublishIn(BaseModel):
+    """A footprint to publish: a PACT v2/v3 ProductFootprint (with `specVersion`) or carbontrail's own fields
+    (examples/pact/lfp-cathode.yaml as JSON)."""
+
+    footprint: dict[str, Any]
+    status_comment: str = Field(default="", max_length=500, description="why this version")
+
+
+class GrantIn(BaseModel):
+    customer: str = Code
+
+
+@router.post("/{code}/pact/footprints", response_model=pact_host.Published, status_code=status.HTTP_201_CREATED)
+def publish(code: str, body: PublishIn, ctx: AppContext, principal: CurrentPrincipal) -> pact_host.Published:
+    """Publish a footprint; if one for the same product is Active, this is its next version (the customers it was
+    shared with receive the new one)."""
+    return pact_host.publish_document(ctx.sessions, principal, code, body.footprint,
+                                      status_comment=body.status_comment)
+
+
+@router.post("/{code}/pact/footprints/{pf_id}/grants", status_code=status.HTTP_204_NO_CONTENT)
+def grant(code: str, pf_id: Annotated[str, Path(max_length=36)], body: GrantIn, ctx: AppContext,
+          principal: CurrentPrincipal) -> None:
+    """Share a footprint with a customer organisation (its PACT clients can then list and fetch it)."""
+    pact_host.grant(ctx.sessions, principal, code, pf_id, body.customer)
+
+
+@router.delete("/{code}/pact/footprints/{pf_id}/grants/{customer}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke(code: str, pf_id: Annotated[str, Path(max_length=36)], customer: str, ctx: AppContext,
+           principal: CurrentPrincipal) -> None:
+    """Stop sharing a footprint with a customer (404 if it was not shared with it)."""
+    pact_host.revoke(ctx.sessions, principal, code, pf_id, customer)
 
 
 def _inbound(i: pact_inbox.Inbound) -> InboundOut:

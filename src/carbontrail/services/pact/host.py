@@ -148,6 +148,25 @@ def publish(sessions: sessionmaker[Session], principal: Actor | None, org_code: 
         return published_of(s, row, org_code)
 
 
+def values_of_document(data: object, file: str = "") -> pact.FootprintValues:
+    """The footprint a document holds: a PACT v2/v3 ProductFootprint (it has `specVersion`) or carbontrail's own
+    fields (examples/pact/); errors name `file` when one is given."""
+    if not isinstance(data, dict):
+        raise InputError("the file must hold one footprint (a mapping)", location=Location(file=file or None))
+    try:
+        return pact.parse(data)[0] if "specVersion" in data else pact.values_from_json(data)
+    except InputError as exc:
+        raise exc.at(file=file or None) from None
+
+
+def publish_document(sessions: sessionmaker[Session], principal: Actor | None, org_code: str, data: object, *,
+                     file: str = "", status_comment: str = "") -> Published:
+    """`publish` the footprint a document holds (`values_of_document`): what `carbontrail pact publish FILE`, the
+    API and the PACT page's upload do. Who may publish is decided before the document is read."""
+    tenancy.check(sessions, LOCAL if principal is None else principal, org_code, *PUBLISH)
+    return publish(sessions, principal, org_code, values_of_document(data, file), status_comment=status_comment)
+
+
 def published_of(s: Session, row: PactFootprint, org_code: str) -> Published:
     values = pact.values_from_json(json.loads(row.values_json))
     grantees = repo.grantee_codes(s, row.id)

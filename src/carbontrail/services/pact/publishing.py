@@ -22,6 +22,7 @@ from carbontrail.services.pact import host
 from carbontrail.services.work import Actor, unit_of_work
 from carbontrail.store.models import Organisation, PactFootprint, ProductFootprintResult
 from carbontrail.store.repositories import pact as repo
+from carbontrail.units import read_number
 
 COMPUTED = "computed"
 BY_HAND = "entered by hand"
@@ -143,6 +144,40 @@ def publish_computed(sessions: sessionmaker[Session], actor: Actor, org_code: st
         row = publish_result_in(work.session, access.organisation_id, result, values, actor=actor.actor,
                                 status_comment=status_comment)
         return host.published_of(work.session, row, org_code)
+
+
+def publish_product(sessions: sessionmaker[Session], actor: Actor, org_code: str, *, model: str, product: str,
+                    product_id: str, product_name: str, reference_year: str, mass_kg: str = "",
+                    status_comment: str = "", options: fps.Options = fps.Options()) -> host.Published:
+    """Compute one declared unit of `product` of model `model`, keep the result and publish it as `product_id`
+    for the calendar year `reference_year` (as the product page's form gives them: text), the organisation as the
+    company; a new version when the product already has an Active footprint. `mass_kg`: the product's mass per
+    declared unit (1 for a kilogram when empty)."""
+    year = _whole(reference_year, "reference_year", 1990, 2100)
+    with unit_of_work(sessions, actor) as work:
+        access = tenancy.access(work.session, actor, org_code, *host.PUBLISH)
+        result = fps.record_result_in(work.session, access.organisation_id, model, product, options)
+        unit = pact.declared_unit(result.unit)
+        mass = Decimal(1) if not mass_kg.strip() and unit == "kilogram" else \
+            Decimal(str(read_number(mass_kg, location=Location(field="mass_kg"))))
+        company = tenancy.profile(work.session, access)
+        values = pact.FootprintValues(
+            product_ids=(product_id.strip(),), product_name=product_name.strip() or product,
+            product_description=product_name.strip() or product, company_name=company.name_en or company.name,
+            company_ids=(f"urn:carbontrail:company:{access.code}",), declared_unit=unit, declared_amount=Decimal(1),
+            product_mass_kg=mass, fossil_ghg=Decimal(0), reference_start=dt.datetime(year, 1, 1, tzinfo=dt.UTC),
+            reference_end=dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC))
+        row = publish_result_in(work.session, access.organisation_id, result, values, actor=actor.actor,
+                                status_comment=status_comment)
+        return host.published_of(work.session, row, org_code)
+
+
+def _whole(text: str, field: str, low: int, high: int) -> int:
+    number = read_number(text, location=Location(field=field))
+    if not number.is_integer() or not low <= number <= high:
+        raise InputError(f"'{text}' is not a year from {low} to {high}", location=Location(field=field),
+                         expected=f"a year such as {dt.date.today().year - 1}")
+    return int(number)
 
 
 def _freshness(s: Session, row: PactFootprint) -> Freshness:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carbontrail.store.models.base import Base, Timestamped
@@ -77,7 +77,10 @@ class Meter(Base):
 
 
 class ReportingPeriod(Base):
-    """A named period an organisation reports on (a year, or the base year targets are measured against)."""
+    """A named period an organisation reports on (a year, or the base year targets are measured against).
+
+    Once `locked_at` is set the period is locked for verification: no activity record inside it may be imported,
+    changed or deleted, and its dates stay as they are."""
 
     __tablename__ = "reporting_period"
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
@@ -88,3 +91,5 @@ class ReportingPeriod(Base):
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     is_base_year: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str] = mapped_column(String(254), default="", server_default="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
@@ -99,3 +99,23 @@ def page_of_records(session: Session, organisation_id: int, *, limit: int, offse
     if kind:
         stmt = stmt.where(ActivityRecord.kind == kind)
     return list(session.execute(stmt))
+
+
+def record_of(session: Session, organisation_id: int, record_id: int) -> Row[tuple[ActivityRecord, str, str]] | None:
+    """(record, facility code, meter code or "") of the organisation's record `record_id`, or None."""
+    return session.execute(
+        select(ActivityRecord, Facility.code, func.coalesce(Meter.code, ""))
+        .join(Facility, ActivityRecord.facility_id == Facility.id)
+        .outerjoin(Meter, ActivityRecord.meter_id == Meter.id)
+        .where(ActivityRecord.organisation_id == organisation_id, ActivityRecord.id == record_id)).one_or_none()
+
+
+def record_id_with_key(session: Session, key: str) -> int | None:
+    return session.scalar(select(ActivityRecord.id).where(ActivityRecord.record_key == key))
+
+
+def count_of_records(session: Session, organisation_id: int, kind: str | None = None) -> int:
+    stmt = select(func.count(ActivityRecord.id)).where(ActivityRecord.organisation_id == organisation_id)
+    if kind:
+        stmt = stmt.where(ActivityRecord.kind == kind)
+    return int(session.scalar(stmt) or 0)

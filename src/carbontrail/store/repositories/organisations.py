@@ -3,11 +3,14 @@ reporting periods and members, and what an inventory of a tenant depends on."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
     ActivityRecord,
+    AuditEvent,
     CertificateClaim,
     Facility,
     FactorDatasetRow,
@@ -87,6 +90,17 @@ def periods(session: Session, organisation_id: int) -> list[ReportingPeriod]:
     return owned.every(session, ReportingPeriod, organisation_id, ReportingPeriod.start, ReportingPeriod.name)
 
 
+def locked_periods(session: Session, organisation_ids: list[int]) -> dict[int, list[tuple[str, date, date]]]:
+    """Organisation id → (name, start, end) of its periods locked for verification."""
+    out: dict[int, list[tuple[str, date, date]]] = {}
+    for org, name, start, end in session.execute(
+            select(ReportingPeriod.organisation_id, ReportingPeriod.name, ReportingPeriod.start, ReportingPeriod.end)
+            .where(ReportingPeriod.organisation_id.in_(organisation_ids or [-1]),
+                   ReportingPeriod.locked_at.is_not(None)).order_by(ReportingPeriod.start)):
+        out.setdefault(org, []).append((name, start, end))
+    return out
+
+
 def activity_records(session: Session, organisation_id: int, *, limit: int, offset: int,
                      kind: str | None = None) -> list[tuple[ActivityRecord, str]]:
     """Activity records with their facility code, oldest period first."""
@@ -119,6 +133,9 @@ def inventory_inputs(session: Session, organisation_id: int) -> tuple[object, ..
                                       func.sum(ActivityRecord.quantity))
                                .where(ActivityRecord.organisation_id == org)).one()
     newest_import = session.scalar(select(func.max(ImportBatch.id)).where(ImportBatch.organisation_id == org))
+    # a record changed by hand can keep the count, the newest id and the sum: its audit row moves this instead
+    newest_edit = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.organisation_id == org,
+                                                                       AuditEvent.object_type == "activity_record"))
     sites = session.execute(select(Facility.id, Facility.code, Facility.province)
                             .where(Facility.organisation_id == org).order_by(Facility.id)).all()
     spans = session.execute(select(ReportingPeriod.name, ReportingPeriod.start, ReportingPeriod.end)
@@ -130,7 +147,7 @@ def inventory_inputs(session: Session, organisation_id: int) -> tuple[object, ..
     claims = session.execute(select(func.count(CertificateClaim.id), func.max(CertificateClaim.id),
                                     func.sum(CertificateClaim.kwh).filter(CertificateClaim.status == "active"))
                              .where(CertificateClaim.organisation_id == org)).one()
-    return (tuple(activity), newest_import, tuple(map(tuple, sites)), tuple(map(tuple, spans)), tuple(datasets),
+    return (tuple(activity), newest_import, newest_edit, tuple(map(tuple, sites)), tuple(map(tuple, spans)), tuple(datasets),
             tuple(suppliers), tuple(claims))
 
 
