@@ -73,7 +73,8 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     assert 'data-code="E2" data-status="red"' in latest.text
     book = openpyxl.load_workbook(io.BytesIO(site.get("/monitor/j/CITY/export.xlsx?year=2023").content))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[0][0] == "主体" and any(str(row[0]).startswith("E2") and row[9] == "red" for row in rows)
+    assert rows[0][:2] == ("排名（单位增加值碳排放）", "主体")
+    assert any(str(row[1]).startswith("E2") and row[11] == "red" for row in rows)
     inbox = site.get("/monitor/warnings")
     assert inbox.status_code == 200 and "E2" in inbox.text and "E1" in inbox.text
     wid = int(re.search(r'/monitor/warnings/(\d+)">\d+</a></td><td>E2', inbox.text).group(1))

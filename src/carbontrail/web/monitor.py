@@ -87,8 +87,12 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | 
 
 
 @router.get("/monitor/j/{jurisdiction}/export.{fmt}")
-def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
+def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+    """The oversight table as XLSX or PDF, ranked by CO2 intensity (the latest year with figures unless asked)."""
     page = signed_in(request, ctx)
+    if year is None:
+        shown = figures.years(ctx.sessions, page.principal, jurisdiction)
+        year = shown[-1] if shown else date.today().year
     view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
     name = f"oversight-{quote(jurisdiction)}-{year}"
     if fmt == "xlsx":

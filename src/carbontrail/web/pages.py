@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
 from carbontrail.errors import ImportRejected, InputError, Location, PermissionDenied
-from carbontrail.services import jurisdictions, organisations, tenancy
+from carbontrail.services import dashboard, jurisdictions, organisations, tenancy
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
     AuthenticationFailed,
@@ -97,12 +96,22 @@ def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ctx: AppContext) -> Response:
+def home(request: Request, ctx: AppContext, period: Annotated[str | None, Query(max_length=64)] = None,
+         year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:
+    """Each role's dashboard (services/dashboard.py), on the latest period with data unless one is asked for."""
     page = signed_in(request, ctx)
     assert page.principal is not None
-    seen = organisations.overview(ctx.sessions, page.principal)
-    return page.render("home.html", organisations=[(o, o) for o in seen.organisations],
-                       jurisdictions=seen.jurisdictions)
+    dash = dashboard.home(ctx.sessions, page.principal, period=period or None, year=year,
+                          cache=_inventory_cache(ctx))
+    return page.render("home.html", dash=dash, dash_period=period or "", dash_year=year or "",
+                       organisations=[(o, o) for o in dash.organisations], jurisdictions=dash.jurisdictions)
+
+
+def _inventory_cache(ctx: AppContext) -> inventories.InventoryCache:
+    """The inventories computed for the pages, kept while their tenant's data is unchanged."""
+    cache = ctx.caches.setdefault("inventories", inventories.InventoryCache())
+    assert isinstance(cache, inventories.InventoryCache)
+    return cache
 
 
 @router.post("/organisations", response_class=HTMLResponse)
@@ -193,8 +202,11 @@ def inventory(code: str, request: Request, ctx: AppContext, period: str | None =
     query = f"period={quote(view.period)}" if view.period else f"start={start}&end={end}"
     beside = cbam.reconciliations_in(ctx.sessions, page.principal, code, view.result.period_start,
                                      view.result.period_end)
+    choices = inventories.period_choices(ctx.sessions, page.principal, code)
+    compared = inventories.compare_periods(ctx.sessions, page.principal, code, view.period, choices=choices,
+                                           current=view.result, cache=_inventory_cache(ctx)) if view.period else None
     return page.render("inventory.html", org=view.profile, result=view.result, summary=summary,
-                       periods=[PeriodChoice(*p) for p in view.periods], period=view.period, query=query,
+                       periods=choices, period=view.period, query=query, comparison=compared,
                        chart_json=_chart_data(page, summary), factors=view.result.factors_used(), cbam=beside)
 
 
@@ -213,9 +225,3 @@ def jurisdiction(code: str, request: Request, ctx: AppContext,
                        ensure_ascii=False).replace("</", "<\\/")
     return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart)
 
-
-@dataclass(frozen=True)
-class PeriodChoice:
-    name: str
-    start: date
-    end: date

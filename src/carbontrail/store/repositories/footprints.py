@@ -88,3 +88,12 @@ def newest_result(session: Session, organisation_id: int, product: str) -> Produ
     return session.scalars(select(ProductFootprintResult).where(
         ProductFootprintResult.organisation_id == organisation_id, ProductFootprintResult.product == product)
         .order_by(ProductFootprintResult.id.desc())).first()
+
+
+def latest_results(session: Session, organisation_id: int) -> list[ProductFootprintResult]:
+    """The organisation's most recently stored result of each (model, product), by model and product."""
+    newest: dict[tuple[str, str], ProductFootprintResult] = {}
+    for row in session.scalars(select(ProductFootprintResult).where(
+            ProductFootprintResult.organisation_id == organisation_id).order_by(ProductFootprintResult.id.desc())):
+        newest.setdefault((row.model_key, row.product), row)
+    return [newest[k] for k in sorted(newest)]
