@@ -177,7 +177,7 @@ def enterprise(sessions: sessionmaker[Session], actor: Principal, code: str, *, 
 def _missing(sessions: sessionmaker[Session], access: tenancy.Access, choices: tuple[PeriodChoice, ...],
              shown: str | None, comparison: PeriodComparison | None) -> tuple[Missing, ...]:
     """What the period lacks for a complete inventory: any record, value added (intensities), production, months
-    no record covers, facilities without a record, scope 3 data."""
+    no energy or emission record covers, facilities without a record, scope 3 data."""
     if shown is None:
         return (Missing("no_period"),)
     chosen = next(c for c in choices if c.name == shown)
@@ -191,7 +191,9 @@ def _missing(sessions: sessionmaker[Session], access: tenancy.Access, choices: t
         if now.scope3_t in (None, 0):
             out.append(Missing("no_scope3"))
     with sessions() as s:
-        spans = inventory_repo.record_spans(s, access.organisation_id, chosen.start, chosen.end)
+        # a year's value added or production covers no month's energy or emissions
+        spans = inventory_repo.record_spans(s, access.organisation_id, chosen.start, chosen.end,
+                                            without=("value_added", "production"))
         idle = inventory_repo.facilities_without_records(s, access.organisation_id, chosen.start, chosen.end)
         made = inventory_repo.has_kind(s, access.organisation_id, chosen.start, chosen.end, "production")
     uncovered = _uncovered_months(chosen.start, chosen.end, spans)

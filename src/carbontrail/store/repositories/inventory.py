@@ -63,12 +63,14 @@ def facilities_without_records(session: Session, organisation_id: int, start: da
                                 .order_by(Facility.code)))
 
 
-def record_spans(session: Session, organisation_id: int, start: date, end: date) -> list[tuple[date, date]]:
-    """The distinct (start, end) spans of the organisation's activity records inside [start, end]."""
+def record_spans(session: Session, organisation_id: int, start: date, end: date,
+                 without: Iterable[str] = ()) -> list[tuple[date, date]]:
+    """The distinct (start, end) spans of the organisation's activity records inside [start, end] (those of the
+    kinds `without` left out)."""
     return [(a, b) for a, b in session.execute(
         select(ActivityRecord.period_start, ActivityRecord.period_end).distinct()
         .where(ActivityRecord.organisation_id == organisation_id, ActivityRecord.period_start >= start,
-               ActivityRecord.period_end <= end))]
+               ActivityRecord.period_end <= end, ActivityRecord.kind.not_in(list(without))))]
 
 
 def has_kind(session: Session, organisation_id: int, start: date, end: date, kind: str) -> bool:
