@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.errors import InputError, Location
 from carbontrail.http.deps import AppContext
-from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services import footprint_versions, footprints as fps, tenancy
 from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 from carbontrail.web.page import Page, page_router, require_access, signed_in
 
@@ -149,7 +149,10 @@ def product_page(code: str, model: str, product: str, request: Request, ctx: App
     query = urlencode({"boundary": boundary, "allocation": allocation, "gwp": gwp, "iterations": n, "seed": n_seed,
                        **({"amount": value} if value is not None else {})})
     api = f"/api/organisations/{quote(code)}/products/{quote(model)}/{quote(product, safe='')}"
+    versions = footprint_versions.other_versions(ctx.sessions, page.principal, access.code, model, product,
+                                                 report.fossil_kg_per_unit, report.unit)
     return page.render("footprints_product.html", org=profile, model=model, report=report, groups=groups, tree=tree,
+                       versions=versions,
                        mc=mc, chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"), api=api,
                        query=query, form={"boundary": boundary, "allocation": allocation, "gwp": gwp,
                                           "amount": amount, "iterations": n, "seed": n_seed})
