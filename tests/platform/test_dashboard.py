@@ -192,3 +192,33 @@ def test_home_page_shows_the_service_figures(dworld: sessionmaker[Session], tmp_
         assert i18n.number(expected.scope2_location_t, locale, 1) in row and "%" not in row
     finally:
         app.state.context.imports.close()
+
+
+def test_park_pages_rank_compare_and_export(dworld: sessionmaker[Session], tmp_path: Path) -> None:
+    """The park's totals page: 2023 against 2022 (scope 2 +66.7 %), DE ranked first; its XLSX export of a year
+    without figures says "no data" for DE and ranks nobody."""
+    import io
+
+    import openpyxl
+
+    app = create_app(Settings(home=tmp_path / "home", database_url="", secret_key="dash-key"), sessions=dworld)
+    _principal(dworld, "p@park.example", "park_admin", jurisdiction="PARK")
+    client = TestClient(app)
+    try:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore
+        client.post("/login", data={"email": "p@park.example", "password": PASSWORD, "csrf_token": token})
+        client.cookies.set("ct_lang", "en")
+        page = client.get("/jurisdiction/PARK").text  # the latest year with records: 2023
+        row = re.search(r'<tr data-figure="scope2_location_t_co2e">.*?</tr>', page, re.S).group(0)  # type: ignore
+        assert re.findall(r'<td class="num">\s*(.*?)\s*</td>', row, re.S) == ["1,404.0", "842.4", "+66.7 %"]
+        assert re.search(r'<tr data-code="DE"><td class="num rank">1</td>', page)
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/monitor/j/PARK/export.xlsx?year=2021").content))
+        rows = list(book.active.iter_rows(values_only=True))
+        (de,) = [r for r in rows if str(r[1]).startswith("DE ")]
+        assert de[0] in (None, "") and de[3] == "no data"
+        latest = list(openpyxl.load_workbook(io.BytesIO(client.get("/monitor/j/PARK/export.xlsx").content))
+                      .active.iter_rows(values_only=True))  # without a year: 2023, the latest with figures
+        (de,) = [r for r in latest if str(r[1]).startswith("DE ")]
+        assert de[0] == 1 and de[4] == pytest.approx(1404.0)
+    finally:
+        app.state.context.imports.close()

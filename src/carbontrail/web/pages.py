@@ -215,6 +215,8 @@ def jurisdiction(code: str, request: Request, ctx: AppContext,
                  year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:
     page = signed_in(request, ctx)
     agg = aggregates.aggregate(ctx.sessions, page.principal, code, year)
+    earlier = aggregates.aggregate(ctx.sessions, page.principal, code, agg.earlier_year) \
+        if agg.has_data and agg.earlier_year is not None else None
     nodes = jurisdictions.overseen_subtree(ctx.sessions, page.principal, code)
     shown = [e for e in agg.enterprises if e.error is None and e.has_data]
     chart = json.dumps({"enterprises": [e.name for e in shown],
@@ -223,5 +225,6 @@ def jurisdiction(code: str, request: Request, ctx: AppContext,
                         "labels": {"scope1": page._("Scope 1"), "scope2_location": page._("Scope 2 (location-based)"),
                                    "title": page._("Emissions by enterprise (t CO2e)")}},
                        ensure_ascii=False).replace("</", "<\\/")
-    return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart)
+    return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart, earlier=earlier,
+                       ranks=agg.ranking())
 
