@@ -222,3 +222,25 @@ def test_park_pages_rank_compare_and_export(dworld: sessionmaker[Session], tmp_p
         assert de[0] == 1 and de[4] == pytest.approx(1404.0)
     finally:
         app.state.context.imports.close()
+
+
+def test_every_role_gets_its_home_and_nothing_of_another_tenant(world) -> None:  # type: ignore[no-untyped-def]
+    """Each role of the platform world (tenant A's side) signs in to a dashboard of its own; tenant B's names and
+    raw data appear on none."""
+    from platform_world import B_SECRETS, PASSWORD as WORLD_PASSWORD, ROLE_SCOPES
+
+    parts = {"org_admin": 'id="dash-org-ORG-A"', "carbon_manager": 'id="dash-org-ORG-A"',
+             "data_entry": 'id="dash-org-ORG-A"', "supplier": 'id="dash-supplier"', "verifier": 'id="dash-body-ORG-A"',
+             "park_admin": 'id="dash-j-PARK-A"', "government_viewer": 'id="dash-j-SC"'}
+    assert set(parts) == set(ROLE_SCOPES)
+    for role, part in parts.items():
+        world.client.cookies.clear()
+        form = world.client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        world.client.post("/login", data={"email": f"{role}@a.example", "password": WORLD_PASSWORD,
+                                          "csrf_token": token})
+        home = world.client.get("/")
+        assert home.status_code == 200 and part in home.text, role
+        assert [s for s in B_SECRETS if s in home.text] == [], role
+        # a data-entry member sees the periods and what is missing, not the inventory's figures
+        assert ('id="dash-figures-ORG-A"' in home.text) == (role in ("org_admin", "carbon_manager")), role
