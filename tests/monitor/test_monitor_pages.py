@@ -113,3 +113,13 @@ def test_oversight_shows_the_peak_outlook(site, mworld) -> None:
     card = re.search(r'<section class="card" id="monitor-peak">.*?</section>', page, re.S).group(0)
     assert "2030 年前达峰" in card and "badge status-green" in card and "445" in card
     assert "趋势在达峰年的斜率 -2 /年" in card
+
+
+def test_dashboard_opens_on_the_latest_month_with_readings(site) -> None:
+    """Without a month asked for: December 2023, the only month E1's meter has readings in (not today's month,
+    which has none), and the KPIs of 2023, its latest year with figures."""
+    _sign_in(site, "m@e1.example")
+    site.cookies.set("ct_lang", "en")
+    r = site.get("/monitor/org/E1")
+    assert r.status_code == 200 and "E1 · 2023-12" in r.text and "100.0 %" in r.text
+    assert 'name="month" value="2023-12"' in r.text and "Against targets (2023)" in r.text

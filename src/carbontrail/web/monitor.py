@@ -34,9 +34,16 @@ def home(request: Request, ctx: AppContext) -> Response:
 
 
 @router.get("/monitor/org/{code}", response_class=HTMLResponse)
-def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-12", year: int = 2023) -> Response:
-    """The enterprise's energy dashboard for a month (its own members only)."""
+def dashboard(code: str, request: Request, ctx: AppContext, month: str | None = None,
+              year: int | None = None) -> Response:
+    """The enterprise's energy dashboard for a month (its own members only): the latest month with readings and
+    the latest year with figures unless others are asked for."""
     page = signed_in(request, ctx)
+    if month is None:
+        month = readings.latest_month(ctx.sessions, page.principal, code) or f"{date.today():%Y-%m}"
+    if year is None:
+        known = figures.enterprise_years(ctx.sessions, page.principal, code)
+        year = known[-1] if known else int(month[:4])
     meters = readings.dashboard(ctx.sessions, page.principal, code, month)
     bench = figures.enterprise(ctx.sessions, page.principal, code, year)
     _ = page._

@@ -310,6 +310,13 @@ def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str)
         return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
 
 
+def enterprise_years(sessions: sessionmaker[Session], actor: Actor, organisation_code: str) -> list[int]:
+    """The years in which the enterprise has monthly figures (what its KPIs can show), oldest first."""
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.AGGREGATE)
+        return repo.figure_years(s, [access.organisation_id])
+
+
 def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversight:
     tree = repo.jurisdictions(s)
     by_id = {j.id: j for j in tree}
