@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from browsers import SCREENSHOTS, chromium, horizontal_overflow, needs_chromium
+from browsers import SCREENSHOTS, chart_text_overlaps, chromium, horizontal_overflow, needs_chromium
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services.demo import demo_password, load_demo
@@ -183,8 +183,8 @@ def test_supplier_dashboard(browser, demo) -> None:  # type: ignore[no-untyped-d
 
 
 def test_pages_behind_the_dashboards_fit(browser, demo) -> None:  # type: ignore[no-untyped-def]
-    """The pages a dashboard links to, with their wide tables and charts, at both widths: nothing scrolls sideways
-    and the charts are drawn."""
+    """The pages a dashboard links to, with their wide tables and charts, at both widths: nothing scrolls sideways,
+    the charts are drawn, and no two texts of a chart (title, legend, axis labels and names) overlap."""
     backend, sessions, base = demo
     pages = {"manager@cd-cell.example": ["/org/CD-CELL/inventory", "/org/CD-CELL/products/lfp-cell/lfp-cell",
                                          "/org/CD-CELL/suppliers", "/monitor/org/CD-CELL"],
@@ -203,10 +203,14 @@ def test_pages_behind_the_dashboards_fit(browser, demo) -> None:  # type: ignore
                 page.set_viewport_size({"width": width, "height": 900})
                 for path in paths:
                     page.goto(f"{base}{path}")
-                    for chart in page.locator(".chart").all():
-                        page.wait_for_selector(f'#{chart.get_attribute("id")}[data-rendered="1"]', timeout=10_000)
+                    charts = [c.get_attribute("id") for c in page.locator(".chart").all()]
+                    for chart in charts:
+                        page.wait_for_selector(f'#{chart}[data-rendered="1"]', timeout=10_000)
                     scroll, inner = horizontal_overflow(page)
                     assert scroll <= inner, f"{path} at {width}px is {scroll} px wide"
+                    texts = chart_text_overlaps(page)
+                    assert sorted(texts) == sorted(charts) and all(t["texts"] for t in texts.values()), path
+                    assert {c: t["overlapping"] for c, t in texts.items() if t["overlapping"]} == {}, (path, width)
                     name = path.strip("/").replace("/", "-")
                     page.screenshot(path=str(SCREENSHOTS / f"page-{name}-{width}-{backend}.png"), full_page=True)
         finally:

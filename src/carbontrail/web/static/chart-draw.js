@@ -15,13 +15,16 @@
     });
     if (option.legend) { option.legend = merge({ type: "scroll" }, option.legend); }
     if (option.xAxis || option.yAxis) {
-      option.grid = merge({ left: 12, right: 28, top: narrow ? 64 : 56, bottom: option.legend || option.visualMap ? 48 : 16,
-                            containLabel: true }, option.grid);
+      // an x axis's name sits below its labels, outside what containLabel keeps room for: turned labels need more
+      var named = [].concat(option.xAxis || []).some(function (a) { return a.name; });
+      var below = (option.legend || option.visualMap ? 48 : 16) + (named ? (narrow ? 44 : 24) : 0);
+      option.grid = merge({ left: 12, right: 28, top: narrow ? 64 : 56, bottom: below, containLabel: true }, option.grid);
       each(option.xAxis, function (a) {
+        var turned = a.type === "category" && narrow;
         a.axisLabel = merge(a.type === "category"
-          ? { hideOverlap: true, rotate: narrow ? 40 : 0, width: narrow ? 80 : 140, overflow: "truncate" }
+          ? { hideOverlap: true, rotate: turned ? 40 : 0, width: narrow ? 80 : 140, overflow: "truncate" }
           : { hideOverlap: true }, a.axisLabel);
-        if (a.name) { a.nameLocation = a.nameLocation || "middle"; a.nameGap = a.nameGap || 28; }
+        if (a.name) { a.nameLocation = a.nameLocation || "middle"; a.nameGap = a.nameGap || (turned ? 58 : 30); }
       });
       each(option.yAxis, function (a) {
         a.axisLabel = merge(a.type === "category"
