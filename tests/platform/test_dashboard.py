@@ -212,6 +212,11 @@ def test_park_pages_rank_compare_and_export(dworld: sessionmaker[Session], tmp_p
         row = re.search(r'<tr data-figure="scope2_location_t_co2e">.*?</tr>', page, re.S).group(0)  # type: ignore
         assert re.findall(r'<td class="num">\s*(.*?)\s*</td>', row, re.S) == ["1,404.0", "842.4", "+66.7 %"]
         assert re.search(r'<tr data-code="DE"><td class="num rank">1</td>', page)
+        oversight = client.get("/monitor/j/PARK?year=2021").text  # a year without figures: "no data", not 0.0
+        de_row = re.search(r'<tr class="status-none"><td>DE .*?</tr>', oversight, re.S).group(0)  # type: ignore
+        assert 'class="muted no-data">No data</td>' in de_row and "0.0" not in de_row and 'id="no-data"' in oversight
+        yoy = re.search(r'<td class="num yoy">(.*?)</td>', client.get("/monitor/j/PARK?year=2023").text, re.S)
+        assert yoy is not None and yoy.group(1).startswith("-16.7 %")  # energy intensity: (10 / 6 GWh) ÷ (10,000 / 5,000) − 1
         book = openpyxl.load_workbook(io.BytesIO(client.get("/monitor/j/PARK/export.xlsx?year=2021").content))
         rows = list(book.active.iter_rows(values_only=True))
         (de,) = [r for r in rows if str(r[1]).startswith("DE ")]
