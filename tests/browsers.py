@@ -72,7 +72,8 @@ CHART_TEXT_OVERLAPS = """() => {
         const [x1, y1] = poly2[i], [x2, y2] = poly2[(i + 1) % 4];
         const nx = y2 - y1, ny = x1 - x2, len = Math.hypot(nx, ny) || 1;
         const pr = p.map(([x, y]) => (x * nx + y * ny) / len), qr = q.map(([x, y]) => (x * nx + y * ny) / len);
-        if (Math.min(Math.max(...pr), Math.max(...qr)) - Math.max(Math.min(...pr), Math.min(...qr)) <= 1) { return false; }
+        const common = Math.min(Math.max(...pr), Math.max(...qr)) - Math.max(Math.min(...pr), Math.min(...qr));
+        if (common <= 1) { return false; }
       }
     }
     return true;

@@ -216,7 +216,8 @@ def test_park_pages_rank_compare_and_export(dworld: sessionmaker[Session], tmp_p
         de_row = re.search(r'<tr class="status-none"><td>DE .*?</tr>', oversight, re.S).group(0)  # type: ignore
         assert 'class="muted no-data">No data</td>' in de_row and "0.0" not in de_row and 'id="no-data"' in oversight
         yoy = re.search(r'<td class="num yoy">(.*?)</td>', client.get("/monitor/j/PARK?year=2023").text, re.S)
-        assert yoy is not None and yoy.group(1).startswith("-16.7 %")  # energy intensity: (10 / 6 GWh) ÷ (10,000 / 5,000) − 1
+        # energy intensity: (10 / 6 GWh) ÷ (10,000 / 5,000) − 1
+        assert yoy is not None and yoy.group(1).startswith("-16.7 %")
         book = openpyxl.load_workbook(io.BytesIO(client.get("/monitor/j/PARK/export.xlsx?year=2021").content))
         rows = list(book.active.iter_rows(values_only=True))
         (de,) = [r for r in rows if str(r[1]).startswith("DE ")]
