@@ -73,7 +73,8 @@ def test_oversight_statuses_suppression_export_and_inbox(site) -> None:
     assert 'data-code="E2" data-status="red"' in latest.text
     book = openpyxl.load_workbook(io.BytesIO(site.get("/monitor/j/CITY/export.xlsx?year=2023").content))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[0][0] == "主体" and any(str(row[0]).startswith("E2") and row[9] == "red" for row in rows)
+    assert rows[0][:2] == ("排名（单位增加值碳排放）", "主体")
+    assert any(str(row[1]).startswith("E2") and row[11] == "red" for row in rows)
     inbox = site.get("/monitor/warnings")
     assert inbox.status_code == 200 and "E2" in inbox.text and "E1" in inbox.text
     wid = int(re.search(r'/monitor/warnings/(\d+)">\d+</a></td><td>E2', inbox.text).group(1))
@@ -112,3 +113,13 @@ def test_oversight_shows_the_peak_outlook(site, mworld) -> None:
     card = re.search(r'<section class="card" id="monitor-peak">.*?</section>', page, re.S).group(0)
     assert "2030 年前达峰" in card and "badge status-green" in card and "445" in card
     assert "趋势在达峰年的斜率 -2 /年" in card
+
+
+def test_dashboard_opens_on_the_latest_month_with_readings(site) -> None:
+    """Without a month asked for: December 2023, the only month E1's meter has readings in (not today's month,
+    which has none), and the KPIs of 2023, its latest year with figures."""
+    _sign_in(site, "m@e1.example")
+    site.cookies.set("ct_lang", "en")
+    r = site.get("/monitor/org/E1")
+    assert r.status_code == 200 and "E1 · 2023-12" in r.text and "100.0 %" in r.text
+    assert 'name="month" value="2023-12"' in r.text and "Against targets (2023)" in r.text

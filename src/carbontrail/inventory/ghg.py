@@ -110,6 +110,11 @@ class InventoryResult:
     claims_matching: str = ""
     claims_matched_mwh: float = 0.0
 
+    @property
+    def has_data(self) -> bool:
+        """Whether any record fell in the period: without one, its zeros mean "no data", not zero emissions."""
+        return bool(self.lines or self.energy or self.scope3 or self.value_added_10k_yuan or self.production)
+
     # -- totals ------------------------------------------------------------------------------------
     def _sum(self, scope: int, basis: str = "") -> float:
         return sum(line.co2e_t for line in self.lines if line.scope == scope and line.basis == basis)

@@ -7,7 +7,6 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError
-from carbontrail.inventory.ghg import InventoryResult
 from carbontrail.services import jurisdictions
 from carbontrail.services.factors import library_with_user_datasets
 from carbontrail.services.inventory import compute_for
@@ -31,10 +30,6 @@ def _members(session: Session, inside: set[int]) -> list[tuple[int, str, str, tu
         if own:
             members.append((org_id, org_code, org_name, own))
     return members
-
-
-def _has_data(result: InventoryResult) -> bool:
-    return bool(result.lines or result.energy or result.scope3 or result.value_added_10k_yuan or result.production)
 
 
 def aggregate(sessions: sessionmaker[Session], actor: Actor, code: str,
@@ -69,6 +64,6 @@ def aggregate(sessions: sessionmaker[Session], actor: Actor, code: str,
             va = sum(r.value_added_10k_yuan for r in results)
             rows.append(EnterpriseAggregate(org_code, org_name, only or (), energy, s1, s2l, s2m, va,
                                             energy / va if va else None, (s1 + s2l) / va if va else None,
-                                            has_data=any(_has_data(r) for r in results)))
+                                            has_data=any(r.has_data for r in results)))
     return JurisdictionAggregate(jur.code, jur.name, jur.name_en, jur.kind, year=year, enterprises=tuple(rows),
                                  years=years)

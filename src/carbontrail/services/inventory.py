@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import InputError, Location, NotFound
+from carbontrail.errors import InputError, Location, NotFound, PermissionDenied
 from carbontrail.factors import FactorLibrary
 from carbontrail.inventory.ghg import Activity, InventoryOptions, InventoryResult, compute_inventory
 from carbontrail.services import organisations, tenancy
@@ -241,17 +241,130 @@ def inventory_view(sessions: sessionmaker[Session], actor: Actor, code: str, *, 
                    start: date | None = None, end: date | None = None, facility: str | None = None,
                    cache: InventoryCache | None = None, latest: bool = False) -> InventoryView:
     """The inventory with the organisation's profile, periods and sites. With `latest`, and no period or dates
-    named, the newest reporting period is shown; without any period, `result` is None."""
+    named, the newest reporting period that holds a record is shown (the newest period when none does); without any
+    period, `result` is None."""
     with unit_of_work(sessions, actor) as work:
         s = work.session
         access = tenancy.access(s, actor, code, tenancy.INVENTORY)
         profile = tenancy.profile(s, access)
-        periods = tuple((p.name, p.start, p.end) for p in inventory_repo.periods(s, access.organisation_id))
+        rows = inventory_repo.periods(s, access.organisation_id)
+        periods = tuple((p.name, p.start, p.end) for p in rows)
+        with_records = inventory_repo.periods_with_records(s, access.organisation_id) if latest else set()
+        filled = {p.name for p in rows if p.id in with_records}
         sites = tuple((f.code, f.name, f.province, f.city, f.park) for f in tenancy.facilities(s, access)) \
             if access.allows(tenancy.DATA_READ) else ()
     if latest and period is None and start is None and end is None:
         if not periods:
             return InventoryView(profile, periods, None, sites, None)
-        period = periods[-1][0]
+        period = ([p[0] for p in periods if p[0] in filled] or [periods[-1][0]])[-1]
     result = inventory(sessions, actor, code, period=period, start=start, end=end, facility=facility, cache=cache)
     return InventoryView(profile, periods, period, sites, result)
+
+
+# -- comparisons: a period against the one before it and against the base year ---------------------------------
+
+#: the headline figures a comparison shows (attributes of `PeriodTotals`)
+HEADLINE = ("scope1_t", "scope2_location_t", "scope2_market_t", "scope3_t", "energy_tce", "value_added_10k_yuan",
+            "energy_intensity", "co2_intensity")
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """A reporting period as a period selector lists it: whether any activity record falls in it."""
+
+    name: str
+    start: date
+    end: date
+    is_base_year: bool
+    has_data: bool
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """A period's headline figures; every figure is None when no record falls in the period ("no data", not 0),
+    scope 3 is None when no purchase or transport is recorded, and value added and the intensities are None when
+    no value added is."""
+
+    period: str
+    start: date
+    end: date
+    is_base_year: bool
+    has_data: bool
+    scope1_t: float | None = None
+    scope2_location_t: float | None = None
+    scope2_market_t: float | None = None
+    scope3_t: float | None = None
+    energy_tce: float | None = None
+    value_added_10k_yuan: float | None = None
+    energy_intensity: float | None = None
+    co2_intensity: float | None = None
+
+
+def totals_of(choice: PeriodChoice, result: InventoryResult | None) -> PeriodTotals:
+    """The headline figures of `result`, the inventory of the period `choice` (None, or one without a record: no
+    data)."""
+    if result is None or not result.has_data:
+        return PeriodTotals(choice.name, choice.start, choice.end, choice.is_base_year, False)
+    return PeriodTotals(choice.name, choice.start, choice.end, choice.is_base_year, True, result.scope1_t,
+                        result.scope2_location_t, result.scope2_market_t,
+                        result.scope3_t if result.scope3 else None, result.energy_tce,
+                        result.value_added_10k_yuan or None, result.energy_intensity, result.co2_intensity)
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    """A period's figures beside the latest earlier period with data and the base year's (None: there is none,
+    or the period is the base year itself)."""
+
+    current: PeriodTotals
+    previous: PeriodTotals | None
+    base: PeriodTotals | None
+
+    def change(self, name: str, against: str) -> float | None:
+        """The relative change of figure `name` against "previous" or "base" (None: either side has no figure)."""
+        other = self.previous if against == "previous" else self.base
+        if other is None:
+            return None
+        now, then = getattr(self.current, name), getattr(other, name)
+        if now is None or then in (None, 0):
+            return None
+        return float(now / then - 1.0)
+
+
+def period_choices(sessions: sessionmaker[Session], actor: Actor, code: str) -> tuple[PeriodChoice, ...]:
+    """The organisation's reporting periods, oldest first, each saying whether a record falls in it."""
+    with sessions() as s:
+        access = tenancy.access(s, actor, code, tenancy.PROFILE)
+        if not (access.allows(tenancy.INVENTORY) or access.allows(tenancy.DATA_READ)):
+            raise PermissionDenied(f"your role does not allow this on organisation '{code}'")
+        filled = inventory_repo.periods_with_records(s, access.organisation_id)
+        return tuple(PeriodChoice(p.name, p.start, p.end, p.is_base_year, p.id in filled)
+                     for p in inventory_repo.periods(s, access.organisation_id))
+
+
+def latest_with_data(choices: tuple[PeriodChoice, ...]) -> str | None:
+    """The name of the latest period that holds a record (the latest period when none does; None without any)."""
+    filled = [c for c in choices if c.has_data]
+    return (filled or list(choices) or [None])[-1].name if choices else None  # type: ignore[union-attr]
+
+
+def compare_periods(sessions: sessionmaker[Session], actor: Actor, code: str, period: str, *,
+                    choices: tuple[PeriodChoice, ...] | None = None, current: InventoryResult | None = None,
+                    cache: InventoryCache | None = None) -> PeriodComparison:
+    """Period `period` of organisation `code` against its latest earlier period with data and its base year
+    (the inventories computed as `inventory` does; `current` when the caller has it already)."""
+    choices = choices if choices is not None else period_choices(sessions, actor, code)
+    by_name = {c.name: c for c in choices}
+    if period not in by_name:
+        raise NotFound(f"organisation '{code}' has no reporting period '{period}'")
+    chosen = by_name[period]
+
+    def totals(c: PeriodChoice, result: InventoryResult | None = None) -> PeriodTotals:
+        if not c.has_data:
+            return totals_of(c, None)
+        return totals_of(c, result or inventory(sessions, actor, code, period=c.name, cache=cache))
+
+    earlier = [c for c in choices if c.has_data and c.end < chosen.start]
+    base = next((c for c in choices if c.is_base_year), None)
+    return PeriodComparison(totals(chosen, current), totals(earlier[-1]) if earlier else None,
+                            totals(base) if base is not None and base.name != chosen.name else None)

@@ -102,6 +102,19 @@ class JurisdictionAggregate:
         va = self.value_added_10k_yuan
         return (self.scope1_t_co2e + self.scope2_location_t_co2e) / va if va else None
 
+    def ranking(self) -> dict[str, int]:
+        """Each enterprise with a CO2 intensity, by code → its rank (1: the lowest t CO2e per 10⁴ yuan)."""
+        shown = sorted((e for e in self.enterprises if e.error is None and e.has_data
+                        and e.co2_intensity_t_per_10k_yuan is not None),
+                       key=lambda e: e.co2_intensity_t_per_10k_yuan)  # type: ignore[arg-type, return-value]
+        return {e.organisation: i for i, e in enumerate(shown, 1)}
+
+    @property
+    def earlier_year(self) -> int | None:
+        """The latest year before this one in which any enterprise has records (what a comparison is made with)."""
+        before = [y for y in self.years if y < self.year]
+        return before[-1] if before else None
+
 
 def _system_name(actor: Actor | str) -> Actor:
     # callers from before the service boundary name themselves with a word ("demo", "cli")

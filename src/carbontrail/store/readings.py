@@ -114,6 +114,14 @@ class ReadingStore:
 
     # -- reading ------------------------------------------------------------------------------------------------
 
+    def months(self, organisation_id: int) -> list[str]:
+        """The months (YYYY-MM) in which any meter of the organisation has stored readings, oldest first."""
+        base = self.root / f"org={organisation_id}"
+        if not base.is_dir():
+            return []
+        return sorted({m.name.split("=", 1)[1] for meter in base.iterdir() if meter.is_dir()
+                       for m in meter.iterdir() if m.is_dir() and any(m.glob("v1-*.parquet"))})
+
     def files(self, organisation_ids: Iterable[int], meter_ids: Iterable[int] | None = None, *,
               months: Iterable[str] | None = None, kind: str = "v1") -> list[Path]:
         wanted_months = set(months) if months is not None else None

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.errors import InputError, Location, NotFound
 from carbontrail.http.deps import AppContext
-from carbontrail.services import footprints as fps, tenancy
+from carbontrail.services import footprint_versions, footprints as fps, tenancy
 from carbontrail.services.pact import host as pact_host, publishing
 from carbontrail.services.pact.supplier_data import enter_supplier_footprint, supplier_footprints_of
 from carbontrail.web.page import Page, page_router, posted, require_access, signed_in
@@ -176,12 +176,14 @@ def _product_page(page: Page, code: str, model: str, product: str, *, boundary: 
     query = urlencode({"boundary": boundary, "allocation": allocation, "gwp": gwp, "iterations": n, "seed": n_seed,
                        **({"amount": value} if value is not None else {})})
     api = f"/api/organisations/{quote(code)}/products/{quote(model)}/{quote(product, safe='')}"
+    versions = footprint_versions.other_versions(ctx.sessions, page.principal, access.code, model, product,
+                                                 report.fossil_kg_per_unit, report.unit)
     return page.render("footprints_product.html", status=status, org=profile, model=model, report=report,
                        may_publish=all(access.allows(p) for p in pact_host.PUBLISH), failed=failed, product_key=product,
                        published=published or {"product_id": f"urn:carbontrail:product:{code}:{product}",
                                                "product_name": report.product_name,
                                                "reference_year": str(date.today().year - 1)},
-                       groups=groups, tree=tree,
+                       groups=groups, tree=tree, versions=versions,
                        mc=mc, chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"), api=api,
                        query=query, form={"boundary": boundary, "allocation": allocation, "gwp": gwp,
                                           "amount": amount, "iterations": n, "seed": n_seed})

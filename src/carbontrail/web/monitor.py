@@ -34,9 +34,16 @@ def home(request: Request, ctx: AppContext) -> Response:
 
 
 @router.get("/monitor/org/{code}", response_class=HTMLResponse)
-def dashboard(code: str, request: Request, ctx: AppContext, month: str = "2023-12", year: int = 2023) -> Response:
-    """The enterprise's energy dashboard for a month (its own members only)."""
+def dashboard(code: str, request: Request, ctx: AppContext, month: str | None = None,
+              year: int | None = None) -> Response:
+    """The enterprise's energy dashboard for a month (its own members only): the latest month with readings and
+    the latest year with figures unless others are asked for."""
     page = signed_in(request, ctx)
+    if month is None:
+        month = readings.latest_month(ctx.sessions, page.principal, code) or f"{date.today():%Y-%m}"
+    if year is None:
+        known = figures.enterprise_years(ctx.sessions, page.principal, code)
+        year = known[-1] if known else int(month[:4])
     meters = readings.dashboard(ctx.sessions, page.principal, code, month)
     bench = figures.enterprise(ctx.sessions, page.principal, code, year)
     _ = page._
@@ -86,8 +93,12 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | 
 
 
 @router.get("/monitor/j/{jurisdiction}/export.{fmt}")
-def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year: int = 2023) -> Response:
+def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
+    """The oversight table as XLSX or PDF, ranked by CO2 intensity (the latest year with figures unless asked)."""
     page = signed_in(request, ctx)
+    if year is None:
+        shown = figures.years(ctx.sessions, page.principal, jurisdiction)
+        year = shown[-1] if shown else date.today().year
     view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
     name = f"oversight-{quote(jurisdiction)}-{year}"
     if fmt == "xlsx":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbontrail.inventory.templates import IMPORT_ORDER, TEMPLATES
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
 from carbontrail.errors import Conflict, ImportRejected, InputError, Location, PermissionDenied
-from carbontrail.services import jurisdictions, organisations
+from carbontrail.services import dashboard, jurisdictions, organisations
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
     AuthenticationFailed,
@@ -98,12 +97,22 @@ def switch_language(locale: str, next: str | None = None) -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, ctx: AppContext) -> Response:
+def home(request: Request, ctx: AppContext, period: Annotated[str | None, Query(max_length=64)] = None,
+         year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:
+    """Each role's dashboard (services/dashboard.py), on the latest period with data unless one is asked for."""
     page = signed_in(request, ctx)
     assert page.principal is not None
-    seen = organisations.overview(ctx.sessions, page.principal)
-    return page.render("home.html", organisations=[(o, o) for o in seen.organisations],
-                       jurisdictions=seen.jurisdictions)
+    dash = dashboard.home(ctx.sessions, page.principal, period=period or None, year=year,
+                          cache=_inventory_cache(ctx))
+    return page.render("home.html", dash=dash, dash_period=period or "", dash_year=year or "",
+                       organisations=[(o, o) for o in dash.organisations], jurisdictions=dash.jurisdictions)
+
+
+def _inventory_cache(ctx: AppContext) -> inventories.InventoryCache:
+    """The inventories computed for the pages, kept while their tenant's data is unchanged."""
+    cache = ctx.caches.setdefault("inventories", inventories.InventoryCache())
+    assert isinstance(cache, inventories.InventoryCache)
+    return cache
 
 
 @router.post("/organisations", response_class=HTMLResponse)
@@ -194,8 +203,11 @@ def inventory(code: str, request: Request, ctx: AppContext, period: str | None =
     query = f"period={quote(view.period)}" if view.period else f"start={start}&end={end}"
     beside = cbam.reconciliations_in(ctx.sessions, page.principal, code, view.result.period_start,
                                      view.result.period_end)
+    choices = inventories.period_choices(ctx.sessions, page.principal, code)
+    compared = inventories.compare_periods(ctx.sessions, page.principal, code, view.period, choices=choices,
+                                           current=view.result, cache=_inventory_cache(ctx)) if view.period else None
     return page.render("inventory.html", org=view.profile, result=view.result, summary=summary,
-                       periods=[PeriodChoice(*p) for p in view.periods], period=view.period, query=query,
+                       periods=choices, period=view.period, query=query, comparison=compared,
                        chart_json=_chart_data(page, summary), factors=view.result.factors_used(), cbam=beside)
 
 
@@ -204,6 +216,8 @@ def jurisdiction(code: str, request: Request, ctx: AppContext,
                  year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> Response:
     page = signed_in(request, ctx)
     agg = aggregates.aggregate(ctx.sessions, page.principal, code, year)
+    earlier = aggregates.aggregate(ctx.sessions, page.principal, code, agg.earlier_year) \
+        if agg.has_data and agg.earlier_year is not None else None
     nodes = jurisdictions.overseen_subtree(ctx.sessions, page.principal, code)
     shown = [e for e in agg.enterprises if e.error is None and e.has_data]
     chart = json.dumps({"enterprises": [e.name for e in shown],
@@ -212,11 +226,6 @@ def jurisdiction(code: str, request: Request, ctx: AppContext,
                         "labels": {"scope1": page._("Scope 1"), "scope2_location": page._("Scope 2 (location-based)"),
                                    "title": page._("Emissions by enterprise (t CO2e)")}},
                        ensure_ascii=False).replace("</", "<\\/")
-    return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart)
+    return page.render("jurisdiction.html", agg=agg, year=agg.year, node=nodes, chart_json=chart, earlier=earlier,
+                       ranks=agg.ranking())
 
-
-@dataclass(frozen=True)
-class PeriodChoice:
-    name: str
-    start: date
-    end: date

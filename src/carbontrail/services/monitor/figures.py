@@ -67,10 +67,19 @@ class EntityKpis:
     kpis: tuple[KpiValue, ...] = ()
     members: int = 1
     grade: str | None = None
+    has_data: bool = True  # False: no figure of the year (its zeros mean "no data", not zero use)
+    # the latest year before with figures: its whole year, or for the running year the same months
+    earlier: tuple[int, kpi.Figures] | None = None
 
     @property
     def suppressed(self) -> bool:
         return self.figures is None
+
+    def change_since_earlier(self, name: str) -> float | None:
+        """The relative change of figure `name` (a `kpi.Figures` attribute) since `earlier` (None: not known)."""
+        if self.figures is None or not self.has_data or self.earlier is None:
+            return None
+        return kpi.change(getattr(self.figures, name), getattr(self.earlier[1], name))
 
     def status(self) -> str | None:
         """The worst colour of its KPIs."""
@@ -266,6 +275,18 @@ def latest_month(session: Session, org_ids: Iterable[int], year: int) -> int:
     return last.month if last else 12
 
 
+def _earlier(full: dict[int, kpi.Figures], ytd: dict[int, kpi.Figures], year: int
+             ) -> tuple[int, kpi.Figures] | None:
+    """The latest year before `year` with figures, and its figures (None: there is none): of the whole year, or of
+    the same months when `year` is still running (a past year is complete; a record spanning a year counts in its
+    first month, so "the same months" of a past year would compare a year with a month)."""
+    before = [y for y in full if y < year]
+    if not before:
+        return None
+    source = ytd if year >= date.today().year else full
+    return max(before), source.get(max(before), kpi.Figures())
+
+
 def _group(members: list[int], full: dict[int, dict[int, kpi.Figures]], ytd: dict[int, dict[int, kpi.Figures]]
            ) -> tuple[dict[int, kpi.Figures], dict[int, kpi.Figures]]:
     years = sorted({y for m in members for y in full.get(m, {})})
@@ -287,6 +308,13 @@ def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str)
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
         return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
+
+
+def enterprise_years(sessions: sessionmaker[Session], actor: Actor, organisation_code: str) -> list[int]:
+    """The years in which the enterprise has monthly figures (what its KPIs can show), oldest first."""
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.AGGREGATE)
+        return repo.figure_years(s, [access.organisation_id])
 
 
 def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversight:
@@ -339,7 +367,8 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
             return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), len(members))
         g_full, g_ytd = _group(members, full, ytd)
         return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, g_ytd.get(year, kpi.Figures()),
-                          _kpis(g_full, g_ytd, year, targets_of(jid)), len(members))
+                          _kpis(g_full, g_ytd, year, targets_of(jid)), len(members),
+                          has_data=year in g_full, earlier=_earlier(g_full, g_ytd, year))
 
     top = group_row(scope.id)
     children = tuple(group_row(j.id) for j in tree if j.parent_id == scope.id)
@@ -355,11 +384,12 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
         rows = _kpis(full.get(org_id, {}), f_ytd, year, targets)
         figures = f_ytd.get(year, kpi.Figures())
         intensity[code] = figures.co2_intensity
-        enterprise_rows.append((code, name, english.get(org_id, ""), figures, rows))
+        enterprise_rows.append((code, name, english.get(org_id, ""), figures, rows, year in f_ytd,
+                                _earlier(full.get(org_id, {}), f_ytd, year)))
     graded = kpi.grades(intensity) if len(intensity) >= minimum else {}
     enterprises = tuple(EntityKpis(code, "enterprise", name, name_en, year, through, figures, rows, 1,
-                                   graded.get(code))
-                        for code, name, name_en, figures, rows in enterprise_rows)
+                                   graded.get(code), has_data, earlier)
+                        for code, name, name_en, figures, rows, has_data, earlier in enterprise_rows)
     line = []
     if top.figures is not None:
         g_full, _ = _group(org_ids, full, ytd)
@@ -412,9 +442,11 @@ def enterprise(sessions: sessionmaker[Session], actor: Actor, organisation_code:
         industry = [o for o in everyone if o[3] == org.industry]
         ids = {o[0] for o in park_orgs} | {o[0] for o in industry} | {org.id}
         full, ytd = _sums(s, ids, first_year, year, through)
+        own_ytd = ytd.get(org.id, {})
         own = EntityKpis(org.code, "enterprise", org.name, org.name_en, year, through,
-                         ytd.get(org.id, {}).get(year, kpi.Figures()),
-                         _kpis(full.get(org.id, {}), ytd.get(org.id, {}), year, _targets_for(s, org.id, chain)))
+                         own_ytd.get(year, kpi.Figures()),
+                         _kpis(full.get(org.id, {}), own_ytd, year, _targets_for(s, org.id, chain)),
+                         has_data=year in own_ytd, earlier=_earlier(full.get(org.id, {}), own_ytd, year))
     minimum = min_count()
 
     def peers(group: list[tuple[int, str, str, str, int | None]]) -> tuple[float | None, str | None]:

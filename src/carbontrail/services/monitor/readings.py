@@ -408,6 +408,16 @@ def _monthly_record(session: Session, org_id: int, meter: Meter, begin: datetime
     return total
 
 
+def latest_month(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, *,
+                 store: ReadingStore | None = None) -> str | None:
+    """The latest month (YYYY-MM) with readings of any of the enterprise's meters (None: it has none)."""
+    store = store or reading_store(sessions)
+    with sessions() as s:
+        access = organisation(s, actor, organisation_code, tenancy.DATA_READ)
+    found = store.months(access.organisation_id)
+    return found[-1] if found else None
+
+
 @dataclass(frozen=True)
 class MeterMonth:
     """One meter's month for the dashboard: daily totals, an hour-of-day × day matrix, its data quality."""

@@ -86,3 +86,17 @@ def newest_result(session: Session, organisation_id: int, product: str) -> Produ
     return session.scalars(select(ProductFootprintResult).where(
         ProductFootprintResult.organisation_id == organisation_id, ProductFootprintResult.product == product)
         .order_by(ProductFootprintResult.id.desc())).first()
+
+
+def latest_results(session: Session, organisation_id: int) -> list[ProductFootprintResult]:
+    """The organisation's most recently stored result of each (model, product), by model and product."""
+    newest: dict[tuple[str, str], ProductFootprintResult] = {}
+    for row in session.scalars(select(ProductFootprintResult).where(
+            ProductFootprintResult.organisation_id == organisation_id).order_by(ProductFootprintResult.id.desc())):
+        newest.setdefault((row.model_key, row.product), row)
+    return [newest[k] for k in sorted(newest)]
+
+
+def latest_results_of(session: Session, organisation_id: int, product: str) -> list[ProductFootprintResult]:
+    """The organisation's most recently stored result of `product` from each model that computes it."""
+    return [r for r in latest_results(session, organisation_id) if r.product == product]

@@ -5,9 +5,7 @@
   if (!el || !src || !window.echarts) { return; }
   var d = JSON.parse(src.textContent);
   var nf = new Intl.NumberFormat(d.locale === "zh_CN" ? "zh-CN" : "en", { maximumFractionDigits: 4 });
-  var chart = echarts.init(el, null, { renderer: "canvas" });
-  chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
-  chart.setOption({
+  window.carbontrailChart.draw("chart-see", {
     title: { text: d.labels.title, left: "center" },
     tooltip: { trigger: "axis", valueFormatter: function (v) { return nf.format(v); } },
     legend: { bottom: 0 },
@@ -16,5 +14,4 @@
     series: [{ name: d.labels.direct, type: "bar", stack: "see", data: d.direct },
              { name: d.labels.indirect, type: "bar", stack: "see", data: d.indirect }]
   });
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

@@ -4,13 +4,10 @@
   "use strict";
   var el = document.getElementById("chart-coverage"), data = JSON.parse(document.getElementById("coverage-data").textContent);
   if (!el || !window.echarts) { return; }
-  var chart = echarts.init(el, null, { renderer: "canvas" });
-  chart.on("finished", function () { el.setAttribute("data-rendered", "1"); });
-  chart.setOption({
+  window.carbontrailChart.draw("chart-coverage", {
     title: { text: data.title, left: "center" }, tooltip: { trigger: "axis" }, legend: { bottom: 0 },
     xAxis: { type: "category", data: data.suppliers }, yAxis: { type: "value", name: data.basis },
     series: [{ name: data.labels.primary, type: "bar", stack: "p", data: data.primary },
              { name: data.labels.secondary, type: "bar", stack: "p", data: data.secondary }]
   });
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

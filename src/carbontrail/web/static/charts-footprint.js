@@ -11,7 +11,7 @@
   });
   var procs = data.groups.process.slice().reverse();
   draw("chart-process", { title: { text: data.labels.process, left: "center" }, tooltip: { trigger: "axis", valueFormatter: nf.format },
-    grid: { left: "40%" }, xAxis: { type: "value", name: data.labels.kg },
+    xAxis: { type: "value", name: data.labels.kg },
     yAxis: { type: "category", data: procs.map(function (d) { return d.name.length > 40 ? d.name.slice(0, 40) + "…" : d.name; }) },
     series: [{ type: "bar", data: procs.map(function (d) { return d.value; }) }] });
   draw("chart-histogram", { title: { text: data.labels.histogram, left: "center" }, tooltip: { trigger: "axis" },

@@ -16,9 +16,7 @@
   });
   var node = document.getElementById("chart-matching-heatmap");
   node.style.height = Math.max(240, 14 * days.length + 120) + "px";
-  var chart = echarts.init(node, null, { renderer: "canvas" });
-  chart.on("finished", function () { node.setAttribute("data-rendered", "1"); });
-  chart.setOption({
+  window.carbontrailChart.draw("chart-matching-heatmap", {
     title: { text: d.labels.title, left: "center" },
     tooltip: { formatter: function (p) { return days[p.value[1]] + " " + p.value[0] + ":00 — " + p.value[2] + " %"; } },
     grid: { top: 50, bottom: 70, left: 90 },
@@ -28,5 +26,4 @@
                  text: ["100 %", d.labels.share + " 0 %"], inRange: { color: ["#f3f4f6", "#86efac", "#15803d"] } },
     series: [{ type: "heatmap", data: cells }]
   });
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

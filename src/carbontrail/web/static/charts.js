@@ -26,7 +26,7 @@
       tooltip: { trigger: "axis", valueFormatter: f },
       legend: { bottom: 0 },
       xAxis: { type: "category", data: inv.months },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", name: "t CO2e" },
       series: [
         { name: inv.labels.scope1, type: "bar", stack: "loc", data: inv.monthly.scope1 },
         { name: inv.labels.scope2_location, type: "bar", stack: "loc", data: inv.monthly.scope2_location },
@@ -47,7 +47,7 @@
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
       xAxis: { type: "category", data: agg.enterprises },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", name: "t CO2e" },
       series: [
         { name: agg.labels.scope1, type: "bar", stack: "t", data: agg.scope1 },
         { name: agg.labels.scope2_location, type: "bar", stack: "t", data: agg.scope2 }]
