@@ -244,3 +244,21 @@ def seed_footprints(sessions: sessionmaker[Session]) -> None:
         record_supplier_footprint(s, b_id, product_key="b-only-item", supplier="SECRET-B supplier",
                                   fossil_kg_per_unit=1.1, biogenic_kg_per_unit=None, unit="kg", source="manual",
                                   reference="SECRET-B-REF")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless chromium for a test module (tests/browsers.py)."""
+    from browsers import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def server(world: World) -> Iterator[str]:
+    """The world's app on a free loopback port, served by uvicorn in a thread."""
+    from live_server import live_server
+
+    with live_server(world.app) as url:
+        yield url

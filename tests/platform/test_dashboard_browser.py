@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from browsers import SCREENSHOTS, chart_text_overlaps, chromium, horizontal_overflow, needs_chromium
+from browsers import SCREENSHOTS, chart_text_overlaps, horizontal_overflow, needs_chromium
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.services.demo import demo_password, load_demo
@@ -69,11 +69,6 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 def _each_view(browser, base: str, email: str, backend: str, role: str,  # type: ignore[no-untyped-def]

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from platform_world import PASSWORD, World
-from browsers import ARTIFACTS, chromium, needs_chromium
-from live_server import live_server
+from browsers import ARTIFACTS, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -23,17 +21,6 @@ BAD_CSV = ("organisation,facility,period_start,period_end,kind,item,quantity,uni
            "ORG-A,A-PLANT,2024-02-01,2024-02-29,electricity,grid electricity,lots,kWh,,,,,,,,browser\n")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def server(world: World) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a thread."""
-    with live_server(world.app) as url:
-        yield url
 
 
 def _canvas_ink(page, selector: str) -> int:  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from carbontrail.inventory.templates import TEMPLATES
 from carbontrail.services import activity, organisations
 from carbontrail.services.accounts import principal_of
 from carbontrail.store.models import ActivityRecord, User
-from browsers import chromium, needs_chromium
-from live_server import live_server
+from browsers import needs_chromium
 from platform_world import PASSWORD, World
 
 pytestmark = needs_chromium
@@ -28,16 +26,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 MANAGER = "carbon_manager@a.example"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def server(world: World) -> Iterator[str]:
-    with live_server(world.app) as url:
-        yield url
 
 
 def _manager(world: World):  # type: ignore[no-untyped-def]
