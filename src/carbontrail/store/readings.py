@@ -22,7 +22,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine
 
 from carbontrail.config import Settings
@@ -222,33 +221,45 @@ class ReadingStore:
 
     def _totals_dask(self, base: Sequence[Path], corr: Sequence[Path], period: str, start: datetime | None,
                      end: datetime | None) -> pd.DataFrame:
-        # Dask loads only when a scheduler is configured (it takes seconds to import)
-        import dask.dataframe as dd
+        """The DuckDB roll-up run on the cluster, one task per run of whole meter/month folders (so a day or month
+        of a meter, and its corrections, lie in one task), each task as many DuckDB threads as its worker has."""
+        # distributed loads only when a scheduler is configured (it takes seconds to import)
         from distributed import Client
 
+        folders: dict[Path, tuple[list[Path], list[Path]]] = {}
+        for path in base:
+            folders.setdefault(path.parent, ([], []))[0].append(path)
+        for path in corr:
+            if path.parent in folders:
+                folders[path.parent][1].append(path)
         with Client(self.dask_scheduler, set_as_default=False) as client:
-            frame = dd.read_parquet([str(p) for p in base], columns=["meter", "start", "value"],
-                                    dataset={"partitioning": None})
-            if start is not None:
-                frame = frame[frame["start"] >= pd.Timestamp(start)]
-            if end is not None:
-                frame = frame[frame["start"] < pd.Timestamp(end)]
-            if corr:
-                fixes = pq.read_table([str(p) for p in corr], columns=["meter", "start", "value", "version"],
-                                      partitioning=None).to_pandas()
-                fixes = (fixes.sort_values("version").groupby(["meter", "start"], as_index=False).last()
-                         .rename(columns={"value": "fixed"})[["meter", "start", "fixed"]])
-                frame = frame.merge(fixes, on=["meter", "start"], how="left")
-                frame["value"] = frame["fixed"].fillna(frame["value"])
-            frame = frame.assign(period=frame["start"].dt.floor("D") if period == "day"
-                                 else frame["start"].dt.to_period("M").dt.start_time)
-            grouped = frame.groupby(["meter", "period"]).agg(total=("value", "sum"), intervals=("value", "count"))
-            out = client.compute(grouped).result().reset_index()
-        out = out.sort_values(["meter", "period"], kind="stable").reset_index(drop=True)
+            threads = client.nthreads()
+            per_task = max(1, min(threads.values(), default=1))
+            tasks = max(1, 4 * sum(threads.values()))
+            ordered = sorted(folders.items())
+            size = -(-len(ordered) // tasks)
+            sqls = []
+            for i in range(0, len(ordered), size):
+                part = ordered[i:i + size]
+                inner = self._current_sql([p for _f, (b, _c) in part for p in b],
+                                          [p for _f, (_b, c) in part for p in c], self._range(start, end))
+                sqls.append(f"SELECT meter, date_trunc('{period}', start)::TIMESTAMP AS period, sum(value) AS total, "
+                            f"count(value) AS intervals FROM ({inner}) GROUP BY ALL")
+
+            def run(sql: str, threads: int = per_task) -> pd.DataFrame:  # pickled by value: workers need duckdb only
+                import duckdb
+
+                with duckdb.connect(config={"threads": threads}) as con:
+                    return con.execute(sql).df()
+
+            frames = client.gather(client.map(run, sqls, pure=False))
+        out = pd.concat(frames, ignore_index=True)
+        out = (out.groupby(["meter", "period"], as_index=False, sort=True).agg(total=("total", "sum"),
+                                                                              intervals=("intervals", "sum")))
         out["meter"] = out["meter"].astype("int32")
         out["period"] = out["period"].astype("datetime64[us]")
         out["intervals"] = out["intervals"].astype("int64")
-        return out[["meter", "period", "total", "intervals"]]
+        return out[["meter", "period", "total", "intervals"]].reset_index(drop=True)
 
 
 def reading_store_of(bind: Engine | Connection | None, settings: Settings | None = None) -> ReadingStore:

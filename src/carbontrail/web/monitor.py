@@ -18,6 +18,7 @@ from carbontrail.services.monitor import figures, prices, readings, report, warn
 from carbontrail.web.page import Page, page_router, signed_in
 
 router = page_router()
+INBOX_SHOWN = 50  # the newest warnings an oversight page lists (the inbox has them all)
 
 
 def _json(data: object) -> str:
@@ -70,7 +71,8 @@ def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | 
     signed = signed_in(request, ctx)
     shown = figures.oversight_page(ctx.sessions, signed.principal, jurisdiction, year, page=page)
     view = shown.view
-    inbox = warnings.list_warnings(ctx.sessions, signed.principal, jurisdiction_code=jurisdiction)
+    inbox = warnings.list_warnings(ctx.sessions, signed.principal, jurisdiction_code=jurisdiction,
+                                   limit=INBOX_SHOWN)
     _ = signed._
     chart = {"locale": signed.locale, "years": [y for y, _v, _l in view.trajectory],
              "actual": [v for _y, v, _l in view.trajectory], "line": [line for _y, _v, line in view.trajectory],

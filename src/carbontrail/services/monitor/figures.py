@@ -295,10 +295,13 @@ def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str)
     """The years in which the jurisdiction's enterprises have figures (what its oversight can show)."""
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
-        known = repo.rollup_years(s, scope.id, _fingerprint(s, repo.jurisdictions(s)))
-        if known is not None:
-            return [int(y) for y in json.loads(known)]
-        return _years(s, scope)
+        return _years_of(s, scope, _fingerprint(s, repo.jurisdictions(s)))
+
+
+def _years_of(s: Session, scope: Scope, fingerprint: str) -> list[int]:
+    """The years, as kept by any roll-up of the jurisdiction with this fingerprint, else from the figures."""
+    known = repo.rollup_years(s, scope.id, fingerprint)
+    return [int(y) for y in json.loads(known)] if known is not None else _years(s, scope)
 
 
 def _years(s: Session, scope: Scope) -> list[int]:
@@ -319,12 +322,15 @@ def _fingerprint(s: Session, tree: list[Jurisdiction]) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
-def _kept(sessions: sessionmaker[Session], scope: Scope, year: int, first_year: int) -> int | _Computed:
+def _kept(sessions: sessionmaker[Session], scope: Scope, year: int, first_year: int,
+          fingerprint: str | None = None) -> int | _Computed:
     """The id of the kept roll-up of the jurisdiction's `year`, recomputed and stored first when its fingerprint
-    changed; the computed parts themselves when they could not be stored (another request stored them first)."""
+    changed; the computed parts themselves when they could not be stored (another request stored them first).
+    `fingerprint`: the one the caller read just before (else it is read here)."""
     with sessions() as s:
         tree = repo.jurisdictions(s)
-        fingerprint = _fingerprint(s, tree)  # before computing: a change meanwhile shows as a new fingerprint
+        # read before computing: a change meanwhile shows as a new fingerprint next time
+        fingerprint = fingerprint or _fingerprint(s, tree)
         row = repo.rollup(s, scope.id, year, first_year)
         if row is not None and row.fingerprint == fingerprint:
             return row.id
@@ -412,11 +418,12 @@ def oversight_page(sessions: sessionmaker[Session], actor: Actor, jurisdiction_c
     kept roll-up (computed first when its inputs changed)."""
     if page < 1 or not 1 <= page_size <= 1000:
         raise InputError("a page is a number from 1, of 1 to 1000 enterprises", location=Location(field="page"))
-    shown = years(sessions, actor, jurisdiction_code)
-    year = year if year is not None else (shown[-1] if shown else date.today().year)
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
-    kept = _kept(sessions, scope, year, first_year)
+        fingerprint = _fingerprint(s, repo.jurisdictions(s))
+        shown = _years_of(s, scope, fingerprint)
+    year = year if year is not None else (shown[-1] if shown else date.today().year)
+    kept = _kept(sessions, scope, year, first_year, fingerprint)
     offset = (page - 1) * page_size
     with sessions() as s:
         tree = repo.jurisdictions(s)

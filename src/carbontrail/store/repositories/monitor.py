@@ -187,15 +187,22 @@ def live_warning(session: Session, rule_id: int, entity: str, key: str) -> Monit
 
 
 def warnings(session: Session, *, jurisdiction_ids: Iterable[int] | None = None,
-             organisation_ids: Iterable[int] | None = None, status: str | None = None) -> list[MonitorWarning]:
-    """Warnings about the enterprises or jurisdictions given (None: every one), newest first."""
+             organisation_ids: Iterable[int] | None = None, placed_in: Iterable[int] | None = None,
+             status: str | None = None, limit: int | None = None) -> list[MonitorWarning]:
+    """Warnings about the enterprises or jurisdictions given, or about the enterprises placed in the jurisdictions
+    `placed_in` (None: every one), newest first; the newest `limit` of them."""
     stmt = select(MonitorWarning)
-    if jurisdiction_ids is not None or organisation_ids is not None:
+    if jurisdiction_ids is not None or organisation_ids is not None or placed_in is not None:
         j, o = list(jurisdiction_ids or ()), list(organisation_ids or ())
-        stmt = stmt.where(MonitorWarning.jurisdiction_id.in_(j) | MonitorWarning.organisation_id.in_(o))
+        about = MonitorWarning.jurisdiction_id.in_(j) | MonitorWarning.organisation_id.in_(o)
+        if placed_in is not None:
+            about = about | MonitorWarning.organisation_id.in_(
+                select(Organisation.id).where(Organisation.jurisdiction_id.in_(list(placed_in))))
+        stmt = stmt.where(about)
     if status:
         stmt = stmt.where(MonitorWarning.status == status)
-    return list(session.scalars(stmt.order_by(MonitorWarning.id.desc())))
+    stmt = stmt.order_by(MonitorWarning.id.desc())
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
 
 
 def warning(session: Session, warning_id: int) -> MonitorWarning | None:
@@ -271,11 +278,12 @@ def filings(session: Session, org_ids: Iterable[int], start: date | None = None,
 
 
 def rollup_inputs(session: Session) -> tuple[object, ...]:
-    """Cheap aggregates that change whenever an input of an oversight view does: the monthly figures' count, last
-    id and last computed time (set on every insert and update), the targets' count and last id (never updated in
-    place), and where the enterprises are placed (count, last id, Σ id × jurisdiction id)."""
-    figures = session.execute(select(func.count(), func.max(MonthlyFigure.id), func.max(MonthlyFigure.computed_at))
-                              ).one()
+    """Cheap aggregates that change whenever an input of an oversight view does: the monthly figures' last id and
+    last computed time (set on every insert and update; index lookups, no scan; figures are deleted only with their
+    enterprise), the targets' count and last id (never updated in place), and where the enterprises are placed
+    (count, last id, Σ id × jurisdiction id)."""
+    figures = session.execute(select(select(func.max(MonthlyFigure.id)).scalar_subquery(),
+                                     select(func.max(MonthlyFigure.computed_at)).scalar_subquery())).one()
     targets = session.execute(select(func.count(), func.max(MonitorTarget.id))).one()
     placed = session.execute(select(func.count(), func.max(Organisation.id), func.sum(
         Organisation.id * func.coalesce(Organisation.jurisdiction_id, 0)))).one()
