@@ -33,7 +33,7 @@ from carbontrail.store.readings import ReadingStore, Staged
 from carbontrail.store.repositories import monitor as repo
 from carbontrail.units import convert, quantity
 
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000  # readings checked and staged at a time (peak RSS < 1 GiB for a 10⁷-reading file)
 MAX_BATCH_ITEMS = 100_000  # readings in one API request
 MAX_XLSX_ROWS = 1_048_576
 
