@@ -29,30 +29,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 METERS = 100
+PER_METER = 100_000  # quarter-hours a meter runs from 2015-01-01 at most (2.85 years: none in the future)
+
+
+def meters_for(rows: int) -> int:
+    """100 meters, more for more than 10⁷ readings (10⁸: 1,000 meters × 100,000 quarter-hours)."""
+    return max(METERS, -(-rows // PER_METER))
 
 
 def generate(path: Path, rows: int) -> None:
-    """`rows` readings: METERS meters, each a run of quarter-hours from 2015-01-01 (values 0.25–10 kWh)."""
+    """`rows` readings: `meters_for(rows)` meters, each a run of quarter-hours from 2015-01-01 (values 0.25–10
+    kWh)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    per = rows // METERS
+    meters = meters_for(rows)
+    per = rows // meters
     starts = np.datetime64("2015-01-01T00:00") + np.arange(per) * np.timedelta64(15, "m")
     stamp = np.datetime_as_string(starts, unit="m")
     rng = np.random.default_rng(1)
     with pacsv.CSVWriter(path, pa.schema([("meter", pa.string()), ("timestamp", pa.string()),
                                           ("value", pa.float64())])) as writer:
-        for m in range(METERS):
+        for m in range(meters):
             values = rng.integers(1, 41, per) * 0.25
-            writer.write_table(pa.table({"meter": [f"M{m:03d}"] * per, "timestamp": stamp, "value": values}))
+            writer.write_table(pa.table({"meter": [f"M{m:04d}"] * per, "timestamp": stamp, "value": values}))
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
+def worker(which: str, csv_path: Path, folder: Path, meters: int = METERS) -> dict[str, float]:
     if which == "peer":
         import duckdb
 
@@ -78,8 +86,8 @@ def worker(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
         fac = Facility(organisation_id=org.id, code="F1", name="plant", province="四川省")
         s.add(fac)
         s.flush()
-        s.add_all(Meter(facility_id=fac.id, code=f"M{m:03d}", medium="electricity", unit="kWh", interval_s=900)
-                  for m in range(METERS))
+        s.add_all(Meter(facility_id=fac.id, code=f"M{m:04d}", medium="electricity", unit="kWh", interval_s=900)
+                  for m in range(meters))
     t0 = time.perf_counter()
     report = readings.import_file(sessions, SystemActor("bench"), "BENCH", csv_path,
                                   store=ReadingStore(folder / "readings"))
@@ -88,11 +96,13 @@ def worker(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rows": report.rows}
 
 
-def _run(which: str, csv_path: Path, folder: Path) -> dict[str, float]:
+def _run(which: str, csv_path: Path, folder: Path, rows: int) -> dict[str, float]:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         out = subprocess.run([sys.executable, __file__, "--worker", which, "--csv", str(csv_path), "--folder",
-                              str(folder)], capture_output=True, text=True, check=True)
+                              str(folder), "--rows", str(rows)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"the {which} side failed:\n{out.stderr[-3000:]}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -115,7 +125,7 @@ def main() -> None:
     parser.add_argument("--folder")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, Path(args.csv), Path(args.folder))))
+        print(json.dumps(worker(args.worker, Path(args.csv), Path(args.folder), meters_for(args.rows))))
         return
     OUT.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="bench-monitor-ingest-"))
@@ -126,14 +136,15 @@ def main() -> None:
         size_mb = csv_path.stat().st_size / 2**20
         peers, ours = [], []
         for i in range(args.rounds):
-            peers.append(_run("peer", csv_path, folder / f"peer{i}"))
-            ours.append(_run("ours", csv_path, folder / f"ours{i}"))
+            peers.append(_run("peer", csv_path, folder / f"peer{i}", args.rows))
+            ours.append(_run("ours", csv_path, folder / f"ours{i}", args.rows))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    rows = args.rows // METERS * METERS
+    meters = meters_for(args.rows)
+    rows = args.rows // meters * meters
     mine, theirs = _side(ours, rows), _side(peers, rows)
     summary = {
-        "figure": f"readings/s ingesting {rows:,} 15-minute readings ({METERS} meters, CSV of {size_mb:,.0f} MB) "
+        "figure": f"readings/s ingesting {rows:,} 15-minute readings ({meters:,} meters, CSV of {size_mb:,.0f} MB) "
                   "into Parquet (ours: every check, partitioned, staged and published with its batch; peer: "
                   f"DuckDB read_csv → one Parquet file); {args.rounds} rounds each",
         "ours": mine,
