@@ -264,3 +264,36 @@ def test_late_report_rule_positive_and_negative() -> None:
     [late] = detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 12))
     assert late.severity == kpi.YELLOW and late.figures["days_late"] == 2 and late.key == "2023-12"
     assert detect.late_report("E1", "2023-12", due, date(2024, 1, 15), date(2024, 1, 9)) == []
+
+
+def _arrow(rows: list[tuple[str, str, object]], **extra: list[object]):  # type: ignore[no-untyped-def]
+    """The rows as a CSV reader gives them: an Arrow table of text."""
+    import pyarrow as pa
+
+    frame = _frame(rows, **extra)
+    return pa.table({c: pa.array(["" if v is None else str(v) for v in frame[c]], pa.string()) for c in frame})
+
+
+def test_arrow_tables_are_checked_as_frames_are() -> None:
+    """A plain table (interval meter, timestamps without an offset, one unsorted pair, blank unit cells) is checked
+    in Arrow and gives the rows the row-by-row checks give; a table with any problem is refused as the frame is,
+    naming the same rows and fields (2023-01-01T00:15 twice: CSV row 4; 'x' not a number: row 3)."""
+    rows = [("E1", "2023-01-01T00:30", 1.5), (" E1", "2023-01-01 00:00", "2"), ("E1", "2023-01-01T00:15", 0.25)]
+    plain = validate(_arrow(rows, unit=["", "", ""]), METERS, now=NOW, file="r.csv")
+    slow = validate(_frame(rows, unit=["", "", ""]), METERS, now=NOW, file="r.csv")
+    assert str(plain["meter"].dtype) == "category"  # the Arrow path ran
+    pd.testing.assert_frame_equal(plain.assign(meter=plain["meter"].astype(str)),
+                                  slow.assign(meter=slow["meter"].astype(str)), check_dtype=False)
+    assert list(plain["start"]) == [pd.Timestamp("2023-01-01 00:30"), pd.Timestamp("2023-01-01 00:00"),
+                                    pd.Timestamp("2023-01-01 00:15")] and list(plain["row"]) == [2, 3, 4]
+    for bad, expected in (([rows[0], ("E1", "2023-01-01T00:00", "x")], {(3, "value")}),
+                          ([rows[2], rows[2]], {(3, "timestamp")}),
+                          ([rows[0], ("E1", "2030-01-01T00:00", 1)], {(3, "timestamp")}),
+                          ([rows[0], ("C1", "2023-01-01T01:00", 5), ("C1", "2023-01-01T02:00", 1)], {(4, "value")})):
+        for table in (_arrow(bad), _frame(bad)):
+            with pytest.raises(ImportRejected) as refused:
+                validate(table, METERS, now=NOW, file="r.csv")
+            assert {(p.location.row, p.location.field) for p in refused.value.problems} == expected
+    # an offset is not plain: the row-by-row path converts it (2023-01-01T00:15Z = 08:15 China Standard Time)
+    out = validate(_arrow([("E1", "2023-01-01T00:15:00Z", 2.5)]), METERS, now=NOW, file="r.csv")
+    assert list(out["start"]) == [pd.Timestamp("2023-01-01 08:15")]

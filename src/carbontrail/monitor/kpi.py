@@ -29,6 +29,7 @@ trajectory to the target, the projection of the current trend, the barometer sta
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -248,6 +249,6 @@ def grades(intensities: Mapping[str, float | None]) -> dict[str, str]:
     n = len(ordered)
     out: dict[str, str] = {}
     for name, v in known.items():
-        below = sum(1 for o in ordered if o < v)  # ties take the first rank of their value
+        below = bisect_left(ordered, v)  # how many are lower: ties take the first rank of their value
         out[name] = GRADES[min(3, int(4 * below / n))]
     return out

@@ -63,21 +63,28 @@ def pick_locale(cookie: str | None, accept_language: str | None, preferred: str 
     return DEFAULT_LOCALE
 
 
+@cache
+def _locale(name: str) -> Locale:
+    """The parsed locale, once per name (parsing looks through babel's list of locales: an oversight page formats
+    a thousand numbers)."""
+    return Locale.parse(name)
+
+
 def number(value: float | None, locale: str, digits: int = 1) -> str:
     """A number with the locale's grouping and decimal marks; an em dash when there is none."""
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=Locale.parse(locale))
+    return format_decimal(value, format=pattern, locale=_locale(locale))
 
 
 def percent(value: float, locale: str) -> str:
-    return format_percent(value, format="#,##0.0%", locale=Locale.parse(locale))
+    return format_percent(value, format="#,##0.0%", locale=_locale(locale))
 
 
 def day(value: date, locale: str) -> str:
     """A date in the locale's long form (2023年1月1日 / January 1, 2023)."""
-    return format_date(value, format="long", locale=Locale.parse(locale))
+    return format_date(value, format="long", locale=_locale(locale))
 
 
 @cache

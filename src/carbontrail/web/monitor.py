@@ -5,11 +5,10 @@ ranking, warnings, XLSX and PDF export), and the warnings inbox with acknowledge
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbontrail.errors import NotFound, PermissionDenied
@@ -19,6 +18,7 @@ from carbontrail.services.monitor import figures, prices, readings, report, warn
 from carbontrail.web.page import page_router, posted, signed_in
 
 router = page_router()
+INBOX_SHOWN = 50  # the newest warnings an oversight page lists (the inbox has them all)
 
 
 def _json(data: object) -> str:
@@ -70,26 +70,26 @@ def file_report(code: str, request: Request, ctx: AppContext, month: Annotated[s
 
 
 @router.get("/monitor/j/{jurisdiction}", response_class=HTMLResponse)
-def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | None = None) -> Response:
-    """A park's, city's or province's oversight page (the latest year with figures unless `year` is asked)."""
-    page = signed_in(request, ctx)
-    shown = figures.years(ctx.sessions, page.principal, jurisdiction)
-    year = year if year is not None else (shown[-1] if shown else date.today().year)
-    view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
-    inbox = warnings.list_warnings(ctx.sessions, page.principal, jurisdiction_code=jurisdiction)
-    _ = page._
-    chart = {"locale": page.locale, "years": [y for y, _v, _l in view.trajectory],
+def oversight(jurisdiction: str, request: Request, ctx: AppContext, year: int | None = None,
+              page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    """A park's, city's or province's oversight page (the latest year with figures unless `year` is asked); its
+    enterprises and their ranking a page at a time."""
+    signed = signed_in(request, ctx)
+    shown = figures.oversight_page(ctx.sessions, signed.principal, jurisdiction, year, page=page)
+    view = shown.view
+    inbox = warnings.list_warnings(ctx.sessions, signed.principal, jurisdiction_code=jurisdiction,
+                                   limit=INBOX_SHOWN)
+    _ = signed._
+    chart = {"locale": signed.locale, "years": [y for y, _v, _l in view.trajectory],
              "actual": [v for _y, v, _l in view.trajectory], "line": [line for _y, _v, line in view.trajectory],
              "labels": {"actual": _("Energy intensity"), "line": _("Trajectory to the target"),
                         "title": _("tce per 10⁴ yuan of value added")}}
-    ranking = sorted((e for e in view.enterprises if e.figures and e.figures.co2_intensity is not None),
-                     key=lambda e: e.figures.co2_intensity)  # type: ignore[union-attr]
     below: dict[str, list[figures.TreeNode]] = {}
     for node in view.tree:
         below.setdefault(node.parent or "", []).append(node)
-    return page.render("monitor_oversight.html", view=view, inbox=inbox, ranking=ranking, year=year, years=shown,
-                       chart_json=_json(chart), below=below,
-                       indices=prices.list_indices(ctx.sessions, page.principal, jurisdiction))
+    return signed.render("monitor_oversight.html", view=view, shown=shown, inbox=inbox, ranking=shown.ranking,
+                         year=shown.year, years=shown.years, chart_json=_json(chart), below=below,
+                         indices=prices.list_indices(ctx.sessions, signed.principal, jurisdiction))
 
 
 @router.get("/monitor/j/{jurisdiction}/export.{fmt}")

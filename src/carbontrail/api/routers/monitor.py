@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, UploadFile, status
+from fastapi import APIRouter, Body, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from carbontrail.errors import InputError
@@ -212,9 +212,17 @@ def get_filings(code: str, ctx: AppContext, principal: CurrentPrincipal) -> list
 
 
 @router.get("/jurisdictions/{jurisdiction}/oversight", response_model=figures.Oversight)
-def get_oversight(jurisdiction: str, year: Year, ctx: AppContext, principal: CurrentPrincipal) -> figures.Oversight:
-    """The jurisdiction's KPIs, its sub-jurisdictions' (suppressed below the minimum count) and its enterprises'."""
-    return figures.oversight(ctx.sessions, principal, jurisdiction, year)
+def get_oversight(jurisdiction: str, year: Year, ctx: AppContext, principal: CurrentPrincipal, response: Response,
+                  page: Annotated[int | None, Query(ge=1, description="a page of the enterprises (by code)")] = None,
+                  page_size: Annotated[int, Query(ge=1, le=1000)] = figures.PAGE_SIZE) -> figures.Oversight:
+    """The jurisdiction's KPIs, its sub-jurisdictions' (suppressed below the minimum count) and its enterprises'
+    (all of them, or with `page` one page, the total in the X-Total-Count header; the tree then lists the
+    enterprises only when there are few)."""
+    if page is None:
+        return figures.oversight(ctx.sessions, principal, jurisdiction, year)
+    shown = figures.oversight_page(ctx.sessions, principal, jurisdiction, year, page=page, page_size=page_size)
+    response.headers["X-Total-Count"] = str(shown.enterprises_total)
+    return shown.view
 
 
 @router.get("/jurisdictions/{jurisdiction}/key-units", response_model=list[str])

@@ -14,11 +14,14 @@ the year before has no figures.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbontrail.errors import CarbontrailError, InputError, Location, PermissionDenied
@@ -30,7 +33,7 @@ from carbontrail.services.monitor import prices
 from carbontrail.services.monitor.access import Scope, jurisdiction, key_unit_tce, min_count, organisation
 from carbontrail.services.principals import Principal
 from carbontrail.services.work import Actor, SystemActor, unit_of_work
-from carbontrail.store.models import MonitorTarget, MonthlyFigure
+from carbontrail.store.models import Jurisdiction, MonitorRollup, MonitorTarget, MonthlyFigure
 from carbontrail.store.repositories import monitor as repo
 
 CURRENT_PRICES = "current_prices"  # the category of a value-added record stated at current prices
@@ -297,17 +300,196 @@ def _group(members: list[int], full: dict[int, dict[int, kpi.Figures]], ytd: dic
 
 def oversight(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str, year: int, *,
               first_year: int = 2015) -> Oversight:
-    """A jurisdiction's KPIs for `year` to date, its sub-jurisdictions' and its enterprises' (aggregates only)."""
+    """A jurisdiction's KPIs for `year` to date, its sub-jurisdictions' and its enterprises' (aggregates only):
+    read from the kept roll-up while its inputs are unchanged, computed (and kept) otherwise."""
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
-        return _oversight(s, scope, year, first_year)
+    kept = _kept(sessions, scope, year, first_year)
+    with sessions() as s:
+        tree = repo.jurisdictions(s)
+        if isinstance(kept, int) and s.get(MonitorRollup, kept) is None:  # replaced meanwhile by a newer one
+            kept = _compute(s, scope, year, first_year, tree)
+        return _assemble(scope.id, tree, kept if isinstance(kept, _Computed) else _read(s, kept, tree))
 
 
 def years(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str) -> list[int]:
     """The years in which the jurisdiction's enterprises have figures (what its oversight can show)."""
     with sessions() as s:
         scope = jurisdiction(s, actor, jurisdiction_code)
-        return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
+        return _years_of(s, scope, _fingerprint(s, repo.jurisdictions(s)))
+
+
+def _years_of(s: Session, scope: Scope, fingerprint: str) -> list[int]:
+    """The years, as kept by any roll-up of the jurisdiction with this fingerprint, else from the figures."""
+    known = repo.rollup_years(s, scope.id, fingerprint)
+    return [int(y) for y in json.loads(known)] if known is not None else _years(s, scope)
+
+
+def _years(s: Session, scope: Scope) -> list[int]:
+    return repo.figure_years(s, [o[0] for o in repo.organisations_in(s, scope.subtree)])
+
+
+# -- kept roll-ups: an oversight view computed once per fingerprint of its inputs ---------------------------------
+
+PAGE_SIZE = 50  # enterprises per page of the oversight page's table and ranking
+TREE_ENTERPRISES = 300  # above this many enterprises the tree stops at their jurisdictions, with status counts
+
+
+def _fingerprint(s: Session, tree: list[Jurisdiction]) -> str:
+    """A digest of what every oversight view depends on: the monthly figures (count, last id, last computed
+    time), the targets (count, last id), the enterprises' placement, the jurisdiction tree and the minimum count.
+    Names are not in it: they are read when shown."""
+    parts = [repo.rollup_inputs(s), sorted((j.id, j.parent_id or 0) for j in tree), min_count()]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _kept(sessions: sessionmaker[Session], scope: Scope, year: int, first_year: int,
+          fingerprint: str | None = None) -> int | _Computed:
+    """The id of the kept roll-up of the jurisdiction's `year`, recomputed and stored first when its fingerprint
+    changed; the computed parts themselves when they could not be stored (another request stored them first).
+    `fingerprint`: the one the caller read just before (else it is read here)."""
+    with sessions() as s:
+        tree = repo.jurisdictions(s)
+        # read before computing: a change meanwhile shows as a new fingerprint next time
+        fingerprint = fingerprint or _fingerprint(s, tree)
+        row = repo.rollup(s, scope.id, year, first_year)
+        if row is not None and row.fingerprint == fingerprint:
+            return row.id
+        computed = _compute(s, scope, year, first_year, tree)
+        shown = _years(s, scope)
+    try:
+        with sessions.begin() as s:
+            repo.drop_rollup(s, scope.id, year, first_year)
+            row = MonitorRollup(jurisdiction_id=scope.id, year=year, first_year=first_year, fingerprint=fingerprint,
+                                minimum_count=computed.minimum_count, enterprises=len(computed.enterprises),
+                                entity=_dump(computed.top), trajectory=json.dumps(computed.trajectory),
+                                years=json.dumps(shown))
+            s.add(row)
+            s.flush()
+            rows: list[dict[str, object]] = [
+                {"rollup_id": row.id, "organisation_id": None, "jurisdiction_id": jid, "position": i,
+                 "status": e.status(), "co2_intensity": None, "data": _dump(e)}
+                for i, (jid, e) in enumerate(computed.groups.items())]
+            rows += [{"rollup_id": row.id, "organisation_id": oid, "jurisdiction_id": jid, "position": i,
+                      "status": e.status(), "co2_intensity": e.figures.co2_intensity if e.figures else None,
+                      "data": _dump(e)} for i, (oid, jid, e) in enumerate(computed.enterprises)]
+            repo.add_rollup_rows(s, rows)
+            kept = row.id
+    except DBAPIError:  # a concurrent request kept the same roll-up first
+        return computed
+    return kept
+
+
+def _dump(e: EntityKpis) -> str:
+    """An entity's KPIs as JSON (its code and names are not kept: they are read from their tables when shown)."""
+    return json.dumps({"kind": e.kind, "year": e.year, "through_month": e.through_month,
+                       "figures": None if e.figures is None else asdict(e.figures),
+                       "kpis": [asdict(k) for k in e.kpis], "members": e.members, "grade": e.grade,
+                      "has_data": e.has_data,
+                      "earlier": None if e.earlier is None else [e.earlier[0], asdict(e.earlier[1])]})
+
+
+def _load(data: str, code: str, name: str, name_en: str) -> EntityKpis:
+    d = json.loads(data)
+    kpis = tuple(KpiValue(**{**k, "projection": kpi.Projection(**k["projection"]) if k["projection"] else None,
+                             "peak": kpi.PeakOutlook(**k["peak"]) if k["peak"] else None}) for k in d["kpis"])
+    return EntityKpis(code, d["kind"], name, name_en, d["year"], d["through_month"],
+                      None if d["figures"] is None else kpi.Figures(**d["figures"]), kpis, d["members"], d["grade"],
+                      d["has_data"], None if d["earlier"] is None else (d["earlier"][0], kpi.Figures(**d["earlier"][1])))
+
+
+def _read(s: Session, rollup_id: int, tree: list[Jurisdiction], *, offset: int = 0, limit: int | None = None
+          ) -> _Computed:
+    """A kept roll-up's parts (all its enterprises, or a page of them), with today's codes and names."""
+    by_id = {j.id: j for j in tree}
+    head = s.get(MonitorRollup, rollup_id)
+    assert head is not None
+    j = by_id[head.jurisdiction_id]
+    groups = {jid: _load(data, by_id[jid].code, by_id[jid].name, by_id[jid].name_en)
+              for jid, data in repo.rollup_jurisdictions(s, rollup_id)}
+    enterprises = [(oid, jid, _load(data, code, name, name_en or ""))
+                   for oid, jid, code, name, name_en, data in repo.rollup_enterprises(s, rollup_id, offset=offset,
+                                                                                      limit=limit)]
+    return _Computed(_load(head.entity, j.code, j.name, j.name_en), groups, enterprises,
+                     tuple(tuple(t) for t in json.loads(head.trajectory)), head.minimum_count)  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class OversightPage:
+    """One page of an oversight view: the jurisdiction and those below it in full, a page of its enterprises (by
+    code) and of their ranking by CO2 intensity (lowest first), the tree (with the enterprises only when there are
+    few; otherwise each jurisdiction's count of enterprises per status) and the years that can be shown."""
+
+    view: Oversight  # its enterprises (and their tree nodes) are this page's
+    ranking: tuple[EntityKpis, ...]
+    year: int
+    years: tuple[int, ...]
+    page: int
+    pages: int
+    page_size: int
+    enterprises_total: int
+    ranked_total: int
+    tree_counts: dict[str, dict[str, int]]  # jurisdiction code → status ("none": no status) → enterprises
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+
+def oversight_page(sessions: sessionmaker[Session], actor: Actor, jurisdiction_code: str, year: int | None = None,
+                   *, page: int = 1, page_size: int = PAGE_SIZE, first_year: int = 2015) -> OversightPage:
+    """Page `page` of the jurisdiction's oversight of `year` (the latest year with figures when None), read from the
+    kept roll-up (computed first when its inputs changed)."""
+    if page < 1 or not 1 <= page_size <= 1000:
+        raise InputError("a page is a number from 1, of 1 to 1000 enterprises", location=Location(field="page"))
+    with sessions() as s:
+        scope = jurisdiction(s, actor, jurisdiction_code)
+        fingerprint = _fingerprint(s, repo.jurisdictions(s))
+        shown = _years_of(s, scope, fingerprint)
+    year = year if year is not None else (shown[-1] if shown else date.today().year)
+    kept = _kept(sessions, scope, year, first_year, fingerprint)
+    offset = (page - 1) * page_size
+    with sessions() as s:
+        tree = repo.jurisdictions(s)
+        by_id = {j.id: j for j in tree}
+        if isinstance(kept, int) and s.get(MonitorRollup, kept) is None:  # replaced meanwhile by a newer one
+            kept = _compute(s, scope, year, first_year, tree)
+        if isinstance(kept, _Computed):  # not stored: page the computed parts
+            parts, total = kept, len(kept.enterprises)
+            ordered = sorted((e for e in parts.enterprises if e[2].figures and e[2].figures.co2_intensity is not None),
+                             key=lambda e: e[2].figures.co2_intensity)  # type: ignore[union-attr]
+            ranking, ranked_total = ordered[offset:offset + page_size], len(ordered)
+            statuses = [(jid, e.status(), 1) for _oid, jid, e in parts.enterprises]
+        else:
+            total = int(repo.rollup_size(s, kept))
+            few = total <= TREE_ENTERPRISES
+            parts = _read(s, kept, tree, **({} if few else {"offset": offset, "limit": page_size}))
+            ranking = [(oid, jid, _load(data, code, name, name_en or "")) for oid, jid, code, name, name_en, data
+                       in repo.rollup_enterprises(s, kept, ranked=True, offset=offset, limit=page_size)]
+            ranked_total = repo.rollup_ranked_count(s, kept)
+            statuses = [] if few else repo.rollup_status_counts(s, kept)
+    few = total <= TREE_ENTERPRISES
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for jid, status, n in statuses:
+        if jid in by_id:
+            counts[by_id[jid].code][status or "none"] += n
+    listed = parts.enterprises[offset:offset + page_size] if few or isinstance(kept, _Computed) else parts.enterprises
+    view = _assemble(scope.id, tree, parts, listed, parts.enterprises if few else [])
+    return OversightPage(view, tuple(e for _o, _j, e in ranking), year, tuple(shown), page,
+                         max(1, -(-total // page_size)), page_size, total, ranked_total,
+                         {} if few else {k: dict(v) for k, v in counts.items()})
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """What an oversight view is built from: the jurisdiction's row, every jurisdiction's below it (by id), every
+    enterprise's (organisation id, jurisdiction id, row) by code, and the trajectory."""
+
+    top: EntityKpis
+    groups: dict[int, EntityKpis]
+    enterprises: list[tuple[int, int | None, EntityKpis]]
+    trajectory: tuple[tuple[int, float | None, float | None], ...]
+    minimum_count: int
 
 
 def enterprise_years(sessions: sessionmaker[Session], actor: Actor, organisation_code: str) -> list[int]:
@@ -319,6 +501,10 @@ def enterprise_years(sessions: sessionmaker[Session], actor: Actor, organisation
 
 def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversight:
     tree = repo.jurisdictions(s)
+    return _assemble(scope.id, tree, _compute(s, scope, year, first_year, tree))
+
+
+def _compute(s: Session, scope: Scope, year: int, first_year: int, tree: list[Jurisdiction]) -> _Computed:
     by_id = {j.id: j for j in tree}
     orgs = repo.organisations_in(s, scope.subtree)
     org_ids = [o[0] for o in orgs]
@@ -338,40 +524,41 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
             targets_by_jur[jid] = _targets_for(s, None, _ancestors(s, jid, by_id), jur_targets)
         return targets_by_jur[jid]
 
-    kids: dict[int | None, list[int]] = defaultdict(list)
-    for j in tree:
-        kids[j.parent_id].append(j.id)
-
-    def subtree(jid: int) -> set[int]:
-        out, todo = set(), [jid]
-        while todo:
-            j = todo.pop()
-            out.add(j)
-            todo.extend(kids.get(j, []))
-        return out
-
+    kids = _kids(tree)
     placed: dict[int | None, list[int]] = defaultdict(list)
     for o in orgs:
         placed[o[4]].append(o[0])
-    rows_of: dict[int, EntityKpis] = {}
+    below = _below(scope.id, kids)  # every jurisdiction under the top, parents first
+
+    # the groups' sums: each jurisdiction's own enterprises', then added up the tree (children before parents)
+    own_full: dict[int, dict[int, kpi.Figures]] = {}
+    own_ytd: dict[int, dict[int, kpi.Figures]] = {}
+    counts: dict[int, int] = {}
+    for jid in [scope.id, *below]:
+        members = placed.get(jid, [])
+        counts[jid] = len(members)
+        own_full[jid], own_ytd[jid] = _group(members, full, ytd)
+    for jid in reversed(below):
+        parent = by_id[jid].parent_id
+        assert parent is not None
+        counts[parent] += counts[jid]
+        for sums in (own_full, own_ytd):
+            for y, f in sums[jid].items():
+                sums[parent][y] = sums[parent][y] + f if y in sums[parent] else f
 
     def group_row(jid: int) -> EntityKpis:
-        if jid not in rows_of:
-            rows_of[jid] = _group_row(jid)
-        return rows_of[jid]
-
-    def _group_row(jid: int) -> EntityKpis:
         j = by_id[jid]
-        members = [m for inner in subtree(jid) for m in placed.get(inner, ())]
-        if len(members) < minimum:
-            return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), len(members))
-        g_full, g_ytd = _group(members, full, ytd)
+        if counts[jid] < minimum:
+            return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, None, (), counts[jid])
+        g_full, g_ytd = own_full[jid], own_ytd[jid]
+        g_ytd = {y: g_ytd.get(y, kpi.Figures()) for y in sorted(g_full)}
+        g_full = dict(sorted(g_full.items()))
         return EntityKpis(j.code, j.kind, j.name, j.name_en, year, through, g_ytd.get(year, kpi.Figures()),
-                          _kpis(g_full, g_ytd, year, targets_of(jid)), len(members),
+                          _kpis(g_full, g_ytd, year, targets_of(jid)), counts[jid],
                           has_data=year in g_full, earlier=_earlier(g_full, g_ytd, year))
 
     top = group_row(scope.id)
-    children = tuple(group_row(j.id) for j in tree if j.parent_id == scope.id)
+    groups = {jid: group_row(jid) for jid in below}
     enterprise_rows = []
     intensity: dict[str, float | None] = {}
     english = repo.english_names(s, org_ids)
@@ -384,35 +571,66 @@ def _oversight(s: Session, scope: Scope, year: int, first_year: int) -> Oversigh
         rows = _kpis(full.get(org_id, {}), f_ytd, year, targets)
         figures = f_ytd.get(year, kpi.Figures())
         intensity[code] = figures.co2_intensity
-        enterprise_rows.append((code, name, english.get(org_id, ""), figures, rows, year in f_ytd,
+        enterprise_rows.append((org_id, jid, code, name, english.get(org_id, ""), figures, rows, year in f_ytd,
                                 _earlier(full.get(org_id, {}), f_ytd, year)))
     graded = kpi.grades(intensity) if len(intensity) >= minimum else {}
-    enterprises = tuple(EntityKpis(code, "enterprise", name, name_en, year, through, figures, rows, 1,
-                                   graded.get(code), has_data, earlier)
-                        for code, name, name_en, figures, rows, has_data, earlier in enterprise_rows)
+    enterprises = [(org_id, jid, EntityKpis(code, "enterprise", name, name_en, year, through, figures, rows, 1,
+                                            graded.get(code), has_data, earlier))
+                   for org_id, jid, code, name, name_en, figures, rows, has_data, earlier in enterprise_rows]
     line = []
     if top.figures is not None:
-        g_full, _ = _group(org_ids, full, ytd)
+        g_full = own_full[scope.id]
         energy = next((k for k in top.kpis if k.kpi == "energy_intensity"), None)
         tgt = targets_of(scope.id).get("energy_intensity")
         for y in sorted(g_full):
             on = kpi.trajectory(tgt, energy.base, y) if tgt and energy and energy.base is not None else None
             line.append((y, g_full[y].energy_intensity, on))
+    return _Computed(top, groups, enterprises, tuple(line), minimum)
+
+
+def _kids(tree: list[Jurisdiction]) -> dict[int | None, list[int]]:
+    kids: dict[int | None, list[int]] = defaultdict(list)
+    for j in tree:
+        kids[j.parent_id].append(j.id)
+    return kids
+
+
+def _below(top: int, kids: dict[int | None, list[int]]) -> list[int]:
+    """The jurisdictions under `top`, breadth first (parents before their children)."""
+    out, todo, seen = [], [top], {top}
+    while todo:
+        for kid in kids.get(todo.pop(0), []):
+            if kid not in seen:
+                seen.add(kid)
+                out.append(kid)
+                todo.append(kid)
+    return out
+
+
+def _assemble(scope_id: int, tree: list[Jurisdiction], c: _Computed,
+              listed: list[tuple[int, int | None, EntityKpis]] | None = None,
+              in_tree: list[tuple[int, int | None, EntityKpis]] | None = None) -> Oversight:
+    """The view from its parts; `listed` and `in_tree` (default: all of them) are the enterprises it lists and
+    puts in its tree."""
+    by_id = {j.id: j for j in tree}
+    kids = _kids(tree)
+    listed = c.enterprises if listed is None else listed
+    in_tree = listed if in_tree is None else in_tree
+    top = c.top
+    children = tuple(c.groups[j.id] for j in tree if j.parent_id == scope_id)
     nodes = [TreeNode(top.code, top.kind, top.name, top.name_en, None, top.status(), top.suppressed, top.members)]
-    todo = [scope.id]
-    jur_of = {o[1]: o[4] for o in orgs}
+    todo = [scope_id]
     while todo:  # breadth first: parents before their children
         parent = todo.pop(0)
         for kid in sorted(kids.get(parent, []), key=lambda k: by_id[k].code):
-            row = group_row(kid)
+            row = c.groups[kid]
             nodes.append(TreeNode(row.code, row.kind, row.name, row.name_en, by_id[parent].code, row.status(),
                                   row.suppressed, row.members))
             todo.append(kid)
-    for e in enterprises:
-        jid = jur_of.get(e.code)
+    for _oid, jid, e in in_tree:
         nodes.append(TreeNode(e.code, "enterprise", e.name, e.name_en, by_id[jid].code if jid in by_id else None,
                               e.status()))
-    return Oversight(top, children, enterprises, minimum, tuple(line), tuple(nodes))
+    return Oversight(top, children, tuple(e for _o, _j, e in listed), c.minimum_count, c.trajectory, tuple(nodes))
 
 
 @dataclass(frozen=True)

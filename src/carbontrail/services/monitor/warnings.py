@@ -328,13 +328,15 @@ def _visible(s: Session, actor: Actor, w: MonitorWarning) -> bool:
 
 
 def list_warnings(sessions: sessionmaker[Session], actor: Actor, *, status: str | None = None,
-                  jurisdiction_code: str | None = None, organisation_code: str | None = None) -> list[WarningOut]:
-    """The warnings the actor may see (optionally those of one jurisdiction's subtree or one enterprise)."""
+                  jurisdiction_code: str | None = None, organisation_code: str | None = None,
+                  limit: int | None = None) -> list[WarningOut]:
+    """The warnings the actor may see (optionally those of one jurisdiction's subtree or one enterprise; the newest
+    `limit` of a jurisdiction's)."""
     with sessions() as s:
         if jurisdiction_code:
             scope = jurisdiction(s, actor, jurisdiction_code)
-            orgs = [o[0] for o in repo.organisations_in(s, scope.subtree)]
-            rows = repo.warnings(s, jurisdiction_ids=scope.subtree, organisation_ids=orgs, status=status)
+            rows = repo.warnings(s, jurisdiction_ids=scope.subtree, placed_in=scope.subtree, status=status,
+                                 limit=limit)
         elif organisation_code:
             access = organisation(s, actor, organisation_code, tenancy.AGGREGATE)
             rows = repo.warnings(s, organisation_ids=[access.organisation_id], status=status)

@@ -30,6 +30,8 @@ from carbontrail.store.models.battery import (
 )
 from carbontrail.store.models.cbam import CbamDefaultDataset, CbamDefaultValue, CbamInstallation, CbamResult
 from carbontrail.store.models.monitor import (
+    MonitorRollup,
+    MonitorRollupRow,
     MonitorTarget,
     MonitorWarning,
     MonthlyFigure,
@@ -73,8 +75,8 @@ __all__ = [
     "ProductModel", "ReceivedFootprint", "ReportingPeriod", "RoleGrant", "SupplierConnection", "SupplierFootprint",
     "User",
     "AuthState", "SignInThrottle",
-    "MonitorTarget", "MonitorWarning", "MonthlyFigure", "PriceIndex", "ReadingBatch", "ReportFiling",
-    "WarningEvent", "WarningRule",
+    "MonitorRollup", "MonitorRollupRow", "MonitorTarget", "MonitorWarning", "MonthlyFigure", "PriceIndex",
+    "ReadingBatch", "ReportFiling", "WarningEvent", "WarningRule",
     "AccreditedBody", "EngagementFinding", "IssuedCredential", "LedgerCheckpoint", "LedgerEntry", "LedgerLogKey",
     "LedgerNode", "OrganisationKey", "RegistryEntry", "StatusList", "VerificationEngagement", "VerificationStatement",
     "CertificateClaim", "CertificateEvent", "CertificateTransfer", "EnergyInstrument", "GenerationProfile",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
-                        false)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carbontrail.store.models.base import Base, Timestamped, utcnow
@@ -45,7 +45,47 @@ class MonthlyFigure(Base):
     co2_t: Mapped[float] = mapped_column(Float, default=0.0)
     value_added: Mapped[float] = mapped_column(Float, default=0.0)
     source: Mapped[str] = mapped_column(String(200), default="")  # how it was computed (inventory, readings)
+    # set on every insert and update: the oversight roll-ups' fingerprint reads its maximum
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+                                                  index=True)
+
+
+class MonitorRollup(Base):
+    """A jurisdiction's oversight view of a year, computed once per fingerprint of its inputs (monthly figures,
+    targets, placement of enterprises, the jurisdiction tree, the minimum count) and kept so that the page reads it
+    instead of recomputing 10⁴ enterprises' KPIs; a request whose fingerprint differs recomputes and replaces it."""
+
+    __tablename__ = "monitor_rollup"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "year", "first_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    first_year: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    minimum_count: Mapped[int] = mapped_column(Integer)
+    enterprises: Mapped[int] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(Text)  # the jurisdiction's own row (JSON)
+    trajectory: Mapped[str] = mapped_column(Text)  # JSON [[year, actual, line], ...]
+    years: Mapped[str] = mapped_column(Text)  # JSON: the years with figures of its enterprises
+
+
+class MonitorRollupRow(Base):
+    """One entity of a kept roll-up: a jurisdiction below the one overseen or an enterprise, its KPIs as JSON and the
+    columns the page sorts, pages and counts by (names are read from their own tables when shown)."""
+
+    __tablename__ = "monitor_rollup_row"
+    __table_args__ = (Index("ix_monitor_rollup_row_rank", "rollup_id", "co2_intensity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rollup_id: Mapped[int] = mapped_column(ForeignKey("monitor_rollup.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(Integer)  # an enterprise's
+    jurisdiction_id: Mapped[int | None] = mapped_column(Integer)  # a jurisdiction's own, or an enterprise's place
+    position: Mapped[int] = mapped_column(Integer)  # order of the view (enterprises by code)
+    status: Mapped[str | None] = mapped_column(String(8))
+    co2_intensity: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[str] = mapped_column(Text)  # the entity's KPIs (JSON)
 
 
 class MonitorTarget(Timestamped, Base):

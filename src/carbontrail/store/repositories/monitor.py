@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from carbontrail.store.models import (
@@ -14,6 +14,8 @@ from carbontrail.store.models import (
     Facility,
     Jurisdiction,
     Meter,
+    MonitorRollup,
+    MonitorRollupRow,
     MonitorTarget,
     MonitorWarning,
     MonthlyFigure,
@@ -184,15 +186,22 @@ def live_warning(session: Session, rule_id: int, entity: str, key: str) -> Monit
 
 
 def warnings(session: Session, *, jurisdiction_ids: Iterable[int] | None = None,
-             organisation_ids: Iterable[int] | None = None, status: str | None = None) -> list[MonitorWarning]:
-    """Warnings about the enterprises or jurisdictions given (None: every one), newest first."""
+             organisation_ids: Iterable[int] | None = None, placed_in: Iterable[int] | None = None,
+             status: str | None = None, limit: int | None = None) -> list[MonitorWarning]:
+    """Warnings about the enterprises or jurisdictions given, or about the enterprises placed in the jurisdictions
+    `placed_in` (None: every one), newest first; the newest `limit` of them."""
     stmt = select(MonitorWarning)
-    if jurisdiction_ids is not None or organisation_ids is not None:
+    if jurisdiction_ids is not None or organisation_ids is not None or placed_in is not None:
         j, o = list(jurisdiction_ids or ()), list(organisation_ids or ())
-        stmt = stmt.where(MonitorWarning.jurisdiction_id.in_(j) | MonitorWarning.organisation_id.in_(o))
+        about = MonitorWarning.jurisdiction_id.in_(j) | MonitorWarning.organisation_id.in_(o)
+        if placed_in is not None:
+            about = about | MonitorWarning.organisation_id.in_(
+                select(Organisation.id).where(Organisation.jurisdiction_id.in_(list(placed_in))))
+        stmt = stmt.where(about)
     if status:
         stmt = stmt.where(MonitorWarning.status == status)
-    return list(session.scalars(stmt.order_by(MonitorWarning.id.desc())))
+    stmt = stmt.order_by(MonitorWarning.id.desc())
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
 
 
 def warning(session: Session, warning_id: int) -> MonitorWarning | None:
@@ -262,3 +271,89 @@ def filings(session: Session, org_ids: Iterable[int], start: date | None = None,
     if end is not None:
         stmt = stmt.where(ReportFiling.month <= end)
     return list(session.scalars(stmt.order_by(ReportFiling.organisation_id, ReportFiling.month)))
+
+
+# -- kept oversight roll-ups ----------------------------------------------------------------------------------
+
+
+def rollup_inputs(session: Session) -> tuple[object, ...]:
+    """Cheap aggregates that change whenever an input of an oversight view does: the monthly figures' last id and
+    last computed time (set on every insert and update; index lookups, no scan; figures are deleted only with their
+    enterprise), the targets' count and last id (never updated in place), and where the enterprises are placed
+    (count, last id, Σ id × jurisdiction id)."""
+    figures = session.execute(select(select(func.max(MonthlyFigure.id)).scalar_subquery(),
+                                     select(func.max(MonthlyFigure.computed_at)).scalar_subquery())).one()
+    targets = session.execute(select(func.count(), func.max(MonitorTarget.id))).one()
+    placed = session.execute(select(func.count(), func.max(Organisation.id), func.sum(
+        Organisation.id * func.coalesce(Organisation.jurisdiction_id, 0)))).one()
+    return (*figures, *targets, *placed)
+
+
+def rollup(session: Session, jurisdiction_id: int, year: int, first_year: int) -> MonitorRollup | None:
+    return session.scalars(select(MonitorRollup).where(MonitorRollup.jurisdiction_id == jurisdiction_id,
+                                                       MonitorRollup.year == year,
+                                                       MonitorRollup.first_year == first_year)).one_or_none()
+
+
+def rollup_years(session: Session, jurisdiction_id: int, fingerprint: str) -> str | None:
+    """The years (JSON) kept by any roll-up of the jurisdiction with this fingerprint."""
+    return session.scalar(select(MonitorRollup.years).where(MonitorRollup.jurisdiction_id == jurisdiction_id,
+                                                            MonitorRollup.fingerprint == fingerprint).limit(1))
+
+
+def drop_rollup(session: Session, jurisdiction_id: int, year: int, first_year: int) -> None:
+    old = select(MonitorRollup.id).where(MonitorRollup.jurisdiction_id == jurisdiction_id,
+                                         MonitorRollup.year == year, MonitorRollup.first_year == first_year)
+    session.execute(delete(MonitorRollupRow).where(MonitorRollupRow.rollup_id.in_(old)))
+    session.execute(delete(MonitorRollup).where(MonitorRollup.id.in_(old)))
+
+
+def add_rollup_rows(session: Session, rows: list[dict[str, object]]) -> None:
+    for i in range(0, len(rows), 5000):
+        session.execute(MonitorRollupRow.__table__.insert(), rows[i:i + 5000])
+
+
+def rollup_jurisdictions(session: Session, rollup_id: int) -> list[tuple[int, str]]:
+    """(jurisdiction id, KPIs as JSON) of the jurisdictions below the one overseen."""
+    rows = session.execute(select(MonitorRollupRow.jurisdiction_id, MonitorRollupRow.data)
+                           .where(MonitorRollupRow.rollup_id == rollup_id,
+                                  MonitorRollupRow.organisation_id.is_(None))).all()
+    return [(int(j), d) for j, d in rows]
+
+
+def rollup_enterprises(session: Session, rollup_id: int, *, ranked: bool = False, offset: int = 0,
+                       limit: int | None = None) -> list[tuple[int, int | None, str, str, str, str]]:
+    """(organisation id, jurisdiction id, code, name, English name, KPIs as JSON) of the roll-up's enterprises: in
+    the view's order (by code), or `ranked` by CO2 intensity (those with one only, ties by code); a page of them."""
+    stmt = (select(MonitorRollupRow.organisation_id, MonitorRollupRow.jurisdiction_id, Organisation.code,
+                   Organisation.name, Organisation.name_en, MonitorRollupRow.data)
+            .join(Organisation, Organisation.id == MonitorRollupRow.organisation_id)
+            .where(MonitorRollupRow.rollup_id == rollup_id))
+    if ranked:
+        stmt = stmt.where(MonitorRollupRow.co2_intensity.is_not(None)).order_by(MonitorRollupRow.co2_intensity,
+                                                                                MonitorRollupRow.position)
+    else:
+        stmt = stmt.order_by(MonitorRollupRow.position)
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def rollup_size(session: Session, rollup_id: int) -> int:
+    return int(session.scalar(select(MonitorRollup.enterprises).where(MonitorRollup.id == rollup_id)) or 0)
+
+
+def rollup_ranked_count(session: Session, rollup_id: int) -> int:
+    return int(session.scalar(select(func.count()).where(MonitorRollupRow.rollup_id == rollup_id,
+                                                         MonitorRollupRow.co2_intensity.is_not(None))) or 0)
+
+
+def rollup_status_counts(session: Session, rollup_id: int) -> list[tuple[int | None, str | None, int]]:
+    """(jurisdiction id, status, enterprises) of the roll-up's enterprises, by the jurisdiction they sit in."""
+    rows = session.execute(select(MonitorRollupRow.jurisdiction_id, MonitorRollupRow.status, func.count())
+                           .where(MonitorRollupRow.rollup_id == rollup_id,
+                                  MonitorRollupRow.organisation_id.is_not(None))
+                           .group_by(MonitorRollupRow.jurisdiction_id, MonitorRollupRow.status)).all()
+    return [(j, st, int(n)) for j, st, n in rows]
