@@ -70,7 +70,10 @@ def system(name: str) -> object:
         _, _, size, share = name.split("-")
         built = build_system(generate_loop_heavy(int(size[:-1]) * 1000, int(share) / 100))
     CACHE.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    # Written aside and renamed: a benchmark running beside this one never reads half a file.
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
     return built
 
 
