@@ -8,7 +8,9 @@ triangular parameters are the stored ones (already mirrored for inputs) times th
 apart for both sides: ours `prepare(system)`, the peer `IterativeLCA(...)` + `lci()` + `lcia()`. Then each round
 runs N draws on a fresh set-up, ≥5 rounds for both, medians and spread. The sample means must agree within
 4 combined standard errors. Dask: LocalCluster with 1 and 2 single-threaded worker processes (warmed up with
-one chunk each), same seed and chunks: the samples must be identical. Peak RSS: a fresh process per side.
+one chunk each: the scatter and each worker's factorisation are set-up), 64 draws in chunks of 8, same seed and
+chunks: the samples must be identical; where the time goes is reported beside (`dask_rounds`). Peak RSS: a fresh
+process per side.
 
     .venv/bin/python benchmarks/bench_engine_montecarlo.py [--rounds 5] [--systems ...]
 """
