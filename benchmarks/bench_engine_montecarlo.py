@@ -8,7 +8,9 @@ triangular parameters are the stored ones (already mirrored for inputs) times th
 apart for both sides: ours `prepare(system)`, the peer `IterativeLCA(...)` + `lci()` + `lcia()`. Then each round
 runs N draws on a fresh set-up, ≥5 rounds for both, medians and spread. The sample means must agree within
 4 combined standard errors. Dask: LocalCluster with 1 and 2 single-threaded worker processes (warmed up with
-one chunk each), same seed and chunks: the samples must be identical. Peak RSS: a fresh process per side.
+one chunk each: the scatter and each worker's factorisation are set-up), 64 draws in chunks of 8, same seed and
+chunks: the samples must be identical; where the time goes is reported beside (`dask_rounds`). Peak RSS: a fresh
+process per side.
 
     .venv/bin/python benchmarks/bench_engine_montecarlo.py [--rounds 5] [--systems ...]
 """
@@ -16,6 +18,8 @@ one chunk each), same seed and chunks: the samples must be identical. Peak RSS: 
 from __future__ import annotations
 
 import math
+import os
+import statistics
 import sys
 import time
 import warnings
@@ -94,10 +98,7 @@ def uncertain_demand(model: object) -> int:
 
 
 def measure(name: str, n_rounds: int) -> dict[str, object]:
-    from distributed import Client, LocalCluster
-
     from carbontrail.lca.footprint import prepare
-    from carbontrail.lca.montecarlo import monte_carlo
 
     system = ec.system(name)
     model = prepare(system)
@@ -132,26 +133,69 @@ def measure(name: str, n_rounds: int) -> dict[str, object]:
     row["sd_ours"], row["sd_bw2calc"] = float(samples["ours"].std(ddof=1)), float(samples["bw2calc"].std(ddof=1))
     row["combined_standard_error"] = se
     if name in DASK_SYSTEMS:
-        chunk = 4
-        total = 8 * chunk
-        got = []
-        for workers in (1, 2):
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                              env=ec.PINNED) as cluster, Client(cluster) as client:
-                monte_carlo(model, demand, chunk * workers, seed=1, chunk_size=chunk, scheduler=client)  # warm-up
-                times = []
-                for _ in range(n_rounds):
-                    start = time.perf_counter()
-                    result = monte_carlo(model, demand, total, seed=7, chunk_size=chunk, scheduler=client)
-                    times.append(time.perf_counter() - start)
-                row[f"dask_{workers}_workers"] = ec.summary(times)
-                row[f"dask_{workers}_workers_iterations_per_s"] = total / row[f"dask_{workers}_workers"]["median_s"]
-                got.append(result.samples)
-        row["dask_speedup_2_over_1"] = row["dask_2_workers_iterations_per_s"] / row["dask_1_workers_iterations_per_s"]
-        row["dask_1_and_2_workers_identical"] = bool(np.array_equal(got[0], got[1]))
+        row.update(dask_rounds(model, demand, n_rounds))
     for side in table:
         row[f"{side}_peak_rss"] = ec.cold("bench_engine_montecarlo.py", side, name, 1, ("--demand", str(j)))
     print(f"{name}: ours/bw2calc {row['ratio_ours_over_bw2calc']:.2f}", file=sys.stderr)
+    return row
+
+
+DASK_CHUNK = 8
+DASK_DRAWS = 64
+
+
+def dask_rounds(model: object, demand: object, n_rounds: int) -> dict[str, object]:
+    """1 and 2 single-threaded worker processes on the same 64 draws (chunks of 8, seed 7): wall time, and where
+    it goes: each task's compute time on its worker (Dask's task stream), each worker's CPU seconds (getrusage
+    via client.run) and the client's. CPU seconds below a worker's busy time mean it waited for a core (the
+    machine is shared); compute summed over tasks above 1 worker's means work repeated per worker."""
+    import resource
+
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from carbontrail.lca.montecarlo import monte_carlo
+
+    def cpu_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    row: dict[str, object] = {"dask_draws_per_round": DASK_DRAWS, "dask_chunk": DASK_CHUNK}
+    got = []
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          env=ec.PINNED) as cluster, Client(cluster) as client:
+            # Warm-up: the scatter, each worker's factorisation and one task each, untimed.
+            monte_carlo(model, demand, DASK_CHUNK * workers, seed=1, chunk_size=DASK_CHUNK, scheduler=client)
+            times, compute, worker_cpu, busy_max, client_cpu, loads = [], [], [], [], [], []
+            for _ in range(n_rounds):
+                before, own, loads_start = client.run(cpu_s), cpu_s(), os.getloadavg()[0]
+                with get_task_stream(client) as stream:
+                    start = time.perf_counter()
+                    result = monte_carlo(model, demand, DASK_DRAWS, seed=7, chunk_size=DASK_CHUNK, scheduler=client)
+                    times.append(time.perf_counter() - start)
+                after = client.run(cpu_s)
+                client_cpu.append(cpu_s() - own)
+                worker_cpu.append(sum(after[w] - before[w] for w in before))
+                per_worker: dict[str, float] = {}
+                for task in stream.data:
+                    for part in task["startstops"]:
+                        if part["action"] == "compute":
+                            per_worker[task["worker"]] = per_worker.get(task["worker"], 0.0) + part["stop"] - part["start"]
+                compute.append(sum(per_worker.values()))
+                busy_max.append(max(per_worker.values()))
+                loads.append(loads_start)
+            key = f"dask_{workers}_workers"
+            row[key] = ec.summary(times)
+            row[f"{key}_iterations_per_s"] = DASK_DRAWS / row[key]["median_s"]
+            row[f"{key}_where"] = {"task_compute_s_summed": ec.summary(compute), "busiest_worker_s": ec.summary(busy_max),
+                                   "worker_cpu_s_summed": ec.summary(worker_cpu), "client_cpu_s": ec.summary(client_cpu),
+                                   "load_average_1min_at_round_start": loads}
+            got.append(result.samples)
+    one, two = row["dask_1_workers"]["median_s"], row["dask_2_workers"]["median_s"]
+    row["dask_speedup_2_over_1"] = one / two
+    # Wall time outside the busiest worker's tasks: scheduling, transfers, the client's own work.
+    row["dask_2_workers_overhead_s"] = two - statistics.median(row["dask_2_workers_where"]["busiest_worker_s"]["each_s"])
+    row["dask_1_and_2_workers_identical"] = bool(np.array_equal(got[0], got[1]))
     return row
 
 

@@ -70,13 +70,18 @@ def system(name: str) -> object:
         _, _, size, share = name.split("-")
         built = build_system(generate_loop_heavy(int(size[:-1]) * 1000, int(share) / 100))
     CACHE.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    # Written aside and renamed: a benchmark running beside this one never reads half a file.
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
     return built
 
 
 # A side whose first round takes longer than this runs once only (bare SuperLU on the whole of a loop-heavy
 # 20k system: ≈ 290 s, 43 M factor entries); its report says so ("rounds": 1, "over_budget").
 BUDGET_S = 60.0
+# A side's first (cold) round is stopped after this much wall time, and the side reported as at least this slow.
+PROBE_S = 90.0
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -109,29 +114,40 @@ def sides_measured(script: str, calls: dict[str, Callable[[], object]], name: st
                    extra: tuple[str, ...] = ()) -> tuple[dict[str, object], dict[str, object]]:
     """Warm and cold rounds of every side, interleaved (round k runs each side once, in turn, so a change of load
     on the shared machine falls on all sides alike): ({"SIDE_warm": ..., "SIDE_cold": ...}, last result per side).
-    A side over BUDGET_S in its first warm round runs once, and its cold figure is that warm one."""
-    times: dict[str, list[float]] = {side: [] for side in calls}
+
+    Each side's first cold round comes first and is stopped after PROBE_S of wall time: a side that does not
+    finish by then (bare SuperLU on a loop-heavy 20k system, ≈ 290 s alone on a core) is not run again and is
+    reported as taking at least PROBE_S (`lower_bound`), so a ratio over it is a bound. A side over BUDGET_S in
+    its first warm round runs once, and its cold figure is that warm one."""
+    cold_rows: dict[str, list[dict[str, float]]] = {}
+    row: dict[str, object] = {}
+    for side in calls:
+        try:
+            cold_rows[side] = [cold_round(script, side, name, extra, timeout=PROBE_S)]
+        except subprocess.TimeoutExpired:
+            bound = {"median_s": PROBE_S, "lower_bound": True, "rounds": 0, "load_average_at_stop": os.getloadavg(),
+                     "note": f"stopped after {PROBE_S:.0f} s of wall time without a result: takes at least that"}
+            row[f"{side}_warm"] = row[f"{side}_cold"] = bound
+    times: dict[str, list[float]] = {side: [] for side in cold_rows}
     results: dict[str, object] = {}
     for _ in range(n):
-        for side, fn in calls.items():
+        for side in cold_rows:
             if not times[side] or times[side][0] <= BUDGET_S:
-                seconds, results[side] = timed(fn)
+                seconds, results[side] = timed(calls[side])
                 times[side].append(seconds)
-    row: dict[str, object] = {}
     for side, each in times.items():
         row[f"{side}_warm"] = {**summary(each), **({"over_budget": True} if each[0] > BUDGET_S else {})}
-    cold_rows: dict[str, list[dict[str, float]]] = {side: [] for side in calls if times[side][0] <= BUDGET_S}
-    for _ in range(n):
-        for side, got in cold_rows.items():
-            if not got or got[0]["s"] <= BUDGET_S:
-                got.append(cold_round(script, side, name, extra))
-    for side in calls:
-        if side not in cold_rows:
+    for side in list(cold_rows):
+        if times[side][0] > BUDGET_S:
             row[f"{side}_cold"] = {**row[f"{side}_warm"], "cold_skipped": "the warm round took longer than "
                                    "BUDGET_S; the cold figure is the warm one"}
-        else:
-            row[f"{side}_cold"] = cold_summary(cold_rows[side])
-    return row, results
+            del cold_rows[side]
+    for _ in range(n - 1):
+        for side, got in cold_rows.items():
+            got.append(cold_round(script, side, name, extra))
+    for side, got in cold_rows.items():
+        row[f"{side}_cold"] = cold_summary(got)
+    return {key: row[key] for side in calls for key in (f"{side}_warm", f"{side}_cold")}, results
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -145,10 +161,13 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def cold_round(script: str, side: str, name: str, extra: tuple[str, ...] = ()) -> dict[str, float]:
-    """One fresh process of `script --cold side --system name`: its first-call time, set-up time and RSS."""
+def cold_round(script: str, side: str, name: str, extra: tuple[str, ...] = (),
+               timeout: float | None = None) -> dict[str, float]:
+    """One fresh process of `script --cold side --system name`: its first-call time, set-up time and RSS.
+    subprocess.TimeoutExpired after `timeout` seconds of wall time (the process is killed)."""
     out = subprocess.run([sys.executable, str(HERE / script), "--cold", side, "--system", name, *extra],
-                         check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **PINNED})
+                         check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **PINNED},
+                         timeout=timeout)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -231,10 +250,20 @@ def main(doc: str, sides: tuple[str, ...], child: Callable[[argparse.Namespace],
         cold_child(lambda: child(args))
         return
     env = environment()
+    # Systems an earlier run measured and this one does not are kept (each row has its own load averages and
+    # time); the report is rewritten after each system, so a long run keeps what it did.
+    earlier = OUT / f"{name}.json"
+    kept = [r for r in json.loads(earlier.read_text()).get("systems", [])
+            if r.get("system") not in args.systems] if earlier.exists() else []
     rows = []
-    for system_name in args.systems:  # the report is rewritten after each system, so a long run keeps what it did
-        rows.append(measure(system_name, args.rounds))
-        headline(name, rows, env, **headline_args)
+    for system_name in args.systems:
+        started = os.getloadavg()
+        row = measure(system_name, args.rounds)
+        row.update(load_average_start=started, load_average_end=os.getloadavg(),
+                   measured_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+        rows.append(row)
+        ordered = sorted(kept + rows, key=lambda r: SYSTEMS.index(r["system"]))
+        headline(name, ordered, env, **headline_args)
 
 
 def headline(name: str, rows: list[dict[str, object]], env: dict[str, object], *, figure: str, ratio: str,
@@ -262,9 +291,13 @@ def ratios(row: dict[str, object], sides: list[str]) -> None:
         ours, scipy_s = row[f"ours_{kind}"]["median_s"], row[f"scipy_{kind}"]["median_s"]
         row[f"ratio_{kind}_ours_over_scipy"] = ours / scipy_s
         row[f"ratio_{kind}_ours_solver_over_scipy"] = row[f"ours_solver_{kind}"]["median_s"] / scipy_s
+        if row[f"scipy_{kind}"].get("lower_bound"):  # the peer took at least its figure: these ratios at most
+            row[f"ratio_{kind}_ours_over_scipy_bound"] = "at most"
         for peer in ("bw2calc", "pypardiso"):
             if peer in sides:
                 row[f"ratio_{kind}_{peer}_over_ours"] = row[f"{peer}_{kind}"]["median_s"] / ours
+                if row[f"{peer}_{kind}"].get("lower_bound"):
+                    row[f"ratio_{kind}_{peer}_over_ours_bound"] = "at least"
 
 
 def arguments(doc: str, sides: tuple[str, ...]) -> argparse.Namespace:

@@ -44,6 +44,9 @@ class Characterisation:
     factors: np.ndarray  # indicators × flows, kg CO2e per flow unit
     gases: tuple[str, ...]  # per flow: gas species, EXTERNAL_GAS, or "" when not a greenhouse gas
     source: str
+    # C·B: kg CO2e per unit of each activity's own emissions, indicators × activities (kept with C: a sparse
+    # product per prepare was 0.5 ms of a 3 ms USLCI footprint).
+    per_activity: np.ndarray
 
 
 # Per product system and assessment: preparing the same system again (a service answering many requests) finds
@@ -72,8 +75,10 @@ def _characterise(system: ProductSystem, report: str) -> Characterisation:
         if flow.id in system.external:
             factors[:, i] = system.external[flow.id].per_unit(flow.unit)
             gases[i] = EXTERNAL_GAS
+    per_activity = np.asarray((system.B.T @ factors.T).T)
+    per_activity.setflags(write=False)  # shared by every model of the system
     return Characterisation(report, INDICATORS, factors, tuple(gases),
-                            f"{DATASET}, {report} GWP100; biogenic CO2 and CH4 reported apart")
+                            f"{DATASET}, {report} GWP100; biogenic CO2 and CH4 reported apart", per_activity)
 
 
 @lru_cache(maxsize=16384)

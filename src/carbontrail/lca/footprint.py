@@ -48,7 +48,7 @@ class FootprintModel:
         self.characterisation: Characterisation = characterise(system, assessment)
         self.B = system.B
         # One row per indicator: kg CO2e per unit of each activity (characterisation folded into B).
-        self.cB = np.asarray((self.B.T @ self.characterisation.factors.T).T)
+        self.cB = self.characterisation.per_activity
         self.solver = Solver(system.A, system.names, tolerance)
 
     @property

@@ -25,6 +25,8 @@ from carbontrail.lca.uncertainty import Sampler
 
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
 DEFAULT_CHUNK = 25
+# On Dask, a run's chunks go out as this many tasks per worker thread (some balancing if a worker falls behind).
+TASKS_PER_THREAD = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,14 +85,23 @@ def _job_of(model: FootprintModel) -> _Job:
     return job
 
 
-def _run_chunk(job: _Job, demands: np.ndarray | None, seed: np.random.SeedSequence, iterations: int) -> np.ndarray:
+def _run_chunks(job: _Job, demands: np.ndarray | None, seeds: Sequence[np.random.SeedSequence],
+                sizes: Sequence[int]) -> np.ndarray:
+    """Several chunks in one task, one after the other with one resampled solver: the same numbers as each
+    chunk on its own (a chunk's draws depend on its seed only), one task and one solver instead of one a chunk."""
+    solver = ResampledSolver(job.solver)
+    return np.concatenate([_run_chunk(job, demands, s, n, solver) for s, n in zip(seeds, sizes)], axis=0)
+
+
+def _run_chunk(job: _Job, demands: np.ndarray | None, seed: np.random.SeedSequence, iterations: int,
+               solver: ResampledSolver | None = None) -> np.ndarray:
     """Scores of `iterations` draws: iterations × indicators × demands (activities × demands; None: every product
-    per unit, by the adjoint, so × products)."""
+    per unit, by the adjoint, so × products). `solver`: one to reuse (each draw replaces all its values)."""
     bio = job.biosphere
     # Characterised biosphere entries: score = Σ_e c[row_e]·b_e·s[col_e], no sparse B per draw.
     scored = job.scored
     weights, cols = job.factors[:, bio.rows[scored]], bio.cols[scored]
-    solver = ResampledSolver(job.solver)
+    solver = solver or ResampledSolver(job.solver)
     n_act = job.solver.n
     columns = n_act if demands is None else demands.shape[1]
     out = np.empty((iterations, job.factors.shape[0], columns))
@@ -223,7 +234,7 @@ def _chunks(job: _Job, demands: np.ndarray | None, iterations: int, seed: int, s
     sizes = [min(chunk_size, iterations - start) for start in range(0, iterations, chunk_size)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     if scheduler is None:
-        parts = [_run_chunk(job, demands, s, n) for s, n in zip(seeds, sizes)]
+        parts = [_run_chunks(job, demands, seeds, sizes)]
     else:
         parts = _on_dask(scheduler, job, demands, seeds, sizes)
     return np.concatenate(parts, axis=0)
@@ -261,7 +272,14 @@ def _on_dask(scheduler: object, job: _Job, demands: np.ndarray | None, seeds: li
             [shared] = client.scatter([job], broadcast=True, hash=False)
             if not own:
                 _SCATTERED[job] = (client, shared)
-        futures = client.map(_run_chunk, [shared] * len(sizes), [demands] * len(sizes), seeds, sizes, pure=False)
+        # Consecutive chunks grouped into TASKS_PER_THREAD tasks per worker thread: a task per chunk cost a
+        # scheduler round trip and a resampled solver each; a chunk's numbers do not depend on its task.
+        threads = sum(client.nthreads().values()) or 1
+        tasks = min(len(sizes), TASKS_PER_THREAD * threads)
+        bounds = np.linspace(0, len(sizes), tasks + 1).round().astype(int)
+        groups = [(seeds[a:b], sizes[a:b]) for a, b in zip(bounds, bounds[1:])]
+        futures = client.map(_run_chunks, [shared] * tasks, [demands] * tasks, [g[0] for g in groups],
+                             [g[1] for g in groups], pure=False)
         return client.gather(futures)
     finally:
         if own:
