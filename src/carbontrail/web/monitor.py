@@ -5,6 +5,7 @@ ranking, warnings, XLSX and PDF export), and the warnings inbox with acknowledge
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
