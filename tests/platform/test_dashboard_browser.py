@@ -71,6 +71,15 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 
+def _sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form as a demo user and wait for the home page."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", demo_password())
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
 def _each_view(browser, base: str, email: str, backend: str, role: str,  # type: ignore[no-untyped-def]
                section: str) -> Iterator[tuple[object, str]]:
     """Sign in as `email`, then open the home page in each language at each width: yields (page, locale) once the
@@ -81,11 +90,7 @@ def _each_view(browser, base: str, email: str, backend: str, role: str,  # type:
     blocked: list[str] = []
     page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     try:
-        page.goto(f"{base}/login")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", demo_password())
-        page.click("#login-form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        _sign_in(page, base, email)
         for locale in LOCALES:
             context.add_cookies([{"name": "ct_lang", "value": locale, "url": base}])
             for width in WIDTHS:
@@ -189,11 +194,7 @@ def test_pages_behind_the_dashboards_fit(browser, demo) -> None:  # type: ignore
         context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, locale="en-GB")
         page = context.new_page()
         try:
-            page.goto(f"{base}/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", demo_password())
-            page.click("#login-form button[type=submit]")
-            page.wait_for_url(f"{base}/")
+            _sign_in(page, base, email)
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
                 for path in paths:
