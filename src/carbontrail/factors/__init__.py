@@ -1,7 +1,7 @@
 """Emission factors: the versioned library with provenance, GWPs, and explicit selection with fallbacks."""
 
 from carbontrail.factors.library import ELECTRICITY_SERIES, FactorLibrary
-from carbontrail.factors.model import Factor, FactorDataset, FactorQuery, FuelData, Selection
+from carbontrail.factors.model import Factor, FactorDataset, FactorQuery, FactorValue, FuelData, Selection
 from carbontrail.factors.userdata import FACTOR_COLUMNS, read_factor_csv
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "FactorDataset",
     "FactorLibrary",
     "FactorQuery",
+    "FactorValue",
     "FuelData",
     "Selection",
     "read_factor_csv",

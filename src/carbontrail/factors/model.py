@@ -11,14 +11,14 @@ from carbontrail.units import quantity
 
 
 @dataclass(frozen=True)
-class Factor:
-    """One emission factor (or fuel property) per unit of activity, with where it comes from.
+class FactorValue:
+    """A factor's value per unit of activity and where it comes from: what a factor is, and what a calculation that
+    used one cites (`inventory.records.FactorUse`).
 
     `unit` is per activity unit ("kg/kWh", "kg/TJ", "GJ/t"); `gas` names what the numerator measures
     ("CO2", "CH4_fossil", "N2O", "CO2e"; "" for a property such as a calorific value).
     """
 
-    id: str
     activity: str
     value: float
     unit: str
@@ -29,13 +29,25 @@ class Factor:
     dataset: str
     dataset_version: str
     source: str
-    confidence: str = ""
-    notes: str = ""
 
     @property
     def quantity(self) -> pint.Quantity:
         """The factor as a pint quantity (e.g. 0.1404 kg/kWh)."""
         return quantity(self.value, self.unit)
+
+
+@dataclass(frozen=True)
+class _FactorId:
+    id: str
+
+
+# Dataclasses take the fields of the last base first, so `id` stays Factor's first field (and argument).
+@dataclass(frozen=True)
+class Factor(FactorValue, _FactorId):
+    """One emission factor (or fuel property) in the library: its id, value and provenance, and how sure it is."""
+
+    confidence: str = ""
+    notes: str = ""
 
 
 @dataclass(frozen=True)

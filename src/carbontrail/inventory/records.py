@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import pint
 
-from carbontrail.factors import Factor
+from carbontrail.factors import Factor, FactorValue
 
 
 @dataclass(frozen=True)
@@ -32,25 +32,14 @@ class Activity:
 
 
 @dataclass(frozen=True)
-class FactorUse:
+class FactorUse(FactorValue):
     """A factor as used by one line: value, unit, gas, and where it comes from."""
 
-    activity: str
-    value: float
-    unit: str
-    gas: str
-    geography: str
-    year: int | None
-    series: str
-    dataset: str
-    dataset_version: str
-    source: str
     fallback: str = ""
 
     @classmethod
     def of(cls, factor: Factor, fallback: str = "") -> FactorUse:
-        return cls(factor.activity, factor.value, factor.unit, factor.gas, factor.geography, factor.year,
-                   factor.series, factor.dataset, factor.dataset_version, factor.source, fallback)
+        return cls(**{f.name: getattr(factor, f.name) for f in fields(FactorValue)}, fallback=fallback)
 
 
 @dataclass(frozen=True)
