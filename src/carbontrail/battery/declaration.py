@@ -18,7 +18,7 @@ from typing import Literal
 
 import pint
 
-from carbontrail.battery.cff import CFFEmissions, CFFParameters, circular_footprint
+from carbontrail.battery.cff import JRC_DEFAULTS_SOURCE, CFFEmissions, CFFParameters, circular_footprint
 from carbontrail.battery.performance_class import ILLUSTRATIVE_CLASSES, ClassTable, PerformanceClass
 from carbontrail.errors import CalculationError, InputError, Location
 from carbontrail.units import magnitude, quantity
@@ -39,7 +39,7 @@ ElectricitySupply = Literal["grid", "direct_line", "certificate", "ppa"]
 DEFAULT_CYCLES_PER_YEAR: dict[str, float] = {
     "M1": 60, "N1": 60, "L": 20, "M2": 250, "M3": 250, "N2": 250, "N3": 250,
 }
-RULES_SOURCE = "JRC battery carbon-footprint rules (draft delegated act under Reg. (EU) 2023/1542 Art. 7)"
+RULES_SOURCE = JRC_DEFAULTS_SOURCE  # the CFF defaults and the declaration rules are one document
 
 
 @dataclass(frozen=True)

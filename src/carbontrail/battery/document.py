@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from carbontrail.battery.cff import CFFEmissions, CFFParameters
+from carbontrail.battery.cff import JRC_DEFAULTS_SOURCE, CFFEmissions, CFFParameters
 from carbontrail.battery.declaration import (
     DEFAULT_CYCLES_PER_YEAR,
     BatteryModel,
@@ -69,7 +69,7 @@ class CFFDoc(_Doc):
     r3: Fraction = 0.0
     qsin_qp: Fraction = 1.0
     qsout_qp: Fraction = 1.0
-    source: Text = "JRC battery carbon-footprint rules (draft delegated act under Reg. (EU) 2023/1542 Art. 7)"
+    source: Text = JRC_DEFAULTS_SOURCE
     e_recycled_kg_per_kg: Signed | None = None
     e_recycling_eol_kg_per_kg: Signed | None = None
     e_v_star_kg_per_kg: Signed | None = None
