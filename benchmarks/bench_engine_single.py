@@ -111,9 +111,12 @@ def measure(name: str, n: int) -> dict[str, object]:
     row["scipy_prepared"], _ = ec.rounds(lambda: float(c @ lu.solve(f)), max(n, 20))
     # Against bare scipy's result, or a peer's when scipy was stopped (a lower bound, no result).
     # (ours_solver when every peer was stopped: the figure then checks ours against our bare solver only)
-    reference = next(side for side in ("scipy", "pypardiso", "bw2calc", "ours_solver") if side in values)
-    ref = values[reference]
-    row[f"relative_difference_to_{reference}"] = {side: abs(v - ref) / abs(ref) for side, v in values.items()}
+    reference = next((side for side in ("scipy", "pypardiso", "bw2calc", "ours_solver") if side in values), None)
+    if reference is None:  # every side was stopped at its first cold round: no result to compare, bounds only
+        row["relative_difference"] = f"no side finished its first cold round within {ec.PROBE_S:.0f} s"
+    else:
+        ref = values[reference]
+        row[f"relative_difference_to_{reference}"] = {side: abs(v - ref) / abs(ref) for side, v in values.items()}
     ec.ratios(row, sides)
     for kind in ("cold", "warm"):  # warm: C is kept per system, so this side equals ours after its first round
         row[f"ratio_{kind}_ours_characterising_over_scipy"] = (row[f"ours_characterising_{kind}"]["median_s"]
