@@ -1,7 +1,10 @@
 """In a real browser (Playwright driving Debian's chromium), in English and in Chinese: download an import
 template, edit an activity record (a refused value keeps what was typed and says why, in the reader's language),
-delete one, see both on the audit page, create a meter and a reporting period, lock the period for verification.
-Each effect is checked in the database through the services. Screenshots go to var/screenshots/."""
+delete one, see both on the audit page, create a meter and a reporting period, lock the period for verification;
+upload a file with a bad row, fix it and upload it again, create a facility; publish, share and stop sharing a
+footprint, answer customers' requests; register battery units and record an event, declare and make a passport;
+edit a CBAM installation; upload a product model, compute and publish a product. Each effect is checked in the
+database through the services. English at 1366 px, Chinese at 390 px. Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -59,6 +62,15 @@ def _shot(page, name: str, request: pytest.FixtureRequest) -> None:  # type: ign
     SHOTS.mkdir(parents=True, exist_ok=True)
     backend = request.node.callspec.params.get("db_url", "db")
     page.screenshot(path=str(SHOTS / f"{name}-{backend}.png"), full_page=True)
+
+
+def _submit(page, form: str, fields: dict[str, str], choose: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Fill the form's fields (by name; `choose`: its selects) and submit it."""
+    for name, value in (choose or {}).items():
+        page.select_option(f"{form} select[name={name}]", value)
+    for name, value in fields.items():
+        page.fill(f"{form} [name={name}]", value)
+    page.click(f"{form} button[type=submit]")
 
 
 def _edit(page, server: str, record: int, quantity: str) -> None:  # type: ignore[no-untyped-def]
@@ -123,11 +135,8 @@ def test_the_work_on_records_meters_and_periods(browser, server: str, world: Wor
 
         # a meter, and a period whose end comes before its start, then right
         page.goto(f"{server}/org/ORG-A")
-        page.select_option("#new-meter select[name=facility]", "A-PLANT")
-        page.fill("#new-meter input[name=code]", "E-MAIN")
-        page.fill("#new-meter input[name=medium]", "electricity")
-        page.fill("#new-meter input[name=unit]", "MWh")
-        page.click("#new-meter button[type=submit]")
+        _submit(page, "#new-meter", {"code": "E-MAIN", "medium": "electricity", "unit": "MWh"},
+                choose={"facility": "A-PLANT"})
         expect(page.locator("#meters")).to_contain_text("E-MAIN")
         assert [(m.code, m.unit) for m in organisations.meters(world.sessions, who, "ORG-A", "A-PLANT")] == \
             [("E-MAIN", "MWh")]
@@ -341,5 +350,186 @@ def test_compute_and_publish_a_product(browser, server: str, world: World, local
         _shot(page, f"product-published-{locale}", request)
         [entry] = organisations.audit_trail(world.sessions, who, "ORG-A", limit=1).entries
         assert (entry.action, entry.actor, entry.object_key) == ("publish", MANAGER, published.pf_id)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_upload_fix_and_upload_again_then_a_facility(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                     tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The activity template with two rows for a new facility's 2024 diesel, the second's quantity "12,5x":
+    refused with its row and field, nothing stored; the same file fixed (12.5) imports both rows. Then a facility
+    created from the organisation page."""
+    from playwright.sync_api import expect
+
+    zh = locale == "zh_CN"
+    who = _manager(world)
+    columns = TEMPLATES["activity"].column_names
+    rows = [{"organisation": "ORG-A", "facility": "A-PLANT", "kind": "fuel_combustion", "item": "diesel",
+             "period_start": "2024-01-01", "period_end": "2024-01-31", "quantity": "40", "unit": "L"},
+            {"organisation": "ORG-A", "facility": "A-PLANT", "kind": "fuel_combustion", "item": "diesel",
+             "period_start": "2024-02-01", "period_end": "2024-02-29", "quantity": "12,5x", "unit": "L"}]
+
+    def write(path: Path, body: list[dict[str, str]]) -> Path:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({c: r.get(c, "") for c in columns} for r in body)
+        path.write_text(out.getvalue(), encoding="utf-8")
+        return path
+
+    def diesel_2024() -> list[float]:
+        with world.sessions() as s:
+            return list(s.scalars(select(ActivityRecord.quantity).where(
+                ActivityRecord.item == "diesel", ActivityRecord.period_start >= date(2024, 1, 1))
+                .order_by(ActivityRecord.period_start)))
+
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/upload")
+        page.set_input_files("#upload-form input[type=file]", str(write(tmp_path / "diesel.csv", rows)))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#upload-errors tr.problem", timeout=30_000)  # an import job in its own process
+        problem = page.locator("#upload-errors tr.problem").first
+        expect(problem.locator("td").nth(0)).to_have_text("3")  # the header is row 1
+        expect(problem.locator("td").nth(1)).to_have_text("quantity")
+        expect(page.locator("#upload-errors .error")).to_contain_text("未导入任何数据" if zh else "Nothing was imported")
+        assert diesel_2024() == []
+        _shot(page, f"upload-refused-{locale}", request)
+        rows[1]["quantity"] = "12.5"
+        page.set_input_files("#upload-form input[type=file]", str(write(tmp_path / "diesel-fixed.csv", rows)))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector("#upload-ok", timeout=30_000)
+        assert diesel_2024() == [40.0, 12.5]
+
+        page.goto(f"{server}/org/ORG-A")
+        _submit(page, "#new-facility", {"facility": "A-DEPOT", "name": "甲仓库" if zh else "A depot",
+                                        "province": "Sichuan"})
+        expect(page.locator("#facilities")).to_contain_text("A-DEPOT")
+        assert "A-DEPOT" in [f.code for f in organisations.facilities(world.sessions, who, "ORG-A")]
+        _shot(page, f"facility-created-{locale}", request)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_register_units_and_record_their_events(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                request: pytest.FixtureRequest) -> None:
+    """Two GB/T 34014 pack codes produced on 2024-03-15 (R = 2024, 3 = March, F = 15) registered from the form, a
+    malformed code refused first with nothing stored; then the first one sold to ORG-B with a 500 CNY deposit."""
+    from playwright.sync_api import expect
+
+    from carbontrail.services import battery_units
+
+    who = _manager(world)
+    codes = ["01APBAASC00001R3F0000101", "01APBAASC00001R3F0000102"]
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/battery")
+        page.fill("#register-form textarea[name=codes]", "\n".join([codes[0], "NOT-A-CODE"]))
+        page.fill("#register-form input[name=at]", "2024-03-15T08:00")
+        page.click("#register-form button[type=submit]")
+        expect(page.locator("#register-error")).to_contain_text("NOT-A-CODE")
+        assert battery_units.overview(world.sessions, who, "ORG-A").held == ()
+        page.fill("#register-form textarea[name=codes]", "\n".join(codes))
+        page.fill("#register-form input[name=at]", "2024-03-15T08:00")
+        page.click("#register-form button[type=submit]")
+        expect(page.locator("#units")).to_contain_text(codes[1])
+        assert sorted(u.code for u in battery_units.overview(world.sessions, who, "ORG-A").held) == codes
+
+        page.goto(f"{server}/org/ORG-A/battery/units/{codes[0]}")
+        _submit(page, "#event-form", {"at": "2024-04-01T09:30", "to_actor": "ORG-B", "deposit_cny": "500"},
+                choose={"kind": "sold"})
+        expect(page.locator("#history")).to_contain_text("ORG-B")
+        seen = battery_units.history(world.sessions, who, codes[0], organisation="ORG-A")
+        assert [e.kind for e in seen.events][-1] == "sold"
+        assert (seen.state.holder, seen.state.deposit.to("yuan").magnitude) == ("ORG-B", 500.0)
+        _shot(page, f"battery-unit-sold-{locale}", request)
+        trail = organisations.audit_trail(world.sessions, who, "ORG-A", limit=2).entries
+        assert [(e.object_type, e.actor) for e in trail] == [("battery_event", MANAGER), ("battery_units", MANAGER)]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_answer_a_footprint_request(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                    request: pytest.FixtureRequest) -> None:
+    """ORG-B asks (PACT v3 RequestCreated) for the example cathode ORG-A publishes; ORG-A's manager rejects the
+    first request with a reason, accepts the second (answered with the footprint at once): each decision stored, ORG-B
+    granted only after the second."""
+    from playwright.sync_api import expect
+
+    from carbontrail.services.pact import host as pact_host
+    from carbontrail.services.pact import inbox as pact_inbox
+    from carbontrail.services.work import SystemActor
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "pact" / "lfp-cathode.yaml"
+    import yaml
+
+    published = pact_host.publish_document(world.sessions, SystemActor("seed"), "ORG-A",
+                                           yaml.safe_load(example.read_text(encoding="utf-8")), file=example.name)
+    with world.sessions() as s:
+        customer = principal_of(s, s.scalar(select(User.id).where(User.email == "admin@b.example")))
+    for n in (1, 2):
+        event = {"type": pact_inbox.EVENT_TYPES["3"]["created"], "specversion": "1.0", "id": f"b-asks-{n}",
+                 "source": "https://b.example/3/events", "time": "2026-01-01T00:00:00Z",
+                 "data": {"productId": list(published.product_ids), "comment": f"request {n}"}}
+        pact_inbox.receive_request(world.sessions, customer, event, "3", own_origin=server)
+    who = _manager(world)
+    ids = sorted(r.id for r in pact_inbox.inbox(world.sessions, who, "ORG-A"))
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/pact")
+        first = page.locator("#inbox tr", has_text="request 1")
+        first.locator("input[name=reason]").fill("wrong product")
+        first.locator("button", has_text="拒绝" if locale == "zh_CN" else "Reject").click()
+        expect(page.locator("#inbox tr", has_text="request 1")).to_contain_text("wrong product")
+        assert pact_host.outbox(world.sessions, who, "ORG-A")[0].grantees == ()  # a rejection grants nothing
+        page.locator("#inbox tr", has_text="request 2").locator(
+            "button", has_text="接受" if locale == "zh_CN" else "Accept").click()
+        expect(page.locator("#inbox tr", has_text="request 2").locator("form")).to_have_count(0)
+        decided = {r.id: (r.status, r.reason) for r in pact_inbox.inbox(world.sessions, who, "ORG-A")}
+        assert decided[ids[0]] == ("rejected", "wrong product")
+        assert decided[ids[1]][0] == "fulfilled"  # accepted, and answered with the footprint at once
+        assert pact_host.outbox(world.sessions, who, "ORG-A")[0].grantees == ("ORG-B",)
+        _shot(page, f"pact-request-answered-{locale}", request)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_CN"])
+def test_upload_a_product_model_and_see_it_computed(browser, server: str, world: World, locale: str,  # type: ignore[no-untyped-def]
+                                                    tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A model file uploaded from the products page: one kilogram of cell made with 3 kg of fossil CO2 emitted and
+    0.5 kg of methane (GWP100 of fossil CH4 in AR6: 29.8): 3 + 0.5 × 29.8 = 17.9 kg CO2e per kg. A file that is no
+    model is refused first, in the reader's language, with nothing stored."""
+    import yaml
+    from playwright.sync_api import expect
+
+    from carbontrail.services import footprints
+
+    who = _manager(world)
+    model = {"name": "cell", "flows": [
+        {"id": "cell", "unit": "kg"},
+        {"id": "co2", "name": "Carbon dioxide, fossil", "kind": "elementary", "unit": "kg", "category": "air/unspecified"},
+        {"id": "ch4", "name": "Methane, fossil", "kind": "elementary", "unit": "kg", "category": "air/unspecified"}],
+        "processes": [{"id": "CELL", "outputs": [{"flow": "cell", "amount": 1}, {"flow": "co2", "amount": 3.0},
+                                                 {"flow": "ch4", "amount": 0.5}]}]}
+    (tmp_path / "cell.yaml").write_text(yaml.safe_dump(model), encoding="utf-8")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    context, page = _signed_in(browser, server, locale)
+    try:
+        page.goto(f"{server}/org/ORG-A/products")
+        page.set_input_files("#model-upload input[type=file]", str(tmp_path / "list.yaml"))
+        page.click("#model-upload button[type=submit]")
+        expect(page.locator("#footprint-error")).to_be_visible()
+        assert [m.key for m in footprints.models_of(world.sessions, who, "ORG-A")] == []
+        page.fill("#model-upload input[name=key]", "b-cell")
+        page.set_input_files("#model-upload input[type=file]", str(tmp_path / "cell.yaml"))
+        page.click("#model-upload button[type=submit]")
+        assert [m.key for m in footprints.models_of(world.sessions, who, "ORG-A")] == ["b-cell"]
+        page.goto(f"{server}/org/ORG-A/products/b-cell/cell")
+        expect(page.locator("#footprint-per-unit")).to_have_text("17.900")
+        _shot(page, f"product-uploaded-{locale}", request)
     finally:
         context.close()
