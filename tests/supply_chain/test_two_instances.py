@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.app import create_app
 from carbontrail.config import Settings
 from carbontrail.formats import pact
-from carbontrail.services import accounts, footprints
+from carbontrail.services import accounts, footprints, tenancy
 from carbontrail.services.pact import host as pact_host, inbox as pact_inbox
 from carbontrail.services.pact import requests as pr
 from carbontrail.services.tls import development_certificate
@@ -123,7 +123,7 @@ def _set_up(supplier: Instance, cell: Instance) -> None:
 
 def _cell_kg(cell: Instance) -> float:
     with cell.sessions() as s:
-        org = footprints.organisation_id(s, "CD-CELL")
+        org = tenancy.known_organisation_id(s, "CD-CELL")
         return footprints.compute(footprints.load(s, org, "cell"), "lfp-cell").fossil_kg_per_unit
 
 
@@ -143,7 +143,7 @@ def test_requested_footprint_arrives_and_moves_the_cell_footprint(pair: tuple[In
     supplier, cell = pair
     assert _cell_kg(cell) == pytest.approx(31.02)
     with cell.sessions() as s:
-        org = footprints.organisation_id(s, "CD-CELL")
+        org = tenancy.known_organisation_id(s, "CD-CELL")
     sent = pr.create_request(cell.sessions, org, cell.key, supplier="SH-LFP", product_id=CATHODE,
                              product_key="lfp-cathode", public_url=cell.url)
     assert sent.status == "pending", sent.reason
@@ -171,7 +171,7 @@ def test_requested_footprint_arrives_and_moves_the_cell_footprint(pair: tuple[In
 def test_unknown_product_is_rejected_by_callback(pair: tuple[Instance, Instance]) -> None:
     _supplier, cell = pair
     with cell.sessions() as s:
-        org = footprints.organisation_id(s, "CD-CELL")
+        org = tenancy.known_organisation_id(s, "CD-CELL")
     sent = pr.create_request(cell.sessions, org, cell.key, supplier="SH-LFP",
                              product_id="urn:pact:sh-lfp.example:product-id:no-such-thing", public_url=cell.url)
     req = _wait(cell, org, sent.event_id)
@@ -182,7 +182,7 @@ def test_pull_from_the_carbontrail_host_over_v2(pair: tuple[Instance, Instance])
     """The same footprint pulled over PACT v2.3 (granted to the cell maker by the fulfilled request above)."""
     _supplier, cell = pair
     with cell.sessions() as s:
-        org = footprints.organisation_id(s, "CD-CELL")
+        org = tenancy.known_organisation_id(s, "CD-CELL")
     report = pr.pull(cell.sessions, org, cell.key, supplier="SH-LFP-V2", product_keys={CATHODE: "lfp-cathode"})
     assert (report.listed, report.recorded) == (1, 1)
     with cell.sessions() as s:
@@ -195,7 +195,7 @@ def test_request_over_v2_is_answered_over_v2(pair: tuple[Instance, Instance]) ->
     the v2.3 form of the same footprint (version 1, 8.6 kg CO2e/kg)."""
     _supplier, cell = pair
     with cell.sessions() as s:
-        org = footprints.organisation_id(s, "CD-CELL")
+        org = tenancy.known_organisation_id(s, "CD-CELL")
     sent = pr.create_request(cell.sessions, org, cell.key, supplier="SH-LFP-V2", product_id=CATHODE,
                              product_key="lfp-cathode", public_url=cell.url)
     req = _wait(cell, org, sent.event_id)

@@ -19,15 +19,10 @@ from carbontrail.cbam import (
     Installation,
     InstallationResult,
     build_communication,
-    carbon_price_per_tonne,
-    compare_grids,
     communication_to_json,
     communication_workbook,
     compute_see,
-    estimate_cost,
-    free_allocation_share,
     importer_view,
-    library_grid_factors,
     parse_installation,
 )
 from carbontrail.cli._common import JsonOption, OrgArgument, console, print_json, read_document, user_errors
@@ -154,10 +149,8 @@ def cost_command(
                              location=Location(field="--free-allocation-share"))
         installation = _installation(path)
         result = compute_see(installation, defaults=_defaults(defaults, defaults_version), markup_year=year)
-        p = result.process(installation.process(process).id)
-        see = p.see_obligation
-        share = free_allocation if free_allocation is not None else free_allocation_share(
-            see, _amount(benchmark or "", "t/t", "--benchmark"), year)
+        installation.process(process)  # an unknown process is named before the amounts are read
+        given = _amount(benchmark, "t/t", "--benchmark") if benchmark is not None else None
         imported = _amount(mass, "t", "--mass")
         rates = {}
         for item in exchange_rate:
@@ -166,11 +159,12 @@ def cost_command(
                 raise InputError(f"'{item}' is not an exchange rate", location=Location(field="--exchange-rate"),
                                  expected="CURRENCY=EUR_PER_UNIT, e.g. CNY=0.128")
             rates[code.strip()] = quantity(value, f"EUR/{code.strip()}", location=Location(field="--exchange-rate"))
-        paid = carbon_price_per_tonne(installation, p, rates) * imported if installation.carbon_prices else None
-        est = estimate_cost(imported * see, year=year, certificate_price=_amount(price, "EUR/t", "--price"),
-                            free_allocation_share=share, carbon_price_paid=paid)
-        data = {"process": p.process_id, "year": year, "mass_t": magnitude(imported, "t"),
-                "see_obligation_t_per_t": magnitude(see, "t/t"),
+        answer = service.cost_of(installation, result, process=process, imported=imported,
+                                 certificate_price=_amount(price, "EUR/t", "--price"), import_year=year,
+                                 free_allocation=free_allocation, benchmark=given, rates=rates)
+        est = answer.estimate
+        data = {"process": answer.process_id, "year": year, "mass_t": magnitude(imported, "t"),
+                "see_obligation_t_per_t": magnitude(answer.see_obligation, "t/t"),
                 "obligation_emissions_t": magnitude(est.obligation_emissions, "t"),
                 "free_allocation_share": est.free_allocation_share,
                 "certificates_t": magnitude(est.certificates, "t"),
@@ -197,10 +191,10 @@ def grid_command(
     """Indirect SEE of a process on the local (Sichuan) grid and on the China-average grid."""
     with user_errors(as_json):
         installation = _installation(path)
-        proc = installation.process(process)
-        result = compute_see(installation).process(proc.id)
-        loc, ref = library_grid_factors(year, local, reference)
-        cmp = compare_grids(proc, result, loc, ref)
+        installation.process(process)  # an unknown process is named before the model is computed
+        cmp = service.grid_of(installation, compute_see(installation), process=process, grid_year=year, local=local,
+                              reference=reference)
+        loc, ref = cmp.local, cmp.reference
         data = {"process": cmp.process_id, "electricity_mwh": magnitude(cmp.electricity, "MWh"),
                 "local": {"geography": loc.geography, "t_per_mwh": magnitude(loc.value, "t/MWh"), "year": loc.year,
                           "source": loc.source, "dataset": loc.dataset_version},

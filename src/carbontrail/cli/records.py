@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from carbontrail.cli._common import show, user_errors
+from carbontrail.cli._common import JsonOption, OrgArgument, show, user_errors
 from carbontrail.errors import InputError, Location
 from carbontrail.services import activity, organisations
 from carbontrail.services.database import open_sessions
@@ -20,14 +20,12 @@ activity_app = typer.Typer(help="One activity record: `activity show|edit|delete
 period_app = typer.Typer(help="Reporting periods locked for verification: `period lock|unlock ORG NAME`.",
                          no_args_is_help=True)
 
-Org = Annotated[str, typer.Argument(help="Organisation code.")]
 Record = Annotated[int, typer.Argument(help="The record's number (the `id` of the API's activity list).")]
 Period = Annotated[str, typer.Argument(help="Name of the reporting period, e.g. 2023.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 @activity_app.command("show")
-def show_command(organisation: Org, record: Record, as_json: JsonOption = False) -> None:
+def show_command(organisation: OrgArgument, record: Record, as_json: JsonOption = False) -> None:
     """The record's values as the activity template's columns, and the locked period it lies in."""
     with user_errors(as_json):
         r = activity.get_record(open_sessions(), cli_actor(), organisation, record)
@@ -36,7 +34,7 @@ def show_command(organisation: Org, record: Record, as_json: JsonOption = False)
 
 
 @activity_app.command("edit")
-def edit_command(organisation: Org, record: Record,
+def edit_command(organisation: OrgArgument, record: Record,
                  values: Annotated[list[str], typer.Option("--set", help="COLUMN=VALUE, once per column changed "
                                                                          "(the activity template's columns).")],
                  as_json: JsonOption = False) -> None:
@@ -55,7 +53,7 @@ def edit_command(organisation: Org, record: Record,
 
 
 @activity_app.command("delete")
-def delete_command(organisation: Org, record: Record, as_json: JsonOption = False) -> None:
+def delete_command(organisation: OrgArgument, record: Record, as_json: JsonOption = False) -> None:
     """Delete a record (its values stay in the audit trail); refused inside a locked period."""
     with user_errors(as_json):
         r = activity.delete_record(open_sessions(), cli_actor(), organisation, record)
@@ -63,13 +61,13 @@ def delete_command(organisation: Org, record: Record, as_json: JsonOption = Fals
 
 
 @period_app.command("lock")
-def lock_command(organisation: Org, period: Period, as_json: JsonOption = False) -> None:
+def lock_command(organisation: OrgArgument, period: Period, as_json: JsonOption = False) -> None:
     """Lock the period for verification: no activity record inside it may be imported, changed or deleted."""
     _period(organisations.lock_period, organisation, period, as_json, "locked for verification")
 
 
 @period_app.command("unlock")
-def unlock_command(organisation: Org, period: Period, as_json: JsonOption = False) -> None:
+def unlock_command(organisation: OrgArgument, period: Period, as_json: JsonOption = False) -> None:
     """Open a locked period again."""
     _period(organisations.unlock_period, organisation, period, as_json, "unlocked")
 

@@ -11,6 +11,7 @@ import typer
 
 from carbontrail.cli._common import (
     EXIT_ADDRESS_IN_USE,
+    JsonOption,
     console,
     err_console,
     installation_key,
@@ -29,7 +30,7 @@ demo_app = typer.Typer(help="The Sichuan power-battery demo data set.", no_args_
 DEMO_DIR = Path(__file__).resolve().parents[3] / "examples" / "sichuan-battery-chain"
 
 
-def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
+def init_command(as_json: JsonOption = False) -> None:
     """Create the database (SQLite under var/ unless CARBONTRAIL_DATABASE_URL is set) and migrate it."""
     with user_errors(as_json):
         url = migrate(Settings.from_env())
@@ -39,7 +40,7 @@ def init_command(as_json: Annotated[bool, typer.Option("--json", help="Print the
 @demo_app.command("load")
 def demo_load(
     path: Annotated[Path, typer.Option(help="Folder of the demo data set.")] = DEMO_DIR,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Load the demo data set (organisations, facilities, meters, periods, activity); loading twice changes nothing."""
     # loaded by the command that uses it: the CLI starts fast

@@ -87,13 +87,6 @@ def _recycled_entries(session: Session, recycled: RecycledInputs) -> list[JSONOb
                             {k: quantity(v, "kg") for k, v in post.items()})
 
 
-def _org_id(session: Session, code: str) -> int:
-    org_id = tenancy.organisation_id(session, code)
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id
-
-
 def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, identifier: str, *, model: str,
            plant: str, submodels: Mapping[str, JSONObject], study_url: str = "", unit_code: str | None = None,
            recycled: RecycledInputs | None = None, grants: Sequence[str] = ()) -> JSONObject:
@@ -127,7 +120,7 @@ def create(sessions: sessionmaker[Session], actor: Actor, organisation: str, ide
         s.flush()
         granted = list(dict.fromkeys(grants))
         for code in granted:
-            s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=_org_id(s, code)))
+            s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=tenancy.known_organisation_id(s, code)))
         work.audit("create", "battery_passport", identifier, organisation_id=access.organisation_id,
                    detail={"model": model, "plant": plant, "grants": granted})  # type: ignore[dict-item]
         return full
@@ -159,7 +152,7 @@ def grant(sessions: sessionmaker[Session], actor: Actor, organisation: str, iden
         s = work.session
         access = tenancy.access(s, actor, organisation, tenancy.GRANT_ACCESS)
         row = _owned(s, access, identifier)
-        grantee_id = _org_id(s, grantee)
+        grantee_id = tenancy.known_organisation_id(s, grantee)
         if grantee_id not in repo.grantee_ids(s, row.id):
             s.add(BatteryPassportGrant(passport_id=row.id, organisation_id=grantee_id))
             work.audit("grant", "battery_passport", f"{identifier}→{grantee}", organisation_id=access.organisation_id)

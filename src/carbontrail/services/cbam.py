@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -542,32 +542,46 @@ def cost(sessions: sessionmaker[Session], actor: Actor, organisation: str, code:
                          location=Location(field="free_allocation_share"))
     done = compute(sessions, actor, organisation, code, year=year, markup_year=import_year, defaults=defaults,
                    defaults_version=defaults_version)
-    installation = done.stored.installation
-    p = done.result.process(installation.process(process).id)
+    return cost_of(done.stored.installation, done.result, process=process, imported=quantity(mass_t, "t"),
+                   certificate_price=quantity(price_eur_per_t, "EUR/t"), import_year=import_year,
+                   free_allocation=free_allocation,
+                   benchmark=quantity(benchmark_t_per_t, "t/t") if benchmark_t_per_t is not None else None,
+                   rates={"CNY": quantity(1.0 / rate, "EUR/CNY")} if rate is not None else {})
+
+
+def cost_of(installation: Installation, result: InstallationResult, *, process: str, imported: pint.Quantity,
+            certificate_price: pint.Quantity, import_year: int, free_allocation: float | None = None,
+            benchmark: pint.Quantity | None = None, rates: Mapping[str, pint.Quantity] | None = None) -> CostAnswer:
+    """`cost` for an installation already computed (a stored one, or a model file the command line reads): the
+    free-allocation share as given or derived from `benchmark`, net of the carbon price paid (`rates`: EUR per unit
+    of each currency the installation paid it in)."""
+    p = result.process(installation.process(process).id)
     see = p.see_obligation
-    share = free_allocation if free_allocation is not None else free_allocation_share(
-        see, quantity(benchmark_t_per_t or 0.0, "t/t"), import_year)
-    imported = quantity(mass_t, "t")
-    rates = {"CNY": quantity(1.0 / rate, "EUR/CNY")} if rate is not None else {}
-    paid = carbon_price_per_tonne(installation, p, rates) * imported if installation.carbon_prices else None
-    estimate = estimate_cost(imported * see, year=import_year, certificate_price=quantity(price_eur_per_t, "EUR/t"),
-                             free_allocation_share=share, carbon_price_paid=paid)
+    if free_allocation is None:
+        if benchmark is None:
+            raise InputError("give either a free-allocation share or a benchmark",
+                             location=Location(field="free_allocation_share"))
+        free_allocation = free_allocation_share(see, benchmark, import_year)
+    paid = carbon_price_per_tonne(installation, p, dict(rates or {})) * imported if installation.carbon_prices else None
+    estimate = estimate_cost(imported * see, year=import_year, certificate_price=certificate_price,
+                             free_allocation_share=free_allocation, carbon_price_paid=paid)
     return CostAnswer(p.process_id, imported, see, estimate)
 
 
 def grid(sessions: sessionmaker[Session], actor: Actor, organisation: str, code: str, *, process: str,
          grid_year: int, local: str = "Sichuan", reference: str = "China", year: int | None = None) -> GridComparison:
     """Indirect SEE of a process with its electricity on the local grid and on the reference grid."""
-    return grid_of(compute(sessions, actor, organisation, code, year=year), process=process, grid_year=grid_year, local=local,
+    done = compute(sessions, actor, organisation, code, year=year)
+    return grid_of(done.stored.installation, done.result, process=process, grid_year=grid_year, local=local,
                    reference=reference)
 
 
-def grid_of(done: Computed, *, process: str, grid_year: int, local: str = "Sichuan",
-            reference: str = "China") -> GridComparison:
-    """`grid` for an installation already computed."""
-    proc = done.stored.installation.process(process)
+def grid_of(installation: Installation, result: InstallationResult, *, process: str, grid_year: int,
+            local: str = "Sichuan", reference: str = "China") -> GridComparison:
+    """`grid` for an installation already computed (a stored one, or a model file the command line reads)."""
+    proc = installation.process(process)
     loc, ref = library_grid_factors(grid_year, local, reference)
-    return compare_grids(proc, done.result.process(proc.id), loc, ref)
+    return compare_grids(proc, result.process(proc.id), loc, ref)
 
 
 @dataclass(frozen=True)

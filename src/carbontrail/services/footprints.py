@@ -99,14 +99,6 @@ class ImportSummary:
     notes: tuple[str, ...] = ()
 
 
-def organisation_id(session: Session, code: str) -> int:
-    """The id of organisation `code` (`NotFound` if there is none)."""
-    org_id = tenancy.organisation_id(session, code)
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id
-
-
 def read_model_file(path: Path) -> tuple[ProductModelDocument, SourceFormat, tuple[int, int, int], tuple[str, ...]]:
     """A model file in any supported format: ours (.yaml/.yml/.json), openLCA JSON-LD (zip or folder),
     EcoSpold 1 (.xml or a zip with one). Returns the model, its format, (linked, unlinked, duplicates) and notes."""

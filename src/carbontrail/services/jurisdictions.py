@@ -51,6 +51,16 @@ class EnterpriseAggregate:
     has_data: bool = True  # False: no record of the enterprise falls in the year (its zeros mean "no data")
 
 
+class _EnterpriseTotal:
+    """A jurisdiction's figure: the sum of its enterprises' figure of the same name (those that failed left out)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, aggregate: JurisdictionAggregate, owner: type | None = None) -> float:
+        return sum(getattr(e, self.name) for e in aggregate.enterprises if e.error is None)
+
+
 @dataclass(frozen=True)
 class JurisdictionAggregate:
     """A jurisdiction's totals for a year: the sum of its enterprises, with intensities per 10⁴ yuan value added."""
@@ -68,28 +78,11 @@ class JurisdictionAggregate:
         """Whether any enterprise has records in the year (else every total means "no data", not zero)."""
         return any(e.has_data and e.error is None for e in self.enterprises)
 
-    def _total(self, name: str) -> float:
-        return sum(getattr(e, name) for e in self.enterprises if e.error is None)
-
-    @property
-    def energy_tce(self) -> float:
-        return self._total("energy_tce")
-
-    @property
-    def scope1_t_co2e(self) -> float:
-        return self._total("scope1_t_co2e")
-
-    @property
-    def scope2_location_t_co2e(self) -> float:
-        return self._total("scope2_location_t_co2e")
-
-    @property
-    def scope2_market_t_co2e(self) -> float:
-        return self._total("scope2_market_t_co2e")
-
-    @property
-    def value_added_10k_yuan(self) -> float:
-        return self._total("value_added_10k_yuan")
+    energy_tce = _EnterpriseTotal()
+    scope1_t_co2e = _EnterpriseTotal()
+    scope2_location_t_co2e = _EnterpriseTotal()
+    scope2_market_t_co2e = _EnterpriseTotal()
+    value_added_10k_yuan = _EnterpriseTotal()
 
     @property
     def energy_intensity(self) -> float | None:

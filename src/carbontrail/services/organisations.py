@@ -92,12 +92,12 @@ def _period_view(p: ReportingPeriod) -> PeriodView:
 def visible(sessions: sessionmaker[Session], actor: Actor) -> list[OrganisationView]:
     """The organisations `actor` may see (members, grantees, and the overseers of their jurisdictions)."""
     with sessions() as s:
-        return [_view(_org(s, a), a) for a in tenancy.visible_organisations(s, actor)]
+        return [_view(tenancy.organisation(s, a), a) for a in tenancy.visible_organisations(s, actor)]
 
 
 def overview(sessions: sessionmaker[Session], actor: Actor) -> Overview:
     with sessions() as s:
-        orgs = [_view(_org(s, a), a) for a in tenancy.visible_organisations(s, actor)]
+        orgs = [_view(tenancy.organisation(s, a), a) for a in tenancy.visible_organisations(s, actor)]
         roots = {g.jurisdiction_id for g in actor.grants if g.jurisdiction_id is not None}
         places = jurisdictions.tree(s, roots) if roots else []
     return Overview(orgs, places)
@@ -106,7 +106,7 @@ def overview(sessions: sessionmaker[Session], actor: Actor) -> Overview:
 def profile(sessions: sessionmaker[Session], actor: Actor, code: str) -> OrganisationView:
     with sessions() as s:
         access = tenancy.require(s, actor, code, tenancy.PROFILE)
-        return _view(_org(s, access), access)
+        return _view(tenancy.organisation(s, access), access)
 
 
 def organisation_page(sessions: sessionmaker[Session], actor: Actor, code: str) -> OrganisationPage:
@@ -114,11 +114,11 @@ def organisation_page(sessions: sessionmaker[Session], actor: Actor, code: str) 
     with sessions() as s:
         access = tenancy.require(s, actor, code, tenancy.PROFILE)
         if not access.allows(tenancy.DATA_READ):
-            return OrganisationPage(_view(_org(s, access), access), [], [])
+            return OrganisationPage(_view(tenancy.organisation(s, access), access), [], [])
         sites = repo.facilities(s, access.organisation_id)
         code_of = {f.id: f.code for f in sites}
         return OrganisationPage(
-            _view(_org(s, access), access), [_facility_view(f) for f in sites],
+            _view(tenancy.organisation(s, access), access), [_facility_view(f) for f in sites],
             [_period_view(p) for p in repo.periods(s, access.organisation_id)],
             [MeterView(code_of[m.facility_id], m.code, m.medium, m.unit, m.supplier)
              for m in repo.meters_of(s, access.organisation_id)])
@@ -193,7 +193,7 @@ def add_meter(sessions: sessionmaker[Session], actor: Actor, organisation: str, 
     with unit_of_work(sessions, actor) as work:
         s = work.session
         access = tenancy.require(s, actor, organisation, tenancy.DATA_WRITE)
-        fac = _facility(s, access.organisation_id, access.code, facility)
+        fac = tenancy.facility_of(s, access, facility)
         if repo.meter(s, fac.id, code) is not None:
             raise Conflict(f"facility '{access.code}/{facility}' already has a meter '{code}'")
         s.add(Meter(facility_id=fac.id, code=code, medium=medium, unit=unit, supplier=supplier))
@@ -307,20 +307,6 @@ def create_period(session: Session, organisation: str, name: str, start: date, e
     session.add(period)
     session.flush()
     return period
-
-
-def _org(session: Session, access: Access) -> Organisation:
-    org = session.get(Organisation, access.organisation_id)
-    if org is None:
-        raise NotFound(f"no organisation with code '{access.code}'")
-    return org
-
-
-def _facility(session: Session, organisation_id: int, organisation: str, code: str) -> Facility:
-    fac = repo.facility(session, organisation_id, code)
-    if fac is None:
-        raise NotFound(f"organisation '{organisation}' has no facility '{code}'")
-    return fac
 
 
 def _required(**values: str) -> None:

@@ -122,10 +122,7 @@ def access(session: Session, actor: Actor, code: str, *needed: str) -> Access:
     principal as its roles allow (`require`: `NotFound` if it may not see the organisation at all,
     `PermissionDenied` if it may see it but not act this way)."""
     if isinstance(actor, SystemActor):
-        org_id = organisation_id(session, code)
-        if org_id is None:
-            raise NotFound(f"no organisation with code '{code}'")
-        return Access(org_id, code, EVERY_PERMISSION)
+        return Access(known_organisation_id(session, code), code, EVERY_PERMISSION)
     found = require(session, actor, code, needed[0] if needed else PROFILE)
     for permission in needed[1:]:
         _need(found, permission)
@@ -196,10 +193,16 @@ def require_platform_admin(principal: Actor) -> None:
 # -- reading a tenant's data, once `require` has granted access ----------------------------------------------
 
 
-def profile(session: Session, access: Access) -> Profile:
+def organisation(session: Session, access: Access) -> Organisation:
+    """The organisation's own row."""
     org = session.get(Organisation, access.organisation_id)
     if org is None:
         raise NotFound(f"no organisation with code '{access.code}'")
+    return org
+
+
+def profile(session: Session, access: Access) -> Profile:
+    org = organisation(session, access)
     return Profile(org.code, org.name, org.name_en, org.industry, org.province, org.city, org.park)
 
 
@@ -210,7 +213,7 @@ def facilities(session: Session, access: Access) -> list[Facility]:
 
 def meters(session: Session, access: Access, facility: str) -> list[Meter]:
     _need(access, DATA_READ)
-    fac = _facility(session, access, facility)
+    fac = facility_of(session, access, facility)
     return repo.meters(session, fac.id)
 
 
@@ -239,7 +242,8 @@ def hidden_datasets(session: Session, principal: Principal) -> set[tuple[str, st
     return {(n, v) for n, v, org in repo.dataset_owners(session) if org is not None and org not in mine}
 
 
-def _facility(session: Session, access: Access, code: str) -> Facility:
+def facility_of(session: Session, access: Access, code: str) -> Facility:
+    """The organisation's facility with this code (`NotFound` naming both if it has none)."""
     fac = repo.facility(session, access.organisation_id, code)
     if fac is None:
         raise NotFound(f"organisation '{access.code}' has no facility '{code}'")
@@ -272,6 +276,14 @@ def organisation_id(session: Session, code: str) -> int | None:
         if found is not None:
             with _MEMO_LOCK:
                 _IDS[engine][code] = found
+    return found
+
+
+def known_organisation_id(session: Session, code: str) -> int:
+    """`organisation_id` of an organisation that must exist: `NotFound` when none has this code."""
+    found = organisation_id(session, code)
+    if found is None:
+        raise NotFound(f"no organisation with code '{code}'")
     return found
 
 

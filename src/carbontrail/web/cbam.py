@@ -138,7 +138,8 @@ def _installation(page: Page, code: str, installation: str, *, period: int | Non
         if not p.electricity:
             continue
         try:
-            grids.append(grid_out(cbam.grid_of(done, process=p.id, grid_year=grid_year)))
+            grids.append(grid_out(cbam.grid_of(done.stored.installation, done.result, process=p.id,
+                                               grid_year=grid_year)))
         except CarbontrailError as exc:
             grid_error = str(exc)
             break

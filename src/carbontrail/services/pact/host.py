@@ -221,7 +221,7 @@ def grant(sessions: sessionmaker[Session], principal: Actor | None, org_code: st
     with transaction(sessions) as s:
         access = require(s, principal, org_code, *PUBLISH)
         row = own_footprint(s, access, pf_id)
-        customer_id = _organisation_id(s, customer)
+        customer_id = tenancy.known_organisation_id(s, customer)
         if customer_id == access.organisation_id:
             raise InputError("a footprint is granted to customers, not to its own publisher",
                              location=Location(field="customer"))
@@ -246,7 +246,7 @@ def revoke(sessions: sessionmaker[Session], principal: Actor | None, org_code: s
     with transaction(sessions) as s:
         access = require(s, principal, org_code, *PUBLISH)
         row = own_footprint(s, access, pf_id)
-        customer_id = _organisation_id(s, customer)
+        customer_id = tenancy.known_organisation_id(s, customer)
         gone = s.execute(delete(PactGrant).where(PactGrant.footprint_id == row.id,
                                                  PactGrant.organisation_id == customer_id))
         if not gone.rowcount:  # type: ignore[attr-defined]
@@ -292,13 +292,6 @@ def own_footprint(s: Session, access: tenancy.Access, pf_id: str) -> PactFootpri
     if row is None:
         raise NotFound(f"organisation '{access.code}' has no published footprint {pf_id}")
     return row
-
-
-def _organisation_id(s: Session, code: str) -> int:
-    org_id = tenancy.organisation_id(s, code)
-    if org_id is None:
-        raise NotFound(f"no organisation with code '{code}'")
-    return org_id
 
 
 def touch(s: Session) -> None:

@@ -7,16 +7,15 @@ from datetime import date
 from sqlalchemy import Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped
 
 
-class ImportBatch(Timestamped, Base):
+class ImportBatch(OrganisationOwned, Timestamped, Base):
     """One imported file: its checksum makes a repeated import recognisable."""
 
     __tablename__ = "import_batch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     file_name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     template: Mapped[str] = mapped_column(String(64))
@@ -25,7 +24,7 @@ class ImportBatch(Timestamped, Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ActivityRecord(Timestamped, Base):
+class ActivityRecord(OrganisationOwned, Timestamped, Base):
     """A quantity of fuel, electricity, heat, steam, process gas, production or value added in a period.
 
     `record_key` is a digest of the fields that identify the record (facility, kind, item, period,
@@ -36,7 +35,6 @@ class ActivityRecord(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_key: Mapped[str] = mapped_column(String(40), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"), index=True)
     meter_id: Mapped[int | None] = mapped_column(ForeignKey("meter.id"), index=True)
     # fuel_combustion | electricity | heat | steam | process | production | value_added

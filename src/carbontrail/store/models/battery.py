@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped
 
 
 class BatteryUnit(Timestamped, Base):
@@ -68,7 +68,7 @@ class BatteryDeposit(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class BatteryDeclarationRecord(Timestamped, Base):
+class BatteryDeclarationRecord(OrganisationOwned, Timestamped, Base):
     """One revision of an Art. 7 declaration of one battery model at one plant: the input document and the computed
     result (declaration beside ISO 14067), kept together so the numbers can always be traced to what they came
     from. A new input or a re-declaration adds the next revision (`previous_id` links it); old ones stay readable."""
@@ -77,7 +77,6 @@ class BatteryDeclarationRecord(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "model", "plant", "revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     model: Mapped[str] = mapped_column(String(200))
     plant: Mapped[str] = mapped_column(String(200))
     document: Mapped[dict[str, object]] = mapped_column(JSON)
@@ -90,14 +89,13 @@ class BatteryDeclarationRecord(Timestamped, Base):
                                                     index=True)
 
 
-class BatteryPassportRecord(Timestamped, Base):
+class BatteryPassportRecord(OrganisationOwned, Timestamped, Base):
     """A battery passport (Battery Pass v1.2 sub-models, validated) served by its identifier."""
 
     __tablename__ = "battery_passport"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("battery_declaration.id", ondelete="SET NULL"))
     model: Mapped[str] = mapped_column(String(200))
     plant: Mapped[str] = mapped_column(String(200))
@@ -105,7 +103,7 @@ class BatteryPassportRecord(Timestamped, Base):
     submodels: Mapped[dict[str, object]] = mapped_column(JSON)
 
 
-class BatteryPassportGrant(Base):
+class BatteryPassportGrant(OrganisationOwned, Base):
     """An organisation the passport's owner recognises as having a legitimate interest (Annex XIII point 2, 4)."""
 
     __tablename__ = "battery_passport_grant"
@@ -113,16 +111,14 @@ class BatteryPassportGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     passport_id: Mapped[int] = mapped_column(ForeignKey("battery_passport.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
 
 
-class BatteryResidualBatch(Timestamped, Base):
+class BatteryResidualBatch(OrganisationOwned, Timestamped, Base):
     """The latest residual-value sorting of an organisation's retired units: settings, summary and every unit."""
 
     __tablename__ = "battery_residual_batch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[dict[str, object]] = mapped_column(JSON)
     summary: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped, utcnow
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped, utcnow
 
 
-class CbamInstallation(Timestamped, Base):
+class CbamInstallation(OrganisationOwned, Timestamped, Base):
     """One installation's model (the validated YAML/JSON, kept as JSON) for one reporting period.
 
     Uploading the same installation code and period again replaces the model; its stored results go with it."""
@@ -20,7 +20,6 @@ class CbamInstallation(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "code", "period_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id", ondelete="SET NULL"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(300))
@@ -50,14 +49,13 @@ class CbamResult(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class CbamDefaultDataset(Timestamped, Base):
+class CbamDefaultDataset(OrganisationOwned, Timestamped, Base):
     """A named, versioned default-value table an organisation loaded; a version once stored never changes."""
 
     __tablename__ = "cbam_default_dataset"
     __table_args__ = (UniqueConstraint("organisation_id", "name", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")

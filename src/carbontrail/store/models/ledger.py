@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped, utcnow
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped, utcnow
 
 
 class LedgerEntry(Base):
@@ -72,13 +72,12 @@ class LedgerLogKey(Timestamped, Base):
     seed_encrypted: Mapped[str] = mapped_column(Text)
 
 
-class OrganisationKey(Timestamped, Base):
+class OrganisationKey(OrganisationOwned, Timestamped, Base):
     """An organisation's credential signing key; a rotation retires it, and it keeps verifying what it signed."""
 
     __tablename__ = "organisation_key"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     multikey: Mapped[str] = mapped_column(String(64), unique=True)
     seed_encrypted: Mapped[str] = mapped_column(Text)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -98,14 +97,13 @@ class StatusList(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class IssuedCredential(Timestamped, Base):
+class IssuedCredential(OrganisationOwned, Timestamped, Base):
     """A credential an organisation issued, as signed, with its status bit and its log entry."""
 
     __tablename__ = "issued_credential"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credential_id: Mapped[str] = mapped_column(String(100), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)  # footprint | statement | battery | cbam | inventory
     subject_ref: Mapped[str] = mapped_column(String(300), default="")
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -127,13 +125,12 @@ class AccreditedBody(Timestamped, Base):
     accredited_by: Mapped[str] = mapped_column(String(200))
 
 
-class VerificationEngagement(Timestamped, Base):
+class VerificationEngagement(OrganisationOwned, Timestamped, Base):
     """An enterprise engaging a verification body on one subject, frozen as a snapshot when engaged."""
 
     __tablename__ = "verification_engagement"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     verifier_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
                                                           index=True)
     subject_type: Mapped[str] = mapped_column(String(32))  # pact_footprint | product_model | reporting_period
@@ -172,14 +169,13 @@ class VerificationStatement(Timestamped, Base):
     withdrawn_reason: Mapped[str] = mapped_column(String(500), default="")
 
 
-class RegistryEntry(Timestamped, Base):
+class RegistryEntry(OrganisationOwned, Timestamped, Base):
     """A verified product footprint its owner published in the public registry."""
 
     __tablename__ = "registry_entry"
     __table_args__ = (UniqueConstraint("credential_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     credential_id: Mapped[str] = mapped_column(String(100))
     statement_credential_id: Mapped[str] = mapped_column(String(100), default="")
     product: Mapped[str] = mapped_column(String(300))

@@ -11,17 +11,26 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index,
                         UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped, utcnow
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped, utcnow
 
 
-class ReadingBatch(Timestamped, Base):
+class JurisdictionOrEnterprise:
+    """What a target, a warning rule or a warning is about: a jurisdiction (its subtree) or one enterprise, and
+    deleted with it."""
+
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"),
+                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
+                                                        index=True)
+
+
+class ReadingBatch(OrganisationOwned, Timestamped, Base):
     """One upload of readings (file or API batch): its checksum makes a repeated upload add nothing."""
 
     __tablename__ = "monitor_reading_batch"
     __table_args__ = (UniqueConstraint("organisation_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(500))  # file name, or "api"
     actor: Mapped[str] = mapped_column(String(300))
@@ -32,14 +41,13 @@ class ReadingBatch(Timestamped, Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # why, for a batch of corrections
 
 
-class MonthlyFigure(Base):
+class MonthlyFigure(OrganisationOwned, Base):
     """An enterprise's month: energy (tce), CO2 (t) and value added (10⁴ yuan, constant prices), kept for roll-ups."""
 
     __tablename__ = "monitor_monthly_figure"
     __table_args__ = (UniqueConstraint("organisation_id", "month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month
     energy_tce: Mapped[float] = mapped_column(Float, default=0.0)
     co2_t: Mapped[float] = mapped_column(Float, default=0.0)
@@ -88,16 +96,12 @@ class MonitorRollupRow(Base):
     data: Mapped[str] = mapped_column(Text)  # the entity's KPIs (JSON)
 
 
-class MonitorTarget(Timestamped, Base):
+class MonitorTarget(JurisdictionOrEnterprise, Timestamped, Base):
     """A target the level above sets for a jurisdiction or an enterprise."""
 
     __tablename__ = "monitor_target"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"),
-                                                        index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
-                                                        index=True)
     kpi: Mapped[str] = mapped_column(String(32))
     base_year: Mapped[int] = mapped_column(Integer)
     target_year: Mapped[int] = mapped_column(Integer)
@@ -124,30 +128,25 @@ class PriceIndex(Timestamped, Base):
     set_by: Mapped[str] = mapped_column(String(300), default="")
 
 
-class ReportFiling(Base):
+class ReportFiling(OrganisationOwned, Base):
     """A key energy-using unit's monthly report as filed: when, by whom, and the report itself."""
 
     __tablename__ = "monitor_report_filing"
     __table_args__ = (UniqueConstraint("organisation_id", "month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month reported
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     filed_by: Mapped[str] = mapped_column(String(300))
     report: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
-class WarningRule(Timestamped, Base):
+class WarningRule(JurisdictionOrEnterprise, Timestamped, Base):
     """A warning rule configured for a jurisdiction's subtree or one enterprise, with where its warnings go."""
 
     __tablename__ = "monitor_warning_rule"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"),
-                                                        index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
-                                                        index=True)
     rule: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     email_to: Mapped[str] = mapped_column(String(1000), default="")  # comma-separated
@@ -157,17 +156,13 @@ class WarningRule(Timestamped, Base):
     created_by: Mapped[str] = mapped_column(String(300), default="")
 
 
-class MonitorWarning(Timestamped, Base):
+class MonitorWarning(JurisdictionOrEnterprise, Timestamped, Base):
     """A warning a rule raised: open, acknowledged or resolved; `key` identifies the breach it is about."""
 
     __tablename__ = "monitor_warning"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("monitor_warning_rule.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"),
-                                                        index=True)
-    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"),
-                                                        index=True)
     entity: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(200), index=True)

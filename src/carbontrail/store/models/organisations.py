@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from carbontrail.store.models.base import Base, Timestamped
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped
 
 
 class Jurisdiction(Base):
@@ -41,14 +41,13 @@ class Organisation(Timestamped, Base):
     facilities: Mapped[list[Facility]] = relationship(back_populates="organisation", order_by="Facility.code")
 
 
-class Facility(Timestamped, Base):
+class Facility(OrganisationOwned, Timestamped, Base):
     """A site of an organisation, located by province / city / park (the grid factor follows the province)."""
 
     __tablename__ = "facility"
     __table_args__ = (UniqueConstraint("organisation_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(64))
@@ -76,7 +75,7 @@ class Meter(Base):
     cumulative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class ReportingPeriod(Base):
+class ReportingPeriod(OrganisationOwned, Base):
     """A named period an organisation reports on (a year, or the base year targets are measured against).
 
     Once `locked_at` is set the period is locked for verification: no activity record inside it may be imported,
@@ -86,7 +85,6 @@ class ReportingPeriod(Base):
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)

@@ -8,17 +8,16 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped
 
 
-class PactFootprint(Timestamped, Base):
+class PactFootprint(OrganisationOwned, Timestamped, Base):
     """One version of a published ProductFootprint; a new version is a new row with a new pf id."""
 
     __tablename__ = "pact_footprint"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pf_id: Mapped[str] = mapped_column(String(36), unique=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     product_key: Mapped[str] = mapped_column(String(300), index=True)  # the first product id, lower case
     version: Mapped[int] = mapped_column(Integer, default=1)
     preceding_pf_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list

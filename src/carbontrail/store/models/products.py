@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped, utcnow
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped, utcnow
 
 
-class ProductModel(Timestamped, Base):
+class ProductModel(OrganisationOwned, Timestamped, Base):
     """One imported process database of an organisation, kept in our own model format (docs/product-models.md).
 
     Raw process models are tenant data: only the organisation's members see them.
@@ -20,7 +20,6 @@ class ProductModel(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[str] = mapped_column(String(64), default="")
@@ -33,7 +32,7 @@ class ProductModel(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class SupplierFootprint(Timestamped, Base):
+class SupplierFootprint(OrganisationOwned, Timestamped, Base):
     """A supplier's own cradle-to-gate footprint of a product the organisation buys (primary data).
 
     One row per (organisation, product, supplier, reference): a PACT footprint id or a document number.
@@ -43,7 +42,6 @@ class SupplierFootprint(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "product_key", "supplier", "reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     product_key: Mapped[str] = mapped_column(String(200), index=True)
     supplier: Mapped[str] = mapped_column(String(200))
     fossil_kg_per_unit: Mapped[float] = mapped_column(Float)
@@ -59,7 +57,7 @@ class SupplierFootprint(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class ProductFootprintResult(Timestamped, Base):
+class ProductFootprintResult(OrganisationOwned, Timestamped, Base):
     """A computed footprint of one product of a stored model, kept so that what is published (a PACT footprint,
     a battery declaration's input, a registry entry) names the result it was made from.
 
@@ -70,7 +68,6 @@ class ProductFootprintResult(Timestamped, Base):
     __tablename__ = "product_footprint_result"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     model_key: Mapped[str] = mapped_column(String(64))
     model_version: Mapped[str] = mapped_column(String(64), default="")
     model_digest: Mapped[str] = mapped_column(String(64))

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from carbontrail.store.models.base import Base, Timestamped, utcnow
+from carbontrail.store.models.base import Base, OrganisationOwned, Timestamped, utcnow
 
 
-class SupplierConnection(Timestamped, Base):
+class SupplierConnection(OrganisationOwned, Timestamped, Base):
     """How an organisation reaches one supplier's PACT host: its URL, PACT version and the client credentials
     the supplier issued to it. The secret is stored encrypted (Fernet, key derived from the secret key)."""
 
@@ -19,7 +19,6 @@ class SupplierConnection(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "supplier"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     supplier: Mapped[str] = mapped_column(String(64))  # short code, used in URLs
     name: Mapped[str] = mapped_column(String(200))
     host_url: Mapped[str] = mapped_column(String(500))
@@ -30,14 +29,13 @@ class SupplierConnection(Timestamped, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class OutboundRequest(Timestamped, Base):
+class OutboundRequest(OrganisationOwned, Timestamped, Base):
     """A footprint request (PACT RequestCreated) sent to a supplier, and what became of it."""
 
     __tablename__ = "outbound_request"
     __table_args__ = (UniqueConstraint("event_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("supplier_connection.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[str] = mapped_column(String(500))  # as the supplier names it (a URN in PACT)
     product_key: Mapped[str] = mapped_column(String(200))  # as our product models name the input
@@ -49,7 +47,7 @@ class OutboundRequest(Timestamped, Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class ReceivedFootprint(Timestamped, Base):
+class ReceivedFootprint(OrganisationOwned, Timestamped, Base):
     """One PACT ProductFootprint received from a supplier (by callback or pull), kept as sent, with the
     supplier-data row it became."""
 
@@ -57,7 +55,6 @@ class ReceivedFootprint(Timestamped, Base):
     __table_args__ = (UniqueConstraint("organisation_id", "connection_id", "pf_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("supplier_connection.id", ondelete="CASCADE"), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_request.id", ondelete="SET NULL"), index=True)
     pf_id: Mapped[str] = mapped_column(String(64))
