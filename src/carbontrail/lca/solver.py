@@ -1,8 +1,9 @@
 """Solves with the technosphere matrix A: forward (A s = f) and adjoint (Aᵀ q = b), with a verified backward error.
 
 A supply chain is mostly acyclic: ordering its strongly connected components (loops) by supply depth makes A
-block triangular. Only the loops are LU-factorised (once, SuperLU); everything else is exact substitution, one
-supply tier at a time, vectorised. Factorising the whole of A instead fills the factors through every process
+block triangular. Only the loops are LU-factorised (once, SuperLU; a loop above FACTORISE_LOOPS_UP_TO processes
+only when GMRES with its diagonal as preconditioner does not serve, see there); everything else is exact
+substitution, one supply tier at a time, vectorised. Factorising the whole of A instead fills the factors through every process
 that buys from a loop (see benchmarks/bench_engine_all_products.py). A loop of 1,000 processes or more is
 ordered by minimum degree on A_KK + A_KKᵀ (its diagonal is production, so a symmetric ordering suits it): on the
 generated 20k system's 3,849-process loop that is 0.28 M factor entries against 4.1 M with COLAMD; smaller
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +44,15 @@ NATURAL_LOOPS_UP_TO = 100
 # has at most ITERATIVE_COLUMNS right-hand sides (more share one factorisation better).
 DIRECT_LOOP_UP_TO = 2000
 ITERATIVE_COLUMNS = 2
-# GMRES(50) restarts with the diagonal as preconditioner before the static LU is tried.
+# A loop above this size is not LU-factorised when the solver is made: a solve with at most ITERATIVE_COLUMNS
+# right-hand sides runs GMRES with the loop's diagonal as preconditioner, and the loop is factorised only when
+# GMRES does not converge, the backward error is not met, or more columns come. On loop-heavy 20k at 70 % (one
+# loop of 14,000 processes) the LU takes ≈ 38 s, GMRES ≈ 0.03 s a column.
+FACTORISE_LOOPS_UP_TO = 2000
+# GMRES(50) restarts with the diagonal as preconditioner before a Monte Carlo draw tries the static LU, and
+# before a static solve factorises the loop.
 JACOBI_RESTARTS = 4
+STATIC_JACOBI_RESTARTS = 8
 # Loops from this size are ordered by minimum degree on A_KK + A_KKᵀ, smaller ones (and USLCI's whole matrix:
 # 8.6k factor entries against 26k) by COLAMD.
 MINIMUM_DEGREE_FROM = 1000
@@ -60,15 +68,16 @@ class _Level:
     loops: tuple[tuple[np.ndarray, np.ndarray, int], ...]  # (positions within `nodes`, activity indices, loop key)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _Loop:
     nodes: np.ndarray
-    lu: SuperLU  # of M = A_KKᵀ
     block_pos: np.ndarray  # CSC data positions (in A) of A_KK's entries, CSC order of A_KK
     block: sparse.csc_matrix  # A_KK
+    lu: SuperLU | None = None  # of M = A_KKᵀ; a loop above FACTORISE_LOOPS_UP_TO is factorised when first needed
 
     def solve(self, r: np.ndarray, transpose: bool) -> np.ndarray:
-        """x with A_KKᵀ x = r (transpose) or A_KK x = r."""
+        """x with A_KKᵀ x = r (transpose) or A_KK x = r, by the LU (`Solver._factor` made it)."""
+        assert self.lu is not None
         return self.lu.solve(np.ascontiguousarray(r), trans="N" if transpose else "T")
 
 
@@ -241,29 +250,50 @@ class Solver:
             block = sparse.csc_matrix((self.A.data[pos], block_pos.indices, block_pos.indptr), shape=block_pos.shape)
             cols = np.repeat(np.arange(nodes.size), np.diff(block.indptr))
             off_diagonal = block.data[block.indices != cols]
-        try:
-            lu = splu(block.T.tocsc(), permc_spec="MMD_AT_PLUS_A" if nodes.size >= MINIMUM_DEGREE_FROM else "COLAMD")
-        except RuntimeError:
-            names = [self.names[i] for i in nodes]
-            raise SingularSystemError(
-                f"the loop of {len(names)} processes cannot be solved (its matrix is singular): "
-                f"{_listing(names)}", processes=names) from None
-        loop = _Loop(nodes, lu, pos, block)
-        self._check_productive(loop, nodes, off_diagonal)
+        loop = _Loop(nodes, pos, block)
+        if positions is None or nodes.size <= FACTORISE_LOOPS_UP_TO:
+            self._factor(loop)
+        self._check_productive(lambda r: self._solve_loop(loop, r, False), nodes, off_diagonal)
         return loop
+
+    def _factor(self, loop: _Loop) -> _Loop:
+        """The loop with its LU (made now if it has none yet)."""
+        if loop.lu is None:
+            try:
+                loop.lu = splu(loop.block.T.tocsc(),
+                               permc_spec="MMD_AT_PLUS_A" if loop.nodes.size >= MINIMUM_DEGREE_FROM else "COLAMD")
+            except RuntimeError:
+                names = [self.names[i] for i in loop.nodes]
+                raise SingularSystemError(
+                    f"the loop of {len(names)} processes cannot be solved (its matrix is singular): "
+                    f"{_listing(names)}", processes=names) from None
+        return loop
+
+    def _solve_loop(self, loop: _Loop, r: np.ndarray, transpose: bool) -> np.ndarray:
+        """x with A_KKᵀ x = r or A_KK x = r: by GMRES on a large loop not factorised yet (few columns), else LU."""
+        if loop.lu is None:
+            columns = r.reshape(r.shape[0], -1)
+            if columns.shape[1] <= ITERATIVE_COLUMNS:
+                x = _jacobi_gmres(loop.block, self.diag[loop.nodes], columns, transpose, self.tolerance * 0.1,
+                                  STATIC_JACOBI_RESTARTS)
+                if x is not None:
+                    return x.reshape(r.shape)
+        return self._factor(loop).solve(r, transpose)
 
     def _factorise_ordered(self, order: np.ndarray) -> _Ordered:
         """LU of the whole of A with suppliers ordered before their consumers (see `_Ordered`)."""
         ordered = _Ordered.of(self.A, order)
         if ordered is None:
             raise SingularSystemError("the matrix is singular", processes=list(self.names))
-        self._check_productive(ordered, np.arange(self.n), np.delete(self.A.data, self._diag_pos))
+        self._check_productive(lambda r: ordered.solve(r, transpose=False), np.arange(self.n),
+                               np.delete(self.A.data, self._diag_pos))
         return ordered
 
-    def _check_productive(self, lu: _Loop | _Ordered, nodes: np.ndarray, off_diagonal: np.ndarray) -> None:
+    def _check_productive(self, solve: Callable[[np.ndarray], np.ndarray], nodes: np.ndarray,
+                          off_diagonal: np.ndarray) -> None:
         if off_diagonal.size == 0 or off_diagonal.max() <= 0:
             # Inputs only (no substitution credits): productive iff A_KK⁻¹·1 > 0 (an M-matrix test).
-            x = lu.solve(np.ones(len(nodes)), transpose=False)
+            x = solve(np.ones(len(nodes)))
             if not np.all(np.isfinite(x)) or np.any(x <= 0):
                 names = [self.names[i] for i in nodes]
                 raise SingularSystemError(
@@ -273,8 +303,8 @@ class Solver:
     def _plan(self, key: int) -> _DrawPlan:
         plan = self._plans.get(key)
         if plan is None:
-            loop = self._loops[key]
-            order = np.argsort(loop.lu.perm_c)
+            loop = self._factor(self._loops[key])
+            order = np.argsort(loop.lu.perm_c)  # type: ignore[union-attr]
             m = loop.block.shape[0]
             where = sparse.csc_matrix((loop.block_pos + 1.0, loop.block.indices, loop.block.indptr), shape=(m, m))
             pattern = where.T.tocsc()[:, order].tocsc()
@@ -304,6 +334,11 @@ class Solver:
             if _backward_error(res, x, rhs, norm) <= self.tolerance:
                 return x
             x = x + self._substitute(res, transpose)  # iterative refinement
+        deferred = [loop for loop in self._loops.values() if loop.lu is None]
+        if deferred:  # GMRES met its residual but not the backward error: the loops' LU instead
+            for loop in deferred:
+                self._factor(loop)
+            return self._checked(rhs, transpose=transpose)
         worst = _backward_error(rhs - matrix @ x, x, rhs, norm)
         raise CalculationError(f"the solution's backward error {worst:.1e} stays above {self.tolerance:.0e}; "
                                "the system is too badly conditioned to solve reliably")
@@ -319,7 +354,7 @@ class Solver:
             r = rhs[level.nodes] - part @ x
             x[level.nodes] = r / diag[level.nodes]
             for members, nodes, key in level.loops:
-                x[nodes] = self._loops[key].solve(r[members], transpose)
+                x[nodes] = self._solve_loop(self._loops[key], r[members], transpose)
         return x
 
     # -- Monte Carlo ----------------------------------------------------------------------------
@@ -340,8 +375,8 @@ class ResampledSolver:
         self.A = base.A.copy()
         self.diag = base.diag.copy()
         self._parts = [(lv.adjoint.copy(), lv.forward.copy()) for lv in base._levels]
-        self._plans = {k: base._plan(k) for k in base._loops}
-        self._blocks = {k: (lp.block.copy(), self._plans[k].pattern.copy()) for k, lp in base._loops.items()}
+        self._blocks = {k: lp.block.copy() for k, lp in base._loops.items()}
+        self._permuted: dict[int, sparse.csc_matrix] = {}  # a loop's copy in its LU ordering, once refactorised
         self._lu: dict[int, _PermutedLU] = {}
         self._ordered: _Ordered | None = None
 
@@ -354,7 +389,7 @@ class ResampledSolver:
         self._stale = {False, True}  # orientations whose tier matrices hold an earlier draw
         self._norms: dict[bool, float] = {}
         self._permuted_stale = set(self._blocks)
-        for key, (block, _) in self._blocks.items():
+        for key, block in self._blocks.items():
             block.data[:] = data[self.base._loops[key].block_pos]
         self._lu.clear()
         if self.base._ordered is not None:
@@ -425,15 +460,18 @@ class ResampledSolver:
         if lu is None:
             loop = self.base._loops[key]
             names = [self.base.names[i] for i in loop.nodes]
+            plan = self.base._plan(key)
+            if key not in self._permuted:
+                self._permuted[key] = plan.pattern.copy()
             if key in self._permuted_stale:
-                self._blocks[key][1].data[:] = self._data[self._plans[key].pos]
+                self._permuted[key].data[:] = self._data[plan.pos]
                 self._permuted_stale.discard(key)
             try:
-                factor = splu(self._blocks[key][1], permc_spec="NATURAL")
+                factor = splu(self._permuted[key], permc_spec="NATURAL")
             except RuntimeError:
                 raise CalculationError(f"a Monte Carlo draw makes the loop of {len(names)} processes singular: "
                                        f"{_listing(names)}") from None
-            lu = self._lu[key] = _PermutedLU(factor, self._plans[key].order)
+            lu = self._lu[key] = _PermutedLU(factor, plan.order)
         return lu
 
     def _loop_solve(self, key: int, r: np.ndarray, transpose: bool) -> np.ndarray:
@@ -441,27 +479,43 @@ class ResampledSolver:
         columns = r.reshape(r.shape[0], -1)
         if key in self._lu or loop.nodes.size <= DIRECT_LOOP_UP_TO or columns.shape[1] > ITERATIVE_COLUMNS:
             return self._direct(key).solve(r, transpose)
-        block = self._blocks[key][0]
-        matrix = block.T.tocsr() if transpose else block
-        diag = self.diag[loop.nodes]
-        # dtype given: without it LinearOperator applies itself once to find it (one static LU solve, 17 ms).
-        jacobi = LinearOperator(block.shape, matvec=lambda v: v / diag, dtype=float)
-        static = LinearOperator(block.shape, matvec=lambda v: loop.solve(v, transpose), dtype=float)
+        block = self._blocks[key]
         rtol = self.base.tolerance * 0.1
+        # First by the diagonal alone: a draw's A_KK is production minus inputs, and GMRES needs ≈ 20 products
+        # with it (5 ms on an 8,000-process loop) where one solve with the static LU takes 17 ms.
+        x = _jacobi_gmres(block, self.diag[loop.nodes], columns, transpose, rtol, JACOBI_RESTARTS)
+        if x is not None:
+            return x.reshape(r.shape)
+        # Badly scaled: the static LU as preconditioner.
+        matrix = block.T.tocsr() if transpose else block
+        static_lu = self.base._factor(loop)
+        # dtype given: without it LinearOperator applies itself once to find it (one static LU solve, 17 ms).
+        static = LinearOperator(block.shape, matvec=lambda v: static_lu.solve(v, transpose), dtype=float)
         out = np.empty_like(columns)
         for c in range(columns.shape[1]):
             rhs = columns[:, c]
-            # First by the diagonal alone: a draw's A_KK is production minus inputs, and GMRES needs ≈ 20 products
-            # with it (5 ms on an 8,000-process loop) where one solve with the static LU takes 17 ms.
-            x, info = gmres(matrix, rhs, x0=rhs / diag, M=jacobi, rtol=rtol, atol=0.0, restart=50,
-                            maxiter=JACOBI_RESTARTS)
-            if info != 0:  # badly scaled: the static LU as preconditioner
-                x, info = gmres(matrix, rhs, x0=loop.solve(rhs, transpose), M=static, rtol=rtol, atol=0.0,
-                                restart=30, maxiter=20)
+            x, info = gmres(matrix, rhs, x0=static_lu.solve(rhs, transpose), M=static, rtol=rtol, atol=0.0,
+                            restart=30, maxiter=20)
             if info != 0:
                 return self._direct(key).solve(r, transpose)  # the draw moved too far from the static LU
             out[:, c] = x
         return out.reshape(r.shape)
+
+
+def _jacobi_gmres(block: sparse.csc_matrix, diag: np.ndarray, columns: np.ndarray, transpose: bool, rtol: float,
+                  restarts: int) -> np.ndarray | None:
+    """Each column of A_KKᵀ X = R (transpose) or A_KK X = R by GMRES(50) with the diagonal as preconditioner
+    (A_KK is production minus inputs), or None when a column does not reach `rtol` in `restarts` restarts."""
+    matrix = block.T.tocsr() if transpose else block
+    jacobi = LinearOperator(block.shape, matvec=lambda v: v / diag, dtype=float)  # dtype: no probing call
+    out = np.empty_like(columns)
+    for c in range(columns.shape[1]):
+        rhs = columns[:, c]
+        x, info = gmres(matrix, rhs, x0=rhs / diag, M=jacobi, rtol=rtol, atol=0.0, restart=50, maxiter=restarts)
+        if info != 0:
+            return None
+        out[:, c] = x
+    return out
 
 
 # A process receiving a pickled solver (a Dask worker) factorises its own copy, and keeps the last few it made by
