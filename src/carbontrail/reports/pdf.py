@@ -367,7 +367,7 @@ class _Report(PdfDocument):
         rows = [[self.t("activity"), self.t("gas"), self.t("value"), self.t("geography"), self.t("dataset"),
                  self.t("source")]]
         for f in r.factors_used():
-            rows.append([f.activity, f.gas, f"{self.n(f.value, 4)} {f.unit}",
+            rows.append([self.t(f.activity) if f.activity in ("electricity", "heat", "steam") else f.activity, f.gas, f"{self.n(f.value, 4)} {f.unit}",
                          f"{f.geography} {f.year or ''}".strip(), f"{f.dataset} {f.dataset_version}", f.source])
         if len(rows) == 1:
             rows.append([self.t("none"), "", "", "", "", ""])
