@@ -105,7 +105,7 @@ def english_in(text: str, *, page: bool = True) -> list[str]:
         phrase = phrase.strip(" .,;:!?")
         if WHOLE.match(phrase):
             found.append(phrase)
-    return found
+    return list(dict.fromkeys(found))
 
 
 class _Visible(HTMLParser):
