@@ -145,7 +145,8 @@ def test_supplier_dashboard(browser, demo) -> None:  # type: ignore[no-untyped-d
                                    "#dash-org-SH-LFP"):
         for model, r in newest.items():
             cell = _cell(page, f'#dash-footprints-SH-LFP tr[data-model="{model}"] td.fossil')
-            assert cell == f"{i18n.number(r.fossil_kg_per_unit, locale, 3)} / {r.unit}"
+            # the declared unit in the reader's words (kg → 千克 in Chinese)
+            assert cell == f"{i18n.number(r.fossil_kg_per_unit, locale, 3)} / {i18n.translator(locale)(r.unit)}"
         assert int(_cell(page, '#dash-requests-SH-LFP [data-count="published"]')) == published > 0
         assert int(_cell(page, '#dash-requests-SH-LFP [data-count="to-answer"]')) == 0
 

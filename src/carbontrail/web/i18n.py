@@ -105,12 +105,12 @@ def _error_patterns(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def message(text: str, locale: str) -> str:
     """A message carbontrail raised or stored (its reason, what was expected, a monitoring warning), in the reader's
-    language when the errors catalogue knows its pattern, or any catalogue the whole text; as raised otherwise."""
+    language when the errors catalogue knows it; the text as raised otherwise."""
     for pattern, translation in _error_patterns(locale):
         found = pattern.match(text)
         if found:
             return translation % {k: message(v, locale) for k, v in found.groupdict().items()}
-    return catalogue(locale if locale in LOCALES else DEFAULT_LOCALE).get(text, text)  # a word: a KPI, a rule
+    return text
 
 
 def error_text(exc: CarbontrailError, locale: str) -> str:
