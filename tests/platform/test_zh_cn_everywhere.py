@@ -166,17 +166,22 @@ class _Visible(HTMLParser):
                 self.errors.append(data.strip())
 
 
-#: three English words in a row (a name in quotes or backticks, a file name or a path does not count)
-SENTENCE = re.compile(r"(?<![\w.'`/-])[A-Za-z]{2,}(?:,? [A-Za-z]{2,}){2,}(?![\w.'`/-])")
-QUOTED = re.compile(r"'[^']*'|`[^`]*`|\S+\.(?:csv|yaml|yml|json|xlsx)\b|examples/\S+")
+#: two English words in a row (a name in quotes or backticks, a file name or a path does not count)
+SENTENCE = re.compile(r"(?<![\w.'`/-])[A-Za-z]{2,}(?:,? [A-Za-z]{2,})+(?![\w.'`/-])")
+QUOTED = re.compile(r"'[^']*'|`[^`]*`|“[^”]*”|\S+\.(?:csv|yaml|yml|json|xlsx)\b|examples/\S+")
+
+
+#: an import's column names: a message names the columns as the file spells them
+COLUMNS = {c for template in TEMPLATES.values() for c in template.column_names}
+COLUMN = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, COLUMNS), key=len, reverse=True)) + r")(?![\w-])")
 
 
 def untranslated_messages(html: str) -> list[str]:
-    """The error messages of a page that still hold an English sentence: the messages carbontrail raises are
+    """The error messages of a page that still hold an English phrase: the messages carbontrail raises are
     translated at the door (web/i18n.py `error_text`), so no catalogue needs to name them for this to see them."""
     page = _Visible()
     page.feed(html)
-    return [text for text in page.errors if SENTENCE.search(QUOTED.sub(" ", text))]
+    return [text for text in page.errors if SENTENCE.search(COLUMN.sub(" ", QUOTED.sub(" ", text)))]
 
 
 def _pdf_texts(data: bytes) -> list[str]:
@@ -228,8 +233,7 @@ class Sweep:
 
     def __init__(self, items: set[str]) -> None:
         self.items = items  # the demo's activity items: the user's own names, which a report lists as they are
-        # an import's column names: a bad upload's problem table names the column as the file spells it
-        self.columns = {c for template in TEMPLATES.values() for c in template.column_names}
+        self.columns = COLUMNS  # a bad upload's problem table names the column as the file spells it
         self.found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         self.rendered: defaultdict[str, int] = defaultdict(int)
 
@@ -357,8 +361,10 @@ def test_the_sweep_sees_english_and_keys() -> None:
     assert english_in("gas_diesel_oil", page=False) == [] and english_in("Scope 1", page=False) == ["Scope 1"]
     assert english_in("范围一") == english_in("CBAM") == english_in("ISO 14067") == english_in("58,000 kWh") == []
     assert untranslated_messages('<p class="error">bad.csv，第 2 行：the value is not a number</p><p>Sign in here now</p>'
-                                 '<td class="problem">字段 \'period_start\'：应为日期（应为 examples/a.yaml）</td>') == [
-        "bad.csv，第 2 行：the value is not a number"]
+                                 '<td class="problem">字段 \'period_start\'：应为日期（应为 examples/a.yaml）</td>'
+                                 '<p role="alert">x.yaml，字段 operator：Field required</p>'
+                                 '<p class="error">缺少 quantity, unit；单位“kilowatt hour”</p>') == [
+        "bad.csv，第 2 行：the value is not a number", "x.yaml，字段 operator：Field required"]
     page = _Visible()
     page.feed('<p>登录</p><td translate="no">Scope 1</td><pre>Sign in</pre><script>"Sign in"</script><br>'
               '<input placeholder="Sign in">')
