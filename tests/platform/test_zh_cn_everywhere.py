@@ -15,7 +15,7 @@ fuel_combustion or batteryMass.
 
 One backend (SQLite) only: what a page says does not depend on the database, and the PostgreSQL side of every page
 is covered by the page tests. Measured: about 30 s on an idle two-core machine (demo load 9 s, 197 pages, 12 PDFs),
-about 95 s while three other test runs share it."""
+70 to 95 s while other test runs share its two cores."""
 
 from __future__ import annotations
 
