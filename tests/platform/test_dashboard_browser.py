@@ -5,70 +5,38 @@ to var/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from browsers import SCREENSHOTS, chart_text_overlaps, horizontal_overflow, needs_chromium
-from carbontrail.app import create_app
-from carbontrail.config import Settings
-from carbontrail.services.demo import demo_password, load_demo
+from carbontrail.services.demo import demo_password
 from carbontrail.services.inventory import inventory
 from carbontrail.services.ledger import engagements
 from carbontrail.services.monitor import figures
 from carbontrail.services.pact import host as pact_host
 from carbontrail.services.work import SystemActor
-from carbontrail.store.db import make_engine, session_factory
-from carbontrail.store.models import Base, Organisation
+from carbontrail.store.models import Organisation
 from carbontrail.store.models.products import ProductFootprintResult
 from carbontrail.web import i18n
+from demo_world import BACKENDS, demo_app
 from live_server import live_server
 
 pytestmark = needs_chromium
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "sichuan-battery-chain"
-POSTGRES_URL = os.environ.get("CARBONTRAIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 READER = SystemActor("browser-test")
 WIDTHS = (1366, 390)
 LOCALES = ("zh_CN", "en")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[str, sessionmaker[Session], str]]:
     """The demo data set loaded once per backend, served by uvicorn: (backend, sessions, base URL)."""
-    home = tmp_path_factory.mktemp("dash-home")
-    admin, schema = None, ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'demo.db'}"
-    else:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    sessions = session_factory(engine)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CARBONTRAIL_HOME", str(home))
-        app = create_app(Settings(home=home, database_url="", secret_key="dashboard-browser-key"), sessions=sessions)
-        load_demo(sessions, DEMO, key=app.state.context.key)
-        try:
-            with live_server(app) as base:
-                yield request.param, sessions, base
-        finally:
-            app.state.context.imports.close()
-            engine.dispose()
-            if admin is not None:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
-
+    with demo_app(request.param, tmp_path_factory.mktemp("dash-home"), "dashboard-browser-key") as (app, sessions):
+        with live_server(app) as base:
+            yield request.param, sessions, base
 
 
 def _sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +145,8 @@ def test_supplier_dashboard(browser, demo) -> None:  # type: ignore[no-untyped-d
                                    "#dash-org-SH-LFP"):
         for model, r in newest.items():
             cell = _cell(page, f'#dash-footprints-SH-LFP tr[data-model="{model}"] td.fossil')
-            assert cell == f"{i18n.number(r.fossil_kg_per_unit, locale, 3)} / {r.unit}"
+            # the declared unit in the reader's words (kg → 千克 in Chinese)
+            assert cell == f"{i18n.number(r.fossil_kg_per_unit, locale, 3)} / {i18n.translator(locale)(r.unit)}"
         assert int(_cell(page, '#dash-requests-SH-LFP [data-count="published"]')) == published > 0
         assert int(_cell(page, '#dash-requests-SH-LFP [data-count="to-answer"]')) == 0
 

@@ -5,6 +5,7 @@ enterprises ranked by CO2 intensity. An entity without figures for the year says
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -33,15 +34,16 @@ COLUMNS = {
 HEAD = ("rank", "entity", "kind", "energy", "co2", "va", "ei", "ci", "yoy", "change", "on_track", "status", "grade")
 
 
-def _row(e: EntityKpis, locale: str, rank: int | None) -> list[object]:
+def _row(e: EntityKpis, locale: str, rank: int | None, word: Callable[[str], str]) -> list[object]:
     name = e.name if locale == "zh_CN" or not e.name_en else e.name_en
     if e.figures is None or not e.has_data:
         said = COLUMNS["suppressed" if e.figures is None else "no_data"][locale]
-        return ["", f"{e.code} {name}", e.kind, said, "", "", "", "", "", "", "", "", ""]
+        return ["", f"{e.code} {name}", word(e.kind), said, "", "", "", "", "", "", "", "", ""]
     k = next((x for x in e.kpis if x.kpi == "energy_intensity"), None)
-    return [rank or "", f"{e.code} {name}", e.kind, e.figures.energy_tce, e.figures.co2_t, e.figures.value_added,
+    return [rank or "", f"{e.code} {name}", word(e.kind), e.figures.energy_tce, e.figures.co2_t, e.figures.value_added,
             e.figures.energy_intensity, e.figures.co2_intensity, e.change_since_earlier("energy_intensity"),
-            k.change if k else None, k.on_track if k else None, e.status() or "", e.grade or ""]
+            k.change if k else None, k.on_track if k else None, word(e.status() or "") if e.status() else "",
+            e.grade or ""]
 
 
 def _rows(view: Oversight) -> list[tuple[EntityKpis, int | None]]:
@@ -54,7 +56,9 @@ def _rows(view: Oversight) -> list[tuple[EntityKpis, int | None]]:
             *((e, i) for i, e in enumerate(ranked, 1)), *((e, None) for e in rest)]
 
 
-def oversight_xlsx(view: Oversight, locale: str = "zh_CN") -> bytes:
+def oversight_xlsx(view: Oversight, locale: str = "zh_CN", word: Callable[[str], str] = str) -> bytes:
+    """The oversight table as a workbook; `word` gives a level (enterprise, park …) and a warning colour in the
+    reader's language (the web door passes its catalogue's gettext)."""
     # openpyxl loads when a workbook is written, not at start-up
     import openpyxl
 
@@ -63,13 +67,14 @@ def oversight_xlsx(view: Oversight, locale: str = "zh_CN") -> bytes:
     sheet.title = f"{view.entity.code} {view.entity.year}"[:31]
     append_row(sheet, [COLUMNS[c][locale] for c in HEAD])
     for e, rank in _rows(view):
-        append_row(sheet, _row(e, locale, rank))
+        append_row(sheet, _row(e, locale, rank, word))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def oversight_pdf(view: Oversight, locale: str = "zh_CN") -> bytes:
+def oversight_pdf(view: Oversight, locale: str = "zh_CN", word: Callable[[str], str] = str) -> bytes:
+    """The oversight table as a PDF page; `word` as for `oversight_xlsx`."""
     font = _register_font(str(cjk_font_path()))
     doc = PdfDocument(COLUMNS, locale, date.today(), font)
     shown = ("rank", "entity", "kind", "energy", "va", "ei", "yoy", "change", "on_track", "status", "grade")
@@ -83,7 +88,7 @@ def oversight_pdf(view: Oversight, locale: str = "zh_CN") -> bytes:
         return doc.n(value, 4 if column in ("ei", "on_track") else 1)
 
     for e, rank in _rows(view):
-        by_column = dict(zip(HEAD, _row(e, locale, rank), strict=True))
+        by_column = dict(zip(HEAD, _row(e, locale, rank, word), strict=True))
         rows.append([cell(c, by_column[c]) for c in shown])
     out = io.BytesIO()
     pdf = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm)

@@ -5,6 +5,7 @@ results by stage and gas with biogenic carbon apart, uncertainty and cut-off."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from reportlab.lib.pagesizes import A4
@@ -99,6 +100,13 @@ LABELS: dict[str, dict[str, str]] = {
     "external footprint (CO2e)": {"zh_CN": "外购产品碳足迹（CO2e）", "en": "purchased products' footprints (CO2e)"},
     "unspecified": {"zh_CN": "未指定阶段", "en": "unspecified"},
     "own operations": {"zh_CN": "自有运营", "en": "own operations"},
+    # the life-cycle stages of the Battery Regulation's carbon-footprint rules, as product models name them
+    "raw material acquisition and pre-processing": {"zh_CN": "原材料获取与预处理",
+                                                    "en": "raw material acquisition and pre-processing"},
+    "main product production": {"zh_CN": "主要产品生产", "en": "main product production"},
+    "distribution": {"zh_CN": "分销", "en": "distribution"},
+    "end of life and recycling": {"zh_CN": "报废与回收", "en": "end of life and recycling"},
+    "library factor": {"zh_CN": "因子库因子", "en": "library factor"},
 }
 
 
@@ -127,7 +135,11 @@ class _Pcf(PdfDocument):
         self.name = name
 
     def label(self, text: str) -> str:
-        """Group labels the engine writes in English (gases bought as footprints, unlabelled stages)."""
+        """Group labels the engine writes in English (gases bought as footprints, unlabelled stages, a library
+        factor and its source) and the life-cycle stages."""
+        factor = re.fullmatch(r"library factor \((.*)\)", text, re.DOTALL)
+        if factor:
+            return f"{LABELS['library factor'][self.locale]} ({factor.group(1)})"
         return LABELS.get(text, {}).get(self.locale, text)
 
     def pct(self, value: float) -> str:

@@ -158,6 +158,7 @@ TEXT: dict[str, dict[str, str]] = {
     "code": {"zh_CN": "代码", "en": "Code"},
     "name": {"zh_CN": "名称", "en": "Name"},
     "place": {"zh_CN": "所在地", "en": "Location"},
+    "tce": {"zh_CN": "吨标准煤", "en": "tce"},
     "activity": {"zh_CN": "活动", "en": "Activity"},
     "gas": {"zh_CN": "气体", "en": "Gas"},
     "geography": {"zh_CN": "地区/年份", "en": "Geography / year"},
@@ -337,7 +338,7 @@ class _Report(PdfDocument):
             [self.t("scope1"), self.n(r.scope1_t), "t CO2e"],
             [self.t("scope2_location"), self.n(r.scope2_location_t), "t CO2e"],
             [self.t("scope2_market"), self.n(r.scope2_market_t), "t CO2e"],
-            [self.t("energy"), self.n(r.energy_tce), "tce"],
+            [self.t("energy"), self.n(r.energy_tce), self.t("tce")],
             [self.t("energy_intensity"), self.n(r.energy_intensity, 4), ""],
             [self.t("co2_intensity"), self.n(r.co2_intensity, 4), ""],
         ], [80 * mm, 50 * mm, 40 * mm])]
@@ -367,7 +368,7 @@ class _Report(PdfDocument):
         rows = [[self.t("activity"), self.t("gas"), self.t("value"), self.t("geography"), self.t("dataset"),
                  self.t("source")]]
         for f in r.factors_used():
-            rows.append([f.activity, f.gas, f"{self.n(f.value, 4)} {f.unit}",
+            rows.append([self.t(f.activity) if f.activity in ("electricity", "heat", "steam") else f.activity, f.gas, f"{self.n(f.value, 4)} {f.unit}",
                          f"{f.geography} {f.year or ''}".strip(), f"{f.dataset} {f.dataset_version}", f.source])
         if len(rows) == 1:
             rows.append([self.t("none"), "", "", "", "", ""])

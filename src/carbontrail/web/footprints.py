@@ -5,7 +5,9 @@ Carlo histogram."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from dataclasses import replace
 from pathlib import Path
@@ -102,6 +104,17 @@ def add_supplier(code: str, request: Request, ctx: AppContext, csrf_token: Annot
     return RedirectResponse(f"/org/{quote(code)}/products?{urlencode({'recorded': product_key})}", status_code=303)
 
 
+def _group_word(_: Callable[..., str], engine_words: dict[str, str], label: str) -> str:
+    """A contribution group's name in the reader's language: the engine's words, the life-cycle stages and a
+    library factor's label are catalogued; a process or a supplier keeps its own name."""
+    if label in engine_words:
+        return engine_words[label]
+    factor = re.fullmatch(r"library factor \((.*)\)", label, re.DOTALL)
+    if factor:
+        return _("library factor (%(source)s)", source=factor.group(1))
+    return _(label)
+
+
 def _number(text: str, field: str) -> float:
     try:
         value = float(text.strip().replace(",", ""))
@@ -161,7 +174,7 @@ def _product_page(page: Page, code: str, model: str, product: str, *, boundary: 
     # The engine's own English group names (purchased footprints as a "gas", unlabelled stages) get words.
     engine_words = {"external footprint (CO2e)": _("purchased products' footprints (CO2e)"),
                     "unspecified": _("unspecified"), "own operations": _("own operations")}
-    groups = {by: [replace(c, label=engine_words.get(c.label, c.label)) for c in rows]
+    groups = {by: [replace(c, label=_group_word(_, engine_words, c.label)) for c in rows]
               for by, rows in view.groups.items()}
     chart = {
         "locale": page.locale,

@@ -104,8 +104,8 @@ def _error_patterns(locale: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def message(text: str, locale: str) -> str:
-    """A message carbontrail raised (its reason, or what was expected), in the reader's language when the errors
-    catalogue knows it; the text as raised otherwise."""
+    """A message carbontrail raised or stored (its reason, what was expected, a monitoring warning), in the reader's
+    language when the errors catalogue knows it; the text as raised otherwise."""
     for pattern, translation in _error_patterns(locale):
         found = pattern.match(text)
         if found:

@@ -103,10 +103,10 @@ def export(jurisdiction: str, fmt: str, request: Request, ctx: AppContext, year:
     view = figures.oversight(ctx.sessions, page.principal, jurisdiction, year)
     name = f"oversight-{quote(jurisdiction)}-{year}"
     if fmt == "xlsx":
-        return Response(oversight_xlsx(view, page.locale), media_type="application/vnd.openxmlformats-officedocument"
+        return Response(oversight_xlsx(view, page.locale, page._), media_type="application/vnd.openxmlformats-officedocument"
                         ".spreadsheetml.sheet", headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     if fmt == "pdf":
-        return Response(oversight_pdf(view, page.locale), media_type="application/pdf",
+        return Response(oversight_pdf(view, page.locale, page._), media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
     return page.error(_unknown(fmt))
 

@@ -46,7 +46,7 @@ class Page:
             _=self._, locale=self.locale, lang="zh-CN" if self.locale == "zh_CN" else "en", principal=self.principal,
             csrf=self.csrf, version=__version__, path=self.request.url.path,
             num=lambda v, d=1: i18n.number(v, self.locale, d), day=lambda d: i18n.day(d, self.locale),
-            say=self.say,
+            say=self.say, msg=lambda text: i18n.message(text, self.locale),
             local_name=self.local_name, **values)
         return HTMLResponse(html, status_code=status)
 

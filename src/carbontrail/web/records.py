@@ -72,6 +72,16 @@ def records(code: str, request: Request, ctx: AppContext, kind: str | None = Non
                     may_write=access.allows(tenancy.DATA_WRITE))
 
 
+def _field_labels(p: Page) -> dict[str, str]:
+    """Each activity column's label in the reader's language (the column's own name is shown beside it)."""
+    _ = p._
+    return {"facility": _("Facility"), "period_start": _("Period start"), "period_end": _("Period end"),
+            "kind": _("Kind"), "item": _("Item"), "quantity": _("Quantity"), "unit": _("Unit"),
+            "category": _("Category"), "gas": _("Gas"), "meter": _("Meter"), "supplier": _("Supplier"),
+            "instrument": _("Instrument"), "instrument_ref": _("Instrument reference"),
+            "contract_factor": _("Contract factor (kg CO2e/kWh)"), "source": _("Source")}
+
+
 def _record_page(p: Page, code: str, record: int, *, status: int = 200, values: dict[str, str] | None = None,
                  failed: Exception | None = None, saved: bool = False) -> Response:
     shown = activity.get_record(p.ctx.sessions, p.principal, code, record)  # type: ignore[arg-type]
@@ -79,7 +89,7 @@ def _record_page(p: Page, code: str, record: int, *, status: int = 200, values: 
     problems = failed.problems if isinstance(failed, ImportRejected) else []
     site = organisations.organisation_page(p.ctx.sessions, p.principal, code)  # type: ignore[arg-type]
     return p.render("activity_record.html", status=status, code=code, r=shown, values=values or shown.form_values(),
-                    fields=activity.FIELDS, kinds=KINDS, help={c.name: c.help_zh if p.locale == "zh_CN" else c.help_en
+                    fields=activity.FIELDS, labels=_field_labels(p), kinds=KINDS, help={c.name: c.help_zh if p.locale == "zh_CN" else c.help_en
                                                                for c in get_template("activity").columns}, facilities=site.facilities, meters=site.meters,
                     problems=problems, failed=None if isinstance(failed, ImportRejected) or failed is None
                     else p.say(failed),  # type: ignore[arg-type]
