@@ -3,6 +3,7 @@ file twice adds nothing; corrections as new versions; the Parquet store queried 
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -127,3 +128,31 @@ def test_quality_against_the_monthly_record(mworld, tmp_path: Path) -> None:
     assert (q.present, q.expected) == (648, 672) and q.complete
     assert q.daily_total == 1296 and q.daily_vs_monthly == pytest.approx(4 / 1300) and q.consistent
     assert [(g.start, g.intervals) for g in q.gaps] == [(datetime(2023, 2, 28), 24)]
+
+
+def test_a_file_that_cannot_be_written_fails_the_upload_and_leaves_nothing(mworld, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five months of EL, one file each, written in the background; the third cannot be written (a full disk): the
+    upload fails with that error, and neither published nor staged files are left. The same file then goes in."""
+    from carbontrail.store import readings as store_readings
+
+    written: list[Path] = []
+    real_write = store_readings._write
+
+    def full_disk(piece, path: Path) -> None:  # type: ignore[no-untyped-def]
+        written.append(path)
+        if len(written) == 3:
+            raise OSError("No space left on device")
+        real_write(piece, path)
+
+    monkeypatch.setattr(store_readings, "_write", full_disk)
+    f = _csv(tmp_path / "m.csv", [f"EL,{ts:%Y-%m-%dT%H:%M},1,kWh"
+                                  for ts in pd.date_range("2023-01-01", periods=5, freq="MS")])
+    with pytest.raises(OSError, match="No space left"):
+        readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store)
+    assert len(written) == 5
+    assert mworld.store.files([1]) == []
+    assert [name for _d, _s, names in os.walk(mworld.store.root) for name in names] == []
+    monkeypatch.setattr(store_readings, "_write", real_write)
+    assert readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store).inserted == 5
+    assert len(mworld.store.files([1])) == 5

@@ -14,7 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,13 +37,80 @@ SCHEMA = pa.schema([
 
 @dataclass
 class Staged:
-    """Files written for one upload, waiting to be moved into the store (or thrown away)."""
+    """Files written for one upload, waiting to be moved into the store (or thrown away).
+
+    A chunk's files are written by background threads while the caller reads and checks the next chunk; staging
+    the next chunk first waits for them (so at most one chunk is being written), and `publish` / `unpublish` wait
+    for all."""
 
     folder: Path  # its name tags the staged files (hidden: readers list `v1-*` and `vc-*` only)
     moves: list[tuple[Path, Path]] = field(default_factory=list)
     rows: int = 0
     done: list[Path] = field(default_factory=list)
     chunks: int = 0
+    writing: list[Future[None]] = field(default_factory=list)
+    writers: ThreadPoolExecutor | None = None
+
+    def settle(self) -> None:
+        """Wait until every file handed to the writers is written; then the first failure, if any, is raised."""
+        writing, self.writing = self.writing, []
+        failures = [exc for exc in (future.exception() for future in writing) if exc is not None]
+        if failures:
+            raise failures[0]
+
+    def close(self) -> None:
+        """Wait for every queued write to end (however it ends) and let the writers' threads go."""
+        if self.writers is not None:
+            self.writers.shutdown()
+            self.writers = None
+        self.writing = []
+
+
+# How a staged file is encoded. A file holds one meter's month (~3,000 quarter-hours), so what it costs to write is
+# mostly per column: the two times are delta-encoded (a steady interval packs to a few bytes; zstd on them took
+# time and left ~35 KB), the columns that are constant within a batch are dictionaries (a run of one index), the
+# value is a dictionary with zstd (pyarrow's default encoding, plain once the dictionary grows); statistics only for
+# what queries filter on. A 2,880-row file: ~6 KB instead of ~41 KB and about 30 % less time to write.
+_PARQUET: dict[str, object] = {
+    "compression": {name: ("zstd" if name == "value" else "none") for name in SCHEMA.names},
+    "use_dictionary": [name for name in SCHEMA.names if name not in ("start", "at")],
+    "column_encoding": {"start": "DELTA_BINARY_PACKED", "at": "DELTA_BINARY_PACKED"},
+    "write_statistics": ["meter", "start"],
+}
+
+
+def _make_folder(folder: Path) -> None:
+    """`folder` and its missing parents (one system call when only the month's folder is new)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True)
+
+
+def _write(piece: pa.Table, path: Path) -> None:
+    _make_folder(path.parent)
+    pq.write_table(piece, path, **_PARQUET)
+
+
+def _folders(folder: Path) -> list[Path]:
+    """The folders in `folder` (none when it does not exist)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [folder / e.name for e in entries if e.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _parquet_in(folder: Path, kind: str) -> list[Path]:
+    """The published `kind` files (`v1-*.parquet`, `vc-*.parquet`) in `folder`, by name; staged ones are hidden."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.name.startswith(f"{kind}-") and e.name.endswith(".parquet"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [folder / name for name in names]
 
 
 def _sql_list(paths: Iterable[Path]) -> str:
@@ -64,7 +131,7 @@ class ReadingStore:
               staged: Staged | None = None) -> Staged:
         """Write `rows` (meter, start, at, value, counter, reset[, version]) as one file per meter and month, sorted
         by meter and start, each under a hidden staging name in its final folder (no reader lists it) until
-        `publish` renames it."""
+        `publish` renames it. The files are written in the background (see `Staged`)."""
         if staged is None:
             staged = Staged(self.root / f".staging-{uuid.uuid4().hex}")
         if rows.empty:
@@ -100,27 +167,32 @@ class ReadingStore:
             name = f"{kind}-b{batch}-c{chunk}-0.parquet"
             parts.append((table.slice(a, b - a), folder / f"{tag}-{name}", folder / name))
 
-        def write(part: tuple[pa.Table, Path, Path]) -> None:
-            piece, tmp, _final = part
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            # dictionaries for the repeated texts only, statistics for what queries filter on: ~40 % less per file
-            pq.write_table(piece, tmp, compression="zstd", use_dictionary=["recorded_by", "reason"],
-                           write_statistics=["meter", "start"])
-
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            for _ in pool.map(write, parts):
-                pass
+        staged.settle()  # the previous chunk's files: written before this chunk's are queued
+        if staged.writers is None:
+            staged.writers = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+                                                thread_name_prefix="readings-stage")
         staged.moves.extend((tmp, final) for _p, tmp, final in parts)
+        staged.writing.extend(staged.writers.submit(_write, piece, tmp) for piece, tmp, _final in parts)
         staged.rows += n
         return staged
 
     def publish(self, staged: Staged) -> None:
-        """Rename staged files to their own names (undone by `unpublish` if the surrounding transaction fails)."""
-        for tmp, final in staged.moves:
-            os.replace(tmp, final)
-            staged.done.append(final)
+        """Rename staged files to their own names (undone by `unpublish` if the surrounding transaction fails).
+
+        Should a file fail to be written or renamed, none of the upload's files stays behind and the failure is
+        raised."""
+        try:
+            staged.settle()
+            staged.close()
+            for tmp, final in staged.moves:
+                os.replace(tmp, final)
+                staged.done.append(final)
+        except BaseException:
+            self.unpublish(staged)
+            raise
 
     def unpublish(self, staged: Staged) -> None:
+        staged.close()
         for path in staged.done:
             path.unlink(missing_ok=True)
         for tmp, _final in staged.moves:
@@ -139,21 +211,26 @@ class ReadingStore:
 
     def files(self, organisation_ids: Iterable[int], meter_ids: Iterable[int] | None = None, *,
               months: Iterable[str] | None = None, kind: str = "v1") -> list[Path]:
-        wanted_months = set(months) if months is not None else None
+        """The published files of `kind` of the organisations' meters and months (all when None), by folder.
+
+        Wanted meters and months are looked up by their folder names, not found by listing every folder (an upload
+        asks for the few meters and months of each chunk while thousands of folders exist)."""
+        wanted_months = sorted(set(months)) if months is not None else None
         wanted_meters = set(meter_ids) if meter_ids is not None else None
         out: list[Path] = []
         for org in organisation_ids:
             base = self.root / f"org={org}"
-            if not base.is_dir():
-                continue
-            for meter_dir in sorted(base.iterdir()):
-                meter = int(meter_dir.name.split("=", 1)[1])
-                if wanted_meters is not None and meter not in wanted_meters:
-                    continue
-                for month_dir in sorted(meter_dir.iterdir()):
-                    if wanted_months is not None and month_dir.name.split("=", 1)[1] not in wanted_months:
-                        continue
-                    out.extend(sorted(month_dir.glob(f"{kind}-*.parquet")))
+            if wanted_meters is None:
+                meter_dirs = sorted(_folders(base))
+            else:
+                meter_dirs = sorted(base / f"meter={int(m)}" for m in wanted_meters)
+            for meter_dir in meter_dirs:
+                if wanted_months is None:
+                    month_dirs = sorted(_folders(meter_dir))
+                else:
+                    month_dirs = [meter_dir / f"month={m}" for m in wanted_months]
+                for month_dir in month_dirs:
+                    out.extend(_parquet_in(month_dir, kind))
         return out
 
     def _current_sql(self, base: Sequence[Path], corrections: Sequence[Path], where: str) -> str:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
@@ -93,26 +94,41 @@ def _specs(session: Session, org_id: int) -> tuple[dict[str, MeterSpec], dict[st
 # -- reading the input ----------------------------------------------------------------------------------------
 
 
-def _chunks_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame]:
+def _csv_chunks(path: Path, shown: str) -> Iterator[pa.Table]:
+    try:
+        # blocks of 4 MB (~130,000 readings): parsed in a fifth less time than blocks of 16 MB
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 22),
+                                convert_options=pacsv.ConvertOptions(
+                                    column_types={c: "string" for c in ("meter", "timestamp", "value", "unit",
+                                                                        "reset")}))
+    except Exception as exc:  # noqa: BLE001 - pyarrow's errors say what is wrong with the text
+        raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
+    pending: list[pa.RecordBatch] = []  # Arrow, checked in Arrow when plain (monitor.readings.validate)
+    size = 0
+    for batch in reader:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= CHUNK_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, size = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _read_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """`chunks`, the next one read by a thread while the caller checks and stages the one it has (Arrow parses
+    without holding the GIL), so reading, checking and writing (`ReadingStore.stage`) overlap; one chunk ahead."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="readings-read") as reader:
+        ahead = reader.submit(next, chunks, None)
+        while (chunk := ahead.result()) is not None:
+            ahead = reader.submit(next, chunks, None)
+            yield chunk
+
+
+def _chunks_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame | pa.Table]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 24),
-                                    convert_options=pacsv.ConvertOptions(
-                                        column_types={c: "string" for c in ("meter", "timestamp", "value", "unit",
-                                                                            "reset")}))
-        except Exception as exc:  # noqa: BLE001 - pyarrow's errors say what is wrong with the text
-            raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
-        pending: list[pa.RecordBatch] = []  # Arrow, checked in Arrow when plain (monitor.readings.validate)
-        size = 0
-        for batch in reader:
-            pending.append(batch)
-            size += batch.num_rows
-            if size >= CHUNK_ROWS:
-                yield pa.Table.from_batches(pending)
-                pending, size = [], 0
-        if pending:
-            yield pa.Table.from_batches(pending)
+        yield from _read_ahead(_csv_chunks(path, shown))
     elif suffix == ".parquet":
         try:
             parquet = pq.ParquetFile(path)
