@@ -393,6 +393,9 @@ def test_upload_fix_and_upload_again_then_a_facility(browser, server: str, world
         problem = page.locator("#upload-errors tr.problem").first
         expect(problem.locator("td").nth(0)).to_have_text("3")  # the header is row 1
         expect(problem.locator("td").nth(1)).to_have_text("quantity")
+        # the page's script shows the job's problems in the reader's language, as the page without script does
+        expect(problem.locator("td").nth(2)).to_contain_text(
+            "“12,5x”中的逗号可能是小数点" if zh else "'12,5x' has a comma that may be a decimal comma")
         expect(page.locator("#upload-errors .error")).to_contain_text("未导入任何数据" if zh else "Nothing was imported")
         assert diesel_2024() == []
         _shot(page, f"upload-refused-{locale}", request)

@@ -48,6 +48,8 @@ CATALOGUES = Path(__file__).resolve().parents[2] / "src" / "carbontrail" / "web"
 NOT_RENDERED = {
     "/lang/{locale}": "sets the language cookie and redirects; it has no page",
     "/templates/{name}.{fmt}": "the import templates: their column names are the import's own keys, in both languages",
+    "/org/{code}/upload/jobs/{job}": "JSON the upload page's script polls; a rejected upload's messages through it are "
+                                     "checked in the reader's language by test_work_browser.py",
 }
 #: reports the sweep does not read, with the reason (they are files exchanged with other software or parties)
 REPORTS_NOT_SWEPT = {

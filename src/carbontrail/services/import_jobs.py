@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbontrail.errors import CarbontrailError, ImportRejected, NotFound, PermissionDenied
+from carbontrail.errors import CarbontrailError, ImportRejected, InputError, Location, NotFound, PermissionDenied
 from carbontrail.services import tenancy
 from carbontrail.services.imports import ImportReport, WordMapping, import_upload, upload_name
 from carbontrail.services.work import Actor, unit_of_work
@@ -50,12 +50,20 @@ _SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of
 
 @dataclass(frozen=True)
 class Problem:
-    """One bad row of an import: where, and what is wrong."""
+    """One bad row of an import: where, and what is wrong (`message`, the whole sentence; `reason` and `expected`,
+    its parts, so a page can say it in the reader's language)."""
 
     file: str | None
     row: int | None
     field: str | None
     message: str
+    reason: str = ""
+    expected: str | None = None
+
+    def error(self) -> InputError:
+        """The problem as the InputError it was raised as."""
+        return InputError(self.reason or self.message, location=Location(self.file, self.row, self.field),
+                          expected=self.expected)
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,8 @@ def _outcome(job_id: str, run: Callable[[], ImportReport]) -> dict[str, object]:
         report = run()
     except ImportRejected as exc:
         return dict(state="rejected", message=str(exc), rows_total=exc.total_rows,
-                    errors=tuple(Problem(p.location.file, p.location.row, p.location.field, p.message)
-                                 for p in exc.problems))
+                    errors=tuple(Problem(p.location.file, p.location.row, p.location.field, p.message,
+                                         p.reason, p.expected) for p in exc.problems))
     except CarbontrailError as exc:
         return dict(state="failed", message=str(exc))
     except Exception:  # a bug: said in one sentence here, with the traceback in the server's log (stderr)

@@ -11,11 +11,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from carbontrail.inventory.templates import IMPORT_ORDER, TEMPLATES
 from carbontrail.http.deps import SESSION_COOKIE, AppContext, client_address
-from carbontrail.errors import Conflict, ImportRejected, InputError, Location, PermissionDenied
+from carbontrail.errors import (CarbontrailError, Conflict, ImportRejected, InputError, Location, NotFound,
+                                PermissionDenied)
 from carbontrail.services import dashboard, jurisdictions, organisations
 from carbontrail.services.accounts import (
     SESSION_TTL_SECONDS,
@@ -167,6 +169,24 @@ def upload(code: str, request: Request, ctx: AppContext, file: UploadFile,
                            templates=[TEMPLATES[name] for name in IMPORT_ORDER])
     return page.render("upload.html", code=code, report=report, rejected=None,
                        templates=[TEMPLATES[name] for name in IMPORT_ORDER])
+
+
+@router.get("/org/{code}/upload/jobs/{job}")
+def upload_job(code: str, job: str, request: Request, ctx: AppContext) -> Response:
+    """An import job's status for the upload page's script (static/imports.js), as `GET /api/imports/{job}` gives
+    it but with its messages in the reader's language."""
+    page = signed_in(request, ctx)
+    try:
+        status = ctx.imports.status(ctx.sessions, page.principal, job)
+        if status.organisation != code:
+            raise NotFound(f"no import job '{job[:64]}'")
+    except CarbontrailError as exc:
+        return JSONResponse({"message": page.say(exc)}, status_code=404 if isinstance(exc, NotFound) else 403)
+    body = jsonable_encoder(status)
+    body["errors"] = [{"row": e.row, "field": e.field, "message": page.say(e.error())} for e in status.errors]
+    if status.message:
+        body["message"] = i18n.message(status.message, page.locale)
+    return JSONResponse(body)
 
 
 def _chart_data(page: Page, summary: dict[str, object]) -> str:

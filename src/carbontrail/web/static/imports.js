@@ -1,6 +1,7 @@
 // The upload page's progress bar (no inline script: the pages' CSP forbids it). A form with data-import-jobs
-// sends its file to that import-jobs URL, then polls /api/imports/{job} and shows rows done / total, and the
-// result or each bad row once. Without script the form posts to the page as before.
+// sends its file to that import-jobs URL, then polls the page's job status (data-status + job: the API's status
+// with its messages in the reader's language) and shows rows done / total, and the result or each bad row once.
+// Without script the form posts to the page as before.
 (function () {
   "use strict";
   function text(el, value) { el.textContent = value; }
@@ -70,11 +71,12 @@
     function answer(response) {
       return response.json().then(function (body) {
         if (!response.ok) { problem(body); return; }
+        if (response.url.indexOf(box.dataset.status) === -1) { poll(body.job); return; }  // the API's first answer
         show(body);
       });
     }
     function poll(job) {
-      fetch("/api/imports/" + encodeURIComponent(job), {credentials: "same-origin"}).then(answer, problem);
+      fetch(box.dataset.status + encodeURIComponent(job), {credentials: "same-origin"}).then(answer, problem);
     }
     fetch(url, {method: "POST", body: data, headers: headers, credentials: "same-origin"}).then(answer, problem);
   });
