@@ -23,7 +23,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def _store(folder: Path, rows: int):  # type: ignore[no-untyped-def]
     for m in range(METERS):
         frame = pd.DataFrame({"meter": m, "start": starts, "at": starts, "value": rng.integers(1, 41, per) * 0.25,
                               "counter": np.nan, "reset": False})
-        store.publish(store.stage(1, frame, batch=m + 1, recorded_by="bench", recorded_at=datetime(2024, 1, 1)))
+        store.publish(store.stage(1, frame, batch=m + 1))
     return store
 
 

@@ -25,12 +25,11 @@ def test_duckdb_and_dask_roll_ups_are_identical(tmp_path) -> None:
         values = kept[meter] = rng.integers(0, 40, len(starts)) * 0.25
         rows = pd.DataFrame({"meter": meter, "start": starts, "at": starts, "value": values, "counter": np.nan,
                              "reset": False})
-        staged = store.stage(5, rows, batch=meter, recorded_by="t", recorded_at=datetime(2024, 1, 1))
+        staged = store.stage(5, rows, batch=meter)
         store.publish(staged)
     fix = pd.DataFrame({"meter": [1], "start": [starts[10]], "at": [starts[10]], "value": [99.0],
                         "counter": [np.nan], "reset": [False], "version": [2]})
-    store.publish(store.stage(5, fix, batch=9, recorded_by="t", recorded_at=datetime(2024, 1, 2), reason="r",
-                              correction=True))
+    store.publish(store.stage(5, fix, batch=9, correction=True))
     duck_day = store.totals([5], period="day")
     duck_month = store.totals([5], period="month")
     assert len(duck_day) == 2 * 59 and len(duck_month) == 4

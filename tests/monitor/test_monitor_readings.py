@@ -156,3 +156,32 @@ def test_a_file_that_cannot_be_written_fails_the_upload_and_leaves_nothing(mworl
     monkeypatch.setattr(store_readings, "_write", real_write)
     assert readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store).inserted == 5
     assert len(mworld.store.files([1])) == 5
+
+
+def test_versions_name_their_batch_and_files_of_the_earlier_layout_read_the_same(mworld, tmp_path: Path) -> None:
+    """A reading stored by an earlier carbontrail (its v1 file also held version, batch, recorded_by, recorded_at
+    and reason on every row) reads as one written now: the same current value, daily total and first version. Who,
+    when and why of each version are its batch's row: one correction by 'system:fixer' an hour after the original."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = readings.import_file(mworld.sessions, ACTOR, "E1", _csv(tmp_path / "a.csv",
+                                                                   ["EL,2023-03-01T00:00:00,2,kWh"]),
+                                 store=mworld.store)
+    [path] = mworld.store.files([1])
+    assert pq.read_schema(path).names == ["meter", "start", "at", "value", "counter", "reset"]
+    stored = pq.read_table(path)
+    old = pa.table({**{n: stored[n] for n in stored.column_names}, "version": pa.array([1], pa.int32()),
+                    "batch": pa.array([first.batch], pa.int64()), "recorded_by": ["system:test"],
+                    "recorded_at": pa.array([datetime(2023, 3, 2)], pa.timestamp("us")), "reason": [""]})
+    pq.write_table(old, path)  # the earlier layout, under the same name
+    fixed = readings.import_file(mworld.sessions, SystemActor("fixer"), "E1",
+                                 _csv(tmp_path / "b.csv", ["EL,2023-03-01T00:00:00,3,kWh"]),
+                                 correction="meter swapped", store=mworld.store)
+    hist = readings.versions(mworld.sessions, ACTOR, "E1", "EL", datetime(2023, 3, 1), store=mworld.store)
+    assert [(v.version, v.value, v.recorded_by, v.reason) for v in hist] == [
+        (1, 2.0, "system:test", ""), (2, 3.0, "system:fixer", "meter swapped")]
+    assert hist[0].recorded_at <= hist[1].recorded_at and hist[1].recorded_at.tzinfo is not None
+    assert fixed.batch != first.batch
+    assert list(mworld.store.totals([1], period="day")["total"]) == [3.0]
+    assert list(mworld.store.current(1)["value"]) == [3.0]

@@ -154,13 +154,9 @@ def _plain(table: pa.Table, meters: Mapping[str, MeterSpec], *, now: datetime, f
     code, ts, text = table["meter"], table["timestamp"], table["value"]
     if code.null_count or ts.null_count or text.null_count:
         return None
-    code = pc.dictionary_encode(code.cast(pa.string())).combine_chunks()
-    names = [str(v).strip() for v in code.dictionary.to_pylist()]
-    if any(m not in meters or meters[m].cumulative for m in names):
+    categories, codes = _meter_codes(code)
+    if any(m not in meters or meters[m].cumulative for m in categories):
         return None
-    categories = sorted(set(names))
-    lookup = np.array([categories.index(m) for m in names], dtype=np.int32)
-    codes = lookup[code.indices.to_numpy(zero_copy_only=False)]
     stamps = _cast(ts.cast(pa.string()), pa.timestamp("us"))
     values = _cast(text.cast(pa.string()), pa.float64())
     if stamps is None or values is None:
@@ -179,9 +175,24 @@ def _plain(table: pa.Table, meters: Mapping[str, MeterSpec], *, now: datetime, f
     if ((by_meter[1:] == by_meter[:-1]) & (at[1:] <= at[:-1])).any():  # not rising within a meter: maybe twice
         if pd.DataFrame({"m": codes, "t": start.view("int64")}).duplicated().any():
             return None
-    return pd.DataFrame({"meter": pd.Categorical.from_codes(codes, categories=categories), "start": start,
-                         "at": start.copy(), "value": value, "counter": np.nan, "reset": np.zeros(n, dtype=bool),
-                         "row": np.arange(first_row, first_row + n, dtype="int64")})
+    return pd.DataFrame({"meter": pd.Categorical.from_codes(codes, categories=categories, validate=False),
+                         "start": start, "at": start, "value": value, "counter": np.full(n, np.nan),
+                         "reset": np.zeros(n, dtype=bool), "row": np.arange(first_row, first_row + n, dtype="int64")},
+                        copy=False)  # the arrays are this frame's own: not copied again
+
+
+def _meter_codes(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct meter codes of a text column (blanks trimmed) in order of first appearance, and each row's index
+    into them. A column the CSV parser dictionary-encoded is read through its dictionaries (one per block)."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column.cast(pa.string()))
+    index: dict[str, int] = {}
+    parts = []
+    for chunk in column.chunks:
+        local = [index.setdefault(str(v).strip(), len(index)) for v in chunk.dictionary.to_pylist()]
+        parts.append(np.asarray(local, dtype=np.int32)[chunk.indices.to_numpy(zero_copy_only=False)])
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return list(index), codes
 
 
 def _cast(text: pa.ChunkedArray, to: pa.DataType) -> pa.ChunkedArray | None:

@@ -11,7 +11,7 @@ Readings are written to Parquet directly, vectorised; loading twice adds nothing
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +97,7 @@ def _readings(store: ReadingStore, sessions: sessionmaker[Session], code: str, y
             meters_row = work.session.get(type(meters[meter_id]), meter_id)
             if meters_row is not None:
                 meters_row.interval_s = INTERVALS[carrier(meters_row.medium).code]
-        staged = store.stage(org_id, rows, batch=batch.id, recorded_by=ACTOR.actor, recorded_at=datetime.now(UTC))
+        staged = store.stage(org_id, rows, batch=batch.id)
         work.audit("import", "readings", f"demo readings {year}", organisation_id=org_id,
                    detail={"rows": len(rows), "seed": SEED, "year": year, "illustrative": True})
         work.session.flush()

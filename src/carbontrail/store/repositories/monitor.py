@@ -57,6 +57,16 @@ def batches(session: Session, org_id: int) -> list[ReadingBatch]:
     return owned.every(session, ReadingBatch, org_id, ReadingBatch.id)
 
 
+def batches_by_id(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, ReadingBatch]:
+    """The organisation's batches of `ids` (another organisation's ids find nothing)."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return {}
+    rows = session.scalars(select(ReadingBatch).where(ReadingBatch.organisation_id == org_id,
+                                                      ReadingBatch.id.in_(wanted)))
+    return {b.id: b for b in rows}
+
+
 def activity_totals(session: Session, org_id: int, start: date, end: date) -> list[tuple[int | None, str, str, str,
                                                                                           date, float]]:
     """(meter id, kind, item, unit, period start, quantity) of the monthly activity records in [start, end]."""
