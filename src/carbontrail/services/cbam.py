@@ -168,9 +168,7 @@ def save_installation(sessions: sessionmaker[Session], actor: Actor, organisatio
         document = _document(data, file_name)
         fac_id = None
         if facility:
-            fac_id = repo.facility_id(s, access.organisation_id, facility)
-            if fac_id is None:
-                raise NotFound(f"organisation '{access.code}' has no facility '{facility}'")
+            fac_id = tenancy.facility_of(s, access, facility).id
         model = parse_installation(_linked(s, fac_id, facility, document, file_name), file=file_name)
         body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(body.encode()).hexdigest()

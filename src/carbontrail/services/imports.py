@@ -488,7 +488,7 @@ class _Run:
             return
         values: dict[str, object] = dict(name=r.name, name_en=r.name_en, industry=r.industry, province=r.province,
                                          city=r.city, park=r.park)
-        existing = repo.organisation(self.session, r.code)
+        existing = org_repo.by_code(self.session, r.code)
         org = self._upsert(existing, lambda: Organisation(code=r.code, **values), values, lambda o: o.id)
         self.orgs[r.code] = org.id  # type: ignore[attr-defined]
 
@@ -497,7 +497,7 @@ class _Run:
         if org_id is None:
             return
         values: dict[str, object] = dict(name=r.name, province=r.province, city=r.city, park=r.park)
-        existing = repo.facility(self.session, org_id, r.code)
+        existing = org_repo.facility(self.session, org_id, r.code)
         fac = self._upsert(existing, lambda: Facility(organisation_id=org_id, code=r.code, **values), values,
                            lambda f: f.organisation_id)
         self.facilities[(r.organisation, r.code)] = (fac.id, org_id)  # type: ignore[attr-defined]
@@ -508,7 +508,7 @@ class _Run:
             return
         fac_id, org_id = ids
         values: dict[str, object] = dict(medium=r.medium, unit=r.unit, supplier=r.supplier)
-        existing = repo.meter(self.session, fac_id, r.code)
+        existing = org_repo.meter(self.session, fac_id, r.code)
         meter = self._upsert(existing, lambda: Meter(facility_id=fac_id, code=r.code, **values), values,
                              lambda _m: org_id)
         self.meters[(r.organisation, r.facility, r.code)] = (meter.id, r.unit)  # type: ignore[attr-defined]
@@ -518,7 +518,7 @@ class _Run:
         if org_id is None:
             return
         values: dict[str, object] = dict(start=r.start, end=r.end, is_base_year=r.is_base_year)
-        existing = repo.period(self.session, org_id, r.name)
+        existing = org_repo.period(self.session, org_id, r.name)
         if existing is not None and existing.locked_at is not None and (existing.start, existing.end) != (r.start, r.end):
             self.problem(in_locked_period(r.name, Location(self.file, r.row, "start")))
             return

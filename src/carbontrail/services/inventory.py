@@ -65,9 +65,7 @@ def resolve_period(session: Session, org: Organisation, period: str | None,
                    start: date | None, end: date | None) -> tuple[date, date]:
     """The dates of a named reporting period, or of explicit start/end dates."""
     if period:
-        row = records_repo.period(session, org.id, period)
-        if row is None:
-            raise NotFound(f"organisation '{org.code}' has no reporting period '{period}'")
+        row = tenancy.period_named(session, org.id, org.code, period)
         return row.start, row.end
     if start is None or end is None:
         raise InputError("give a reporting period name, or both a start and an end date",
@@ -103,8 +101,8 @@ def compute_for(session: Session, org: Organisation, *, period: str | None = Non
     """The inventory of `org` (or one facility) inside a session already opened by a use case. The organisation's
     claimed certificates lower its market-based scope 2 by what they match at `matching` ('hourly' | 'monthly' |
     'annual')."""
-    if facility and inventory_repo.facility_id(session, org.id, facility) is None:
-        raise NotFound(f"organisation '{org.code}' has no facility '{facility}'")
+    if facility:
+        tenancy.facility_named(session, org.id, org.code, facility)
     p_start, p_end = resolve_period(session, org, period, start, end)
     activities = load_activities(session, org, p_start, p_end, facility)
     applied = None

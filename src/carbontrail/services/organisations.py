@@ -244,10 +244,7 @@ def unlock_period(sessions: sessionmaker[Session], actor: Actor, organisation: s
 
 
 def _period(session: Session, access: Access, name: str) -> ReportingPeriod:
-    found = repo.period(session, access.organisation_id, name)
-    if found is None:
-        raise NotFound(f"organisation '{access.code}' has no reporting period '{name}'")
-    return found
+    return tenancy.period_named(session, access.organisation_id, access.code, name)
 
 
 # -- building blocks inside a caller's transaction (imports, demo and test set-up) -----------------------------

@@ -244,10 +244,24 @@ def hidden_datasets(session: Session, principal: Principal) -> set[tuple[str, st
 
 def facility_of(session: Session, access: Access, code: str) -> Facility:
     """The organisation's facility with this code (`NotFound` naming both if it has none)."""
-    fac = repo.facility(session, access.organisation_id, code)
+    return facility_named(session, access.organisation_id, access.code, code)
+
+
+def facility_named(session: Session, organisation_id: int, organisation_code: str, code: str) -> Facility:
+    """The facility `code` of the organisation (`NotFound` naming both if it has none): for callers that hold the
+    organisation itself rather than an access to it."""
+    fac = repo.facility(session, organisation_id, code)
     if fac is None:
-        raise NotFound(f"organisation '{access.code}' has no facility '{code}'")
+        raise NotFound(f"organisation '{organisation_code}' has no facility '{code}'")
     return fac
+
+
+def period_named(session: Session, organisation_id: int, organisation_code: str, name: str) -> ReportingPeriod:
+    """The reporting period `name` of the organisation (`NotFound` naming both if it has none)."""
+    found = repo.period(session, organisation_id, name)
+    if found is None:
+        raise NotFound(f"organisation '{organisation_code}' has no reporting period '{name}'")
+    return found
 
 
 def _need(access: Access, permission: str) -> None:

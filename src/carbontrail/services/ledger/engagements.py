@@ -98,8 +98,7 @@ def gather(session: Session, org: tenancy.Access, subject_type: str, key: str) -
     """The subject as the organisation's data says it now, split into the sections a verifier can be granted:
     an inventory period's activity records and the files they came from; a PACT footprint's published document."""
     if subject_type == "inventory":
-        if not repo.has_period(session, org.organisation_id, key):
-            raise NotFound(f"organisation '{org.code}' has no reporting period '{key}'")
+        tenancy.period_named(session, org.organisation_id, org.code, key)
         records = repo.period_records(session, org.organisation_id, key)
         files = repo.imports_of(session, org.organisation_id, {r.import_id for r in records if r.import_id})
         return {"subject": {"period": key, "records": len(records)}, "sections": {

@@ -9,8 +9,7 @@ from datetime import date
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.orm import Session
 
-from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation, ReportingPeriod
-from carbontrail.store.repositories import _owned as owned
+from carbontrail.store.models import ActivityRecord, Facility, ImportBatch, Meter, Organisation
 
 RECORDS = ActivityRecord.__table__
 
@@ -38,22 +37,6 @@ def meter_ids(session: Session, organisation_ids: Iterable[int]) -> dict[tuple[s
         .join(Facility, Meter.facility_id == Facility.id)
         .join(Organisation, Facility.organisation_id == Organisation.id)
         .where(Organisation.id.in_(list(organisation_ids) or [-1])))}
-
-
-def organisation(session: Session, code: str) -> Organisation | None:
-    return session.scalars(select(Organisation).where(Organisation.code == code)).one_or_none()
-
-
-def facility(session: Session, organisation_id: int, code: str) -> Facility | None:
-    return owned.one(session, Facility, organisation_id, code=code)
-
-
-def meter(session: Session, facility_id: int, code: str) -> Meter | None:
-    return session.scalars(select(Meter).where(Meter.facility_id == facility_id, Meter.code == code)).one_or_none()
-
-
-def period(session: Session, organisation_id: int, name: str) -> ReportingPeriod | None:
-    return owned.one(session, ReportingPeriod, organisation_id, name=name)
 
 
 def stored_records(conn: Connection, keys: list[str]) -> dict[str, tuple[int, float, str, float | None, str]]:

@@ -21,11 +21,6 @@ from carbontrail.store.models import (
 from carbontrail.store.repositories import _owned as owned
 
 
-def facility_id(session: Session, organisation_id: int, code: str) -> int | None:
-    return session.scalar(select(Facility.id).where(Facility.organisation_id == organisation_id,
-                                                    Facility.code == code))
-
-
 def installation(session: Session, organisation_id: int, code: str, period_start: date) -> CbamInstallation | None:
     return owned.one(session, CbamInstallation, organisation_id, code=code, period_start=period_start)
 

@@ -12,11 +12,6 @@ from carbontrail.store.models import ActivityRecord, Facility, ReportingPeriod
 from carbontrail.store.repositories import _owned as owned
 
 
-def facility_id(session: Session, organisation_id: int, code: str) -> int | None:
-    return session.scalar(select(Facility.id).where(Facility.organisation_id == organisation_id,
-                                                    Facility.code == code))
-
-
 def periods(session: Session, organisation_id: int) -> list[ReportingPeriod]:
     return owned.every(session, ReportingPeriod, organisation_id, ReportingPeriod.start)
 

@@ -21,12 +21,12 @@ from carbontrail.store.models import (
     Organisation,
     OrganisationKey,
     RegistryEntry,
-    ReportingPeriod,
     StatusList,
     VerificationEngagement,
     VerificationStatement,
 )
 from carbontrail.store.repositories import _owned as owned
+from carbontrail.store.repositories import organisations
 
 # -- the log --------------------------------------------------------------------------------------------------
 
@@ -272,18 +272,12 @@ def registry_live_for_product(session: Session, organisation_id: int, product: s
 
 def period_records(session: Session, organisation_id: int, period: str) -> list[ActivityRecord]:
     """The activity records inside the organisation's reporting period `period` (empty when no such period)."""
-    found = session.scalars(select(ReportingPeriod).where(ReportingPeriod.organisation_id == organisation_id,
-                                                          ReportingPeriod.name == period)).first()
+    found = organisations.period(session, organisation_id, period)
     if found is None:
         return []
     return list(session.scalars(select(ActivityRecord).where(
         ActivityRecord.organisation_id == organisation_id, ActivityRecord.period_start >= found.start,
         ActivityRecord.period_end <= found.end).order_by(ActivityRecord.record_key)))
-
-
-def has_period(session: Session, organisation_id: int, period: str) -> bool:
-    return session.scalars(select(ReportingPeriod.id).where(ReportingPeriod.organisation_id == organisation_id,
-                                                            ReportingPeriod.name == period)).first() is not None
 
 
 def imports_of(session: Session, organisation_id: int, ids: Iterable[int]) -> list[ImportBatch]:

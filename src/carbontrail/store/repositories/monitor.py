@@ -45,10 +45,6 @@ def meters(session: Session, org_id: int) -> list[tuple[Meter, str]]:
     return [(m, f) for m, f in rows]
 
 
-def facility_id(session: Session, org_id: int, code: str) -> int | None:
-    return session.scalar(select(Facility.id).where(Facility.organisation_id == org_id, Facility.code == code))
-
-
 def batch_by_sha(session: Session, org_id: int, sha256: str) -> ReadingBatch | None:
     return owned.one(session, ReadingBatch, org_id, sha256=sha256)
 
