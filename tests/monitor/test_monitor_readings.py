@@ -185,3 +185,43 @@ def test_versions_name_their_batch_and_files_of_the_earlier_layout_read_the_same
     assert fixed.batch != first.batch
     assert list(mworld.store.totals([1], period="day")["total"]) == [3.0]
     assert list(mworld.store.current(1)["value"]) == [3.0]
+
+
+def test_a_csv_read_typed_then_as_text_names_the_same_rows_and_keeps_every_reading(mworld, tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch
+                                                                                    ) -> None:
+    """The parser reads timestamps and values typed while a file is plain. Twelve quarter-hours in chunks of 3 rows:
+    a bad value in the third chunk (CSV row 9) is refused with the same problem as when every chunk is read as text,
+    and nothing is stored; a unit named only in the third chunk (not plain: the checks need the cells) makes that
+    chunk and the rest be read as text, and all 12 readings (12 × 0.5 = 6.0 kWh) go in once."""
+    reads: list[tuple[bool, int]] = []  # (typed, rows skipped) of each reading of the file
+    real_chunks = readings._csv_chunks
+
+    def chunks(path: Path, shown: str, *, typed: bool = False, skip: int = 0):  # type: ignore[no-untyped-def]
+        reads.append((typed, skip))
+        return real_chunks(path, shown, typed=typed, skip=skip)
+
+    monkeypatch.setattr(readings, "_csv_chunks", chunks)
+    monkeypatch.setattr(readings, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(readings, "BLOCK_BYTES", 64)  # a block of about two rows
+    stamps = [f"2023-03-01T{h:02d}:{m:02d}:00" for h in range(3) for m in (0, 15, 30, 45)]
+    lines = [f"EL,{ts},0.5," for ts in stamps]
+    bad = _csv(tmp_path / "bad.csv", [*lines[:7], lines[7].replace(",0.5,", ",5x,"), *lines[8:]])
+    with pytest.raises(ImportRejected) as typed_first:
+        readings.import_file(mworld.sessions, ACTOR, "E1", bad, store=mworld.store)
+    assert reads[0] == (True, 0) and reads[1][0] is False and 0 < reads[1][1] <= 7  # typed, then text from a chunk
+    typed_columns = readings._TYPED
+    monkeypatch.setattr(readings, "_TYPED", readings._TEXT)  # every chunk read as text from the start
+    with pytest.raises(ImportRejected) as as_text:
+        readings.import_file(mworld.sessions, ACTOR, "E1", bad, store=mworld.store)
+    monkeypatch.setattr(readings, "_TYPED", typed_columns)
+    reads.clear()
+    assert [(p.location.row, p.location.field, p.reason) for p in typed_first.value.problems] == [
+        (p.location.row, p.location.field, p.reason) for p in as_text.value.problems]
+    assert [p.location.row for p in typed_first.value.problems] == [9]
+    assert mworld.store.files([1]) == []
+    good = _csv(tmp_path / "good.csv", [*lines[:6], *(line[:-1] + ",kWh" for line in lines[6:])])
+    report = readings.import_file(mworld.sessions, ACTOR, "E1", good, store=mworld.store)
+    assert reads[0] == (True, 0) and reads[1][0] is False and 0 < reads[1][1] <= 6
+    assert (report.rows, report.inserted) == (12, 12)
+    assert list(mworld.store.totals([1], period="day")["total"]) == [6.0]

@@ -29,6 +29,11 @@ LOCAL_OFFSET = timedelta(hours=8)
 FUTURE_TOLERANCE = timedelta(minutes=1)
 
 
+class NotPlain(Exception):
+    """A chunk whose timestamps and values the parser read as typed columns did not pass the whole-column checks:
+    the row-by-row checks need its cells as written, so it must be read again as text."""
+
+
 @dataclass(frozen=True)
 class MeterSpec:
     """What a reading is checked against: the meter's unit, interval (seconds) and whether it counts up."""
@@ -80,12 +85,15 @@ def validate(frame: pd.DataFrame | pa.Table, meters: Mapping[str, MeterSpec], *,
     Every bad row is named (file, row, field) in one `ImportRejected`: nothing of a file with one bad row is
     accepted. `first_row` is the row number of the frame's first line (2 for a CSV with a header).
     `now` is China Standard Time, naive. An Arrow table (text columns) is checked in Arrow when all of it is plain
-    (see `_plain`); anything else goes through the row-by-row checks below, which name every problem.
+    (see `_plain`); anything else goes through the row-by-row checks below, which name every problem. A table whose
+    timestamps and values are already typed (the CSV parser read them) that is not plain raises `NotPlain`.
     """
     if isinstance(frame, pa.Table):
         plain = _plain(frame, meters, now=now, first_row=first_row)
         if plain is not None:
             return plain
+        if any(not pa.types.is_string(frame[c].type) for c in ("timestamp", "value") if c in frame.column_names):
+            raise NotPlain(file)
         frame = frame.to_pandas()
     problems: list[InputError] = []
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -157,8 +165,11 @@ def _plain(table: pa.Table, meters: Mapping[str, MeterSpec], *, now: datetime, f
     categories, codes = _meter_codes(code)
     if any(m not in meters or meters[m].cumulative for m in categories):
         return None
-    stamps = _cast(ts.cast(pa.string()), pa.timestamp("us"))
-    values = _cast(text.cast(pa.string()), pa.float64())
+    # typed by the CSV parser (the same ISO 8601 and number grammar as the casts), or text to cast
+    stamps = (pc.cast(ts, pa.timestamp("us")) if pa.types.is_timestamp(ts.type)
+              else _cast(ts.cast(pa.string()), pa.timestamp("us")))
+    values = (pc.cast(text, pa.float64()) if pa.types.is_floating(text.type)
+              else _cast(text.cast(pa.string()), pa.float64()))
     if stamps is None or values is None:
         return None
     start = stamps.to_numpy().astype("datetime64[us]")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbontrail.errors import ImportRejected, InputError, Location, NotFound
 from carbontrail.monitor import quality
 from carbontrail.monitor.energy import carrier, unit_factor
-from carbontrail.monitor.readings import LOCAL_OFFSET, MAX_PROBLEMS, Counter, MeterSpec, validate
+from carbontrail.monitor.readings import LOCAL_OFFSET, MAX_PROBLEMS, Counter, MeterSpec, NotPlain, validate
 from carbontrail.services import tenancy
 from carbontrail.services.imports import file_sha256
 from carbontrail.services.monitor.access import organisation, reading_store
@@ -35,6 +35,7 @@ from carbontrail.store.repositories import monitor as repo
 from carbontrail.units import convert, quantity
 
 CHUNK_ROWS = 500_000  # readings checked and staged at a time (peak RSS < 1 GiB for a 10⁷-reading file)
+BLOCK_BYTES = 1 << 22  # a CSV parsed in blocks of 4 MB (~130,000 readings): a fifth less time than blocks of 16 MB
 MAX_BATCH_ITEMS = 100_000  # readings in one API request
 MAX_XLSX_ROWS = 1_048_576
 
@@ -94,20 +95,37 @@ def _specs(session: Session, org_id: int) -> tuple[dict[str, MeterSpec], dict[st
 # -- reading the input ----------------------------------------------------------------------------------------
 
 
-def _csv_chunks(path: Path, shown: str) -> Iterator[pa.Table]:
+# Columns of a readings CSV as the parser reads them: the meter codes dictionary-encoded (a few distinct codes over
+# many rows); timestamps and values typed by the parser while the file is plain, else as text.
+_TEXT = {"meter": pa.dictionary(pa.int32(), pa.string()),
+         **{c: pa.string() for c in ("timestamp", "value", "unit", "reset")}}
+_TYPED = {**_TEXT, "timestamp": pa.timestamp("us"), "value": pa.float64()}
+
+
+def _csv_chunks(path: Path, shown: str, *, typed: bool = False, skip: int = 0) -> Iterator[pa.Table]:
+    """The CSV's rows after the first `skip` in tables of about CHUNK_ROWS."""
     try:
-        # blocks of 4 MB (~130,000 readings): parsed in a fifth less time than blocks of 16 MB; the meter codes
-        # come dictionary-encoded from the parser (a few distinct codes over many rows)
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 22),
-                                convert_options=pacsv.ConvertOptions(
-                                    column_types={"meter": pa.dictionary(pa.int32(), pa.string()),
-                                                  **{c: pa.string() for c in ("timestamp", "value", "unit",
-                                                                              "reset")}}))
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES,
+                                                                     skip_rows_after_names=skip),
+                                convert_options=pacsv.ConvertOptions(column_types=_TYPED if typed else _TEXT))
+    except pa.ArrowInvalid as exc:
+        if typed:
+            raise
+        raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
     except Exception as exc:  # noqa: BLE001 - pyarrow's errors say what is wrong with the text
         raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
     pending: list[pa.RecordBatch] = []  # Arrow, checked in Arrow when plain (monitor.readings.validate)
     size = 0
-    for batch in reader:
+    batches = iter(reader)
+    while True:
+        try:
+            batch = next(batches, None)
+        except pa.ArrowInvalid as exc:
+            if typed:
+                raise
+            raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
+        if batch is None:
+            break
         pending.append(batch)
         size += batch.num_rows
         if size >= CHUNK_ROWS:
@@ -127,11 +145,53 @@ def _read_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
             yield chunk
 
 
-def _chunks_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame | pa.Table]:
+class _CsvSource:
+    """The chunks of a readings CSV, each parsed by a thread while the one before is checked. The parser reads
+    timestamps and numbers itself (typed: no text to cast afterwards) while the file is plain; from the first chunk it
+    cannot parse so, or whose checks need the cells as written (`again_as_text`), the rest of the file is read as
+    text, starting with that chunk."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path, self.shown = path, shown
+        self.typed = True
+        self._again = False
+
+    def again_as_text(self) -> None:
+        """Yield the chunk just yielded again, as text, and the rest of the file so."""
+        self.typed, self._again = False, True
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        done = 0  # rows yielded and kept
+        while True:
+            typed = self.typed
+            chunks = _read_ahead(_csv_chunks(self.path, self.shown, typed=typed, skip=done))
+            try:
+                for table in chunks:
+                    yield table
+                    if self._again:
+                        self._again = False
+                        break
+                    done += table.num_rows
+                else:
+                    return
+            except pa.ArrowInvalid:
+                if not typed:
+                    raise
+                self.typed = False  # a cell the typed parser refuses: the text checks name it
+            finally:
+                chunks.close()
+
+
+def _chunks_of_file(path: Path, shown: str) -> Iterable[pd.DataFrame | pa.Table]:
+    """The file's readings in chunks: a CSV's as Arrow tables (`_CsvSource`), the others' as data frames."""
+    if path.suffix.lower() == ".csv":
+        return _CsvSource(path, shown)
+    return _frames_of_file(path, shown)
+
+
+def _frames_of_file(path: Path, shown: str) -> Iterator[pd.DataFrame]:
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        yield from _read_ahead(_csv_chunks(path, shown))
-    elif suffix == ".parquet":
+    if suffix == ".parquet":
         try:
             parquet = pq.ParquetFile(path)
         except Exception as exc:  # noqa: BLE001
@@ -276,8 +336,13 @@ def _ingest_in(work: Work, store: ReadingStore, access: tenancy.Access, code: st
     totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
     offset = first_row
     try:
-        for frame in chunks():  # type: ignore[operator]
-            rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
+        source = chunks()  # type: ignore[operator]
+        for frame in source:
+            try:
+                rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
+            except NotPlain:  # typed by the CSV parser, but the checks need it as written
+                source.again_as_text()
+                continue
             offset += len(frame)
             totals["rows"] += len(frame)
             if rows.empty:
