@@ -225,3 +225,45 @@ def test_a_csv_read_typed_then_as_text_names_the_same_rows_and_keeps_every_readi
     assert reads[0] == (True, 0) and reads[1][0] is False and 0 < reads[1][1] <= 6
     assert (report.rows, report.inserted) == (12, 12)
     assert list(mworld.store.totals([1], period="day")["total"]) == [6.0]
+
+
+def test_a_file_whose_digest_comes_late_and_came_before_leaves_nothing(mworld, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file's SHA-256 is computed while the file is read. Twelve readings in chunks of 3; the second upload
+    of the same file learns its digest only after two chunks are checked (the hashing held back until then): it is
+    reported as a repeat of the first batch, and leaves no file, no batch and no second set of readings."""
+    import threading
+
+    monkeypatch.setattr(readings, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(readings, "BLOCK_BYTES", 64)
+    f = _csv(tmp_path / "r.csv", [f"EL,2023-03-01T{h:02d}:{m:02d}:00,0.5,kWh" for h in range(3)
+                                  for m in (0, 15, 30, 45)])
+    first = readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store)
+    files_before = sorted(mworld.store.files([1]))
+    checked = []
+    two_chunks_checked = threading.Event()
+    real_validate, real_sha = readings.validate, readings.file_sha256
+
+    def validate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real_validate(*args, **kwargs)
+        checked.append(len(out))
+        if len(checked) == 2:
+            two_chunks_checked.set()
+        return out
+
+    def late_sha(path: Path) -> str:
+        assert two_chunks_checked.wait(10)
+        return real_sha(path)
+
+    monkeypatch.setattr(readings, "validate", validate)
+    monkeypatch.setattr(readings, "file_sha256", late_sha)
+    again = readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store)
+    assert len(checked) >= 2  # read and checked before its digest was known
+    assert (again.repeated, again.inserted, again.batch, again.sha256) == (True, 0, first.batch, first.sha256)
+    assert sorted(mworld.store.files([1])) == files_before
+    assert [name for _d, _s, names in os.walk(mworld.store.root) for name in names if name.startswith(".")] == []
+    from carbontrail.store.repositories import monitor as monitor_repo
+
+    with mworld.sessions() as s:
+        assert [b.id for b in monitor_repo.batches(s, 1)] == [first.batch]
+    assert list(mworld.store.totals([1], period="day")["total"]) == [6.0]

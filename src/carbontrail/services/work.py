@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -81,6 +81,21 @@ class Work:
                                     organisation_id=organisation_id, action=action, object_type=object_type,
                                     object_key=object_key[:300],
                                     detail=json.dumps(body, ensure_ascii=False, default=str)))
+
+
+    @contextmanager
+    def undoable(self) -> Iterator[Callable[..., None]]:
+        """Rows the block adds may be withdrawn: `undo(*rows)` deletes them, and the transaction is then as it was
+        before the block (so they need no audit row). No savepoint: SQLite's driver would commit one it began."""
+        changed = self.changed
+
+        def undo(*rows: object) -> None:
+            for row in rows:
+                self.session.delete(row)
+            self.session.flush()
+            self.changed = changed
+
+        yield undo
 
 
 def _watch(work: Work) -> None:

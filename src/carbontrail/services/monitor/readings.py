@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
@@ -34,6 +35,8 @@ from carbontrail.store.readings import ReadingStore, Staged
 from carbontrail.store.repositories import monitor as repo
 from carbontrail.units import convert, quantity
 
+# A file's SHA-256 is computed by a thread while the file is read and checked (hashlib leaves the GIL)
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readings-sha")
 CHUNK_ROWS = 500_000  # readings checked and staged at a time (peak RSS < 1 GiB for a 10⁷-reading file)
 BLOCK_BYTES = 1 << 22  # a CSV parsed in blocks of 4 MB (~130,000 readings): a fifth less time than blocks of 16 MB
 MAX_BATCH_ITEMS = 100_000  # readings in one API request
@@ -242,7 +245,7 @@ def import_file(sessions: sessionmaker[Session], actor: Actor, organisation_code
     path = Path(path)
     shown = display_name or path.name
     return _ingest(sessions, actor, organisation_code, lambda: _chunks_of_file(path, shown), shown,
-                   file_sha256(path), correction, store)
+                   _HASHING.submit(file_sha256, path), correction, store)
 
 
 def import_upload(sessions: sessionmaker[Session], actor: Actor, organisation_code: str, file_name: str,
@@ -276,7 +279,8 @@ def import_files(sessions: sessionmaker[Session], actor: Actor, organisation_cod
     return _ingest_all(sessions, actor, organisation_code, files, correction, store)
 
 
-def _ingest(sessions: sessionmaker[Session], actor: Actor, code: str, chunks: object, shown: str, sha: str,
+def _ingest(sessions: sessionmaker[Session], actor: Actor, code: str, chunks: object, shown: str,
+            sha: str | Future[str],
             correction: str | None, store: ReadingStore | None, first_row: int = 2) -> IngestReport:
     return _ingest_all(sessions, actor, code, [(chunks, shown, sha)], correction, store, first_row)[0]
 
@@ -314,68 +318,104 @@ def _ingest_all(sessions: sessionmaker[Session], actor: Actor, code: str,
 
 
 def _ingest_in(work: Work, store: ReadingStore, access: tenancy.Access, code: str, chunks: object, shown: str,
-               sha: str, correction: str | None, first_row: int, published: list[Staged]) -> IngestReport:
+               sha: str | Future[str], correction: str | None, first_row: int, published: list[Staged]
+               ) -> IngestReport:
     """One file's readings into the store, inside the caller's work (which writes the audit row and, should it
-    fail, unpublishes what `published` lists)."""
+    fail, unpublishes what `published` lists).
+
+    `sha` may still be being computed (a large file's digest takes seconds): the file is then read and checked
+    meanwhile, and whether it came before is asked after each chunk once the digest is known — a file that did
+    leaves nothing, as when its digest was known first."""
     s = work.session
     actor = work.actor
-    before = repo.batch_by_sha(s, access.organisation_id, sha)
-    if before is not None:
-        return IngestReport(shown, sha, before.rows, 0, before.rows, 0, True, before.id)
+    if isinstance(sha, Future) and sha.done():
+        sha = sha.result()
+    if isinstance(sha, str):
+        before = repo.batch_by_sha(s, access.organisation_id, sha)
+        if before is not None:
+            return IngestReport(shown, sha, before.rows, 0, before.rows, 0, True, before.id)
     specs, ids = _specs(s, access.organisation_id)
     if not specs:
         raise NotFound(f"organisation '{code}' has no meters; add them first (the meters template)")
-    batch = ReadingBatch(organisation_id=access.organisation_id, sha256=sha, source=shown[:500],
-                         actor=actor.actor[:300], reason=correction or "")
-    s.add(batch)
-    s.flush()
-    last = store.last_counters(access.organisation_id, [ids[n] for n, sp in specs.items() if sp.cumulative])
-    counters = {n: Counter(*last[ids[n]]) for n, sp in specs.items() if sp.cumulative and ids[n] in last}
-    staged_new: Staged | None = None
-    staged_fix: Staged | None = None
-    totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
-    offset = first_row
-    try:
-        source = chunks()  # type: ignore[operator]
-        for frame in source:
-            try:
-                rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
-            except NotPlain:  # typed by the CSV parser, but the checks need it as written
-                source.again_as_text()
-                continue
-            offset += len(frame)
-            totals["rows"] += len(frame)
-            if rows.empty:
-                continue
-            for name, group in rows[rows["counter"].notna()].groupby("meter", observed=True):
-                latest = group.iloc[group["at"].argmax()]
-                counters[str(name)] = Counter(latest["at"].to_pydatetime(), float(latest["counter"]))
-            codes = rows["meter"]
-            present = (codes.cat.categories if isinstance(codes.dtype, pd.CategoricalDtype) else pd.unique(codes))
-            rows["meter"] = codes.map(ids).astype("int32")
-            new, fixes, same = _against_store(store, access.organisation_id, rows, shown, correction,
-                                              [ids[str(c)] for c in present])
-            totals["inserted"] += len(new)
-            totals["unchanged"] += same
-            totals["corrected"] += len(fixes)
-            staged_new = store.stage(access.organisation_id, new, batch=batch.id, staged=staged_new)
-            if len(fixes):
-                staged_fix = store.stage(access.organisation_id, fixes, batch=batch.id, correction=True,
-                                         staged=staged_fix)
-        batch.rows, batch.inserted = totals["rows"], totals["inserted"]
-        batch.unchanged, batch.corrected = totals["unchanged"], totals["corrected"]
+    with work.undoable() as undo:  # the batch row goes again should the file turn out to have come before
+        batch = ReadingBatch(organisation_id=access.organisation_id, source=shown[:500], actor=actor.actor[:300],
+                             reason=correction or "",
+                             sha256=sha if isinstance(sha, str) else f"pending-{uuid.uuid4().hex}")  # unique meanwhile
+        s.add(batch)
         s.flush()
-    except BaseException:
-        for staged in (staged_new, staged_fix):
-            if staged is not None:
-                store.unpublish(staged)  # staged, not yet published: its folder goes
-        raise
+        last = store.last_counters(access.organisation_id, [ids[n] for n, sp in specs.items() if sp.cumulative])
+        counters = {n: Counter(*last[ids[n]]) for n, sp in specs.items() if sp.cumulative and ids[n] in last}
+        staged_new: Staged | None = None
+        staged_fix: Staged | None = None
+        totals = {"rows": 0, "inserted": 0, "unchanged": 0, "corrected": 0}
+        offset = first_row
+
+        def came_before(wait: bool) -> ReadingBatch | None:
+            """The batch this file came in before, once its digest is known (and the digest then set on `batch`)."""
+            nonlocal sha
+            if isinstance(sha, Future):
+                if not (wait or sha.done()):
+                    return None
+                sha = sha.result()
+                before = repo.batch_by_sha(s, access.organisation_id, sha)
+                if before is not None:
+                    return before
+                batch.sha256 = sha
+            return None
+
+        try:
+            source = chunks()  # type: ignore[operator]
+            frames = iter(source)
+            for frame in frames:
+                if (before := came_before(wait=False)) is not None:
+                    getattr(frames, "close", lambda: None)()  # a reader thread may be reading ahead: it stops
+                    break
+                try:
+                    rows = validate(frame, specs, now=now_local(), file=shown, counters=counters, first_row=offset)
+                except NotPlain:  # typed by the CSV parser, but the checks need it as written
+                    source.again_as_text()
+                    continue
+                offset += len(frame)
+                totals["rows"] += len(frame)
+                if rows.empty:
+                    continue
+                for name, group in rows[rows["counter"].notna()].groupby("meter", observed=True):
+                    latest = group.iloc[group["at"].argmax()]
+                    counters[str(name)] = Counter(latest["at"].to_pydatetime(), float(latest["counter"]))
+                codes = rows["meter"]
+                present = (codes.cat.categories if isinstance(codes.dtype, pd.CategoricalDtype) else pd.unique(codes))
+                rows["meter"] = codes.map(ids).astype("int32")
+                new, fixes, same = _against_store(store, access.organisation_id, rows, shown, correction,
+                                                  [ids[str(c)] for c in present])
+                totals["inserted"] += len(new)
+                totals["unchanged"] += same
+                totals["corrected"] += len(fixes)
+                staged_new = store.stage(access.organisation_id, new, batch=batch.id, staged=staged_new)
+                if len(fixes):
+                    staged_fix = store.stage(access.organisation_id, fixes, batch=batch.id, correction=True,
+                                             staged=staged_fix)
+            else:
+                before = came_before(wait=True)
+            if before is not None:  # the same file came before: what was staged goes, and so does this batch
+                for staged in (staged_new, staged_fix):
+                    if staged is not None:
+                        store.unpublish(staged)
+                undo(batch)
+                return IngestReport(shown, before.sha256, before.rows, 0, before.rows, 0, True, before.id)
+            batch.rows, batch.inserted = totals["rows"], totals["inserted"]
+            batch.unchanged, batch.corrected = totals["unchanged"], totals["corrected"]
+            s.flush()
+        except BaseException:
+            for staged in (staged_new, staged_fix):
+                if staged is not None:
+                    store.unpublish(staged)  # staged, not yet published: its folder goes
+            raise
     for staged in (staged_new, staged_fix):
         if staged is not None:
             store.publish(staged)
             published.append(staged)
-    return IngestReport(shown, sha, totals["rows"], totals["inserted"], totals["unchanged"], totals["corrected"],
-                        False, batch.id)
+    return IngestReport(shown, batch.sha256, totals["rows"], totals["inserted"], totals["unchanged"],
+                        totals["corrected"], False, batch.id)
 
 
 def _against_store(store: ReadingStore, org_id: int, rows: pd.DataFrame, shown: str,
