@@ -270,8 +270,9 @@ def headline(name: str, rows: list[dict[str, object]], env: dict[str, object], *
              ours: str, peer: str, units: str, goal: str, worst_is_low: bool) -> None:
     """Write var/bench/NAME.json with the worst system's figure in front and every system in 'systems'."""
     pick = min if worst_is_low else max
-    worst = pick(rows, key=lambda r: r[ratio])
-    value = (lambda key: worst[key]["median_s"] if isinstance(worst[key], dict) else worst[key])
+    measured = [r for r in rows if r.get(ratio) is not None] or rows  # a peer stopped before any result: no ratio
+    worst = pick(measured, key=lambda r: r[ratio] if r.get(ratio) is not None else 0.0)
+    value = (lambda key: worst[key]["median_s"] if isinstance(worst.get(key), dict) else worst.get(key))
     write(name, {"figure": f"{figure}; worst system shown, every system in 'systems'", "ours": value(ours),
                  "peer": value(peer), "ratio": worst[ratio], "units": units, "system": worst["system"],
                  "goal": goal, "systems": rows}, env)
