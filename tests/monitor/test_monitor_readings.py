@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from carbontrail.errors import ImportRejected, InputError
+from carbontrail.monitor import files
 from carbontrail.services.monitor import readings
 from carbontrail.services.work import SystemActor
 
@@ -195,26 +196,26 @@ def test_a_csv_read_typed_then_as_text_names_the_same_rows_and_keeps_every_readi
     and nothing is stored; a unit named only in the third chunk (not plain: the checks need the cells) makes that
     chunk and the rest be read as text, and all 12 readings (12 × 0.5 = 6.0 kWh) go in once."""
     reads: list[tuple[bool, int]] = []  # (typed, rows skipped) of each reading of the file
-    real_chunks = readings._csv_chunks
+    real_chunks = files.csv_chunks
 
     def chunks(path: Path, shown: str, *, typed: bool = False, skip: int = 0):  # type: ignore[no-untyped-def]
         reads.append((typed, skip))
         return real_chunks(path, shown, typed=typed, skip=skip)
 
-    monkeypatch.setattr(readings, "_csv_chunks", chunks)
-    monkeypatch.setattr(readings, "CHUNK_ROWS", 3)
-    monkeypatch.setattr(readings, "BLOCK_BYTES", 64)  # a block of about two rows
+    monkeypatch.setattr(files, "csv_chunks", chunks)
+    monkeypatch.setattr(files, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(files, "BLOCK_BYTES", 64)  # a block of about two rows
     stamps = [f"2023-03-01T{h:02d}:{m:02d}:00" for h in range(3) for m in (0, 15, 30, 45)]
     lines = [f"EL,{ts},0.5," for ts in stamps]
     bad = _csv(tmp_path / "bad.csv", [*lines[:7], lines[7].replace(",0.5,", ",5x,"), *lines[8:]])
     with pytest.raises(ImportRejected) as typed_first:
         readings.import_file(mworld.sessions, ACTOR, "E1", bad, store=mworld.store)
     assert reads[0] == (True, 0) and reads[1][0] is False and 0 < reads[1][1] <= 7  # typed, then text from a chunk
-    typed_columns = readings._TYPED
-    monkeypatch.setattr(readings, "_TYPED", readings._TEXT)  # every chunk read as text from the start
+    typed_columns = files.TYPED
+    monkeypatch.setattr(files, "TYPED", files.TEXT)  # every chunk read as text from the start
     with pytest.raises(ImportRejected) as as_text:
         readings.import_file(mworld.sessions, ACTOR, "E1", bad, store=mworld.store)
-    monkeypatch.setattr(readings, "_TYPED", typed_columns)
+    monkeypatch.setattr(files, "TYPED", typed_columns)
     reads.clear()
     assert [(p.location.row, p.location.field, p.reason) for p in typed_first.value.problems] == [
         (p.location.row, p.location.field, p.reason) for p in as_text.value.problems]
@@ -234,8 +235,8 @@ def test_a_file_whose_digest_comes_late_and_came_before_leaves_nothing(mworld, t
     reported as a repeat of the first batch, and leaves no file, no batch and no second set of readings."""
     import threading
 
-    monkeypatch.setattr(readings, "CHUNK_ROWS", 3)
-    monkeypatch.setattr(readings, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(files, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(files, "BLOCK_BYTES", 64)
     f = _csv(tmp_path / "r.csv", [f"EL,2023-03-01T{h:02d}:{m:02d}:00,0.5,kWh" for h in range(3)
                                   for m in (0, 15, 30, 45)])
     first = readings.import_file(mworld.sessions, ACTOR, "E1", f, store=mworld.store)
