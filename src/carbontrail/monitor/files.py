@@ -30,18 +30,22 @@ TEXT = {"meter": pa.dictionary(pa.int32(), pa.string()),
 TYPED = {**TEXT, "timestamp": pa.timestamp("us"), "value": pa.float64()}
 
 
+def _unreadable(exc: Exception, shown: str, typed: bool) -> Exception:
+    """What a CSV pyarrow refuses raises: in typed mode a refused cell is the caller's to read again as text
+    (`CsvSource`); otherwise the user's error (pyarrow's message says what is wrong with the text)."""
+    if typed and isinstance(exc, pa.ArrowInvalid):
+        return exc
+    return InputError(f"cannot read the CSV: {exc}", location=Location(file=shown))
+
+
 def csv_chunks(path: Path, shown: str, *, typed: bool = False, skip: int = 0) -> Iterator[pa.Table]:
     """The CSV's rows after the first `skip` in tables of about CHUNK_ROWS."""
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES,
                                                                      skip_rows_after_names=skip),
                                 convert_options=pacsv.ConvertOptions(column_types=TYPED if typed else TEXT))
-    except pa.ArrowInvalid as exc:
-        if typed:
-            raise
-        raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
-    except Exception as exc:  # noqa: BLE001 - pyarrow's errors say what is wrong with the text
-        raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
+    except Exception as exc:  # noqa: BLE001 - see _unreadable
+        raise _unreadable(exc, shown, typed) from None
     pending: list[pa.RecordBatch] = []  # Arrow, checked in Arrow when plain (monitor.readings.validate)
     size = 0
     batches = iter(reader)
@@ -49,9 +53,7 @@ def csv_chunks(path: Path, shown: str, *, typed: bool = False, skip: int = 0) ->
         try:
             batch = next(batches, None)
         except pa.ArrowInvalid as exc:
-            if typed:
-                raise
-            raise InputError(f"cannot read the CSV: {exc}", location=Location(file=shown)) from None
+            raise _unreadable(exc, shown, typed) from None
         if batch is None:
             break
         pending.append(batch)
